@@ -1,0 +1,53 @@
+# cython: language_level=3
+"""Shared C-level types of the simulation loop: slice context, spike
+register and the base class of every node block (one block = the local
+nodes of one ``Create`` call, stored as a structure of arrays)."""
+from libc.stdint cimport int64_t, int32_t, uint64_t, uint32_t
+
+cdef extern from "spike_register.h" nogil:
+    ctypedef struct pnl_register:
+        int64_t *gid
+        int32_t *lag
+        int64_t n
+        int64_t cap
+        int failed
+    void pnl_register_init(pnl_register *r)
+    void pnl_register_free(pnl_register *r)
+    int pnl_register_reserve(pnl_register *r, int64_t cap)
+    void pnl_register_push(pnl_register *r, int64_t gid, int32_t lag, int64_t mult)
+
+ctypedef struct SliceContext:
+    double *inbuf          # ring buffer [ring_len][row_width] of input channels
+    int64_t ring_len       # min_delay + max_delay slots
+    int64_t row_width      # channels per slot (all local input channels)
+    int64_t origin         # first step of the current slice
+    int64_t min_delay      # slice length in steps
+    double h               # resolution in ms
+    uint64_t seed          # rng_seed
+    pnl_register *reg      # local spike register of the slice
+
+# Channel codes stored with every synapse: (channel << 2) | count | split.
+# split: negative weights go to channel + 1 (models with ex/in buffers);
+# count: the channel counts spikes instead of summing weights (parrots).
+cdef inline void add_to_channel(double *row, uint32_t code, double w, double mult) noexcept nogil:
+    cdef int64_t ch = code >> 2
+    if code & 2:
+        row[ch] += mult
+    else:
+        if (code & 1) and w < 0.0:
+            ch += 1
+        row[ch] += w * mult
+
+cdef inline int64_t slot_of(SliceContext *ctx, int64_t step) noexcept nogil:
+    return step % ctx.ring_len
+
+
+cdef class NodeBlock:
+    cdef public str model
+    cdef public object gids
+    cdef public Py_ssize_t n
+    cdef public int64_t chan_base
+    cdef public dict arrays
+    cdef public object first_gid
+    cdef public object last_gid
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil

@@ -1,0 +1,210 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Base class of node blocks and the parameter machinery they share.
+
+A *block* holds the nodes created by one ``Create`` call that live on this
+rank, as a structure of arrays (``arrays['V_m'][i]``).  Subclasses (one per
+model, in ``models/``) declare their parameters as class attributes and
+implement ``bind`` (take typed views of the arrays), ``pre_run`` (derived
+variables such as propagators) and the ``nogil`` ``update`` loop.
+
+Class attributes a model declares
+---------------------------------
+element_type : 'neuron' | 'stimulator' | 'recorder'
+parameters : dict
+    Exposed, settable parameters with their NEST defaults.
+state : dict
+    Exposed state variables with their initial values.
+internal : dict
+    Hidden per-node variables (refractory counters, stored input).
+relative : tuple of str
+    Names stored relative to ``E_L`` (as NEST does); ``get`` and ``set``
+    speak absolute values, and changing ``E_L`` alone keeps the absolute
+    values of the others, as in NEST.
+n_channels : int
+    Input channels per node in the kernel's ring buffer.
+spike_receptors : dict
+    receptor_type -> (channel offset, split by sign, count spikes).
+current_receptors : dict
+    receptor_type -> channel offset for currents (dc/noise generators).
+recordables : tuple of str
+    Names a multimeter may record.
+"""
+import numpy as np
+cimport numpy as cnp
+
+from pynestlite.errors import BadProperty, UnaccessedDictionaryEntry
+
+cnp.import_array()
+
+
+def _positive(values, names, model, strict=True):
+    """Raise BadProperty unless every value of ``names`` is > 0 (>= 0 if not strict)."""
+    for name in names:
+        v = values.get(name)
+        if v is None:
+            continue
+        bad = (v <= 0) if strict else (v < 0)
+        if np.any(bad):
+            what = "> 0" if strict else ">= 0"
+            raise BadProperty(
+                f"{model}: {name} must be {what}, got {np.asarray(v)[bad][0]!r}")
+
+
+cdef class NodeBlock:
+    element_type = "neuron"
+    parameters = {}
+    state = {}
+    internal = {}
+    relative = ()
+    n_channels = 0
+    spike_receptors = {}
+    current_receptors = {}
+    recordables = ()
+    strictly_positive = ()
+    non_negative = ()
+
+    def __init__(self, str model, gids, first_gid, last_gid, dict defaults):
+        self.model = model
+        self.gids = np.ascontiguousarray(gids, dtype=np.int64)
+        self.n = self.gids.shape[0]
+        self.first_gid = int(first_gid)
+        self.last_gid = int(last_gid)
+        self.chan_base = -1
+        self.arrays = {}
+        el = defaults.get("E_L", self.all_defaults().get("E_L", 0.0))
+        for name, default in self.all_defaults().items():
+            value = defaults.get(name, default)
+            if isinstance(default, (bool, np.bool_)):
+                arr = np.full(self.n, bool(value), dtype=np.uint8)
+            elif isinstance(default, (int, np.integer)) and not isinstance(default, bool):
+                arr = np.full(self.n, value, dtype=np.int64)
+            elif isinstance(default, (float, np.floating)):
+                arr = np.full(self.n, value, dtype=np.float64)
+                if name in self.relative:
+                    arr -= el
+            else:
+                # object-valued device parameters (spike_times, record_from ...)
+                arr = [value] * self.n if self.n > 0 else []
+            self.arrays[name] = arr
+        self.bind()
+
+    @classmethod
+    def all_defaults(cls):
+        d = {}
+        d.update(cls.parameters)
+        d.update(cls.state)
+        d.update(cls.internal)
+        return d
+
+    @classmethod
+    def public_names(cls):
+        return tuple(cls.parameters) + tuple(cls.state)
+
+    def bind(self):
+        """Take typed views of ``self.arrays`` (called whenever they change)."""
+        pass
+
+    def pre_run(self, engine):
+        """Compute derived variables before a run (propagators, step counts)."""
+        pass
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        pass
+
+    # ------------------------------------------------------------------
+    # parameters
+    def get(self, str name, idx):
+        """Absolute values of ``name`` for the local rows ``idx``."""
+        arr = self.arrays[name]
+        if isinstance(arr, list):
+            return [arr[i] for i in idx]
+        v = arr[idx]
+        if name in self.relative:
+            v = v + self.arrays["E_L"][idx]
+        default = self.all_defaults()[name]
+        if isinstance(default, (bool, np.bool_)):
+            return v.astype(bool)
+        return v
+
+    def check(self, dict values):
+        """Validate absolute parameter values of some rows (dict name -> array).
+
+        Subclasses extend this; the base checks the model's declared
+        positive and non-negative parameters.
+        """
+        _positive(values, self.strictly_positive, self.model, True)
+        _positive(values, self.non_negative, self.model, False)
+
+    def set(self, dict updates, idx):
+        """Set parameters transactionally for rows ``idx``.
+
+        ``updates`` maps names to arrays of ``len(idx)`` values (absolute).
+        Every key and value is checked before any is written.
+        """
+        idx = np.asarray(idx, dtype=np.int64)
+        public = self.public_names()
+        for name in updates:
+            if name not in public:
+                raise UnaccessedDictionaryEntry(
+                    f"{self.model} has no parameter {name!r}; expected one of "
+                    f"{sorted(public)}")
+        values = {}
+        for name in public:
+            if name not in self.arrays or isinstance(self.arrays[name], list):
+                continue
+            values[name] = self.get(name, idx)
+        new = {}
+        for name, v in updates.items():
+            default = self.all_defaults()[name]
+            if isinstance(self.arrays[name], list):
+                new[name] = v
+                continue
+            try:
+                if isinstance(default, (bool, np.bool_)):
+                    arr = np.asarray(v)
+                    if arr.dtype.kind not in "biu":
+                        raise TypeError
+                    arr = arr.astype(bool)
+                elif isinstance(default, (int, np.integer)):
+                    arr = np.asarray(v)
+                    if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
+                        arr = arr.astype(np.int64)
+                    if arr.dtype.kind not in "iu":
+                        raise TypeError
+                    arr = arr.astype(np.int64)
+                else:
+                    arr = np.asarray(v)
+                    if arr.dtype.kind not in "fiu" or arr.dtype.kind == "b":
+                        raise TypeError
+                    arr = arr.astype(np.float64)
+            except (TypeError, ValueError):
+                raise BadProperty(
+                    f"{self.model}: parameter {name!r} expects a "
+                    f"{type(default).__name__}, got {v!r}") from None
+            values[name] = np.broadcast_to(arr, (idx.shape[0],))
+            new[name] = values[name]
+        self.check(values)
+        # commit: absolute values of relative names are kept when E_L changes
+        el = values.get("E_L")
+        for name in public:
+            if name not in self.arrays:
+                continue
+            arr = self.arrays[name]
+            if isinstance(arr, list):
+                if name in new:
+                    for j, i in enumerate(idx):
+                        arr[i] = new[name][j] if len(idx) > 1 else new[name][0]
+                continue
+            if name in self.relative:
+                arr[idx] = values[name] - el
+            elif name in new:
+                arr[idx] = values[name]
+        self.after_set(idx, new)
+
+    def after_set(self, idx, new):
+        """Hook for models that derive state from parameters at set time."""
+        pass
+
+    def sample(self, str name, idx):
+        """Recordable ``name`` for rows ``idx`` (used by multimeter)."""
+        return np.asarray(self.get(name, idx), dtype=np.float64)

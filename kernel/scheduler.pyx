@@ -1,0 +1,173 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The simulation loop: min-delay slices of deliver -> update -> exchange.
+
+Per slice (``min_delay`` steps starting at ``origin``):
+
+1. update: every stimulation device, then every neuron block, advances the
+   slice's lags (the update is cut where a multimeter samples);
+   neurons read their input for step ``origin + lag`` from the ring buffer
+   and append spikes ``(gid, lag)`` to the local register;
+2. record: spike recorders take the local spikes;
+3. exchange: the registers of all ranks are gathered and put in canonical
+   ``(lag, gid)`` order (``pynestlite.parallel``);
+4. deliver: each connection table adds the weights of the spikes' synapses to
+   the ring-buffer slot ``origin + lag + delay`` of the target channel
+   (always a later slice, since delay >= min_delay).
+
+The ring buffer holds ``min_delay + max_delay`` slots of all local input
+channels; slot of step ``t`` is ``t mod ring_len``.
+"""
+import time
+
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int64_t, int32_t, uint64_t
+
+from pynestlite.kernel.nodebase cimport (
+    NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
+    pnl_register_reserve)
+from pynestlite.kernel.connections cimport ConnectionTable
+
+cnp.import_array()
+
+
+cdef class Scheduler:
+    """Owns the ring buffer, the spike register and the slice loop."""
+    cdef SliceContext ctx
+    cdef pnl_register reg
+    cdef public object inbuf
+    cdef public int64_t origin       # first step of the current (maybe partial) slice
+    cdef public long lag             # steps of the current slice already done
+    cdef public int64_t recorded     # register entries already given to recorders
+    cdef public dict timers
+    cdef public object last_spike    # per gid: stamp (steps) of the latest local spike
+
+    def __cinit__(self):
+        pnl_register_init(&self.reg)
+        self.ctx.reg = &self.reg
+        self.origin = 0
+        self.lag = 0
+        self.recorded = 0
+        self.timers = {"time_update": 0.0, "time_deliver": 0.0, "time_communicate": 0.0,
+                       "time_record": 0.0}
+
+    def __dealloc__(self):
+        pnl_register_free(&self.reg)
+
+    def configure(self, int64_t ring_len, int64_t row_width, int64_t min_delay, double h,
+                  uint64_t seed, int64_t n_local):
+        """(Re)build the ring buffer; pending input is kept where it fits."""
+        old = self.inbuf
+        new = np.zeros((ring_len, max(row_width, 1)), dtype=np.float64)
+        if old is not None:
+            if old.shape[0] != ring_len and np.any(old):
+                raise RuntimeError("ring buffer length changed with spikes in flight")
+            if old.shape[0] == ring_len:
+                w = min(old.shape[1], new.shape[1])
+                new[:, :w] = old[:, :w]
+        self.inbuf = new
+        cdef double[:, ::1] v = new
+        self.ctx.inbuf = &v[0, 0]
+        self.ctx.ring_len = ring_len
+        self.ctx.row_width = new.shape[1]
+        self.ctx.min_delay = min_delay
+        self.ctx.h = h
+        self.ctx.seed = seed
+        pnl_register_reserve(&self.reg, max(64, n_local * min_delay))
+
+    def reset(self):
+        self.inbuf = None
+        self.origin = 0
+        self.lag = 0
+        self.recorded = 0
+        self.reg.n = 0
+        for k in self.timers:
+            self.timers[k] = 0.0
+
+    def local_spikes(self, int64_t start=0):
+        """Copy of register entries from ``start``: (gids, lags), canonical order."""
+        cdef int64_t n = self.reg.n - start
+        if n <= 0:
+            return np.empty(0, np.int64), np.empty(0, np.int32)
+        g = np.asarray(<int64_t[:n]> (self.reg.gid + start)).copy()
+        l = np.asarray(<int32_t[:n]> (self.reg.lag + start)).copy()
+        order = np.lexsort((g, l))
+        return g[order], l[order]
+
+    cdef _record(self, list recorders, engine):
+        g, l = self.local_spikes(self.recorded)
+        self.recorded = self.reg.n
+        if len(g) == 0:
+            return
+        stamps = self.origin + l.astype(np.int64) + 1
+        engine.note_spikes(g, stamps)
+        for r in recorders:
+            r.record_spikes(g, stamps, engine)
+
+    def run(self, int64_t n_steps, list stimulators, list neurons, list multimeters,
+            list spike_recorders, list tables, exchange, engine, progress=None):
+        """Advance ``n_steps`` steps.  ``exchange(gids, lags) -> (gids, lags)``."""
+        cdef int64_t left = n_steps, to, a, c, step
+        cdef long min_delay = self.ctx.min_delay
+        cdef NodeBlock blk
+        cdef ConnectionTable tab
+        cdef int64_t[::1] gv
+        cdef int32_t[::1] lv
+        cdef int64_t n_glob
+        timers = self.timers
+        perf = time.perf_counter
+        done_steps = 0
+        while left > 0:
+            to = min(<int64_t>min_delay, self.lag + left)
+            cuts = set()
+            for mm in multimeters:
+                for s in mm.due_steps(self.origin + self.lag, self.origin + to):
+                    cuts.add(s - self.origin + 1)
+            t0 = perf()
+            a = self.lag
+            for c in sorted(cuts) + [to]:
+                if c > a:
+                    self.ctx.origin = self.origin
+                    for b in stimulators:
+                        blk = b
+                        blk.update(&self.ctx, a, c)
+                    for b in neurons:
+                        blk = b
+                        blk.update(&self.ctx, a, c)
+                    a = c
+                if c in cuts:
+                    step = self.origin + c - 1
+                    for mm in multimeters:
+                        mm.sample(step, engine)
+            if self.reg.failed:
+                raise MemoryError("spike register could not grow")
+            t1 = perf()
+            timers["time_update"] += t1 - t0
+            left -= to - self.lag
+            done_steps += to - self.lag
+            self.lag = to
+            self._record(spike_recorders, engine)
+            t2 = perf()
+            timers["time_record"] += t2 - t1
+            if self.lag == min_delay:
+                g, l = self.local_spikes(0)
+                g, l = exchange(g, l)
+                t3 = perf()
+                timers["time_communicate"] += t3 - t2
+                n_glob = len(g)
+                if n_glob > 0:
+                    gv = g
+                    lv = l
+                    for t in tables:
+                        tab = t
+                        tab.deliver(&self.ctx, &gv[0], &lv[0], n_glob, self.origin)
+                timers["time_deliver"] += perf() - t3
+                self.origin += min_delay
+                self.lag = 0
+                self.reg.n = 0
+                self.recorded = 0
+                if progress is not None:
+                    progress(done_steps)
+                    done_steps = 0
+        if progress is not None and done_steps:
+            progress(done_steps)

@@ -1,0 +1,62 @@
+/*
+ * spike_register.h -- the per-rank register of spikes emitted in a slice.
+ *
+ * Models append (gid, lag) pairs while they update; the scheduler sorts the
+ * register into the canonical (lag, gid) order, exchanges it between ranks
+ * and delivers it.  Storage grows geometrically and is reused across slices.
+ */
+#ifndef PYNESTLITE_SPIKE_REGISTER_H
+#define PYNESTLITE_SPIKE_REGISTER_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+typedef struct {
+    int64_t *gid;
+    int32_t *lag;
+    int64_t n;
+    int64_t cap;
+    int failed;     /* set when an allocation failed; checked with the GIL */
+} pnl_register;
+
+static inline void pnl_register_init(pnl_register *r)
+{
+    r->gid = NULL; r->lag = NULL; r->n = 0; r->cap = 0; r->failed = 0;
+}
+
+static inline void pnl_register_free(pnl_register *r)
+{
+    free(r->gid); free(r->lag);
+    pnl_register_init(r);
+}
+
+static inline int pnl_register_reserve(pnl_register *r, int64_t cap)
+{
+    if (cap <= r->cap)
+        return 0;
+    int64_t newcap = r->cap > 0 ? r->cap : 64;
+    while (newcap < cap)
+        newcap *= 2;
+    int64_t *g = (int64_t *)realloc(r->gid, (size_t)newcap * sizeof(int64_t));
+    if (!g) { r->failed = 1; return -1; }
+    r->gid = g;
+    int32_t *l = (int32_t *)realloc(r->lag, (size_t)newcap * sizeof(int32_t));
+    if (!l) { r->failed = 1; return -1; }
+    r->lag = l;
+    r->cap = newcap;
+    return 0;
+}
+
+/* Append `mult` copies of a spike of node `gid` at `lag`. */
+static inline void pnl_register_push(pnl_register *r, int64_t gid, int32_t lag, int64_t mult)
+{
+    if (r->n + mult > r->cap && pnl_register_reserve(r, r->n + mult) != 0)
+        return;
+    for (int64_t m = 0; m < mult; ++m) {
+        r->gid[r->n] = gid;
+        r->lag[r->n] = lag;
+        r->n += 1;
+    }
+}
+
+#endif

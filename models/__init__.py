@@ -1,0 +1,1 @@
+"""Cython neuron and device models of pynestlite, one module per family."""

@@ -1,0 +1,397 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Stimulation devices: poisson_generator, spike_generator, dc_generator,
+noise_generator.
+
+Devices are replicated on every rank and act only on that rank's targets,
+as in NEST; their connections are kept here, with the device, and their
+output is written straight into the targets' input ring buffer (device
+delays count towards ``min_delay``, so the write is always into a future
+slice).  Activity windows follow NEST: a device is active for output stamps
+``origin + start < t <= origin + stop``; current generators act two steps
+ahead of their update step, as NEST's ``StimulationDevice`` does.
+
+poisson_generator
+    ``rate`` (Hz, default 0).  Every target gets an independent Poisson
+    train: in each active step a count ~ Poisson(rate h / 1000) is drawn from
+    the stream keyed by (rng_seed, generator, target), so the trains do not
+    depend on the number of ranks.
+spike_generator
+    ``spike_times`` (ms, sorted, > 0, on the grid unless
+    ``allow_offgrid_times``, which rounds up to the grid as NEST),
+    ``spike_weights`` (empty or one per spike; replaces the connection weight),
+    ``spike_multiplicities`` (empty or one per spike), ``shift_now_spikes``.
+dc_generator
+    ``amplitude`` (pA, default 0): constant current while active.
+noise_generator
+    ``mean`` (pA), ``std`` (pA), ``dt`` (ms, default 1.0, a multiple of the
+    resolution), ``std_mod``, ``frequency`` (Hz), ``phase`` (deg).  A new
+    Gaussian amplitude per target every ``dt``:
+    I = mean + sqrt(std^2 + y1 std_mod^2) N(0, 1), y1 = sin(2 pi f t + phi).
+"""
+import math
+
+import numpy as np
+cimport numpy as cnp
+from libc.math cimport sqrt, cos, sin, INFINITY
+from libc.stdint cimport int64_t, uint32_t, uint64_t
+
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel
+from pynestlite.kernel.random_streams cimport (
+    pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal)
+from pynestlite.kernel.random_streams import Purpose
+from pynestlite.errors import BadProperty
+
+cnp.import_array()
+
+cdef extern from "math.h" nogil:
+    double M_PI
+
+
+cdef class StimulationBlock(NodeBlock):
+    """Base of stimulation devices: activity window and local targets."""
+    element_type = "stimulator"
+    device_parameters = {"origin": 0.0, "start": 0.0, "stop": INFINITY}
+    # 'spike' devices write to spike channels, 'current' ones to current channels
+    output = "spike"
+    window_shift = 0
+
+    cdef int64_t[::1] t_min, t_max
+    cdef int64_t[::1] tgt_ptr        # per device: first target index
+    cdef uint32_t[::1] tgt_code
+    cdef double[::1] tgt_w
+    cdef int64_t[::1] tgt_d
+    cdef int64_t[::1] tgt_gid
+    cdef int64_t[::1] tgt_dup
+    cdef public list pending
+
+    def __init__(self, model, gids, first_gid, last_gid, defaults):
+        self.pending = []
+        NodeBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
+
+    @classmethod
+    def all_defaults(cls):
+        d = dict(cls.device_parameters)
+        d.update(NodeBlock.all_defaults.__func__(cls))
+        return d
+
+    @classmethod
+    def public_names(cls):
+        return tuple(cls.device_parameters) + tuple(cls.parameters) + tuple(cls.state)
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        if np.any(values["stop"] < values["start"]):
+            raise BadProperty(f"{self.model}: stop must be >= start")
+
+    def add_targets(self, dev_idx, codes, weights, delays, tgids):
+        """Register connections from local device rows ``dev_idx`` to local targets."""
+        self.pending.append((np.asarray(dev_idx, np.int64), np.asarray(codes, np.uint32),
+                             np.asarray(weights, np.float64), np.asarray(delays, np.int64),
+                             np.asarray(tgids, np.int64)))
+
+    def targets(self):
+        """(device row, code, weight, delay, target gid) of all local targets."""
+        if not self.pending:
+            e = np.empty(0, np.int64)
+            return e, e.astype(np.uint32), e.astype(np.float64), e, e
+        parts = list(zip(*self.pending))
+        return tuple(np.concatenate(p) for p in parts)
+
+    def pre_run(self, engine):
+        a = self.arrays
+        self.t_min = engine.ms_to_steps_exact(a["origin"] + a["start"], "start")
+        stop = a["origin"] + a["stop"]
+        tmax = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
+                        engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop), "stop"))
+        self.t_max = tmax.astype(np.int64)
+        dev, code, w, d, tg = self.targets()
+        order = np.argsort(dev, kind="stable")
+        dev = dev[order]
+        self.tgt_code = code[order]; self.tgt_w = w[order]; self.tgt_d = d[order]
+        self.tgt_gid = tg[order]
+        # duplicate index of (device, target) pairs: independent streams per multapse
+        dup = np.zeros(len(dev), np.int64)
+        if len(dev):
+            key = dev * (int(tg.max()) + 1) + tg[order]
+            srt = np.argsort(key, kind="stable")
+            ks = key[srt]
+            first = np.r_[True, ks[1:] != ks[:len(ks) - 1]]
+            run_start = np.maximum.accumulate(np.where(first, np.arange(len(ks)), 0))
+            dup[srt] = np.arange(len(ks)) - run_start
+        self.tgt_dup = dup
+        self.tgt_ptr = np.searchsorted(dev, np.arange(self.n + 1)).astype(np.int64)
+
+    cdef inline bint active(self, Py_ssize_t k, int64_t stamp) noexcept nogil:
+        return self.t_min[k] < stamp and stamp <= self.t_max[k]
+
+
+cdef class PoissonGenerator(StimulationBlock):
+    parameters = {"rate": 0.0}
+    non_negative = ("rate",)
+    cdef double[::1] rate
+    cdef uint64_t[::1] gid
+
+    def bind(self):
+        self.rate = self.arrays["rate"]
+        self.gid = self.gids.astype(np.uint64)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, slot, cnt
+        cdef double mu
+        cdef pnl_key key
+        cdef pnl_stream s
+        for k in range(self.n):
+            if self.rate[k] <= 0.0:
+                continue
+            mu = self.rate[k] * ctx.h * 1e-3
+            key = pnl_make_key(ctx.seed, 4, self.gid[k])
+            for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                for lag in range(from_lag, to_lag):
+                    step = ctx.origin + lag
+                    if not self.active(k, step):
+                        continue
+                    pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40),
+                                    <uint64_t>step << 8)
+                    cnt = pnl_poisson(&s, mu)
+                    if cnt > 0:
+                        slot = (step + self.tgt_d[j]) % ctx.ring_len
+                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                       self.tgt_w[j], <double>cnt)
+
+
+cdef class SpikeGenerator(StimulationBlock):
+    parameters = {"spike_times": (), "spike_weights": (), "spike_multiplicities": (),
+                  "allow_offgrid_times": False, "shift_now_spikes": False,
+                  "precise_times": False}
+    internal = {"position": 0}
+    cdef int64_t[::1] st_ptr, stamps, mult, position
+    cdef double[::1] sw
+    cdef uint32_t has_weights_dummy
+    cdef public object weighted
+
+    def bind(self):
+        self.position = self.arrays["position"]
+
+    def check(self, dict values):
+        StimulationBlock.check(self, values)
+
+    def set(self, dict updates, idx):
+        from pynestlite.engine import kernel
+        engine_res = kernel.resolution
+        idx = np.asarray(idx, np.int64)
+        if "precise_times" in updates and np.any(np.asarray(updates["precise_times"], bool)):
+            raise BadProperty(f"{self.model}: precise_times (off-grid spikes) is not "
+                              "supported; use allow_offgrid_times to round to the grid")
+        # normalise and validate spike times per row before anything is written
+        if "spike_times" in updates or "allow_offgrid_times" in updates:
+            times = updates.get("spike_times")
+            offgrid = updates.get("allow_offgrid_times")
+            new_times = []
+            for j, i in enumerate(idx):
+                t = self.arrays["spike_times"][i] if times is None else times[j]
+                og = self.arrays["allow_offgrid_times"][i] if offgrid is None else np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
+                new_times.append(_grid_spike_times(np.asarray(t, np.float64).ravel(),
+                                                   bool(og), engine_res, self.model))
+            updates = dict(updates)
+            updates["spike_times"] = new_times
+        for key in ("spike_weights", "spike_multiplicities"):
+            if key in updates:
+                vals = [np.asarray(v, np.float64 if key == "spike_weights" else np.int64).ravel()
+                        for v in updates[key]]
+                updates[key] = vals
+        StimulationBlock.set(self, updates, idx)
+        for i in idx:
+            nt = len(self.arrays["spike_times"][i])
+            for key in ("spike_weights", "spike_multiplicities"):
+                nv = len(self.arrays[key][i])
+                if nv not in (0, nt):
+                    raise BadProperty(
+                        f"{self.model}: {key} must have the same number of elements as "
+                        f"spike_times ({nt}) or 0 elements, got {nv}")
+            self.arrays["position"][i] = 0
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        ptr = [0]; stamps = []; ws = []; ms = []
+        weighted = []
+        origin = engine.ms_to_steps_exact(self.arrays["origin"], "origin")
+        for i in range(self.n):
+            t = np.asarray(self.arrays["spike_times"][i], np.float64)
+            st = np.rint(t / engine.resolution).astype(np.int64) + origin[i]
+            stamps.append(st)
+            w = np.asarray(self.arrays["spike_weights"][i], np.float64)
+            weighted.append(len(w) > 0)
+            ws.append(w if len(w) else np.full(len(st), np.nan))
+            m = np.asarray(self.arrays["spike_multiplicities"][i], np.int64)
+            ms.append(m if len(m) else np.ones(len(st), np.int64))
+            ptr.append(ptr[len(ptr) - 1] + len(st))
+        self.st_ptr = np.asarray(ptr, np.int64)
+        self.stamps = np.concatenate(stamps) if stamps else np.empty(0, np.int64)
+        self.sw = np.concatenate(ws) if ws else np.empty(0)
+        self.mult = np.concatenate(ms) if ms else np.empty(0, np.int64)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
+        cdef int64_t stamp, slot, p
+        cdef double w
+        for k in range(self.n):
+            p = self.st_ptr[k] + self.position[k]
+            while p < self.st_ptr[k + 1]:
+                stamp = self.stamps[p]
+                if stamp <= tstart:
+                    p += 1
+                    continue
+                if stamp > tstop:
+                    break
+                if self.active(k, stamp):
+                    for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                        w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
+                        slot = (stamp - 1 + self.tgt_d[j]) % ctx.ring_len
+                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                       w, <double>self.mult[p])
+                p += 1
+            self.position[k] = p - self.st_ptr[k]
+
+
+    def emitted(self, s0, s1):
+        """(gids, stamps) of spikes emitted with stamps in (s0, s1], multiplicity expanded."""
+        gids = []; stamps = []
+        st = np.asarray(self.stamps); ptr = np.asarray(self.st_ptr)
+        mult = np.asarray(self.mult)
+        tmin = np.asarray(self.t_min); tmax = np.asarray(self.t_max)
+        for k in range(self.n):
+            s = st[ptr[k]:ptr[k + 1]]
+            m = mult[ptr[k]:ptr[k + 1]]
+            sel = (s > s0) & (s <= s1) & (s > tmin[k]) & (s <= tmax[k])
+            rep = np.repeat(s[sel], m[sel])
+            stamps.append(rep)
+            gids.append(np.full(len(rep), self.gids[k], np.int64))
+        if not gids:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(gids), np.concatenate(stamps)
+
+
+def _grid_spike_times(t, allow_offgrid, h, model):
+    """Spike times on the grid of resolution ``h`` (ms), NEST's rules."""
+    if t.size and np.any(np.diff(t) < 0):
+        raise BadProperty(f"{model}: spike_times must be sorted in non-descending order")
+    if t.size and np.any(t == 0.0):
+        raise BadProperty(f"{model}: spike time cannot be set to 0")
+    if t.size and np.any(t < 0):
+        raise BadProperty(f"{model}: spike times must be positive")
+    tics_per_step = int(round(h * 1000))
+    tics = np.floor(t * 1000 + 0.5).astype(np.int64)
+    on_grid = tics % tics_per_step == 0
+    out = t.copy()
+    if not np.all(on_grid):
+        if not allow_offgrid:
+            bad = t[~on_grid][0]
+            raise BadProperty(
+                f"{model}: time point {bad} is not representable in the current "
+                f"resolution {h} ms; set allow_offgrid_times=True to round it up")
+        # ms_stamp: round up to the end of the step containing t
+        n = np.floor(t * 1000).astype(np.int64)
+        n -= n % tics_per_step
+        up = n * 1e-3 < t
+        n = n + np.where(up, tics_per_step, 0)
+        out = np.where(on_grid, tics * 1e-3, n * 1e-3)
+    else:
+        out = tics * 1e-3
+    return np.round(out / h) * h
+
+
+cdef class DcGenerator(StimulationBlock):
+    parameters = {"amplitude": 0.0}
+    output = "current"
+    cdef double[::1] amp
+
+    def bind(self):
+        self.amp = self.arrays["amplitude"]
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, slot
+        for k in range(self.n):
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                if not self.active(k, step + 2):
+                    continue
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    slot = (step + self.tgt_d[j]) % ctx.ring_len
+                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                   self.tgt_w[j], self.amp[k])
+
+
+cdef class NoiseGenerator(StimulationBlock):
+    parameters = {"mean": 0.0, "std": 0.0, "dt": 1.0, "std_mod": 0.0,
+                  "frequency": 0.0, "phase": 0.0}
+    internal = {"y_0": 0.0, "y_1": 0.0, "next_step": 0}
+    non_negative = ("std", "std_mod", "frequency")
+    strictly_positive = ("dt",)
+    output = "current"
+    cdef double[::1] mean, std, std_mod, y_0, y_1, A00, A01, A10, A11
+    cdef double[::1] amps
+    cdef int64_t[::1] dt_steps, next_step
+    cdef uint64_t[::1] gid
+    cdef public object _amps
+
+    def bind(self):
+        a = self.arrays
+        self.mean = a["mean"]; self.std = a["std"]; self.std_mod = a["std_mod"]
+        self.y_0 = a["y_0"]; self.y_1 = a["y_1"]; self.next_step = a["next_step"]
+        self.gid = self.gids.astype(np.uint64)
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        a = self.arrays
+        h = engine.resolution
+        self.dt_steps = engine.ms_to_steps_exact(a["dt"], "dt")
+        t = engine.time_ms
+        omega = 2.0 * math.pi * a["frequency"] / 1000.0
+        phi = a["phase"] * 2.0 * math.pi / 360.0
+        a["y_0"][:] = np.cos(omega * t + phi)
+        a["y_1"][:] = np.sin(omega * t + phi)
+        self.A00 = np.cos(omega * h); self.A01 = -np.sin(omega * h)
+        self.A10 = np.sin(omega * h); self.A11 = np.cos(omega * h)
+        n_t = len(self.tgt_gid)
+        if self._amps is None or len(self._amps) != n_t:
+            self._amps = np.zeros(n_t)
+            a["next_step"][:] = 0
+        self.amps = self._amps
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t now, slot
+        cdef double y0, sd
+        cdef pnl_key key
+        cdef pnl_stream s
+        for k in range(self.n):
+            key = pnl_make_key(ctx.seed, 5, self.gid[k])
+            for lag in range(from_lag, to_lag):
+                now = ctx.origin + lag
+                if not self.active(k, now + 2):
+                    continue
+                if self.std_mod[k] != 0.0:
+                    y0 = self.y_0[k]
+                    self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
+                    self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
+                if now >= self.next_step[k]:
+                    sd = sqrt(self.std[k] * self.std[k] + self.y_1[k] * self.std_mod[k] * self.std_mod[k])
+                    for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                        pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40),
+                                        <uint64_t>now << 8)
+                        self.amps[j] = self.mean[k] + sd * pnl_normal(&s)
+                    self.next_step[k] = now + self.dt_steps[k]
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    slot = (now + self.tgt_d[j]) % ctx.ring_len
+                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                   self.tgt_w[j], self.amps[j])
+
+
+MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,
+          "dc_generator": DcGenerator, "noise_generator": NoiseGenerator}

@@ -1,0 +1,158 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""iaf_psc_alpha -- leaky integrate-and-fire neuron with alpha-shaped PSCs.
+
+Equations
+---------
+    dV_m/dt = -(V_m - E_L)/tau_m + (I_syn_ex + I_syn_in + I_e + I_stim)/C_m
+    I_syn_X(t) = sum_k w_k (e/tau_syn_X) (t - t_k) exp(-(t - t_k)/tau_syn_X)
+
+An incoming spike of weight w (pA) gives a PSC peaking at w after tau_syn;
+w >= 0 excitatory, w < 0 inhibitory.  Threshold V_th, reset V_reset,
+refractory t_ref, lower bound V_min.
+
+Numerics
+--------
+Exact integration as NEST: PSC state (dI, I) with P11 = P22 = exp(-h/tau_syn),
+P21 = h P11; membrane y3 = V_m - E_L with
+    y3 <- P30 (y0 + I_e) + P31 dI + P32 I + expm1(-h/tau_m) y3 + y3,
+P30 = -tau_m/C_m expm1(-h/tau_m), P31/P32 from propagators.h (NEST's
+IAFPropagatorAlpha including the tau_m == tau_syn limit).  A spike adds
+w e/tau_syn to dI in the step it arrives.
+
+Parameters
+----------
+    ``E_L``         -70 mV   resting potential
+    ``C_m``         250 pF   membrane capacitance
+    ``tau_m``       10 ms    membrane time constant
+    ``tau_syn_ex``  2 ms     excitatory rise time
+    ``tau_syn_in``  2 ms     inhibitory rise time
+    ``t_ref``       2 ms     absolute refractory period
+    ``V_th``        -55 mV   spike threshold
+    ``V_reset``     -70 mV   reset potential
+    ``V_min``       -inf mV  lower bound of V_m
+    ``I_e``         0 pA     constant input current
+
+State: ``V_m``, ``I_syn_ex``, ``I_syn_in``.  Receives spikes (receptor 0)
+and currents (receptor 0); sends spikes.
+
+References: Rotter S, Diesmann M (1999) Biol Cybern 81:381-402.
+See also: iaf_psc_exp, iaf_psc_delta.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.math cimport exp, expm1, INFINITY
+from libc.stdint cimport int64_t
+
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.errors import BadProperty
+
+cdef extern from "propagators.h" nogil:
+    ctypedef struct pnl_psc_propagator:
+        double P31
+        double P32
+    pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m, double c_m, double h)
+
+cnp.import_array()
+
+cdef double E_CONST = 2.718281828459045235360287471352
+
+
+cdef class IafPscAlpha(NodeBlock):
+    __doc__ = __doc__
+    parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
+                  "tau_syn_in": 2.0, "t_ref": 2.0, "V_th": -55.0, "V_reset": -70.0,
+                  "V_min": -INFINITY, "I_e": 0.0}
+    state = {"V_m": -70.0, "I_syn_ex": 0.0, "I_syn_in": 0.0}
+    internal = {"r": 0, "y0": 0.0, "dI_ex": 0.0, "dI_in": 0.0}
+    relative = ("V_m", "V_th", "V_reset", "V_min")
+    strictly_positive = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in")
+    non_negative = ("t_ref",)
+    n_channels = 3          # ex, in, I0
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2}
+    recordables = ("V_m", "I_syn_ex", "I_syn_in")
+
+    cdef double[::1] V_m, V_th, V_reset, V_min, I_e, I_ex, I_in, dI_ex, dI_in, y0
+    cdef double[::1] P11ex, P11in, P21ex, P21in, P30, P31ex, P32ex, P31in, P32in, expm1_tau_m
+    cdef double[::1] epsc0, ipsc0
+    cdef int64_t[::1] r, ref_counts, gid
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        if np.any(values["V_reset"] >= values["V_th"]):
+            raise BadProperty(f"{self.model}: V_reset must be smaller than V_th")
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.V_th = a["V_th"]; self.V_reset = a["V_reset"]
+        self.V_min = a["V_min"]; self.I_e = a["I_e"]; self.I_ex = a["I_syn_ex"]
+        self.I_in = a["I_syn_in"]; self.dI_ex = a["dI_ex"]; self.dI_in = a["dI_in"]
+        self.y0 = a["y0"]; self.r = a["r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        cdef double h = engine.resolution
+        cdef Py_ssize_t i, n = self.n
+        cdef pnl_psc_propagator pe, pi
+        a = self.arrays
+        names = ("P11ex", "P11in", "P21ex", "P21in", "P30", "P31ex", "P32ex", "P31in",
+                 "P32in", "expm1_tau_m", "epsc0", "ipsc0")
+        out = {k: np.empty(n) for k in names}
+        cdef double[::1] p11e = out["P11ex"], p11i = out["P11in"], p21e = out["P21ex"]
+        cdef double[::1] p21i = out["P21in"], p30 = out["P30"], p31e = out["P31ex"]
+        cdef double[::1] p32e = out["P32ex"], p31i = out["P31in"], p32i = out["P32in"]
+        cdef double[::1] em1 = out["expm1_tau_m"], e0 = out["epsc0"], i0 = out["ipsc0"]
+        cdef double[::1] te = a["tau_syn_ex"], ti = a["tau_syn_in"], tm = a["tau_m"], cm = a["C_m"]
+        for i in range(n):
+            p11e[i] = exp(-h / te[i])
+            p11i[i] = exp(-h / ti[i])
+            em1[i] = expm1(-h / tm[i])
+            p30[i] = -tm[i] / cm[i] * expm1(-h / tm[i])
+            p21e[i] = h * p11e[i]
+            p21i[i] = h * p11i[i]
+            pe = pnl_iaf_propagator(te[i], tm[i], cm[i], h)
+            pi = pnl_iaf_propagator(ti[i], tm[i], cm[i], h)
+            p31e[i] = pe.P31; p32e[i] = pe.P32
+            p31i[i] = pi.P31; p32i[i] = pi.P32
+            e0[i] = 1.0 * E_CONST / te[i]
+            i0[i] = 1.0 * E_CONST / ti[i]
+        self.P11ex = p11e; self.P11in = p11i; self.P21ex = p21e; self.P21in = p21i
+        self.P30 = p30; self.P31ex = p31e; self.P32ex = p32e; self.P31in = p31i
+        self.P32in = p32i; self.expm1_tau_m = em1; self.epsc0 = e0; self.ipsc0 = i0
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y3
+        cdef int64_t c
+        for lag in range(from_lag, to_lag):
+            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            for i in range(n):
+                c = i * 3
+                if self.r[i] == 0:
+                    y3 = (self.P30[i] * (self.y0[i] + self.I_e[i]) + self.P31ex[i] * self.dI_ex[i]
+                          + self.P32ex[i] * self.I_ex[i] + self.P31in[i] * self.dI_in[i]
+                          + self.P32in[i] * self.I_in[i] + self.expm1_tau_m[i] * self.V_m[i]
+                          + self.V_m[i])
+                    if y3 < self.V_min[i]:
+                        y3 = self.V_min[i]
+                    self.V_m[i] = y3
+                else:
+                    self.r[i] -= 1
+                self.I_ex[i] = self.P21ex[i] * self.dI_ex[i] + self.P11ex[i] * self.I_ex[i]
+                self.dI_ex[i] *= self.P11ex[i]
+                self.dI_ex[i] += self.epsc0[i] * row[c]
+                self.I_in[i] = self.P21in[i] * self.dI_in[i] + self.P11in[i] * self.I_in[i]
+                self.dI_in[i] *= self.P11in[i]
+                self.dI_in[i] += self.ipsc0[i] * row[c + 1]
+                if self.V_m[i] >= self.V_th[i]:
+                    self.r[i] = self.ref_counts[i]
+                    self.V_m[i] = self.V_reset[i]
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                self.y0[i] = row[c + 2]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
+
+
+MODELS = {"iaf_psc_alpha": IafPscAlpha}

@@ -1,0 +1,135 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""iaf_psc_exp -- leaky integrate-and-fire neuron with exponential PSCs.
+
+Equations
+---------
+    dV_m/dt   = -(V_m - E_L)/tau_m + (I_syn_ex + I_syn_in + I_e + I_0)/C_m
+    dI_syn_X/dt = -I_syn_X/tau_syn_X + sum_k w_k delta(t - t_k)   (X = ex, in)
+
+Spikes with w >= 0 go to I_syn_ex, w < 0 to I_syn_in (pA).  Threshold V_th,
+reset to V_reset, clamped for t_ref.  Currents on receptor 1 are filtered
+through the excitatory synapse (NEST's ``I_1``).
+
+Numerics
+--------
+Exact integration on the grid, as NEST: P11 = exp(-h/tau_syn), P22 =
+exp(-h/tau_m), P20 = tau_m/C_m (1 - P22), P21 from propagators.h (with the
+NEST limit for tau_m == tau_syn).  Per step: V_m (if not refractory), then
+PSC decay, then the step's spikes are added (they act on V_m one step later),
+then threshold, then the input current of the step is stored.
+
+Parameters
+----------
+    ``E_L``         -70 mV   resting potential
+    ``C_m``         250 pF   membrane capacitance
+    ``tau_m``       10 ms    membrane time constant
+    ``tau_syn_ex``  2 ms     excitatory PSC time constant
+    ``tau_syn_in``  2 ms     inhibitory PSC time constant
+    ``t_ref``       2 ms     absolute refractory period
+    ``V_th``        -55 mV   spike threshold
+    ``V_reset``     -70 mV   reset potential
+    ``I_e``         0 pA     constant input current
+
+State: ``V_m`` (mV), ``I_syn_ex``, ``I_syn_in`` (pA).  Receives spikes
+(receptor 0), currents (receptors 0 and 1); sends spikes.
+
+References: Rotter S, Diesmann M (1999) Biol Cybern 81:381-402.
+See also: iaf_psc_delta, iaf_psc_alpha.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.math cimport exp
+from libc.stdint cimport int64_t
+
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.errors import BadProperty
+
+cdef extern from "propagators.h" nogil:
+    ctypedef struct pnl_psc_propagator:
+        double P31
+        double P32
+    pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m, double c_m, double h)
+
+cnp.import_array()
+
+
+cdef class IafPscExp(NodeBlock):
+    __doc__ = __doc__
+    parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
+                  "tau_syn_in": 2.0, "t_ref": 2.0, "V_th": -55.0, "V_reset": -70.0,
+                  "I_e": 0.0}
+    state = {"V_m": -70.0, "I_syn_ex": 0.0, "I_syn_in": 0.0}
+    internal = {"r": 0, "i_0": 0.0, "i_1": 0.0}
+    relative = ("V_m", "V_th", "V_reset")
+    strictly_positive = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in")
+    non_negative = ("t_ref",)
+    n_channels = 4          # ex, in, I0, I1
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2, 1: 3}
+    recordables = ("V_m", "I_syn_ex", "I_syn_in")
+
+    cdef double[::1] V_m, V_th, V_reset, I_e, i_ex, i_in, i_0, i_1
+    cdef double[::1] P11ex, P11in, P22, P21ex, P21in, P20
+    cdef int64_t[::1] r, ref_counts, gid
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        if np.any(values["V_reset"] >= values["V_th"]):
+            raise BadProperty(f"{self.model}: V_reset must be smaller than V_th")
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.V_th = a["V_th"]; self.V_reset = a["V_reset"]
+        self.I_e = a["I_e"]; self.i_ex = a["I_syn_ex"]; self.i_in = a["I_syn_in"]
+        self.i_0 = a["i_0"]; self.i_1 = a["i_1"]; self.r = a["r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        cdef double h = engine.resolution
+        cdef Py_ssize_t i, n = self.n
+        a = self.arrays
+        out = {k: np.empty(n) for k in ("P11ex", "P11in", "P22", "P21ex", "P21in", "P20")}
+        cdef double[::1] p11e = out["P11ex"], p11i = out["P11in"], p22 = out["P22"]
+        cdef double[::1] p21e = out["P21ex"], p21i = out["P21in"], p20 = out["P20"]
+        cdef double[::1] te = a["tau_syn_ex"], ti = a["tau_syn_in"], tm = a["tau_m"], cm = a["C_m"]
+        for i in range(n):
+            p11e[i] = exp(-h / te[i])
+            p11i[i] = exp(-h / ti[i])
+            p22[i] = exp(-h / tm[i])
+            p21e[i] = pnl_iaf_propagator(te[i], tm[i], cm[i], h).P32
+            p21i[i] = pnl_iaf_propagator(ti[i], tm[i], cm[i], h).P32
+            p20[i] = tm[i] / cm[i] * (1.0 - p22[i])
+        self.P11ex = p11e; self.P11in = p11i; self.P22 = p22
+        self.P21ex = p21e; self.P21in = p21i; self.P20 = p20
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef int64_t c
+        for lag in range(from_lag, to_lag):
+            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            for i in range(n):
+                c = i * 4
+                if self.r[i] == 0:
+                    self.V_m[i] = (self.V_m[i] * self.P22[i] + self.i_ex[i] * self.P21ex[i]
+                                   + self.i_in[i] * self.P21in[i]
+                                   + (self.I_e[i] + self.i_0[i]) * self.P20[i])
+                else:
+                    self.r[i] -= 1
+                self.i_ex[i] *= self.P11ex[i]
+                self.i_in[i] *= self.P11in[i]
+                self.i_ex[i] += (1.0 - self.P11ex[i]) * self.i_1[i]
+                self.i_ex[i] += row[c]
+                self.i_in[i] += row[c + 1]
+                if self.V_m[i] >= self.V_th[i]:
+                    self.r[i] = self.ref_counts[i]
+                    self.V_m[i] = self.V_reset[i]
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                self.i_0[i] = row[c + 2]
+                self.i_1[i] = row[c + 3]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0; row[c + 3] = 0.0
+
+
+MODELS = {"iaf_psc_exp": IafPscExp}

@@ -1,0 +1,53 @@
+/*
+ * propagators.h -- exact-integration propagators shared by the
+ * current-based integrate-and-fire models (iaf_psc_exp, iaf_psc_alpha).
+ *
+ * For  dV/dt = -V/tau_m + I/C_m  with  I  an exponential (or alpha) PSC with
+ * time constant tau_syn, the step-h propagator from I (and dI) to V is
+ *
+ *   P32 = gamma * exp(-h/tau_syn) * expm1(h/beta),   beta = tau_syn*tau_m/(tau_m - tau_syn),
+ *   P31 = gamma * exp(-h/tau_syn) * (beta*expm1(h/beta) - h),   gamma = beta/C_m,
+ *
+ * which is singular for tau_m == tau_syn.  As in NEST (IAFPropagator), P32
+ * falls back to the limit h/C_m*exp(-h/tau_m) when the regular expression is
+ * not a positive normal number, and P31 to h^2/(2 C_m)*exp(-h/tau_m) when
+ * h <= 1e-7 * tau_m^2/|tau_m - tau_syn|.  The arithmetic order follows NEST
+ * so that results agree to the last bit.
+ */
+#ifndef PYNESTLITE_PROPAGATORS_H
+#define PYNESTLITE_PROPAGATORS_H
+#include <math.h>
+
+typedef struct {
+    double P31;
+    double P32;
+} pnl_psc_propagator;
+
+static inline pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m, double c_m, double h)
+{
+    pnl_psc_propagator p;
+    const double h_min_regular = 1e-7 * tau_m * tau_m / fabs(tau_m - tau_syn);
+    const double beta = tau_syn * tau_m / (tau_m - tau_syn);
+    const double gamma = beta / c_m;
+    const double inv_tau_syn = 1 / tau_syn;
+    const double inv_tau_m = 1 / tau_m;
+    const double inv_c_m = 1 / c_m;
+    const double inv_beta = (tau_m - tau_syn) / (tau_syn * tau_m);
+
+    const double exp_h_tau_syn = exp(-h * inv_tau_syn);
+    const double expm1_h_tau = expm1(h * inv_beta);
+    double P32 = gamma * exp_h_tau_syn * expm1_h_tau;
+    if (!(isnormal(P32) && P32 > 0)) {
+        const double exp_h_tau = exp(-h * inv_tau_m);
+        P32 = h * inv_c_m * exp_h_tau;
+    }
+    p.P32 = P32;
+    if (h > h_min_regular) {
+        p.P31 = gamma * exp_h_tau_syn * (beta * expm1_h_tau - h);
+    } else {
+        const double exp_h_tau = exp(-h * inv_tau_m);
+        p.P31 = 0.5 * h * h * inv_c_m * exp_h_tau;
+    }
+    return p;
+}
+#endif

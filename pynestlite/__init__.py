@@ -1,0 +1,512 @@
+"""pynestlite: a NEST-compatible, event-driven, distributed spiking-network
+simulator with a Cython kernel.
+
+Use it as PyNEST 3::
+
+    import pynestlite as nest
+    nest.ResetKernel()
+    neurons = nest.Create("iaf_psc_alpha", 10, {"I_e": 376.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(neurons, sr)
+    nest.Simulate(1000.0)
+    print(sr.get("events")["times"])
+
+Under ``mpiexec -n N`` the network is spread round-robin over the ranks and
+gives the same spikes for every N.
+"""
+import contextlib
+import enum
+import sys
+import types
+import warnings
+
+import numpy as np
+
+from pynestlite import random  # noqa: F401  (nest.random namespace)
+from pynestlite.engine import kernel
+from pynestlite.errors import (  # noqa: F401
+    BadDelay, BadParameter, BadProperty, IllegalConnection, KernelException,
+    KernelStateError, TimeMultipleRequired, UnaccessedDictionaryEntry, UnknownModelName,
+    UnknownNode, UnknownReceptorType)
+from pynestlite.nodes import NodeCollection
+from pynestlite.random import Parameter, math  # noqa: F401
+from pynestlite.recording import gather_events, merge_hdf5  # noqa: F401
+from pynestlite.synapses import SynapseCollection
+
+__version__ = "0.1.0"
+
+# NEST 3 names these "kernel exceptions" under nest.kernel.NESTError too
+NESTError = KernelException
+
+
+class VerbosityLevel(enum.IntEnum):
+    """Message levels, as in PyNEST 3.10."""
+    ALL = 0
+    DEBUG = 5
+    STATUS = 7
+    INFO = 10
+    DEPRECATED = 18
+    WARNING = 20
+    ERROR = 30
+    FATAL = 40
+    QUIET = 100
+
+
+_verbosity = VerbosityLevel.INFO
+
+
+def set_verbosity(level):
+    """Set the message level (name like 'M_WARNING' or a VerbosityLevel)."""
+    global _verbosity
+    if isinstance(level, str):
+        name = level.replace("M_", "")
+        if name not in VerbosityLevel.__members__:
+            raise BadParameter(f"unknown verbosity level {level!r}")
+        level = VerbosityLevel[name]
+    _verbosity = VerbosityLevel(level)
+
+
+def get_verbosity():
+    return _verbosity
+
+
+# ---------------------------------------------------------------------------
+# kernel status
+_READ_ONLY = ("biological_time", "num_connections", "network_size", "num_processes",
+              "time_simulate", "time_update", "time_deliver", "time_communicate",
+              "time_construction_create", "time_construction_connect", "hardware_report",
+              "node_models", "synapse_models", "connection_rules", "ms_per_tic",
+              "tics_per_ms", "tics_per_step", "local_spike_counter", "time_record",
+              "memory_size")
+_WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
+             "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
+             "overwrite_files", "target", "chip_seed", "dict_miss_is_error",
+             "keep_source_table", "use_compressed_spikes")
+
+
+def _kernel_status():
+    k = kernel
+    dmin, dmax = k.delay_extrema()
+    s = {
+        "resolution": k.resolution,
+        "rng_seed": k.rng_seed,
+        "biological_time": k.time_ms,
+        "min_delay": dmin * k.resolution,
+        "max_delay": dmax * k.resolution,
+        "num_connections": k.num_connections(),
+        "network_size": k.next_gid - 1,
+        "local_num_threads": k.local_num_threads,
+        "total_num_virtual_procs": k.size * k.local_num_threads,
+        "num_processes": k.size,
+        "print_time": k.print_time,
+        "data_path": k.data_path,
+        "data_prefix": k.data_prefix,
+        "overwrite_files": k.overwrite_files,
+        "time_simulate": k.time_simulate,
+        "time_construction_create": k.time_construction_create,
+        "time_construction_connect": k.time_construction_connect,
+        "target": k.target,
+        "chip_seed": k.chip_seed,
+        "hardware_report": k.hardware_report,
+        "dict_miss_is_error": True,
+        "keep_source_table": True,
+        "use_compressed_spikes": True,
+        "node_models": sorted(k.models),
+        "synapse_models": sorted(k.synapse_models),
+        "connection_rules": ["all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
+                             "fixed_total_number", "pairwise_bernoulli"],
+        "ms_per_tic": 0.001,
+        "tics_per_ms": 1000.0,
+        "tics_per_step": k.tics_per_step,
+    }
+    s.update(k.scheduler.timers)
+    return s
+
+
+def GetKernelStatus(keys=None):
+    """Kernel status dict, one value (str key) or a list of values (list of keys)."""
+    s = _kernel_status()
+    if keys is None:
+        return s
+    if isinstance(keys, str):
+        if keys not in s:
+            raise KernelException(f"unknown kernel status key {keys!r}")
+        return s[keys]
+    return [GetKernelStatus(key) for key in keys]
+
+
+def SetKernelStatus(params):
+    """Set kernel properties; checks every key before changing anything."""
+    k = kernel
+    if not isinstance(params, dict):
+        raise BadParameter(f"SetKernelStatus expects a dict, got {type(params).__name__}")
+    for key in params:
+        if key in _READ_ONLY:
+            raise BadProperty(f"kernel property {key!r} is read-only")
+        if key not in _WRITABLE:
+            raise UnaccessedDictionaryEntry(
+                f"unknown kernel property {key!r}; settable: {sorted(_WRITABLE)}")
+    p = dict(params)
+    if "resolution" in p:
+        res = p["resolution"]
+        if not isinstance(res, (int, float, np.floating, np.integer)) or isinstance(res, bool) or res <= 0:
+            raise BadProperty(f"resolution must be a positive number of ms, got {res!r}")
+        tics = round(float(res) * 1000)
+        if tics < 1 or abs(tics / 1000 - float(res)) > 1e-12:
+            raise BadProperty(f"resolution {res} ms must be a multiple of the tic (0.001 ms)")
+        if res != k.resolution and k.next_gid > 1:
+            raise KernelStateError(
+                "cannot change the resolution after nodes have been created; "
+                "call ResetKernel first")
+        if res != k.resolution and k.simulated:
+            raise KernelStateError("cannot change the resolution after Simulate")
+    if "rng_seed" in p:
+        s = p["rng_seed"]
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or not 1 <= s < 2 ** 32:
+            raise BadProperty(f"rng_seed must be an integer in [1, 2^32-1], got {s!r}")
+    for key in ("local_num_threads", "total_num_virtual_procs"):
+        if key in p:
+            v = p[key]
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise BadProperty(f"{key} must be a positive integer, got {v!r}")
+            if key == "total_num_virtual_procs" and v % k.size:
+                raise BadProperty(f"total_num_virtual_procs {v} must be a multiple of the "
+                                  f"number of processes {k.size}")
+            if k.next_gid > 1:
+                raise KernelStateError(f"cannot change {key} after nodes have been created")
+    if "min_delay" in p or "max_delay" in p:
+        if "min_delay" not in p or "max_delay" not in p:
+            raise BadProperty("min_delay and max_delay must be set together")
+        if k.simulated or any(len(t) for t in k.tables.values()):
+            raise KernelStateError("min_delay/max_delay can only be set before connections "
+                                   "are created")
+        res = float(p.get("resolution", k.resolution))
+        lo = int(np.floor(float(p["min_delay"]) / res + 1e-9))
+        hi = int(np.ceil(float(p["max_delay"]) / res - 1e-9))
+        if lo < 1 or hi < lo:
+            raise BadDelay(f"min_delay {p['min_delay']} and max_delay {p['max_delay']} must "
+                           f"satisfy resolution <= min_delay <= max_delay")
+    if "target" in p and p["target"] not in ("software", "brainscales2"):
+        raise BadProperty(f"target must be 'software' or 'brainscales2', got {p['target']!r}")
+    if p.get("target") == "brainscales2":
+        raise KernelException("the brainscales2 hardware target is not available in this "
+                              "version of pynestlite")
+    # commit
+    if "resolution" in p:
+        k.resolution = float(p["resolution"])
+        k.tics_per_step = int(round(k.resolution * 1000))
+    if "rng_seed" in p:
+        k.rng_seed = int(p["rng_seed"])
+    if "local_num_threads" in p:
+        k.local_num_threads = int(p["local_num_threads"])
+    if "total_num_virtual_procs" in p:
+        k.local_num_threads = int(p["total_num_virtual_procs"]) // k.size
+    if "min_delay" in p:
+        res = k.resolution
+        k.user_delays = (int(np.floor(float(p["min_delay"]) / res + 1e-9)),
+                         int(np.ceil(float(p["max_delay"]) / res - 1e-9)))
+    for key in ("print_time", "overwrite_files"):
+        if key in p:
+            setattr(k, key, bool(p[key]))
+    for key in ("data_path", "data_prefix"):
+        if key in p:
+            setattr(k, key, str(p[key]))
+    if "target" in p:
+        k.target = p["target"]
+    if "chip_seed" in p:
+        k.chip_seed = int(p["chip_seed"])
+
+
+def set(**kwargs):  # noqa: A001  (PyNEST's nest.set)
+    """Set kernel properties by keyword (``nest.set(resolution=0.1)``)."""
+    SetKernelStatus(kwargs)
+
+
+def get(*keys):
+    """Kernel properties by name (``nest.get("biological_time")``)."""
+    if not keys:
+        return GetKernelStatus()
+    if len(keys) == 1:
+        return GetKernelStatus(keys[0])
+    return {key: GetKernelStatus(key) for key in keys}
+
+
+def ResetKernel():
+    """Delete all nodes and connections and restore every default."""
+    kernel.reset()
+
+
+# ---------------------------------------------------------------------------
+# models
+def Models(mtype="all", sel=None):
+    """Names of the available models ('nodes', 'synapses' or 'all')."""
+    names = []
+    if mtype in ("all", "nodes"):
+        names += sorted(kernel.models)
+    if mtype in ("all", "synapses"):
+        names += sorted(kernel.synapse_models)
+    if sel is not None:
+        names = [n for n in names if sel in n]
+    return tuple(names)
+
+
+def _model_defaults(model):
+    if model in kernel.synapse_models:
+        d = dict(kernel.synapse_models[model])
+        d["synapse_model"] = model
+        d["sizeof"] = 14
+        return d
+    cls, defaults = kernel.model_class(model)
+    out = {}
+    for name in cls.public_names():
+        v = cls.all_defaults()[name]
+        out[name] = defaults.get(name, v)
+    out["model"] = model
+    out["element_type"] = cls.element_type
+    if cls.recordables:
+        out["recordables"] = list(cls.recordables)
+    if cls.element_type == "neuron":
+        out["receptor_types"] = {}
+    return out
+
+
+def GetDefaults(model, keys=None, output=""):
+    """Default parameters of a node or synapse model."""
+    d = _model_defaults(model)
+    if keys is None:
+        return d
+    if isinstance(keys, str):
+        if keys not in d:
+            raise KernelException(f"{model} has no parameter {keys!r}")
+        return d[keys]
+    return {key: d[key] for key in keys}
+
+
+def SetDefaults(model, params, val=None):
+    """Change defaults of a model; values are checked as for a node."""
+    if val is not None:
+        params = {params: val}
+    if model in kernel.synapse_models:
+        d = kernel.synapse_models[model]
+        for key, v in params.items():
+            if key not in d:
+                raise UnaccessedDictionaryEntry(
+                    f"{model} has no parameter {key!r}; expected one of {sorted(d)}")
+        if "delay" in params:
+            kernel.delay_to_steps(params["delay"])
+        d.update(params)
+        return
+    cls, defaults = kernel.model_class(model)
+    probe = cls(model, np.array([0], np.int64), 0, 0, defaults)
+    kernel.set_block(probe, np.arange(1), np.array([0], np.int64), params)
+    for key, v in params.items():
+        defaults[key] = v if not isinstance(v, np.ndarray) else v.tolist()
+
+
+def CopyModel(existing, new, params=None):
+    """Copy a node or synapse model under a new name, with changed defaults."""
+    if new in kernel.models or new in kernel.synapse_models:
+        raise KernelException(f"model {new!r} already exists")
+    if existing in kernel.synapse_models:
+        kernel.synapse_models[new] = dict(kernel.synapse_models[existing])
+        kernel.synapse_base[new] = kernel.synapse_base[existing]
+    else:
+        cls, defaults = kernel.model_class(existing)
+        kernel.models[new] = (cls, dict(defaults))
+    if params:
+        try:
+            SetDefaults(new, params)
+        except Exception:
+            kernel.models.pop(new, None)
+            kernel.synapse_models.pop(new, None)
+            raise
+
+
+# ---------------------------------------------------------------------------
+# nodes and connections
+def Create(model, n=1, params=None, positions=None):
+    """Create ``n`` nodes of ``model``; returns their NodeCollection.
+
+    Parameters
+    ----------
+    model : str
+        Node model name (see :func:`Models`).
+    n : int
+        Number of nodes.
+    params : dict or list of dict, optional
+        Parameter values: scalars, per-node lists/arrays, or random Parameters
+        (``nest.random.uniform(...)``); a list gives one dict per node.
+
+    Raises
+    ------
+    UnknownModelName, UnaccessedDictionaryEntry, BadProperty
+    """
+    if positions is not None:
+        raise KernelException("spatial networks (positions) are not supported by pynestlite")
+    if isinstance(params, (list, tuple)):
+        if len(params) != n:
+            raise BadProperty(f"Create: got {len(params)} parameter dicts for {n} nodes")
+        keys = sorted({k for d in params for k in d})
+        merged = {}
+        cls, defaults = kernel.model_class(model)
+        for key in keys:
+            merged[key] = [d.get(key, defaults.get(key, cls.all_defaults().get(key)))
+                           for d in params]
+        params = merged
+    if params is not None and not isinstance(params, dict):
+        raise BadProperty(f"Create: params must be a dict or a list of dicts, got "
+                          f"{type(params).__name__}")
+    first, last = kernel.create(model, n, params)
+    return NodeCollection._from_sorted(np.arange(first, last + 1, dtype=np.int64))
+
+
+def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=False):
+    """Connect ``pre`` to ``post`` by a rule (NEST semantics, see connect.py).
+
+    Raises
+    ------
+    BadParameter, BadDelay, IllegalConnection, UnknownModelName, UnknownReceptorType
+    """
+    import time as _time
+    from pynestlite.connect import connect
+    t0 = _time.perf_counter()
+    connect(pre, post, conn_spec, syn_spec)
+    kernel.time_construction_connect += _time.perf_counter() - t0
+    if return_synapsecollection:
+        return GetConnections(pre, post)
+
+
+def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
+    """Synapses matching the query, local to this rank (SynapseCollection)."""
+    from pynestlite.synapses import get_connections
+    return get_connections(source, target, synapse_model)
+
+
+def GetStatus(nodes, keys=None, output=""):
+    """Status of nodes or synapses: list of dicts, or list of values for a key."""
+    if isinstance(nodes, SynapseCollection):
+        if keys is None:
+            d = nodes.get()
+            n = len(nodes)
+            if n == 1:
+                return [d]
+            return [{k: d[k][i] for k in d} for i in range(n)]
+        vals = nodes.get(keys)
+        return vals if isinstance(vals, (list, dict)) else [vals]
+    out = []
+    for nc in nodes:
+        v = nc.get() if keys is None else nc.get(keys)
+        out.append(v)
+    return tuple(out)
+
+
+def SetStatus(nodes, params, val=None):
+    """Set status of nodes or synapses (dict, list of dicts, or key and value)."""
+    if val is not None:
+        params = {params: val}
+    nodes.set(params)
+
+
+def Prepare():
+    """Prepare the kernel for Run (finalise connections, compute propagators)."""
+    kernel.prepare()
+
+
+def Run(t):
+    """Advance the simulation by ``t`` ms (after Prepare)."""
+    kernel.run(t)
+
+
+def Cleanup():
+    """End a Prepare ... Run sequence (closes output files)."""
+    kernel.cleanup()
+
+
+def Simulate(t):
+    """Simulate ``t`` ms: ``Prepare(); Run(t); Cleanup()``.
+
+    Raises
+    ------
+    BadProperty
+        ``t`` negative or not a number.
+    TimeMultipleRequired
+        ``t`` not a multiple of the resolution.
+    """
+    kernel.sim_steps(t)
+    kernel.prepare()
+    try:
+        kernel.run(t)
+    finally:
+        kernel.cleanup()
+
+
+@contextlib.contextmanager
+def RunManager():
+    """Context manager: Prepare on entry, Cleanup on exit; call Run inside."""
+    Prepare()
+    try:
+        yield
+    finally:
+        Cleanup()
+
+
+def Rank():
+    """MPI rank of this process."""
+    return kernel.rank
+
+
+def NumProcesses():
+    """Number of MPI processes."""
+    return kernel.size
+
+
+def GetLocalNodeCollection(nc):
+    """The nodes of ``nc`` that are local to this rank."""
+    ids = nc.ids[kernel.is_local(nc.ids)]
+    return NodeCollection._from_sorted(ids)
+
+
+def Install(module_name):
+    raise KernelException(f"cannot install {module_name!r}: pynestlite has no extension "
+                          "modules (NESTML-generated C++ models are not supported)")
+
+
+def message(level, sender, text):
+    if level >= _verbosity:
+        print(f"[{sender}] {text}")
+
+
+def raster_plot(*args, **kwargs):
+    """PyNEST's raster_plot helper (matplotlib)."""
+    from pynestlite import plotting
+    return plotting.raster_plot(*args, **kwargs)
+
+
+def voltage_trace(*args, **kwargs):
+    """PyNEST's voltage_trace helper (matplotlib)."""
+    from pynestlite import plotting
+    return plotting.voltage_trace(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# module attributes: nest.resolution = 0.1, nest.biological_time, ...
+class _KernelAttributeModule(types.ModuleType):
+    def __getattr__(self, name):
+        if name in _READ_ONLY or name in _WRITABLE:
+            return GetKernelStatus(name)
+        if name == "verbosity":
+            return _verbosity
+        raise AttributeError(f"module 'pynestlite' has no attribute {name!r}")
+
+    def __setattr__(self, name, value):
+        if name in _WRITABLE:
+            SetKernelStatus({name: value})
+        elif name in _READ_ONLY:
+            raise BadProperty(f"kernel property {name!r} is read-only")
+        elif name == "verbosity":
+            set_verbosity(value)
+        else:
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _KernelAttributeModule

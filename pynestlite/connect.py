@@ -1,0 +1,294 @@
+"""Connect: connection rules -> (source, target, weight, delay) arrays per rank.
+
+Every rank computes the connections of its own targets only (rules keyed by
+the target) or replays a global draw and keeps its targets (fixed_outdegree,
+fixed_total_number).  Weights and delays given as random Parameters are drawn
+from the stream of the target node, indexed by the connection's position
+among that target's connections of this call: rank independent.
+
+Devices: generators -> neurons are stored with the generator; neurons ->
+spike_recorder and multimeter -> neurons with the recorder.  Everything is
+validated before anything is stored, so a failing Connect adds nothing.
+"""
+import numpy as np
+
+from pynestlite.errors import (
+    BadParameter, BadProperty, IllegalConnection, KernelException, UnaccessedDictionaryEntry,
+    UnknownModelName)
+from pynestlite.kernel import connect_rules
+from pynestlite.nodes import NodeCollection, as_collection
+from pynestlite.random import Parameter
+
+RULES = ("all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
+         "fixed_total_number", "pairwise_bernoulli")
+RULE_PARAMS = {"all_to_all": (), "one_to_one": (), "fixed_indegree": ("indegree",),
+               "fixed_outdegree": ("outdegree",), "fixed_total_number": ("N",),
+               "pairwise_bernoulli": ("p",)}
+FLAGS = ("allow_autapses", "allow_multapses", "make_symmetric")
+
+
+def _kernel():
+    from pynestlite.engine import kernel
+    return kernel
+
+
+def parse_conn_spec(conn_spec):
+    if conn_spec is None:
+        conn_spec = {"rule": "all_to_all"}
+    if isinstance(conn_spec, str):
+        conn_spec = {"rule": conn_spec}
+    if not isinstance(conn_spec, dict):
+        raise BadParameter(f"conn_spec must be a rule name or a dict, got {conn_spec!r}")
+    spec = dict(conn_spec)
+    rule = spec.pop("rule", "all_to_all")
+    if rule not in RULES:
+        raise BadParameter(f"unknown connection rule {rule!r}; expected one of {list(RULES)}")
+    for key in RULE_PARAMS[rule]:
+        if key not in spec:
+            raise BadParameter(f"rule {rule} requires the parameter {key!r}")
+    for key in spec:
+        if key not in RULE_PARAMS[rule] and key not in FLAGS:
+            raise UnaccessedDictionaryEntry(
+                f"conn_spec key {key!r} is not used by rule {rule}; expected "
+                f"{list(RULE_PARAMS[rule]) + list(FLAGS)}")
+    if spec.get("make_symmetric"):
+        raise BadParameter("make_symmetric is not supported by pynestlite")
+    spec.setdefault("allow_autapses", True)
+    spec.setdefault("allow_multapses", True)
+    return rule, spec
+
+
+def parse_syn_spec(syn_spec):
+    k = _kernel()
+    if syn_spec is None:
+        syn_spec = {}
+    if isinstance(syn_spec, str):
+        syn_spec = {"synapse_model": syn_spec}
+    if not isinstance(syn_spec, dict):
+        raise BadParameter(f"syn_spec must be a synapse model name or a dict, got {syn_spec!r}")
+    spec = dict(syn_spec)
+    model = spec.pop("synapse_model", "static_synapse")
+    if model not in k.synapse_models:
+        raise UnknownModelName(
+            f"unknown synapse model {model!r}; available: {sorted(k.synapse_models)}")
+    defaults = k.synapse_models[model]
+    for key in spec:
+        if key not in defaults:
+            raise UnaccessedDictionaryEntry(
+                f"syn_spec key {key!r} is not a parameter of {model}; expected one of "
+                f"{sorted(defaults)}")
+    out = dict(defaults)
+    out.update(spec)
+    return model, out
+
+
+def _pairs(rule, spec, pre, post, local_post, k, call):
+    """(sources, targets, shape info) of the rule; targets restricted to local ones."""
+    autapses = bool(spec["allow_autapses"])
+    multapses = bool(spec["allow_multapses"])
+    seed = k.rng_seed
+    if rule == "one_to_one":
+        if len(pre) != len(post):
+            raise BadParameter(f"one_to_one needs equal sizes, got {len(pre)} sources "
+                               f"and {len(post)} targets")
+        idx = np.flatnonzero(np.isin(post, local_post))
+        if not autapses:
+            idx = idx[pre[idx] != post[idx]]
+        return pre[idx], post[idx], ("one_to_one", idx)
+    if rule == "all_to_all":
+        src = np.tile(pre, len(local_post))
+        tgt = np.repeat(local_post, len(pre))
+        if not autapses:
+            keep = src != tgt
+            src, tgt = src[keep], tgt[keep]
+        return src, tgt, ("all_to_all", None)
+    if rule == "fixed_indegree":
+        K = _count(spec["indegree"], "indegree")
+        if not multapses and K > len(pre):
+            raise BadParameter(f"indegree {K} is larger than the number of sources "
+                               f"{len(pre)} and multapses are not allowed")
+        if not autapses and len(pre) == 1 and np.isin(pre, post).all():
+            raise BadParameter("fixed_indegree: no source left without autapses")
+        src = connect_rules.fixed_indegree(seed, call, local_post, pre, K, autapses, multapses)
+        tgt = np.repeat(local_post, K)
+        return src, tgt, ("fixed_indegree", K)
+    if rule == "fixed_outdegree":
+        K = _count(spec["outdegree"], "outdegree")
+        if not multapses and K > len(post):
+            raise BadParameter(f"outdegree {K} is larger than the number of targets "
+                               f"{len(post)} and multapses are not allowed")
+        tgt_all = connect_rules.fixed_outdegree(seed, call, pre, post, K, autapses, multapses)
+        src_all = np.repeat(pre, K)
+        sel = np.isin(tgt_all, local_post)
+        return src_all[sel], tgt_all[sel], ("fixed_outdegree", (K, np.flatnonzero(sel)))
+    if rule == "fixed_total_number":
+        N = _count(spec["N"], "N")
+        if not multapses and N > len(pre) * len(post):
+            raise BadParameter(f"N {N} exceeds the number of source-target pairs "
+                               f"{len(pre) * len(post)} and multapses are not allowed")
+        src_all, tgt_all = connect_rules.fixed_total_number(seed, call, pre, post, N,
+                                                            autapses, multapses)
+        sel = np.isin(tgt_all, local_post)
+        return src_all[sel], tgt_all[sel], ("fixed_total_number", np.flatnonzero(sel))
+    if rule == "pairwise_bernoulli":
+        p = spec["p"]
+        if isinstance(p, Parameter) or not np.isscalar(p):
+            raise BadParameter("pairwise_bernoulli: p must be a number in [0, 1]")
+        p = float(p)
+        if not 0.0 <= p <= 1.0:
+            raise BadParameter(f"pairwise_bernoulli: p must be in [0, 1], got {p}")
+        src, tgt = connect_rules.pairwise_bernoulli(seed, call, local_post, pre, p, autapses)
+        return src, tgt, ("pairwise_bernoulli", None)
+    raise BadParameter(f"unknown connection rule {rule!r}")
+
+
+def _count(v, name):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
+        raise BadParameter(f"{name} must be a non-negative integer, got {v!r}")
+    return int(v)
+
+
+def _values(value, name, rule_info, pre, post, src, tgt, k, purpose):
+    """Per-connection values of a syn_spec entry (scalar, array or Parameter)."""
+    n = len(src)
+    if isinstance(value, Parameter):
+        order = np.argsort(tgt, kind="stable")
+        ut, counts = np.unique(tgt[order], return_counts=True)
+        drawn = k.evaluate_parameter(value, ut, purpose=purpose, counts=counts)
+        out = np.empty(n)
+        out[order] = drawn
+        return out
+    if np.isscalar(value) or np.ndim(value) == 0:
+        try:
+            return np.full(n, float(value))
+        except (TypeError, ValueError):
+            raise BadProperty(f"syn_spec {name} must be a number, got {value!r}") from None
+    arr = np.asarray(value, dtype=np.float64)
+    kind, info = rule_info
+    if kind == "one_to_one":
+        if arr.shape != (len(pre),):
+            raise BadProperty(f"syn_spec {name}: one_to_one needs {len(pre)} values, "
+                              f"got shape {arr.shape}")
+        return arr[info]
+    if kind == "all_to_all":
+        if arr.shape != (len(post), len(pre)):
+            raise BadProperty(f"syn_spec {name}: all_to_all needs an array of shape "
+                              f"(len(post), len(pre)) = {(len(post), len(pre))}, got {arr.shape}")
+        rows = np.searchsorted(post, tgt)
+        cols = np.searchsorted(pre, src)
+        return arr[rows, cols]
+    if kind == "fixed_indegree":
+        K = info
+        if arr.shape != (len(post), K):
+            raise BadProperty(f"syn_spec {name}: fixed_indegree needs shape "
+                              f"(len(post), indegree) = {(len(post), K)}, got {arr.shape}")
+        rows = np.searchsorted(post, tgt)
+        return arr[rows, np.tile(np.arange(K), len(tgt) // max(K, 1))] if K else np.empty(0)
+    if kind == "fixed_outdegree":
+        K, sel = info
+        if arr.shape != (len(pre), K):
+            raise BadProperty(f"syn_spec {name}: fixed_outdegree needs shape "
+                              f"(len(pre), outdegree) = {(len(pre), K)}, got {arr.shape}")
+        return arr.ravel()[sel]
+    if kind == "fixed_total_number":
+        if arr.ndim != 1:
+            raise BadProperty(f"syn_spec {name}: fixed_total_number needs a 1-D array")
+        return arr[info]
+    raise BadProperty(f"syn_spec {name}: arrays are not supported for rule {kind}")
+
+
+def connect(pre, post, conn_spec=None, syn_spec=None):
+    """Validate and make the connections (see :func:`pynestlite.Connect`)."""
+    from pynestlite.models import recorders
+    from pynestlite.kernel.random_streams import Purpose
+    k = _kernel()
+    k.check_mutable("Connect")
+    pre = as_collection(pre, "pre")
+    post = as_collection(post, "post")
+    rule, spec = parse_conn_spec(conn_spec)
+    model, syn = parse_syn_spec(syn_spec)
+    pre_ids, post_ids = pre.ids, post.ids
+    if len(pre_ids) == 0 or len(post_ids) == 0:
+        return
+    pre_kinds = {r.element_type for r, _ in k.groups(pre_ids)}
+    post_kinds = {r.element_type for r, _ in k.groups(post_ids)}
+    pre_recs = [r for r, _ in k.groups(pre_ids)]
+    post_recs = [r for r, _ in k.groups(post_ids)]
+    if len(pre_kinds) > 1 or len(post_kinds) > 1:
+        raise IllegalConnection("Connect: sources (and targets) must all be neurons or all "
+                                "devices of one kind; split the call")
+    pk, tk = pre_kinds.pop(), post_kinds.pop()
+    k.calls += 1
+    call = k.calls
+
+    # recorders ---------------------------------------------------------
+    if tk == "recorder":
+        if not all(isinstance(r.block, recorders.SpikeRecorder) for r in post_recs):
+            raise IllegalConnection(
+                f"{post_recs[0].model} cannot receive spikes; connect a multimeter or "
+                "voltmeter *to* the neurons (Connect(multimeter, neurons))")
+        if pk == "recorder":
+            raise IllegalConnection("a recorder cannot be connected to a recorder")
+        if pk == "stimulator" and not all(r.model == "spike_generator" for r in pre_recs):
+            raise IllegalConnection(
+                f"{pre_recs[0].model} -> spike_recorder is not supported; record the "
+                "generator through a parrot_neuron")
+        src, tgt, _ = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
+        if pk == "neuron":
+            sel = k.is_local(src)
+            src, tgt = src[sel], tgt[sel]
+        for rec, g in k.groups(np.unique(tgt)):
+            blk = rec.block
+            for gid in g:
+                row = int(np.searchsorted(blk.gids, gid))
+                blk.add_sources(row, src[tgt == gid])
+        return
+    if pk == "recorder":
+        if not all(isinstance(r.block, recorders.Multimeter) for r in pre_recs):
+            raise IllegalConnection(f"{pre_recs[0].model} cannot send spikes; connect the "
+                                    "neurons *to* the spike_recorder")
+        if tk != "neuron":
+            raise IllegalConnection("a multimeter can only record from neurons")
+        src, tgt, _ = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
+        sel = k.is_local(tgt)
+        src, tgt = src[sel], tgt[sel]
+        for rec, g in k.groups(np.unique(src)):
+            for gid in g:
+                row = int(np.searchsorted(rec.block.gids, gid))
+                rec.block.add_targets(row, tgt[src == gid])
+        return
+    if tk == "stimulator":
+        raise IllegalConnection(
+            f"{post_recs[0].model} (node {post_ids[0]}) is a stimulation device and cannot "
+            "receive connections")
+
+    # synapses to neurons ---------------------------------------------------
+    local_post = post_ids[k.is_local(post_ids)]
+    src, tgt, info = _pairs(rule, spec, pre_ids, post_ids, local_post, k, call)
+    weights = _values(syn["weight"], "weight", info, pre_ids, post_ids, src, tgt, k,
+                      Purpose.PURPOSE_SYN_PARAMETER)
+    delays_ms = _values(syn["delay"], "delay", info, pre_ids, post_ids, src, tgt, k,
+                        Purpose.PURPOSE_SYN_PARAMETER)
+    receptor = syn.get("receptor_type", 0)
+    if isinstance(receptor, Parameter) or np.ndim(receptor) > 0:
+        receptor = _values(receptor, "receptor_type", info, pre_ids, post_ids, src, tgt, k,
+                           Purpose.PURPOSE_SYN_PARAMETER).astype(np.int64)
+    delays = k.delay_to_steps(delays_ms)
+    if pk == "stimulator":
+        codes = None
+        per_model = []
+        for rec, g in k.groups(np.unique(src)):
+            blk = rec.block
+            sel = np.isin(src, g)
+            kind = "current" if blk.output == "current" else "spike"
+            c = k.channel_codes(tgt[sel], receptor if np.ndim(receptor) == 0 else receptor[sel],
+                                kind)
+            per_model.append((blk, sel, c))
+        k.note_delays(delays)
+        for blk, sel, c in per_model:
+            rows = np.searchsorted(blk.gids, src[sel])
+            blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel])
+        return
+    codes = k.channel_codes(tgt, receptor, "spike")
+    k.note_delays(delays)
+    k.table(model).add(src, codes, weights, delays)

@@ -1,0 +1,490 @@
+"""The kernel state behind the PyNEST namespace.
+
+:data:`kernel` (one :class:`Engine` per process) owns the model registry,
+the node blocks, the connection tables, the delay extrema, the scheduler and
+the kernel status dictionary.  Front-end functions validate their arguments,
+convert them to arrays and make one call here; the loops over neurons and
+synapses live in the Cython ``kernel`` and ``models`` packages.
+"""
+import bisect
+import math
+import os
+import time
+import warnings
+
+import numpy as np
+
+from pynestlite import parallel
+from pynestlite.errors import (
+    BadDelay, BadProperty, KernelStateError, TimeMultipleRequired,
+    UnaccessedDictionaryEntry, UnknownModelName, UnknownNode)
+from pynestlite.kernel.connections import ConnectionTable, MAX_DELAY_STEPS
+from pynestlite.kernel.random_streams import Purpose
+from pynestlite.kernel.scheduler import Scheduler
+from pynestlite.models import (
+    generators, iaf_cond_exp, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, parrot_neuron,
+    recorders)
+
+TICS_PER_MS = 1000
+DEFAULT_SEED = 143202461
+
+NODE_MODELS = {}
+for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, parrot_neuron,
+             generators, recorders):
+    NODE_MODELS.update(_mod.MODELS)
+
+SYNAPSE_MODELS = {"static_synapse": {"weight": 1.0, "delay": 1.0, "receptor_type": 0}}
+
+
+class NodeRecord:
+    """Nodes of one Create call: gid range, model and the local block."""
+
+    __slots__ = ("first", "last", "model", "block")
+
+    def __init__(self, first, last, model, block):
+        self.first, self.last, self.model, self.block = first, last, model, block
+
+    @property
+    def element_type(self):
+        return self.block.element_type
+
+
+class Engine:
+    """Process-wide simulation kernel (see module docstring)."""
+
+    def __init__(self):
+        self.comm = parallel.comm
+        self.reset()
+
+    # ------------------------------------------------------------------
+    # life cycle
+    def reset(self):
+        self.resolution = 0.1
+        self.tics_per_step = 100
+        self.rng_seed = DEFAULT_SEED
+        self.records = []           # NodeRecord per Create call, ascending gids
+        self.firsts = []
+        self.next_gid = 1
+        self.models = {name: (cls, {}) for name, cls in NODE_MODELS.items()}
+        self.synapse_models = {k: dict(v) for k, v in SYNAPSE_MODELS.items()}
+        self.synapse_base = {k: k for k in SYNAPSE_MODELS}
+        self.tables = {}
+        self.next_channel = 0
+        self.delay_min = None       # steps, from connections
+        self.delay_max = None
+        self.user_delays = None     # (min, max) steps set by the user
+        self.frozen_delays = None   # (min, max) after the first simulation
+        self.step = 0               # biological time in steps
+        self.prepared = False
+        self.simulated = False
+        self.scheduler = Scheduler()
+        self.last_spike = np.zeros(0, np.int64)
+        self.calls = 0              # counter of random evaluations / Connect calls
+        self.print_time = False
+        self.local_num_threads = 1
+        self._thread_warned = False
+        self.data_path = ""
+        self.data_prefix = ""
+        self.overwrite_files = False
+        self.time_construction_create = 0.0
+        self.time_construction_connect = 0.0
+        self.time_simulate = 0.0
+        self.dict_miss_is_error = True
+        self.target = "software"
+        self.chip_seed = 0
+        self.hardware_report = None
+
+    @property
+    def rank(self):
+        return self.comm.rank
+
+    @property
+    def size(self):
+        return self.comm.size
+
+    @property
+    def time_ms(self):
+        return self.step * self.tics_per_step / TICS_PER_MS
+
+    # ------------------------------------------------------------------
+    # time conversions (NEST's Time class)
+    def ms_to_tics(self, ms):
+        return np.floor(np.asarray(ms, np.float64) * TICS_PER_MS + 0.5).astype(np.int64)
+
+    def ms_to_steps(self, ms):
+        """Steps of a duration, rounded up to the grid (NEST: Time(ms).get_steps())."""
+        tics = self.ms_to_tics(ms)
+        return ((tics + self.tics_per_step - 1) // self.tics_per_step).astype(np.int64)
+
+    def ms_to_steps_exact(self, ms, name):
+        """Steps of a time that must lie on the grid; BadProperty otherwise."""
+        tics = self.ms_to_tics(ms)
+        bad = tics % self.tics_per_step != 0
+        if np.any(bad):
+            v = np.asarray(ms, np.float64)[bad] if np.ndim(ms) else ms
+            raise BadProperty(f"{name} {np.ravel(v)[0]} ms is not a multiple of the "
+                              f"resolution {self.resolution} ms")
+        return (tics // self.tics_per_step).astype(np.int64)
+
+    def steps_to_ms(self, steps):
+        """Times in ms as NEST reports them: tics * 0.001."""
+        return (np.asarray(steps, np.int64) * self.tics_per_step) * (1.0 / TICS_PER_MS)
+
+    def delay_to_steps(self, delay_ms):
+        """NEST's delay rounding: ld_round(d / h), checked against the grid bounds."""
+        d = np.asarray(delay_ms, np.float64)
+        steps = np.floor(d * (1.0 / self.resolution) + 0.5).astype(np.int64)
+        if d.size and np.any(steps < 1):
+            bad = np.ravel(d[steps < 1] if d.ndim else d)[0]
+            raise BadDelay(f"delay {bad} ms is below the resolution {self.resolution} ms")
+        if d.size and np.any(steps > MAX_DELAY_STEPS):
+            raise BadDelay(f"delay {np.max(d)} ms exceeds the largest supported delay "
+                           f"({MAX_DELAY_STEPS} steps = {MAX_DELAY_STEPS * self.resolution} ms)")
+        lim = self.frozen_delays or self.user_delays
+        if lim is not None and d.size:
+            lo, hi = lim
+            if np.any(steps < lo) or np.any(steps > hi):
+                raise BadDelay(
+                    f"delay {np.ravel(d)[0]} ms outside the delay extrema "
+                    f"[{lo * self.resolution}, {hi * self.resolution}] ms fixed by "
+                    f"{'a previous simulation' if self.frozen_delays else 'min_delay/max_delay'}")
+        return steps
+
+    # ------------------------------------------------------------------
+    # nodes
+    def model_class(self, name):
+        if name not in self.models:
+            raise UnknownModelName(
+                f"unknown model {name!r}; available node models: {sorted(self.models)}")
+        return self.models[name]
+
+    def check_mutable(self, what):
+        if self.prepared:
+            raise KernelStateError(f"{what} is not allowed between Prepare and Cleanup")
+
+    def create(self, model, n, params):
+        """Create ``n`` nodes; returns (first, last).  Nothing remains on error."""
+        self.check_mutable("Create")
+        cls, defaults = self.model_class(model)
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise BadProperty(f"Create: n must be a positive integer, got {n!r}")
+        first = self.next_gid
+        last = first + int(n) - 1
+        all_gids = np.arange(first, last + 1, dtype=np.int64)
+        if cls.element_type == "neuron":
+            local = all_gids[(all_gids - 1) % self.size == self.rank]
+        else:
+            local = all_gids
+        t0 = time.perf_counter()
+        block = cls(model, local, first, last, defaults)
+        if params:
+            self.set_block(block, np.arange(len(local)), local, params, all_gids)
+        if cls.element_type == "neuron":
+            block.chan_base = self.next_channel
+            self.next_channel += cls.n_channels * len(local)
+        self.records.append(NodeRecord(first, last, model, block))
+        self.firsts.append(first)
+        self.next_gid = last + 1
+        self.time_construction_create += time.perf_counter() - t0
+        return first, last
+
+    def record_of(self, gid):
+        i = bisect.bisect_right(self.firsts, gid) - 1
+        if i < 0 or gid > self.records[i].last:
+            raise UnknownNode(f"node {gid} does not exist (network has {self.next_gid - 1} nodes)")
+        return self.records[i]
+
+    def check_gids(self, gids):
+        gids = np.asarray(gids, np.int64)
+        if gids.size and (gids.min() < 1 or gids.max() >= self.next_gid):
+            bad = gids[(gids < 1) | (gids >= self.next_gid)][0]
+            raise UnknownNode(f"node {bad} does not exist (network has {self.next_gid - 1} nodes)")
+        return gids
+
+    def groups(self, gids):
+        """Split sorted gids by Create record: list of (record, gids)."""
+        gids = self.check_gids(gids)
+        out = []
+        if gids.size == 0:
+            return out
+        firsts = np.asarray(self.firsts, np.int64)
+        rec_idx = np.searchsorted(firsts, gids, side="right") - 1
+        bounds = np.flatnonzero(np.diff(rec_idx)) + 1
+        for part in np.split(np.arange(len(gids)), bounds):
+            out.append((self.records[rec_idx[part[0]]], gids[part]))
+        return out
+
+    def locate_local(self, gids):
+        """Local (block, rows, gids) of the given gids (non-local ones dropped)."""
+        out = []
+        for rec, g in self.groups(np.asarray(gids, np.int64)):
+            blk = rec.block
+            rows = np.searchsorted(blk.gids, g)
+            ok = (rows < len(blk.gids))
+            ok[ok] &= blk.gids[rows[ok]] == g[ok]
+            if np.any(ok):
+                out.append((blk, rows[ok], g[ok]))
+        return out
+
+    def is_local(self, gids):
+        gids = np.asarray(gids, np.int64)
+        res = np.zeros(len(gids), bool)
+        pos = 0
+        for rec, g in self.groups(gids):
+            if rec.element_type == "neuron":
+                res[pos:pos + len(g)] = (g - 1) % self.size == self.rank
+            else:
+                res[pos:pos + len(g)] = True
+            pos += len(g)
+        return res
+
+    def evaluate_parameter(self, param, gids, purpose=Purpose.PURPOSE_PARAMETER, counts=None):
+        from pynestlite.random import Draw
+        self.calls += 1
+        gids = np.asarray(gids, np.int64)
+        if counts is None:
+            counts = np.ones(len(gids), np.int64)
+        return param.evaluate(Draw(self.rng_seed, int(purpose), self.calls, gids, counts, param))
+
+    def set_block(self, block, rows, gids, params, all_gids=None):
+        """Apply a parameter dict (values scalar, per-node list, or Parameter)."""
+        from pynestlite.random import Parameter
+        if all_gids is None:
+            all_gids = gids
+        n_all = len(all_gids)
+        local_pos = np.searchsorted(all_gids, gids)
+        upd = {}
+        for name, value in params.items():
+            if name not in block.public_names():
+                raise UnaccessedDictionaryEntry(
+                    f"{block.model} has no parameter {name!r}; expected one of "
+                    f"{sorted(block.public_names())}")
+            default = block.all_defaults()[name]
+            is_obj = isinstance(default, (tuple, list, str))
+            if isinstance(value, Parameter):
+                v = self.evaluate_parameter(value, all_gids)[local_pos]
+            elif is_obj:
+                if isinstance(default, str):
+                    v = [value] * len(gids) if isinstance(value, str) else \
+                        [value[i] for i in local_pos]
+                elif (n_all > 1 and isinstance(value, (list, tuple)) and len(value) == n_all
+                      and all(isinstance(x, (list, tuple, np.ndarray)) for x in value)):
+                    v = [value[i] for i in local_pos]
+                else:
+                    v = [value] * len(gids)
+            elif isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1 \
+                    and not isinstance(default, (tuple, list)):
+                if len(value) != n_all:
+                    raise BadProperty(
+                        f"{block.model}: {name} got {len(value)} values for {n_all} nodes")
+                v = np.asarray(value)[local_pos]
+            else:
+                v = [value] * len(gids) if not np.isscalar(value) else np.full(len(gids), value) \
+                    if not isinstance(value, (bool, np.bool_)) else np.full(len(gids), value)
+                if isinstance(v, list):
+                    raise BadProperty(f"{block.model}: parameter {name!r} expects a "
+                                      f"{type(default).__name__}, got {value!r}")
+            upd[name] = v
+        if upd:
+            block.set(upd, rows)
+
+    # ------------------------------------------------------------------
+    # connections
+    def table(self, synapse_model):
+        if synapse_model not in self.tables:
+            self.tables[synapse_model] = ConnectionTable(synapse_model)
+        return self.tables[synapse_model]
+
+    def note_delays(self, steps):
+        if len(steps) == 0:
+            return
+        lo, hi = int(np.min(steps)), int(np.max(steps))
+        self.delay_min = lo if self.delay_min is None else min(self.delay_min, lo)
+        self.delay_max = hi if self.delay_max is None else max(self.delay_max, hi)
+
+    def delay_extrema(self):
+        """(min_delay, max_delay) in steps, agreed over all ranks."""
+        if self.frozen_delays is not None:
+            return self.frozen_delays
+        if self.user_delays is not None:
+            return self.user_delays
+        lo = self.delay_min if self.delay_min is not None else 10 ** 9
+        hi = self.delay_max if self.delay_max is not None else 0
+        lo = self.comm.allreduce_min(lo)
+        hi = self.comm.allreduce_max(hi)
+        if hi == 0:
+            return 1, 1
+        return lo, hi
+
+    def channel_codes(self, tgt_gids, receptor, kind):
+        """Ring-buffer channel codes of local targets for spikes or currents."""
+        tgt_gids = np.asarray(tgt_gids, np.int64)
+        codes = np.empty(len(tgt_gids), np.uint32)
+        receptor = np.broadcast_to(np.asarray(receptor, np.int64), tgt_gids.shape)
+        pos = 0
+        from pynestlite.errors import UnknownReceptorType, IllegalConnection
+        for rec, g in self.groups(tgt_gids):
+            blk = rec.block
+            if rec.element_type != "neuron":
+                raise IllegalConnection(
+                    f"{rec.model} (node {g[0]}) cannot receive "
+                    f"{'spikes' if kind == 'spike' else 'currents'}")
+            rows = np.searchsorted(blk.gids, g)
+            r = receptor[pos:pos + len(g)]
+            table = blk.spike_receptors if kind == "spike" else blk.current_receptors
+            out = np.empty(len(g), np.uint32)
+            for rt in np.unique(r):
+                if int(rt) not in table:
+                    raise UnknownReceptorType(
+                        f"{rec.model} (node {g[0]}) has no {kind} receptor_type {int(rt)}; "
+                        f"valid: {sorted(table) or 'none'}")
+                entry = table[int(rt)]
+                if kind == "spike":
+                    off, split, count = entry
+                else:
+                    off, split, count = entry, False, False
+                sel = r == rt
+                ch = blk.chan_base + rows[sel] * blk.n_channels + off
+                out[sel] = (ch.astype(np.uint32) << 2) | (2 if count else 0) | (1 if split else 0)
+            codes[pos:pos + len(g)] = out
+            pos += len(g)
+        return codes
+
+    def decode_targets(self, codes):
+        """Target gids of channel codes (inverse of :meth:`channel_codes`)."""
+        ch = (np.asarray(codes, np.uint32) >> 2).astype(np.int64)
+        out = np.empty(len(ch), np.int64)
+        blocks = [r.block for r in self.records if r.element_type == "neuron" and r.block.n]
+        bases = np.array([b.chan_base for b in blocks], np.int64)
+        idx = np.searchsorted(bases, ch, side="right") - 1
+        for k in np.unique(idx):
+            b = blocks[k]
+            sel = idx == k
+            out[sel] = b.gids[(ch[sel] - b.chan_base) // b.n_channels]
+        return out
+
+    # ------------------------------------------------------------------
+    # simulation
+    def neuron_blocks(self):
+        return [r.block for r in self.records if r.element_type == "neuron"]
+
+    def prepare(self):
+        if self.prepared:
+            raise KernelStateError("Prepare called twice without Cleanup")
+        if self.local_num_threads > 1 and not self._thread_warned:
+            warnings.warn(f"local_num_threads={self.local_num_threads}: pynestlite runs one "
+                          "thread per rank; results are identical to any thread count",
+                          stacklevel=3)
+            self._thread_warned = True
+        for t in self.tables.values():
+            t.finalize(self.next_gid)
+        dmin, dmax = self.delay_extrema()
+        self.min_delay, self.max_delay = dmin, dmax
+        ring = dmin + dmax
+        n_local = sum(b.n for b in self.neuron_blocks())
+        self.scheduler.configure(ring, self.next_channel, dmin, self.resolution,
+                                 self.rng_seed, n_local)
+        for rec in self.records:
+            rec.block.pre_run(self)
+        from pynestlite import recording
+        recording.open_backends(self)
+        self.prepared = True
+
+    def run(self, t_ms):
+        if not self.prepared:
+            raise KernelStateError("Run called without Prepare")
+        steps = self.sim_steps(t_ms)
+        if steps == 0:
+            return
+        t0 = time.perf_counter()
+        recs = self.records
+        stim = [r.block for r in recs if r.element_type == "stimulator"]
+        neurons = [r.block for r in recs if r.element_type == "neuron" and r.block.n]
+        mms = [r.block for r in recs if isinstance(r.block, recorders.Multimeter)]
+        srs = [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)]
+        tables = [t for t in self.tables.values() if len(t)]
+        progress = None
+        bar = None
+        if self.print_time and self.rank == 0:
+            from tqdm import tqdm
+            bar = tqdm(total=steps, unit="step", desc="Simulating",
+                       bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} steps [{elapsed}<{remaining}]")
+            progress = bar.update
+        gen_sources = [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]
+        try:
+            self.scheduler.run(steps, stim, neurons, mms, srs, tables,
+                               self.comm.exchange_spikes, self, progress)
+            if srs and gen_sources:
+                self._record_generator_spikes(gen_sources, srs, self.step, self.step + steps)
+        finally:
+            if bar is not None:
+                bar.close()
+        self.step += steps
+        self.simulated = True
+        self.frozen_delays = (self.min_delay, self.max_delay)
+        self.time_simulate = time.perf_counter() - t0
+
+    def note_spikes(self, gids, stamps):
+        """Keep the stamp of each node's latest spike (``t_spike``)."""
+        if len(self.last_spike) < self.next_gid:
+            grown = np.full(self.next_gid, -1, np.int64)
+            grown[:len(self.last_spike)] = self.last_spike
+            self.last_spike = grown
+        self.last_spike[gids] = stamps
+
+    def t_spike(self, gids):
+        """Time (ms) of the latest spike of each gid, -1.0 if none."""
+        out = np.full(len(gids), -1.0)
+        g = np.asarray(gids, np.int64)
+        known = g < len(self.last_spike)
+        st = self.last_spike[g[known]]
+        out[known] = np.where(st >= 0, self.steps_to_ms(st), -1.0)
+        return out
+
+    def _record_generator_spikes(self, gens, srs, s0, s1):
+        """spike_generator -> spike_recorder: its emitted spikes in (s0, s1]."""
+        for g in gens:
+            gids, stamps = g.emitted(s0, s1)
+            if len(gids):
+                order = np.lexsort((gids, stamps))
+                for r in srs:
+                    r.record_spikes(gids[order], stamps[order], self)
+
+    def cleanup(self):
+        if not self.prepared:
+            raise KernelStateError("Cleanup called without Prepare")
+        from pynestlite import recording
+        recording.close_backends(self)
+        self.prepared = False
+
+    def sim_steps(self, t_ms):
+        try:
+            t = float(t_ms)
+        except (TypeError, ValueError):
+            raise BadProperty(f"simulation time must be a number, got {t_ms!r}") from None
+        if not math.isfinite(t) or t < 0:
+            raise BadProperty(f"simulation time must be finite and >= 0 ms, got {t_ms!r}")
+        tics = int(math.floor(t * TICS_PER_MS + 0.5))
+        if tics % self.tics_per_step != 0 or abs(tics / TICS_PER_MS - t) > 1e-9 * max(1.0, t):
+            raise TimeMultipleRequired(
+                f"simulation time {t} ms is not a multiple of the resolution "
+                f"{self.resolution} ms")
+        return tics // self.tics_per_step
+
+    def num_connections(self):
+        local = sum(len(t) for t in self.tables.values())
+        local += sum(len(r.block.targets()[0]) for r in self.records
+                     if r.element_type == "stimulator")
+        devices = 0
+        for r in self.records:
+            b = r.block
+            if isinstance(b, recorders.SpikeRecorder):
+                devices += sum(int(m.sum()) for m in b.sources)
+            elif isinstance(b, recorders.Multimeter):
+                devices += sum(len(t) for t in b.targets)
+        # devices are replicated: count their connections once (rank 0's view
+        # holds only local targets, so sum over ranks)
+        return self.comm.allreduce_sum(local + devices)
+
+
+kernel = Engine()

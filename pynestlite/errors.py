@@ -1,0 +1,61 @@
+"""The pynestlite exception hierarchy, named as in NEST.
+
+Every error raised for bad user input is a :class:`KernelException`; its
+message says what was wrong and what was expected.
+"""
+
+
+class KernelException(Exception):
+    """Base class of all pynestlite errors."""
+
+
+class UnknownModelName(KernelException):
+    """A model name that is not registered."""
+
+
+class UnknownNode(KernelException):
+    """A node id that does not exist."""
+
+
+class UnknownReceptorType(KernelException):
+    """A receptor type the target model does not have."""
+
+
+class UnaccessedDictionaryEntry(KernelException):
+    """A dictionary key that no model or kernel property knows."""
+
+
+class BadProperty(KernelException):
+    """A parameter value of the wrong type or outside its range."""
+
+
+class BadParameter(KernelException):
+    """A bad argument to a function (connection rule parameters ...)."""
+
+
+class BadDelay(KernelException):
+    """A delay below the resolution or outside the frozen delay extrema."""
+
+
+class IllegalConnection(KernelException):
+    """A connection NEST forbids (device as target, recorder as source ...)."""
+
+
+class TimeMultipleRequired(KernelException):
+    """A time that must be a multiple of the resolution is not."""
+
+
+class KernelStateError(KernelException):
+    """An operation not allowed in the kernel's current state."""
+
+
+class MPIError(KernelException):
+    """An error that occurred on another MPI rank."""
+
+
+class HardwareResourceError(KernelException):
+    """The network does not fit the hardware target."""
+
+
+class HardwareUnsupportedError(KernelException):
+    """A model, synapse or recording the hardware target does not support."""

@@ -1,0 +1,58 @@
+"""Build pynestlite: the Python front end plus the Cython kernel and models.
+
+``kernel/`` installs as ``pynestlite.kernel`` and ``models/`` as
+``pynestlite.models``.  Cython resolves ``cimport pynestlite.kernel.x`` through
+a small include tree of the .pxd files that is laid out here before
+cythonizing.
+"""
+import glob
+import os
+import shutil
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INCLUDE_TREE = os.path.join(HERE, "build", "cython_include")
+
+
+def _stage_pxd():
+    """Mirror kernel/*.pxd and models/*.pxd under pynestlite/{kernel,models}."""
+    for sub in ("kernel", "models"):
+        dest = os.path.join(INCLUDE_TREE, "pynestlite", sub)
+        os.makedirs(dest, exist_ok=True)
+        open(os.path.join(INCLUDE_TREE, "pynestlite", "__init__.pxd"), "a").close()
+        open(os.path.join(dest, "__init__.pxd"), "a").close()
+        for pxd in glob.glob(os.path.join(HERE, sub, "*.pxd")):
+            shutil.copyfile(pxd, os.path.join(dest, os.path.basename(pxd)))
+
+
+def _extensions():
+    exts = []
+    for sub in ("kernel", "models"):
+        for pyx in sorted(glob.glob(os.path.join(sub, "*.pyx"))):
+            name = os.path.splitext(os.path.basename(pyx))[0]
+            exts.append(Extension(
+                f"pynestlite.{sub}.{name}", [pyx],
+                include_dirs=[np.get_include(), "kernel", "models"],
+                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                extra_compile_args=["-O3", "-fno-math-errno", "-ffp-contract=off"] if os.name != "nt" else [],
+            ))
+    return exts
+
+
+_stage_pxd()
+setup(
+    package_dir={"pynestlite": "pynestlite",
+                 "pynestlite.kernel": "kernel",
+                 "pynestlite.models": "models"},
+    packages=["pynestlite", "pynestlite.kernel", "pynestlite.models"],
+    package_data={"pynestlite.kernel": ["*.pxd", "*.h"], "pynestlite.models": ["*.pxd", "*.h"]},
+    ext_modules=cythonize(
+        _extensions(),
+        include_path=[INCLUDE_TREE],
+        compiler_directives={"language_level": "3"},
+        nthreads=int(os.environ.get("PYNESTLITE_BUILD_JOBS", "0")) or None,
+    ),
+)

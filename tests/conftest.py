@@ -1,0 +1,16 @@
+"""Test configuration.
+
+The package is installed (``pip install .``): ``kernel/`` and ``models/``
+become ``pynestlite.kernel`` and ``pynestlite.models`` only in the installed
+tree.  ``python -m pytest`` puts the repository root on ``sys.path``, where
+the bare ``pynestlite/`` source folder would shadow the installed package, so
+the root is taken off the path here, before any test imports pynestlite.
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not os.path.isdir(os.path.join(ROOT, "pynestlite", "kernel")):
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != ROOT]
+    for name in [m for m in sys.modules if m == "pynestlite" or m.startswith("pynestlite.")]:
+        del sys.modules[name]

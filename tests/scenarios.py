@@ -1,0 +1,617 @@
+"""Deterministic simulation scenarios shared by NEST and pynestlite.
+
+Every scenario is a function ``run_<name>(nest) -> dict[str, numpy.ndarray]``
+that receives the simulator *module* (``nest`` or ``pynestlite``) and uses
+only the public PyNEST 3 API, so the very same code produces the NEST
+reference data (``tests/data/make_nest_reference.py``) and the pynestlite
+results under test (``tests/test_models_vs_nest.py``).
+
+Conventions for the returned arrays (the tests rely on them):
+
+* ``<prefix>spike_times`` / ``<prefix>spike_senders``: spike_recorder events
+  of *neurons* (counted by the "model fires" sanity check);
+* ``<prefix>relay_times`` / ``<prefix>relay_senders``: spike_recorder events of
+  generators and parrot neurons;
+* ``<prefix>vm_times`` / ``<prefix>vm_senders`` / ``<prefix>V_m``: multimeter /
+  voltmeter events;
+* any other key is an exact quantity (counts, final values read with ``get``)
+  unless it ends in ``V_m`` (then it is a membrane potential).
+
+Events are sorted by (sender, time) (stable sort, so equal pairs keep their
+order) because the order in which a simulator hands out events is not part
+of the contract.  Membrane potentials are compared with a relative tolerance
+(``VM_RTOL``); times, senders and counts must match exactly.
+"""
+
+import numpy as np
+
+DEFAULT_VM_RTOL = 1e-9
+# Scenario-specific V_m tolerance (ODE solvers with adaptive step size).
+VM_RTOL = {
+    "cond_exp_drive": 1e-6,
+}
+
+
+def vm_rtol(name):
+    return VM_RTOL.get(name, DEFAULT_VM_RTOL)
+
+
+def is_vm_key(key):
+    return key.endswith("V_m")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def _reset(nest, resolution=0.1):
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": resolution})
+
+
+def _multimeter(nest, targets, interval, **extra):
+    params = {"record_from": ["V_m"], "interval": interval}
+    params.update(extra)
+    mm = nest.Create("multimeter", 1, params)
+    nest.Connect(mm, targets)
+    return mm
+
+
+def _spike_recorder(nest, sources, **params):
+    sr = nest.Create("spike_recorder", 1, params)
+    nest.Connect(sources, sr)
+    return sr
+
+
+def _order(senders, times):
+    senders = np.asarray(senders)
+    times = np.asarray(times)
+    return np.lexsort((times, senders))
+
+
+def _vm(mm, prefix=""):
+    ev = mm.get("events")
+    senders = np.asarray(ev["senders"], dtype=np.int64)
+    times = np.asarray(ev["times"], dtype=np.float64)
+    vm = np.asarray(ev["V_m"], dtype=np.float64)
+    idx = _order(senders, times)
+    return {
+        prefix + "vm_times": times[idx],
+        prefix + "vm_senders": senders[idx],
+        prefix + "V_m": vm[idx],
+    }
+
+
+def _spikes(sr, prefix="", kind="spike"):
+    ev = sr.get("events")
+    senders = np.asarray(ev["senders"], dtype=np.int64)
+    times = np.asarray(ev["times"], dtype=np.float64)
+    idx = _order(senders, times)
+    return {
+        prefix + kind + "_times": times[idx],
+        prefix + kind + "_senders": senders[idx],
+    }
+
+
+def _final(nodes, prefix=""):
+    """Final V_m and t_spike (time of last spike, -1 if none) via ``get``.
+
+    Exercises the three PyNEST 3 forms: ``get([names])`` on one node returns
+    a dict of scalars, ``get(name)`` on several nodes a tuple, and
+    ``get(name)`` on one node (iterating a NodeCollection) a scalar.
+    """
+    if len(nodes) == 1:
+        status = nodes.get(["V_m", "t_spike"])
+        vm = [status["V_m"]]
+        t_spike = [status["t_spike"]]
+    else:
+        vm = list(nodes.get("V_m"))
+        t_spike = [node.get("t_spike") for node in nodes]
+    return {
+        prefix + "final_V_m": np.asarray(vm, dtype=np.float64),
+        prefix + "final_t_spike": np.asarray(t_spike, dtype=np.float64),
+    }
+
+
+# ---------------------------------------------------------------------------
+# single-neuron drive scenarios, one per model
+# ---------------------------------------------------------------------------
+
+def _drive(nest, model, params, exc_times, exc_weights, inh_times, inh_weight,
+           dc, t_sim):
+    """One neuron driven by spike generators (delays 1.0 / 2.3 / 1.7 ms) + dc.
+
+    * ``sg_mixed`` carries excitatory *and* inhibitory spikes through
+      ``spike_weights`` (multiplied by the connection weight); it is connected
+      twice (multapse) with delay 1.0 ms / weight 1.0 and delay 2.3 ms /
+      weight 0.5.
+    * ``sg_inh`` has no spike_weights and a negative connection weight,
+      delay 1.7 ms.
+    * a dc_generator with amplitude/start/stop, connection delay 0.1 ms.
+    """
+    _reset(nest)
+    neuron = nest.Create(model, 1, params)
+    sg_mixed = nest.Create("spike_generator", 1,
+                           {"spike_times": exc_times, "spike_weights": exc_weights})
+    sg_inh = nest.Create("spike_generator", 1, {"spike_times": inh_times})
+    dcg = nest.Create("dc_generator", 1, dc)
+    mm = _multimeter(nest, neuron, 0.1)
+    sr = _spike_recorder(nest, neuron)
+    nest.Connect(sg_mixed, neuron, "all_to_all",
+                 {"synapse_model": "static_synapse", "weight": 1.0, "delay": 1.0})
+    nest.Connect(sg_mixed, neuron, "one_to_one", {"weight": 0.5, "delay": 2.3})
+    nest.Connect(sg_inh, neuron, syn_spec={"weight": inh_weight, "delay": 1.7})
+    nest.Connect(dcg, neuron, syn_spec={"delay": 0.1})
+    nest.Simulate(t_sim)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_final(neuron))
+    return out
+
+
+_EXC_TIMES = [5.0, 10.0, 10.5, 20.0, 20.1, 45.0, 70.2, 95.5, 120.0, 121.0,
+              150.0, 181.3, 200.0, 222.2]
+
+
+def run_delta_drive(nest):
+    params = {"C_m": 200.0, "tau_m": 15.0, "t_ref": 3.0, "E_L": -70.0,
+              "V_th": -55.0, "V_reset": -68.0, "V_m": -65.0, "I_e": 60.0}
+    w = [8.0, -5.0, 12.0, 9.0, 7.5, -10.0, 6.0, -20.0, 14.0, 11.0, 16.0, -4.0,
+         9.0, 13.0]  # mV (scaled by connection weights 1.0 and 0.5)
+    return _drive(nest, "iaf_psc_delta", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-6.0,
+                  dc={"amplitude": 300.0, "start": 30.0, "stop": 180.0},
+                  t_sim=250.0)
+
+
+def run_exp_drive(nest):
+    params = {"C_m": 180.0, "tau_m": 12.0, "tau_syn_ex": 1.5, "tau_syn_in": 6.0,
+              "t_ref": 2.5, "E_L": -65.0, "V_th": -50.0, "V_reset": -67.0,
+              "V_m": -60.0, "I_e": 100.0}
+    w = [900.0, -600.0, 1500.0, 1200.0, 1100.0, -900.0, 1000.0, -1500.0,
+         2000.0, 1400.0, 1800.0, -500.0, 1300.0, 1700.0]  # pA
+    return _drive(nest, "iaf_psc_exp", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-400.0,
+                  dc={"amplitude": 250.0, "start": 40.0, "stop": 160.0},
+                  t_sim=250.0)
+
+
+def run_alpha_drive(nest):
+    params = {"C_m": 220.0, "tau_m": 9.0, "tau_syn_ex": 0.8, "tau_syn_in": 4.0,
+              "t_ref": 2.2, "E_L": -68.0, "V_th": -54.0, "V_reset": -70.0,
+              "V_m": -68.0, "I_e": 150.0, "V_min": -80.0}
+    w = [900.0, -600.0, 1500.0, 1200.0, 1100.0, -900.0, 1000.0, -1500.0,
+         2000.0, 1400.0, 1800.0, -500.0, 1300.0, 1700.0]  # pA
+    return _drive(nest, "iaf_psc_alpha", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-300.0,
+                  dc={"amplitude": 320.0, "start": 40.0, "stop": 160.0},
+                  t_sim=250.0)
+
+
+def run_cond_exp_drive(nest):
+    params = {"C_m": 250.0, "g_L": 16.7, "E_L": -70.0, "E_ex": 0.0,
+              "E_in": -80.0, "tau_syn_ex": 0.5, "tau_syn_in": 3.0,
+              "t_ref": 2.0, "V_th": -55.0, "V_reset": -62.0, "V_m": -68.0,
+              "I_e": 200.0}
+    w = [12.0, -8.0, 25.0, 20.0, 18.0, -15.0, 16.0, -30.0, 35.0, 22.0, 30.0,
+         -6.0, 20.0, 28.0]  # nS (negative = inhibitory conductance)
+    return _drive(nest, "iaf_cond_exp", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-10.0,
+                  dc={"amplitude": 300.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
+# ---------------------------------------------------------------------------
+# singular propagators: tau_m == tau_syn
+# ---------------------------------------------------------------------------
+
+def _singular(nest, model, param_list, t_sim=200.0):
+    """Several neurons of ``model`` with (near-)singular time constants.
+
+    All neurons receive the same excitatory/inhibitory spikes and I_e.
+    """
+    _reset(nest)
+    neurons = nest.Create(model, len(param_list), param_list[0])
+    for node, params in zip(neurons, param_list):
+        node.set(params)
+    sg_ex = nest.Create("spike_generator", 1,
+                        {"spike_times": [10.0, 12.0, 40.0, 41.5, 43.0, 90.0,
+                                         91.0, 92.0, 93.0, 150.0]})
+    sg_in = nest.Create("spike_generator", 1,
+                        {"spike_times": [60.0, 61.0, 120.0, 160.0]})
+    mm = _multimeter(nest, neurons, 0.1)
+    sr = _spike_recorder(nest, neurons)
+    nest.Connect(sg_ex, neurons, syn_spec={"weight": 700.0, "delay": 1.0})
+    nest.Connect(sg_in, neurons, syn_spec={"weight": -900.0, "delay": 2.3})
+    nest.Simulate(t_sim)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_final(neurons))
+    return out
+
+
+def _singular_params():
+    base = {"C_m": 250.0, "E_L": -70.0, "V_th": -55.0, "V_reset": -70.0,
+            "t_ref": 2.0, "I_e": 330.0}
+    return [
+        # exactly singular for both synapse types
+        dict(base, tau_m=10.0, tau_syn_ex=10.0, tau_syn_in=10.0),
+        # singular for excitation only
+        dict(base, tau_m=8.0, tau_syn_ex=8.0, tau_syn_in=3.0),
+        # singular for inhibition only
+        dict(base, tau_m=5.0, tau_syn_ex=2.0, tau_syn_in=5.0, I_e=620.0),
+        # nearly singular (relative difference 1e-8)
+        dict(base, tau_m=10.0, tau_syn_ex=10.0 * (1.0 + 1e-8),
+             tau_syn_in=10.0 * (1.0 - 1e-8)),
+    ]
+
+
+def run_exp_singular(nest):
+    return _singular(nest, "iaf_psc_exp", _singular_params())
+
+
+def run_alpha_singular(nest):
+    params = _singular_params()
+    for p in params:
+        p["I_e"] = p["I_e"] - 40.0
+    return _singular(nest, "iaf_psc_alpha", params)
+
+
+# ---------------------------------------------------------------------------
+# iaf_psc_delta special cases
+# ---------------------------------------------------------------------------
+
+def run_delta_vmin(nest):
+    """V_min clamps strong inhibition (neuron 1); neuron 2 has no V_min."""
+    _reset(nest)
+    params = {"tau_m": 10.0, "C_m": 250.0, "t_ref": 2.0, "E_L": -70.0,
+              "V_th": -55.0, "V_reset": -70.0}
+    neurons = nest.Create("iaf_psc_delta", 2, params)
+    neurons[0].set({"V_min": -75.0})
+    sg_in = nest.Create("spike_generator", 1,
+                        {"spike_times": [5.0, 5.5, 6.0, 20.0, 21.0, 60.0, 60.1,
+                                         60.2, 95.0]})
+    sg_ex = nest.Create("spike_generator", 1,
+                        {"spike_times": [30.0, 31.0, 32.0, 33.0, 70.0, 71.0,
+                                         72.0, 73.0, 74.0]})
+    dcg = nest.Create("dc_generator", 1,
+                      {"amplitude": 420.0, "start": 100.0, "stop": 150.0})
+    mm = _multimeter(nest, neurons, 0.1)
+    sr = _spike_recorder(nest, neurons)
+    nest.Connect(sg_in, neurons, syn_spec={"weight": -25.0, "delay": 1.0})
+    nest.Connect(sg_ex, neurons, syn_spec={"weight": 4.5, "delay": 1.0})
+    nest.Connect(dcg, neurons)
+    nest.Simulate(180.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_final(neurons))
+    return out
+
+
+def run_delta_refractory_input(nest):
+    """Input arriving while the neuron is refractory.
+
+    Neuron 1: refractory_input=False (default, input discarded);
+    neuron 2: refractory_input=True.  Strong kicks (20 mV) make the neurons
+    fire at known times; weaker inputs then arrive during the refractory
+    period, including its last and first post-refractory steps.
+    """
+    _reset(nest)
+    params = {"tau_m": 10.0, "C_m": 250.0, "t_ref": 6.0, "E_L": -70.0,
+              "V_th": -55.0, "V_reset": -70.0}
+    neurons = nest.Create("iaf_psc_delta", 2, params)
+    neurons[1].set({"refractory_input": True})
+    kick = nest.Create("spike_generator", 1,
+                       {"spike_times": [10.0, 40.0, 70.0, 100.0]})
+    # kicks arrive at 11, 41, 71, 101 -> spikes there; refractory 6 ms.
+    small = nest.Create("spike_generator", 1, {
+        "spike_times": [10.0, 12.0, 13.5, 15.9, 16.0, 16.1, 40.0, 44.0, 46.9,
+                        47.0, 72.3, 75.0, 100.0, 101.0],
+        "spike_weights": [3.0, 5.0, -3.0, 4.0, 2.0, 1.5, 6.0, 7.0, 2.5, 3.5,
+                          -8.0, 6.0, 5.0, 4.0],
+    })
+    mm = _multimeter(nest, neurons, 0.1)
+    sr = _spike_recorder(nest, neurons)
+    nest.Connect(kick, neurons, syn_spec={"weight": 20.0, "delay": 1.0})
+    nest.Connect(small, neurons, syn_spec={"weight": 1.0, "delay": 1.0})
+    nest.Simulate(130.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_final(neurons))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# delivery timing
+# ---------------------------------------------------------------------------
+
+def run_chain(nest):
+    """n1 -(1.5 ms)-> n2 -(0.3 ms)-> n3, plus n1 -(0.3 ms)-> n3.
+
+    n1 is driven by I_e (n2, n3 get a small subthreshold I_e so that their
+    V_m is not constant); each arriving spike (20 mV) fires its target
+    immediately.  n1 -> n3 (weight 8 mV) alone is subthreshold.
+    """
+    _reset(nest)
+    n1 = nest.Create("iaf_psc_delta", 1, {"I_e": 500.0, "t_ref": 2.0})
+    n2 = nest.Create("iaf_psc_delta", 1, {"t_ref": 1.0, "I_e": 100.0})
+    n3 = nest.Create("iaf_psc_delta", 1, {"t_ref": 0.5, "tau_m": 5.0,
+                                          "I_e": 150.0})
+    neurons = n1 + n2 + n3
+    mm = _multimeter(nest, neurons, 0.1)
+    sr = _spike_recorder(nest, neurons)
+    nest.Connect(n1, n2, syn_spec={"weight": 20.0, "delay": 1.5})
+    nest.Connect(n2, n3, syn_spec={"weight": 20.0, "delay": 0.3})
+    nest.Connect(n1, n3, syn_spec={"weight": 8.0, "delay": 0.3})
+    nest.Simulate(120.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
+def run_parrot(nest):
+    """parrot_neuron relays spikes with multiplicity into a neuron.
+
+    sg_dup has two (and three) identical spike times -> same step;
+    sg_mult uses spike_multiplicities.  The parrot's output is recorded
+    (relay_*), as is the generator output itself (gen_relay_*), and the
+    target neuron, for which one spike (8 mV) from rest is subthreshold but
+    two or three in one step are suprathreshold.
+    """
+    _reset(nest)
+    sg_dup = nest.Create("spike_generator", 1, {
+        "spike_times": [5.0, 10.0, 10.0, 20.0, 20.0, 20.0, 33.3, 50.0, 50.0]})
+    sg_mult = nest.Create("spike_generator", 1, {
+        "spike_times": [15.0, 25.0, 40.0, 60.0],
+        "spike_multiplicities": [2, 1, 3, 2]})
+    parrot = nest.Create("parrot_neuron", 1)
+    neuron = nest.Create("iaf_psc_delta", 1, {"tau_m": 20.0, "t_ref": 1.0})
+    mm = _multimeter(nest, neuron, 0.1)
+    sr = _spike_recorder(nest, neuron)
+    sr_parrot = _spike_recorder(nest, parrot)
+    sr_gen = _spike_recorder(nest, sg_dup + sg_mult)
+    nest.Connect(sg_dup, parrot, syn_spec={"delay": 1.0})
+    nest.Connect(sg_mult, parrot, syn_spec={"delay": 2.0})
+    nest.Connect(parrot, neuron, syn_spec={"weight": 8.0, "delay": 1.2})
+    nest.Simulate(80.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_spikes(sr_parrot, kind="relay"))
+    out.update(_spikes(sr_gen, prefix="gen_", kind="relay"))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Simulate() split into several calls
+# ---------------------------------------------------------------------------
+
+def _split_network(nest):
+    neurons = nest.Create("iaf_psc_alpha", 2, {"tau_syn_ex": 1.0,
+                                               "tau_syn_in": 3.0})
+    neurons[0].set({"I_e": 380.0})
+    sg = nest.Create("spike_generator", 1, {
+        "spike_times": [20.0, 37.3, 37.4, 98.9, 99.0, 99.9, 100.0, 100.1,
+                        130.0],
+        "spike_weights": [600.0, 500.0, -400.0, 700.0, 700.0, 800.0, 900.0,
+                          -300.0, 1000.0]})
+    dcg = nest.Create("dc_generator", 1,
+                      {"amplitude": 400.0, "start": 90.0, "stop": 120.0})
+    mm = _multimeter(nest, neurons, 0.1)
+    sr = _spike_recorder(nest, neurons)
+    nest.Connect(sg, neurons, syn_spec={"weight": 1.0, "delay": 1.0})
+    nest.Connect(neurons[0], neurons[1], syn_spec={"weight": 300.0,
+                                                   "delay": 2.5})
+    nest.Connect(dcg, neurons)
+    return neurons, mm, sr
+
+
+# prefix -> durations of the successive Simulate calls (all sum to 150 ms)
+SPLIT_VARIANTS = {
+    "single_": [150.0],
+    "split_": [100.0, 50.0],
+    "split3_": [37.3, 62.7, 50.0],
+    # calls shorter than min_delay (1 ms here) and not aligned to it
+    "splitodd_": [0.5, 0.3, 0.4, 36.1, 0.3, 62.4, 50.0],
+}
+
+
+def run_split_simulate(nest):
+    """150 ms in one call vs the same time in several Simulate calls.
+
+    The tests also require all variants to be identical to each other
+    (apart from ``*n_vm_after_call``, the number of multimeter events that
+    were available after each Simulate call, which pins down when NEST makes
+    multimeter data available).
+    """
+    out = {}
+    for prefix, chunks in SPLIT_VARIANTS.items():
+        _reset(nest)
+        neurons, mm, sr = _split_network(nest)
+        counts = []
+        for t in chunks:
+            nest.Simulate(t)
+            counts.append(len(mm.get("events")["times"]))
+        out.update(_vm(mm, prefix))
+        out.update(_spikes(sr, prefix))
+        out.update(_final(neurons, prefix))
+        out[prefix + "n_vm_after_call"] = np.asarray(counts, dtype=np.int64)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# devices
+# ---------------------------------------------------------------------------
+
+def run_offgrid_generator(nest):
+    """spike_generator with allow_offgrid_times and spike_multiplicities.
+
+    Generator output is recorded directly (relay_*) so the rounding of
+    off-grid times to the grid is visible; a neuron receives the spikes.
+    """
+    _reset(nest)
+    sg_off = nest.Create("spike_generator", 1, {
+        "allow_offgrid_times": True,
+        "spike_times": [1.03, 2.05, 3.0004, 4.0006, 4.95, 6.0, 7.45, 8.0999999,
+                        10.25, 12.15, 12.19, 30.01]})
+    sg_mult = nest.Create("spike_generator", 1, {
+        "allow_offgrid_times": True,
+        "spike_times": [14.0, 16.32, 18.5],
+        "spike_multiplicities": [2, 3, 1]})
+    neuron = nest.Create("iaf_psc_delta", 1, {"tau_m": 20.0, "t_ref": 1.0})
+    parrot = nest.Create("parrot_neuron", 1)
+    mm = _multimeter(nest, neuron, 0.1)
+    sr = _spike_recorder(nest, neuron)
+    sr_gen = _spike_recorder(nest, sg_off + sg_mult)
+    sr_parrot = _spike_recorder(nest, parrot)
+    nest.Connect(sg_off + sg_mult, neuron, syn_spec={"weight": 6.0,
+                                                     "delay": 1.0})
+    nest.Connect(sg_off + sg_mult, parrot, syn_spec={"delay": 0.5})
+    nest.Simulate(40.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_spikes(sr_gen, kind="relay"))
+    out.update(_spikes(sr_parrot, prefix="parrot_", kind="relay"))
+    return out
+
+
+def run_device_windows(nest):
+    """dc_generator and spike_generator start/stop/origin timing.
+
+    * dc1: start 10, stop 30, delay 0.1 -> neuron 1
+    * dc1 also -> neuron 2 with delay 1.0 (onset shifts with the delay)
+    * dc2: origin 5, start 10, stop 12.5, delay 0.1 -> neuron 3
+    * sg_win: spike_times 3.9 ... 12.1 (relative to origin!) with start 4.0,
+      stop 8.0, origin 1.0, recorded directly (relay_*) and sent to neuron 3.
+    """
+    _reset(nest)
+    neurons = nest.Create("iaf_psc_delta", 3, {"tau_m": 10.0, "t_ref": 2.0})
+    dc1 = nest.Create("dc_generator", 1,
+                      {"amplitude": 900.0, "start": 10.0, "stop": 30.0})
+    dc2 = nest.Create("dc_generator", 1,
+                      {"amplitude": 2000.0, "origin": 5.0, "start": 10.0,
+                       "stop": 12.5})
+    sg_win = nest.Create("spike_generator", 1, {
+        "spike_times": [3.9, 4.0, 4.1, 5.0, 6.9, 7.0, 7.1, 8.9, 9.0, 9.1,
+                        12.1],
+        "start": 4.0, "stop": 8.0, "origin": 1.0})
+    mm = _multimeter(nest, neurons, 0.1)
+    sr = _spike_recorder(nest, neurons)
+    sr_gen = _spike_recorder(nest, sg_win)
+    nest.Connect(dc1, neurons[0], syn_spec={"delay": 0.1})
+    nest.Connect(dc1, neurons[1], syn_spec={"delay": 1.0})
+    nest.Connect(dc2, neurons[2], syn_spec={"delay": 0.1})
+    nest.Connect(sg_win, neurons[2], syn_spec={"weight": 3.0, "delay": 0.1})
+    nest.Simulate(45.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_spikes(sr_gen, kind="relay"))
+    return out
+
+
+def run_multimeter_window(nest):
+    """Which times do multimeters record with interval/start/stop/origin/offset?"""
+    _reset(nest)
+    neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 450.0})
+    sr = _spike_recorder(nest, neuron)
+    sr_win = _spike_recorder(nest, neuron, start=10.0, stop=30.0, origin=5.0)
+    out = {}
+    mms = {
+        "a_": {"interval": 1.0},
+        "b_": {"interval": 1.0, "start": 5.0, "stop": 25.0, "origin": 10.0},
+        "c_": {"interval": 0.1, "start": 2.0, "stop": 3.0},
+        "d_": {"interval": 2.0, "offset": 0.5},
+        "e_": {"interval": 0.3, "start": 1.0, "stop": 4.3},
+        "f_": {"interval": 1.0, "start": 0.5, "stop": 7.5},
+    }
+    recorders = {}
+    for prefix, params in mms.items():
+        params = dict(params)
+        interval = params.pop("interval")
+        recorders[prefix] = _multimeter(nest, neuron, interval, **params)
+    nest.Simulate(60.0)
+    for prefix, mm in recorders.items():
+        out.update(_vm(mm, prefix))
+    out.update(_spikes(sr))
+    out.update(_spikes(sr_win, prefix="win_"))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# other resolution
+# ---------------------------------------------------------------------------
+
+def run_fine_resolution(nest):
+    """Resolution 0.05 ms: iaf_psc_exp, iaf_psc_alpha, iaf_psc_delta."""
+    _reset(nest, 0.05)
+    n_exp = nest.Create("iaf_psc_exp", 1, {"tau_syn_ex": 0.7, "tau_syn_in": 2.5,
+                                           "I_e": 300.0})
+    n_alpha = nest.Create("iaf_psc_alpha", 1, {"tau_syn_ex": 0.7,
+                                               "tau_syn_in": 2.5,
+                                               "I_e": 300.0})
+    n_delta = nest.Create("iaf_psc_delta", 1, {"I_e": 300.0, "t_ref": 1.55})
+    neurons = n_exp + n_alpha + n_delta
+    sg = nest.Create("spike_generator", 1, {
+        "spike_times": [2.05, 10.0, 10.05, 20.35, 33.3, 47.15, 60.0, 60.05],
+        "spike_weights": [1.0, 1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0]})
+    dcg = nest.Create("dc_generator", 1,
+                      {"amplitude": 150.0, "start": 25.05, "stop": 55.55})
+    mm = _multimeter(nest, neurons, 0.05)
+    sr = _spike_recorder(nest, neurons)
+    nest.Connect(sg, n_exp + n_alpha, syn_spec={"weight": 900.0, "delay": 0.05})
+    nest.Connect(sg, n_delta, syn_spec={"weight": 4.0, "delay": 1.15})
+    nest.Connect(n_delta, n_alpha, syn_spec={"weight": 200.0, "delay": 0.35})
+    nest.Connect(dcg, neurons, syn_spec={"delay": 0.05})
+    nest.Simulate(80.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_final(neurons))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# NEST example pynest/examples/one_neuron.py (same calls, own code)
+# ---------------------------------------------------------------------------
+
+def run_one_neuron(nest):
+    """iaf_psc_alpha with I_e = 376 pA, default voltmeter, 1000 ms.
+
+    Mirrors the official example: attribute-style verbosity and parameter
+    assignment, ``Connect(voltmeter, neuron)`` without specs.  A spike
+    recorder is added (created last, so node ids are unchanged).
+    """
+    nest.verbosity = nest.VerbosityLevel.WARNING
+    nest.ResetKernel()
+    neuron = nest.Create("iaf_psc_alpha")
+    voltmeter = nest.Create("voltmeter")
+    neuron.I_e = 376.0
+    nest.Connect(voltmeter, neuron)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(neuron, sr)
+    nest.Simulate(1000.0)
+    out = {}
+    out.update(_vm(voltmeter))
+    out.update(_spikes(sr))
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+SCENARIOS = {
+    name[len("run_"):]: func
+    for name, func in sorted(globals().items())
+    if name.startswith("run_") and callable(func)
+}
+
+
+def run_scenario(nest, name):
+    result = SCENARIOS[name](nest)
+    return {key: np.asarray(val) for key, val in result.items()}
