@@ -145,6 +145,22 @@ static inline double pnl_log_factorial(double k)
     return lgamma(k + 1.0);
 }
 
+/* Poisson(mu) for mu < 10 by inversion, with exp(-mu) precomputed. */
+static inline int64_t pnl_poisson_inversion(double u, double mu, double exp_minus_mu)
+{
+    double p = exp_minus_mu;
+    double cdf = p;
+    int64_t k = 0;
+    while (u > cdf) {
+        k += 1;
+        p *= mu / (double)k;
+        cdf += p;
+        if (p < 1e-300 && cdf < u)
+            break;
+    }
+    return k;
+}
+
 /* Poisson(mu).  Inversion for mu < 10 (one uniform, expected mu + 1
  * multiplications); for larger mu the transformed rejection method PTRS of
  * Hoermann (1993), as used by numpy. */
@@ -152,22 +168,8 @@ static inline int64_t pnl_poisson(pnl_stream *s, double mu)
 {
     if (mu <= 0.0)
         return 0;
-    if (mu < 10.0) {
-        double u = pnl_uniform(s);
-        double p = exp(-mu);
-        double cdf = p;
-        int64_t k = 0;
-        while (u > cdf) {
-            k += 1;
-            p *= mu / (double)k;
-            cdf += p;
-            if (p < 1e-300 && cdf < u) {
-                /* roundoff tail: restart is never needed in practice */
-                break;
-            }
-        }
-        return k;
-    }
+    if (mu < 10.0)
+        return pnl_poisson_inversion(pnl_uniform(s), mu, exp(-mu));
     {
         double slam = sqrt(mu);
         double loglam = log(mu);

@@ -20,6 +20,9 @@ cdef extern from "philox.h" nogil:
     double pnl_normal(pnl_stream *s)
     double pnl_exponential(pnl_stream *s)
     int64_t pnl_poisson(pnl_stream *s, double mu)
+    int64_t pnl_poisson_inversion(double u, double mu, double exp_minus_mu)
+    void pnl_philox4x32_10(pnl_key key, uint64_t ctr_lo, uint64_t ctr_hi, uint32_t out[4])
+    double pnl_bits_to_unit(uint32_t lo, uint32_t hi)
 
 # Purpose codes: one per kind of use, so streams never overlap.
 cpdef enum Purpose:

@@ -32,12 +32,13 @@ import math
 
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport sqrt, cos, sin, INFINITY
+from libc.math cimport sqrt, cos, sin, exp, INFINITY
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel
 from pynestlite.kernel.random_streams cimport (
-    pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal)
+    pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
+    pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit)
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.errors import BadProperty
 
@@ -45,6 +46,11 @@ cnp.import_array()
 
 cdef extern from "math.h" nogil:
     double M_PI
+
+
+cdef enum:
+    POISSON_KMAX = 64      # largest count of the inversion table (mu < 10)
+    POISSON_GUIDE = 64     # entries of the guide table
 
 
 cdef class StimulationBlock(NodeBlock):
@@ -136,29 +142,88 @@ cdef class PoissonGenerator(StimulationBlock):
         self.gid = self.gids.astype(np.uint64)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        # Steps are taken in aligned pairs (2m, 2m+1): one Philox call per
+        # (target, pair) gives both uniforms, and the inner loop runs over
+        # targets so that each ring-buffer row is written sequentially.
+        # Means below 10 are sampled by inversion of the Poisson CDF through
+        # a guide table (Chen & Asau 1974): start at guide[floor(u G)] and
+        # step up while u > cdf[k]; larger means use the PTRS sampler.
         cdef Py_ssize_t k, j
-        cdef long lag
-        cdef int64_t step, slot, cnt
-        cdef double mu
+        cdef int64_t s0, s1, first, last, slot, b0, b1, c0, c1, pair, q, L = ctx.ring_len
+        cdef double mu, p, u0, u1
+        cdef double cdf[POISSON_KMAX + 1]
+        cdef int64_t guide[POISSON_GUIDE]
+        cdef uint32_t o[4]
+        cdef uint64_t hi
         cdef pnl_key key
         cdef pnl_stream s
+        first = ctx.origin + from_lag
+        last = ctx.origin + to_lag          # exclusive
         for k in range(self.n):
             if self.rate[k] <= 0.0:
                 continue
             mu = self.rate[k] * ctx.h * 1e-3
+            if mu < 10.0:
+                p = exp(-mu)
+                cdf[0] = p
+                for q in range(1, POISSON_KMAX + 1):
+                    p *= mu / <double>q
+                    cdf[q] = cdf[q - 1] + p
+                cdf[POISSON_KMAX] = 2.0        # sentinel: the search always stops
+                c0 = 0
+                for q in range(POISSON_GUIDE):
+                    while cdf[c0] < <double>q / POISSON_GUIDE:
+                        c0 += 1
+                    guide[q] = c0
             key = pnl_make_key(ctx.seed, 4, self.gid[k])
-            for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                for lag in range(from_lag, to_lag):
-                    step = ctx.origin + lag
-                    if not self.active(k, step):
-                        continue
-                    pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40),
-                                    <uint64_t>step << 8)
-                    cnt = pnl_poisson(&s, mu)
-                    if cnt > 0:
-                        slot = (step + self.tgt_d[j]) % ctx.ring_len
+            pair = first >> 1
+            while 2 * pair < last:
+                s0 = 2 * pair
+                s1 = s0 + 1
+                if s0 < first or not self.active(k, s0):
+                    s0 = -1
+                if s1 >= last or not self.active(k, s1):
+                    s1 = -1
+                pair += 1
+                if s0 < 0 and s1 < 0:
+                    continue
+                b0 = s0 % L if s0 >= 0 else 0
+                b1 = s1 % L if s1 >= 0 else 0
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
+                    c0 = 0
+                    c1 = 0
+                    if mu < 10.0:
+                        pnl_philox4x32_10(key, <uint64_t>(pair - 1), hi, o)
+                        if s0 >= 0:
+                            u0 = pnl_bits_to_unit(o[0], o[1])
+                            c0 = guide[<int64_t>(u0 * POISSON_GUIDE)]
+                            while u0 > cdf[c0]:
+                                c0 += 1
+                        if s1 >= 0:
+                            u1 = pnl_bits_to_unit(o[2], o[3])
+                            c1 = guide[<int64_t>(u1 * POISSON_GUIDE)]
+                            while u1 > cdf[c1]:
+                                c1 += 1
+                    else:
+                        if s0 >= 0:
+                            pnl_stream_init(&s, key, hi | (<uint64_t>1 << 63), <uint64_t>s0 << 8)
+                            c0 = pnl_poisson(&s, mu)
+                        if s1 >= 0:
+                            pnl_stream_init(&s, key, hi | (<uint64_t>1 << 63), <uint64_t>s1 << 8)
+                            c1 = pnl_poisson(&s, mu)
+                    if c0 > 0:
+                        slot = b0 + self.tgt_d[j]
+                        if slot >= L:
+                            slot -= L
                         add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       self.tgt_w[j], <double>cnt)
+                                       self.tgt_w[j], <double>c0)
+                    if c1 > 0:
+                        slot = b1 + self.tgt_d[j]
+                        if slot >= L:
+                            slot -= L
+                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                       self.tgt_w[j], <double>c1)
 
 
 cdef class SpikeGenerator(StimulationBlock):
