@@ -22,6 +22,7 @@ def raster_plot(detec=None, events=None, hist=True, hist_binwidth=5.0, title="Ra
     if hist:
         ax1 = fig.add_axes([0.1, 0.3, 0.85, 0.6])
         ax2 = fig.add_axes([0.1, 0.1, 0.85, 0.17], sharex=ax1)
+        ax1.tick_params(labelbottom=False)
     else:
         ax1 = fig.add_subplot(111)
         ax2 = None

@@ -1,0 +1,25 @@
+"""Run one of tests/networks.py's builders on one rank and save its output.
+
+Used by the MPI tests (spawned from rank 0, outside MPI):
+    python serial_reference.py NAME OUT.npz
+"""
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import networks  # noqa: E402
+import pynestlite as nest  # noqa: E402
+
+CASES = {
+    "brunel": lambda: networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True),
+    "mixed": lambda: networks.mixed_rules(nest),
+}
+
+if __name__ == "__main__":
+    name, out = sys.argv[1], sys.argv[2]
+    res = CASES[name]()
+    np.savez(out, **{k: np.asarray(v) for k, v in res.items()})

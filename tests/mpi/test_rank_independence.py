@@ -1,0 +1,84 @@
+"""Spikes and V_m are bit-identical for any number of ranks.
+
+Run with ``mpiexec -n 2 python -m pytest --with-mpi tests/mpi``.  Every rank
+simulates its part of the network; the events are gathered on rank 0 and
+compared with the same network run on a single rank (a subprocess started
+without MPI).
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import networks  # noqa: E402
+import pynestlite as nest  # noqa: E402
+from pynestlite.parallel import comm  # noqa: E402
+
+
+def serial_reference(name, tmp_dir):
+    """Output of tests/mpi/serial_reference.py NAME, run as one plain process."""
+    out = os.path.join(tmp_dir, f"{name}.npz")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PMI_", "HYDI_", "HYDRA_", "MPI_", "OMPI_", "PMIX_"))}
+    env["PYNESTLITE_NO_MPI"] = "1"
+    subprocess.run([sys.executable, os.path.join(HERE, "serial_reference.py"), name, out],
+                   check=True, env=env, timeout=600)
+    with np.load(out) as f:
+        return {k: f[k] for k in f.files}
+
+
+def gathered(res, keys):
+    """Concatenate each array of ``res`` over ranks (on every rank)."""
+    return {k: np.concatenate(comm.allgather(np.asarray(res[k]))) for k in keys}
+
+
+def compare(name, res, spike_keys=("senders", "times"), extra=()):
+    tmp = comm.comm.bcast(__import__("tempfile").mkdtemp() if comm.rank == 0 else None)
+    ref = serial_reference(name, tmp) if comm.rank == 0 else None
+    got = gathered(res, list(spike_keys) + list(extra))
+    failure = None
+    if comm.rank == 0:
+        s, t = networks.canonical(got["senders"], got["times"])
+        rs, rt = networks.canonical(ref["senders"], ref["times"])
+        if not (np.array_equal(s, rs) and np.array_equal(t, rt)):
+            failure = (f"{name}: {len(s)} spikes on {comm.size} ranks vs {len(rs)} on one rank; "
+                       f"first difference at {int(np.argmax((s[:len(rs)] != rs[:len(s)]) | (t[:len(rs)] != rt[:len(s)])))}")
+        if extra and failure is None:
+            o = np.lexsort((got["vm_times"], got["vm_senders"]))
+            ro = np.lexsort((ref["vm_times"], ref["vm_senders"]))
+            for k in extra:
+                if not np.array_equal(got[k][o], ref[k][ro]):
+                    failure = f"{name}: {k} differs between {comm.size} ranks and one rank"
+        assert len(rs) > 100, "reference network is nearly silent"
+    failure = comm.comm.bcast(failure)
+    assert failure is None, failure
+
+
+@pytest.mark.mpi(min_size=2)
+def test_brunel_spikes_and_vm_rank_independent():
+    res = networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True)
+    # each rank recorded only its own neurons
+    local = res["senders"]
+    assert np.all((local - 1) % comm.size == comm.rank)
+    compare("brunel", res, extra=("vm_senders", "vm_times", "V_m"))
+
+
+@pytest.mark.mpi(min_size=2)
+def test_outdegree_bernoulli_total_number_rank_independent():
+    res = networks.mixed_rules(nest)
+    compare("mixed", res)
+
+
+@pytest.mark.mpi(min_size=2)
+def test_num_connections_is_global():
+    networks.brunel_delta(nest, scale=0.05, simtime=10.0)
+    n = nest.GetKernelStatus("num_connections")
+    order = int(2500 * 0.05)
+    N = 5 * order
+    expected = N * (4 * order // 10 + order // 10) + N + N
+    assert n == expected

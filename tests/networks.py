@@ -1,0 +1,79 @@
+"""Small networks shared by the tests (serial, MPI and benchmark-style checks).
+
+Each builder takes the simulator module and returns what it recorded, so the
+same code runs on pynestlite under any number of ranks (and on NEST).
+"""
+import numpy as np
+
+
+def brunel_delta(nest, scale=0.1, simtime=300.0, seed=12345, v_reset=10.0, n_rec=None,
+                 record_vm=False):
+    """Brunel (2000) network of iaf_psc_delta neurons, as NEST's brunel_delta_nest.py.
+
+    Returns a dict with ``senders``/``times`` of all neurons (local events on
+    this rank) and, if ``record_vm``, the V_m of the first 20 neurons.
+    """
+    order = int(2500 * scale)
+    NE, NI = 4 * order, order
+    CE, CI = NE // 10, NI // 10
+    J, g, eta, delay, tau_m, theta = 0.1, 5.0, 2.0, 1.5, 20.0, 20.0
+    nu_th = theta / (J * CE * tau_m)
+    p_rate = 1000.0 * eta * nu_th * CE
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "rng_seed": seed})
+    nest.SetDefaults("iaf_psc_delta", {"C_m": 1.0, "tau_m": tau_m, "t_ref": 2.0, "E_L": 0.0,
+                                       "V_reset": v_reset, "V_m": 0.0, "V_th": theta})
+    ne = nest.Create("iaf_psc_delta", NE)
+    ni = nest.Create("iaf_psc_delta", NI)
+    noise = nest.Create("poisson_generator", params={"rate": p_rate})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(noise, ne + ni, syn_spec={"weight": J, "delay": delay})
+    nest.Connect(ne, ne + ni, {"rule": "fixed_indegree", "indegree": CE},
+                 {"weight": J, "delay": delay})
+    nest.Connect(ni, ne + ni, {"rule": "fixed_indegree", "indegree": CI},
+                 {"weight": -g * J, "delay": delay})
+    rec = ne + ni if n_rec is None else ne[:n_rec]
+    nest.Connect(rec, sr)
+    vm = None
+    if record_vm:
+        vm = nest.Create("voltmeter", params={"interval": 0.1})
+        nest.Connect(vm, (ne + ni)[:20])
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    out = {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+           "n_neurons": NE + NI, "n_rec": len(rec), "simtime": simtime}
+    if record_vm:
+        v = vm.get("events")
+        out.update(vm_senders=np.asarray(v["senders"]), vm_times=np.asarray(v["times"]),
+                   V_m=np.asarray(v["V_m"]))
+    return out
+
+
+def mixed_rules(nest, seed=7, simtime=200.0):
+    """Network using fixed_outdegree, pairwise_bernoulli, fixed_total_number,
+    random initial V_m and random weights; returns spikes of all neurons."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    a = nest.Create("iaf_psc_exp", 300, {"V_m": nest.random.uniform(-70.0, -55.0),
+                                          "I_e": 300.0})
+    b = nest.Create("iaf_psc_alpha", 200, {"V_m": nest.random.normal(-65.0, 3.0)})
+    pg = nest.Create("poisson_generator", params={"rate": 8000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, a + b, syn_spec={"weight": 20.0, "delay": 1.0})
+    nest.Connect(a, b, {"rule": "fixed_outdegree", "outdegree": 20},
+                 {"weight": nest.random.uniform(10.0, 40.0), "delay": 1.2})
+    nest.Connect(b, a, {"rule": "pairwise_bernoulli", "p": 0.1},
+                 {"weight": -30.0, "delay": nest.random.uniform(1.0, 3.0)})
+    nest.Connect(a, a, {"rule": "fixed_total_number", "N": 3000},
+                 {"weight": nest.random.normal(15.0, 5.0), "delay": 2.0})
+    nest.Connect(a + b, sr)
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
+
+
+def canonical(senders, times):
+    """Events sorted by (time, sender): the order-free form used to compare runs."""
+    senders, times = np.asarray(senders), np.asarray(times)
+    order = np.lexsort((senders, times))
+    return senders[order], times[order]
