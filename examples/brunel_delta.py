@@ -74,7 +74,8 @@ def main():
             import matplotlib
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
-            nest.raster_plot(events=ev_e, hist=True, title="Brunel delta network: E neurons")
+            nest.raster_plot.from_device(None, events=ev_e, hist=True,
+                                         title="Brunel delta network: E neurons")
             plt.savefig(args.out, dpi=100)
             print(f"Raster plot       : {args.out}")
 

@@ -10,7 +10,7 @@ which keeps its local targets, as NEST does for these rules.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport log, floor
+from libc.math cimport log, log1p, floor
 from libc.stdint cimport int64_t, uint64_t
 
 from pynestlite.kernel.random_streams cimport (
@@ -87,11 +87,15 @@ def pairwise_bernoulli(uint64_t seed, uint64_t call, const int64_t[::1] targets,
     """(sources, targets) of independent draws with probability ``p`` per pair.
 
     Geometric skipping: one uniform per synapse instead of one per pair.
+    The gap to the next synapse, floor(log(1 - u) / log(1 - p)), is compared
+    as a double with the pairs left before it is converted, so a tiny ``p``
+    (huge gaps) cannot overflow the index.
     """
     cdef Py_ssize_t nt = targets.shape[0], ns = sources.shape[0], t
     cdef pnl_key key = pnl_make_key(seed, CONNECT, call)
     cdef pnl_stream s
-    cdef double lq = log(1.0 - p) if p < 1.0 else 0.0
+    cdef double lq = log1p(-p) if p < 1.0 else 0.0
+    cdef double gap
     cdef int64_t j, cap = max(16, <int64_t>(nt * ns * p * 1.1) + 16), pos = 0
     src_arr = np.empty(cap, np.int64)
     tgt_arr = np.empty(cap, np.int64)
@@ -110,7 +114,10 @@ def pairwise_bernoulli(uint64_t seed, uint64_t call, const int64_t[::1] targets,
                 if p >= 1.0:
                     j += 1
                 else:
-                    j += 1 + <int64_t>floor(log(1.0 - pnl_uniform(&s)) / lq)
+                    gap = floor(log(1.0 - pnl_uniform(&s)) / lq)
+                    if not (gap < <double>(ns - 1 - j)):     # also catches inf / nan
+                        break
+                    j += 1 + <int64_t>gap
                 if j >= ns:
                     break
                 if not autapses and sources[j] == targets[t]:

@@ -106,7 +106,27 @@ cdef class Scheduler:
 
     def run(self, int64_t n_steps, list stimulators, list neurons, list multimeters,
             list spike_recorders, list tables, exchange, engine, progress=None):
-        """Advance ``n_steps`` steps.  ``exchange(gids, lags) -> (gids, lags)``."""
+        """Advance ``n_steps`` steps.  ``exchange(gids, lags) -> (gids, lags)``.
+
+        An exception on this rank is reported to the other ranks through
+        ``engine.comm.fail`` (they raise the same error at their next
+        exchange) and re-raised here.
+        """
+        timers = self.timers
+        perf = time.perf_counter
+        done_steps = 0
+        try:
+            self._loop(n_steps, stimulators, neurons, multimeters, spike_recorders, tables,
+                       exchange, engine, progress)
+        except BaseException as e:
+            # tell the other ranks (they are waiting in the next exchange),
+            # unless the error already is the agreed report of another rank
+            if not getattr(e, "pynestlite_agreed", False):
+                engine.comm.fail(e)
+            raise
+
+    def _loop(self, int64_t n_steps, list stimulators, list neurons, list multimeters,
+              list spike_recorders, list tables, exchange, engine, progress):
         cdef int64_t left = n_steps, to, a, c, step
         cdef long min_delay = self.ctx.min_delay
         cdef NodeBlock blk

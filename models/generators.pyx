@@ -266,15 +266,18 @@ cdef class SpikeGenerator(StimulationBlock):
                 vals = [np.asarray(v, np.float64 if key == "spike_weights" else np.int64).ravel()
                         for v in updates[key]]
                 updates[key] = vals
-        StimulationBlock.set(self, updates, idx)
-        for i in idx:
-            nt = len(self.arrays["spike_times"][i])
+        # lengths are checked on the new values before anything is written
+        for j, i in enumerate(idx):
+            nt = len(updates["spike_times"][j] if "spike_times" in updates
+                     else self.arrays["spike_times"][i])
             for key in ("spike_weights", "spike_multiplicities"):
-                nv = len(self.arrays[key][i])
+                nv = len(updates[key][j] if key in updates else self.arrays[key][i])
                 if nv not in (0, nt):
                     raise BadProperty(
                         f"{self.model}: {key} must have the same number of elements as "
                         f"spike_times ({nt}) or 0 elements, got {nv}")
+        StimulationBlock.set(self, updates, idx)
+        for i in idx:
             self.arrays["position"][i] = 0
 
     def pre_run(self, engine):

@@ -51,6 +51,7 @@ cdef class RecordingBlock(NodeBlock):
     def all_defaults(cls):
         d = dict(cls.device_parameters)
         d.update(NodeBlock.all_defaults.__func__(cls))
+        d["n_events"] = 0       # read: events recorded; set 0 to clear
         return d
 
     @classmethod
@@ -64,12 +65,12 @@ cdef class RecordingBlock(NodeBlock):
 
     def set(self, dict updates, idx):
         updates = dict(updates)
+        clear = False
         if "n_events" in updates:
             v = np.asarray(updates.pop("n_events")).ravel()
             if np.any(v != 0):
                 raise BadProperty(f"{self.model}: n_events can only be set to 0 (to clear events)")
-            for i in idx:
-                self.chunks[i] = []
+            clear = True
         if "record_to" in updates:
             for v in np.atleast_1d(np.asarray(updates["record_to"], dtype=object)):
                 if v not in ("memory", "ascii", "hdf5", "screen"):
@@ -78,6 +79,9 @@ cdef class RecordingBlock(NodeBlock):
                         f"'hdf5', 'screen', got {v!r}")
         if updates:
             NodeBlock.set(self, updates, idx)
+        if clear:               # only once every other value was accepted
+            for i in idx:
+                self.chunks[i] = []
 
     def n_events(self, i):
         return int(sum(len(c[0]) for c in self.chunks[i]))

@@ -16,6 +16,7 @@ gives the same spikes for every N.
 """
 import contextlib
 import enum
+import os
 import sys
 import types
 import warnings
@@ -23,6 +24,7 @@ import warnings
 import numpy as np
 
 from pynestlite import random  # noqa: F401  (nest.random namespace)
+from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plotting modules)
 from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
     BadDelay, BadParameter, BadProperty, IllegalConnection, KernelException,
@@ -130,7 +132,8 @@ def GetKernelStatus(keys=None):
         return s
     if isinstance(keys, str):
         if keys not in s:
-            raise KernelException(f"unknown kernel status key {keys!r}")
+            raise UnaccessedDictionaryEntry(
+                f"unknown kernel status key {keys!r}; expected one of {sorted(s)}")
         return s[keys]
     return [GetKernelStatus(key) for key in keys]
 
@@ -186,6 +189,13 @@ def SetKernelStatus(params):
         if lo < 1 or hi < lo:
             raise BadDelay(f"min_delay {p['min_delay']} and max_delay {p['max_delay']} must "
                            f"satisfy resolution <= min_delay <= max_delay")
+    if "data_path" in p:
+        path = p["data_path"]
+        if not isinstance(path, (str, os.PathLike)):
+            raise BadProperty(f"data_path must be a str, got {path!r}")
+        if os.fspath(path) and not os.path.isdir(path):
+            raise BadProperty(f"data_path {os.fspath(path)!r} does not exist or is not a "
+                              "directory; create it first")
     if "target" in p and p["target"] not in ("software", "brainscales2"):
         raise BadProperty(f"target must be 'software' or 'brainscales2', got {p['target']!r}")
     if p.get("target") == "brainscales2":
@@ -210,7 +220,7 @@ def SetKernelStatus(params):
             setattr(k, key, bool(p[key]))
     for key in ("data_path", "data_prefix"):
         if key in p:
-            setattr(k, key, str(p[key]))
+            setattr(k, key, os.fspath(p[key]) if key == "data_path" else str(p[key]))
     if "target" in p:
         k.target = p["target"]
     if "chip_seed" in p:
@@ -255,6 +265,7 @@ def _model_defaults(model):
         d = dict(kernel.synapse_models[model])
         d["synapse_model"] = model
         d["sizeof"] = 14
+        d["num_connections"] = kernel.comm.allreduce_sum(kernel.syn_counts.get(model, 0))
         return d
     cls, defaults = kernel.model_class(model)
     out = {}
@@ -474,18 +485,6 @@ def Install(module_name):
 def message(level, sender, text):
     if level >= _verbosity:
         print(f"[{sender}] {text}")
-
-
-def raster_plot(*args, **kwargs):
-    """PyNEST's raster_plot helper (matplotlib)."""
-    from pynestlite import plotting
-    return plotting.raster_plot(*args, **kwargs)
-
-
-def voltage_trace(*args, **kwargs):
-    """PyNEST's voltage_trace helper (matplotlib)."""
-    from pynestlite import plotting
-    return plotting.voltage_trace(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------

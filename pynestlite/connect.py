@@ -13,8 +13,8 @@ validated before anything is stored, so a failing Connect adds nothing.
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, IllegalConnection, KernelException, UnaccessedDictionaryEntry,
-    UnknownModelName)
+    BadParameter, BadProperty, IllegalConnection, KernelException, MPIError,
+    UnaccessedDictionaryEntry, UnknownModelName)
 from pynestlite.kernel import connect_rules
 from pynestlite.nodes import NodeCollection, as_collection
 from pynestlite.random import Parameter
@@ -107,8 +107,7 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
         if not multapses and K > len(pre):
             raise BadParameter(f"indegree {K} is larger than the number of sources "
                                f"{len(pre)} and multapses are not allowed")
-        if not autapses and len(pre) == 1 and np.isin(pre, post).all():
-            raise BadParameter("fixed_indegree: no source left without autapses")
+        _check_degree(K, "indegree", len(pre), pre, post, autapses, multapses)
         src = connect_rules.fixed_indegree(seed, call, local_post, pre, K, autapses, multapses)
         tgt = np.repeat(local_post, K)
         return src, tgt, ("fixed_indegree", K)
@@ -117,15 +116,23 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
         if not multapses and K > len(post):
             raise BadParameter(f"outdegree {K} is larger than the number of targets "
                                f"{len(post)} and multapses are not allowed")
+        _check_degree(K, "outdegree", len(post), post, pre, autapses, multapses)
         tgt_all = connect_rules.fixed_outdegree(seed, call, pre, post, K, autapses, multapses)
         src_all = np.repeat(pre, K)
         sel = np.isin(tgt_all, local_post)
         return src_all[sel], tgt_all[sel], ("fixed_outdegree", (K, np.flatnonzero(sel)))
     if rule == "fixed_total_number":
         N = _count(spec["N"], "N")
-        if not multapses and N > len(pre) * len(post):
+        n_pairs = len(pre) * len(post)
+        if not autapses:
+            n_pairs -= len(np.intersect1d(pre, post, assume_unique=True))
+        if not multapses and N > n_pairs:
             raise BadParameter(f"N {N} exceeds the number of source-target pairs "
-                               f"{len(pre) * len(post)} and multapses are not allowed")
+                               f"{n_pairs}{'' if autapses else ' (without autapses)'} and "
+                               "multapses are not allowed")
+        if N > 0 and n_pairs == 0:
+            raise BadParameter("fixed_total_number: no source-target pair is left without "
+                               "autapses")
         src_all, tgt_all = connect_rules.fixed_total_number(seed, call, pre, post, N,
                                                             autapses, multapses)
         sel = np.isin(tgt_all, local_post)
@@ -140,6 +147,38 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
         src, tgt = connect_rules.pairwise_bernoulli(seed, call, local_post, pre, p, autapses)
         return src, tgt, ("pairwise_bernoulli", None)
     raise BadParameter(f"unknown connection rule {rule!r}")
+
+
+def _check_degree(K, name, n_pool, pool, keys, autapses, multapses):
+    """Refuse degrees that some node cannot reach (the draw would never end).
+
+    ``pool`` are the candidates (sources for indegree, targets for
+    outdegree), ``keys`` the nodes that each need ``K`` of them.  Checked on
+    the whole population, so every rank raises the same error.
+    """
+    if K == 0 or autapses:
+        return
+    if not np.isin(keys, pool).any():
+        return
+    left = n_pool - 1            # a node in the pool cannot pick itself
+    if left == 0:
+        raise BadParameter(f"fixed_{name}: a node has no partner left without autapses "
+                           f"(the population has one node)")
+    if not multapses and K > left:
+        raise BadParameter(f"{name} {K} cannot be reached by nodes that are in both "
+                           f"populations: only {left} partners are left without autapses "
+                           "and multapses")
+
+
+def _receptors(receptor):
+    """Integer receptor type(s): BadProperty for non-integral values."""
+    arr = np.asarray(receptor)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise BadProperty(f"receptor_type must be an integer, got {receptor!r}")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
+            raise BadProperty(f"receptor_type must be an integer, got {receptor!r}")
+    return arr.astype(np.int64)
 
 
 def _count(v, name):
@@ -242,6 +281,7 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
             for gid in g:
                 row = int(np.searchsorted(blk.gids, gid))
                 blk.add_sources(row, src[tgt == gid])
+        k.count_connections(model, len(src))
         return
     if pk == "recorder":
         if not all(isinstance(r.block, recorders.Multimeter) for r in pre_recs):
@@ -250,12 +290,36 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
         if tk != "neuron":
             raise IllegalConnection("a multimeter can only record from neurons")
         src, tgt, _ = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
+        # NEST: "Each multimeter can only be connected once to a given node".
+        # Repeats within this call are seen by every rank; repeats of earlier
+        # connections only by the target's rank, so ranks agree on the error.
+        err = None
+        for rec, g in k.groups(np.unique(src)):
+            for gid in g:
+                row = int(np.searchsorted(rec.block.gids, gid))
+                new = tgt[src == gid]
+                if len(np.unique(new)) < len(new):
+                    raise IllegalConnection(
+                        f"{rec.model} {gid}: each multimeter can only be connected once to "
+                        "a given node (the rule chose a node twice)")
+                again = new[np.isin(new, rec.block.targets[row])]
+                if err is None and len(again):
+                    err = IllegalConnection(
+                        f"{rec.model} {gid} is already connected to node {again[0]}: each "
+                        "multimeter can only be connected once to a given node")
+        agreed = k.comm.agree(err)
+        if agreed is not None:
+            if agreed is err:
+                raise err
+            raise MPIError(f"Connect failed on rank {agreed[0]}: {agreed[1][0]}: "
+                           f"{agreed[1][1]}")
         sel = k.is_local(tgt)
         src, tgt = src[sel], tgt[sel]
         for rec, g in k.groups(np.unique(src)):
             for gid in g:
                 row = int(np.searchsorted(rec.block.gids, gid))
                 rec.block.add_targets(row, tgt[src == gid])
+        k.count_connections(model, len(src))
         return
     if tk == "stimulator":
         raise IllegalConnection(
@@ -271,8 +335,10 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
                         Purpose.PURPOSE_SYN_PARAMETER)
     receptor = syn.get("receptor_type", 0)
     if isinstance(receptor, Parameter) or np.ndim(receptor) > 0:
-        receptor = _values(receptor, "receptor_type", info, pre_ids, post_ids, src, tgt, k,
-                           Purpose.PURPOSE_SYN_PARAMETER).astype(np.int64)
+        receptor = _receptors(_values(receptor, "receptor_type", info, pre_ids, post_ids,
+                                      src, tgt, k, Purpose.PURPOSE_SYN_PARAMETER))
+    else:
+        receptor = int(_receptors(receptor))
     delays = k.delay_to_steps(delays_ms)
     if pk == "stimulator":
         codes = None
@@ -288,7 +354,9 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
         for blk, sel, c in per_model:
             rows = np.searchsorted(blk.gids, src[sel])
             blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel])
+        k.count_connections(model, len(src))
         return
     codes = k.channel_codes(tgt, receptor, "spike")
     k.note_delays(delays)
     k.table(model).add(src, codes, weights, delays)
+    k.count_connections(model, len(src))

@@ -36,6 +36,20 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond_exp, parrot_neu
 SYNAPSE_MODELS = {"static_synapse": {"weight": 1.0, "delay": 1.0, "receptor_type": 0}}
 
 
+def _scalar_fits(value, default):
+    """Whether the scalar ``value`` can be stored in a parameter like ``default``
+    (the rules of ``NodeBlock.set``: bools take bools and integers, integers
+    take integral numbers, floats take any real number but a bool)."""
+    if not np.isscalar(value) or isinstance(value, (str, bytes)):
+        return False
+    kind = np.asarray(value).dtype.kind
+    if isinstance(default, (bool, np.bool_)):
+        return kind in "biu"
+    if isinstance(default, (int, np.integer)):
+        return kind in "iu" or (kind == "f" and float(value).is_integer())
+    return kind in "fiu"
+
+
 class NodeRecord:
     """Nodes of one Create call: gid range, model and the local block."""
 
@@ -69,6 +83,7 @@ class Engine:
         self.synapse_models = {k: dict(v) for k, v in SYNAPSE_MODELS.items()}
         self.synapse_base = {k: k for k in SYNAPSE_MODELS}
         self.tables = {}
+        self.syn_counts = {}        # synapse model -> local connections made with it
         self.next_channel = 0
         self.delay_min = None       # steps, from connections
         self.delay_max = None
@@ -163,7 +178,17 @@ class Engine:
             raise KernelStateError(f"{what} is not allowed between Prepare and Cleanup")
 
     def create(self, model, n, params):
-        """Create ``n`` nodes; returns (first, last).  Nothing remains on error."""
+        """Create ``n`` nodes; returns (first, last).  Nothing remains on error,
+        and a failed Create draws no random numbers (the call counter is restored)."""
+        calls = self.calls
+        try:
+            return self._create(model, n, params)
+        except BaseException:
+            self.calls = calls
+            raise
+
+    def _create(self, model, n, params):
+        """:meth:`create` without restoring the random-call counter on failure."""
         self.check_mutable("Create")
         cls, defaults = self.model_class(model)
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
@@ -176,9 +201,14 @@ class Engine:
         else:
             local = all_gids
         t0 = time.perf_counter()
-        block = cls(model, local, first, last, defaults)
-        if params:
-            self.set_block(block, np.arange(len(local)), local, params, all_gids)
+        error = None
+        try:
+            block = cls(model, local, first, last, defaults)
+            if params:
+                self.set_block(block, np.arange(len(local)), local, params, all_gids)
+        except Exception as e:      # agreed over ranks: all raise, none commits
+            error = e
+        self.comm.status_point(error)
         if cls.element_type == "neuron":
             block.chan_base = self.next_channel
             self.next_channel += cls.n_channels * len(local)
@@ -279,11 +309,10 @@ class Engine:
                         f"{block.model}: {name} got {len(value)} values for {n_all} nodes")
                 v = np.asarray(value)[local_pos]
             else:
-                v = [value] * len(gids) if not np.isscalar(value) else np.full(len(gids), value) \
-                    if not isinstance(value, (bool, np.bool_)) else np.full(len(gids), value)
-                if isinstance(v, list):
+                if not _scalar_fits(value, default):
                     raise BadProperty(f"{block.model}: parameter {name!r} expects a "
                                       f"{type(default).__name__}, got {value!r}")
+                v = np.full(len(gids), value)
             upd[name] = v
         if upd:
             block.set(upd, rows)
@@ -294,6 +323,10 @@ class Engine:
         if synapse_model not in self.tables:
             self.tables[synapse_model] = ConnectionTable(synapse_model)
         return self.tables[synapse_model]
+
+    def count_connections(self, synapse_model, n):
+        """Book ``n`` local connections made with ``synapse_model``."""
+        self.syn_counts[synapse_model] = self.syn_counts.get(synapse_model, 0) + int(n)
 
     def note_delays(self, steps):
         if len(steps) == 0:
@@ -384,10 +417,19 @@ class Engine:
         n_local = sum(b.n for b in self.neuron_blocks())
         self.scheduler.configure(ring, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
-        for rec in self.records:
-            rec.block.pre_run(self)
         from pynestlite import recording
-        recording.open_backends(self)
+        error = None
+        try:
+            for rec in self.records:
+                rec.block.pre_run(self)
+            recording.open_backends(self)
+        except Exception as e:      # e.g. a missing data_path on one rank
+            error = e
+        try:
+            self.comm.status_point(error)
+        except BaseException:
+            recording.abort_backends(self)
+            raise
         self.prepared = True
 
     def run(self, t_ms):
@@ -414,8 +456,15 @@ class Engine:
         try:
             self.scheduler.run(steps, stim, neurons, mms, srs, tables,
                                self.comm.exchange_spikes, self, progress)
-            if srs and gen_sources:
-                self._record_generator_spikes(gen_sources, srs, self.step, self.step + steps)
+            error = None
+            try:
+                if srs and gen_sources:
+                    self._record_generator_spikes(gen_sources, srs, self.step,
+                                                  self.step + steps)
+            except Exception as e:
+                error = e
+            # a failure in the last slice of any rank surfaces here on all ranks
+            self.comm.status_point(error)
         finally:
             if bar is not None:
                 bar.close()
@@ -458,10 +507,10 @@ class Engine:
         self.prepared = False
 
     def sim_steps(self, t_ms):
-        try:
-            t = float(t_ms)
-        except (TypeError, ValueError):
-            raise BadProperty(f"simulation time must be a number, got {t_ms!r}") from None
+        if not isinstance(t_ms, (int, float, np.integer, np.floating)) \
+                or isinstance(t_ms, (bool, np.bool_)):
+            raise BadProperty(f"simulation time must be a number, got {t_ms!r}")
+        t = float(t_ms)
         if not math.isfinite(t) or t < 0:
             raise BadProperty(f"simulation time must be finite and >= 0 ms, got {t_ms!r}")
         tics = int(math.floor(t * TICS_PER_MS + 0.5))
@@ -472,19 +521,8 @@ class Engine:
         return tics // self.tics_per_step
 
     def num_connections(self):
-        local = sum(len(t) for t in self.tables.values())
-        local += sum(len(r.block.targets()[0]) for r in self.records
-                     if r.element_type == "stimulator")
-        devices = 0
-        for r in self.records:
-            b = r.block
-            if isinstance(b, recorders.SpikeRecorder):
-                devices += sum(int(m.sum()) for m in b.sources)
-            elif isinstance(b, recorders.Multimeter):
-                devices += sum(len(t) for t in b.targets)
-        # devices are replicated: count their connections once (rank 0's view
-        # holds only local targets, so sum over ranks)
-        return self.comm.allreduce_sum(local + devices)
+        """All connections (synapses and device connections), summed over ranks."""
+        return self.comm.allreduce_sum(sum(self.syn_counts.values()))
 
 
 kernel = Engine()

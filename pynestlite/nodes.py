@@ -8,11 +8,27 @@ the values of the nodes local to this rank (devices are local everywhere),
 as NEST does; use :func:`pynestlite.GatherStatus`-style helpers in
 ``pynestlite.recording`` to collect events on rank 0.
 """
+import json
+import numbers
+
 import numpy as np
 
-from pynestlite.errors import BadProperty, KernelException, UnknownNode
+from pynestlite.errors import BadProperty, KernelException, UnaccessedDictionaryEntry
 
-__all__ = ["NodeCollection"]
+__all__ = ["NodeCollection", "UnknownParameter"]
+
+
+class UnknownParameter(KernelException, KeyError):
+    """``get`` of a key no node of the collection has (a KeyError, as in PyNEST)."""
+
+    __str__ = BaseException.__str__
+
+
+class _UnknownAttribute(AttributeError, UnknownParameter):
+    """``nc.foo`` for an unknown ``foo``: an AttributeError (so ``hasattr``
+    works) that is also the KeyError PyNEST raises."""
+
+    __str__ = BaseException.__str__
 
 
 def _kernel():
@@ -20,24 +36,45 @@ def _kernel():
     return kernel
 
 
+# keys every node reports besides its model's parameters and state
+_COMMON_KEYS = ("global_id", "model", "element_type", "local", "vp", "thread",
+                "frozen", "node_uses_wfr")
+
+
 class NodeCollection:
     """Sorted, unique node ids with NEST's NodeCollection interface.
 
     Parameters
     ----------
-    ids : array_like of int, optional
-        Node ids; must exist, are sorted and must be unique.
+    ids : array_like of int or NodeCollection, optional
+        Node ids; must exist and be unique (they are sorted).
+
+    Raises
+    ------
+    BadProperty
+        Repeated ids.
+    UnknownNode
+        An id that does not exist.
     """
 
     __slots__ = ("_ids",)
 
     def __init__(self, ids=()):
-        arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
-        if arr.ndim != 1:
-            raise KernelException("NodeCollection ids must be one-dimensional")
+        if ids is None:
+            ids = ()
+        if isinstance(ids, NodeCollection):
+            ids = ids._ids
+        if isinstance(ids, (int, np.integer)):
+            ids = [ids]
+        arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+        if arr.size == 0:
+            arr = arr.astype(np.int64)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            raise TypeError("NodeCollection ids must be a one-dimensional sequence of integers")
+        arr = arr.astype(np.int64)
         srt = np.unique(arr)
         if len(srt) != len(arr):
-            raise KernelException("NodeCollection ids must be unique")
+            raise BadProperty("All node IDs in a NodeCollection have to be unique")
         if len(srt):
             _kernel().check_gids(srt)
         object.__setattr__(self, "_ids", srt)
@@ -57,36 +94,55 @@ class NodeCollection:
             yield NodeCollection._from_sorted(np.array([g]))
 
     def __getitem__(self, key):
+        if isinstance(key, (bool, np.bool_)):
+            raise IndexError("cannot index a NodeCollection with a bool")
         if isinstance(key, (int, np.integer)):
             n = len(self._ids)
             if not -n <= key < n:
                 raise IndexError(f"index {key} out of range for NodeCollection of size {n}")
-            return NodeCollection._from_sorted(self._ids[key:key + 1] if key >= 0
-                                               else self._ids[n + key:n + key + 1])
+            key = int(key) if key >= 0 else n + int(key)
+            return NodeCollection._from_sorted(self._ids[key:key + 1])
         if isinstance(key, slice):
             if key.step is not None and key.step < 1:
                 raise IndexError("slicing step for NodeCollection must be strictly positive")
             return NodeCollection._from_sorted(self._ids[key])
         if isinstance(key, (list, tuple, np.ndarray)):
+            if len(key) == 0:
+                return NodeCollection._from_sorted(np.zeros(0, np.int64))
             k = np.asarray(key)
+            if k.ndim != 1:
+                raise TypeError("NodeCollection indices must be one-dimensional")
             if k.dtype == bool:
                 if len(k) != len(self._ids):
-                    raise IndexError("boolean index must have the NodeCollection's length")
+                    raise IndexError("Bool index array must be the same length as NodeCollection")
                 return NodeCollection._from_sorted(self._ids[k])
+            if k.dtype.kind not in "iu":
+                raise TypeError("Indices must be integers or bools")
             k = k.astype(np.int64)
+            n = len(self._ids)
+            if np.any((k < -n) | (k >= n)):
+                raise IndexError(f"index {k[(k < -n) | (k >= n)][0]} out of range for "
+                                 f"NodeCollection of size {n}")
+            k = np.where(k < 0, k + n, k)
             if len(np.unique(k)) != len(k):
-                raise IndexError("NodeCollection index list must be unique")
+                raise ValueError("All node IDs in a NodeCollection have to be unique")
             if np.any(np.diff(k) < 0):
-                raise IndexError("NodeCollection index list must be sorted in ascending order")
+                raise BadProperty("Indices must be sorted in ascending order")
             return NodeCollection._from_sorted(self._ids[k])
-        raise IndexError(f"cannot index NodeCollection with {type(key).__name__}")
+        raise IndexError("only integers, slices, lists, tuples, and numpy arrays are "
+                         "valid indices")
 
     def __add__(self, other):
         if not isinstance(other, NodeCollection):
+            if isinstance(other, numbers.Number) and other == 0:   # sum([nc1, nc2])
+                return self
             return NotImplemented
         if np.intersect1d(self._ids, other._ids).size:
-            raise KernelException("can only join NodeCollections without overlapping node ids")
+            raise BadProperty("Cannot join overlapping NodeCollections.")
         return NodeCollection._from_sorted(np.union1d(self._ids, other._ids))
+
+    def __radd__(self, other):
+        return self.__add__(other)
 
     def __eq__(self, other):
         return isinstance(other, NodeCollection) and np.array_equal(self._ids, other._ids)
@@ -113,10 +169,11 @@ class NodeCollection:
         return [int(g) for g in self._ids]
 
     def index(self, gid):
-        """Position of node ``gid`` in the collection."""
+        """Position of node ``gid`` in the collection (ValueError if absent)."""
+        gid = int(gid)
         pos = np.searchsorted(self._ids, gid)
         if pos >= len(self._ids) or self._ids[pos] != gid:
-            raise ValueError(f"node {gid} is not in the NodeCollection")
+            raise ValueError(f"{gid} is not in NodeCollection")
         return int(pos)
 
     @property
@@ -129,107 +186,165 @@ class NodeCollection:
 
     def __repr__(self):
         if len(self._ids) == 0:
-            return "NodeCollection()"
-        k = _kernel()
-        parts = []
-        for rec, g in k.groups(self._ids):
-            step = np.unique(np.diff(g)) if len(g) > 1 else np.array([1])
-            if len(step) == 1:
-                s = f"metadata=None, model={rec.model}, size={len(g)}, first={g[0]}"
-                s += f", last={g[-1]}" if len(g) > 1 else ""
-                s += f", step={step[0]}" if step[0] != 1 else ""
-            else:
-                s = f"model={rec.model}, size={len(g)}, first={g[0]}, last={g[-1]}"
-            parts.append(s)
-        return "NodeCollection(" + "; ".join(parts) + ")"
+            return "NodeCollection(<empty>)"
+        parts = _repr_parts(self._ids)
+        if len(parts) == 1 and parts[0][3] == 1:
+            return f"NodeCollection(metadata=None, {_fmt_part(*parts[0])})"
+        pad = " " * len("NodeCollection(")
+        return ("NodeCollection(metadata=None,\n"
+                + ";\n".join(pad + _fmt_part(*p) for p in parts) + ")")
 
     __str__ = __repr__
 
     # status ------------------------------------------------------------
+    def _group_keys(self, rec):
+        """Keys nodes of the Create record ``rec`` report."""
+        keys = list(rec.block.public_names()) + list(_COMMON_KEYS)
+        if rec.element_type == "neuron":
+            keys.append("t_spike")
+        if rec.element_type == "recorder":
+            keys.append("events")
+        if rec.block.recordables:
+            keys.append("recordables")
+        return keys
+
+    def _group_values(self, rec, g, key):
+        """Values of ``key`` for the (local, sorted) gids ``g`` of record ``rec``."""
+        k = _kernel()
+        blk = rec.block
+        if key == "global_id":
+            return [int(x) for x in g]
+        if key == "model":
+            return [rec.model] * len(g)
+        if key == "element_type":
+            return [rec.element_type] * len(g)
+        if key == "local":
+            return [True] * len(g)
+        if key in ("vp", "thread"):
+            if rec.element_type == "neuron":
+                nvp = k.size * max(int(k.local_num_threads), 1)
+                vps = [int((x - 1) % nvp) for x in g]
+            else:
+                vps = [int(k.rank)] * len(g)
+            return vps if key == "vp" else [v // k.size for v in vps]
+        if key in ("frozen", "node_uses_wfr"):
+            return [False] * len(g)
+        rows = np.searchsorted(blk.gids, g)
+        if key == "events":
+            return [blk.events(int(r), k) for r in rows]
+        if key == "t_spike":
+            return [float(x) for x in k.t_spike(g)]
+        if key == "recordables":
+            return [sorted(blk.recordables) for _ in g]
+        vals = blk.get(key, rows)
+        if isinstance(vals, np.ndarray):
+            return vals.tolist()
+        default = blk.all_defaults().get(key)
+        return [_out_value(key, default, x) for x in vals]
+
     def _values(self, key):
-        """Values of ``key`` for the local nodes, in id order."""
+        """Values of ``key`` for the local nodes, in id order (None where a
+        node's model lacks the key, as PyNEST does for composite collections)."""
+        if not isinstance(key, str):
+            raise TypeError(f"parameter names must be str, got {type(key).__name__}")
         k = _kernel()
         out = []
+        found = False
         for rec, g in k.groups(self._ids):
-            blk = rec.block
-            local = k.is_local(g)
-            g = g[local]
-            if not len(g):
+            g = g[k.is_local(g)]
+            if key not in self._group_keys(rec):
+                out.extend([None] * len(g))
                 continue
-            rows = np.searchsorted(blk.gids, g)
-            if key == "global_id":
-                out.extend(int(x) for x in g)
-            elif key in ("model", "element_type"):
-                out.extend([rec.model if key == "model" else rec.element_type] * len(g))
-            elif key == "local":
-                out.extend([True] * len(g))
-            elif key == "vp":
-                out.extend(int((x - 1) % k.size) if rec.element_type == "neuron" else k.rank
-                           for x in g)
-            elif key == "events":
-                if rec.element_type != "recorder":
-                    raise BadProperty(f"{rec.model} (node {g[0]}) has no events; "
-                                      "only recorders do")
-                out.extend(blk.events(int(r), k) for r in rows)
-            elif key == "t_spike" and rec.element_type == "neuron":
-                out.extend(float(x) for x in k.t_spike(g))
-            elif key == "recordables":
-                out.extend([list(blk.recordables)] * len(g))
-            else:
-                if key not in blk.public_names():
-                    raise KernelException(
-                        f"{rec.model} has no parameter {key!r}; expected one of "
-                        f"{sorted(blk.public_names())}")
-                v = blk.get(key, rows)
-                out.extend(_plain(x) for x in v)
+            found = True
+            if len(g):
+                out.extend(self._group_values(rec, g, key))
+        if not found and len(self._ids):
+            models = sorted({rec.model for rec, _ in k.groups(self._ids)})
+            raise UnknownParameter(f"{', '.join(models)} has no parameter {key!r}")
         return out
 
     def _keys(self):
         k = _kernel()
-        keys = []
+        keys = set()
         for rec, _ in k.groups(self._ids):
-            for name in rec.block.public_names():
-                if name not in keys:
-                    keys.append(name)
-            extra = ["global_id", "model", "element_type", "local", "vp"]
-            if rec.element_type == "neuron":
-                extra.append("t_spike")
-            if rec.element_type == "recorder":
-                extra.append("events")
-            if rec.block.recordables:
-                extra.append("recordables")
-            for name in extra:
-                if name not in keys:
-                    keys.append(name)
-        return keys
+            keys.update(self._group_keys(rec))
+        return sorted(keys)
 
     def get(self, *params, output=""):
-        """Parameters of the nodes (NEST semantics).
+        """Parameters of the nodes (PyNEST semantics).
 
         Parameters
         ----------
         *params : str or list of str
-            None: all parameters; one name: its values; several names or a
-            list: a dict of values.
+            None: all parameters (dict); one name: its values; a list of
+            names: a dict of values; a name followed by a name or list of
+            names: hierarchical addressing (``sr.get("events", "times")``).
+        output : {'', 'json', 'pandas'}
+            Return a JSON string or a pandas DataFrame instead.
 
         Returns
         -------
         value, tuple or dict
-            For one node, scalars; for several, tuples in id order.
+            For one node, scalars; for several, tuples in id order.  Nodes
+            whose model lacks a key give None.
+
+        Raises
+        ------
+        UnknownParameter (a KeyError)
+            No node of the collection has the key.
         """
-        if output == "pandas":
-            raise KernelException("output='pandas' is not supported by pynestlite")
+        if output not in ("", "json", "pandas"):
+            raise TypeError(f"output must be '', 'json' or 'pandas', got {output!r}")
         single = len(self._ids) == 1
         if len(params) == 0:
-            keys = self._keys()
-            return {key: self._one(key, single) for key in keys}
-        if len(params) == 1 and isinstance(params[0], str):
-            return self._one(params[0], single)
-        if len(params) == 1 and isinstance(params[0], (list, tuple)):
-            keys = list(params[0])
+            result = {key: self._one(key, single) for key in self._keys()}
+        elif len(params) == 1:
+            p = params[0]
+            if isinstance(p, str):
+                result = self._one(p, single)
+            elif isinstance(p, (list, tuple)):
+                result = {key: self._one(key, single) for key in p}
+            else:
+                raise TypeError("Params should be either a string or an iterable")
         else:
-            keys = list(params)
-        return {key: self._one(key, single) for key in keys}
+            result = self._hierarchical(params, single)
+        if output == "json":
+            return json.dumps(result, default=_json_default)
+        if output == "pandas":
+            try:
+                import pandas
+            except ImportError:
+                raise ImportError("Pandas could not be imported") from None
+            index = self.tolist()
+            if len(params) == 1 and isinstance(params[0], str):
+                result = {params[0]: result}
+            elif len(params) > 1 and isinstance(params[-1], str):
+                result = {params[-1]: result}
+            if single:
+                result = {key: [val] for key, val in result.items()}
+            return pandas.DataFrame(result, index=index)
+        return result
+
+    def _hierarchical(self, params, single):
+        """``get("events", "times")`` / ``get("events", ["times", "senders"])``."""
+        first, last = params[0], params[-1]
+        if not isinstance(first, str):
+            raise TypeError("First argument must be a string, specifying path into "
+                            "hierarchical dictionary")
+        values = self._values(first)
+        if values and all(isinstance(v, dict) for v in values):
+            if len(values) == 1:
+                sub = values[0]
+            else:
+                names = sorted({n for v in values for n in v})
+                sub = {n: [v.get(n) for v in values] for n in names}
+            if isinstance(last, str):
+                return sub[last]
+            return {n: sub[n] for n in last}
+        # get("V_m", "C_m"): a dict of the named parameters (PyNEST's docstring)
+        if all(isinstance(p, str) for p in params):
+            return {key: self._one(key, single) for key in params}
+        raise TypeError(f"{first!r} is not a dictionary-valued parameter")
 
     def _one(self, key, single):
         vals = self._values(key)
@@ -238,51 +353,86 @@ class NodeCollection:
         return tuple(vals)
 
     def set(self, params=None, **kwargs):
-        """Set parameters (dict, list of dicts, or keyword arguments)."""
+        """Set parameters: a dict (scalars, per-node sequences or random
+        Parameters), a list of dicts (one per node), or keyword arguments.
+
+        All or nothing: if any key or value is rejected (on any rank), no
+        node changes and no random numbers are consumed.
+
+        Raises
+        ------
+        UnaccessedDictionaryEntry
+            A key the model of some node lacks.
+        BadProperty
+            A value of the wrong type, length or range.
+        """
         k = _kernel()
         if params is None:
             params = kwargs
         elif kwargs:
-            raise BadProperty("set() takes a dict or keyword arguments, not both")
+            raise TypeError("must either provide params or kwargs, but not both.")
         if isinstance(params, (list, tuple)):
             if len(params) != len(self._ids):
                 raise BadProperty(f"set() got {len(params)} dicts for {len(self._ids)} nodes")
-            for nc, d in zip(self, params):
-                nc.set(d)
+            if not all(isinstance(d, dict) for d in params):
+                raise TypeError("set() expects a dict or a list of dicts")
+            items = list(zip(self, params))
+        elif isinstance(params, dict):
+            items = [(self, params)]
+        else:
+            raise TypeError(f"set() expects a dict, got {type(params).__name__}")
+        if not len(self._ids):
             return
-        if not isinstance(params, dict):
-            raise BadProperty(f"set() expects a dict, got {type(params).__name__}")
+        snapshot = _Snapshot(k, k.groups(self._ids))
+        error = None
+        try:
+            if isinstance(params, (list, tuple)):
+                # every key of every dict is checked before anything is written
+                for nc, d in items:
+                    for rec, _ in k.groups(nc._ids):
+                        _check_keys(rec, d)
+            for nc, d in items:
+                nc._set_dict(k, d)
+        except Exception as e:          # noqa: BLE001  (re-raised below, on all ranks)
+            error = e
+        try:
+            _agree(k, error)
+        except BaseException:
+            snapshot.restore()
+            raise
+
+    def _set_dict(self, k, params):
+        """Apply one parameter dict to all nodes (no rollback here)."""
+        if not params:
+            return
         if k.prepared:
             for key in params:
                 if key in ("origin", "start", "stop", "record_to", "spike_times", "interval"):
                     raise KernelException(f"{key} cannot be changed between Prepare and Cleanup")
-        # validate everything on every group before writing anything
+        # validate the keys on every group before writing anything
         groups = k.groups(self._ids)
         for rec, g in groups:
-            for key in params:
-                if key not in rec.block.public_names():
-                    from pynestlite.errors import UnaccessedDictionaryEntry
-                    raise UnaccessedDictionaryEntry(
-                        f"{rec.model} has no parameter {key!r}; expected one of "
-                        f"{sorted(rec.block.public_names())}")
+            _check_keys(rec, params)
+        n_all = len(self._ids)
         offset = 0
         for rec, g in groups:
             n = len(g)
             sub = {}
             for key, v in params.items():
-                if isinstance(v, (list, tuple, np.ndarray)) and len(v) == len(self._ids) \
-                        and len(self._ids) > 1 and not isinstance(rec.block.all_defaults()[key], (tuple, list)):
+                obj = isinstance(rec.block.all_defaults().get(key), (tuple, list))
+                if isinstance(v, (list, tuple, np.ndarray)) and len(v) == n_all \
+                        and n_all > 1 and not obj:
                     sub[key] = np.asarray(v)[offset:offset + n]
-                elif isinstance(v, (list, tuple)) and len(v) == len(self._ids) \
-                        and len(self._ids) > 1 and all(isinstance(x, (list, tuple, np.ndarray)) for x in v):
+                elif isinstance(v, (list, tuple)) and len(v) == n_all and n_all > 1 \
+                        and all(isinstance(x, (list, tuple, np.ndarray)) for x in v):
                     sub[key] = list(v[offset:offset + n])
                 else:
                     sub[key] = v
-            local = k.is_local(g)
-            gl = g[local]
-            if len(gl):
-                rows = np.searchsorted(rec.block.gids, gl)
-                k.set_block(rec.block, rows, gl, sub, all_gids=g)
+            gl = g[k.is_local(g)]
+            rows = np.searchsorted(rec.block.gids, gl)
+            # called on every rank, even without local nodes, so that random
+            # Parameters advance the call counter identically everywhere
+            k.set_block(rec.block, rows, gl, sub, all_gids=g)
             offset += n
 
     def __getattr__(self, name):
@@ -292,8 +442,8 @@ class NodeCollection:
             return None
         try:
             return self.get(name)
-        except KernelException as e:
-            raise AttributeError(str(e)) from None
+        except UnknownParameter as e:
+            raise _UnknownAttribute(str(e)) from None
 
     def __setattr__(self, name, value):
         if name.startswith("_"):
@@ -302,10 +452,116 @@ class NodeCollection:
             self.set({name: value})
 
 
-def _plain(x):
+class _Snapshot:
+    """The local state of some nodes (every array row, recorded events) and
+    the random call counter, to undo a failed ``set``."""
+
+    def __init__(self, k, groups):
+        self.k = k
+        self.calls = k.calls
+        self.saved = []
+        for rec, g in groups:
+            blk = rec.block
+            rows = np.searchsorted(blk.gids, g[k.is_local(g)])
+            if not len(rows):
+                continue
+            arrays = {}
+            for name, arr in blk.arrays.items():
+                if isinstance(arr, list):
+                    arrays[name] = [arr[i] for i in rows]
+                else:
+                    arrays[name] = np.array(arr[rows], copy=True)
+            chunks = None
+            if hasattr(blk, "chunks"):
+                chunks = [list(blk.chunks[i]) for i in rows]
+            self.saved.append((blk, rows, arrays, chunks))
+
+    def restore(self):
+        self.k.calls = self.calls
+        for blk, rows, arrays, chunks in self.saved:
+            for name, old in arrays.items():
+                arr = blk.arrays[name]
+                if isinstance(arr, list):
+                    for j, i in enumerate(rows):
+                        arr[i] = old[j]
+                else:
+                    arr[rows] = old
+            if chunks is not None:
+                for j, i in enumerate(rows):
+                    blk.chunks[i] = chunks[j]
+
+
+def _agree(k, error):
+    """Raise ``error`` (or another rank's) on every rank; a no-op without errors."""
+    status_point = getattr(k.comm, "status_point", None)
+    if status_point is not None:
+        status_point(error)
+    elif error is not None:
+        raise error
+
+
+def _check_keys(rec, params):
+    names = rec.block.public_names()
+    for key in params:
+        if key not in names:
+            raise UnaccessedDictionaryEntry(
+                f"{rec.model} has no parameter {key!r}; expected one of {sorted(names)}")
+
+
+def _out_value(name, default, x):
+    """A stored value as PyNEST returns it (Python scalars, numpy arrays
+    for spike_times & co., lists of names)."""
     if isinstance(x, np.generic):
         return x.item()
+    if isinstance(default, (tuple, list)):
+        if name == "record_from" or (len(x) and all(isinstance(e, str) for e in x)):
+            return list(x)
+        if name == "spike_multiplicities" and len(x):
+            return np.asarray(x, np.int64)
+        return np.array(x, np.float64)
     return x
+
+
+def _json_default(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, NodeCollection):
+        return o.tolist()
+    raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def _repr_parts(ids):
+    """(model, first, last, step, size) of the parts PyNEST prints: runs of
+    one model, merged over contiguous Create calls."""
+    k = _kernel()
+    runs = []          # [model, gids]
+    for rec, g in k.groups(ids):
+        if runs and runs[-1][0] == rec.model and runs[-1][1][-1] + 1 == g[0]:
+            runs[-1][1] = np.concatenate([runs[-1][1], g])
+        else:
+            runs.append([rec.model, g])
+    parts = []
+    for model, g in runs:
+        steps = np.unique(np.diff(g))
+        if len(g) == 1 or (len(steps) == 1 and steps[0] == 1):
+            parts.append((model, int(g[0]), int(g[-1]), 1, len(g)))
+        elif len(steps) == 1:
+            parts.append((model, int(g[0]), int(g[-1]), int(steps[0]), len(g)))
+        else:
+            for run in np.split(g, np.flatnonzero(np.diff(g) != 1) + 1):
+                parts.append((model, int(run[0]), int(run[-1]), 1, len(run)))
+    return parts
+
+
+def _fmt_part(model, first, last, step, size):
+    s = f"model={model}, size={size}, first={first}"
+    if size > 1:
+        s += f", last={last}"
+    if step != 1:
+        s += f", step={step}"
+    return s
 
 
 def as_collection(obj, what="nodes"):

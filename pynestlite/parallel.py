@@ -12,6 +12,33 @@ import sys
 import numpy as np
 
 
+class RemoteError(Exception):
+    """Carrier of an error raised on another rank (converted by :func:`raise_agreed`)."""
+
+
+def raise_agreed(errors, own):
+    """Raise the same error on every rank after a failed status point.
+
+    ``errors`` is the list over ranks of ``None`` or ``(type name, message)``.
+    The rank that failed re-raises its own exception; the others raise the
+    same pynestlite exception class with the message prefixed by the rank.
+    """
+    from pynestlite import errors as errmod
+    if own is not None:
+        own.pynestlite_agreed = True
+        raise own
+    for rank, err in enumerate(errors):
+        if err is not None:
+            name, msg = err
+            cls = getattr(errmod, name, None)
+            if not (isinstance(cls, type) and issubclass(cls, errmod.KernelException)):
+                cls = errmod.MPIError
+                msg = f"{name}: {msg}"
+            exc = cls(f"on rank {rank}: {msg}")
+            exc.pynestlite_agreed = True
+            raise exc
+
+
 class SerialComm:
     """One rank: exchanges are copies, reductions are identities."""
 
@@ -22,6 +49,15 @@ class SerialComm:
     def exchange_spikes(self, gids, lags):
         """Canonical (lag, gid)-ordered spikes of all ranks (here: the input)."""
         return gids, lags
+
+    def status_point(self, error=None):
+        """Collective check: raise on every rank if any rank passes an error."""
+        if error is not None:
+            raise error
+
+    def fail(self, error):
+        """Report an error from inside a collective phase (the simulation loop)."""
+        raise error
 
     def allreduce_sum(self, value):
         return value
@@ -54,10 +90,24 @@ class MPIComm(SerialComm):
         self.size = comm.Get_size()
         self._counts = np.zeros(self.size, np.int64)
 
+    def _status(self, value, error):
+        """Allgather one int64 per rank; a negative value marks a failed rank."""
+        from mpi4py import MPI
+        n = np.array([value], np.int64)
+        self.comm.Allgather([n, MPI.INT64_T], [self._counts, MPI.INT64_T])
+        if np.any(self._counts < 0):
+            mine = None if error is None else (type(error).__name__, str(error))
+            raise_agreed(self.comm.allgather(mine), error)
+
+    def status_point(self, error=None):
+        self._status(-1 if error is not None else 0, error)
+
+    def fail(self, error):
+        self._status(-1, error)
+
     def exchange_spikes(self, gids, lags):
         from mpi4py import MPI
-        n = np.array([len(gids)], np.int64)
-        self.comm.Allgather([n, MPI.INT64_T], [self._counts, MPI.INT64_T])
+        self._status(len(gids), None)
         total = int(self._counts.sum())
         g_all = np.empty(total, np.int64)
         l_all = np.empty(total, np.int32)
@@ -100,6 +150,18 @@ class MPIComm(SerialComm):
         self.comm.Abort(code)
 
 
+def _abort_on_uncaught(comm):
+    """Under MPI an uncaught exception on one rank aborts all ranks (no hang)."""
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        previous(exc_type, exc, tb)
+        sys.stderr.flush()
+        comm.Abort(1)
+
+    sys.excepthook = hook
+
+
 def _launched_by_mpi():
     keys = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS",
             "HYDI_CONTROL_FD", "SLURM_PROCID")
@@ -117,6 +179,7 @@ def make_comm():
     comm = MPI.COMM_WORLD
     if comm.Get_size() == 1:
         return SerialComm()
+    _abort_on_uncaught(comm)
     return MPIComm(comm)
 
 

@@ -2,9 +2,11 @@
 
 A :class:`Parameter` is an expression tree of constants and random
 distributions.  Evaluated for a set of nodes (or synapses), the k-th random
-leaf of an expression draws number ``j`` of the stream ``(rng_seed,
-purpose, call * 64 + k)`` of node ``gid``, so a node's value never depends
-on how many ranks there are or which other nodes were created.
+leaf *occurrence* of an expression (in evaluation order, so that
+``p + p`` adds two independent draws, as in NEST) draws number ``j`` of the
+stream ``(rng_seed, purpose, call * 64 + k)`` of node ``gid``, so a node's
+value never depends on how many ranks there are or which other nodes were
+created.  ``call`` counts the evaluations since ResetKernel.
 
 Examples
 --------
@@ -12,11 +14,17 @@ Examples
 >>> nrns = nest.Create("iaf_psc_alpha", 10, {"V_m": nest.random.uniform(-70.0, -60.0)})
 >>> w = 2.0 * nest.random.normal(mean=1.0, std=0.1)
 """
+import numbers
+
 import numpy as np
 
-from pynestlite.errors import BadParameter
+from pynestlite.errors import BadParameter, BadProperty, KernelException
 
 __all__ = ["Parameter", "uniform", "uniform_int", "normal", "lognormal", "exponential"]
+
+MAX_LEAVES = 64          # random leaf occurrences per expression (stream key spacing)
+MAX_REDRAWS = 1000       # as NEST's redraw parameter
+_ATTEMPT_SHIFT = 44      # redraw attempts use stream keys call*64 + k + (attempt << 44)
 
 
 class Parameter:
@@ -26,7 +34,7 @@ class Parameter:
         return []
 
     def evaluate(self, draw):
-        """Values for the query ``draw`` (see :func:`evaluate`)."""
+        """Values for the query ``draw`` (see :class:`Draw`)."""
         raise NotImplementedError
 
     # arithmetic -------------------------------------------------------
@@ -63,6 +71,34 @@ class Parameter:
     def __neg__(self):
         return _BinOp(_Const(0.0), self, np.subtract, "-")
 
+    def __pos__(self):
+        return self
+
+    # comparisons give 0/1-valued parameters (for nest.logic.conditional)
+    def __lt__(self, o):
+        return self._bin(o, np.less, "<")
+
+    def __le__(self, o):
+        return self._bin(o, np.less_equal, "<=")
+
+    def __gt__(self, o):
+        return self._bin(o, np.greater, ">")
+
+    def __ge__(self, o):
+        return self._bin(o, np.greater_equal, ">=")
+
+    def __eq__(self, o):
+        return self._bin(o, np.equal, "==")
+
+    def __ne__(self, o):
+        return self._bin(o, np.not_equal, "!=")
+
+    __hash__ = object.__hash__
+
+    def is_spatial(self):
+        """pynestlite has no spatial parameters."""
+        return False
+
     def GetValue(self):
         """One value drawn outside any node (PyNEST's ``GetValue``)."""
         from pynestlite.engine import kernel
@@ -88,7 +124,11 @@ class _BinOp(Parameter):
         return self.a.leaves() + self.b.leaves()
 
     def evaluate(self, draw):
-        return self.op(self.a.evaluate(draw), self.b.evaluate(draw))
+        # constants enter as scalars (x ** 2 is then exactly x * x, as in NEST)
+        a = self.a.value if isinstance(self.a, _Const) else self.a.evaluate(draw)
+        b = self.b.value if isinstance(self.b, _Const) else self.b.evaluate(draw)
+        r = np.asarray(self.op(a, b), np.float64)
+        return np.full(draw.n, float(r)) if r.ndim == 0 else r
 
     def __repr__(self):
         return f"({self.a!r} {self.sym} {self.b!r})"
@@ -103,6 +143,53 @@ class _Func(Parameter):
 
     def evaluate(self, draw):
         return self.f(*[a.evaluate(draw) for a in self.args])
+
+    def __repr__(self):
+        return f"{self.name}({', '.join(repr(a) for a in self.args)})"
+
+
+class _Conditional(Parameter):
+    def __init__(self, cond, if_true, if_false):
+        self.cond, self.a, self.b = _as_param(cond), _as_param(if_true), _as_param(if_false)
+
+    def leaves(self):
+        return self.cond.leaves() + self.a.leaves() + self.b.leaves()
+
+    def evaluate(self, draw):
+        c = self.cond.evaluate(draw)
+        return np.where(c != 0, self.a.evaluate(draw), self.b.evaluate(draw))
+
+
+class _Redraw(Parameter):
+    """Values of ``param`` redrawn (from fresh streams) until in [min, max]."""
+
+    def __init__(self, param, lo, hi):
+        self.p, self.lo, self.hi = _as_param(param), float(lo), float(hi)
+
+    def leaves(self):
+        return self.p.leaves()
+
+    def evaluate(self, draw):
+        k0, attempt0 = draw.next_leaf, draw.attempt
+        vals = np.array(self.p.evaluate(draw), np.float64)
+        k1 = draw.next_leaf
+        bad = (vals < self.lo) | (vals > self.hi)
+        attempt = 0
+        try:
+            while np.any(bad):
+                attempt += 1
+                if attempt > MAX_REDRAWS:
+                    raise KernelException(
+                        f"redraw: number of redraws exceeded the limit of {MAX_REDRAWS}; "
+                        f"can the parameter take values in [{self.lo}, {self.hi}]?")
+                draw.next_leaf = k0
+                draw.attempt = attempt0 * (MAX_REDRAWS + 1) + attempt
+                new = self.p.evaluate(draw)
+                vals[bad] = new[bad]
+                bad = (vals < self.lo) | (vals > self.hi)
+        finally:
+            draw.next_leaf, draw.attempt = k1, attempt0
+        return vals
 
 
 class _Random(Parameter):
@@ -120,23 +207,30 @@ class uniform(_Random):
 
     def __init__(self, min=0.0, max=1.0):
         if not max > min:
-            raise BadParameter(f"uniform: max ({max}) must be larger than min ({min})")
+            raise BadProperty("uniform: min < max required, got "
+                              f"min={min}, max={max}")
         self.min, self.max = float(min), float(max)
 
     def transform(self, u):
         return self.min + (self.max - self.min) * u
 
+    def __repr__(self):
+        return f"uniform(min={self.min}, max={self.max})"
+
 
 class uniform_int(_Random):
-    """Uniform integer in [0, max)."""
+    """Uniform integer in [0, max) (as float values, like NEST)."""
 
     def __init__(self, max):
         if int(max) < 1:
-            raise BadParameter(f"uniform_int: max must be >= 1, got {max}")
+            raise BadProperty(f"uniform_int: max > 0 required, got {max}")
         self.max = int(max)
 
     def transform(self, u):
         return np.minimum(np.floor(u * self.max), self.max - 1)
+
+    def __repr__(self):
+        return f"uniform_int(max={self.max})"
 
 
 class normal(_Random):
@@ -144,71 +238,87 @@ class normal(_Random):
     kind = "normal"
 
     def __init__(self, mean=0.0, std=1.0):
-        if std < 0:
-            raise BadParameter(f"normal: std must be >= 0, got {std}")
+        if not std > 0:
+            raise BadProperty(f"normal: std > 0 required, got {std}")
         self.mean, self.std = float(mean), float(std)
 
     def transform(self, z):
         return self.mean + self.std * z
 
+    def __repr__(self):
+        return f"normal(mean={self.mean}, std={self.std})"
+
 
 class lognormal(_Random):
-    """exp(N(mean, std))."""
+    """exp(N(mean, std)): ``mean`` and ``std`` of the underlying normal."""
     kind = "normal"
 
     def __init__(self, mean=0.0, std=1.0):
-        if std < 0:
-            raise BadParameter(f"lognormal: std must be >= 0, got {std}")
+        if not std > 0:
+            raise BadProperty(f"lognormal: std > 0 required, got {std}")
         self.mean, self.std = float(mean), float(std)
 
     def transform(self, z):
         return np.exp(self.mean + self.std * z)
 
+    def __repr__(self):
+        return f"lognormal(mean={self.mean}, std={self.std})"
+
 
 class exponential(_Random):
-    """Exponential with scale ``beta``."""
+    """Exponential with scale ``beta`` (mean ``beta``)."""
     kind = "exponential"
 
     def __init__(self, beta=1.0):
-        if beta <= 0:
-            raise BadParameter(f"exponential: beta must be > 0, got {beta}")
+        # NEST accepts any beta (the values are beta times a unit exponential)
         self.beta = float(beta)
 
     def transform(self, e):
         return self.beta * e
 
+    def __repr__(self):
+        return f"exponential(beta={self.beta})"
+
 
 def _as_param(x):
     if isinstance(x, Parameter):
         return x
-    if np.isscalar(x):
+    if isinstance(x, (numbers.Real, np.integer, np.floating)):
         return _Const(x)
     raise BadParameter(f"cannot use {x!r} in a parameter expression")
 
 
 class Draw:
-    """The query a Parameter is evaluated for: ``counts[i]`` values for node ``gids[i]``."""
+    """The query a Parameter is evaluated for: ``counts[i]`` values for node ``gids[i]``.
 
-    def __init__(self, seed, purpose, call, gids, counts, param):
+    Random leaves take stream keys in the order they are evaluated
+    (``next_leaf``), so every occurrence of a distribution in an
+    expression draws independently.
+    """
+
+    def __init__(self, seed, purpose, call, gids, counts, param=None):
         from pynestlite.kernel import random_streams
         self.n = int(np.sum(counts))
-        self._cache = {}
         self._rs = random_streams
         self.seed, self.purpose, self.call = seed, purpose, call
         self.gids = np.ascontiguousarray(gids, np.int64)
         self.counts = np.ascontiguousarray(counts, np.int64)
-        self.index = {id(leaf): k for k, leaf in enumerate(param.leaves())}
+        self.next_leaf = 0
+        self.attempt = 0
 
     def base(self, leaf):
-        k = self.index[id(leaf)]
-        if k not in self._cache:
-            self._cache[k] = self._rs.draw(leaf.kind, self.seed, self.purpose,
-                                           self.call * 64 + k, self.gids, self.counts)
-        return self._cache[k]
+        """Unit draws (uniform, normal or exponential) for the next leaf occurrence."""
+        k = self.next_leaf
+        if k >= MAX_LEAVES:
+            raise BadParameter(f"a parameter expression may contain at most {MAX_LEAVES} "
+                               "random distributions")
+        self.next_leaf += 1
+        extra = self.call * MAX_LEAVES + k + (self.attempt << _ATTEMPT_SHIFT)
+        return self._rs.draw(leaf.kind, self.seed, self.purpose, extra, self.gids, self.counts)
 
 
 class _MathNamespace:
-    """``nest.math``: exp, sin, cos, min, max of parameters."""
+    """``nest.math``: exp, sin, cos, min, max and redraw of parameters."""
 
     @staticmethod
     def exp(x):
@@ -224,11 +334,25 @@ class _MathNamespace:
 
     @staticmethod
     def min(x, value):
-        return _Func(lambda a, b: np.minimum(a, b), "min", x, value)
+        return _Func(lambda a, b: np.minimum(a, b), "min", x, float(value))
 
     @staticmethod
     def max(x, value):
-        return _Func(lambda a, b: np.maximum(a, b), "max", x, value)
+        return _Func(lambda a, b: np.maximum(a, b), "max", x, float(value))
+
+    @staticmethod
+    def redraw(x, min, max):
+        """Redraw values of ``x`` outside [min, max] (at most 1000 times)."""
+        return _Redraw(x, min, max)
+
+
+class _LogicNamespace:
+    """``nest.logic``: conditional(condition, value_if_true, value_if_false)."""
+
+    @staticmethod
+    def conditional(condition, param_if_true, param_if_false):
+        return _Conditional(condition, param_if_true, param_if_false)
 
 
 math = _MathNamespace()
+logic = _LogicNamespace()

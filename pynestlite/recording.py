@@ -1,51 +1,101 @@
-"""Recording back ends: memory (default), ascii, hdf5; gathering under MPI.
+"""Recording back ends: memory (default), ascii, hdf5, screen; gathering under MPI.
+
+A recorder's ``record_to`` chooses where its events go.  Memory is always
+kept in addition to any other back end, so ``events`` works with every back
+end; files and screen output receive the same events.
 
 memory
     Events stay in the recorder (``events`` dict of numpy arrays).
 ascii
     One text file per recorder and rank,
     ``<data_path>/<data_prefix><label or model>-<gid>-<rank>.dat``, with a
-    header line naming the columns (``sender time_ms [variables]``) and one
-    event per line; written as events arrive.
+    header line naming the columns, ``# sender<TAB>time_ms[<TAB>variable...]``,
+    and one event per line: the sender (integer), the time in ms with three
+    decimals and each recorded variable (``%.17g``), tab separated; written
+    as events arrive.  The file is created at the first run
+    (Prepare ... Cleanup) that records to it and is appended to by later runs
+    until ResetKernel.  Times are always in ms, also with ``time_in_steps``.
 hdf5
     One file per run (Prepare ... Cleanup) and rank,
-    ``<data_path>/<data_prefix>run-<k>[-rank<r>].h5`` (k counts runs from 0),
-    written with h5py at Cleanup.  Layout: one group per recorder,
-    ``/<label or model>-<gid>``, with attributes ``model``, ``gid``, ``rank``
-    and one dataset per column: ``senders`` (int64), ``times`` (float64 ms)
-    and each recorded variable (float64).  :func:`merge_hdf5` merges the
-    per-rank files of a run into one, with the events of each recorder in
+    ``<data_path>/<data_prefix>run-<k>[-rank<r>].h5``, where ``k`` is the
+    index of the run since the last ResetKernel (every run counts, from 0,
+    whether or not it records to hdf5) and the ``-rank<r>`` suffix is
+    present only under MPI with more than one rank.  Written with h5py at
+    Cleanup; it holds the events of that run only.  Layout:
+
+    * file attributes ``resolution`` (ms), ``rank``, ``num_processes``;
+    * one group per recorder with ``record_to='hdf5'``,
+      ``/<label or model>-<gid>``, with attributes ``model`` (str), ``gid``
+      and ``rank`` (int);
+    * in each group one dataset per column: ``senders`` (int64), ``times``
+      (float64, ms, also with ``time_in_steps``) and, for a multimeter, one
+      float64 dataset per recorded variable, named as in ``record_from``.
+
+    :func:`merge_hdf5` merges files of the same layout (the per-rank files
+    of a run, or several runs) into one, with the events of each recorder in
     (time, sender) order, so that a merged N-rank run equals a 1-rank run.
+    The merged file carries no ``rank`` attributes.
+screen
+    Each event is printed to standard output as it arrives, one line as in
+    the ascii format (no header).
+
+An output file that already exists is an error (:class:`BadProperty`, raised
+by Prepare/Simulate before anything is simulated or written) unless the
+kernel property ``overwrite_files`` is True; a ``data_path`` that is not an
+existing directory is an error too.
 
 Memory events are local to each rank under MPI; :func:`gather_events`
-collects them on rank 0 (time-sorted).  Memory is always kept in addition to
-files, so ``events`` works with every back end.
+collects them on rank 0 (time-sorted).
 """
 import os
+import sys
 
 import numpy as np
 
-from pynestlite.errors import BadProperty, KernelException
+from pynestlite.errors import BadParameter, BadProperty
+
+BACKENDS = ("memory", "ascii", "hdf5", "screen")
+
+
+def _format_rows(cols, engine):
+    """Lines ``sender<TAB>time_ms[<TAB>value...]`` of a chunk of events."""
+    times = engine.steps_to_ms(cols[1])
+    data = [np.asarray(cols[0]), times] + [np.asarray(c, np.float64) for c in cols[2:]]
+    lines = []
+    for row in zip(*data):
+        lines.append(f"{int(row[0])}\t{row[1]:.3f}" +
+                     "".join(f"\t{float(v):.17g}" for v in row[2:]) + "\n")
+    return "".join(lines)
 
 
 class AsciiWriter:
-    def __init__(self, path, columns, mode):
+    """The ``.dat`` file of one recorder (opened per run, appended across runs)."""
+
+    def __init__(self, path, columns):
         self.path = path
-        self.fh = open(path, mode)
-        if mode == "w":
-            self.fh.write("# " + "\t".join(["sender", "time_ms"] + list(columns[2:])) + "\n")
+        self.fh = open(path, "w")
+        self.fh.write("# " + "\t".join(["sender", "time_ms"] + list(columns[2:])) + "\n")
+
+    def reopen(self):
+        if self.fh.closed:
+            self.fh = open(self.path, "a")
 
     def write(self, cols, engine):
-        times = engine.steps_to_ms(cols[1])
-        data = [cols[0], times] + list(cols[2:])
-        lines = []
-        for row in zip(*data):
-            lines.append(f"{int(row[0])}\t{row[1]:.3f}" +
-                         "".join(f"\t{float(v):.17g}" for v in row[2:]) + "\n")
-        self.fh.write("".join(lines))
+        self.fh.write(_format_rows(cols, engine))
 
     def close(self):
-        self.fh.close()
+        if not self.fh.closed:
+            self.fh.close()
+
+
+class ScreenWriter:
+    """``record_to='screen'``: print events to standard output."""
+
+    def write(self, cols, engine):
+        sys.stdout.write(_format_rows(cols, engine))
+
+    def close(self):
+        sys.stdout.flush()
 
 
 def _label(blk, i):
@@ -53,97 +103,196 @@ def _label(blk, i):
     return label if label else blk.model
 
 
+def _columns(blk, i):
+    return blk.columns_of(i) if hasattr(blk, "columns_of") else blk.columns()
+
+
 def _dir(engine):
     path = engine.data_path or "."
     if not os.path.isdir(path):
-        raise BadProperty(f"data_path {path!r} does not exist or is not a directory")
+        raise BadProperty(f"data_path {path!r} does not exist or is not a directory; "
+                          "set data_path to an existing directory")
     return path
 
 
+def _state(engine):
+    """Recording state of the current kernel; a ResetKernel starts afresh.
+
+    ResetKernel replaces ``engine.records`` by a new list, which is how a
+    reset is recognised here.
+    """
+    st = getattr(engine, "_recording_state", None)
+    if st is None or st["records"] is not engine.records:
+        st = {"records": engine.records, "runs": 0, "ascii": {}, "h5": None}
+        engine._recording_state = st
+    return st
+
+
+def ascii_path(engine, blk, i, directory=None):
+    """Path of the ascii file of device row ``i`` of recorder block ``blk``."""
+    directory = directory if directory is not None else (engine.data_path or ".")
+    return os.path.join(directory, f"{engine.data_prefix}{_label(blk, i)}-"
+                        f"{int(blk.gids[i])}-{engine.rank}.dat")
+
+
+def hdf5_path(engine, run=None, directory=None):
+    """Path of the hdf5 file of run ``run`` (default: the next run) on this rank."""
+    st = _state(engine)
+    directory = directory if directory is not None else (engine.data_path or ".")
+    run = st["runs"] if run is None else run
+    suffix = f"-rank{engine.rank}" if engine.size > 1 else ""
+    return os.path.join(directory, f"{engine.data_prefix}run-{run}{suffix}.h5")
+
+
+def _refuse_existing(engine, path):
+    if os.path.exists(path) and not engine.overwrite_files:
+        raise BadProperty(f"output file {path} exists; set the kernel property "
+                          "overwrite_files=True to replace it, or change data_path, "
+                          "data_prefix or label")
+
+
 def open_backends(engine):
-    """Open the files of all recorders for this run; nothing is opened on error."""
-    from pynestlite.models import recorders
+    """Attach the back ends of all recorders for this run (called by Prepare).
+
+    Everything is checked before anything is opened or changed, so a failing
+    Prepare leaves no file behind and the recorders as they were.
+    """
+    st = _state(engine)
     recs = [r.block for r in engine.records if r.element_type == "recorder"]
     wants = [(b, i, b.arrays["record_to"][i]) for b in recs for i in range(b.n)]
-    engine._h5_pending = None
-    if not any(w[2] in ("ascii", "hdf5") for w in wants):
-        return
-    directory = _dir(engine)
-    plan = []
     for b, i, kind in wants:
-        if kind == "ascii" and b.backends[i] is None:
-            path = os.path.join(directory, f"{engine.data_prefix}{_label(b, i)}-"
-                                f"{int(b.gids[i])}-{engine.rank}.dat")
-            if os.path.exists(path) and not engine.overwrite_files:
-                raise BadProperty(f"output file {path} exists; set overwrite_files=True "
-                                  "to replace it")
-            plan.append((b, i, path))
+        if kind not in BACKENDS:
+            raise BadProperty(f"{b.model} (node {int(b.gids[i])}): unknown record_to "
+                              f"{kind!r}; expected one of {list(BACKENDS)}")
+    st["h5"] = None
+    # check -------------------------------------------------------------
+    new_ascii = []
     h5 = None
-    if any(w[2] == "hdf5" for w in wants):
-        run = getattr(engine, "_h5_runs", 0)
-        suffix = f"-rank{engine.rank}" if engine.size > 1 else ""
-        h5 = os.path.join(directory, f"{engine.data_prefix}run-{run}{suffix}.h5")
-        if os.path.exists(h5) and not engine.overwrite_files:
-            raise BadProperty(f"output file {h5} exists; set overwrite_files=True to replace it")
-        import h5py  # noqa: F401  (fail before the run if h5py is missing)
-    for b, i, path in plan:
-        cols = b.columns_of(i) if isinstance(b, recorders.Multimeter) else b.columns()
-        b.backends[i] = AsciiWriter(path, cols, "w")
+    if any(kind in ("ascii", "hdf5") for _, _, kind in wants):
+        directory = _dir(engine)
+        for b, i, kind in wants:
+            if kind == "ascii":
+                path = ascii_path(engine, b, i, directory)
+                if path not in st["ascii"]:
+                    _refuse_existing(engine, path)
+                    new_ascii.append((b, i, path))
+        if any(kind == "hdf5" for _, _, kind in wants):
+            h5 = hdf5_path(engine, directory=directory)
+            _refuse_existing(engine, h5)
+            try:
+                import h5py  # noqa: F401
+            except ImportError:
+                raise BadProperty("record_to='hdf5' needs the h5py package") from None
+    # commit ------------------------------------------------------------
+    opened = []
+    try:
+        for b, i, path in new_ascii:
+            opened.append((path, AsciiWriter(path, _columns(b, i))))
+    except OSError as e:
+        for _, w in opened:
+            w.close()
+        raise BadProperty(f"cannot open recorder output file: {e}") from None
+    st["ascii"].update(opened)
+    items = []
     for b, i, kind in wants:
-        if kind == "ascii" and b.backends[i] is not None and b.backends[i].fh.closed:
-            b.backends[i].fh = open(b.backends[i].path, "a")
+        w = None
+        if kind == "ascii":
+            w = st["ascii"][ascii_path(engine, b, i)]
+            w.reopen()
+        elif kind == "screen":
+            w = ScreenWriter()
+        elif kind == "hdf5":
+            items.append((b, i, b.chunks[i], len(b.chunks[i])))
+        b.backends[i] = w
     if h5 is not None:
-        engine._h5_pending = (h5, [(b, i, len(b.chunks[i])) for b, i, kind in wants
-                                   if kind == "hdf5"])
+        st["h5"] = (h5, items)
+
+
+def abort_backends(engine):
+    """Undo :func:`open_backends` after Prepare failed elsewhere (another rank).
+
+    Files are closed and the hdf5 file of the aborted run is not written; an
+    ascii file created by the aborted Prepare is kept and appended to by the
+    next run.  The run counter does not advance.
+    """
+    st = _state(engine)
+    for w in st["ascii"].values():
+        w.close()
+    st["h5"] = None
 
 
 def close_backends(engine):
-    """Flush ascii files and write this run's HDF5 file."""
+    """Close the ascii files and write this run's hdf5 file (called by Cleanup)."""
+    st = _state(engine)
+    for w in st["ascii"].values():
+        w.close()
     recs = [r.block for r in engine.records if r.element_type == "recorder"]
     for b in recs:
-        for w in b.backends:
-            if w is not None and not w.fh.closed:
-                w.fh.close()
-    pending = getattr(engine, "_h5_pending", None)
+        for i in range(b.n):
+            if isinstance(b.backends[i], ScreenWriter):
+                b.backends[i].close()
+    pending, st["h5"] = st["h5"], None
+    st["runs"] += 1
     if pending:
-        import h5py
-        path, items = pending
-        with h5py.File(path, "w") as f:
-            f.attrs["resolution"] = engine.resolution
-            f.attrs["rank"] = engine.rank
-            f.attrs["num_processes"] = engine.size
-            for b, i, first_chunk in items:
-                grp = f.create_group(f"{_label(b, i)}-{int(b.gids[i])}")
-                grp.attrs["model"] = b.model
-                grp.attrs["gid"] = int(b.gids[i])
-                chunks = b.chunks[i][first_chunk:]
-                names = b.columns_of(i) if hasattr(b, "columns_of") else b.columns()
-                for j, name in enumerate(names):
-                    if chunks:
-                        col = np.concatenate([c[j] for c in chunks])
-                    else:
-                        col = np.empty(0, np.int64 if j < 2 else np.float64)
-                    if name == "times":
-                        col = engine.steps_to_ms(col)
-                    grp.create_dataset(name, data=col)
-        engine._h5_runs = getattr(engine, "_h5_runs", 0) + 1
-        engine._h5_pending = None
+        _write_hdf5(engine, *pending)
+
+
+def _write_hdf5(engine, path, items):
+    import h5py
+    with h5py.File(path, "w") as f:
+        f.attrs["resolution"] = engine.resolution
+        f.attrs["rank"] = engine.rank
+        f.attrs["num_processes"] = engine.size
+        for b, i, chunk_list, first in items:
+            # n_events=0 during the run replaces the chunk list: take all of the new one
+            cur = b.chunks[i]
+            chunks = cur[first:] if cur is chunk_list else cur
+            grp = f.create_group(f"{_label(b, i)}-{int(b.gids[i])}")
+            grp.attrs["model"] = b.model
+            grp.attrs["gid"] = int(b.gids[i])
+            grp.attrs["rank"] = engine.rank
+            for j, name in enumerate(_columns(b, i)):
+                if chunks:
+                    col = np.concatenate([c[j] for c in chunks])
+                else:
+                    col = np.empty(0, np.int64 if j < 2 else np.float64)
+                if j == 0:
+                    col = col.astype(np.int64)
+                elif j == 1:
+                    col = engine.steps_to_ms(col).astype(np.float64)
+                else:
+                    col = col.astype(np.float64)
+                grp.create_dataset(name, data=col)
 
 
 def merge_hdf5(paths, out_path):
-    """Merge per-rank HDF5 files of one run into ``out_path``.
+    """Merge hdf5 files of the documented layout into ``out_path``.
 
-    Events of each recorder are concatenated and sorted by (time, sender),
-    which is the order a 1-rank run writes them in.
+    For each recorder group, the columns of all files are concatenated and
+    sorted by (time, sender) (stable, so equal keys keep file order), which
+    is the order a 1-rank run writes them in.  File attributes are taken from
+    the inputs (the last one wins); ``rank`` attributes are dropped.
+    Returns ``out_path``.
     """
     import h5py
+    if isinstance(paths, (str, os.PathLike)):
+        raise BadParameter("merge_hdf5 expects a list of file paths, got a single path")
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise BadParameter("merge_hdf5 needs at least one input file")
     groups = {}
     attrs = {}
-    for p in sorted(paths):
+    for p in paths:
         with h5py.File(p, "r") as f:
-            attrs.update({k: v for k, v in f.attrs.items() if k not in ("rank",)})
+            attrs.update({k: v for k, v in f.attrs.items() if k != "rank"})
             for name, grp in f.items():
-                d = groups.setdefault(name, {"attrs": dict(grp.attrs), "cols": {}})
+                d = groups.setdefault(name, {"attrs": {k: v for k, v in grp.attrs.items()
+                                                       if k != "rank"},
+                                             "cols": {}})
+                names = set(grp.keys())
+                if d["cols"] and names != set(d["cols"]):
+                    raise BadParameter(f"merge_hdf5: group {name!r} of {p} has columns "
+                                       f"{sorted(names)}, expected {sorted(d['cols'])}")
                 for col, ds in grp.items():
                     d["cols"].setdefault(col, []).append(ds[()])
     with h5py.File(out_path, "w") as f:
@@ -154,27 +303,31 @@ def merge_hdf5(paths, out_path):
             for k, v in d["attrs"].items():
                 g.attrs[k] = v
             cols = {c: np.concatenate(v) for c, v in d["cols"].items()}
-            order = np.lexsort((cols["senders"], cols["times"])) if len(cols["times"]) else []
+            order = np.lexsort((cols["senders"], cols["times"]))
             for c, v in cols.items():
-                g.create_dataset(c, data=v[order] if len(v) else v)
+                g.create_dataset(c, data=v[order])
     return out_path
 
 
 def gather_events(recorder):
-    """Events of a recorder from all ranks on rank 0 (time, sender order).
+    """Events of one recorder from all ranks on rank 0, sorted by (time, sender).
 
-    Returns the merged dict on rank 0 and None on the other ranks.  Collective:
-    every rank must call it.
+    Returns the merged ``events`` dict on rank 0 and None on the other ranks.
+    Collective: every rank must call it.
     """
     from pynestlite.engine import kernel
+    from pynestlite.nodes import NodeCollection
+    if not isinstance(recorder, NodeCollection) or len(recorder) != 1:
+        got = (f"{len(recorder)} nodes" if isinstance(recorder, NodeCollection)
+               else type(recorder).__name__)
+        raise BadParameter(f"gather_events expects a NodeCollection of one recorder, got {got}")
+    if recorder.get("element_type") != "recorder":
+        raise BadParameter(f"gather_events: node {recorder.tolist()[0]} "
+                           f"({recorder.get('model')}) is not a recorder")
     ev = recorder.get("events")
     parts = kernel.comm.allgather(ev) if kernel.size > 1 else [ev]
     if kernel.rank != 0:
         return None
-    out = {}
-    for key in parts[0]:
-        out[key] = np.concatenate([p[key] for p in parts])
-    if len(out.get("times", [])):
-        order = np.lexsort((out["senders"], out["times"]))
-        out = {k: v[order] for k, v in out.items()}
-    return out
+    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    order = np.lexsort((out["senders"], out["times"]))
+    return {k: v[order] for k, v in out.items()}

@@ -1,14 +1,41 @@
 """SynapseCollection and GetConnections: columnar access to synapses.
 
-A SynapseCollection holds, for the synapses local to this rank that match a
-query, their table, index, source and target as numpy arrays; ``get`` and
-``set`` of ``weight``/``delay``/``source``/``target``/``synapse_model`` work
-on whole columns at once (no per-synapse Python objects).
+A SynapseCollection holds, for the connections local to this rank that match
+a query, numpy columns (store, index in the store, source, target); ``get``
+and ``set`` of ``weight``/``delay``/``source``/``target``/``synapse_model``/
+``receptor`` work on whole columns at once (no per-synapse Python objects).
+
+Three kinds of store hold connections:
+
+* the connection tables (neuron -> neuron, one per synapse model),
+* stimulation devices (generator -> neuron; weight and delay are stored with
+  the device),
+* recording devices (neuron -> spike_recorder, multimeter -> neuron); these
+  connections have no stored weight or delay: ``get`` reports the NEST
+  defaults (1.0, 1.0 ms) and ``set`` leaves them unchanged (in NEST the
+  weight and delay of a connection to or from a recorder have no effect).
+
+Indices stay valid when connections are added later: a table keeps the old
+synapses of a source row before the new ones (stable counting sort), so an
+index is moved by the shift of its row.
 """
+import json
+
 import numpy as np
 
-from pynestlite.errors import BadProperty, KernelException, UnaccessedDictionaryEntry
-from pynestlite.nodes import NodeCollection, as_collection
+from pynestlite.errors import (
+    BadParameter, BadProperty, KernelException, UnaccessedDictionaryEntry, UnknownModelName)
+from pynestlite.nodes import as_collection
+
+KEYS = ("delay", "port", "receptor", "sizeof", "source", "synapse_id", "synapse_model",
+        "target", "target_thread", "weight")
+SETTABLE = ("weight", "delay")
+RECORDER_WEIGHT = 1.0
+RECORDER_DELAY_MS = 1.0
+
+
+class SynapseKeyError(KeyError, KernelException):
+    """A key that synapses do not have (a KeyError, as in PyNEST)."""
 
 
 def _kernel():
@@ -16,92 +43,422 @@ def _kernel():
     return kernel
 
 
+def _receptor_lookup(blk, kind):
+    """Array: channel offset within a node -> receptor type (for ``kind``)."""
+    lut = np.zeros(max(int(blk.n_channels), 1), np.int64)
+    table = blk.spike_receptors if kind == "spike" else blk.current_receptors
+    for rt in sorted(table, reverse=True):       # lowest receptor wins on shared offsets
+        entry = table[rt]
+        off = entry[0] if kind == "spike" else entry
+        lut[int(off)] = int(rt)
+    return lut
+
+
+def _decode_receptors(codes, tgt, kind):
+    """Receptor types of channel codes whose target gids are ``tgt``."""
+    k = _kernel()
+    out = np.zeros(len(codes), np.int64)
+    if not len(codes):
+        return out
+    ch = (np.asarray(codes, np.uint32) >> 2).astype(np.int64)
+    for rec, g in k.groups(np.unique(tgt)):
+        blk = rec.block
+        if rec.element_type != "neuron" or not blk.n_channels:
+            continue
+        sel = np.isin(tgt, g)
+        off = (ch[sel] - blk.chan_base) % blk.n_channels
+        out[sel] = _receptor_lookup(blk, kind)[off]
+    return out
+
+
+class _TableStore:
+    """Synapses of one ConnectionTable (neuron -> neuron, one synapse model)."""
+
+    kind = "table"
+
+    def __init__(self, table, row_ptr=None):
+        self.table = table
+        self.model = table.synapse_model
+        self.row_ptr = table.row_ptr if row_ptr is None else row_ptr
+
+    def copy(self):
+        return _TableStore(self.table, self.row_ptr)
+
+    def remap(self, idx, src):
+        """Current indices of synapses indexed under the row pointers we saw."""
+        rp = self.table.row_ptr
+        if rp is self.row_ptr:
+            return idx
+        new = rp[src] + (idx - self.row_ptr[src])
+        self.row_ptr = rp
+        return new
+
+    def weight(self, idx):
+        return self.table.weight[idx]
+
+    def delay_steps(self, idx):
+        return self.table.delay[idx].astype(np.int64)
+
+    def receptor(self, idx, tgt):
+        return _decode_receptors(self.table.code[idx], tgt, "spike")
+
+    def set_weight(self, idx, w):
+        self.table.weight[idx] = w
+
+    def set_delay(self, idx, steps):
+        self.table.delay[idx] = np.asarray(steps).astype(np.uint16)
+
+
+class _DeviceStore:
+    """Connections of one stimulation-device block (generator -> neuron)."""
+
+    kind = "device"
+
+    def __init__(self, block, model="static_synapse"):
+        self.block = block
+        self.model = model
+
+    def copy(self):
+        return _DeviceStore(self.block, self.model)
+
+    def remap(self, idx, src):
+        return idx                    # targets are appended, never reordered
+
+    def columns(self):
+        """(device row, code, weight, delay, target gid) merged into one chunk."""
+        pend = self.block.pending
+        if not pend:
+            e = np.empty(0, np.int64)
+            return e, e.astype(np.uint32), e.astype(np.float64), e, e
+        if len(pend) > 1:
+            merged = tuple(np.concatenate(p) for p in zip(*pend))
+            pend[:] = [merged]
+        return pend[0]
+
+    def weight(self, idx):
+        return self.columns()[2][idx]
+
+    def delay_steps(self, idx):
+        return self.columns()[3][idx].astype(np.int64)
+
+    def receptor(self, idx, tgt):
+        kind = "current" if self.block.output == "current" else "spike"
+        return _decode_receptors(self.columns()[1][idx], tgt, kind)
+
+    def set_weight(self, idx, w):
+        self.columns()[2][idx] = w
+
+    def set_delay(self, idx, steps):
+        self.columns()[3][idx] = steps
+
+
+class _RecorderStore:
+    """Connections to a spike_recorder or from a multimeter (no weight/delay)."""
+
+    kind = "recorder"
+    model = "static_synapse"
+
+    def __init__(self, block):
+        self.block = block
+
+    def copy(self):
+        return _RecorderStore(self.block)
+
+    def remap(self, idx, src):
+        return idx
+
+    def weight(self, idx):
+        return np.full(len(idx), RECORDER_WEIGHT)
+
+    def delay_steps(self, idx):
+        return None
+
+    def receptor(self, idx, tgt):
+        return np.zeros(len(idx), np.int64)
+
+    def set_weight(self, idx, w):
+        pass
+
+    def set_delay(self, idx, steps):
+        pass
+
+
 class SynapseCollection:
-    """Synapses selected by :func:`GetConnections` (local to this rank)."""
+    """Connections selected by :func:`GetConnections` (local to this rank).
 
-    def __init__(self, parts):
-        # parts: list of (table, index array, source array, target array)
-        self._parts = [p for p in parts if len(p[1])]
+    Supports ``len``, iteration (one-connection collections), indexing by
+    int, slice or a list of ints, ``==``, ``get``, ``set`` and attribute
+    access (``conns.weight``, ``conns.weight = 2.0``).
+    """
 
+    def __init__(self, stores=(), sid=None, idx=None, src=None, tgt=None):
+        self._stores = list(stores)
+        e = np.empty(0, np.int64)
+        self._sid = e if sid is None else np.asarray(sid, np.int64)
+        self._idx = e if idx is None else np.asarray(idx, np.int64)
+        self._src = e if src is None else np.asarray(src, np.int64)
+        self._tgt = e if tgt is None else np.asarray(tgt, np.int64)
+        self.print_full = False
+
+    # sequence protocol -----------------------------------------------------
     def __len__(self):
-        return int(sum(len(p[1]) for p in self._parts))
+        return int(len(self._idx))
+
+    def _subset(self, sel):
+        stores = [s.copy() for s in self._stores]
+        return SynapseCollection(stores, self._sid[sel], self._idx[sel], self._src[sel],
+                                 self._tgt[sel])
+
+    def __getitem__(self, key):
+        n = len(self)
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            if not -n <= key < n:
+                raise IndexError(f"index {key} out of range for a SynapseCollection of "
+                                 f"{n} connections")
+            key = int(key) % n
+            return self._subset(slice(key, key + 1))
+        if isinstance(key, slice):
+            return self._subset(key)
+        if isinstance(key, (list, tuple, np.ndarray)):
+            k = np.asarray(key)
+            if k.dtype == bool:
+                if len(k) != n:
+                    raise IndexError("boolean index must have the SynapseCollection's length")
+                return self._subset(k)
+            if k.size and not np.issubdtype(k.dtype, np.integer):
+                raise IndexError("SynapseCollection indices must be integers")
+            k = k.astype(np.int64)
+            if k.size and (k.min() < -n or k.max() >= n):
+                raise IndexError(f"index out of range for a SynapseCollection of {n} connections")
+            return self._subset(k % max(n, 1))
+        raise IndexError(f"cannot index a SynapseCollection with {type(key).__name__}")
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self._subset(slice(i, i + 1))
+
+    def __eq__(self, other):
+        if not isinstance(other, SynapseCollection):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        self._sync()
+        other._sync()
+        a = [(s.kind, getattr(s, "table", getattr(s, "block", None))) for s in self._stores]
+        b = [(s.kind, getattr(s, "table", getattr(s, "block", None))) for s in other._stores]
+        ka = [id(a[i][1]) for i in self._sid]
+        kb = [id(b[i][1]) for i in other._sid]
+        return (ka == kb and np.array_equal(self._idx, other._idx)
+                and np.array_equal(self._src, other._src)
+                and np.array_equal(self._tgt, other._tgt))
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = None
+
+    # columns ---------------------------------------------------------------
+    def _sync(self):
+        """Move indices to the current layout of the tables (see module doc)."""
+        for s, store in enumerate(self._stores):
+            sel = self._sid == s
+            if np.any(sel):
+                self._idx[sel] = store.remap(self._idx[sel], self._src[sel])
 
     def _col(self, name):
         k = _kernel()
-        cols = []
-        for table, idx, src, tgt in self._parts:
+        n = len(self)
+        if name == "source":
+            return self._src.copy()
+        if name == "target":
+            return self._tgt.copy()
+        if name == "port":
+            return self._idx.copy()
+        if name == "target_thread":
+            return np.zeros(n, np.int64)
+        if name == "sizeof":
+            return np.full(n, 14, np.int64)
+        if name not in KEYS:
+            raise SynapseKeyError(name)
+        self._sync()
+        if name == "synapse_model":
+            names = np.array([s.model for s in self._stores] or [""], dtype=object)
+            return names[self._sid] if n else np.empty(0, dtype=object)
+        if name == "synapse_id":
+            ids = {m: i for i, m in enumerate(k.synapse_models)}
+            return np.array([ids.get(s.model, -1) for s in self._stores] or [0],
+                            np.int64)[self._sid]
+        out = np.empty(n, np.int64 if name == "receptor" else np.float64)
+        h_ms = k.tics_per_step * 0.001
+        for s, store in enumerate(self._stores):
+            sel = self._sid == s
+            if not np.any(sel):
+                continue
+            idx = self._idx[sel]
             if name == "weight":
-                cols.append(table.weight[idx])
+                out[sel] = store.weight(idx)
             elif name == "delay":
-                cols.append(k.steps_to_ms(table.delay[idx].astype(np.int64)))
-            elif name == "source":
-                cols.append(src)
-            elif name == "target":
-                cols.append(tgt)
-            elif name == "synapse_model":
-                cols.append(np.array([table.synapse_model] * len(idx), dtype=object))
-            elif name == "receptor":
-                cols.append(np.zeros(len(idx), np.int64))
+                steps = store.delay_steps(idx)
+                # NEST: Time::delay_steps_to_ms = steps * resolution
+                out[sel] = RECORDER_DELAY_MS if steps is None else steps * h_ms
             else:
-                raise KernelException(
-                    f"synapses have no parameter {name!r}; expected weight, delay, source, "
-                    "target, synapse_model or receptor")
-        if not cols:
-            return np.empty(0)
-        return np.concatenate(cols)
-
-    def get(self, keys=None, output=""):
-        """Columns of the synapses: one key -> list (value for one synapse), several -> dict."""
-        names = ["source", "target", "weight", "delay", "synapse_model", "receptor"]
-        single = len(self) == 1
-        if keys is None:
-            return {n: self._fmt(self._col(n), single) for n in names}
-        if isinstance(keys, str):
-            return self._fmt(self._col(keys), single)
-        return {n: self._fmt(self._col(n), single) for n in keys}
+                out[sel] = store.receptor(idx, self._tgt[sel])
+        return out
 
     @staticmethod
     def _fmt(col, single):
         vals = [v.item() if isinstance(v, np.generic) else v for v in col]
         return vals[0] if single else vals
 
-    def set(self, params=None, **kwargs):
-        """Set weights (or delays) of all synapses: scalar or one value per synapse."""
+    def get(self, keys=None, output=""):
+        """Parameters of the connections, as PyNEST's ``SynapseCollection.get``.
+
+        No key: dict of all parameters; a str: a list of values (the value
+        for one connection); a list of str: dict of lists.  ``output="json"``
+        gives a JSON string, ``"pandas"`` a DataFrame.
+        """
+        if output not in ("", "json", "pandas"):
+            raise BadParameter(f"output must be '', 'json' or 'pandas', got {output!r}")
+        if output == "pandas":
+            try:
+                import pandas
+            except ImportError:
+                raise ImportError("Pandas could not be imported") from None
+        n = len(self)
+        if n == 0:
+            res = {} if keys is None else ()
+            if output == "json":
+                return json.dumps({})
+            if output == "pandas":
+                return pandas.DataFrame()
+            return res
+        single = n == 1
+        if keys is None:
+            res = {name: self._fmt(self._col(name), single) for name in KEYS}
+        elif isinstance(keys, str):
+            res = self._fmt(self._col(keys), single)
+        elif isinstance(keys, (list, tuple)):
+            res = {name: self._fmt(self._col(name), single) for name in keys}
+        else:
+            raise TypeError("keys should be either a string or an iterable")
+        if output == "json":
+            return json.dumps(res)
+        if output == "pandas":
+            index = self._fmt(self._col("source"), False)
+            if isinstance(keys, str):
+                res = {keys: res}
+            if single:
+                res = {key: [v] for key, v in res.items()}
+            return pandas.DataFrame(res, index=index)
+        return res
+
+    def _values(self, key, v, n):
+        """One float per connection from a scalar, a sequence or a Parameter."""
+        from pynestlite.random import Parameter
         k = _kernel()
-        params = dict(params or {}, **kwargs)
-        for key in params:
-            if key not in ("weight", "delay"):
+        if isinstance(v, Parameter):
+            from pynestlite.kernel.random_streams import Purpose
+            order = np.argsort(self._tgt, kind="stable")
+            ut, counts = np.unique(self._tgt[order], return_counts=True)
+            drawn = k.evaluate_parameter(v, ut, purpose=Purpose.PURPOSE_SYN_PARAMETER,
+                                         counts=counts)
+            out = np.empty(n)
+            out[order] = drawn
+            return out
+        try:
+            arr = np.asarray(v, np.float64)
+        except (TypeError, ValueError):
+            raise BadProperty(f"SynapseCollection.set: {key} must be a number or a "
+                              f"sequence of numbers, got {v!r}") from None
+        if arr.ndim == 0:
+            return np.full(n, float(arr))
+        if arr.shape != (n,):
+            raise BadProperty(f"SynapseCollection.set: {key} needs 1 or {n} values, "
+                              f"got shape {arr.shape}")
+        return arr
+
+    def set(self, params=None, **kwargs):
+        """Set ``weight`` and/or ``delay`` of the connections.
+
+        ``params`` is a dict (values: scalar, one per connection, or a random
+        Parameter drawn from the target's stream) or a list of dicts (one per
+        connection); keyword arguments work as a dict.  Everything is checked
+        before anything changes.
+        """
+        k = _kernel()
+        n = len(self)
+        if params is not None and kwargs:
+            raise TypeError("must either provide params or kwargs, but not both.")
+        if params is None:
+            params = kwargs
+        if isinstance(params, (list, tuple)):
+            if len(params) != n:
+                raise TypeError(f"Status dict must be a dict, or a list of dicts of length {n}")
+            if not all(isinstance(d, dict) for d in params):
+                raise TypeError("Status dict must be a dict, or a list of dicts")
+            per = {}
+            for i, d in enumerate(params):
+                for key, v in d.items():
+                    per.setdefault(key, ([], []))
+                    per[key][0].append(i)
+                    per[key][1].append(v)
+        elif isinstance(params, dict):
+            per = None
+        else:
+            raise TypeError("Status dict must be a dict, or a list of dicts")
+        keys = list(per if per is not None else params)
+        for key in keys:
+            if key not in SETTABLE:
                 raise UnaccessedDictionaryEntry(
                     f"cannot set synapse parameter {key!r}; settable: weight, delay")
-        n = len(self)
+        if n == 0:
+            return
         new = {}
-        for key, v in params.items():
-            arr = np.asarray(v, np.float64)
-            if arr.ndim == 0:
-                arr = np.full(n, float(arr))
-            if arr.shape != (n,):
-                raise BadProperty(f"SynapseCollection.set: {key} needs 1 or {n} values, "
-                                  f"got {arr.shape}")
+        for key in keys:
+            if per is not None:
+                rows, vals = per[key]
+                rows = np.asarray(rows, np.int64)
+                vals = self._values(key, vals, len(rows)) if len(rows) else np.empty(0)
+            else:
+                rows = None
+                vals = self._values(key, params[key], n)
+            if not np.all(np.isfinite(vals)) and key == "delay":
+                raise BadProperty("SynapseCollection.set: delays must be finite")
             if key == "delay":
-                arr = k.delay_to_steps(arr)
-            new[key] = arr
-        pos = 0
-        for table, idx, src, tgt in self._parts:
-            m = len(idx)
-            if "weight" in new:
-                w = new["weight"][pos:pos + m]
-                table.weight[idx] = w
-            if "delay" in new:
-                table.delay[idx] = new["delay"][pos:pos + m].astype(np.uint16)
-            pos += m
-        if "delay" in new:
-            k.note_delays(new["delay"])
+                vals = k.delay_to_steps(vals)
+            new[key] = (rows, vals)
+        # commit
+        self._sync()
+        for key, (rows, vals) in new.items():
+            full_sel = np.ones(n, bool) if rows is None else np.zeros(n, bool)
+            if rows is not None:
+                full_sel[rows] = True
+                col = np.empty(n, vals.dtype)
+                col[rows] = vals
+            else:
+                col = vals
+            for s, store in enumerate(self._stores):
+                sel = (self._sid == s) & full_sel
+                if not np.any(sel):
+                    continue
+                if key == "weight":
+                    store.set_weight(self._idx[sel], col[sel])
+                else:
+                    store.set_delay(self._idx[sel], col[sel])
+            if key == "delay":
+                noted = [col[(self._sid == s) & full_sel] for s, st in enumerate(self._stores)
+                         if st.kind != "recorder"]
+                k.note_delays(np.concatenate(noted) if noted else np.empty(0, np.int64))
 
+    # conveniences ------------------------------------------------------------
     def sources(self):
-        return iter(self._col("source").tolist())
+        """Iterator over the source node ids."""
+        return iter(self._src.tolist())
 
     def targets(self):
-        return iter(self._col("target").tolist())
+        """Iterator over the target node ids."""
+        return iter(self._tgt.tolist())
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -109,41 +466,119 @@ class SynapseCollection:
         return self.get(name)
 
     def __setattr__(self, name, value):
-        if name.startswith("_"):
+        if name.startswith("_") or name == "print_full":
             object.__setattr__(self, name, value)
         else:
             self.set({name: value})
 
-    def __iter__(self):
-        for table, idx, src, tgt in self._parts:
-            for j in range(len(idx)):
-                yield SynapseCollection([(table, idx[j:j + 1], src[j:j + 1], tgt[j:j + 1])])
+    def __str__(self):
+        n = len(self)
+        if n == 0:
+            return "The synapse collection does not contain any connections."
+        src, tgt = self._src.tolist(), self._tgt.tolist()
+        w = self._col("weight").tolist()
+        d = self._col("delay").tolist()
+        m = [str(x) for x in self._col("synapse_model")]
+        rows = list(range(n))
+        if n >= 35 and not self.print_full:
+            rows = rows[:15] + [None] + rows[-15:]
+        sm_len = max(15, max(len(x) for x in m))
+        out = [f"{'source':^8} {'target':^8} {'synapse model':^{sm_len}} {'weight':^8} "
+               f"{'delay':^7}",
+               "-" * 8 + " " + "-" * 8 + " " + "-" * sm_len + " " + "-" * 8 + " " + "-" * 7]
+        for i in rows:
+            if i is None:
+                out.append(f"{chr(0x22ee):>7} {chr(0x22ee):>8} {chr(0x22ee):>{sm_len}} "
+                           f"{chr(0x22ee):>8} {chr(0x22ee):>7}")
+            else:
+                out.append(f"{src[i]:>7d} {tgt[i]:>8d} {m[i]:>{sm_len}s} {w[i]:>#8.4g} "
+                           f"{d[i]:>#7.4g}")
+        return "\n".join(out)
 
     def __repr__(self):
         return f"SynapseCollection(n={len(self)})"
 
 
 def get_connections(source=None, target=None, synapse_model=None):
-    """Local synapses matching the query (vectorised over whole tables)."""
+    """Local connections matching the query (vectorised over whole stores).
+
+    Order: by synapse model (in the order the models were defined), then
+    neuron -> neuron synapses, connections to recorders, and connections from
+    devices, each sorted by source and target (as NEST lists them).
+    """
+    from pynestlite.models import recorders
     k = _kernel()
+    if synapse_model is not None:
+        if not isinstance(synapse_model, str):
+            raise BadParameter(f"GetConnections: synapse_model must be a model name, got "
+                               f"{synapse_model!r}")
+        if synapse_model not in k.synapse_models:
+            raise UnknownModelName(f"synapse model {synapse_model!r} does not exist; "
+                                   f"available: {sorted(k.synapse_models)}")
     for t in k.tables.values():
         t.finalize(k.next_gid)
-    src_ids = as_collection(source).ids if source is not None else None
-    tgt_ids = as_collection(target).ids if target is not None else None
-    parts = []
+    src_ids = as_collection(source, "source").ids if source is not None else None
+    tgt_ids = as_collection(target, "target").ids if target is not None else None
+
+    candidates = []        # (model, store, idx, src, tgt)
     for name, table in k.tables.items():
-        if synapse_model is not None and name != synapse_model:
-            continue
         src = table.sources()
-        idx = np.arange(len(src))
+        idx = np.arange(len(src), dtype=np.int64)
         if src_ids is not None:
             sel = np.isin(src, src_ids)
             idx, src = idx[sel], src[sel]
         tgt = k.decode_targets(table.code[idx]) if len(idx) else np.empty(0, np.int64)
+        candidates.append((name, 0, _TableStore(table), idx, src, tgt))
+    for rec in k.records:
+        blk = rec.block
+        if rec.element_type == "stimulator":
+            store = _DeviceStore(blk)
+            dev, _, _, _, tg = store.columns()
+            src = np.asarray(blk.gids, np.int64)[dev] if len(dev) else np.empty(0, np.int64)
+            candidates.append(("static_synapse", 2, store, np.arange(len(src), dtype=np.int64),
+                               src, np.asarray(tg, np.int64)))
+        elif isinstance(blk, recorders.SpikeRecorder):
+            srcs, tgts = [], []
+            for i, m in enumerate(blk.sources):
+                g = np.flatnonzero(np.asarray(m)).astype(np.int64)
+                srcs.append(g)
+                tgts.append(np.full(len(g), int(blk.gids[i]), np.int64))
+            src = np.concatenate(srcs) if srcs else np.empty(0, np.int64)
+            tgt = np.concatenate(tgts) if tgts else np.empty(0, np.int64)
+            candidates.append(("static_synapse", 1, _RecorderStore(blk),
+                               np.arange(len(src), dtype=np.int64), src, tgt))
+        elif isinstance(blk, recorders.Multimeter):
+            srcs, tgts = [], []
+            for i, t in enumerate(blk.targets):
+                t = np.asarray(t, np.int64)
+                tgts.append(t)
+                srcs.append(np.full(len(t), int(blk.gids[i]), np.int64))
+            src = np.concatenate(srcs) if srcs else np.empty(0, np.int64)
+            tgt = np.concatenate(tgts) if tgts else np.empty(0, np.int64)
+            candidates.append(("static_synapse", 2, _RecorderStore(blk),
+                               np.arange(len(src), dtype=np.int64), src, tgt))
+    model_rank = {m: i for i, m in enumerate(k.synapse_models)}
+    candidates.sort(key=lambda c: (model_rank.get(c[0], len(model_rank)), c[1]))
+
+    stores, sids, idxs, srcs, tgts = [], [], [], [], []
+    for name, _, store, idx, src, tgt in candidates:
+        if synapse_model is not None and name != synapse_model:
+            continue
+        sel = np.ones(len(idx), bool)
+        if src_ids is not None:
+            sel &= np.isin(src, src_ids)
         if tgt_ids is not None:
-            sel = np.isin(tgt, tgt_ids)
-            idx, src, tgt = idx[sel], src[sel], tgt[sel]
-        # NEST orders by source, then target
-        order = np.lexsort((tgt, src))
-        parts.append((table, idx[order], src[order], tgt[order]))
-    return SynapseCollection(parts)
+            sel &= np.isin(tgt, tgt_ids)
+        idx, src, tgt = idx[sel], src[sel], tgt[sel]
+        if not len(idx):
+            continue
+        order = np.lexsort((idx, tgt, src))
+        stores.append(store)
+        sids.append(np.full(len(idx), len(stores) - 1, np.int64))
+        idxs.append(idx[order])
+        srcs.append(src[order])
+        tgts.append(tgt[order])
+    if not stores:
+        return SynapseCollection()
+    return SynapseCollection(stores, np.concatenate(sids), np.concatenate(idxs),
+                             np.concatenate(srcs), np.concatenate(tgts))

@@ -1,0 +1,54 @@
+"""An error on one rank becomes the same error on every rank, never a hang.
+
+Run under ``mpiexec -n 2 python -m pytest --with-mpi tests/mpi``; each test
+provokes a failure on rank 1 only and checks that every rank raises.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import pynestlite as nest
+from pynestlite.engine import kernel
+from pynestlite.parallel import comm
+
+
+@pytest.mark.mpi(min_size=2)
+def test_bad_parameter_on_one_rank_raises_everywhere():
+    nest.ResetKernel()
+    # node 2 lives on rank 1: only rank 1 sees the bad C_m
+    with pytest.raises(nest.BadProperty, match="C_m"):
+        nest.Create("iaf_psc_alpha", 2, {"C_m": [250.0, -1.0]})
+    # nothing was created anywhere; the kernel still works collectively
+    assert nest.GetKernelStatus("network_size") == 0
+    n = nest.Create("iaf_psc_alpha", 2)
+    assert n.tolist() == [1, 2]
+    nest.Simulate(5.0)
+
+
+@pytest.mark.mpi(min_size=2)
+def test_exception_inside_simulation_loop(monkeypatch):
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 4, {"I_e": 1000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, n, syn_spec={"weight": 1.0, "delay": 1.0})
+    nest.Connect(n, sr)
+    if comm.rank == 1:
+        def broken(gids, stamps):
+            raise RuntimeError("injected failure in the update loop")
+        monkeypatch.setattr(kernel, "note_spikes", broken)
+    with pytest.raises(Exception, match="injected failure"):
+        nest.Simulate(100.0)
+
+
+@pytest.mark.mpi(min_size=2)
+def test_missing_output_directory_on_one_rank(tmp_path):
+    nest.ResetKernel()
+    path = str(tmp_path) if comm.rank == 0 else os.path.join(str(tmp_path), "missing", "dir")
+    nest.SetKernelStatus({"data_path": path, "overwrite_files": True})
+    n = nest.Create("iaf_psc_alpha", 2, {"I_e": 500.0})
+    sr = nest.Create("spike_recorder", params={"record_to": "ascii"})
+    nest.Connect(n, sr)
+    with pytest.raises(nest.BadProperty, match="data_path"):
+        nest.Simulate(10.0)
+    assert not kernel.prepared

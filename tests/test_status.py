@@ -1,0 +1,321 @@
+"""GetStatus/SetStatus, defaults, models and kernel status, as NEST 3.10.
+
+Expected values and shapes were obtained by running the same statements
+with ``import nest`` (NEST 3.10) in a separate process.  Tests marked
+``xfail(strict=True)`` document NEST behaviour pynestlite/__init__.py does
+not reproduce yet (see the patch in the report that added them); once the
+front end is fixed they XPASS and the marker must be removed.
+"""
+import math
+
+import pytest
+
+import pynestlite as nest
+from pynestlite.errors import BadProperty, KernelException, UnaccessedDictionaryEntry
+
+DEFAULT_SEED = 143202461
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    nest.ResetKernel()
+    yield
+    nest.ResetKernel()
+
+
+# ---------------------------------------------------------------------------
+# GetStatus / SetStatus (old API)
+def test_getstatus_shapes():
+    n = nest.Create("iaf_psc_alpha", 3, {"V_m": [-60.0, -61.0, -62.0]})
+    st = nest.GetStatus(n)
+    assert isinstance(st, tuple) and len(st) == 3
+    assert all(isinstance(d, dict) for d in st)
+    assert [d["global_id"] for d in st] == [1, 2, 3]
+    assert [d["V_m"] for d in st] == [-60.0, -61.0, -62.0]
+    assert st[1]["model"] == "iaf_psc_alpha" and st[1]["C_m"] == 250.0
+    one = nest.GetStatus(n[1])
+    assert isinstance(one, tuple) and len(one) == 1 and one[0]["V_m"] == -61.0
+    assert nest.GetStatus(n, "V_m") == (-60.0, -61.0, -62.0)
+    assert nest.GetStatus(n[0], "V_m") == (-60.0,)
+    assert nest.GetStatus(n, "model") == ("iaf_psc_alpha",) * 3
+    sr = nest.Create("spike_recorder")
+    ev = nest.GetStatus(sr, "events")
+    assert isinstance(ev, tuple) and len(ev) == 1 and sorted(ev[0]) == ["senders", "times"]
+    assert nest.GetStatus(nest.NodeCollection([])) == ()
+
+
+@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py GetStatus returns dicts for "
+                                       "a list of keys; NEST returns tuples of values")
+def test_getstatus_list_of_keys_gives_tuples():
+    n = nest.Create("iaf_psc_alpha", 2)
+    assert nest.GetStatus(n, ["V_m", "C_m"]) == ((-70.0, 250.0), (-70.0, 250.0))
+    assert nest.GetStatus(n[0], ["V_m", "C_m"]) == ((-70.0, 250.0),)
+    assert nest.GetStatus(n, ["V_m"]) == ((-70.0,), (-70.0,))
+
+
+def test_setstatus_forms():
+    n = nest.Create("iaf_psc_alpha", 2)
+    nest.SetStatus(n, "V_m", -61.0)
+    assert nest.GetStatus(n, "V_m") == (-61.0, -61.0)
+    nest.SetStatus(n, [{"V_m": -50.0}, {"V_m": -51.0}])
+    assert nest.GetStatus(n, "V_m") == (-50.0, -51.0)
+    nest.SetStatus(n, {"V_m": [-52.0, -53.0]})
+    assert nest.GetStatus(n, "V_m") == (-52.0, -53.0)
+    nest.SetStatus(n, {"I_e": 5.0, "t_ref": 3.0})
+    assert n.get(["I_e", "t_ref"]) == {"I_e": (5.0, 5.0), "t_ref": (3.0, 3.0)}
+    with pytest.raises(UnaccessedDictionaryEntry):
+        nest.SetStatus(n, {"foo": 1.0})
+
+
+# ---------------------------------------------------------------------------
+# defaults and models
+def test_getdefaults():
+    d = nest.GetDefaults("iaf_psc_alpha")
+    expected = {"V_m": -70.0, "E_L": -70.0, "V_th": -55.0, "V_reset": -70.0, "C_m": 250.0,
+                "tau_m": 10.0, "t_ref": 2.0, "I_e": 0.0, "tau_syn_ex": 2.0,
+                "model": "iaf_psc_alpha", "element_type": "neuron"}
+    for key, value in expected.items():
+        assert d[key] == value, key
+    assert d["V_min"] == -math.inf
+    assert sorted(d["recordables"]) == ["I_syn_ex", "I_syn_in", "V_m"]
+    assert nest.GetDefaults("iaf_psc_alpha", "C_m") == 250.0
+    assert nest.GetDefaults("spike_generator", "element_type") == "stimulator"
+    s = nest.GetDefaults("static_synapse")
+    assert (s["weight"], s["delay"], s["synapse_model"]) == (1.0, 1.0, "static_synapse")
+    with pytest.raises(KernelException):
+        nest.GetDefaults("no_such_model")
+    with pytest.raises((KernelException, KeyError)):
+        nest.GetDefaults("iaf_psc_alpha", "foo")
+
+
+@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py _model_defaults: KeyError "
+                                       "'n_events' (a recorder's public name without default)")
+def test_getdefaults_recorder():
+    d = nest.GetDefaults("spike_recorder")
+    assert d["element_type"] == "recorder" and d["n_events"] == 0
+    assert d["record_to"] == "memory" and d["start"] == 0.0
+    assert nest.GetDefaults("multimeter", "record_from") == []
+
+
+@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py GetDefaults: a list of keys "
+                                       "gives a dict (NEST: a list), an unknown key no KeyError")
+def test_getdefaults_list_and_keyerror_as_nest():
+    assert nest.GetDefaults("iaf_psc_alpha", ["C_m", "tau_m"]) == [250.0, 10.0]
+    with pytest.raises(KeyError):
+        nest.GetDefaults("iaf_psc_alpha", "foo")
+    assert nest.GetDefaults("iaf_psc_alpha", "recordables") == ["I_syn_ex", "I_syn_in", "V_m"]
+
+
+def test_setdefaults_affects_later_create_only():
+    a = nest.Create("iaf_psc_alpha", 2)
+    nest.SetDefaults("iaf_psc_alpha", {"C_m": 200.0})
+    nest.SetDefaults("iaf_psc_alpha", "tau_m", 20.0)
+    assert nest.GetDefaults("iaf_psc_alpha", "C_m") == 200.0
+    assert nest.GetDefaults("iaf_psc_alpha", "tau_m") == 20.0
+    assert a.get("C_m") == (250.0, 250.0) and a.get("tau_m") == (10.0, 10.0)
+    b = nest.Create("iaf_psc_alpha", 2)
+    assert b.get("C_m") == (200.0, 200.0) and b.get("tau_m") == (20.0, 20.0)
+    c = nest.Create("iaf_psc_alpha", 1, {"C_m": 300.0})
+    assert c.get(["C_m", "tau_m"]) == {"C_m": 300.0, "tau_m": 20.0}
+    assert nest.GetDefaults("iaf_psc_exp", "C_m") == 250.0      # other models untouched
+    with pytest.raises(UnaccessedDictionaryEntry):
+        nest.SetDefaults("iaf_psc_alpha", {"foo": 1.0})
+    with pytest.raises(BadProperty):                            # capacitance must be > 0
+        nest.SetDefaults("iaf_psc_alpha", {"C_m": -1.0, "t_ref": 5.0})
+    assert nest.GetDefaults("iaf_psc_alpha", "C_m") == 200.0
+    assert nest.GetDefaults("iaf_psc_alpha", "t_ref") == 2.0
+
+
+def test_copymodel():
+    nest.SetDefaults("iaf_psc_alpha", {"C_m": 200.0})
+    nest.CopyModel("iaf_psc_alpha", "my_iaf", {"V_th": -50.0})
+    b = nest.Create("my_iaf", 2)
+    assert b.get(["V_th", "C_m", "tau_m", "model"]) == {
+        "V_th": (-50.0, -50.0), "C_m": (200.0, 200.0), "tau_m": (10.0, 10.0),
+        "model": ("my_iaf", "my_iaf")}
+    assert nest.GetDefaults("my_iaf", "V_th") == -50.0
+    assert nest.GetDefaults("iaf_psc_alpha", "V_th") == -55.0
+    assert nest.Create("iaf_psc_alpha").get("V_th") == -55.0
+    assert "my_iaf" in nest.Models() and "my_iaf" in nest.node_models
+    assert repr(b) == "NodeCollection(metadata=None, model=my_iaf, size=2, first=1, last=2)"
+    # a copy's later SetDefaults does not touch the base
+    nest.SetDefaults("my_iaf", {"tau_m": 15.0})
+    assert nest.GetDefaults("iaf_psc_alpha", "tau_m") == 10.0
+    with pytest.raises(KernelException):
+        nest.CopyModel("iaf_psc_alpha", "my_iaf")
+    with pytest.raises(KernelException):
+        nest.CopyModel("no_such_model", "x")
+    with pytest.raises(BadProperty):              # bad override
+        nest.CopyModel("iaf_psc_alpha", "bad_iaf", {"C_m": -1.0})
+
+
+def test_copymodel_synapse():
+    nest.CopyModel("static_synapse", "my_syn", {"weight": 2.5, "delay": 1.5})
+    d = nest.GetDefaults("my_syn")
+    assert (d["weight"], d["delay"], d["synapse_model"]) == (2.5, 1.5, "my_syn")
+    assert nest.GetDefaults("static_synapse", "weight") == 1.0
+    a = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(a[0], a[1], syn_spec={"synapse_model": "my_syn"})
+    c = nest.GetConnections()
+    # NEST 3.10: 2.5 1.5 my_syn, one connection, delay extrema 1.5
+    assert (c.get("weight"), c.get("delay"), c.get("synapse_model")) == (2.5, 1.5, "my_syn")
+    assert nest.num_connections == 1
+    assert (nest.GetKernelStatus("min_delay"), nest.GetKernelStatus("max_delay")) == (1.5, 1.5)
+    assert "my_syn" in nest.Models("synapses") and "my_syn" not in nest.Models("nodes")
+
+
+def test_setting_E_L_keeps_absolute_potentials():
+    """NEST stores V_th, V_reset, V_m relative to E_L but reports absolute
+    values; changing E_L alone keeps the absolute values of the others."""
+    c = nest.Create("iaf_psc_alpha")
+    c.set(E_L=-65.0)
+    assert c.get(["E_L", "V_th", "V_reset", "V_m"]) == {
+        "E_L": -65.0, "V_th": -55.0, "V_reset": -70.0, "V_m": -70.0}
+    c.set(E_L=-60.0, V_th=-40.0)
+    assert c.get(["E_L", "V_th", "V_reset", "V_m"]) == {
+        "E_L": -60.0, "V_th": -40.0, "V_reset": -70.0, "V_m": -70.0}
+    # the neuron relaxes to the new E_L
+    nest.Simulate(200.0)
+    assert abs(c.get("V_m") - (-60.0)) < 1e-6
+    nest.SetDefaults("iaf_psc_exp", {"E_L": -60.0})
+    assert nest.GetDefaults("iaf_psc_exp", "E_L") == -60.0
+    assert nest.GetDefaults("iaf_psc_exp", "V_th") == -55.0
+    assert nest.GetDefaults("iaf_psc_exp", "V_reset") == -70.0
+    assert nest.GetDefaults("iaf_psc_exp", "V_m") == -70.0
+    e = nest.Create("iaf_psc_exp")
+    assert e.get(["E_L", "V_th", "V_reset", "V_m"]) == {
+        "E_L": -60.0, "V_th": -55.0, "V_reset": -70.0, "V_m": -70.0}
+    nest.CopyModel("iaf_psc_alpha", "iaf_el", {"E_L": -60.0})
+    f = nest.Create("iaf_el")
+    assert f.get(["E_L", "V_th", "V_reset", "V_m"]) == {
+        "E_L": -60.0, "V_th": -55.0, "V_reset": -70.0, "V_m": -70.0}
+
+
+def test_models():
+    m = nest.Models()
+    assert isinstance(m, tuple)
+    for name in ("iaf_psc_alpha", "iaf_psc_exp", "iaf_psc_delta", "iaf_cond_exp",
+                 "parrot_neuron", "spike_generator", "poisson_generator", "dc_generator",
+                 "spike_recorder", "multimeter", "voltmeter", "static_synapse"):
+        assert name in m, name
+    nodes = nest.Models("nodes")
+    assert "static_synapse" not in nodes and "iaf_psc_alpha" in nodes
+    assert nodes == tuple(sorted(nest.node_models))
+    syn = nest.Models("synapses")
+    assert "static_synapse" in syn and "iaf_psc_alpha" not in syn
+    assert set(m) == set(nodes) | set(syn) and len(m) == len(nodes) + len(syn)
+    assert set(nest.Models("nodes", "iaf_psc")) == {"iaf_psc_alpha", "iaf_psc_exp",
+                                                     "iaf_psc_delta"}
+
+
+@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py Models(): NEST sorts node and "
+                                       "synapse models together")
+def test_models_sorted_as_nest():
+    m = nest.Models()
+    assert list(m) == sorted(m)
+
+
+# ---------------------------------------------------------------------------
+# kernel status
+def test_kernel_status_defaults():
+    s = nest.GetKernelStatus()
+    expected = {"resolution": 0.1, "biological_time": 0.0, "min_delay": 0.1, "max_delay": 0.1,
+                "num_connections": 0, "rng_seed": DEFAULT_SEED, "network_size": 0,
+                "local_num_threads": 1, "total_num_virtual_procs": 1, "num_processes": 1,
+                "ms_per_tic": 0.001, "tics_per_ms": 1000.0, "tics_per_step": 100,
+                "print_time": False, "data_path": "", "data_prefix": "",
+                "overwrite_files": False, "dict_miss_is_error": True, "keep_source_table": True}
+    for key, value in expected.items():
+        assert s[key] == value, key
+    for key in ("node_models", "synapse_models", "connection_rules", "time_simulate",
+                "time_construction_create", "time_construction_connect"):
+        assert key in s
+    assert nest.GetKernelStatus("resolution") == 0.1
+    assert nest.resolution == 0.1 and nest.rng_seed == DEFAULT_SEED
+
+
+def test_kernel_status_after_connect_and_simulate():
+    a = nest.Create("iaf_psc_alpha", 3)
+    nest.Connect(a[0], a[1], syn_spec={"delay": 1.0})
+    nest.Connect(a[1], a[2], syn_spec={"delay": 2.5})
+    s = nest.GetKernelStatus()
+    assert (s["min_delay"], s["max_delay"], s["num_connections"], s["network_size"]) == \
+        (1.0, 2.5, 2, 3)
+    nest.Simulate(10.0)
+    assert nest.biological_time == 10.0
+    assert nest.GetKernelStatus("biological_time") == 10.0
+    assert nest.get("biological_time") == 10.0
+    nest.Simulate(5.5)
+    assert nest.biological_time == 15.5
+    assert nest.num_connections == 2 and nest.network_size == 3
+
+
+@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py GetKernelStatus(list) and "
+                                       "nest.get(a, b) return a list/dict; NEST a tuple")
+def test_kernel_status_list_is_tuple():
+    assert nest.GetKernelStatus(["resolution", "rng_seed"]) == (0.1, DEFAULT_SEED)
+    assert nest.get("resolution", "rng_seed") == (0.1, DEFAULT_SEED)
+
+
+def test_set_kernel_status():
+    nest.resolution = 0.05
+    nest.rng_seed = 42
+    assert (nest.resolution, nest.rng_seed) == (0.05, 42)
+    assert nest.GetKernelStatus("tics_per_step") == 50
+    nest.set(rng_seed=7)
+    assert nest.rng_seed == 7
+    nest.SetKernelStatus({"resolution": 0.2, "rng_seed": 11})
+    assert (nest.resolution, nest.rng_seed, nest.GetKernelStatus("tics_per_step")) == \
+        (0.2, 11, 200)
+    nest.set(min_delay=0.4, max_delay=3.0)
+    assert (nest.GetKernelStatus("min_delay"), nest.GetKernelStatus("max_delay")) == (0.4, 3.0)
+    with pytest.raises((KernelException, ValueError)):
+        nest.SetKernelStatus({"foo": 1})
+    with pytest.raises(BadProperty):                 # NEST: BadProperty
+        nest.SetKernelStatus({"biological_time": 1.0})
+    with pytest.raises((KernelException, KeyError)):
+        nest.GetKernelStatus("foo")
+    with pytest.raises(AttributeError):
+        nest.foo_bar
+    nest.Create("iaf_psc_alpha")
+    with pytest.raises(KernelException):             # nodes exist
+        nest.resolution = 0.1
+    assert nest.resolution == 0.2
+
+
+def test_set_kernel_status_is_transactional():
+    with pytest.raises((KernelException, ValueError)):
+        nest.SetKernelStatus({"rng_seed": 5, "foo": 1})
+    assert nest.rng_seed == DEFAULT_SEED
+
+
+@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py: NEST raises ValueError for an "
+                                       "unknown SetKernelStatus key, KeyError for "
+                                       "GetKernelStatus")
+def test_kernel_status_unknown_key_error_types_as_nest():
+    with pytest.raises(ValueError):
+        nest.SetKernelStatus({"foo": 1})
+    with pytest.raises(KeyError):
+        nest.GetKernelStatus("foo")
+
+
+def test_reset_kernel_restores_defaults():
+    nest.SetKernelStatus({"resolution": 0.2, "rng_seed": 11})
+    nest.SetDefaults("iaf_psc_alpha", {"C_m": 123.0})
+    nest.CopyModel("iaf_psc_alpha", "xx")
+    nest.CopyModel("static_synapse", "yy")
+    a = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(a, a, syn_spec={"delay": 2.0})
+    nest.Simulate(4.0)
+    nest.ResetKernel()
+    s = nest.GetKernelStatus()
+    assert (s["resolution"], s["rng_seed"], s["biological_time"], s["network_size"],
+            s["num_connections"], s["min_delay"], s["max_delay"]) == \
+        (0.1, DEFAULT_SEED, 0.0, 0, 0, 0.1, 0.1)
+    assert nest.GetDefaults("iaf_psc_alpha", "C_m") == 250.0
+    assert "xx" not in nest.Models() and "yy" not in nest.Models()
+    b = nest.Create("iaf_psc_alpha")
+    assert b.tolist() == [1] and b.get("C_m") == 250.0
+    # the delay extrema of the old network no longer constrain connections
+    nest.Connect(b, b, syn_spec={"delay": 0.1})
+    assert nest.GetKernelStatus("min_delay") == 0.1
