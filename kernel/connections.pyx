@@ -59,25 +59,40 @@ cdef class ConnectionTable:
         return np.repeat(np.arange(len(counts), dtype=np.int64), counts)
 
     def finalize(self, int64_t n_gids):
-        """Merge pending synapses into the rows (stable counting sort by source)."""
+        """Merge pending synapses into the rows (stable bucket sort by source).
+
+        Existing rows keep their order and new synapses follow in the order
+        they were added.  Chunks are scattered straight into the new arrays,
+        so the peak is the old table + the pending chunks + the new table.
+        """
         if not self.pending and self.n_rows >= n_gids + 1:
             return
-        old_src = self.sources()
-        parts = [(old_src, self.code, self.weight, self.delay)] + self.pending
-        src = np.concatenate([p[0] for p in parts])
-        code = np.concatenate([p[1] for p in parts])
-        weight = np.concatenate([p[2] for p in parts])
-        delay = np.concatenate([p[3] for p in parts])
+        pending = self.pending
         self.pending = []
-        del parts, old_src
-        n_rows = max(n_gids + 1, int(src.max()) + 1 if len(src) else 0)
-        counts = np.bincount(src, minlength=n_rows).astype(np.int64)
+        n_rows = n_gids + 1
+        for p in pending:
+            if len(p[0]):
+                n_rows = max(n_rows, int(p[0].max()) + 1)
+        n_rows = max(n_rows, self.n_rows)
+        counts = np.zeros(n_rows, np.int64)
+        counts[:self.n_rows] = np.diff(self.row_ptr)
+        for p in pending:
+            counts += np.bincount(p[0], minlength=n_rows)
         row_ptr = np.zeros(n_rows + 1, np.int64)
         np.cumsum(counts, out=row_ptr[1:])
-        perm = _stable_bucket_order(src, row_ptr)
-        self.code = code[perm]; del code
-        self.weight = weight[perm]; del weight
-        self.delay = delay[perm]; del delay
+        del counts
+        total = int(row_ptr[n_rows])
+        code = np.empty(total, np.uint32)
+        weight = np.empty(total, np.float64)
+        delay = np.empty(total, np.uint16)
+        nxt = row_ptr[:n_rows].copy()
+        _scatter_rows(self.row_ptr, self.code, self.weight, self.delay, nxt, code, weight, delay)
+        self.code = self.weight = self.delay = None
+        while pending:
+            src, c, w, d = pending.pop(0)
+            _scatter_chunk(src, c, w, d, nxt, code, weight, delay)
+            del src, c, w, d
+        self.code, self.weight, self.delay = code, weight, delay
         self.row_ptr = row_ptr
         self.n_rows = n_rows
         self._bind()
@@ -100,15 +115,30 @@ cdef class ConnectionTable:
                 add_to_channel(buf + slot * W, self.cd[k], self.w[k], 1.0)
 
 
-def _stable_bucket_order(const int64_t[::1] src, const int64_t[::1] row_ptr):
-    """Permutation that stably sorts ``src`` given its bucket offsets."""
-    cdef Py_ssize_t i, n = src.shape[0]
-    nxt_arr = np.array(row_ptr[:row_ptr.shape[0] - 1], dtype=np.int64)
-    cdef int64_t[::1] nxt = nxt_arr
-    perm = np.empty(n, np.int64)
-    cdef int64_t[::1] p = perm
+def _scatter_rows(const int64_t[::1] rp, const uint32_t[::1] c, const double[::1] w,
+                  const uint16_t[::1] d, int64_t[::1] nxt, uint32_t[::1] co, double[::1] wo,
+                  uint16_t[::1] do):
+    """Copy the rows of an existing table to the front of the new rows."""
+    cdef Py_ssize_t g, k, p
     with nogil:
-        for i in range(n):
-            p[nxt[src[i]]] = i
+        for g in range(rp.shape[0] - 1):
+            for k in range(rp[g], rp[g + 1]):
+                p = nxt[g]
+                nxt[g] += 1
+                co[p] = c[k]
+                wo[p] = w[k]
+                do[p] = d[k]
+
+
+def _scatter_chunk(src_obj, const uint32_t[::1] c, const double[::1] w, const uint16_t[::1] d,
+                   int64_t[::1] nxt, uint32_t[::1] co, double[::1] wo, uint16_t[::1] do):
+    """Append the synapses of a chunk to their source rows, in chunk order."""
+    cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
+    cdef Py_ssize_t i, p
+    with nogil:
+        for i in range(src.shape[0]):
+            p = nxt[src[i]]
             nxt[src[i]] += 1
-    return perm
+            co[p] = c[i]
+            wo[p] = w[i]
+            do[p] = d[i]

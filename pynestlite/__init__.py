@@ -31,7 +31,7 @@ from pynestlite.errors import (  # noqa: F401
     KernelStateError, TimeMultipleRequired, UnaccessedDictionaryEntry, UnknownModelName,
     UnknownNode, UnknownReceptorType)
 from pynestlite.nodes import NodeCollection
-from pynestlite.random import Parameter, math  # noqa: F401
+from pynestlite.random import Parameter, logic, math  # noqa: F401
 from pynestlite.recording import gather_events, merge_hdf5  # noqa: F401
 from pynestlite.synapses import SynapseCollection
 
@@ -125,6 +125,16 @@ def _kernel_status():
     return s
 
 
+class _UnknownKernelKey(UnaccessedDictionaryEntry, KeyError):
+    """GetKernelStatus of an unknown key (PyNEST raises KeyError)."""
+    __str__ = BaseException.__str__
+
+
+class _UnknownKernelProperty(UnaccessedDictionaryEntry, ValueError):
+    """SetKernelStatus of an unknown key (PyNEST raises ValueError)."""
+    __str__ = BaseException.__str__
+
+
 def GetKernelStatus(keys=None):
     """Kernel status dict, one value (str key) or a list of values (list of keys)."""
     s = _kernel_status()
@@ -132,10 +142,10 @@ def GetKernelStatus(keys=None):
         return s
     if isinstance(keys, str):
         if keys not in s:
-            raise UnaccessedDictionaryEntry(
+            raise _UnknownKernelKey(
                 f"unknown kernel status key {keys!r}; expected one of {sorted(s)}")
         return s[keys]
-    return [GetKernelStatus(key) for key in keys]
+    return tuple(GetKernelStatus(key) for key in keys)
 
 
 def SetKernelStatus(params):
@@ -147,7 +157,7 @@ def SetKernelStatus(params):
         if key in _READ_ONLY:
             raise BadProperty(f"kernel property {key!r} is read-only")
         if key not in _WRITABLE:
-            raise UnaccessedDictionaryEntry(
+            raise _UnknownKernelProperty(
                 f"unknown kernel property {key!r}; settable: {sorted(_WRITABLE)}")
     p = dict(params)
     if "resolution" in p:
@@ -238,7 +248,7 @@ def get(*keys):
         return GetKernelStatus()
     if len(keys) == 1:
         return GetKernelStatus(keys[0])
-    return {key: GetKernelStatus(key) for key in keys}
+    return GetKernelStatus(keys)
 
 
 def ResetKernel():
@@ -257,7 +267,7 @@ def Models(mtype="all", sel=None):
         names += sorted(kernel.synapse_models)
     if sel is not None:
         names = [n for n in names if sel in n]
-    return tuple(names)
+    return tuple(sorted(names))
 
 
 def _model_defaults(model):
@@ -269,15 +279,14 @@ def _model_defaults(model):
         return d
     cls, defaults = kernel.model_class(model)
     out = {}
+    from pynestlite.nodes import _out_value
     for name in cls.public_names():
-        v = cls.all_defaults()[name]
-        out[name] = defaults.get(name, v)
+        base = cls.all_defaults().get(name, 0)      # n_events has no stored default
+        out[name] = _out_value(name, base, defaults.get(name, base))
     out["model"] = model
     out["element_type"] = cls.element_type
     if cls.recordables:
-        out["recordables"] = list(cls.recordables)
-    if cls.element_type == "neuron":
-        out["receptor_types"] = {}
+        out["recordables"] = sorted(cls.recordables)
     return out
 
 
@@ -286,11 +295,12 @@ def GetDefaults(model, keys=None, output=""):
     d = _model_defaults(model)
     if keys is None:
         return d
-    if isinstance(keys, str):
-        if keys not in d:
-            raise KernelException(f"{model} has no parameter {keys!r}")
-        return d[keys]
-    return {key: d[key] for key in keys}
+    from pynestlite.nodes import UnknownParameter
+    names = [keys] if isinstance(keys, str) else list(keys)
+    for key in names:
+        if key not in d:
+            raise UnknownParameter(f"{model} has no parameter {key!r}")
+    return d[keys] if isinstance(keys, str) else [d[key] for key in names]
 
 
 def SetDefaults(model, params, val=None):
@@ -406,8 +416,11 @@ def GetStatus(nodes, keys=None, output=""):
         return vals if isinstance(vals, (list, dict)) else [vals]
     out = []
     for nc in nodes:
-        v = nc.get() if keys is None else nc.get(keys)
-        out.append(v)
+        if keys is None or isinstance(keys, str):
+            out.append(nc.get() if keys is None else nc.get(keys))
+        else:
+            d = nc.get(list(keys))
+            out.append(tuple(d[key] for key in keys))
     return tuple(out)
 
 

@@ -176,8 +176,6 @@ def test_comparison_and_conditional():
     assert set(np.unique(c)) == {-60.0, -70.0}
 
 
-@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py does not export nest.logic "
-                                       "(pynestlite.random.logic)")
 def test_nest_logic_namespace():
     assert hasattr(nest.logic, "conditional")
 

@@ -44,8 +44,6 @@ def test_getstatus_shapes():
     assert nest.GetStatus(nest.NodeCollection([])) == ()
 
 
-@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py GetStatus returns dicts for "
-                                       "a list of keys; NEST returns tuples of values")
 def test_getstatus_list_of_keys_gives_tuples():
     n = nest.Create("iaf_psc_alpha", 2)
     assert nest.GetStatus(n, ["V_m", "C_m"]) == ((-70.0, 250.0), (-70.0, 250.0))
@@ -88,8 +86,6 @@ def test_getdefaults():
         nest.GetDefaults("iaf_psc_alpha", "foo")
 
 
-@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py _model_defaults: KeyError "
-                                       "'n_events' (a recorder's public name without default)")
 def test_getdefaults_recorder():
     d = nest.GetDefaults("spike_recorder")
     assert d["element_type"] == "recorder" and d["n_events"] == 0
@@ -97,8 +93,6 @@ def test_getdefaults_recorder():
     assert nest.GetDefaults("multimeter", "record_from") == []
 
 
-@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py GetDefaults: a list of keys "
-                                       "gives a dict (NEST: a list), an unknown key no KeyError")
 def test_getdefaults_list_and_keyerror_as_nest():
     assert nest.GetDefaults("iaf_psc_alpha", ["C_m", "tau_m"]) == [250.0, 10.0]
     with pytest.raises(KeyError):
@@ -208,8 +202,6 @@ def test_models():
                                                      "iaf_psc_delta"}
 
 
-@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py Models(): NEST sorts node and "
-                                       "synapse models together")
 def test_models_sorted_as_nest():
     m = nest.Models()
     assert list(m) == sorted(m)
@@ -250,8 +242,6 @@ def test_kernel_status_after_connect_and_simulate():
     assert nest.num_connections == 2 and nest.network_size == 3
 
 
-@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py GetKernelStatus(list) and "
-                                       "nest.get(a, b) return a list/dict; NEST a tuple")
 def test_kernel_status_list_is_tuple():
     assert nest.GetKernelStatus(["resolution", "rng_seed"]) == (0.1, DEFAULT_SEED)
     assert nest.get("resolution", "rng_seed") == (0.1, DEFAULT_SEED)
@@ -289,9 +279,6 @@ def test_set_kernel_status_is_transactional():
     assert nest.rng_seed == DEFAULT_SEED
 
 
-@pytest.mark.xfail(strict=True, reason="pynestlite/__init__.py: NEST raises ValueError for an "
-                                       "unknown SetKernelStatus key, KeyError for "
-                                       "GetKernelStatus")
 def test_kernel_status_unknown_key_error_types_as_nest():
     with pytest.raises(ValueError):
         nest.SetKernelStatus({"foo": 1})
