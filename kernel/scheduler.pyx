@@ -31,6 +31,17 @@ from pynestlite.kernel.connections cimport ConnectionTable
 cnp.import_array()
 
 
+cdef enum:
+    C_GID_BITS = 40                  # gids below 2^40 (10^12 nodes)
+GID_BITS = C_GID_BITS
+GID_MASK = (1 << GID_BITS) - 1
+
+
+def split_keys(keys):
+    """(gids, lags) of spike keys ``(lag << 40) | gid``."""
+    return keys & GID_MASK, (keys >> GID_BITS).astype(np.int32)
+
+
 cdef class Scheduler:
     """Owns the ring buffer, the spike register and the slice loop."""
     cdef SliceContext ctx
@@ -84,15 +95,24 @@ cdef class Scheduler:
         for k in self.timers:
             self.timers[k] = 0.0
 
+    def local_keys(self, int64_t start=0):
+        """Sorted spike keys ``(lag << 40) | gid`` of register entries from ``start``.
+
+        Sorting the keys gives the canonical (lag, gid) order; one int64 array
+        per slice is what the ranks exchange.
+        """
+        cdef int64_t n = self.reg.n - start, i
+        keys = np.empty(max(n, 0), np.int64)
+        cdef int64_t[::1] kv = keys
+        with nogil:
+            for i in range(n):
+                kv[i] = (<int64_t>self.reg.lag[start + i] << C_GID_BITS) | self.reg.gid[start + i]
+        keys.sort()
+        return keys
+
     def local_spikes(self, int64_t start=0):
         """Copy of register entries from ``start``: (gids, lags), canonical order."""
-        cdef int64_t n = self.reg.n - start
-        if n <= 0:
-            return np.empty(0, np.int64), np.empty(0, np.int32)
-        g = np.asarray(<int64_t[:n]> (self.reg.gid + start)).copy()
-        l = np.asarray(<int32_t[:n]> (self.reg.lag + start)).copy()
-        order = np.lexsort((g, l))
-        return g[order], l[order]
+        return split_keys(self.local_keys(start))
 
     cdef _record(self, list recorders, engine):
         g, l = self.local_spikes(self.recorded)
@@ -106,7 +126,7 @@ cdef class Scheduler:
 
     def run(self, int64_t n_steps, list stimulators, list neurons, list multimeters,
             list spike_recorders, list tables, exchange, engine, progress=None):
-        """Advance ``n_steps`` steps.  ``exchange(gids, lags) -> (gids, lags)``.
+        """Advance ``n_steps`` steps.  ``exchange(keys) -> keys of all ranks, sorted``.
 
         An exception on this rank is reported to the other ranks through
         ``engine.comm.fail`` (they raise the same error at their next
@@ -170,8 +190,8 @@ cdef class Scheduler:
             t2 = perf()
             timers["time_record"] += t2 - t1
             if self.lag == min_delay:
-                g, l = self.local_spikes(0)
-                g, l = exchange(g, l)
+                g, l = split_keys(exchange(self.local_keys(0)))
+                g = np.ascontiguousarray(g)
                 t3 = perf()
                 timers["time_communicate"] += t3 - t2
                 n_glob = len(g)

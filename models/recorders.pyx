@@ -129,17 +129,18 @@ cdef class SpikeRecorder(RecordingBlock):
     cdef public list sources        # per device: uint8 mask over gids (grown on demand)
 
     def __init__(self, model, gids, first_gid, last_gid, defaults):
-        self.sources = [np.zeros(0, np.uint8) for _ in range(len(gids))]
+        self.sources = [np.zeros(0, np.uint16) for _ in range(len(gids))]
         RecordingBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
 
     def add_sources(self, i, gids):
+        """Connect sources (a source connected k times records each spike k times)."""
         m = self.sources[i]
         top = int(np.max(gids)) + 1 if len(gids) else 0
         if top > len(m):
-            m2 = np.zeros(max(top, 2 * len(m)), np.uint8)
+            m2 = np.zeros(max(top, 2 * len(m)), np.uint16)
             m2[:len(m)] = m
             m = m2
-        m[np.asarray(gids, np.int64)] = 1
+        np.add.at(m, np.asarray(gids, np.int64), 1)
         self.sources[i] = m
 
     def record_spikes(self, gids, stamps, engine):
@@ -149,10 +150,17 @@ cdef class SpikeRecorder(RecordingBlock):
             m = self.sources[i]
             if len(m) == 0:
                 continue
-            g = np.minimum(gids, len(m) - 1)
-            sel = (m[g] == 1) & (gids < len(m)) & (stamps > t_min[i]) & (stamps <= t_max[i])
-            if np.any(sel):
-                self.store(i, (gids[sel].copy(), stamps[sel].copy()), engine)
+            inside = gids < len(m)
+            mult = np.zeros(len(gids), np.int64)
+            mult[inside] = m[gids[inside]]
+            mult[(stamps <= t_min[i]) | (stamps > t_max[i])] = 0
+            if np.any(mult):
+                sel = mult > 0
+                if np.all(mult[sel] == 1):
+                    self.store(i, (gids[sel].copy(), stamps[sel].copy()), engine)
+                else:
+                    self.store(i, (np.repeat(gids[sel], mult[sel]),
+                                   np.repeat(stamps[sel], mult[sel])), engine)
 
 
 cdef class Multimeter(RecordingBlock):

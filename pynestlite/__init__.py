@@ -149,7 +149,18 @@ def GetKernelStatus(keys=None):
 
 
 def SetKernelStatus(params):
-    """Set kernel properties; checks every key before changing anything."""
+    """Set kernel properties; checks every key (on every rank) before changing anything."""
+    error = None
+    try:
+        p = _check_kernel_status(params)
+    except Exception as e:      # agreed over ranks: every rank raises, none commits
+        error = e
+    kernel.comm.status_point(error)
+    _commit_kernel_status(p)
+
+
+def _check_kernel_status(params):
+    """Validate a SetKernelStatus dict; returns it as a plain dict."""
     k = kernel
     if not isinstance(params, dict):
         raise BadParameter(f"SetKernelStatus expects a dict, got {type(params).__name__}")
@@ -211,6 +222,11 @@ def SetKernelStatus(params):
     if p.get("target") == "brainscales2":
         raise KernelException("the brainscales2 hardware target is not available in this "
                               "version of pynestlite")
+    return p
+
+
+def _commit_kernel_status(p):
+    k = kernel
     # commit
     if "resolution" in p:
         k.resolution = float(p["resolution"])
@@ -406,14 +422,20 @@ def GetConnections(source=None, target=None, synapse_model=None, synapse_label=N
 def GetStatus(nodes, keys=None, output=""):
     """Status of nodes or synapses: list of dicts, or list of values for a key."""
     if isinstance(nodes, SynapseCollection):
+        n = len(nodes)
         if keys is None:
+            if n == 0:
+                return ()
             d = nodes.get()
-            n = len(nodes)
-            if n == 1:
-                return [d]
-            return [{k: d[k][i] for k in d} for i in range(n)]
-        vals = nodes.get(keys)
-        return vals if isinstance(vals, (list, dict)) else [vals]
+            return (d,) if n == 1 else tuple({k: d[k][i] for k in d} for i in range(n))
+        if isinstance(keys, str):
+            v = nodes.get(keys)
+            return (v,) if n == 1 else (list(v) if n else ())
+        if n == 0:
+            return ()
+        d = nodes.get(list(keys))
+        return ((tuple(d[k] for k in keys),) if n == 1
+                else tuple(tuple(d[k][i] for k in keys) for i in range(n)))
     out = []
     for nc in nodes:
         if keys is None or isinstance(keys, str):

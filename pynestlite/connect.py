@@ -13,10 +13,9 @@ validated before anything is stored, so a failing Connect adds nothing.
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, IllegalConnection, KernelException, MPIError,
-    UnaccessedDictionaryEntry, UnknownModelName)
+    BadParameter, BadProperty, IllegalConnection, UnaccessedDictionaryEntry, UnknownModelName)
 from pynestlite.kernel import connect_rules
-from pynestlite.nodes import NodeCollection, as_collection
+from pynestlite.nodes import as_collection
 from pynestlite.random import Parameter
 
 RULES = ("all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
@@ -197,12 +196,13 @@ def _values(value, name, rule_info, pre, post, src, tgt, k, purpose):
         out = np.empty(n)
         out[order] = drawn
         return out
-    if np.isscalar(value) or np.ndim(value) == 0:
-        try:
-            return np.full(n, float(value))
-        except (TypeError, ValueError):
-            raise BadProperty(f"syn_spec {name} must be a number, got {value!r}") from None
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise BadProperty(f"syn_spec {name} must be a number, an array of numbers or a "
+                          f"random Parameter, got {value!r}") from None
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
     kind, info = rule_info
     if kind == "one_to_one":
         if arr.shape != (len(pre),):
@@ -237,7 +237,34 @@ def _values(value, name, rule_info, pre, post, src, tgt, k, purpose):
 
 
 def connect(pre, post, conn_spec=None, syn_spec=None):
-    """Validate and make the connections (see :func:`pynestlite.Connect`)."""
+    """Validate and make the connections (see :func:`pynestlite.Connect`).
+
+    Two phases: :func:`_plan` checks everything and computes the
+    connections of this rank, then, after a status point at which the ranks
+    agree on any error (some checks see only local targets: receptor types,
+    delays of arrays or random Parameters, earlier multimeter connections),
+    the returned commit stores them.  A failing call adds no connection on
+    any rank and leaves the call counter of the random streams as it was, so
+    the network built after it is the same as without the failed call.
+    """
+    k = _kernel()
+    calls = k.calls
+    commit, error = None, None
+    try:
+        commit = _plan(pre, post, conn_spec, syn_spec)
+    except Exception as e:          # agreed over ranks: all raise, none commits
+        error = e
+    try:
+        k.comm.status_point(error)
+    except BaseException:
+        k.calls = calls
+        raise
+    if commit is not None:
+        commit()
+
+
+def _plan(pre, post, conn_spec, syn_spec):
+    """Check a Connect call and return the function that stores it (or None)."""
     from pynestlite.models import recorders
     from pynestlite.kernel.random_streams import Purpose
     k = _kernel()
@@ -248,7 +275,7 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     model, syn = parse_syn_spec(syn_spec)
     pre_ids, post_ids = pre.ids, post.ids
     if len(pre_ids) == 0 or len(post_ids) == 0:
-        return
+        return None
     pre_kinds = {r.element_type for r, _ in k.groups(pre_ids)}
     post_kinds = {r.element_type for r, _ in k.groups(post_ids)}
     pre_recs = [r for r, _ in k.groups(pre_ids)]
@@ -276,13 +303,15 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
         if pk == "neuron":
             sel = k.is_local(src)
             src, tgt = src[sel], tgt[sel]
-        for rec, g in k.groups(np.unique(tgt)):
-            blk = rec.block
-            for gid in g:
-                row = int(np.searchsorted(blk.gids, gid))
-                blk.add_sources(row, src[tgt == gid])
-        k.count_connections(model, len(src))
-        return
+
+        def commit():
+            for rec, g in k.groups(np.unique(tgt)):
+                blk = rec.block
+                for gid in g:
+                    row = int(np.searchsorted(blk.gids, gid))
+                    blk.add_sources(row, src[tgt == gid])
+            k.count_connections(model, len(src))
+        return commit
     if pk == "recorder":
         if not all(isinstance(r.block, recorders.Multimeter) for r in pre_recs):
             raise IllegalConnection(f"{pre_recs[0].model} cannot send spikes; connect the "
@@ -290,10 +319,8 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
         if tk != "neuron":
             raise IllegalConnection("a multimeter can only record from neurons")
         src, tgt, _ = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
-        # NEST: "Each multimeter can only be connected once to a given node".
-        # Repeats within this call are seen by every rank; repeats of earlier
-        # connections only by the target's rank, so ranks agree on the error.
-        err = None
+        sel = k.is_local(tgt)
+        # NEST: "Each multimeter can only be connected once to a given node"
         for rec, g in k.groups(np.unique(src)):
             for gid in g:
                 row = int(np.searchsorted(rec.block.gids, gid))
@@ -303,24 +330,19 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
                         f"{rec.model} {gid}: each multimeter can only be connected once to "
                         "a given node (the rule chose a node twice)")
                 again = new[np.isin(new, rec.block.targets[row])]
-                if err is None and len(again):
-                    err = IllegalConnection(
+                if len(again):
+                    raise IllegalConnection(
                         f"{rec.model} {gid} is already connected to node {again[0]}: each "
                         "multimeter can only be connected once to a given node")
-        agreed = k.comm.agree(err)
-        if agreed is not None:
-            if agreed is err:
-                raise err
-            raise MPIError(f"Connect failed on rank {agreed[0]}: {agreed[1][0]}: "
-                           f"{agreed[1][1]}")
-        sel = k.is_local(tgt)
         src, tgt = src[sel], tgt[sel]
-        for rec, g in k.groups(np.unique(src)):
-            for gid in g:
-                row = int(np.searchsorted(rec.block.gids, gid))
-                rec.block.add_targets(row, tgt[src == gid])
-        k.count_connections(model, len(src))
-        return
+
+        def commit():
+            for rec, g in k.groups(np.unique(src)):
+                for gid in g:
+                    row = int(np.searchsorted(rec.block.gids, gid))
+                    rec.block.add_targets(row, tgt[src == gid])
+            k.count_connections(model, len(src))
+        return commit
     if tk == "stimulator":
         raise IllegalConnection(
             f"{post_recs[0].model} (node {post_ids[0]}) is a stimulation device and cannot "
@@ -341,7 +363,6 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
         receptor = int(_receptors(receptor))
     delays = k.delay_to_steps(delays_ms)
     if pk == "stimulator":
-        codes = None
         per_model = []
         for rec, g in k.groups(np.unique(src)):
             blk = rec.block
@@ -350,13 +371,18 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
             c = k.channel_codes(tgt[sel], receptor if np.ndim(receptor) == 0 else receptor[sel],
                                 kind)
             per_model.append((blk, sel, c))
-        k.note_delays(delays)
-        for blk, sel, c in per_model:
-            rows = np.searchsorted(blk.gids, src[sel])
-            blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel])
-        k.count_connections(model, len(src))
-        return
+
+        def commit():
+            k.note_delays(delays)
+            for blk, sel, c in per_model:
+                rows = np.searchsorted(blk.gids, src[sel])
+                blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel])
+            k.count_connections(model, len(src))
+        return commit
     codes = k.channel_codes(tgt, receptor, "spike")
-    k.note_delays(delays)
-    k.table(model).add(src, codes, weights, delays)
-    k.count_connections(model, len(src))
+
+    def commit():
+        k.note_delays(delays)
+        k.table(model).add(src, codes, weights, delays)
+        k.count_connections(model, len(src))
+    return commit

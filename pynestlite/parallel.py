@@ -46,9 +46,9 @@ class SerialComm:
     size = 1
     is_mpi = False
 
-    def exchange_spikes(self, gids, lags):
-        """Canonical (lag, gid)-ordered spikes of all ranks (here: the input)."""
-        return gids, lags
+    def exchange_spikes(self, keys):
+        """Sorted spike keys ``(lag << 40) | gid`` of all ranks (here: the input)."""
+        return keys
 
     def status_point(self, error=None):
         """Collective check: raise on every rank if any rank passes an error."""
@@ -105,20 +105,18 @@ class MPIComm(SerialComm):
     def fail(self, error):
         self._status(-1, error)
 
-    def exchange_spikes(self, gids, lags):
+    def exchange_spikes(self, keys):
+        """Allgather of counts (the status point), Allgatherv of the keys, merge."""
         from mpi4py import MPI
-        self._status(len(gids), None)
+        self._status(len(keys), None)
         total = int(self._counts.sum())
-        g_all = np.empty(total, np.int64)
-        l_all = np.empty(total, np.int32)
+        out = np.empty(total, np.int64)
         displ = np.zeros(self.size, np.int64)
         np.cumsum(self._counts[:-1], out=displ[1:])
-        self.comm.Allgatherv([np.ascontiguousarray(gids, np.int64), MPI.INT64_T],
-                             [g_all, (self._counts, displ), MPI.INT64_T])
-        self.comm.Allgatherv([np.ascontiguousarray(lags, np.int32), MPI.INT32_T],
-                             [l_all, (self._counts, displ), MPI.INT32_T])
-        order = np.lexsort((g_all, l_all))
-        return g_all[order], l_all[order]
+        self.comm.Allgatherv([np.ascontiguousarray(keys, np.int64), MPI.INT64_T],
+                             [out, (self._counts, displ), MPI.INT64_T])
+        out.sort(kind="stable")
+        return out
 
     def allreduce_sum(self, value):
         from mpi4py import MPI

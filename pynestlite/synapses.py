@@ -77,7 +77,7 @@ class _TableStore:
     kind = "table"
 
     def __init__(self, table, row_ptr=None):
-        self.table = table
+        self.table = self.owner = table
         self.model = table.synapse_model
         self.row_ptr = table.row_ptr if row_ptr is None else row_ptr
 
@@ -115,7 +115,7 @@ class _DeviceStore:
     kind = "device"
 
     def __init__(self, block, model="static_synapse"):
-        self.block = block
+        self.block = self.owner = block
         self.model = model
 
     def copy(self):
@@ -159,7 +159,7 @@ class _RecorderStore:
     model = "static_synapse"
 
     def __init__(self, block):
-        self.block = block
+        self.block = self.owner = block
 
     def copy(self):
         return _RecorderStore(self.block)
@@ -244,11 +244,11 @@ class SynapseCollection:
             return False
         self._sync()
         other._sync()
-        a = [(s.kind, getattr(s, "table", getattr(s, "block", None))) for s in self._stores]
-        b = [(s.kind, getattr(s, "table", getattr(s, "block", None))) for s in other._stores]
-        ka = [id(a[i][1]) for i in self._sid]
-        kb = [id(b[i][1]) for i in other._sid]
-        return (ka == kb and np.array_equal(self._idx, other._idx)
+        def owners(c):
+            ids = np.array([id(s.owner) for s in c._stores] or [0], np.uint64)
+            return ids[c._sid]
+        return (np.array_equal(owners(self), owners(other))
+                and np.array_equal(self._idx, other._idx)
                 and np.array_equal(self._src, other._src)
                 and np.array_equal(self._tgt, other._tgt))
 
@@ -308,7 +308,7 @@ class SynapseCollection:
 
     @staticmethod
     def _fmt(col, single):
-        vals = [v.item() if isinstance(v, np.generic) else v for v in col]
+        vals = np.asarray(col).tolist()           # Python ints, floats and str
         return vals[0] if single else vals
 
     def get(self, keys=None, output=""):
@@ -504,7 +504,8 @@ def get_connections(source=None, target=None, synapse_model=None):
 
     Order: by synapse model (in the order the models were defined), then
     neuron -> neuron synapses, connections to recorders, and connections from
-    devices, each sorted by source and target (as NEST lists them).
+    devices, each sorted by source, then in creation order (as NEST lists
+    them on one thread).
     """
     from pynestlite.models import recorders
     k = _kernel()
@@ -540,7 +541,9 @@ def get_connections(source=None, target=None, synapse_model=None):
         elif isinstance(blk, recorders.SpikeRecorder):
             srcs, tgts = [], []
             for i, m in enumerate(blk.sources):
-                g = np.flatnonzero(np.asarray(m)).astype(np.int64)
+                m = np.asarray(m)           # per source gid: number of connections
+                nz = np.flatnonzero(m)
+                g = np.repeat(nz, m[nz].astype(np.int64)).astype(np.int64)
                 srcs.append(g)
                 tgts.append(np.full(len(g), int(blk.gids[i]), np.int64))
             src = np.concatenate(srcs) if srcs else np.empty(0, np.int64)
@@ -572,7 +575,10 @@ def get_connections(source=None, target=None, synapse_model=None):
         idx, src, tgt = idx[sel], src[sel], tgt[sel]
         if not len(idx):
             continue
-        order = np.lexsort((idx, tgt, src))
+        if store.kind == "table":
+            order = slice(None)       # rows are by source, each in creation order
+        else:
+            order = np.lexsort((idx, src))    # per source: creation order, as NEST
         stores.append(store)
         sids.append(np.full(len(idx), len(stores) - 1, np.int64))
         idxs.append(idx[order])

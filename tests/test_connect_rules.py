@@ -587,6 +587,10 @@ def test_array_shape_errors_add_nothing():
             nest.Connect(a, b, conn, {"weight": w})
     with pytest.raises(nest.KernelException):
         nest.Connect(a, a, "one_to_one", {"weight": [1.0, 2.0]})
+    with pytest.raises(nest.BadProperty):
+        nest.Connect(a, a, "one_to_one", {"weight": ["a", "b", "c"]})
+    with pytest.raises(nest.BadProperty):
+        nest.Connect(a, b, "all_to_all", {"weight": [[1.0, 2.0, 3.0]] * 3 + [[1.0]]})
     with pytest.raises(nest.BadDelay):     # one bad delay in the array: nothing made
         nest.Connect(a, b, "all_to_all", {"delay": np.where(W43 == 7.0, 0.01, 1.0)})
     assert nest.num_connections == 0
@@ -856,14 +860,20 @@ def test_illegal_device_connections_add_nothing():
     assert nest.num_connections == 0
 
 
-@pytest.mark.xfail(reason="models/recorders.pyx: SpikeRecorder.sources is a 0/1 mask, so a "
-                          "neuron connected twice to a spike_recorder counts (and records) "
-                          "once; NEST counts 2 connections and records every spike twice",
-                   strict=False)
 def test_neuron_connected_twice_to_spike_recorder_counts_twice():
+    """NEST counts 2 connections per neuron and records every spike twice."""
     n = net(3)[0]
+    n.set(I_e=1000.0)
     sr = nest.Create("spike_recorder")
+    once = nest.Create("spike_recorder")
     nest.Connect(n, sr)
     nest.Connect(n, sr)
-    assert nest.num_connections == 6
-    assert len(nest.GetConnections(target=sr)) == 6
+    nest.Connect(n, once)
+    assert nest.num_connections == 9
+    assert len(nest.GetConnections(target=sr)) == 6        # NEST lists both, too
+    assert sorted(nest.GetConnections(target=sr).source) == [1, 1, 2, 2, 3, 3]
+    nest.Simulate(50.0)
+    ev2, ev1 = sr.get("events"), once.get("events")
+    assert len(ev1["times"]) > 0
+    assert len(ev2["times"]) == 2 * len(ev1["times"])
+    np.testing.assert_array_equal(np.unique(ev2["times"]), np.unique(ev1["times"]))

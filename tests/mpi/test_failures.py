@@ -42,13 +42,25 @@ def test_exception_inside_simulation_loop(monkeypatch):
 
 
 @pytest.mark.mpi(min_size=2)
-def test_missing_output_directory_on_one_rank(tmp_path):
+def test_missing_data_path_on_one_rank_at_set(tmp_path):
     nest.ResetKernel()
     path = str(tmp_path) if comm.rank == 0 else os.path.join(str(tmp_path), "missing", "dir")
+    with pytest.raises(nest.BadProperty, match="data_path"):
+        nest.SetKernelStatus({"data_path": path})
+    assert nest.GetKernelStatus("data_path") == ""      # unchanged on every rank
+
+
+@pytest.mark.mpi(min_size=2)
+def test_output_directory_removed_on_one_rank_before_simulate(tmp_path):
+    nest.ResetKernel()
+    path = os.path.join(str(tmp_path), f"out-{comm.rank}")
+    os.makedirs(path)
     nest.SetKernelStatus({"data_path": path, "overwrite_files": True})
     n = nest.Create("iaf_psc_alpha", 2, {"I_e": 500.0})
     sr = nest.Create("spike_recorder", params={"record_to": "ascii"})
     nest.Connect(n, sr)
+    if comm.rank == 1:
+        os.rmdir(path)
     with pytest.raises(nest.BadProperty, match="data_path"):
         nest.Simulate(10.0)
     assert not kernel.prepared
