@@ -45,9 +45,14 @@ cdef class ConnectionTable:
         return int(self.weight.shape[0]) + sum(len(p[0]) for p in self.pending)
 
     def add(self, sources, codes, weights, delays):
-        """Queue synapses (arrays of equal length) for the next finalize."""
-        self.pending.append((np.asarray(sources, np.int64), np.asarray(codes, np.uint32),
-                             np.asarray(weights, np.float64), np.asarray(delays, np.uint16)))
+        """Queue synapses for the next finalize (weights/delays may be scalars)."""
+        sources = np.asarray(sources, np.int64)
+        n = sources.shape[0]
+        w = np.empty(n, np.float64)
+        w[...] = weights
+        d = np.empty(n, np.uint16)
+        d[...] = delays
+        self.pending.append((sources, np.asarray(codes, np.uint32), w, d))
 
     @property
     def dirty(self):

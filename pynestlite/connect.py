@@ -202,7 +202,9 @@ def _values(value, name, rule_info, pre, post, src, tgt, k, purpose):
         raise BadProperty(f"syn_spec {name} must be a number, an array of numbers or a "
                           f"random Parameter, got {value!r}") from None
     if arr.ndim == 0:
-        return np.full(n, float(arr))
+        # a scalar stays a scalar: tables broadcast it into their own dtype,
+        # so a large Connect does not hold a float64 array per synapse
+        return np.float64(arr)
     kind, info = rule_info
     if kind == "one_to_one":
         if arr.shape != (len(pre),):
@@ -363,6 +365,8 @@ def _plan(pre, post, conn_spec, syn_spec):
         receptor = int(_receptors(receptor))
     delays = k.delay_to_steps(delays_ms)
     if pk == "stimulator":
+        weights = np.broadcast_to(weights, src.shape)
+        delays = np.broadcast_to(delays, src.shape)
         per_model = []
         for rec, g in k.groups(np.unique(src)):
             blk = rec.block
@@ -379,10 +383,16 @@ def _plan(pre, post, conn_spec, syn_spec):
                 blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel])
             k.count_connections(model, len(src))
         return commit
-    codes = k.channel_codes(tgt, receptor, "spike")
+    if rule == "fixed_indegree" and np.ndim(receptor) == 0:
+        # codes of the local targets, each repeated indegree times (the
+        # rule's layout), instead of resolving one code per synapse
+        codes = np.repeat(k.channel_codes(local_post, receptor, "spike"), info[1])
+    else:
+        codes = k.channel_codes(tgt, receptor, "spike")
+    del tgt
 
     def commit():
-        k.note_delays(delays)
+        k.note_delays(np.atleast_1d(delays))
         k.table(model).add(src, codes, weights, delays)
         k.count_connections(model, len(src))
     return commit
