@@ -62,6 +62,7 @@ cdef class NodeBlock:
     recordables = ()
     strictly_positive = ()
     non_negative = ()
+    ordered = ()            # pairs (a, b) of parameters that need a < b
 
     def __init__(self, str model, gids, first_gid, last_gid, dict defaults):
         self.model = model
@@ -134,6 +135,9 @@ cdef class NodeBlock:
         """
         _positive(values, self.strictly_positive, self.model, True)
         _positive(values, self.non_negative, self.model, False)
+        for a, b in self.ordered:
+            if a in values and b in values and np.any(values[a] >= values[b]):
+                raise BadProperty(f"{self.model}: {a} must be smaller than {b}")
 
     def set(self, dict updates, idx):
         """Set parameters transactionally for rows ``idx``.

@@ -44,7 +44,6 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
-from pynestlite.errors import BadProperty, KernelException
 
 cnp.import_array()
 
@@ -84,6 +83,7 @@ cdef class IafCondExp(NodeBlock):
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
     strictly_positive = ("C_m", "tau_syn_ex", "tau_syn_in")
     non_negative = ("t_ref",)
+    ordered = (("V_reset", "V_th"),)
     n_channels = 3          # g_ex, g_in (split by sign), I0
     spike_receptors = {0: (0, True, False)}
     current_receptors = {0: 2}
@@ -93,11 +93,6 @@ cdef class IafCondExp(NodeBlock):
     cdef double[::1] V_reset, I_e, I_stim, h_int
     cdef int64_t[::1] r, ref_counts, gid
     cdef public int status
-
-    def check(self, dict values):
-        NodeBlock.check(self, values)
-        if np.any(values["V_reset"] >= values["V_th"]):
-            raise BadProperty(f"{self.model}: V_reset must be smaller than V_th")
 
     def bind(self):
         a = self.arrays

@@ -44,7 +44,6 @@ from libc.math cimport exp, expm1, INFINITY
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
-from pynestlite.errors import BadProperty
 
 cdef extern from "propagators.h" nogil:
     ctypedef struct pnl_psc_propagator:
@@ -67,6 +66,7 @@ cdef class IafPscAlpha(NodeBlock):
     relative = ("V_m", "V_th", "V_reset", "V_min")
     strictly_positive = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in")
     non_negative = ("t_ref",)
+    ordered = (("V_reset", "V_th"),)
     n_channels = 3          # ex, in, I0
     spike_receptors = {0: (0, True, False)}
     current_receptors = {0: 2}
@@ -76,11 +76,6 @@ cdef class IafPscAlpha(NodeBlock):
     cdef double[::1] P11ex, P11in, P21ex, P21in, P30, P31ex, P32ex, P31in, P32in, expm1_tau_m
     cdef double[::1] epsc0, ipsc0
     cdef int64_t[::1] r, ref_counts, gid
-
-    def check(self, dict values):
-        NodeBlock.check(self, values)
-        if np.any(values["V_reset"] >= values["V_th"]):
-            raise BadProperty(f"{self.model}: V_reset must be smaller than V_th")
 
     def bind(self):
         a = self.arrays

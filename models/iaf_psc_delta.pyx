@@ -44,7 +44,6 @@ from libc.math cimport exp, INFINITY
 from libc.stdint cimport int64_t, uint8_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
-from pynestlite.errors import BadProperty
 
 cnp.import_array()
 
@@ -59,6 +58,7 @@ cdef class IafPscDelta(NodeBlock):
     relative = ("V_m", "V_th", "V_reset", "V_min")
     strictly_positive = ("C_m", "tau_m")
     non_negative = ("t_ref",)
+    ordered = (("V_reset", "V_th"),)
     n_channels = 2
     spike_receptors = {0: (0, False, False)}
     current_receptors = {0: 1}
@@ -67,11 +67,6 @@ cdef class IafPscDelta(NodeBlock):
     cdef double[::1] V_m, V_th, V_reset, V_min, I_e, y0, refr, P30, P33, tau_m
     cdef int64_t[::1] r, ref_counts, gid
     cdef uint8_t[::1] refr_input
-
-    def check(self, dict values):
-        NodeBlock.check(self, values)
-        if np.any(values["V_reset"] >= values["V_th"]):
-            raise BadProperty(f"{self.model}: V_reset must be smaller than V_th")
 
     def bind(self):
         a = self.arrays

@@ -42,7 +42,6 @@ from libc.math cimport exp
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
-from pynestlite.errors import BadProperty
 
 cdef extern from "propagators.h" nogil:
     ctypedef struct pnl_psc_propagator:
@@ -63,6 +62,7 @@ cdef class IafPscExp(NodeBlock):
     relative = ("V_m", "V_th", "V_reset")
     strictly_positive = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in")
     non_negative = ("t_ref",)
+    ordered = (("V_reset", "V_th"),)
     n_channels = 4          # ex, in, I0, I1
     spike_receptors = {0: (0, True, False)}
     current_receptors = {0: 2, 1: 3}
@@ -71,11 +71,6 @@ cdef class IafPscExp(NodeBlock):
     cdef double[::1] V_m, V_th, V_reset, I_e, i_ex, i_in, i_0, i_1
     cdef double[::1] P11ex, P11in, P22, P21ex, P21in, P20
     cdef int64_t[::1] r, ref_counts, gid
-
-    def check(self, dict values):
-        NodeBlock.check(self, values)
-        if np.any(values["V_reset"] >= values["V_th"]):
-            raise BadProperty(f"{self.model}: V_reset must be smaller than V_th")
 
     def bind(self):
         a = self.arrays

@@ -105,9 +105,13 @@ cdef class RecordingBlock(NodeBlock):
     def columns(self):
         return ("senders", "times")
 
+    def columns_of(self, i):
+        """Names of the event columns of device row ``i``."""
+        return self.columns()
+
     def events(self, i, engine):
         """The events dict of device row ``i`` (NEST's ``events``)."""
-        names = self.columns()
+        names = self.columns_of(i)
         ch = self.chunks[i]
         out = {}
         for j, name in enumerate(names):
@@ -189,21 +193,6 @@ cdef class Multimeter(RecordingBlock):
 
     def columns_of(self, i):
         return ("senders", "times") + tuple(self.arrays["record_from"][i])
-
-    def events(self, i, engine):
-        names = self.columns_of(i)
-        ch = self.chunks[i]
-        out = {}
-        for j, name in enumerate(names):
-            if ch:
-                out[name] = np.concatenate([c[j] for c in ch])
-            else:
-                out[name] = np.empty(0, np.int64 if j < 2 else np.float64)
-        if self.arrays["time_in_steps"][i]:
-            out["times"] = out["times"].astype(np.int64)
-        else:
-            out["times"] = engine.steps_to_ms(out["times"])
-        return out
 
     def pre_run(self, engine):
         RecordingBlock.pre_run(self, engine)
