@@ -1,0 +1,75 @@
+"""Statistics of the random stimulation devices.
+
+poisson_generator: every target gets an independent Poisson train of the
+set rate; noise_generator: independent Gaussian currents with the set mean
+and standard deviation, renewed every ``dt``.  Bands are 5 standard errors.
+"""
+import numpy as np
+
+import pynestlite as nest
+
+
+def test_poisson_generator_rate_and_independence():
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": 11})
+    rate, T, n = 50.0, 2000.0, 400
+    pg = nest.Create("poisson_generator", params={"rate": rate})
+    parrots = nest.Create("parrot_neuron", n)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, parrots)
+    nest.Connect(parrots, sr)
+    nest.Simulate(T)
+    ev = sr.get("events")
+    counts = np.bincount(ev["senders"] - parrots[0].global_id, minlength=n)
+    expected = rate * T / 1000.0                       # 100 spikes per train
+    total_se = np.sqrt(expected * n)
+    assert abs(counts.sum() - expected * n) < 5 * total_se
+    # Poisson counts: Fano factor 1 (var/mean) within its sampling error
+    fano = counts.var(ddof=1) / counts.mean()
+    assert abs(fano - 1.0) < 5 * np.sqrt(2.0 / (n - 1))
+    # independent trains: correlation of binned counts of different parrots ~ 0
+    bins = np.arange(0, T + 10.0, 10.0)
+    a = np.histogram(ev["times"][ev["senders"] == parrots[0].global_id], bins)[0]
+    b = np.histogram(ev["times"][ev["senders"] == parrots[1].global_id], bins)[0]
+    r = np.corrcoef(a, b)[0, 1]
+    assert abs(r) < 5 / np.sqrt(len(bins) - 1)
+    # spikes only on the grid, inside the simulated time
+    assert ev["times"].min() > 0 and ev["times"].max() <= T
+
+
+def test_poisson_generator_start_stop():
+    nest.ResetKernel()
+    pg = nest.Create("poisson_generator", params={"rate": 20000.0, "start": 100.0, "stop": 200.0})
+    p = nest.Create("parrot_neuron")
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, p, syn_spec={"delay": 1.0})
+    nest.Connect(p, sr)
+    nest.Simulate(300.0)
+    t = sr.get("events")["times"]
+    # active in update steps s with 100 ms < s h <= 200 ms (NEST's rule), i.e. 1000
+    # steps of mean 2 spikes; the spike of step s is stamped s + 1 and the
+    # parrot re-emits it one delay (1 ms) later: times in [101.2, 201.1]
+    assert abs(len(t) - 2000) < 5 * np.sqrt(2000)
+    assert t.min() >= 101.2 - 1e-9 and t.max() <= 201.1 + 1e-9
+
+
+def test_noise_generator_mean_and_std():
+    """An integrator (tau_m huge, no threshold) sums the noise current:
+    V(T) - V(0) = (dt / C_m) * sum of the T/dt amplitudes of its own train."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": 5})
+    n, T, dt, mean, std, C = 2000, 1000.0, 1.0, 10.0, 50.0, 1.0
+    nrn = nest.Create("iaf_psc_delta", n, {"tau_m": 1e12, "C_m": C, "V_th": 1e12,
+                                           "E_L": 0.0, "V_m": 0.0, "V_reset": 0.0})
+    ng = nest.Create("noise_generator", params={"mean": mean, "std": std, "dt": dt})
+    nest.Connect(ng, nrn, syn_spec={"delay": 0.1})
+    nest.Simulate(T)
+    v = np.asarray(nrn.get("V_m"))
+    k = T / dt                                          # amplitudes summed (one may be cut)
+    exp_mean = dt * mean * k / C
+    exp_std = dt * std * np.sqrt(k) / C
+    # the last amplitude may act for only part of its interval: allow one dt
+    assert abs(v.mean() - exp_mean) < 5 * exp_std / np.sqrt(n) + dt * mean / C
+    assert abs(v.std(ddof=1) / exp_std - 1.0) < 5 * np.sqrt(1.0 / (2 * (n - 1))) + 0.01
+    # independent currents per target
+    assert len(np.unique(v)) == n
