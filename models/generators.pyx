@@ -233,8 +233,6 @@ cdef class SpikeGenerator(StimulationBlock):
     internal = {"position": 0}
     cdef int64_t[::1] st_ptr, stamps, mult, position
     cdef double[::1] sw
-    cdef uint32_t has_weights_dummy
-    cdef public object weighted
 
     def bind(self):
         self.position = self.arrays["position"]
@@ -283,14 +281,12 @@ cdef class SpikeGenerator(StimulationBlock):
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         ptr = [0]; stamps = []; ws = []; ms = []
-        weighted = []
         origin = engine.ms_to_steps_exact(self.arrays["origin"], "origin")
         for i in range(self.n):
             t = np.asarray(self.arrays["spike_times"][i], np.float64)
             st = np.rint(t / engine.resolution).astype(np.int64) + origin[i]
             stamps.append(st)
             w = np.asarray(self.arrays["spike_weights"][i], np.float64)
-            weighted.append(len(w) > 0)
             ws.append(w if len(w) else np.full(len(st), np.nan))
             m = np.asarray(self.arrays["spike_multiplicities"][i], np.int64)
             ms.append(m if len(m) else np.ones(len(st), np.int64))

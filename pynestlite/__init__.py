@@ -76,14 +76,13 @@ def get_verbosity():
 # kernel status
 _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_processes",
               "time_simulate", "time_update", "time_deliver", "time_communicate",
-              "time_construction_create", "time_construction_connect", "hardware_report",
+              "time_construction_create", "time_construction_connect", "dict_miss_is_error",
+              "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
-              "tics_per_ms", "tics_per_step", "local_spike_counter", "time_record",
-              "memory_size")
+              "tics_per_ms", "tics_per_step", "time_record")
 _WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
-             "overwrite_files", "target", "chip_seed", "dict_miss_is_error",
-             "keep_source_table", "use_compressed_spikes")
+             "overwrite_files", "target")
 
 
 def _kernel_status():
@@ -108,11 +107,6 @@ def _kernel_status():
         "time_construction_create": k.time_construction_create,
         "time_construction_connect": k.time_construction_connect,
         "target": k.target,
-        "chip_seed": k.chip_seed,
-        "hardware_report": k.hardware_report,
-        "dict_miss_is_error": True,
-        "keep_source_table": True,
-        "use_compressed_spikes": True,
         "node_models": sorted(k.models),
         "synapse_models": sorted(k.synapse_models),
         "connection_rules": ["all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
@@ -120,6 +114,9 @@ def _kernel_status():
         "ms_per_tic": 0.001,
         "tics_per_ms": 1000.0,
         "tics_per_step": k.tics_per_step,
+        # fixed behaviour: unknown keys always raise, sources are always kept
+        "dict_miss_is_error": True,
+        "keep_source_table": True,
     }
     s.update(k.scheduler.timers)
     return s
@@ -249,8 +246,6 @@ def _commit_kernel_status(p):
             setattr(k, key, os.fspath(p[key]) if key == "data_path" else str(p[key]))
     if "target" in p:
         k.target = p["target"]
-    if "chip_seed" in p:
-        k.chip_seed = int(p["chip_seed"])
 
 
 def set(**kwargs):  # noqa: A001  (PyNEST's nest.set)

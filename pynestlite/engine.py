@@ -104,10 +104,7 @@ class Engine:
         self.time_construction_create = 0.0
         self.time_construction_connect = 0.0
         self.time_simulate = 0.0
-        self.dict_miss_is_error = True
         self.target = "software"
-        self.chip_seed = 0
-        self.hardware_report = None
 
     @property
     def rank(self):
