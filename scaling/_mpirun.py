@@ -34,7 +34,7 @@ def run_point(ranks, scale, simtime, launcher, extra):
 def report(points, kind, json_path, plot_path):
     base = points[0]
     print(f"\n{kind} scaling of the Brunel network")
-    print(f"{'ranks':>5} {'scale':>6} {'synapses':>11} {'connect s':>10} {'sim s':>8} "
+    print(f"{'ranks':>5} {'scale':>6} {'synapses':>11} {'build s':>10} {'sim s':>8} "
           f"{'comm s':>7} {'speed-up':>8} {'eff.':>6} {'RSS/rank MB':>11}")
     for p in points:
         if kind == "strong":
@@ -43,7 +43,7 @@ def report(points, kind, json_path, plot_path):
         else:
             p["speedup"] = base["simulate"] / p["simulate"] * (p["ranks"] / base["ranks"])
             p["efficiency"] = base["simulate"] / p["simulate"]
-        print(f"{p['ranks']:>5} {p['scale']:>6.2f} {p['synapses']:>11,} {p['connect']:>10.2f} "
+        print(f"{p['ranks']:>5} {p['scale']:>6.2f} {p['synapses']:>11,} {p['build']:>10.2f} "
               f"{p['simulate']:>8.2f} {p['communicate']:>7.2f} {p['speedup']:>8.2f} "
               f"{p['efficiency']:>6.2f} {p['peak_rss_mb_max']:>11.0f}")
     with open(json_path, "w") as f:

@@ -2,18 +2,22 @@
 
 Started by scaling/strong.py and scaling/weak.py as
 ``mpiexec -n N python brunel_mpi_worker.py --scale S --simtime T --out FILE``.
-Rank 0 writes one JSON object with the per-phase times (maximum over ranks),
-the kernel timers of each rank, the peak RSS of each rank and the firing rate.
+The network is bench_brunel.py's (same parameters, same builder).  Rank 0
+writes one JSON object with the per-phase times (maximum over ranks), the
+kernel timers and peak RSS of each rank and the excitatory firing rate.
 """
 import argparse
+import contextlib
 import json
+import os
 import resource
 import sys
 import time
 
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import pynestlite as nest
+import pynestlite as nest  # noqa: E402
+from bench_brunel import build_network, network_parameters  # noqa: E402
 
 
 def peak_rss_mb():
@@ -28,45 +32,34 @@ def main():
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
-    order = int(2500 * a.scale)
-    NE, NI = 4 * order, order
-    CE, CI = NE // 10, NI // 10
-    J, g, eta, delay, tau_m, theta = 0.1, 5.0, 2.0, 1.5, 20.0, 20.0
-    p_rate = 1000.0 * eta * theta / (J * CE * tau_m) * CE
+    p = network_parameters(a.scale, 10.0)
+    times = {}
+
+    @contextlib.contextmanager
+    def timer(key):
+        t0 = time.perf_counter()
+        yield
+        times[key] = time.perf_counter() - t0
 
     nest.ResetKernel()
     nest.SetKernelStatus({"rng_seed": a.seed})
-    t0 = time.perf_counter()
-    nest.SetDefaults("iaf_psc_delta", {"C_m": 1.0, "tau_m": tau_m, "t_ref": 2.0, "E_L": 0.0,
-                                       "V_reset": 10.0, "V_m": 0.0, "V_th": theta})
-    ne = nest.Create("iaf_psc_delta", NE)
-    ni = nest.Create("iaf_psc_delta", NI)
-    noise = nest.Create("poisson_generator", params={"rate": p_rate})
-    sr = nest.Create("spike_recorder")
-    t1 = time.perf_counter()
-    nest.Connect(noise, ne + ni, syn_spec={"weight": J, "delay": delay})
-    nest.Connect(ne, ne + ni, {"rule": "fixed_indegree", "indegree": CE},
-                 {"weight": J, "delay": delay})
-    nest.Connect(ni, ne + ni, {"rule": "fixed_indegree", "indegree": CI},
-                 {"weight": -g * J, "delay": delay})
-    nest.Connect(ne[:500], sr)
-    t2 = time.perf_counter()
-    nest.Simulate(a.simtime)
-    t3 = time.perf_counter()
+    espikes, _ = build_network(nest, p, timer)
+    with timer("simulate"):
+        nest.Simulate(a.simtime)
     st = nest.GetKernelStatus()
-    local_syn = sum(len(t) for t in nest.kernel.tables.values())
-    mine = {"create": t1 - t0, "connect": t2 - t1, "simulate": t3 - t2,
+    mine = {"build": times["build_s"], "simulate": times["simulate"],
             "update": st["time_update"], "deliver": st["time_deliver"],
             "communicate": st["time_communicate"], "record": st["time_record"],
-            "peak_rss_mb": peak_rss_mb(), "local_synapses": local_syn}
-    ev = nest.gather_events(sr)
+            "peak_rss_mb": peak_rss_mb(),
+            "local_synapses": sum(len(t) for t in nest.kernel.tables.values())}
+    ev = nest.gather_events(espikes)
     allv = nest.kernel.comm.allgather(mine)
     if nest.Rank() == 0:
         res = {"ranks": nest.NumProcesses(), "scale": a.scale, "simtime": a.simtime,
-               "neurons": NE + NI, "synapses": st["num_connections"],
-               "rate_hz": len(ev["times"]) / 500 / (a.simtime / 1000.0),
+               "neurons": p["NE"] + p["NI"], "synapses": st["num_connections"],
+               "rate_hz": len(ev["times"]) / p["N_rec"] / (a.simtime / 1000.0),
                "per_rank": allv}
-        for key in ("create", "connect", "simulate", "update", "deliver", "communicate"):
+        for key in ("build", "simulate", "update", "deliver", "communicate"):
             res[key] = max(r[key] for r in allv)
         res["peak_rss_mb_max"] = max(r["peak_rss_mb"] for r in allv)
         with open(a.out, "w") as f:
