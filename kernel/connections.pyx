@@ -54,10 +54,6 @@ cdef class ConnectionTable:
         d[...] = delays
         self.pending.append((sources, np.asarray(codes, np.uint32), w, d))
 
-    @property
-    def dirty(self):
-        return bool(self.pending)
-
     def sources(self):
         """Source gid of every stored synapse (expanded from the rows)."""
         counts = np.diff(self.row_ptr)

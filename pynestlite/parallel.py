@@ -12,10 +12,6 @@ import sys
 import numpy as np
 
 
-class RemoteError(Exception):
-    """Carrier of an error raised on another rank (converted by :func:`raise_agreed`)."""
-
-
 def raise_agreed(errors, own):
     """Raise the same error on every rank after a failed status point.
 
@@ -73,10 +69,6 @@ class SerialComm:
 
     def barrier(self):
         pass
-
-    def agree(self, error):
-        """Return the first error raised on any rank (here: this one)."""
-        return error
 
 
 class MPIComm(SerialComm):
@@ -192,14 +184,6 @@ class MPIComm(SerialComm):
 
     def barrier(self):
         self.comm.Barrier()
-
-    def agree(self, error):
-        """Collective: every rank learns the first rank's error (or None)."""
-        msgs = self.comm.allgather(None if error is None else (type(error).__name__, str(error)))
-        for r, m in enumerate(msgs):
-            if m is not None:
-                return error if r == self.rank else (r, m)
-        return None
 
     def abort(self, code=1):
         self.comm.Abort(code)
