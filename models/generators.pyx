@@ -89,17 +89,20 @@ cdef class StimulationBlock(NodeBlock):
         if np.any(values["stop"] < values["start"]):
             raise BadProperty(f"{self.model}: stop must be >= start")
 
-    def add_targets(self, dev_idx, codes, weights, delays, tgids):
+    def add_targets(self, dev_idx, codes, weights, delays, tgids, synapse_model="static_synapse"):
         """Register connections from local device rows ``dev_idx`` to local targets."""
+        n = len(dev_idx)
+        model = np.empty(n, dtype=object)
+        model[:] = synapse_model
         self.pending.append((np.asarray(dev_idx, np.int64), np.asarray(codes, np.uint32),
                              np.asarray(weights, np.float64), np.asarray(delays, np.int64),
-                             np.asarray(tgids, np.int64)))
+                             np.asarray(tgids, np.int64), model))
 
     def targets(self):
-        """(device row, code, weight, delay, target gid) of all local targets."""
+        """(device row, code, weight, delay, target gid, synapse model) of all local targets."""
         if not self.pending:
             e = np.empty(0, np.int64)
-            return e, e.astype(np.uint32), e.astype(np.float64), e, e
+            return e, e.astype(np.uint32), e.astype(np.float64), e, e, e.astype(object)
         parts = list(zip(*self.pending))
         return tuple(np.concatenate(p) for p in parts)
 
@@ -110,7 +113,7 @@ cdef class StimulationBlock(NodeBlock):
         tmax = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
                         engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop), "stop"))
         self.t_max = tmax.astype(np.int64)
-        dev, code, w, d, tg = self.targets()
+        dev, code, w, d, tg, _ = self.targets()
         order = np.argsort(dev, kind="stable")
         dev = dev[order]
         self.tgt_code = code[order]; self.tgt_w = w[order]; self.tgt_d = d[order]

@@ -380,7 +380,7 @@ def _plan(pre, post, conn_spec, syn_spec):
             k.note_delays(delays)
             for blk, sel, c in per_model:
                 rows = np.searchsorted(blk.gids, src[sel])
-                blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel])
+                blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel], model)
             k.count_connections(model, len(src))
         return commit
     if rule == "fixed_indegree" and np.ndim(receptor) == 0:

@@ -125,11 +125,11 @@ class _DeviceStore:
         return idx                    # targets are appended, never reordered
 
     def columns(self):
-        """(device row, code, weight, delay, target gid) merged into one chunk."""
+        """(device row, code, weight, delay, target gid, synapse model), one chunk."""
         pend = self.block.pending
         if not pend:
             e = np.empty(0, np.int64)
-            return e, e.astype(np.uint32), e.astype(np.float64), e, e
+            return e, e.astype(np.uint32), e.astype(np.float64), e, e, e.astype(object)
         if len(pend) > 1:
             merged = tuple(np.concatenate(p) for p in zip(*pend))
             pend[:] = [merged]
@@ -533,11 +533,12 @@ def get_connections(source=None, target=None, synapse_model=None):
     for rec in k.records:
         blk = rec.block
         if rec.element_type == "stimulator":
-            store = _DeviceStore(blk)
-            dev, _, _, _, tg = store.columns()
+            cols = _DeviceStore(blk).columns()
+            dev, tg, models = cols[0], np.asarray(cols[4], np.int64), cols[5]
             src = np.asarray(blk.gids, np.int64)[dev] if len(dev) else np.empty(0, np.int64)
-            candidates.append(("static_synapse", 2, store, np.arange(len(src), dtype=np.int64),
-                               src, np.asarray(tg, np.int64)))
+            for name in dict.fromkeys(models.tolist()):   # models in first-use order
+                sel = np.flatnonzero(models == name)
+                candidates.append((name, 2, _DeviceStore(blk, name), sel, src[sel], tg[sel]))
         elif isinstance(blk, recorders.SpikeRecorder):
             srcs, tgts = [], []
             for i, m in enumerate(blk.sources):

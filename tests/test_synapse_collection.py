@@ -389,3 +389,22 @@ def test_simulation_effects_match_nest(nest_ref):
     assert drive(nest, delay=3.0) == ref["delay3"]
     plain, later = ref["plain"], ref["delay3"]
     assert np.allclose(np.array(later[1]) - np.array(plain[1]), 2.0)
+
+
+def test_generator_connections_keep_their_synapse_model():
+    """Connections from a generator made with a copied model are listed under it."""
+    nest.ResetKernel()
+    nest.CopyModel("static_synapse", "drive", {"weight": 3.0, "delay": 2.0})
+    n = nest.Create("iaf_psc_alpha", 4)
+    pg = nest.Create("poisson_generator", params={"rate": 100.0})
+    dc = nest.Create("dc_generator")
+    nest.Connect(pg, n, syn_spec="drive")
+    nest.Connect(dc, n[:2])
+    drive = nest.GetConnections(synapse_model="drive")
+    assert len(drive) == 4
+    assert set(drive.get("weight")) == {3.0} and set(drive.get("delay")) == {2.0}
+    assert set(drive.get("synapse_model")) == {"drive"}
+    assert sorted(drive.get("target")) == n.tolist()
+    static = nest.GetConnections(synapse_model="static_synapse")
+    assert len(static) == 2 and set(static.get("source")) == {dc.global_id}
+    assert nest.GetDefaults("drive")["num_connections"] == 4
