@@ -28,7 +28,6 @@ noise_generator
     Gaussian amplitude per target every ``dt``:
     I = mean + sqrt(std^2 + y1 std_mod^2) N(0, 1), y1 = sin(2 pi f t + phi).
 """
-import math
 
 import numpy as np
 cimport numpy as cnp
@@ -349,10 +348,16 @@ def _grid_spike_times(t, allow_offgrid, h, model):
         raise BadProperty(f"{model}: spike time cannot be set to 0")
     if t.size and np.any(t < 0):
         raise BadProperty(f"{model}: spike times must be positive")
+    return _grid_times(t, allow_offgrid, h, model)
+
+
+def _grid_times(t, allow_offgrid, h, model):
+    """Times forced to the grid as NEST does: a time that is a whole number of
+    steps (after rounding to the tic) is kept; otherwise it is rounded up to
+    the end of its step if ``allow_offgrid``, else BadProperty."""
     tics_per_step = int(round(h * 1000))
     tics = np.floor(t * 1000 + 0.5).astype(np.int64)
     on_grid = tics % tics_per_step == 0
-    out = t.copy()
     if not np.all(on_grid):
         if not allow_offgrid:
             bad = t[~on_grid][0]
@@ -368,6 +373,170 @@ def _grid_spike_times(t, allow_offgrid, h, model):
     else:
         out = tics * 1e-3
     return np.round(out / h) * h
+
+
+def _oscillator(freq, phase, amplitude, double t, double h, double[::1] y_0, double[::1] y_1,
+                block):
+    """Set a rotating oscillator (y0, y1) = amplitude (cos, sin)(omega t + phi) and
+    the block's step matrix A00..A11, with libm's cos/sin as NEST (per row)."""
+    cdef Py_ssize_t k, n = y_0.shape[0]
+    cdef double omega, phi
+    mats = [np.empty(n) for _ in range(4)]
+    cdef double[::1] a00 = mats[0], a01 = mats[1], a10 = mats[2], a11 = mats[3]
+    cdef double[::1] f = np.ascontiguousarray(freq, np.float64)
+    cdef double[::1] ph = np.ascontiguousarray(phase, np.float64)
+    cdef double[::1] amp = np.ascontiguousarray(amplitude, np.float64)
+    for k in range(n):
+        omega = 2.0 * M_PI * f[k] / 1000.0
+        phi = ph[k] * 2.0 * M_PI / 360.0
+        y_0[k] = amp[k] * cos(omega * t + phi)
+        y_1[k] = amp[k] * sin(omega * t + phi)
+        a00[k] = cos(omega * h)
+        a01[k] = -sin(omega * h)
+        a10[k] = sin(omega * h)
+        a11[k] = cos(omega * h)
+    block.set_rotation(*mats)
+
+
+cdef class StepCurrentGenerator(StimulationBlock):
+    """step_current_generator: piecewise constant current.
+
+    ``amplitude_times`` (ms, > 0, strictly increasing after forcing to the
+    grid; ``allow_offgrid_times`` rounds up as NEST) and ``amplitude_values``
+    (pA), set together.  The amplitude changes in the step that ends at each
+    time and is sent while the device is active.
+    """
+    parameters = {"amplitude_times": (), "amplitude_values": (),
+                  "allow_offgrid_times": False}
+    internal = {"idx": 0, "amp": 0.0}
+    output = "current"
+    cdef int64_t[::1] at_ptr, stamps, idx
+    cdef double[::1] values, amp
+
+    def bind(self):
+        self.idx = self.arrays["idx"]
+        self.amp = self.arrays["amp"]
+
+    def set(self, dict updates, idx):
+        from pynestlite.engine import kernel
+        idx = np.asarray(idx, np.int64)
+        updates = dict(updates)
+        has_t, has_v = "amplitude_times" in updates, "amplitude_values" in updates
+        if has_t != has_v:
+            raise BadProperty(f"{self.model}: amplitude_times and amplitude_values must be "
+                              "set together")
+        if "allow_offgrid_times" in updates and not has_t and any(
+                len(self.arrays["amplitude_times"][i]) for i in idx):
+            raise BadProperty(f"{self.model}: allow_offgrid_times can only be changed before "
+                              "amplitude_times are set, or together with them")
+        if has_t:
+            offgrid = updates.get("allow_offgrid_times")
+            times, values = [], []
+            for j, i in enumerate(idx):
+                t = np.asarray(updates["amplitude_times"][j], np.float64).ravel()
+                v = np.asarray(updates["amplitude_values"][j], np.float64).ravel()
+                if len(t) != len(v):
+                    raise BadProperty(f"{self.model}: amplitude_times and amplitude_values "
+                                      f"have different sizes ({len(t)} and {len(v)})")
+                if np.any(t <= 0.0):
+                    raise BadProperty(f"{self.model}: amplitude can only be changed at "
+                                      "strictly positive times (t > 0)")
+                og = self.arrays["allow_offgrid_times"][i] if offgrid is None else \
+                    np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
+                g = _grid_times(t, bool(og), kernel.resolution, self.model)
+                if np.any(np.diff(g) <= 0):
+                    raise BadProperty(f"{self.model}: amplitude times must be at strictly "
+                                      "increasing time steps")
+                times.append(g)
+                values.append(v)
+            updates["amplitude_times"] = times
+            updates["amplitude_values"] = values
+        StimulationBlock.set(self, updates, idx)
+        if has_t:
+            for i in idx:
+                self.arrays["idx"][i] = 0
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        ptr = [0]
+        stamps, values = [], []
+        for i in range(self.n):
+            t = np.asarray(self.arrays["amplitude_times"][i], np.float64)
+            stamps.append(np.rint(t / engine.resolution).astype(np.int64))
+            values.append(np.asarray(self.arrays["amplitude_values"][i], np.float64))
+            ptr.append(ptr[i] + len(t))
+        self.at_ptr = np.asarray(ptr, np.int64)
+        self.stamps = np.concatenate(stamps) if stamps else np.empty(0, np.int64)
+        self.values = np.concatenate(values) if values else np.empty(0)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, slot, p, end
+        for k in range(self.n):
+            p = self.at_ptr[k] + self.idx[k]
+            end = self.at_ptr[k + 1]
+            while p < end and self.stamps[p] <= ctx.origin + from_lag:
+                p += 1
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                if p < end and step + 1 == self.stamps[p]:
+                    self.amp[k] = self.values[p]
+                    p += 1
+                if not self.active(k, step + 2):
+                    continue
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    slot = (step + self.tgt_d[j]) % ctx.ring_len
+                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                   self.tgt_w[j], self.amp[k])
+            self.idx[k] = p - self.at_ptr[k]
+
+
+cdef class AcGenerator(StimulationBlock):
+    """ac_generator: sinusoidal current I(t) = offset + amplitude sin(2 pi f t + phase).
+
+    ``amplitude``, ``offset`` (pA), ``frequency`` (Hz), ``phase`` (deg).  As
+    NEST: the oscillator (y0, y1) is set from the simulation time at each
+    Prepare and advanced by a rotation matrix every step, also while the
+    device is inactive.
+    """
+    parameters = {"amplitude": 0.0, "offset": 0.0, "frequency": 0.0, "phase": 0.0}
+    internal = {"y_0": 0.0, "y_1": 0.0}
+    output = "current"
+    cdef double[::1] y_0, y_1, offset, A00, A01, A10, A11
+
+    def bind(self):
+        self.y_0 = self.arrays["y_0"]
+        self.y_1 = self.arrays["y_1"]
+        self.offset = self.arrays["offset"]
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        a = self.arrays
+        _oscillator(a["frequency"], a["phase"], a["amplitude"], engine.time_ms,
+                    engine.resolution, a["y_0"], a["y_1"], self)
+
+    def set_rotation(self, a00, a01, a10, a11):
+        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, slot
+        cdef double y0, current
+        for k in range(self.n):
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                y0 = self.y_0[k]
+                self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
+                self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
+                if not self.active(k, step + 2):
+                    continue
+                current = self.y_1[k] + self.offset[k]
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    slot = (step + self.tgt_d[j]) % ctx.ring_len
+                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                   self.tgt_w[j], current)
 
 
 cdef class DcGenerator(StimulationBlock):
@@ -412,18 +581,16 @@ cdef class NoiseGenerator(StimulationBlock):
         self.y_0 = a["y_0"]; self.y_1 = a["y_1"]; self.next_step = a["next_step"]
         self.gid = self.gids.astype(np.uint64)
 
+    def set_rotation(self, a00, a01, a10, a11):
+        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
+
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         a = self.arrays
         h = engine.resolution
         self.dt_steps = engine.ms_to_steps_exact(a["dt"], "dt")
-        t = engine.time_ms
-        omega = 2.0 * math.pi * a["frequency"] / 1000.0
-        phi = a["phase"] * 2.0 * math.pi / 360.0
-        a["y_0"][:] = np.cos(omega * t + phi)
-        a["y_1"][:] = np.sin(omega * t + phi)
-        self.A00 = np.cos(omega * h); self.A01 = -np.sin(omega * h)
-        self.A10 = np.sin(omega * h); self.A11 = np.cos(omega * h)
+        _oscillator(a["frequency"], a["phase"], np.ones(self.n), engine.time_ms, h,
+                     a["y_0"], a["y_1"], self)
         n_t = len(self.tgt_gid)
         if self._amps is None or len(self._amps) != n_t:
             self._amps = np.zeros(n_t)
@@ -461,4 +628,5 @@ cdef class NoiseGenerator(StimulationBlock):
 
 
 MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,
-          "dc_generator": DcGenerator, "noise_generator": NoiseGenerator}
+          "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
+          "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator}

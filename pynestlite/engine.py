@@ -116,7 +116,8 @@ class Engine:
 
     @property
     def time_ms(self):
-        return self.step * self.tics_per_step / TICS_PER_MS
+        """Biological time in ms as NEST computes it (tics * 0.001)."""
+        return float(self.steps_to_ms(self.step))
 
     # ------------------------------------------------------------------
     # time conversions (NEST's Time class)

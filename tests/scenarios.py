@@ -603,6 +603,36 @@ def run_one_neuron(nest):
     return out
 
 
+def run_step_and_ac_current(nest):
+    """step_current_generator (on- and off-grid times, negative values, a
+    window) and ac_generator (phase, offset, start/stop) driving iaf_psc_alpha
+    and iaf_psc_exp; two Simulate calls so the oscillator is re-set from the
+    kernel time at the second Prepare."""
+    _reset(nest)
+    a = nest.Create("iaf_psc_alpha", 1, {"I_e": 200.0})
+    b = nest.Create("iaf_psc_exp", 1, {"tau_syn_ex": 1.5})
+    step = nest.Create("step_current_generator", 1, {
+        "amplitude_times": [10.0, 20.5, 40.0, 61.3], "amplitude_values": [300.0, -100.0, 500.0, 0.0],
+        "start": 5.0, "stop": 70.0})
+    step_off = nest.Create("step_current_generator", 1, {
+        "allow_offgrid_times": True, "amplitude_times": [12.04, 33.33],
+        "amplitude_values": [250.0, 150.0]})
+    ac = nest.Create("ac_generator", 1, {"amplitude": 250.0, "frequency": 35.0,
+                                         "phase": 30.0, "offset": 180.0,
+                                         "start": 3.0, "stop": 75.0})
+    mm = _multimeter(nest, a + b, 0.1)
+    sr = _spike_recorder(nest, a + b)
+    nest.Connect(step, a, syn_spec={"delay": 0.5})
+    nest.Connect(step_off, b, syn_spec={"delay": 1.0, "weight": 0.8})
+    nest.Connect(ac, a + b, syn_spec={"delay": 0.1})
+    nest.Simulate(37.3)
+    nest.Simulate(52.7)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
 # ---------------------------------------------------------------------------
 
 SCENARIOS = {
