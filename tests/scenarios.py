@@ -29,6 +29,7 @@ DEFAULT_VM_RTOL = 1e-9
 # Scenario-specific V_m tolerance (ODE solvers with adaptive step size).
 VM_RTOL = {
     "cond_exp_drive": 1e-6,
+    "cond_alpha_drive": 1e-6,
 }
 
 
@@ -199,6 +200,19 @@ def run_cond_exp_drive(nest):
     return _drive(nest, "iaf_cond_exp", params, _EXC_TIMES, w,
                   inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-10.0,
                   dc={"amplitude": 300.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
+def run_cond_alpha_drive(nest):
+    params = {"C_m": 200.0, "g_L": 15.0, "E_L": -68.0, "E_ex": 0.0,
+              "E_in": -82.0, "tau_syn_ex": 0.4, "tau_syn_in": 2.5,
+              "t_ref": 1.5, "V_th": -54.0, "V_reset": -61.0, "V_m": -66.0,
+              "I_e": 150.0}
+    w = [10.0, -8.0, 20.0, 16.0, 15.0, -12.0, 14.0, -25.0, 28.0, 18.0, 25.0,
+         -5.0, 16.0, 22.0]  # nS (negative = inhibitory conductance)
+    return _drive(nest, "iaf_cond_alpha", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-8.0,
+                  dc={"amplitude": 280.0, "start": 50.0, "stop": 170.0},
                   t_sim=250.0)
 
 
