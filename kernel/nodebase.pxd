@@ -50,4 +50,5 @@ cdef class NodeBlock:
     cdef public dict arrays
     cdef public object first_gid
     cdef public object last_gid
+    cdef public int error_code      # set by update (nogil) on a numerical failure
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil

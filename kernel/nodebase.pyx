@@ -50,6 +50,9 @@ def _positive(values, names, model, strict=True):
                 f"{model}: {name} must be {what}, got {np.asarray(v)[bad][0]!r}")
 
 
+ERROR_INSTABILITY = -1000
+
+
 cdef class NodeBlock:
     element_type = "neuron"
     parameters = {}
@@ -71,6 +74,7 @@ cdef class NodeBlock:
         self.first_gid = int(first_gid)
         self.last_gid = int(last_gid)
         self.chan_base = -1
+        self.error_code = 0
         self.arrays = {}
         el = defaults.get("E_L", self.all_defaults().get("E_L", 0.0))
         for name, default in self.all_defaults().items():
@@ -111,6 +115,18 @@ cdef class NodeBlock:
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         pass
+
+    def error(self):
+        """The exception for ``error_code`` (set by a failed update), or None."""
+        from pynestlite.errors import GSLSolverFailure, NumericalInstability
+        if self.error_code == 0:
+            return None
+        if self.error_code == ERROR_INSTABILITY:
+            return NumericalInstability(
+                f"{self.model}: numerical instability (V_m < -1e3 mV or |w| > 1e6 pA) in "
+                "nodes of this model; reduce the resolution or check the parameters")
+        return GSLSolverFailure(f"{self.model}: the ODE solver failed with status "
+                                f"{self.error_code}")
 
     # ------------------------------------------------------------------
     # parameters

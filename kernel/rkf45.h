@@ -380,9 +380,10 @@ static inline int rkf45_hadjust(size_t dim, unsigned int ord, double eps_abs, do
 /* gsl_odeiv_evolve_apply(e, c, s, sys, t, t1, h, y) for s = rkf45 and
  * c = control_y_new(eps_abs, eps_rel).  See the header comment for the
  * algorithm.  w: scratch; stats: optional bookkeeping (may be NULL). */
-static inline int rkf45_evolve_apply(rkf45_work *w, double eps_abs, double eps_rel, rkf45_rhs f,
-                                     void *params, size_t dim, double *t, double t1, double *h,
-                                     double *y, rkf45_stats *stats)
+static inline int rkf45_evolve_apply_std(rkf45_work *w, double eps_abs, double eps_rel,
+                                         double a_y, double a_dydt, rkf45_rhs f,
+                                         void *params, size_t dim, double *t, double t1,
+                                         double *h, double *y, rkf45_stats *stats)
 {
     RKF45_NO_CONTRACT_
     const double t0 = *t;
@@ -427,7 +428,7 @@ static inline int rkf45_evolve_apply(rkf45_work *w, double eps_abs, double eps_r
         *t = final_step ? t1 : t0 + h0;
 
         h_old = h0;
-        adj = rkf45_hadjust(dim, RKF45_ORDER, eps_abs, eps_rel, 1.0, 0.0, y, w->yerr,
+        adj = rkf45_hadjust(dim, RKF45_ORDER, eps_abs, eps_rel, a_y, a_dydt, y, w->yerr,
                             w->dydt_out, &h0);
         if (adj == RKF45_HADJ_DEC) {
             /* GSL forces both values through memory (GSL_COERCE_DBL) so that
@@ -448,6 +449,18 @@ static inline int rkf45_evolve_apply(rkf45_work *w, double eps_abs, double eps_r
 
     *h = h0; /* suggested size of the next step */
     return RKF45_SUCCESS;
+}
+
+/* The same with GSL's standard control of general weights a_y, a_dydt
+ * (gsl_odeiv_control_standard_new); rkf45_evolve_apply above is the
+ * control_y_new case (a_y = 1, a_dydt = 0), gsl_odeiv_control_yp_new is
+ * a_y = 0, a_dydt = 1 (used by NEST's aeif models). */
+static inline int rkf45_evolve_apply(rkf45_work *w, double eps_abs, double eps_rel, rkf45_rhs f,
+                                     void *params, size_t dim, double *t, double t1, double *h,
+                                     double *y, rkf45_stats *stats)
+{
+    return rkf45_evolve_apply_std(w, eps_abs, eps_rel, 1.0, 0.0, f, params, dim, t, t1, h, y,
+                                  stats);
 }
 
 /* NEST's per-simulation-step loop:

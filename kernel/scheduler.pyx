@@ -181,6 +181,10 @@ cdef class Scheduler:
                         mm.sample(step, engine)
             if self.reg.failed:
                 raise MemoryError("spike register could not grow")
+            for b in neurons:
+                blk = b
+                if blk.error_code != 0:
+                    raise blk.error()
             t1 = perf()
             timers["time_update"] += t1 - t0
             left -= to - self.lag

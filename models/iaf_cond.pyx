@@ -114,7 +114,6 @@ cdef class IafCondBase(NodeBlock):
     cdef double[::1] V_m, g_ex, g_in, E_L, C_m, g_L, E_ex, E_in, tau_ex, tau_in, V_th
     cdef double[::1] V_reset, I_e, I_stim, h_int
     cdef int64_t[::1] r, ref_counts, gid
-    cdef public int status
 
     def bind(self):
         a = self.arrays
@@ -170,7 +169,7 @@ cdef class IafCondExp(IafCondBase):
                 st = rkf45_advance(&work, 1e-3, 0.0, cond_exp_rhs, &q, 3, ctx.h,
                                    &self.h_int[i], y, NULL)
                 if st != 0:
-                    self.status = st
+                    self.error_code = st
                 y[1] += row[c]
                 y[2] += -row[c + 1]
                 self.threshold(ctx, i, &y[0], lag)
@@ -207,7 +206,7 @@ cdef class IafCondAlpha(IafCondBase):
                 st = rkf45_advance(&work, 1e-3, 0.0, cond_alpha_rhs, &q, 5, ctx.h,
                                    &self.h_int[i], y, NULL)
                 if st != 0:
-                    self.status = st
+                    self.error_code = st
                 self.threshold(ctx, i, &y[0], lag)
                 y[1] += row[c] * (1.0 * E_CONST / self.tau_ex[i])
                 y[3] += -row[c + 1] * (1.0 * E_CONST / self.tau_in[i])

@@ -59,3 +59,11 @@ class HardwareResourceError(KernelException):
 
 class HardwareUnsupportedError(KernelException):
     """A model, synapse or recording the hardware target does not support."""
+
+
+class NumericalInstability(KernelException):
+    """A model's state diverged during the update."""
+
+
+class GSLSolverFailure(KernelException):
+    """The adaptive ODE solver of a model failed."""

@@ -30,6 +30,8 @@ DEFAULT_VM_RTOL = 1e-9
 VM_RTOL = {
     "cond_exp_drive": 1e-6,
     "cond_alpha_drive": 1e-6,
+    "aeif_alpha_drive": 1e-6,
+    "aeif_exp_drive": 1e-6,
 }
 
 
@@ -213,6 +215,27 @@ def run_cond_alpha_drive(nest):
     return _drive(nest, "iaf_cond_alpha", params, _EXC_TIMES, w,
                   inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-8.0,
                   dc={"amplitude": 280.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
+def run_aeif_alpha_drive(nest):
+    params = {"I_e": 650.0, "a": 2.0, "b": 60.0, "tau_w": 100.0, "V_m": -70.6}
+    w = [10.0, -8.0, 20.0, 16.0, 15.0, -12.0, 14.0, -25.0, 28.0, 18.0, 25.0,
+         -5.0, 16.0, 22.0]  # nS
+    return _drive(nest, "aeif_cond_alpha", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-8.0,
+                  dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
+def run_aeif_exp_drive(nest):
+    params = {"I_e": 500.0, "t_ref": 2.0, "Delta_T": 1.5, "V_peak": -10.0,
+              "tau_syn_ex": 0.5, "tau_syn_in": 3.0, "gsl_error_tol": 1e-7}
+    w = [12.0, -8.0, 25.0, 20.0, 18.0, -15.0, 16.0, -30.0, 35.0, 22.0, 30.0,
+         -6.0, 20.0, 28.0]  # nS
+    return _drive(nest, "aeif_cond_exp", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-10.0,
+                  dc={"amplitude": 300.0, "start": 50.0, "stop": 170.0},
                   t_sim=250.0)
 
 

@@ -1,0 +1,257 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""aeif_cond_alpha, aeif_cond_exp -- adaptive exponential integrate-and-fire
+neurons (AdEx, Brette & Gerstner 2005) with conductance synapses.
+
+Equations
+---------
+    C_m dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T)
+                - g_ex (V - E_ex) - g_in (V - E_in) - w + I_e + I_stim
+    tau_w dw/dt = a (V - E_L) - w
+
+aeif_cond_exp:   dg_X/dt = -g_X/tau_syn_X; a spike of weight w adds w to g_X.
+aeif_cond_alpha: dg_X/dt = dg'_X - g_X/tau_syn_X, ddg'_X/dt = -dg'_X/tau_syn_X;
+                 a spike adds w e/tau_syn_X to dg'_X.
+(X = ex for w >= 0, X = in with -w for w < 0; nS.)  When V reaches V_peak
+(V_th if Delta_T = 0), V is set to V_reset, w increases by b and V is clamped
+for t_ref; the right-hand side uses min(V, V_peak) and dV/dt = 0 while
+refractory.
+
+Numerics
+--------
+As NEST: GSL's RKF45 with the control ``gsl_odeiv_control_yp_new(tol, tol)``
+(tol = ``gsl_error_tol``), re-implemented bit for bit in ``kernel/rkf45.h``;
+the spike condition is checked after every accepted integration step inside
+the simulation step (several spikes per step are possible when t_ref = 0),
+then the step's input spikes are added.  V < -1e3 mV or |w| > 1e6 pA raise
+NumericalInstability.
+
+Parameters
+----------
+    ``C_m``            281 pF     membrane capacitance
+    ``g_L``            30 nS      leak conductance
+    ``E_L``            -70.6 mV   leak reversal potential
+    ``V_th``           -50.4 mV   spike initiation threshold
+    ``Delta_T``        2 mV       slope factor
+    ``V_peak``         0 mV       spike detection threshold
+    ``V_reset``        -60 mV     reset potential
+    ``t_ref``          0 ms       absolute refractory period
+    ``a``              4 nS       subthreshold adaptation
+    ``b``              80.5 pA    spike-triggered adaptation
+    ``tau_w``          144 ms     adaptation time constant
+    ``E_ex``, ``E_in``  0, -85 mV  reversal potentials
+    ``tau_syn_ex``     0.2 ms     excitatory synaptic time constant
+    ``tau_syn_in``     2 ms       inhibitory synaptic time constant
+    ``I_e``            0 pA       constant input current
+    ``gsl_error_tol``  1e-6       solver tolerance
+
+State: ``V_m`` (mV, default E_L), ``w`` (pA), ``g_ex``, ``g_in`` (nS).
+Receives spikes and currents (receptor 0); sends spikes.
+
+References: Brette R, Gerstner W (2005) J Neurophysiol 94:3637-3642.
+See also: iaf_cond_alpha, iaf_cond_exp.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.math cimport exp, log
+from libc.float cimport DBL_MAX
+from libc.stdint cimport int64_t
+
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase import ERROR_INSTABILITY
+from pynestlite.errors import BadProperty
+
+cnp.import_array()
+
+cdef extern from "rkf45.h" nogil:
+    ctypedef int (*rkf45_rhs)(double, const double*, double*, void*) noexcept nogil
+    ctypedef struct rkf45_work:
+        pass
+    ctypedef struct rkf45_stats:
+        pass
+    int rkf45_evolve_apply_std(rkf45_work *w, double eps_abs, double eps_rel, double a_y,
+                               double a_dydt, rkf45_rhs f, void *params, size_t dim, double *t,
+                               double t1, double *h, double *y, rkf45_stats *stats)
+
+cdef double E_CONST = 2.718281828459045235360287471352
+cdef int C_ERROR_INSTABILITY = ERROR_INSTABILITY
+
+ctypedef struct AeifParams:
+    int refractory
+    double V_reset, V_peak, V_th, Delta_T, g_L, E_L, E_ex, E_in, C_m, a, tau_w
+    double tau_ex, tau_in, I_e, I_stim
+
+
+cdef inline void membrane_and_adaptation(const AeifParams *q, double v, double g_ex,
+                                         double g_in, double w, double *dv, double *dw) noexcept nogil:
+    cdef double V = q.V_reset if q.refractory else (v if v < q.V_peak else q.V_peak)
+    cdef double I_syn_exc = g_ex * (V - q.E_ex)
+    cdef double I_syn_inh = g_in * (V - q.E_in)
+    cdef double I_spike = 0.0 if q.Delta_T == 0.0 else q.g_L * q.Delta_T * exp((V - q.V_th) / q.Delta_T)
+    if q.refractory:
+        dv[0] = 0.0
+    else:
+        dv[0] = (-q.g_L * (V - q.E_L) + I_spike - I_syn_exc - I_syn_inh - w + q.I_e
+                 + q.I_stim) / q.C_m
+    dw[0] = (q.a * (V - q.E_L) - w) / q.tau_w
+
+
+cdef int aeif_alpha_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, dg_ex, g_ex, dg_in, g_in, w), NEST's order
+    cdef AeifParams *q = <AeifParams *>p
+    membrane_and_adaptation(q, y[0], y[2], y[4], y[5], &f[0], &f[5])
+    f[1] = -y[1] / q.tau_ex
+    f[2] = y[1] - y[2] / q.tau_ex
+    f[3] = -y[3] / q.tau_in
+    f[4] = y[3] - y[4] / q.tau_in
+    return 0
+
+
+cdef int aeif_exp_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, g_ex, g_in, w), NEST's order
+    cdef AeifParams *q = <AeifParams *>p
+    membrane_and_adaptation(q, y[0], y[1], y[2], y[3], &f[0], &f[3])
+    f[1] = -y[1] / q.tau_ex
+    f[2] = -y[2] / q.tau_in
+    return 0
+
+
+cdef class AeifCondBase(NodeBlock):
+    """Parameters, checks and the integrate-and-spike step of the AdEx models."""
+    parameters = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th": -50.4, "Delta_T": 2.0,
+                  "V_peak": 0.0, "V_reset": -60.0, "t_ref": 0.0, "a": 4.0, "b": 80.5,
+                  "tau_w": 144.0, "E_ex": 0.0, "E_in": -85.0, "tau_syn_ex": 0.2,
+                  "tau_syn_in": 2.0, "I_e": 0.0, "gsl_error_tol": 1e-6}
+    state = {"V_m": -70.6, "w": 0.0, "g_ex": 0.0, "g_in": 0.0}
+    strictly_positive = ("C_m", "tau_syn_ex", "tau_syn_in", "tau_w", "gsl_error_tol")
+    non_negative = ("t_ref", "Delta_T")
+    ordered = (("V_reset", "V_peak"),)
+    n_channels = 3          # spikes ex, in (split by sign), I0
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2}
+    recordables = ("V_m", "g_ex", "g_in", "w")
+    dim = 0
+
+    cdef double[::1] V_m, w, g_ex, g_in, C_m, g_L, E_L, V_th, Delta_T, V_peak, V_reset, a, b
+    cdef double[::1] tau_w, E_ex, E_in, tau_ex, tau_in, I_e, tol, I_stim, h_int, V_peak_eff
+    cdef int64_t[::1] r, ref_counts, gid
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        if np.any(values["V_peak"] < values["V_th"]):
+            raise BadProperty(f"{self.model}: V_peak >= V_th required")
+        dt = values["Delta_T"]
+        pos = dt > 0
+        max_exp_arg = log(DBL_MAX / 1e20)
+        if np.any((values["V_peak"][pos] - values["V_th"][pos]) / dt[pos] >= max_exp_arg):
+            raise BadProperty(f"{self.model}: V_peak, V_th and Delta_T would overflow exp() "
+                              "at spike time; increase Delta_T or reduce V_peak")
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.w = a["w"]; self.g_ex = a["g_ex"]; self.g_in = a["g_in"]
+        self.C_m = a["C_m"]; self.g_L = a["g_L"]; self.E_L = a["E_L"]; self.V_th = a["V_th"]
+        self.Delta_T = a["Delta_T"]; self.V_peak = a["V_peak"]; self.V_reset = a["V_reset"]
+        self.a = a["a"]; self.b = a["b"]; self.tau_w = a["tau_w"]; self.E_ex = a["E_ex"]
+        self.E_in = a["E_in"]; self.tau_ex = a["tau_syn_ex"]; self.tau_in = a["tau_syn_in"]
+        self.I_e = a["I_e"]; self.tol = a["gsl_error_tol"]; self.I_stim = a["I_stim"]
+        self.h_int = a["h_int"]; self.r = a["r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        a = self.arrays
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+        self.V_peak_eff = np.where(a["Delta_T"] > 0.0, a["V_peak"], a["V_th"])
+        unset = a["h_int"] <= 0.0
+        a["h_int"][unset] = engine.resolution
+
+    cdef inline void fill(self, AeifParams *q, Py_ssize_t i) noexcept nogil:
+        q.refractory = self.r[i] > 0
+        q.V_reset = self.V_reset[i]; q.V_peak = self.V_peak[i]; q.V_th = self.V_th[i]
+        q.Delta_T = self.Delta_T[i]; q.g_L = self.g_L[i]; q.E_L = self.E_L[i]
+        q.E_ex = self.E_ex[i]; q.E_in = self.E_in[i]; q.C_m = self.C_m[i]; q.a = self.a[i]
+        q.tau_w = self.tau_w[i]; q.tau_ex = self.tau_ex[i]; q.tau_in = self.tau_in[i]
+        q.I_e = self.I_e[i]; q.I_stim = self.I_stim[i]
+
+    cdef inline void integrate(self, SliceContext *ctx, Py_ssize_t i, long lag, double *y,
+                               rkf45_rhs rhs, size_t dim, int iw) noexcept nogil:
+        """NEST's step: integrate to h, checking the spike condition after every
+        accepted integration step; y[0] is V_m and y[iw] is w."""
+        cdef double t = 0.0
+        cdef int st
+        cdef rkf45_work work
+        cdef AeifParams q
+        self.fill(&q, i)
+        while t < ctx.h:
+            st = rkf45_evolve_apply_std(&work, self.tol[i], self.tol[i], 0.0, 1.0, rhs, &q,
+                                        dim, &t, ctx.h, &self.h_int[i], y, NULL)
+            if st != 0:
+                self.error_code = st
+                return
+            if y[0] < -1e3 or y[iw] < -1e6 or y[iw] > 1e6:
+                self.error_code = C_ERROR_INSTABILITY
+                return
+            if self.r[i] > 0:
+                y[0] = self.V_reset[i]
+            elif y[0] >= self.V_peak_eff[i]:
+                y[0] = self.V_reset[i]
+                y[iw] += self.b[i]
+                self.r[i] = self.ref_counts[i] + 1 if self.ref_counts[i] > 0 else 0
+                q.refractory = self.r[i] > 0
+                pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+        if self.r[i] > 0:
+            self.r[i] -= 1
+
+
+cdef class AeifCondAlpha(AeifCondBase):
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0, "dg_ex": 0.0, "dg_in": 0.0}
+    cdef double[::1] dg_ex, dg_in
+
+    def bind(self):
+        AeifCondBase.bind(self)
+        self.dg_ex = self.arrays["dg_ex"]
+        self.dg_in = self.arrays["dg_in"]
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y[6]
+        cdef int64_t c
+        for lag in range(from_lag, to_lag):
+            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            for i in range(n):
+                c = i * 3
+                y[0] = self.V_m[i]; y[1] = self.dg_ex[i]; y[2] = self.g_ex[i]
+                y[3] = self.dg_in[i]; y[4] = self.g_in[i]; y[5] = self.w[i]
+                self.integrate(ctx, i, lag, y, aeif_alpha_rhs, 6, 5)
+                y[1] += row[c] * (1.0 * E_CONST / self.tau_ex[i])
+                y[3] += -row[c + 1] * (1.0 * E_CONST / self.tau_in[i])
+                self.V_m[i] = y[0]; self.dg_ex[i] = y[1]; self.g_ex[i] = y[2]
+                self.dg_in[i] = y[3]; self.g_in[i] = y[4]; self.w[i] = y[5]
+                self.I_stim[i] = row[c + 2]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
+
+
+cdef class AeifCondExp(AeifCondBase):
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y[4]
+        cdef int64_t c
+        for lag in range(from_lag, to_lag):
+            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            for i in range(n):
+                c = i * 3
+                y[0] = self.V_m[i]; y[1] = self.g_ex[i]; y[2] = self.g_in[i]; y[3] = self.w[i]
+                self.integrate(ctx, i, lag, y, aeif_exp_rhs, 4, 3)
+                y[1] += row[c]
+                y[2] += -row[c + 1]
+                self.V_m[i] = y[0]; self.g_ex[i] = y[1]; self.g_in[i] = y[2]; self.w[i] = y[3]
+                self.I_stim[i] = row[c + 2]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
+
+
+MODELS = {"aeif_cond_alpha": AeifCondAlpha, "aeif_cond_exp": AeifCondExp}
