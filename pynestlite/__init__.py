@@ -27,9 +27,9 @@ from pynestlite import random  # noqa: F401  (nest.random namespace)
 from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plotting modules)
 from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
-    BadDelay, BadParameter, BadProperty, IllegalConnection, KernelException,
-    KernelStateError, TimeMultipleRequired, UnaccessedDictionaryEntry, UnknownModelName,
-    UnknownNode, UnknownReceptorType)
+    BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection, KernelException,
+    KernelStateError, NumericalInstability, TimeMultipleRequired, UnaccessedDictionaryEntry,
+    UnknownModelName, UnknownNode, UnknownReceptorType)
 from pynestlite.nodes import NodeCollection
 from pynestlite.random import Parameter, logic, math  # noqa: F401
 from pynestlite.recording import gather_events, merge_hdf5  # noqa: F401

@@ -616,3 +616,12 @@ def test_create_and_connect_between_prepare_and_cleanup():
         nest.Cleanup()
     _next_id_is(3)
     assert nest.num_connections == 2
+
+
+def test_numerical_instability_in_update_raises():
+    """An AdEx neuron driven to V < -1e3 mV stops the run with NumericalInstability."""
+    nest.ResetKernel()
+    n = nest.Create("aeif_cond_alpha", 1, {"I_e": -1e9})
+    with pytest.raises(nest.NumericalInstability, match="aeif_cond_alpha"):
+        nest.Simulate(10.0)
+    assert not nest.kernel.prepared
