@@ -239,6 +239,33 @@ def run_aeif_exp_drive(nest):
                   t_sim=250.0)
 
 
+def run_izhikevich_drive(nest):
+    w = [4.0, -3.0, 6.0, 5.0, 5.0, -4.0, 4.5, -6.0, 8.0, 5.0, 7.0, -2.0, 5.0, 6.0]  # mV
+    return _drive(nest, "izhikevich", {"I_e": 4.0, "a": 0.02, "b": 0.2, "c": -60.0,
+                                       "d": 6.0}, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-3.0,
+                  dc={"amplitude": 5.0, "start": 50.0, "stop": 170.0}, t_sim=250.0)
+
+
+def run_izhikevich_published_numerics(nest):
+    """consistent_integration=False (the 2003 paper's half steps) at h = 1 ms,
+    fast-spiking parameters, with V_min."""
+    _reset(nest, resolution=1.0)
+    n = nest.Create("izhikevich", 2, [{"a": 0.1, "b": 0.2, "c": -65.0, "d": 2.0, "I_e": 10.0,
+                                        "consistent_integration": False},
+                                       {"a": 0.02, "b": 0.25, "c": -65.0, "d": 2.0, "I_e": 3.0,
+                                        "V_min": -75.0, "consistent_integration": False}])
+    sg = nest.Create("spike_generator", 1, {"spike_times": [20.0, 21.0, 50.0, 90.0]})
+    mm = _multimeter(nest, n, 1.0)
+    sr = _spike_recorder(nest, n)
+    nest.Connect(sg, n, syn_spec={"weight": -30.0, "delay": 1.0})
+    nest.Simulate(200.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # singular propagators: tau_m == tau_syn
 # ---------------------------------------------------------------------------

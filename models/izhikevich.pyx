@@ -1,0 +1,108 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""izhikevich -- Izhikevich (2003) neuron model, as NEST's ``izhikevich``.
+
+Equations
+---------
+    dV_m/dt = 0.04 V_m^2 + 5 V_m + 140 - U_m + I_e + I_stim + sum_k w_k delta(t - t_k)
+    dU_m/dt = a (b V_m - U_m)
+    if V_m >= V_th: V_m <- c, U_m <- U_m + d
+
+Spikes add their weight (mV) to V_m in the step they arrive; V_m is bounded
+below by V_min.
+
+Numerics
+--------
+As NEST.  ``consistent_integration = True`` (default): forward Euler on the
+grid h with both variables updated from the values at the start of the step.
+``False``: the published scheme of Izhikevich (2003) (two half steps for V_m,
+then U_m from the new V_m; meant for h = 1 ms).  The current of a step acts
+one step later (``I_stim``), as in NEST.
+
+Parameters
+----------
+    ``a``                       0.02        time scale of U_m
+    ``b``                       0.2         sensitivity of U_m to V_m
+    ``c``                       -65 mV      reset potential
+    ``d``                       8           after-spike increment of U_m
+    ``I_e``                     0 pA        constant input current
+    ``V_th``                    30 mV       spike threshold
+    ``V_min``                   -inf mV     lower bound of V_m
+    ``consistent_integration``  True        integration scheme (see Numerics)
+
+State: ``V_m`` (mV, default -65), ``U_m`` (default -13).  Receives spikes
+(receptor 0) and currents (receptor 0); sends spikes.
+
+References: Izhikevich EM (2003) IEEE Trans Neural Netw 14:1569-1572.
+See also: iaf_psc_delta.
+"""
+cimport numpy as cnp
+from libc.math cimport INFINITY
+from libc.stdint cimport int64_t, uint8_t
+
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+
+cnp.import_array()
+
+
+cdef class Izhikevich(NodeBlock):
+    __doc__ = __doc__
+    parameters = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "I_e": 0.0, "V_th": 30.0,
+                  "V_min": -INFINITY, "consistent_integration": True}
+    state = {"V_m": -65.0, "U_m": -13.0}
+    internal = {"I_stim": 0.0}
+    n_channels = 2          # spikes (mV), I0
+    spike_receptors = {0: (0, False, False)}
+    current_receptors = {0: 1}
+    recordables = ("V_m", "U_m")
+
+    cdef double[::1] V_m, U_m, a, b, c, d, I_e, V_th, V_min, I_stim
+    cdef uint8_t[::1] consistent
+    cdef int64_t[::1] gid
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.U_m = a["U_m"]; self.a = a["a"]; self.b = a["b"]
+        self.c = a["c"]; self.d = a["d"]; self.I_e = a["I_e"]; self.V_th = a["V_th"]
+        self.V_min = a["V_min"]; self.I_stim = a["I_stim"]
+        self.consistent = a["consistent_integration"]
+        self.gid = self.gids
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double h = ctx.h, v, u, v_old, u_old, syn
+        cdef int64_t c
+        for lag in range(from_lag, to_lag):
+            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            for i in range(n):
+                c = i * 2
+                syn = row[c]
+                v = self.V_m[i]
+                u = self.U_m[i]
+                if self.consistent[i]:
+                    v_old = v
+                    u_old = u
+                    v += (h * (0.04 * v_old * v_old + 5.0 * v_old + 140.0 - u_old
+                               + self.I_stim[i] + self.I_e[i]) + syn)
+                    u += h * self.a[i] * (self.b[i] * v_old - u_old)
+                else:
+                    v += h * 0.5 * (0.04 * v * v + 5.0 * v + 140.0 - u + self.I_stim[i]
+                                    + self.I_e[i] + syn)
+                    v += h * 0.5 * (0.04 * v * v + 5.0 * v + 140.0 - u + self.I_stim[i]
+                                    + self.I_e[i] + syn)
+                    u += h * self.a[i] * (self.b[i] * v - u)
+                if v < self.V_min[i]:
+                    v = self.V_min[i]
+                if v >= self.V_th[i]:
+                    v = self.c[i]
+                    u = u + self.d[i]
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                self.V_m[i] = v
+                self.U_m[i] = u
+                self.I_stim[i] = row[c + 1]
+                row[c] = 0.0
+                row[c + 1] = 0.0
+
+
+MODELS = {"izhikevich": Izhikevich}
