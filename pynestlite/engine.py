@@ -22,15 +22,15 @@ from pynestlite.kernel.connections import ConnectionTable, MAX_DELAY_STEPS
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif_cond, generators, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich,
-    parrot_neuron, recorders)
+    aeif_cond, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp,
+    izhikevich, parrot_neuron, recorders)
 
 TICS_PER_MS = 1000
 DEFAULT_SEED = 143202461
 
 NODE_MODELS = {}
-for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, izhikevich,
-             parrot_neuron, generators, recorders):
+for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_psc_alpha,
+             izhikevich, parrot_neuron, generators, recorders):
     NODE_MODELS.update(_mod.MODELS)
 
 SYNAPSE_MODELS = {"static_synapse": {"weight": 1.0, "delay": 1.0, "receptor_type": 0}}

@@ -32,6 +32,7 @@ VM_RTOL = {
     "cond_alpha_drive": 1e-6,
     "aeif_alpha_drive": 1e-6,
     "aeif_exp_drive": 1e-6,
+    "hh_psc_alpha_drive": 1e-6,
 }
 
 
@@ -245,6 +246,14 @@ def run_izhikevich_drive(nest):
                                        "d": 6.0}, _EXC_TIMES, w,
                   inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-3.0,
                   dc={"amplitude": 5.0, "start": 50.0, "stop": 170.0}, t_sim=250.0)
+
+
+def run_hh_psc_alpha_drive(nest):
+    w = [300.0, -200.0, 600.0, 500.0, 450.0, -400.0, 420.0, -700.0, 800.0, 500.0, 700.0,
+         -150.0, 480.0, 650.0]  # pA
+    return _drive(nest, "hh_psc_alpha", {"I_e": 600.0, "t_ref": 1.5}, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-300.0,
+                  dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0}, t_sim=250.0)
 
 
 def run_izhikevich_published_numerics(nest):

@@ -1,0 +1,187 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""hh_psc_alpha -- Hodgkin-Huxley neuron with alpha-shaped PSCs, as NEST's.
+
+Equations
+---------
+    C_m dV/dt = -(g_Na m^3 h (V - E_Na) + g_K n^4 (V - E_K) + g_L (V - E_L))
+                + I_syn_ex + I_syn_in + I_e + I_stim
+    dx/dt = alpha_x(V) (1 - x) - beta_x(V) x,   x in {m, h, n}
+    alpha_n = 0.01 (V + 55) / (1 - exp(-(V + 55)/10)),  beta_n = 0.125 exp(-(V + 65)/80)
+    alpha_m = 0.1 (V + 40) / (1 - exp(-(V + 40)/10)),    beta_m = 4 exp(-(V + 65)/18)
+    alpha_h = 0.07 exp(-(V + 65)/20),                     beta_h = 1 / (1 + exp(-(V + 35)/10))
+    I_syn_X: alpha functions; a spike of weight w (pA) adds w e/tau_syn_X to dI_X
+    (w > 0 excitatory, otherwise inhibitory).
+
+A spike is emitted when V >= 0 mV and V fell in this step (a maximum), unless
+within t_ref of the last spike (no reset: the HH dynamics repolarise).
+
+Numerics
+--------
+As NEST: GSL's RKF45 with ``control_y_new(1e-3, 0)`` reproduced bit for bit
+(``kernel/rkf45.h``).  Per step: integrate, add the step's input spikes, then
+the spike condition; the current of a step acts in the next one.
+
+Parameters
+----------
+    ``C_m``         100 pF       membrane capacitance
+    ``g_Na``        12000 nS     sodium peak conductance
+    ``g_K``         3600 nS      potassium peak conductance
+    ``g_L``         30 nS        leak conductance
+    ``E_Na``        50 mV        sodium reversal potential
+    ``E_K``         -77 mV       potassium reversal potential
+    ``E_L``         -54.402 mV   leak reversal potential
+    ``t_ref``       2 ms         refractory period of spike detection
+    ``tau_syn_ex``  0.2 ms       excitatory PSC rise time
+    ``tau_syn_in``  2 ms         inhibitory PSC rise time
+    ``I_e``         0 pA         constant input current
+
+State: ``V_m`` (mV, default -65), ``Act_m``, ``Inact_h``, ``Act_n`` (at their
+steady state for V = -65 mV), ``I_syn_ex``, ``I_syn_in`` (pA).
+
+References: Gerstner W, Kistler W (2002) Spiking Neuron Models, Cambridge.
+See also: iaf_psc_alpha.
+"""
+import math
+
+import numpy as np
+cimport numpy as cnp
+from libc.math cimport exp
+from libc.stdint cimport int64_t
+
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.errors import BadProperty
+
+cnp.import_array()
+
+cdef extern from "rkf45.h" nogil:
+    ctypedef int (*rkf45_rhs)(double, const double*, double*, void*) noexcept nogil
+    ctypedef struct rkf45_work:
+        pass
+    ctypedef struct rkf45_stats:
+        pass
+    int rkf45_advance(rkf45_work *w, double eps_abs, double eps_rel, rkf45_rhs f,
+                      void *params, size_t dim, double h_step, double *h, double *y,
+                      rkf45_stats *stats)
+
+cdef double E_CONST = 2.718281828459045235360287471352
+
+
+def _steady_state(v):
+    """(m, h, n) at rest potential v, with libm's exp as NEST."""
+    alpha_n = (0.01 * (v + 55.)) / (1. - math.exp(-(v + 55.) / 10.))
+    beta_n = 0.125 * math.exp(-(v + 65.) / 80.)
+    alpha_m = (0.1 * (v + 40.)) / (1. - math.exp(-(v + 40.) / 10.))
+    beta_m = 4. * math.exp(-(v + 65.) / 18.)
+    alpha_h = 0.07 * math.exp(-(v + 65.) / 20.)
+    beta_h = 1. / (1. + math.exp(-(v + 35.) / 10.))
+    return (alpha_m / (alpha_m + beta_m), alpha_h / (alpha_h + beta_h),
+            alpha_n / (alpha_n + beta_n))
+
+
+_M0, _H0, _N0 = _steady_state(-65.0)
+
+ctypedef struct HHParams:
+    double g_Na, g_K, g_L, E_Na, E_K, E_L, C_m, tau_ex, tau_in, I_e, I_stim
+
+
+cdef int hh_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, m, h, n, dI_ex, I_ex, dI_in, I_in), NEST's order
+    cdef HHParams *q = <HHParams *>p
+    cdef double V = y[0], m = y[1], h = y[2], n = y[3]
+    cdef double alpha_n = (0.01 * (V + 55.)) / (1. - exp(-(V + 55.) / 10.))
+    cdef double beta_n = 0.125 * exp(-(V + 65.) / 80.)
+    cdef double alpha_m = (0.1 * (V + 40.)) / (1. - exp(-(V + 40.) / 10.))
+    cdef double beta_m = 4. * exp(-(V + 65.) / 18.)
+    cdef double alpha_h = 0.07 * exp(-(V + 65.) / 20.)
+    cdef double beta_h = 1. / (1. + exp(-(V + 35.) / 10.))
+    cdef double I_Na = q.g_Na * m * m * m * h * (V - q.E_Na)
+    cdef double I_K = q.g_K * n * n * n * n * (V - q.E_K)
+    cdef double I_L = q.g_L * (V - q.E_L)
+    f[0] = (-(I_Na + I_K + I_L) + q.I_stim + q.I_e + y[5] + y[7]) / q.C_m
+    f[1] = alpha_m * (1 - y[1]) - beta_m * y[1]
+    f[2] = alpha_h * (1 - y[2]) - beta_h * y[2]
+    f[3] = alpha_n * (1 - y[3]) - beta_n * y[3]
+    f[4] = -y[4] / q.tau_ex
+    f[5] = y[4] - (y[5] / q.tau_ex)
+    f[6] = -y[6] / q.tau_in
+    f[7] = y[6] - (y[7] / q.tau_in)
+    return 0
+
+
+cdef class HhPscAlpha(NodeBlock):
+    __doc__ = __doc__
+    parameters = {"C_m": 100.0, "g_Na": 12000.0, "g_K": 3600.0, "g_L": 30.0, "E_Na": 50.0,
+                  "E_K": -77.0, "E_L": -54.402, "t_ref": 2.0, "tau_syn_ex": 0.2,
+                  "tau_syn_in": 2.0, "I_e": 0.0}
+    state = {"V_m": -65.0, "Act_m": _M0, "Inact_h": _H0, "Act_n": _N0,
+             "I_syn_ex": 0.0, "I_syn_in": 0.0}
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0, "dI_ex": 0.0, "dI_in": 0.0}
+    strictly_positive = ("C_m", "tau_syn_ex", "tau_syn_in")
+    non_negative = ("t_ref", "g_Na", "g_K", "g_L", "Act_m", "Inact_h", "Act_n")
+    n_channels = 3          # ex, in (split by sign), I0
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2}
+    recordables = ("V_m", "I_syn_ex", "I_syn_in", "Act_m", "Inact_h", "Act_n")
+
+    cdef double[::1] V_m, m, h, n_, dI_ex, I_ex, dI_in, I_in, g_Na, g_K, g_L, E_Na, E_K, E_L
+    cdef double[::1] C_m, tau_ex, tau_in, I_e, I_stim, h_int
+    cdef int64_t[::1] r, ref_counts, gid
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.m = a["Act_m"]; self.h = a["Inact_h"]; self.n_ = a["Act_n"]
+        self.dI_ex = a["dI_ex"]; self.I_ex = a["I_syn_ex"]; self.dI_in = a["dI_in"]
+        self.I_in = a["I_syn_in"]; self.g_Na = a["g_Na"]; self.g_K = a["g_K"]
+        self.g_L = a["g_L"]; self.E_Na = a["E_Na"]; self.E_K = a["E_K"]; self.E_L = a["E_L"]
+        self.C_m = a["C_m"]; self.tau_ex = a["tau_syn_ex"]; self.tau_in = a["tau_syn_in"]
+        self.I_e = a["I_e"]; self.I_stim = a["I_stim"]; self.h_int = a["h_int"]
+        self.r = a["r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        a = self.arrays
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+        unset = a["h_int"] <= 0.0
+        a["h_int"][unset] = engine.resolution
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y[8]
+        cdef double U_old
+        cdef int64_t c
+        cdef int st
+        cdef rkf45_work work
+        cdef HHParams q
+        for lag in range(from_lag, to_lag):
+            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            for i in range(n):
+                c = i * 3
+                q.g_Na = self.g_Na[i]; q.g_K = self.g_K[i]; q.g_L = self.g_L[i]
+                q.E_Na = self.E_Na[i]; q.E_K = self.E_K[i]; q.E_L = self.E_L[i]
+                q.C_m = self.C_m[i]; q.tau_ex = self.tau_ex[i]; q.tau_in = self.tau_in[i]
+                q.I_e = self.I_e[i]; q.I_stim = self.I_stim[i]
+                y[0] = self.V_m[i]; y[1] = self.m[i]; y[2] = self.h[i]; y[3] = self.n_[i]
+                y[4] = self.dI_ex[i]; y[5] = self.I_ex[i]; y[6] = self.dI_in[i]
+                y[7] = self.I_in[i]
+                U_old = y[0]
+                st = rkf45_advance(&work, 1e-3, 0.0, hh_rhs, &q, 8, ctx.h, &self.h_int[i], y,
+                                   NULL)
+                if st != 0:
+                    self.error_code = st
+                y[4] += row[c] * (1.0 * E_CONST / self.tau_ex[i])
+                y[6] += row[c + 1] * (1.0 * E_CONST / self.tau_in[i])
+                if self.r[i] > 0:
+                    self.r[i] -= 1
+                elif y[0] >= 0 and U_old > y[0]:
+                    self.r[i] = self.ref_counts[i]
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                self.V_m[i] = y[0]; self.m[i] = y[1]; self.h[i] = y[2]; self.n_[i] = y[3]
+                self.dI_ex[i] = y[4]; self.I_ex[i] = y[5]; self.dI_in[i] = y[6]
+                self.I_in[i] = y[7]
+                self.I_stim[i] = row[c + 2]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
+
+
+MODELS = {"hh_psc_alpha": HhPscAlpha}
