@@ -32,3 +32,4 @@ cpdef enum Purpose:
     PURPOSE_POISSON = 4        # poisson_generator trains, per target
     PURPOSE_NOISE = 5          # noise_generator amplitudes, per target
     PURPOSE_NEURON = 6         # stochastic neuron dynamics, per neuron
+    PURPOSE_SINUSOIDAL = 7     # sinusoidal_poisson_generator trains

@@ -32,7 +32,7 @@ noise_generator
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport sqrt, cos, sin, exp, INFINITY
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel
 from pynestlite.kernel.random_streams cimport (
@@ -627,6 +627,86 @@ cdef class NoiseGenerator(StimulationBlock):
                                    self.tgt_w[j], self.amps[j])
 
 
+cdef class SinusoidalPoissonGenerator(StimulationBlock):
+    """sinusoidal_poisson_generator: Poisson trains of rate
+    r(t) = max(0, rate + amplitude sin(2 pi frequency t + phase)).
+
+    ``rate``, ``amplitude`` (Hz), ``frequency`` (Hz), ``phase`` (deg);
+    ``individual_spike_trains`` (default True, settable only with SetDefaults
+    or CopyModel, as NEST): one independent train per target, else one train
+    shared by all targets.  The oscillator is set from the simulation time at
+    each Prepare and rotated every step as NEST does; counts come from the
+    stream keyed by (rng_seed, generator, target) or (rng_seed, generator)."""
+    parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
+                  "individual_spike_trains": True}
+    internal = {"y_0": 0.0, "y_1": 0.0}
+    cdef double[::1] y_0, y_1, rate_ms, sin_h, cos_h
+    cdef uint8_t[::1] individual
+    cdef uint64_t[::1] gid
+
+    def bind(self):
+        self.y_0 = self.arrays["y_0"]
+        self.y_1 = self.arrays["y_1"]
+        self.individual = self.arrays["individual_spike_trains"]
+        self.gid = self.gids.astype(np.uint64)
+
+    def set(self, dict updates, idx):
+        if "individual_spike_trains" in updates and self.first_gid != 0:
+            raise BadProperty(f"{self.model}: individual_spike_trains can only be set as a "
+                              "model default (SetDefaults or CopyModel)")
+        StimulationBlock.set(self, updates, idx)
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        cdef Py_ssize_t k
+        cdef double h = engine.resolution, t = engine.time_ms, om, phi, amp
+        a = self.arrays
+        n = self.n
+        rate, sn, cs = np.empty(n), np.empty(n), np.empty(n)
+        cdef double[::1] r = rate, s_ = sn, c_ = cs
+        for k in range(n):
+            om = a["frequency"][k] * (2.0 * M_PI / 1000.0)
+            phi = a["phase"][k] * (M_PI / 180.0)
+            amp = a["amplitude"][k] / 1000.0
+            self.y_0[k] = amp * cos(om * t + phi)
+            self.y_1[k] = amp * sin(om * t + phi)
+            s_[k] = sin(h * om)
+            c_[k] = cos(h * om)
+            r[k] = a["rate"][k] / 1000.0
+        self.rate_ms, self.sin_h, self.cos_h = rate, sn, cs
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, slot, cnt
+        cdef double new_y0, rate
+        cdef pnl_key key
+        cdef pnl_stream s
+        for k in range(self.n):
+            key = pnl_make_key(ctx.seed, 7, self.gid[k])
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                new_y0 = self.cos_h[k] * self.y_0[k] - self.sin_h[k] * self.y_1[k]
+                self.y_1[k] = self.sin_h[k] * self.y_0[k] + self.cos_h[k] * self.y_1[k]
+                self.y_0[k] = new_y0
+                rate = self.rate_ms[k] + self.y_1[k]
+                if rate <= 0.0 or not self.active(k, step):
+                    continue
+                if not self.individual[k]:
+                    pnl_stream_init(&s, key, 0, <uint64_t>step << 8)
+                    cnt = pnl_poisson(&s, rate * ctx.h)
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    if self.individual[k]:
+                        pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 62),
+                                        <uint64_t>step << 8)
+                        cnt = pnl_poisson(&s, rate * ctx.h)
+                    if cnt > 0:
+                        slot = (step + self.tgt_d[j]) % ctx.ring_len
+                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                                       self.tgt_w[j], <double>cnt)
+
+
 MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,
           "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
-          "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator}
+          "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
+          "sinusoidal_poisson_generator": SinusoidalPoissonGenerator}

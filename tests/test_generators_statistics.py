@@ -5,6 +5,7 @@ set rate; noise_generator: independent Gaussian currents with the set mean
 and standard deviation, renewed every ``dt``.  Bands are 5 standard errors.
 """
 import numpy as np
+import pytest
 
 import pynestlite as nest
 
@@ -73,3 +74,46 @@ def test_noise_generator_mean_and_std():
     assert abs(v.std(ddof=1) / exp_std - 1.0) < 5 * np.sqrt(1.0 / (2 * (n - 1))) + 0.01
     # independent currents per target
     assert len(np.unique(v)) == n
+
+
+def _sinusoidal(individual, n=200, T=2000.0, rate=40.0, amp=30.0, f=5.0):
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": 9})
+    if not individual:
+        nest.CopyModel("sinusoidal_poisson_generator", "spg_shared",
+                       {"individual_spike_trains": False})
+    g = nest.Create("sinusoidal_poisson_generator" if individual else "spg_shared",
+                    params={"rate": rate, "amplitude": amp, "frequency": f, "phase": 0.0})
+    parrots = nest.Create("parrot_neuron", n)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(g, parrots, syn_spec={"delay": 0.1})
+    nest.Connect(parrots, sr)
+    nest.Simulate(T)
+    return sr.get("events"), parrots
+
+
+def test_sinusoidal_poisson_rate_and_modulation():
+    rate, amp, f, T, n = 40.0, 30.0, 5.0, 2000.0, 200
+    ev, parrots = _sinusoidal(True, n, T, rate, amp, f)
+    t = ev["times"] - 0.2                 # generator step end + parrot delay
+    expected = rate * T / 1000.0 * n      # 16,000 spikes
+    assert abs(len(t) - expected) < 5 * np.sqrt(expected)
+    # first Fourier coefficient of the spike times at f: amp/rate of modulation
+    phase = 2 * np.pi * f * t / 1000.0
+    est_amp = 2 * np.mean(np.sin(phase)) * rate
+    assert abs(est_amp - amp) < 5 * rate * np.sqrt(2.0 / len(t))
+    assert abs(2 * np.mean(np.cos(phase)) * rate) < 5 * rate * np.sqrt(2.0 / len(t))
+    # independent trains per target
+    counts = np.bincount(ev["senders"] - parrots[0].global_id, minlength=n)
+    assert len(np.unique(counts)) > 10
+
+
+def test_sinusoidal_poisson_shared_train_and_prototype_only_flag():
+    ev, parrots = _sinusoidal(False, n=5, T=500.0)
+    per = [np.sort(ev["times"][ev["senders"] == g]) for g in parrots.tolist()]
+    assert len(per[0]) > 5
+    for p in per[1:]:
+        np.testing.assert_array_equal(p, per[0])      # one train shared by all targets
+    g = nest.Create("sinusoidal_poisson_generator")
+    with pytest.raises(nest.BadProperty, match="individual_spike_trains"):
+        g.set(individual_spike_trains=False)
