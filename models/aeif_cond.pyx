@@ -52,7 +52,7 @@ See also: iaf_cond_alpha, iaf_cond_exp.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, log
+from libc.math cimport exp, log, M_E
 from libc.float cimport DBL_MAX
 from libc.stdint cimport int64_t
 
@@ -62,17 +62,10 @@ from pynestlite.errors import BadProperty
 
 cnp.import_array()
 
-cdef extern from "rkf45.h" nogil:
-    ctypedef int (*rkf45_rhs)(double, const double*, double*, void*) noexcept nogil
-    ctypedef struct rkf45_work:
-        pass
-    ctypedef struct rkf45_stats:
-        pass
-    int rkf45_evolve_apply_std(rkf45_work *w, double eps_abs, double eps_rel, double a_y,
-                               double a_dydt, rkf45_rhs f, void *params, size_t dim, double *t,
-                               double t1, double *h, double *y, rkf45_stats *stats)
+from pynestlite.kernel.rkf45 cimport (
+    rkf45_advance, rkf45_evolve_apply_std, rkf45_rhs, rkf45_work)
 
-cdef double E_CONST = 2.718281828459045235360287471352
+
 cdef int C_ERROR_INSTABILITY = ERROR_INSTABILITY
 
 ctypedef struct AeifParams:
@@ -224,8 +217,8 @@ cdef class AeifCondAlpha(AeifCondBase):
                 y[0] = self.V_m[i]; y[1] = self.dg_ex[i]; y[2] = self.g_ex[i]
                 y[3] = self.dg_in[i]; y[4] = self.g_in[i]; y[5] = self.w[i]
                 self.integrate(ctx, i, lag, y, aeif_alpha_rhs, 6, 5)
-                y[1] += row[c] * (1.0 * E_CONST / self.tau_ex[i])
-                y[3] += -row[c + 1] * (1.0 * E_CONST / self.tau_in[i])
+                y[1] += row[c] * (1.0 * M_E / self.tau_ex[i])
+                y[3] += -row[c + 1] * (1.0 * M_E / self.tau_in[i])
                 self.V_m[i] = y[0]; self.dg_ex[i] = y[1]; self.g_ex[i] = y[2]
                 self.dg_in[i] = y[3]; self.g_in[i] = y[4]; self.w[i] = y[5]
                 self.I_stim[i] = row[c + 2]

@@ -132,6 +132,17 @@ cdef class StimulationBlock(NodeBlock):
     cdef inline bint active(self, Py_ssize_t k, int64_t stamp) noexcept nogil:
         return self.t_min[k] < stamp and stamp <= self.t_max[k]
 
+    cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
+                          double value) noexcept nogil:
+        """Add ``value`` times each connection weight of device row ``k`` to its
+        target, arriving at ``step + delay``."""
+        cdef Py_ssize_t j
+        cdef int64_t slot
+        for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+            slot = (step + self.tgt_d[j]) % ctx.ring_len
+            add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
+                           self.tgt_w[j], value)
+
 
 cdef class PoissonGenerator(StimulationBlock):
     parameters = {"rate": 0.0}
@@ -485,10 +496,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                     p += 1
                 if not self.active(k, step + 2):
                     continue
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    slot = (step + self.tgt_d[j]) % ctx.ring_len
-                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                   self.tgt_w[j], self.amp[k])
+                self.send(ctx, k, step, self.amp[k])
             self.idx[k] = p - self.at_ptr[k]
 
 
@@ -532,11 +540,7 @@ cdef class AcGenerator(StimulationBlock):
                 self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
                 if not self.active(k, step + 2):
                     continue
-                current = self.y_1[k] + self.offset[k]
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    slot = (step + self.tgt_d[j]) % ctx.ring_len
-                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                   self.tgt_w[j], current)
+                self.send(ctx, k, step, self.y_1[k] + self.offset[k])
 
 
 cdef class DcGenerator(StimulationBlock):
@@ -556,10 +560,7 @@ cdef class DcGenerator(StimulationBlock):
                 step = ctx.origin + lag
                 if not self.active(k, step + 2):
                     continue
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    slot = (step + self.tgt_d[j]) % ctx.ring_len
-                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                   self.tgt_w[j], self.amp[k])
+                self.send(ctx, k, step, self.amp[k])
 
 
 cdef class NoiseGenerator(StimulationBlock):
@@ -695,11 +696,14 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
                 if not self.individual[k]:
                     pnl_stream_init(&s, key, 0, <uint64_t>step << 8)
                     cnt = pnl_poisson(&s, rate * ctx.h)
+                    if cnt > 0:
+                        self.send(ctx, k, step, <double>cnt)
+                    continue
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    if self.individual[k]:
-                        pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 62),
-                                        <uint64_t>step << 8)
-                        cnt = pnl_poisson(&s, rate * ctx.h)
+                    pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
+                                    | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 62),
+                                    <uint64_t>step << 8)
+                    cnt = pnl_poisson(&s, rate * ctx.h)
                     if cnt > 0:
                         slot = (step + self.tgt_d[j]) % ctx.ring_len
                         add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],

@@ -45,7 +45,7 @@ import math
 
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp
+from libc.math cimport exp, M_E
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
@@ -53,17 +53,10 @@ from pynestlite.errors import BadProperty
 
 cnp.import_array()
 
-cdef extern from "rkf45.h" nogil:
-    ctypedef int (*rkf45_rhs)(double, const double*, double*, void*) noexcept nogil
-    ctypedef struct rkf45_work:
-        pass
-    ctypedef struct rkf45_stats:
-        pass
-    int rkf45_advance(rkf45_work *w, double eps_abs, double eps_rel, rkf45_rhs f,
-                      void *params, size_t dim, double h_step, double *h, double *y,
-                      rkf45_stats *stats)
+from pynestlite.kernel.rkf45 cimport (
+    rkf45_advance, rkf45_evolve_apply_std, rkf45_rhs, rkf45_work)
 
-cdef double E_CONST = 2.718281828459045235360287471352
+
 
 
 def _steady_state(v):
@@ -170,8 +163,8 @@ cdef class HhPscAlpha(NodeBlock):
                                    NULL)
                 if st != 0:
                     self.error_code = st
-                y[4] += row[c] * (1.0 * E_CONST / self.tau_ex[i])
-                y[6] += row[c + 1] * (1.0 * E_CONST / self.tau_in[i])
+                y[4] += row[c] * (1.0 * M_E / self.tau_ex[i])
+                y[6] += row[c + 1] * (1.0 * M_E / self.tau_in[i])
                 if self.r[i] > 0:
                     self.r[i] -= 1
                 elif y[0] >= 0 and U_old > y[0]:

@@ -45,23 +45,17 @@ See also: iaf_psc_exp, iaf_psc_alpha.
 """
 import numpy as np
 cimport numpy as cnp
+from libc.math cimport M_E
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
 
 cnp.import_array()
 
-cdef extern from "rkf45.h" nogil:
-    ctypedef int (*rkf45_rhs)(double, const double*, double*, void*) noexcept nogil
-    ctypedef struct rkf45_work:
-        pass
-    ctypedef struct rkf45_stats:
-        pass
-    int rkf45_advance(rkf45_work *w, double eps_abs, double eps_rel, rkf45_rhs f,
-                      void *params, size_t dim, double h_step, double *h, double *y,
-                      rkf45_stats *stats)
+from pynestlite.kernel.rkf45 cimport (
+    rkf45_advance, rkf45_evolve_apply_std, rkf45_rhs, rkf45_work)
 
-cdef double E_CONST = 2.718281828459045235360287471352
+
 
 ctypedef struct CondParams:
     int refractory
@@ -208,8 +202,8 @@ cdef class IafCondAlpha(IafCondBase):
                 if st != 0:
                     self.error_code = st
                 self.threshold(ctx, i, &y[0], lag)
-                y[1] += row[c] * (1.0 * E_CONST / self.tau_ex[i])
-                y[3] += -row[c + 1] * (1.0 * E_CONST / self.tau_in[i])
+                y[1] += row[c] * (1.0 * M_E / self.tau_ex[i])
+                y[3] += -row[c + 1] * (1.0 * M_E / self.tau_in[i])
                 self.V_m[i] = y[0]; self.dg_ex[i] = y[1]; self.g_ex[i] = y[2]
                 self.dg_in[i] = y[3]; self.g_in[i] = y[4]
                 self.I_stim[i] = row[c + 2]

@@ -40,7 +40,7 @@ See also: iaf_psc_exp, iaf_psc_delta.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, expm1, INFINITY
+from libc.math cimport exp, expm1, INFINITY, M_E
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
@@ -53,7 +53,6 @@ cdef extern from "propagators.h" nogil:
 
 cnp.import_array()
 
-cdef double E_CONST = 2.718281828459045235360287471352
 
 
 cdef class IafPscAlpha(NodeBlock):
@@ -109,8 +108,8 @@ cdef class IafPscAlpha(NodeBlock):
             pi = pnl_iaf_propagator(ti[i], tm[i], cm[i], h)
             p31e[i] = pe.P31; p32e[i] = pe.P32
             p31i[i] = pi.P31; p32i[i] = pi.P32
-            e0[i] = 1.0 * E_CONST / te[i]
-            i0[i] = 1.0 * E_CONST / ti[i]
+            e0[i] = 1.0 * M_E / te[i]
+            i0[i] = 1.0 * M_E / ti[i]
         self.P11ex = p11e; self.P11in = p11i; self.P21ex = p21e; self.P21in = p21i
         self.P30 = p30; self.P31ex = p31e; self.P32ex = p32e; self.P31in = p31i
         self.P32in = p32i; self.expm1_tau_m = em1; self.epsc0 = e0; self.ipsc0 = i0
