@@ -194,8 +194,10 @@ def _abort_on_uncaught(comm):
     previous = sys.excepthook
 
     def hook(exc_type, exc, tb):
+        import time
         previous(exc_type, exc, tb)
         sys.stderr.flush()
+        time.sleep(1.0)         # let the launcher forward the traceback before the abort
         comm.Abort(1)
 
     sys.excepthook = hook
