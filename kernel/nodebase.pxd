@@ -38,8 +38,9 @@ cdef inline void add_to_channel(double *row, uint32_t code, double w, double mul
             ch += 1
         row[ch] += w * mult
 
-cdef inline int64_t slot_of(SliceContext *ctx, int64_t step) noexcept nogil:
-    return step % ctx.ring_len
+cdef inline double *input_row(SliceContext *ctx, long lag, int64_t chan_base) noexcept nogil:
+    """The input channels of a block for step ``origin + lag`` (read, then zeroed)."""
+    return ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + chan_base
 
 
 cdef class NodeBlock:

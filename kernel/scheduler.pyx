@@ -86,15 +86,6 @@ cdef class Scheduler:
         self.ctx.seed = seed
         pnl_register_reserve(&self.reg, max(64, n_local * min_delay))
 
-    def reset(self):
-        self.inbuf = None
-        self.origin = 0
-        self.lag = 0
-        self.recorded = 0
-        self.reg.n = 0
-        for k in self.timers:
-            self.timers[k] = 0.0
-
     def local_keys(self, int64_t start=0):
         """Sorted spike keys ``(lag << 40) | gid`` of register entries from ``start``.
 

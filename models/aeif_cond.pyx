@@ -56,7 +56,7 @@ from libc.math cimport exp, log, M_E
 from libc.float cimport DBL_MAX
 from libc.stdint cimport int64_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 from pynestlite.kernel.nodebase import ERROR_INSTABILITY
 from pynestlite.errors import BadProperty
 
@@ -211,7 +211,7 @@ cdef class AeifCondAlpha(AeifCondBase):
         cdef double y[6]
         cdef int64_t c
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 3
                 y[0] = self.V_m[i]; y[1] = self.dg_ex[i]; y[2] = self.g_ex[i]
@@ -235,7 +235,7 @@ cdef class AeifCondExp(AeifCondBase):
         cdef double y[4]
         cdef int64_t c
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 3
                 y[0] = self.V_m[i]; y[1] = self.g_ex[i]; y[2] = self.g_in[i]; y[3] = self.w[i]

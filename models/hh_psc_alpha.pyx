@@ -48,7 +48,7 @@ cimport numpy as cnp
 from libc.math cimport exp, M_E
 from libc.stdint cimport int64_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -148,7 +148,7 @@ cdef class HhPscAlpha(NodeBlock):
         cdef rkf45_work work
         cdef HHParams q
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 3
                 q.g_Na = self.g_Na[i]; q.g_K = self.g_K[i]; q.g_L = self.g_L[i]

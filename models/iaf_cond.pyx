@@ -48,7 +48,7 @@ cimport numpy as cnp
 from libc.math cimport M_E
 from libc.stdint cimport int64_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 
 cnp.import_array()
 
@@ -155,7 +155,7 @@ cdef class IafCondExp(IafCondBase):
         cdef rkf45_work work
         cdef CondParams q
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 3
                 self.fill(&q, i)
@@ -191,7 +191,7 @@ cdef class IafCondAlpha(IafCondBase):
         cdef rkf45_work work
         cdef CondParams q
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 3
                 self.fill(&q, i)

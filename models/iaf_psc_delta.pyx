@@ -43,7 +43,7 @@ cimport numpy as cnp
 from libc.math cimport exp, INFINITY
 from libc.stdint cimport int64_t, uint8_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 
 cnp.import_array()
 
@@ -95,7 +95,7 @@ cdef class IafPscDelta(NodeBlock):
         cdef double spikes, y3
         cdef int64_t c, nch = 2
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * nch
                 spikes = row[c]

@@ -41,7 +41,7 @@ cimport numpy as cnp
 from libc.math cimport exp
 from libc.stdint cimport int64_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 
 cdef extern from "propagators.h" nogil:
     ctypedef struct pnl_psc_propagator:
@@ -104,7 +104,7 @@ cdef class IafPscExp(NodeBlock):
         cdef double *row
         cdef int64_t c
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 4
                 if self.r[i] == 0:

@@ -39,7 +39,7 @@ cimport numpy as cnp
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t, uint8_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 
 cnp.import_array()
 
@@ -74,7 +74,7 @@ cdef class Izhikevich(NodeBlock):
         cdef double h = ctx.h, v, u, v_old, u_old, syn
         cdef int64_t c
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 2
                 syn = row[c]

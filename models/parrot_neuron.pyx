@@ -18,7 +18,7 @@ See also: poisson_generator, spike_generator.
 cimport numpy as cnp
 from libc.stdint cimport int64_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 
 cnp.import_array()
 
@@ -44,7 +44,7 @@ cdef class ParrotNeuron(NodeBlock):
         cdef double *row
         cdef int64_t k
         for lag in range(from_lag, to_lag):
-            row = ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + self.chan_base
+            row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 k = <int64_t>row[i]
                 row[i] = 0.0

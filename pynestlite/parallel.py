@@ -94,8 +94,6 @@ class MPIComm(SerialComm):
         self.size = comm.Get_size()
         self._resize(64)
         self._low_slices = 0
-        self.exchange_rounds = 0
-        self.resizes = 0
 
     def _resize(self, capacity):
         self.capacity = int(capacity)
@@ -110,7 +108,6 @@ class MPIComm(SerialComm):
             m = min(value, self.capacity)
             self._send[1:1 + m] = keys[:m]
         self.comm.Allgather(self._send, self._recv)
-        self.exchange_rounds += 1
         counts = self._blocks[:, 0]
         if counts.min() < 0:
             return None
@@ -154,13 +151,11 @@ class MPIComm(SerialComm):
         # the same decision on every rank: it depends only on the counts
         if big > C:
             self._resize(max(int(self.GROW * big), 64))
-            self.resizes += 1
             self._low_slices = 0
         elif big < self.SHRINK_LIMIT * C and C > 64:
             self._low_slices += 1
             if self._low_slices >= self.SHRINK_AFTER:
                 self._resize(max(int(self.GROW * big), 64))
-                self.resizes += 1
                 self._low_slices = 0
         else:
             self._low_slices = 0
