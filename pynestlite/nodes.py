@@ -5,8 +5,8 @@ value for one node and a tuple for several (a dict for several keys);
 ``set`` takes a dict of scalars, per-node lists, or random Parameters, a list
 of dicts (one per node), or keyword arguments.  Under MPI, ``get`` returns
 the values of the nodes local to this rank (devices are local everywhere),
-as NEST does; use :func:`pynestlite.GatherStatus`-style helpers in
-``pynestlite.recording`` to collect events on rank 0.
+as NEST does; :func:`pynestlite.gather_events` collects a recorder's events
+on rank 0.
 """
 import json
 import numbers
