@@ -67,15 +67,33 @@ cdef class Scheduler:
 
     def configure(self, int64_t ring_len, int64_t row_width, int64_t min_delay, double h,
                   uint64_t seed, int64_t n_local):
-        """(Re)build the ring buffer; pending input is kept where it fits."""
+        """(Re)build the ring buffer for new delay extrema or more channels.
+
+        Input in flight is moved to the slots of its arrival step in the new
+        buffer (slot of step ``t`` is ``t mod ring_len``).  The steps still
+        pending lie in ``[now, now + max_delay)`` of the old extrema, and
+        extrema only widen, so they always fit.  A slice that is partly done
+        (``lag > 0``) continues to the new ``min_delay``; it cannot shrink
+        below the steps already done, since spikes of those steps could then
+        arrive in the past.
+        """
+        from pynestlite.errors import BadDelay
         old = self.inbuf
+        if old is not None and self.lag > min_delay:
+            raise BadDelay(
+                f"the new min_delay of {min_delay} steps is shorter than the {self.lag} "
+                "steps already simulated of the current slice; simulate in multiples of "
+                "min_delay before connecting with a shorter delay")
         new = np.zeros((ring_len, max(row_width, 1)), dtype=np.float64)
         if old is not None:
-            if old.shape[0] != ring_len and np.any(old):
-                raise RuntimeError("ring buffer length changed with spikes in flight")
-            if old.shape[0] == ring_len:
-                w = min(old.shape[1], new.shape[1])
-                new[:, :w] = old[:, :w]
+            now = self.origin + self.lag
+            steps = np.arange(now, now + old.shape[0], dtype=np.int64)
+            w = min(old.shape[1], new.shape[1])
+            src = old[steps % old.shape[0], :w]
+            keep = steps < now + ring_len
+            if not keep.all() and np.any(src[~keep]):
+                raise BadDelay("input in flight does not fit the new delay extrema")
+            new[steps[keep] % ring_len, :w] = src[keep]
         self.inbuf = new
         cdef double[:, ::1] v = new
         self.ctx.inbuf = &v[0, 0]
@@ -84,7 +102,9 @@ cdef class Scheduler:
         self.ctx.min_delay = min_delay
         self.ctx.h = h
         self.ctx.seed = seed
-        pnl_register_reserve(&self.reg, max(64, n_local * min_delay))
+        if pnl_register_reserve(&self.reg, max(64, n_local * min_delay)) != 0:
+            from pynestlite.errors import KernelMemoryError
+            raise KernelMemoryError("the spike register could not be allocated")
 
     def local_keys(self, int64_t start=0):
         """Sorted spike keys ``(lag << 40) | gid`` of register entries from ``start``.
@@ -171,7 +191,8 @@ cdef class Scheduler:
                     for mm in multimeters:
                         mm.sample(step, engine)
             if self.reg.failed:
-                raise MemoryError("spike register could not grow")
+                from pynestlite.errors import KernelMemoryError
+                raise KernelMemoryError("the spike register could not grow (out of memory)")
             for b in neurons:
                 blk = b
                 if blk.error_code != 0:

@@ -88,7 +88,6 @@ class Engine:
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
-        self.frozen_delays = None   # (min, max) after the first simulation
         self.step = 0               # biological time in steps
         self.prepared = False
         self.simulated = False
@@ -153,14 +152,21 @@ class Engine:
         if d.size and np.any(steps > MAX_DELAY_STEPS):
             raise BadDelay(f"delay {np.max(d)} ms exceeds the largest supported delay "
                            f"({MAX_DELAY_STEPS} steps = {MAX_DELAY_STEPS * self.resolution} ms)")
-        lim = self.frozen_delays or self.user_delays
+        # while prepared the ring buffers are sized for the extrema of the
+        # preparation; otherwise only the user's min_delay/max_delay bound delays
+        # (new extrema after a simulation take effect at the next Prepare)
+        if self.prepared:
+            lim, why = (self.min_delay, self.max_delay), "by Prepare (change delays " \
+                "beyond them after Cleanup)"
+        else:
+            lim, why = self.user_delays, "by min_delay/max_delay"
         if lim is not None and d.size:
             lo, hi = lim
-            if np.any(steps < lo) or np.any(steps > hi):
+            bad = (steps < lo) | (steps > hi)
+            if np.any(bad):
                 raise BadDelay(
-                    f"delay {np.ravel(d)[0]} ms outside the delay extrema "
-                    f"[{lo * self.resolution}, {hi * self.resolution}] ms fixed by "
-                    f"{'a previous simulation' if self.frozen_delays else 'min_delay/max_delay'}")
+                    f"delay {np.ravel(d[bad] if d.ndim else d)[0]} ms outside the delay "
+                    f"extrema [{lo * self.resolution}, {hi * self.resolution}] ms fixed {why}")
         return steps
 
     # ------------------------------------------------------------------
@@ -335,8 +341,6 @@ class Engine:
 
     def delay_extrema(self):
         """(min_delay, max_delay) in steps, agreed over all ranks."""
-        if self.frozen_delays is not None:
-            return self.frozen_delays
         if self.user_delays is not None:
             return self.user_delays
         lo = self.delay_min if self.delay_min is not None else 10 ** 9
@@ -468,7 +472,6 @@ class Engine:
                 bar.close()
         self.step += steps
         self.simulated = True
-        self.frozen_delays = (self.min_delay, self.max_delay)
         self.time_simulate = time.perf_counter() - t0
 
     def note_spikes(self, gids, stamps):

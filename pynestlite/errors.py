@@ -34,7 +34,7 @@ class BadParameter(KernelException):
 
 
 class BadDelay(KernelException):
-    """A delay below the resolution or outside the frozen delay extrema."""
+    """A delay below the resolution or outside the delay extrema (min_delay/max_delay, or those of a prepared kernel)."""
 
 
 class IllegalConnection(KernelException):
@@ -47,6 +47,10 @@ class TimeMultipleRequired(KernelException):
 
 class KernelStateError(KernelException):
     """An operation not allowed in the kernel's current state."""
+
+
+class KernelMemoryError(KernelException, MemoryError):
+    """The kernel could not allocate memory (spike register, tables)."""
 
 
 class MPIError(KernelException):

@@ -387,6 +387,23 @@ class SynapseCollection:
         before anything changes.
         """
         k = _kernel()
+        error, new = None, None
+        calls = k.calls
+        try:
+            new = self._plan_set(params, kwargs)
+        except Exception as e:      # agreed over ranks: all raise, none commits
+            error = e
+        try:
+            k.comm.status_point(error)
+        except BaseException:
+            k.calls = calls
+            raise
+        if new:
+            self._commit_set(new)
+
+    def _plan_set(self, params, kwargs):
+        """Checked new values of :meth:`set`: dict key -> (rows or None, values)."""
+        k = _kernel()
         n = len(self)
         if params is not None and kwargs:
             raise TypeError("must either provide params or kwargs, but not both.")
@@ -412,8 +429,6 @@ class SynapseCollection:
             if key not in SETTABLE:
                 raise UnaccessedDictionaryEntry(
                     f"cannot set synapse parameter {key!r}; settable: weight, delay")
-        if n == 0:
-            return
         new = {}
         for key in keys:
             if per is not None:
@@ -428,6 +443,12 @@ class SynapseCollection:
             if key == "delay":
                 vals = k.delay_to_steps(vals)
             new[key] = (rows, vals)
+        return new if n else None
+
+    def _commit_set(self, new):
+        """Write the values checked by :meth:`_plan_set`."""
+        k = _kernel()
+        n = len(self)
         # commit
         self._sync()
         for key, (rows, vals) in new.items():

@@ -23,7 +23,7 @@ def gather(arr):
 
 
 def main(out_dir):
-    res = {}
+    res = {"num_processes": np.array([nest.NumProcesses()])}
     b = networks.brunel_delta(nest, scale=0.05, simtime=150.0, record_vm=True)
     for key in ("senders", "times", "vm_senders", "vm_times", "V_m"):
         res["brunel_" + key] = gather(b[key])

@@ -64,3 +64,25 @@ def test_output_directory_removed_on_one_rank_before_simulate(tmp_path):
     with pytest.raises(nest.BadProperty, match="data_path"):
         nest.Simulate(10.0)
     assert not kernel.prepared
+
+
+@pytest.mark.mpi(min_size=2)
+def test_synapse_set_error_on_one_rank_raises_everywhere():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(n[0], n[1], syn_spec={"delay": 1.0})    # target 2 lives on rank 1
+    conns = nest.GetConnections()
+    assert len(conns) == (1 if comm.rank == 1 else 0)
+    with pytest.raises(nest.BadDelay, match="below the resolution"):
+        conns.set(delay=0.01)
+    # nothing changed; the kernel still works collectively
+    assert nest.GetConnections().get("delay") == (1.0 if comm.rank == 1 else ())
+    nest.Simulate(5.0)
+
+
+def test_launcher_ranks_are_used():
+    """A run under a launcher must not fall back to one rank silently."""
+    launched = os.environ.get("PMI_SIZE") or os.environ.get("OMPI_COMM_WORLD_SIZE")
+    if launched is None:
+        pytest.skip("not started by an MPI launcher")
+    assert nest.NumProcesses() == int(launched)
