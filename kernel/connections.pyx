@@ -1,58 +1,134 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Postsynaptic connection tables and spike delivery.
+"""The synapse layer: postsynaptic tables with per-model columns.
 
-One :class:`ConnectionTable` per synapse model per rank holds the synapses
-whose target lives on this rank, in compressed sparse rows keyed by source
-gid (``row_ptr[gid] .. row_ptr[gid+1]``), each row in the order the synapses
-were created (per target: creation order, so sums are rank independent).
-Per synapse: channel code (uint32), weight (float64), delay (uint16 steps):
-14 bytes, plus 8 bytes per source gid for the row pointers.
+One table per synapse model per rank holds the synapses whose target lives
+on this rank, in compressed sparse rows keyed by source gid
+(``row_ptr[gid] .. row_ptr[gid+1]``), each row in the order the synapses
+were created (so sums are rank independent).
 
-``Connect`` appends (source, code, weight, delay) chunks; ``finalize`` (at
-Prepare) merges them into the rows with a stable counting sort by source.
+Every table has two kernel columns: the target's ring-buffer channel code
+(``code``, uint32; see ``nodebase.pxd``) and the delay in steps (``delay``,
+uint16).  A synapse model is a subclass that declares its own per-synapse
+columns and model-level parameters, as node models declare parameters::
+
+    columns = {"weight": ("float64", 1.0)}      # name -> (dtype, default)
+    common = {}                                 # model-level parameters
+
+and implements ``deliver`` (``nogil``: add the weights of the synapses of the
+given spikes to the ring buffer, updating their state first if plastic).
+``finalize``, ``add``, ``get``/``set`` of columns, ``sources`` and
+``sizeof`` work for any set of columns.  The synapse's target is reached
+through ``ctx.chan_slot[code >> 2]`` (the target's local neuron slot), which
+costs no bytes per synapse; plastic models set ``uses_archive`` and read the
+target's spike history in ``ctx.archive``.
+
+``Connect`` appends chunks; ``finalize`` (at Prepare) merges them into the
+rows with a stable counting sort by source, column by column.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, int32_t, uint32_t, uint16_t
+from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
+from pynestlite.errors import BadProperty
 
 cnp.import_array()
 
 MAX_DELAY_STEPS = 65535
 
+ctypedef fused col_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    int32_t
+    int64_t
+    float
+    double
 
-cdef class ConnectionTable:
-    """Static synapses of one synapse model on this rank (CSR by source)."""
+
+cdef class SynapseTable:
+    """Base of all synapse models' tables (CSR by source; see module doc).
+
+    Class attributes a model declares
+    ---------------------------------
+    columns : dict
+        Per-synapse columns: name -> (numpy dtype name, default value).
+    common : dict
+        Model-level parameters (shared by all synapses of the model):
+        name -> default.  Given to :meth:`pre_run` at Prepare.
+    uses_archive : bool
+        The model reads its targets' spike history: the kernel keeps an
+        archive for every neuron such a synapse targets.
+    archive_columns : int
+        Doubles per archive entry the model's rule fills.
+    """
+    columns = {}
+    common = {}
+    uses_archive = False
+    archive_columns = 0
+    KERNEL_COLUMNS = {"code": ("uint32", 0), "delay": ("uint16", 1)}
 
     def __init__(self, synapse_model):
         self.synapse_model = synapse_model
         self.row_ptr = np.zeros(2, np.int64)
-        self.code = np.empty(0, np.uint32)
-        self.weight = np.empty(0, np.float64)
-        self.delay = np.empty(0, np.uint16)
+        self.cols = {name: np.empty(0, dt) for name, (dt, _) in self.all_columns().items()}
         self.pending = []
         self.n_rows = 0
-        self._bind()
+        self.bind()
 
-    def _bind(self):
+    @classmethod
+    def all_columns(cls):
+        """Kernel columns followed by the model's columns: name -> (dtype, default)."""
+        d = dict(SynapseTable.KERNEL_COLUMNS)
+        d.update(cls.columns)
+        return d
+
+    @classmethod
+    def defaults(cls):
+        """The model's NEST defaults: weight, delay (ms), receptor_type, columns, common."""
+        d = {"weight": 1.0, "delay": 1.0, "receptor_type": 0}
+        d.update({name: default for name, (_, default) in cls.columns.items()})
+        d.update(cls.common)
+        return d
+
+    @classmethod
+    def sizeof(cls):
+        """Bytes per synapse (all columns; the row pointers come on top)."""
+        return int(sum(np.dtype(dt).itemsize for dt, _ in cls.all_columns().values()))
+
+    def bind(self):
+        """Take typed views of the columns (subclasses bind their own too)."""
         self.rp = self.row_ptr
-        self.cd = self.code
-        self.w = self.weight
-        self.dl = self.delay
+        self.cd = self.cols["code"]
+        self.dl = self.cols["delay"]
+
+    def pre_run(self, engine, dict params):
+        """Take the model-level parameters before a run (``params``: the model's
+        defaults, including ``common``)."""
+        pass
+
+    @classmethod
+    def check(cls, str name, values):
+        """Validate new values of the model's column ``name`` (raise BadProperty)."""
+        pass
 
     def __len__(self):
-        return int(self.weight.shape[0]) + sum(len(p[0]) for p in self.pending)
+        return int(self.cols["code"].shape[0]) + sum(len(p[0]) for p in self.pending)
 
-    def add(self, sources, codes, weights, delays):
-        """Queue synapses for the next finalize (weights/delays may be scalars)."""
+    def add(self, sources, codes, delays, dict values):
+        """Queue synapses for the next finalize.
+
+        ``values`` holds the model's columns (missing ones take their
+        defaults); delays and column values may be scalars, which stay
+        scalars until they are written into the rows.
+        """
         sources = np.asarray(sources, np.int64)
-        n = sources.shape[0]
-        w = np.empty(n, np.float64)
-        w[...] = weights
-        d = np.empty(n, np.uint16)
-        d[...] = delays
-        self.pending.append((sources, np.asarray(codes, np.uint32), w, d))
+        chunk = {"code": np.asarray(codes, np.uint32)}
+        chunk["delay"] = delays if np.ndim(delays) == 0 else np.asarray(delays, np.uint16)
+        for name, (dt, default) in self.columns.items():
+            v = values.get(name, default)
+            chunk[name] = v if np.ndim(v) == 0 else np.asarray(v, dt)
+        self.pending.append((sources, chunk))
 
     def sources(self):
         """Source gid of every stored synapse (expanded from the rows)."""
@@ -63,44 +139,80 @@ cdef class ConnectionTable:
         """Merge pending synapses into the rows (stable bucket sort by source).
 
         Existing rows keep their order and new synapses follow in the order
-        they were added.  Chunks are scattered straight into the new arrays,
-        so the peak is the old table + the pending chunks + the new table.
+        they were added.  Columns are merged one at a time, each freed as
+        soon as it is written, so the peak is the old table + the pending
+        chunks + one new column.
         """
         if not self.pending and self.n_rows >= n_gids + 1:
             return
         pending = self.pending
         self.pending = []
-        n_rows = n_gids + 1
-        for p in pending:
-            if len(p[0]):
-                n_rows = max(n_rows, int(p[0].max()) + 1)
-        n_rows = max(n_rows, self.n_rows)
+        n_rows = max(n_gids + 1, self.n_rows)
+        for src, _ in pending:
+            if len(src):
+                n_rows = max(n_rows, int(src.max()) + 1)
         counts = np.zeros(n_rows, np.int64)
         counts[:self.n_rows] = np.diff(self.row_ptr)
-        for p in pending:
-            counts += np.bincount(p[0], minlength=n_rows)
+        for src, _ in pending:
+            counts += np.bincount(src, minlength=n_rows)
         row_ptr = np.zeros(n_rows + 1, np.int64)
         np.cumsum(counts, out=row_ptr[1:])
         del counts
         total = int(row_ptr[n_rows])
-        code = np.empty(total, np.uint32)
-        weight = np.empty(total, np.float64)
-        delay = np.empty(total, np.uint16)
-        nxt = row_ptr[:n_rows].copy()
-        _scatter_rows(self.row_ptr, self.code, self.weight, self.delay, nxt, code, weight, delay)
-        self.code = self.weight = self.delay = None
-        while pending:
-            src, c, w, d = pending.pop(0)
-            _scatter_chunk(src, c, w, d, nxt, code, weight, delay)
-            del src, c, w, d
-        self.code, self.weight, self.delay = code, weight, delay
+        old_rp = self.row_ptr
+        for name, (dt, _) in self.all_columns().items():
+            out = np.empty(total, dt)
+            nxt = row_ptr[:n_rows].copy()
+            old = self.cols.pop(name)
+            _scatter_rows(old_rp, old, nxt, out)
+            del old
+            for src, chunk in pending:
+                v = chunk.pop(name)
+                if np.ndim(v) == 0:
+                    _scatter_fill(src, np.full(1, v, dt), nxt, out)
+                else:
+                    _scatter_chunk(src, v, nxt, out)
+                del v
+            self.cols[name] = out
         self.row_ptr = row_ptr
         self.n_rows = n_rows
-        self._bind()
+        self.bind()
+
+    def get(self, str name, idx):
+        """Values of column ``name`` of the synapses ``idx``."""
+        return self.cols[name][idx]
+
+    def set(self, str name, idx, values):
+        """Write column ``name`` of the synapses ``idx`` (checked by the model)."""
+        self.check(name, values)
+        self.cols[name][idx] = values
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
-        """Add the weights of all synapses of the given spikes to the ring buffer."""
+        pass
+
+    cdef int64_t archive_horizon(self, SliceContext *ctx) noexcept nogil:
+        """Oldest stamp the synapses may still read from a target's archive;
+        older entries are trimmed.  Default: keep one ring buffer's span."""
+        return ctx.origin - ctx.ring_len
+
+
+cdef class StaticSynapseTable(SynapseTable):
+    """``static_synapse``: a fixed weight (float64) and delay.
+
+    14 bytes per synapse (channel code 4, weight 8, delay 2) plus 8 bytes per
+    source gid for the row pointers.  A spike of source ``g`` at ``lag`` adds
+    ``weight`` to the target channel in the ring-buffer slot of step
+    ``origin + lag + delay``.
+    """
+    columns = {"weight": ("float64", 1.0)}
+
+    def bind(self):
+        SynapseTable.bind(self)
+        self.w = self.cols["weight"]
+
+    cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                      int64_t n, int64_t origin) noexcept nogil:
         cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows
         cdef double *buf = ctx.inbuf
@@ -116,30 +228,39 @@ cdef class ConnectionTable:
                 add_to_channel(buf + slot * W, self.cd[k], self.w[k], 1.0)
 
 
-def _scatter_rows(const int64_t[::1] rp, const uint32_t[::1] c, const double[::1] w,
-                  const uint16_t[::1] d, int64_t[::1] nxt, uint32_t[::1] co, double[::1] wo,
-                  uint16_t[::1] do):
-    """Copy the rows of an existing table to the front of the new rows."""
+SYNAPSE_TYPES = {"static_synapse": StaticSynapseTable}
+
+
+def _scatter_rows(const int64_t[::1] rp, const col_t[::1] col, int64_t[::1] nxt,
+                  col_t[::1] out):
+    """Copy the rows of an existing column to the front of the new rows."""
     cdef Py_ssize_t g, k, p
     with nogil:
         for g in range(rp.shape[0] - 1):
             for k in range(rp[g], rp[g + 1]):
                 p = nxt[g]
                 nxt[g] += 1
-                co[p] = c[k]
-                wo[p] = w[k]
-                do[p] = d[k]
+                out[p] = col[k]
 
 
-def _scatter_chunk(src_obj, const uint32_t[::1] c, const double[::1] w, const uint16_t[::1] d,
-                   int64_t[::1] nxt, uint32_t[::1] co, double[::1] wo, uint16_t[::1] do):
-    """Append the synapses of a chunk to their source rows, in chunk order."""
+def _scatter_chunk(src_obj, const col_t[::1] vals, int64_t[::1] nxt, col_t[::1] out):
+    """Append the values of a chunk to their source rows, in chunk order."""
     cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
     cdef Py_ssize_t i, p
     with nogil:
         for i in range(src.shape[0]):
             p = nxt[src[i]]
             nxt[src[i]] += 1
-            co[p] = c[i]
-            wo[p] = w[i]
-            do[p] = d[i]
+            out[p] = vals[i]
+
+
+def _scatter_fill(src_obj, const col_t[::1] value, int64_t[::1] nxt, col_t[::1] out):
+    """As :func:`_scatter_chunk` for a chunk whose values are all ``value[0]``."""
+    cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
+    cdef Py_ssize_t i, p
+    cdef col_t v = value[0]
+    with nogil:
+        for i in range(src.shape[0]):
+            p = nxt[src[i]]
+            nxt[src[i]] += 1
+            out[p] = v

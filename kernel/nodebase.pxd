@@ -3,6 +3,7 @@
 register and the base class of every node block (one block = the local
 nodes of one ``Create`` call, stored as a structure of arrays)."""
 from libc.stdint cimport int64_t, int32_t, uint64_t, uint32_t
+from pynestlite.kernel.archive cimport pnl_archive
 
 cdef extern from "spike_register.h" nogil:
     ctypedef struct pnl_register:
@@ -25,6 +26,11 @@ ctypedef struct SliceContext:
     double h               # resolution in ms
     uint64_t seed          # rng_seed
     pnl_register *reg      # local spike register of the slice
+    pnl_archive *archive   # per local neuron slot: latest spike, history (plastic targets)
+    const int64_t *chan_slot   # input channel -> local neuron slot (the synapse's target)
+    int64_t n_chan         # entries of chan_slot
+    int64_t rank           # this rank; slot of gid g is (g - 1) / n_ranks
+    int64_t n_ranks
 
 # Channel codes stored with every synapse: (channel << 2) | count | split.
 # split: negative weights go to channel + 1 (models with ex/in buffers);
@@ -43,6 +49,18 @@ cdef inline double *input_row(SliceContext *ctx, long lag, int64_t chan_base) no
     return ctx.inbuf + ((ctx.origin + lag) % ctx.ring_len) * ctx.row_width + chan_base
 
 
+# Spike keys: (lag << PNL_GID_BITS) | gid; sorting them gives the canonical
+# (lag, gid) order.
+cdef enum:
+    PNL_GID_BITS = 40
+
+cdef inline int64_t key_gid(int64_t key) noexcept nogil:
+    return key & ((<int64_t>1 << PNL_GID_BITS) - 1)
+
+cdef inline int64_t key_lag(int64_t key) noexcept nogil:
+    return key >> PNL_GID_BITS
+
+
 cdef class NodeBlock:
     cdef public str model
     cdef public object gids
@@ -53,3 +71,5 @@ cdef class NodeBlock:
     cdef public object last_gid
     cdef public int error_code      # set by update (nogil) on a numerical failure
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil
+    cdef void record(self, SliceContext *ctx, const int64_t *keys, int64_t n) noexcept nogil
+    cdef int64_t next_sample(self, int64_t from_step) noexcept nogil

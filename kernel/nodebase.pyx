@@ -31,6 +31,7 @@ recordables : tuple of str
 """
 import numpy as np
 cimport numpy as cnp
+from libc.stdint cimport int64_t, INT64_MAX
 
 from pynestlite.errors import BadProperty, UnaccessedDictionaryEntry
 
@@ -115,6 +116,17 @@ cdef class NodeBlock:
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         pass
+
+    cdef void record(self, SliceContext *ctx, const int64_t *keys, int64_t n) noexcept nogil:
+        """Record phase (recorders): take the local spikes ``keys`` of steps of
+        the slice at ``ctx.origin`` (sorted spike keys)."""
+        pass
+
+    cdef int64_t next_sample(self, int64_t from_step) noexcept nogil:
+        """Sample phase (samplers): the first step >= ``from_step`` after whose
+        update the block samples (INT64_MAX: none); the scheduler cuts the
+        update there and calls ``sample(step, engine)``."""
+        return INT64_MAX
 
     def error(self):
         """The exception for ``error_code`` (set by a failed update), or None."""

@@ -1,39 +1,46 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""The simulation loop: min-delay slices of deliver -> update -> exchange.
+"""The simulation loop: min-delay slices of named phases, run in C.
 
 Per slice (``min_delay`` steps starting at ``origin``):
 
-1. update: every stimulation device, then every neuron block, advances the
-   slice's lags (the update is cut where a multimeter samples);
-   neurons read their input for step ``origin + lag`` from the ring buffer
-   and append spikes ``(gid, lag)`` to the local register;
-2. record: spike recorders take the local spikes;
-3. exchange: the registers of all ranks are gathered and put in canonical
-   ``(lag, gid)`` order (``pynestlite.parallel``);
-4. deliver: each connection table adds the weights of the spikes' synapses to
-   the ring-buffer slot ``origin + lag + delay`` of the target channel
+1. **update**: every stimulation device, then every neuron block, advances
+   the slice's lags; neurons read their input for step ``origin + lag``
+   from the ring buffer and append spikes ``(gid, lag)`` to the local
+   register.  The update is cut after each step at which a sampler
+   (multimeter) samples, and the **sample** phase runs there;
+2. **order**: the new register entries become spike keys
+   ``(lag << 40) | gid`` sorted into the canonical (lag, gid) order;
+3. **archive**: each local spike sets its neuron's latest spike stamp and,
+   for neurons that plastic synapses target, is appended to the neuron's
+   history (trimmed by the horizon the synapse models state);
+4. **record**: recorders (spike_recorder) take the local spikes;
+5. **exchange**: the keys of all ranks are gathered in canonical order
+   (one rank: the local keys themselves; several: ``pynestlite.parallel``);
+6. **deliver**: each synapse table delivers the spikes through its rows
+   into the ring-buffer slot ``origin + lag + delay`` of the target channel
    (always a later slice, since delay >= min_delay).
 
-The ring buffer holds ``min_delay + max_delay`` slots of all local input
-channels; slot of step ``t`` is ``t mod ring_len``.
+No Python runs per slice except the MPI exchange, a due sample and the
+progress callback.  The ring buffer holds ``min_delay + max_delay`` slots of
+all local input channels; the slot of step ``t`` is ``t mod ring_len``.
 """
-import time
-
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, int32_t, uint64_t
+from libc.stdint cimport int64_t, int32_t, uint8_t, uint64_t, INT64_MAX
+from libc.stdlib cimport malloc, realloc, free, qsort
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
-    pnl_register_reserve)
-from pynestlite.kernel.connections cimport ConnectionTable
+    pnl_register_reserve, PNL_GID_BITS, key_gid, key_lag)
+from pynestlite.kernel.archive cimport (
+    pnl_archive, pnl_archive_init, pnl_archive_free, pnl_archive_resize, pnl_archive_add,
+    pnl_archive_trim)
+from pynestlite.kernel.connections cimport SynapseTable
 
 cnp.import_array()
 
-
-cdef enum:
-    C_GID_BITS = 40                  # gids below 2^40 (10^12 nodes)
-GID_BITS = C_GID_BITS
+GID_BITS = PNL_GID_BITS
 GID_MASK = (1 << GID_BITS) - 1
 
 
@@ -42,28 +49,77 @@ def split_keys(keys):
     return keys & GID_MASK, (keys >> GID_BITS).astype(np.int32)
 
 
+cdef inline double _now() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec + 1e-9 * ts.tv_nsec
+
+
+cdef int _cmp_key(const void *a, const void *b) noexcept nogil:
+    cdef int64_t x = (<const int64_t *>a)[0], y = (<const int64_t *>b)[0]
+    return (x > y) - (x < y)
+
+
+cdef inline void _sort_keys(int64_t *k, int64_t n) noexcept nogil:
+    """Ascending order (insertion sort for the few spikes of a small slice)."""
+    cdef int64_t i, j, v
+    if n > 32:
+        qsort(k, n, sizeof(int64_t), _cmp_key)
+        return
+    for i in range(1, n):
+        v = k[i]
+        j = i - 1
+        while j >= 0 and k[j] > v:
+            k[j + 1] = k[j]
+            j -= 1
+        k[j + 1] = v
+
+
 cdef class Scheduler:
-    """Owns the ring buffer, the spike register and the slice loop."""
+    """Owns the ring buffer, the spike register, the archive and the slice loop."""
     cdef SliceContext ctx
     cdef pnl_register reg
+    cdef pnl_archive archive
+    cdef int64_t *lkeys              # local keys of the slice, canonical order
+    cdef int64_t lcap
+    cdef int64_t *ggid               # spikes of all ranks to deliver
+    cdef int32_t *glag
+    cdef int64_t gcap
+    cdef double t_update, t_deliver, t_communicate, t_record
     cdef public object inbuf
+    cdef public object chan_slot     # int64 per input channel: local neuron slot
     cdef public int64_t origin       # first step of the current (maybe partial) slice
     cdef public long lag             # steps of the current slice already done
-    cdef public int64_t recorded     # register entries already given to recorders
-    cdef public dict timers
-    cdef public object last_spike    # per gid: stamp (steps) of the latest local spike
+    cdef public int64_t recorded     # register entries already ordered and recorded
+    cdef int64_t horizon_tables      # tables whose archive horizon trims histories
+    cdef list archive_tables
 
     def __cinit__(self):
         pnl_register_init(&self.reg)
+        pnl_archive_init(&self.archive)
         self.ctx.reg = &self.reg
+        self.ctx.archive = &self.archive
+        self.ctx.n_ranks = 1
+        self.lkeys = NULL
+        self.ggid = NULL
+        self.glag = NULL
+        self.lcap = self.gcap = 0
         self.origin = 0
         self.lag = 0
         self.recorded = 0
-        self.timers = {"time_update": 0.0, "time_deliver": 0.0, "time_communicate": 0.0,
-                       "time_record": 0.0}
+        self.archive_tables = []
 
     def __dealloc__(self):
         pnl_register_free(&self.reg)
+        pnl_archive_free(&self.archive)
+        free(self.lkeys)
+        free(self.ggid)
+        free(self.glag)
+
+    @property
+    def timers(self):
+        return {"time_update": self.t_update, "time_deliver": self.t_deliver,
+                "time_communicate": self.t_communicate, "time_record": self.t_record}
 
     def configure(self, int64_t ring_len, int64_t row_width, int64_t min_delay, double h,
                   uint64_t seed, int64_t n_local):
@@ -77,7 +133,7 @@ cdef class Scheduler:
         below the steps already done, since spikes of those steps could then
         arrive in the past.
         """
-        from pynestlite.errors import BadDelay
+        from pynestlite.errors import BadDelay, KernelMemoryError
         old = self.inbuf
         if old is not None and self.lag > min_delay:
             raise BadDelay(
@@ -103,51 +159,112 @@ cdef class Scheduler:
         self.ctx.h = h
         self.ctx.seed = seed
         if pnl_register_reserve(&self.reg, max(64, n_local * min_delay)) != 0:
-            from pynestlite.errors import KernelMemoryError
             raise KernelMemoryError("the spike register could not be allocated")
 
-    def local_keys(self, int64_t start=0):
-        """Sorted spike keys ``(lag << 40) | gid`` of register entries from ``start``.
+    def configure_targets(self, chan_slot, int64_t n_slots, int64_t rank, int64_t n_ranks,
+                          archived_slots, int64_t archive_columns, list archive_tables):
+        """Set the path from synapses to targets and the archive.
 
-        Sorting the keys gives the canonical (lag, gid) order; one int64 array
-        per slice is what the ranks exchange.
+        ``chan_slot[c]`` is the local neuron slot of input channel ``c``
+        (slot of gid ``g``: ``(g - 1) // n_ranks``); ``archived_slots`` are
+        the slots whose spike history plastic synapses read; their tables
+        (``archive_tables``) state the trim horizon.
         """
+        from pynestlite.errors import KernelMemoryError
+        self.chan_slot = np.ascontiguousarray(chan_slot, np.int64)
+        cdef int64_t[::1] cs = self.chan_slot
+        self.ctx.chan_slot = &cs[0] if cs.shape[0] else NULL
+        self.ctx.n_chan = cs.shape[0]
+        self.ctx.rank = rank
+        self.ctx.n_ranks = n_ranks
+        if pnl_archive_resize(&self.archive, n_slots, archive_columns) != 0:
+            raise KernelMemoryError("the spike archive could not be allocated")
+        cdef int64_t[::1] arch = np.ascontiguousarray(archived_slots, np.int64)
+        cdef int64_t i
+        for i in range(arch.shape[0]):
+            self.archive.archived[arch[i]] = 1
+        self.archive_tables = list(archive_tables)
+
+    def last_spike(self, gids):
+        """Stamp (steps) of the latest spike of local neurons ``gids`` (-1: none)."""
+        g = np.asarray(gids, np.int64)
+        slot = (g - 1) // max(self.ctx.n_ranks, 1)
+        out = np.full(len(g), -1, np.int64)
+        cdef int64_t i
+        for i in range(len(g)):
+            if 0 <= slot[i] < self.archive.n_slots:
+                out[i] = self.archive.last_spike[slot[i]]
+        return out
+
+    def history(self, int64_t gid):
+        """Stamps kept in the archive of local neuron ``gid`` (oldest first)."""
+        cdef int64_t slot = (gid - 1) // max(self.ctx.n_ranks, 1), k
+        if slot < 0 or slot >= self.archive.n_slots or not self.archive.archived[slot]:
+            return np.empty(0, np.int64)
+        h = self.archive.hist[slot]
+        return np.array([h.stamp[k] for k in range(h.first, h.n)], np.int64)
+
+    def local_keys(self, int64_t start=0):
+        """Sorted spike keys of the register entries from ``start`` (a copy)."""
+        self._order(start)
         cdef int64_t n = self.reg.n - start, i
         keys = np.empty(max(n, 0), np.int64)
-        cdef int64_t[::1] kv = keys
-        with nogil:
-            for i in range(n):
-                kv[i] = (<int64_t>self.reg.lag[start + i] << C_GID_BITS) | self.reg.gid[start + i]
-        keys.sort()
+        for i in range(n):
+            keys[i] = self.lkeys[start + i]
         return keys
 
-    def local_spikes(self, int64_t start=0):
-        """Copy of register entries from ``start``: (gids, lags), canonical order."""
-        return split_keys(self.local_keys(start))
+    cdef int _order(self, int64_t start) except -1:
+        """Order phase: keys of register entries ``start ..`` in canonical order."""
+        cdef int64_t n = self.reg.n, i, cap
+        cdef int64_t *p
+        if n > self.lcap:
+            cap = max(n, 2 * self.lcap, 64)
+            p = <int64_t *>realloc(self.lkeys, cap * sizeof(int64_t))
+            if p == NULL:
+                from pynestlite.errors import KernelMemoryError
+                raise KernelMemoryError("the spike keys could not grow")
+            self.lkeys = p
+            self.lcap = cap
+        with nogil:
+            for i in range(start, n):
+                self.lkeys[i] = (<int64_t>self.reg.lag[i] << PNL_GID_BITS) | self.reg.gid[i]
+            _sort_keys(self.lkeys + start, n - start)
+        return 0
 
-    cdef _record(self, list recorders, engine):
-        g, l = self.local_spikes(self.recorded)
-        self.recorded = self.reg.n
-        if len(g) == 0:
-            return
-        stamps = self.origin + l.astype(np.int64) + 1
-        engine.note_spikes(g, stamps)
-        for r in recorders:
-            r.record_spikes(g, stamps, engine)
+    cdef void _archive_phase(self, int64_t start, int64_t horizon) noexcept nogil:
+        """Archive phase: latest spike per slot; histories of archived slots."""
+        cdef int64_t i, slot, P = self.ctx.n_ranks
+        cdef pnl_archive *a = &self.archive
+        for i in range(start, self.reg.n):
+            slot = (key_gid(self.lkeys[i]) - 1) // P
+            if slot < a.n_slots:
+                pnl_archive_add(a, slot, self.ctx.origin + key_lag(self.lkeys[i]) + 1)
+                if a.archived[slot]:
+                    pnl_archive_trim(a, slot, horizon)
 
-    def run(self, int64_t n_steps, list stimulators, list neurons, list multimeters,
-            list spike_recorders, list tables, exchange, engine, progress=None):
-        """Advance ``n_steps`` steps.  ``exchange(keys) -> keys of all ranks, sorted``.
+    cdef int _global(self, int64_t n) except -1:
+        cdef int64_t cap
+        if n > self.gcap:
+            cap = max(n, 2 * self.gcap, 64)
+            self.ggid = <int64_t *>realloc(self.ggid, cap * sizeof(int64_t))
+            self.glag = <int32_t *>realloc(self.glag, cap * sizeof(int32_t))
+            if self.ggid == NULL or self.glag == NULL:
+                from pynestlite.errors import KernelMemoryError
+                raise KernelMemoryError("the spike buffer could not grow")
+            self.gcap = cap
+        return 0
 
+    def run(self, int64_t n_steps, list stimulators, list neurons, list samplers,
+            list recorders, list tables, exchange, engine, progress=None):
+        """Advance ``n_steps`` steps.
+
+        ``exchange(keys) -> keys of all ranks, sorted`` (None on one rank).
         An exception on this rank is reported to the other ranks through
         ``engine.comm.fail`` (they raise the same error at their next
         exchange) and re-raised here.
         """
-        timers = self.timers
-        perf = time.perf_counter
-        done_steps = 0
         try:
-            self._loop(n_steps, stimulators, neurons, multimeters, spike_recorders, tables,
+            self._loop(n_steps, stimulators, neurons, samplers, recorders, tables,
                        exchange, engine, progress)
         except BaseException as e:
             # tell the other ranks (they are waiting in the next exchange),
@@ -156,68 +273,97 @@ cdef class Scheduler:
                 engine.comm.fail(e)
             raise
 
-    def _loop(self, int64_t n_steps, list stimulators, list neurons, list multimeters,
-              list spike_recorders, list tables, exchange, engine, progress):
-        cdef int64_t left = n_steps, to, a, c, step
+    cdef int _loop(self, int64_t n_steps, list stimulators, list neurons, list samplers,
+                   list recorders, list tables, exchange, engine, progress) except -1:
+        cdef int64_t left = n_steps, to, a, c, s, ns, n_glob, i, j, horizon, hz
+        cdef int64_t done_steps = 0
         cdef long min_delay = self.ctx.min_delay
         cdef NodeBlock blk
-        cdef ConnectionTable tab
-        cdef int64_t[::1] gv
-        cdef int32_t[::1] lv
-        cdef int64_t n_glob
-        timers = self.timers
-        perf = time.perf_counter
-        done_steps = 0
+        cdef SynapseTable tab
+        cdef double t0, t1, t2, t3
+        cdef int64_t[::1] gk
+        cdef Py_ssize_t n_stim = len(stimulators), n_neur = len(neurons)
+        cdef Py_ssize_t n_samp = len(samplers), n_rec = len(recorders), n_tab = len(tables)
+        cdef Py_ssize_t n_arch = len(self.archive_tables)
         while left > 0:
             to = min(<int64_t>min_delay, self.lag + left)
-            cuts = set()
-            for mm in multimeters:
-                for s in mm.due_steps(self.origin + self.lag, self.origin + to):
-                    cuts.add(s - self.origin + 1)
-            t0 = perf()
+            # update, cut after the steps at which a sampler samples
+            t0 = _now()
+            self.ctx.origin = self.origin
             a = self.lag
-            for c in sorted(cuts) + [to]:
-                if c > a:
-                    self.ctx.origin = self.origin
-                    for b in stimulators:
-                        blk = b
-                        blk.update(&self.ctx, a, c)
-                    for b in neurons:
-                        blk = b
-                        blk.update(&self.ctx, a, c)
-                    a = c
-                if c in cuts:
-                    step = self.origin + c - 1
-                    for mm in multimeters:
-                        mm.sample(step, engine)
+            while a < to:
+                c = to
+                ns = INT64_MAX
+                for i in range(n_samp):
+                    blk = <NodeBlock>samplers[i]
+                    s = blk.next_sample(self.origin + a)
+                    if s < ns:
+                        ns = s
+                if ns < self.origin + to:
+                    c = ns - self.origin + 1
+                for i in range(n_stim):
+                    blk = <NodeBlock>stimulators[i]
+                    blk.update(&self.ctx, a, c)
+                for i in range(n_neur):
+                    blk = <NodeBlock>neurons[i]
+                    blk.update(&self.ctx, a, c)
+                if c - 1 + self.origin == ns:
+                    for i in range(n_samp):         # sample phase
+                        samplers[i].sample(ns, engine)
+                a = c
             if self.reg.failed:
                 from pynestlite.errors import KernelMemoryError
                 raise KernelMemoryError("the spike register could not grow (out of memory)")
-            for b in neurons:
-                blk = b
+            for i in range(n_neur):
+                blk = <NodeBlock>neurons[i]
                 if blk.error_code != 0:
                     raise blk.error()
-            t1 = perf()
-            timers["time_update"] += t1 - t0
+            t1 = _now()
+            self.t_update += t1 - t0
             left -= to - self.lag
             done_steps += to - self.lag
             self.lag = to
-            self._record(spike_recorders, engine)
-            t2 = perf()
-            timers["time_record"] += t2 - t1
+            # order, archive, record the new local spikes
+            self._order(self.recorded)
+            horizon = INT64_MAX
+            for j in range(n_arch):
+                tab = <SynapseTable>self.archive_tables[j]
+                hz = tab.archive_horizon(&self.ctx)
+                if hz < horizon:
+                    horizon = hz
+            self._archive_phase(self.recorded, horizon)
+            if self.archive.failed:
+                from pynestlite.errors import KernelMemoryError
+                raise KernelMemoryError("the spike archive could not grow (out of memory)")
+            for i in range(n_rec):
+                blk = <NodeBlock>recorders[i]
+                blk.record(&self.ctx, self.lkeys + self.recorded, self.reg.n - self.recorded)
+            self.recorded = self.reg.n
+            t2 = _now()
+            self.t_record += t2 - t1
             if self.lag == min_delay:
-                g, l = split_keys(exchange(self.local_keys(0)))
-                g = np.ascontiguousarray(g)
-                t3 = perf()
-                timers["time_communicate"] += t3 - t2
-                n_glob = len(g)
+                # exchange
+                if exchange is None:
+                    n_glob = self.reg.n
+                    self._global(n_glob)
+                    for i in range(n_glob):
+                        self.ggid[i] = key_gid(self.lkeys[i])
+                        self.glag[i] = <int32_t>key_lag(self.lkeys[i])
+                else:
+                    gk = np.ascontiguousarray(exchange(self.local_keys(0)), np.int64)
+                    n_glob = gk.shape[0]
+                    self._global(n_glob)
+                    for i in range(n_glob):
+                        self.ggid[i] = key_gid(gk[i])
+                        self.glag[i] = <int32_t>key_lag(gk[i])
+                t3 = _now()
+                self.t_communicate += t3 - t2
+                # deliver
                 if n_glob > 0:
-                    gv = g
-                    lv = l
-                    for t in tables:
-                        tab = t
-                        tab.deliver(&self.ctx, &gv[0], &lv[0], n_glob, self.origin)
-                timers["time_deliver"] += perf() - t3
+                    for j in range(n_tab):
+                        tab = <SynapseTable>tables[j]
+                        tab.deliver(&self.ctx, self.ggid, self.glag, n_glob, self.origin)
+                self.t_deliver += _now() - t3
                 self.origin += min_delay
                 self.lag = 0
                 self.reg.n = 0
@@ -227,3 +373,4 @@ cdef class Scheduler:
                     done_steps = 0
         if progress is not None and done_steps:
             progress(done_steps)
+        return 0

@@ -28,7 +28,9 @@ import numpy as np
 cimport numpy as cnp
 from libc.math cimport INFINITY
 
-from pynestlite.kernel.nodebase cimport NodeBlock
+from libc.stdint cimport int64_t, uint16_t, INT64_MAX
+from libc.stdlib cimport calloc, realloc, free
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, key_gid, key_lag
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -130,11 +132,37 @@ cdef class RecordingBlock(NodeBlock):
 
 
 cdef class SpikeRecorder(RecordingBlock):
-    cdef public list sources        # per device: uint8 mask over gids (grown on demand)
+    cdef public list sources        # per device: uint16 count of connections per gid
+    # record phase (C): per device its source counts and a growing event buffer
+    cdef uint16_t **mask
+    cdef int64_t *mask_len
+    cdef int64_t *lim_lo
+    cdef int64_t *lim_hi
+    cdef int64_t **ev_gid
+    cdef int64_t **ev_stamp
+    cdef int64_t *ev_n
+    cdef int64_t *ev_cap
+    cdef int64_t n_dev
+    cdef public int failed
+    cdef list keep                  # the arrays behind ``mask``
 
     def __init__(self, model, gids, first_gid, last_gid, defaults):
         self.sources = [np.zeros(0, np.uint16) for _ in range(len(gids))]
         RecordingBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
+
+    def __dealloc__(self):
+        self._free()
+
+    cdef void _free(self):
+        cdef int64_t i
+        for i in range(self.n_dev):
+            free(self.ev_gid[i])
+            free(self.ev_stamp[i])
+        free(self.mask); free(self.mask_len); free(self.lim_lo); free(self.lim_hi)
+        free(self.ev_gid); free(self.ev_stamp); free(self.ev_n); free(self.ev_cap)
+        self.mask = NULL; self.mask_len = NULL; self.lim_lo = NULL; self.lim_hi = NULL
+        self.ev_gid = NULL; self.ev_stamp = NULL; self.ev_n = NULL; self.ev_cap = NULL
+        self.n_dev = 0
 
     def add_sources(self, i, gids):
         """Connect sources (a source connected k times records each spike k times)."""
@@ -147,8 +175,95 @@ cdef class SpikeRecorder(RecordingBlock):
         np.add.at(m, np.asarray(gids, np.int64), 1)
         self.sources[i] = m
 
+    def pre_run(self, engine):
+        RecordingBlock.pre_run(self, engine)
+        self.flush(engine)
+        self._free()
+        cdef int64_t n = self.n, i
+        cdef uint16_t[::1] mv
+        self.mask = <uint16_t **>calloc(max(n, 1), sizeof(uint16_t *))
+        self.mask_len = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
+        self.lim_lo = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
+        self.lim_hi = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
+        self.ev_gid = <int64_t **>calloc(max(n, 1), sizeof(int64_t *))
+        self.ev_stamp = <int64_t **>calloc(max(n, 1), sizeof(int64_t *))
+        self.ev_n = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
+        self.ev_cap = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
+        if (self.mask == NULL or self.mask_len == NULL or self.lim_lo == NULL
+                or self.lim_hi == NULL or self.ev_gid == NULL or self.ev_stamp == NULL
+                or self.ev_n == NULL or self.ev_cap == NULL):
+            self._free()
+            raise MemoryError("spike_recorder buffers")
+        self.n_dev = n
+        self.failed = 0
+        self.keep = []
+        t_min, t_max = self.t_lim
+        for i in range(n):
+            m = np.ascontiguousarray(self.sources[i], np.uint16)
+            self.keep.append(m)
+            self.mask_len[i] = m.shape[0]
+            if m.shape[0]:
+                mv = m
+                self.mask[i] = &mv[0]
+            self.lim_lo[i] = t_min[i]
+            self.lim_hi[i] = t_max[i]
+
+    cdef void record(self, SliceContext *ctx, const int64_t *keys, int64_t n) noexcept nogil:
+        cdef int64_t d, s, g, stamp, m, c, cap
+        cdef int64_t *pg
+        cdef int64_t *ps
+        for d in range(self.n_dev):
+            if self.mask_len[d] == 0:
+                continue
+            for s in range(n):
+                g = key_gid(keys[s])
+                if g >= self.mask_len[d]:
+                    continue
+                m = self.mask[d][g]
+                if m == 0:
+                    continue
+                stamp = ctx.origin + key_lag(keys[s]) + 1
+                if stamp <= self.lim_lo[d] or stamp > self.lim_hi[d]:
+                    continue
+                if self.ev_n[d] + m > self.ev_cap[d]:
+                    cap = max(2 * self.ev_cap[d], self.ev_n[d] + m, 256)
+                    pg = <int64_t *>realloc(self.ev_gid[d], cap * sizeof(int64_t))
+                    if pg == NULL:
+                        self.failed = 1
+                        return
+                    self.ev_gid[d] = pg
+                    ps = <int64_t *>realloc(self.ev_stamp[d], cap * sizeof(int64_t))
+                    if ps == NULL:
+                        self.failed = 1
+                        return
+                    self.ev_stamp[d] = ps
+                    self.ev_cap[d] = cap
+                for c in range(m):
+                    self.ev_gid[d][self.ev_n[d]] = g
+                    self.ev_stamp[d][self.ev_n[d]] = stamp
+                    self.ev_n[d] += 1
+
+    def flush(self, engine):
+        """Hand the events of the record phase to the devices' event stores."""
+        cdef int64_t d, k, n
+        if self.failed:
+            from pynestlite.errors import KernelMemoryError
+            raise KernelMemoryError(f"{self.model}: the event buffer could not grow")
+        for d in range(self.n_dev):
+            n = self.ev_n[d]
+            if n == 0:
+                continue
+            g = np.empty(n, np.int64)
+            st = np.empty(n, np.int64)
+            for k in range(n):
+                g[k] = self.ev_gid[d][k]
+                st[k] = self.ev_stamp[d][k]
+            self.ev_n[d] = 0
+            self.store(d, (g, st), engine)
+
     def record_spikes(self, gids, stamps, engine):
-        """Record the local spikes (gid, stamp arrays in canonical order)."""
+        """Record spikes given as arrays (gid, stamp in canonical order); used
+        for spikes that do not pass the record phase (spike_generator)."""
         t_min, t_max = self.t_lim
         for i in range(self.n):
             m = self.sources[i]
@@ -160,11 +275,8 @@ cdef class SpikeRecorder(RecordingBlock):
             mult[(stamps <= t_min[i]) | (stamps > t_max[i])] = 0
             if np.any(mult):
                 sel = mult > 0
-                if np.all(mult[sel] == 1):
-                    self.store(i, (gids[sel].copy(), stamps[sel].copy()), engine)
-                else:
-                    self.store(i, (np.repeat(gids[sel], mult[sel]),
-                                   np.repeat(stamps[sel], mult[sel])), engine)
+                self.store(i, (np.repeat(gids[sel], mult[sel]),
+                               np.repeat(stamps[sel], mult[sel])), engine)
 
 
 cdef class Multimeter(RecordingBlock):
@@ -175,6 +287,7 @@ cdef class Multimeter(RecordingBlock):
     cdef public list targets        # per device: int64 array of target gids
     cdef public list plan           # per device: list of (block, rows, gids)
     cdef public object interval_steps
+    cdef int64_t[::1] next_rec
 
     def __init__(self, model, gids, first_gid, last_gid, defaults):
         self.targets = [np.zeros(0, np.int64) for _ in range(len(gids))]
@@ -220,18 +333,15 @@ cdef class Multimeter(RecordingBlock):
                             f"{self.model}: {blk.model} has no recordable {name!r}; "
                             f"recordables are {list(blk.recordables)}")
 
-    def due_steps(self, int first, int last):
-        """Steps s in [first, last) at which any device of the block samples."""
-        out = set()
-        a = self.arrays
-        for i in range(self.n):
-            s = a["next_rec"][i]
-            iv = self.interval_steps[i]
-            while s < last:
-                if s >= first:
-                    out.add(int(s))
-                s += iv
-        return out
+    def bind(self):
+        self.next_rec = self.arrays["next_rec"]
+
+    cdef int64_t next_sample(self, int64_t from_step) noexcept nogil:
+        cdef int64_t i, m = INT64_MAX
+        for i in range(self.next_rec.shape[0]):
+            if from_step <= self.next_rec[i] < m:
+                m = self.next_rec[i]
+        return m
 
     def sample(self, int step, engine):
         """Sample all devices due at ``step`` (just updated); stamp step + 1."""

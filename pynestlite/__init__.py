@@ -285,7 +285,7 @@ def _model_defaults(model):
     if model in kernel.synapse_models:
         d = dict(kernel.synapse_models[model])
         d["synapse_model"] = model
-        d["sizeof"] = 14
+        d["sizeof"] = kernel.synapse_types[model].sizeof()
         d["num_connections"] = kernel.comm.allreduce_sum(kernel.syn_counts.get(model, 0))
         return d
     cls, defaults = kernel.model_class(model)
@@ -326,6 +326,10 @@ def SetDefaults(model, params, val=None):
                     f"{model} has no parameter {key!r}; expected one of {sorted(d)}")
         if "delay" in params:
             kernel.delay_to_steps(params["delay"])
+        cls = kernel.synapse_types[model]
+        for key, v in params.items():
+            if key in cls.columns:
+                cls.check(key, np.atleast_1d(v))
         d.update(params)
         return
     cls, defaults = kernel.model_class(model)
@@ -341,7 +345,7 @@ def CopyModel(existing, new, params=None):
         raise KernelException(f"model {new!r} already exists")
     if existing in kernel.synapse_models:
         kernel.synapse_models[new] = dict(kernel.synapse_models[existing])
-        kernel.synapse_base[new] = kernel.synapse_base[existing]
+        kernel.synapse_types[new] = kernel.synapse_types[existing]
     else:
         cls, defaults = kernel.model_class(existing)
         kernel.models[new] = (cls, dict(defaults))
@@ -351,6 +355,7 @@ def CopyModel(existing, new, params=None):
         except Exception:
             kernel.models.pop(new, None)
             kernel.synapse_models.pop(new, None)
+            kernel.synapse_types.pop(new, None)
             raise
 
 

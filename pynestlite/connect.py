@@ -275,6 +275,7 @@ def _plan(pre, post, conn_spec, syn_spec):
     post = as_collection(post, "post")
     rule, spec = parse_conn_spec(conn_spec)
     model, syn = parse_syn_spec(syn_spec)
+    syn_spec_given = set(syn_spec) if isinstance(syn_spec, dict) else set()
     pre_ids, post_ids = pre.ids, post.ids
     if len(pre_ids) == 0 or len(post_ids) == 0:
         return None
@@ -389,10 +390,18 @@ def _plan(pre, post, conn_spec, syn_spec):
         codes = np.repeat(k.channel_codes(local_post, receptor, "spike"), info[1])
     else:
         codes = k.channel_codes(tgt, receptor, "spike")
+
+    cls = k.synapse_types[model]
+    values = {"weight": weights}
+    for name in cls.columns:
+        if name != "weight" and name in syn_spec_given:
+            values[name] = _values(syn[name], name, info, pre_ids, post_ids, src, tgt, k,
+                                   Purpose.PURPOSE_SYN_PARAMETER)
+            cls.check(name, np.atleast_1d(values[name]))
     del tgt
 
     def commit():
         k.note_delays(np.atleast_1d(delays))
-        k.table(model).add(src, codes, weights, delays)
+        k.table(model).add(src, codes, delays, values)
         k.count_connections(model, len(src))
     return commit

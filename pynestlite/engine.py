@@ -18,7 +18,7 @@ from pynestlite import parallel
 from pynestlite.errors import (
     BadDelay, BadProperty, KernelStateError, TimeMultipleRequired,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode)
-from pynestlite.kernel.connections import ConnectionTable, MAX_DELAY_STEPS
+from pynestlite.kernel.connections import MAX_DELAY_STEPS, SYNAPSE_TYPES, SynapseTable
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
@@ -33,7 +33,25 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_
              izhikevich, parrot_neuron, generators, recorders):
     NODE_MODELS.update(_mod.MODELS)
 
-SYNAPSE_MODELS = {"static_synapse": {"weight": 1.0, "delay": 1.0, "receptor_type": 0}}
+
+
+def register_synapse_model(name, table_class):
+    """Make a synapse model available under ``name`` (now and after ResetKernel).
+
+    ``table_class`` is a :class:`pynestlite.kernel.connections.SynapseTable`
+    subclass that declares its columns and implements ``deliver``; nothing
+    else needs to know about it (Connect, GetConnections, CopyModel,
+    SetDefaults and the slice loop work through the table interface).
+    """
+    if not (isinstance(table_class, type) and issubclass(table_class, SynapseTable)):
+        raise BadProperty(f"register_synapse_model: {table_class!r} is not a SynapseTable "
+                          "subclass")
+    if name in NODE_MODELS:
+        raise BadProperty(f"register_synapse_model: {name!r} is a node model")
+    SYNAPSE_TYPES[name] = table_class
+    if kernel is not None and name not in kernel.synapse_models:
+        kernel.synapse_types[name] = table_class
+        kernel.synapse_models[name] = table_class.defaults()
 
 
 def _scalar_fits(value, default):
@@ -80,8 +98,9 @@ class Engine:
         self.firsts = []
         self.next_gid = 1
         self.models = {name: (cls, {}) for name, cls in NODE_MODELS.items()}
-        self.synapse_models = {k: dict(v) for k, v in SYNAPSE_MODELS.items()}
-        self.synapse_base = {k: k for k in SYNAPSE_MODELS}
+        # synapse model registry: name -> table class, name -> defaults
+        self.synapse_types = dict(SYNAPSE_TYPES)
+        self.synapse_models = {k: cls.defaults() for k, cls in SYNAPSE_TYPES.items()}
         self.tables = {}
         self.syn_counts = {}        # synapse model -> local connections made with it
         self.next_channel = 0
@@ -92,7 +111,6 @@ class Engine:
         self.prepared = False
         self.simulated = False
         self.scheduler = Scheduler()
-        self.last_spike = np.zeros(0, np.int64)
         self.calls = 0              # counter of random evaluations / Connect calls
         self.print_time = False
         self.local_num_threads = 1
@@ -324,9 +342,15 @@ class Engine:
     # ------------------------------------------------------------------
     # connections
     def table(self, synapse_model):
+        """The local synapse table of ``synapse_model`` (made on first use)."""
         if synapse_model not in self.tables:
-            self.tables[synapse_model] = ConnectionTable(synapse_model)
+            cls = self.synapse_types[synapse_model]
+            self.tables[synapse_model] = cls(synapse_model)
         return self.tables[synapse_model]
+
+    def synapse_model(self, name):
+        """(table class, defaults) of a synapse model."""
+        return self.synapse_types[name], self.synapse_models[name]
 
     def count_connections(self, synapse_model, n):
         """Book ``n`` local connections made with ``synapse_model``."""
@@ -385,18 +409,29 @@ class Engine:
             pos += len(g)
         return codes
 
+    def slot_of(self, gids):
+        """Local neuron slot of gids on this rank: ``(g - 1) // size``."""
+        return (np.asarray(gids, np.int64) - 1) // self.size
+
+    def channel_slots(self):
+        """Per local input channel: the local neuron slot it belongs to (-1: none).
+
+        The path from a synapse to its target: ``channel_slots()[code >> 2]``;
+        it costs 8 bytes per channel and none per synapse.
+        """
+        if getattr(self, "_chan_slot_n", None) != self.next_channel:
+            cs = np.full(self.next_channel, -1, np.int64)
+            for blk in self.neuron_blocks():
+                if blk.n and blk.n_channels:
+                    ch = blk.chan_base + np.arange(blk.n * blk.n_channels, dtype=np.int64)
+                    cs[ch] = np.repeat(self.slot_of(blk.gids), blk.n_channels)
+            self._chan_slot, self._chan_slot_n = cs, self.next_channel
+        return self._chan_slot
+
     def decode_targets(self, codes):
-        """Target gids of channel codes (inverse of :meth:`channel_codes`)."""
+        """Target gids of channel codes (through :meth:`channel_slots`)."""
         ch = (np.asarray(codes, np.uint32) >> 2).astype(np.int64)
-        out = np.empty(len(ch), np.int64)
-        blocks = [r.block for r in self.records if r.element_type == "neuron" and r.block.n]
-        bases = np.array([b.chan_base for b in blocks], np.int64)
-        idx = np.searchsorted(bases, ch, side="right") - 1
-        for k in np.unique(idx):
-            b = blocks[k]
-            sel = idx == k
-            out[sel] = b.gids[(ch[sel] - b.chan_base) // b.n_channels]
-        return out
+        return self.channel_slots()[ch] * self.size + self.rank + 1
 
     # ------------------------------------------------------------------
     # simulation
@@ -413,6 +448,7 @@ class Engine:
             self._thread_warned = True
         for t in self.tables.values():
             t.finalize(self.next_gid)
+        self._configure_targets()
         dmin, dmax = self.delay_extrema()
         self.min_delay, self.max_delay = dmin, dmax
         ring = dmin + dmax
@@ -424,6 +460,8 @@ class Engine:
         try:
             for rec in self.records:
                 rec.block.pre_run(self)
+            for name, t in self.tables.items():
+                t.pre_run(self, self.synapse_models[name])
             recording.open_backends(self)
         except Exception as e:      # e.g. a missing data_path on one rank
             error = e
@@ -447,6 +485,7 @@ class Engine:
         mms = [r.block for r in recs if isinstance(r.block, recorders.Multimeter)]
         srs = [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)]
         tables = [t for t in self.tables.values() if len(t)]
+        exchange = self.comm.exchange_spikes if self.size > 1 else None
         progress = None
         bar = None
         if self.print_time and self.rank == 0:
@@ -456,9 +495,16 @@ class Engine:
             progress = bar.update
         gen_sources = [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]
         try:
-            self.scheduler.run(steps, stim, neurons, mms, srs, tables,
-                               self.comm.exchange_spikes, self, progress)
             error = None
+            try:
+                self.scheduler.run(steps, stim, neurons, mms, srs, tables, exchange, self,
+                                   progress)
+            finally:
+                try:
+                    for r in srs:
+                        r.flush(self)
+                except Exception as e:
+                    error = e
             try:
                 if srs and gen_sources:
                     self._record_generator_spikes(gen_sources, srs, self.step,
@@ -474,22 +520,21 @@ class Engine:
         self.simulated = True
         self.time_simulate = time.perf_counter() - t0
 
-    def note_spikes(self, gids, stamps):
-        """Keep the stamp of each node's latest spike (``t_spike``)."""
-        if len(self.last_spike) < self.next_gid:
-            grown = np.full(self.next_gid, -1, np.int64)
-            grown[:len(self.last_spike)] = self.last_spike
-            self.last_spike = grown
-        self.last_spike[gids] = stamps
+    def _configure_targets(self):
+        """Give the scheduler the channel -> slot lookup and the archive layout."""
+        cs = self.channel_slots()
+        n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
+        plastic = [t for t in self.tables.values() if t.uses_archive and len(t)]
+        archived = [np.unique(cs[(t.cols["code"] >> 2).astype(np.int64)]) for t in plastic]
+        archived = np.unique(np.concatenate(archived)) if archived else np.empty(0, np.int64)
+        ncol = max([t.archive_columns for t in plastic], default=0)
+        self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archived, ncol,
+                                         plastic)
 
     def t_spike(self, gids):
-        """Time (ms) of the latest spike of each gid, -1.0 if none."""
-        out = np.full(len(gids), -1.0)
-        g = np.asarray(gids, np.int64)
-        known = g < len(self.last_spike)
-        st = self.last_spike[g[known]]
-        out[known] = np.where(st >= 0, self.steps_to_ms(st), -1.0)
-        return out
+        """Time (ms) of the latest spike of each local gid, -1.0 if none."""
+        st = self.scheduler.last_spike(gids)
+        return np.where(st >= 0, self.steps_to_ms(np.maximum(st, 0)), -1.0)
 
     def _record_generator_spikes(self, gens, srs, s0, s1):
         """spike_generator -> spike_recorder: its emitted spikes in (s0, s1]."""

@@ -72,7 +72,7 @@ def _decode_receptors(codes, tgt, kind):
 
 
 class _TableStore:
-    """Synapses of one ConnectionTable (neuron -> neuron, one synapse model)."""
+    """Synapses of one synapse table (neuron -> neuron, one synapse model)."""
 
     kind = "table"
 
@@ -93,26 +93,42 @@ class _TableStore:
         self.row_ptr = rp
         return new
 
+    @property
+    def sizeof(self):
+        return self.table.sizeof()
+
+    @property
+    def model_columns(self):
+        return tuple(self.table.columns)
+
     def weight(self, idx):
-        return self.table.weight[idx]
+        return self.table.get("weight", idx)
 
     def delay_steps(self, idx):
-        return self.table.delay[idx].astype(np.int64)
+        return self.table.get("delay", idx).astype(np.int64)
 
     def receptor(self, idx, tgt):
-        return _decode_receptors(self.table.code[idx], tgt, "spike")
+        return _decode_receptors(self.table.get("code", idx), tgt, "spike")
+
+    def column(self, name, idx):
+        return self.table.get(name, idx)
+
+    def set_column(self, name, idx, values):
+        self.table.set(name, idx, values)
 
     def set_weight(self, idx, w):
-        self.table.weight[idx] = w
+        self.table.set("weight", idx, w)
 
     def set_delay(self, idx, steps):
-        self.table.delay[idx] = np.asarray(steps).astype(np.uint16)
+        self.table.set("delay", idx, np.asarray(steps).astype(np.uint16))
 
 
 class _DeviceStore:
     """Connections of one stimulation-device block (generator -> neuron)."""
 
     kind = "device"
+    sizeof = 14
+    model_columns = ()
 
     def __init__(self, block, model="static_synapse"):
         self.block = self.owner = block
@@ -157,6 +173,8 @@ class _RecorderStore:
 
     kind = "recorder"
     model = "static_synapse"
+    sizeof = 14
+    model_columns = ()
 
     def __init__(self, block):
         self.block = self.owner = block
@@ -277,11 +295,14 @@ class SynapseCollection:
             return self._idx.copy()
         if name == "target_thread":
             return np.zeros(n, np.int64)
-        if name == "sizeof":
-            return np.full(n, 14, np.int64)
-        if name not in KEYS:
-            raise SynapseKeyError(name)
         self._sync()
+        if name == "sizeof":
+            sizes = np.array([s.sizeof for s in self._stores] or [0], np.int64)
+            return sizes[self._sid] if n else np.empty(0, np.int64)
+        if name not in KEYS:
+            if not any(name in s.model_columns for s in self._stores):
+                raise SynapseKeyError(name)
+            return self._model_col(name)
         if name == "synapse_model":
             names = np.array([s.model for s in self._stores] or [""], dtype=object)
             return names[self._sid] if n else np.empty(0, dtype=object)
@@ -305,6 +326,27 @@ class SynapseCollection:
             else:
                 out[sel] = store.receptor(idx, self._tgt[sel])
         return out
+
+    def _model_col(self, name):
+        """A column some synapse models declare (NaN where a model has none)."""
+        out = None
+        for s, store in enumerate(self._stores):
+            sel = self._sid == s
+            if not np.any(sel) or name not in store.model_columns:
+                continue
+            v = store.column(name, self._idx[sel])
+            if out is None:
+                out = np.full(len(self), np.nan, np.result_type(v.dtype, np.float64)
+                              if len(self._stores) > 1 else v.dtype)
+            out[sel] = v
+        return out
+
+    def _keys(self):
+        """NEST's synapse keys plus the columns of the models present."""
+        extra = []
+        for s in self._stores:
+            extra += [c for c in s.model_columns if c not in KEYS and c not in extra]
+        return KEYS + tuple(sorted(extra))
 
     @staticmethod
     def _fmt(col, single):
@@ -335,7 +377,7 @@ class SynapseCollection:
             return res
         single = n == 1
         if keys is None:
-            res = {name: self._fmt(self._col(name), single) for name in KEYS}
+            res = {name: self._fmt(self._col(name), single) for name in self._keys()}
         elif isinstance(keys, str):
             res = self._fmt(self._col(keys), single)
         elif isinstance(keys, (list, tuple)):
@@ -425,10 +467,12 @@ class SynapseCollection:
         else:
             raise TypeError("Status dict must be a dict, or a list of dicts")
         keys = list(per if per is not None else params)
+        settable = SETTABLE + tuple(c for st in self._stores for c in st.model_columns
+                                    if c not in SETTABLE)
         for key in keys:
-            if key not in SETTABLE:
+            if key not in settable:
                 raise UnaccessedDictionaryEntry(
-                    f"cannot set synapse parameter {key!r}; settable: weight, delay")
+                    f"cannot set synapse parameter {key!r}; settable: {', '.join(settable)}")
         new = {}
         for key in keys:
             if per is not None:
@@ -442,6 +486,10 @@ class SynapseCollection:
                 raise BadProperty("SynapseCollection.set: delays must be finite")
             if key == "delay":
                 vals = k.delay_to_steps(vals)
+            elif key != "weight":
+                for st in self._stores:
+                    if key in st.model_columns:
+                        st.table.check(key, vals)
             new[key] = (rows, vals)
         return new if n else None
 
@@ -465,8 +513,10 @@ class SynapseCollection:
                     continue
                 if key == "weight":
                     store.set_weight(self._idx[sel], col[sel])
-                else:
+                elif key == "delay":
                     store.set_delay(self._idx[sel], col[sel])
+                elif key in store.model_columns:
+                    store.set_column(key, self._idx[sel], col[sel])
             if key == "delay":
                 noted = [col[(self._sid == s) & full_sel] for s, st in enumerate(self._stores)
                          if st.kind != "recorder"]
@@ -549,7 +599,7 @@ def get_connections(source=None, target=None, synapse_model=None):
         if src_ids is not None:
             sel = np.isin(src, src_ids)
             idx, src = idx[sel], src[sel]
-        tgt = k.decode_targets(table.code[idx]) if len(idx) else np.empty(0, np.int64)
+        tgt = k.decode_targets(table.cols["code"][idx]) if len(idx) else np.empty(0, np.int64)
         candidates.append((name, 0, _TableStore(table), idx, src, tgt))
     for rec in k.records:
         blk = rec.block
