@@ -264,3 +264,49 @@ def _scatter_fill(src_obj, const col_t[::1] value, int64_t[::1] nxt, col_t[::1] 
             p = nxt[src[i]]
             nxt[src[i]] += 1
             out[p] = v
+
+
+ctypedef fused gid_t:
+    int32_t
+    int64_t
+
+
+def row_sources(const int64_t[::1] rp, gid_t[::1] out):
+    """Write the source gid of every synapse (row ``g`` repeated) into ``out``."""
+    cdef Py_ssize_t g, k
+    with nogil:
+        for g in range(rp.shape[0] - 1):
+            for k in range(rp[g], rp[g + 1]):
+                out[k] = <gid_t>g
+
+
+def row_indices(const int64_t[::1] rp, const int64_t[::1] gids):
+    """Indices and sources of the synapses of source rows ``gids`` (sorted, unique)."""
+    cdef Py_ssize_t i, k, n = 0, p = 0, nr = rp.shape[0] - 1
+    cdef int64_t g
+    for i in range(gids.shape[0]):
+        g = gids[i]
+        if 0 <= g < nr:
+            n += rp[g + 1] - rp[g]
+    idx = np.empty(n, np.int64)
+    src = np.empty(n, np.int64)
+    cdef int64_t[::1] iv = idx, sv = src
+    with nogil:
+        for i in range(gids.shape[0]):
+            g = gids[i]
+            if g < 0 or g >= nr:
+                continue
+            for k in range(rp[g], rp[g + 1]):
+                iv[p] = k
+                sv[p] = g
+                p += 1
+    return idx, src
+
+
+def channel_targets(const uint32_t[::1] codes, const int64_t[::1] chan_slot, int64_t size,
+                    int64_t rank, gid_t[::1] out):
+    """Target gid of every channel code: ``chan_slot[code >> 2] * size + rank + 1``."""
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(codes.shape[0]):
+            out[i] = <gid_t>(chan_slot[codes[i] >> 2] * size + rank + 1)

@@ -50,7 +50,9 @@ def draw(str kind, uint64_t seed, uint64_t purpose, uint64_t extra,
     elif kind == "exponential":
         k = 2
     else:
-        raise ValueError(f"unknown distribution kind {kind!r}")
+        from pynestlite.errors import BadParameter
+        raise BadParameter(f"unknown distribution kind {kind!r}; expected 'uniform', "
+                           "'normal' or 'exponential'")
     with nogil:
         for i in range(n):
             pnl_stream_init(&s, key, <uint64_t>gids[i], first_index)

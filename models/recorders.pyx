@@ -193,7 +193,8 @@ cdef class SpikeRecorder(RecordingBlock):
                 or self.lim_hi == NULL or self.ev_gid == NULL or self.ev_stamp == NULL
                 or self.ev_n == NULL or self.ev_cap == NULL):
             self._free()
-            raise MemoryError("spike_recorder buffers")
+            from pynestlite.errors import KernelMemoryError
+            raise KernelMemoryError(f"{self.model}: the event buffers could not be allocated")
         self.n_dev = n
         self.failed = 0
         self.keep = []

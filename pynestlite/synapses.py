@@ -43,6 +43,10 @@ def _kernel():
     return kernel
 
 
+def _gid_dtype():
+    return np.int32 if _kernel().next_gid < 2 ** 31 else np.int64
+
+
 def _receptor_lookup(blk, kind):
     """Array: channel offset within a node -> receptor type (for ``kind``)."""
     lut = np.zeros(max(int(blk.n_channels), 1), np.int64)
@@ -212,10 +216,13 @@ class SynapseCollection:
     def __init__(self, stores=(), sid=None, idx=None, src=None, tgt=None):
         self._stores = list(stores)
         e = np.empty(0, np.int64)
-        self._sid = e if sid is None else np.asarray(sid, np.int64)
+        # columns: store number (uint16), index in the store (int64), source and
+        # target gid (int32 while gids fit, else int64): 18 bytes per connection
+        gdt = _gid_dtype()
+        self._sid = e.astype(np.uint16) if sid is None else np.asarray(sid, np.uint16)
         self._idx = e if idx is None else np.asarray(idx, np.int64)
-        self._src = e if src is None else np.asarray(src, np.int64)
-        self._tgt = e if tgt is None else np.asarray(tgt, np.int64)
+        self._src = e.astype(gdt) if src is None else np.asarray(src, gdt)
+        self._tgt = e.astype(gdt) if tgt is None else np.asarray(tgt, gdt)
         self.print_full = False
 
     # sequence protocol -----------------------------------------------------
@@ -277,20 +284,30 @@ class SynapseCollection:
     __hash__ = None
 
     # columns ---------------------------------------------------------------
-    def _sync(self):
-        """Move indices to the current layout of the tables (see module doc)."""
+    def _parts(self):
+        """(store number, store, selection) for each store with connections here
+        (the selection is a slice when one store holds them all)."""
+        if len(self._stores) == 1:
+            if len(self):
+                yield 0, self._stores[0], slice(None)
+            return
         for s, store in enumerate(self._stores):
             sel = self._sid == s
             if np.any(sel):
-                self._idx[sel] = store.remap(self._idx[sel], self._src[sel])
+                yield s, store, sel
+
+    def _sync(self):
+        """Move indices to the current layout of the tables (see module doc)."""
+        for s, store, sel in self._parts():
+            self._idx[sel] = store.remap(self._idx[sel], self._src[sel].astype(np.int64))
 
     def _col(self, name):
         k = _kernel()
         n = len(self)
         if name == "source":
-            return self._src.copy()
+            return self._src.astype(np.int64)
         if name == "target":
-            return self._tgt.copy()
+            return self._tgt.astype(np.int64)
         if name == "port":
             return self._idx.copy()
         if name == "target_thread":
@@ -312,10 +329,7 @@ class SynapseCollection:
                             np.int64)[self._sid]
         out = np.empty(n, np.int64 if name == "receptor" else np.float64)
         h_ms = k.tics_per_step * 0.001
-        for s, store in enumerate(self._stores):
-            sel = self._sid == s
-            if not np.any(sel):
-                continue
+        for s, store, sel in self._parts():
             idx = self._idx[sel]
             if name == "weight":
                 out[sel] = store.weight(idx)
@@ -324,15 +338,14 @@ class SynapseCollection:
                 # NEST: Time::delay_steps_to_ms = steps * resolution
                 out[sel] = RECORDER_DELAY_MS if steps is None else steps * h_ms
             else:
-                out[sel] = store.receptor(idx, self._tgt[sel])
+                out[sel] = store.receptor(idx, self._tgt[sel].astype(np.int64))
         return out
 
     def _model_col(self, name):
         """A column some synapse models declare (NaN where a model has none)."""
         out = None
-        for s, store in enumerate(self._stores):
-            sel = self._sid == s
-            if not np.any(sel) or name not in store.model_columns:
+        for s, store, sel in self._parts():
+            if name not in store.model_columns:
                 continue
             v = store.column(name, self._idx[sel])
             if out is None:
@@ -592,14 +605,25 @@ def get_connections(source=None, target=None, synapse_model=None):
     src_ids = as_collection(source, "source").ids if source is not None else None
     tgt_ids = as_collection(target, "target").ids if target is not None else None
 
-    candidates = []        # (model, store, idx, src, tgt)
+    from pynestlite.kernel.connections import channel_targets, row_indices, row_sources
+    gdt = _gid_dtype()
+    chan_slot = k.channel_slots()
+    candidates = []        # (model, kind order, store, idx, src, tgt)
     for name, table in k.tables.items():
-        src = table.sources()
-        idx = np.arange(len(src), dtype=np.int64)
-        if src_ids is not None:
-            sel = np.isin(src, src_ids)
-            idx, src = idx[sel], src[sel]
-        tgt = k.decode_targets(table.cols["code"][idx]) if len(idx) else np.empty(0, np.int64)
+        if synapse_model is not None and name != synapse_model:
+            continue
+        codes = table.cols["code"]
+        if src_ids is None:
+            # every synapse: the rows give the sources, the channels the targets
+            src = np.empty(len(codes), gdt)
+            row_sources(table.row_ptr, src)
+            idx = None
+        else:
+            idx, src = row_indices(table.row_ptr, np.asarray(src_ids, np.int64))
+            src = src.astype(gdt)
+            codes = codes[idx]
+        tgt = np.empty(len(codes), gdt)
+        channel_targets(codes, chan_slot, k.size, k.rank, tgt)
         candidates.append((name, 0, _TableStore(table), idx, src, tgt))
     for rec in k.records:
         blk = rec.block
@@ -639,12 +663,18 @@ def get_connections(source=None, target=None, synapse_model=None):
     for name, _, store, idx, src, tgt in candidates:
         if synapse_model is not None and name != synapse_model:
             continue
-        sel = np.ones(len(idx), bool)
-        if src_ids is not None:
-            sel &= np.isin(src, src_ids)
+        sel = None
+        if src_ids is not None and store.kind != "table":     # tables: rows selected
+            sel = np.isin(src, src_ids)
         if tgt_ids is not None:
-            sel &= np.isin(tgt, tgt_ids)
-        idx, src, tgt = idx[sel], src[sel], tgt[sel]
+            t_sel = np.isin(tgt, tgt_ids)
+            sel = t_sel if sel is None else sel & t_sel
+        if idx is None:
+            idx = np.arange(len(src), dtype=np.int64) if sel is None else np.flatnonzero(sel)
+        elif sel is not None:
+            idx = idx[sel]
+        if sel is not None:
+            src, tgt = src[sel], tgt[sel]
         if not len(idx):
             continue
         if store.kind == "table":
@@ -652,11 +682,13 @@ def get_connections(source=None, target=None, synapse_model=None):
         else:
             order = np.lexsort((idx, src))    # per source: creation order, as NEST
         stores.append(store)
-        sids.append(np.full(len(idx), len(stores) - 1, np.int64))
+        sids.append(np.full(len(idx), len(stores) - 1, np.uint16))
         idxs.append(idx[order])
         srcs.append(src[order])
         tgts.append(tgt[order])
     if not stores:
         return SynapseCollection()
+    if len(stores) == 1:
+        return SynapseCollection(stores, sids[0], idxs[0], srcs[0], tgts[0])
     return SynapseCollection(stores, np.concatenate(sids), np.concatenate(idxs),
                              np.concatenate(srcs), np.concatenate(tgts))
