@@ -18,3 +18,7 @@ cdef class SynapseTable:
 
 cdef class StaticSynapseTable(SynapseTable):
     cdef double[::1] w
+
+
+cdef class RecordingTable(SynapseTable):
+    pass

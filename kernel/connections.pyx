@@ -64,6 +64,7 @@ cdef class SynapseTable:
     """
     columns = {}
     common = {}
+    kind = "synapse"
     uses_archive = False
     archive_columns = 0
     KERNEL_COLUMNS = {"code": ("uint32", 0), "delay": ("uint16", 1)}
@@ -226,6 +227,28 @@ cdef class StaticSynapseTable(SynapseTable):
                 if slot >= L:
                     slot -= L
                 add_to_channel(buf + slot * W, self.cd[k], self.w[k], 1.0)
+
+
+cdef class RecordingTable(SynapseTable):
+    """Connections of recording devices: neuron -> spike_recorder (rows keyed
+    by the neuron) and multimeter -> neuron (rows keyed by the multimeter).
+
+    The ``code`` column holds the target's gid; there is no weight, and the
+    delay column is unused (NEST ignores both for recorders and reports 1.0
+    and 1.0 ms).  The kernel never delivers through this table: recorders
+    read it at Prepare (spike_recorder: which sources, how many times;
+    multimeter: which targets).
+    """
+    kind = "recording"
+
+    def __init__(self, synapse_model="static_synapse"):
+        SynapseTable.__init__(self, synapse_model)
+
+    def targets_of(self, int64_t gid):
+        """Target gids of the connections of source ``gid`` (creation order)."""
+        if gid + 1 >= self.row_ptr.shape[0]:
+            return np.empty(0, np.int64)
+        return self.cols["code"][self.row_ptr[gid]:self.row_ptr[gid + 1]].astype(np.int64)
 
 
 SYNAPSE_TYPES = {"static_synapse": StaticSynapseTable}

@@ -132,7 +132,7 @@ cdef class RecordingBlock(NodeBlock):
 
 
 cdef class SpikeRecorder(RecordingBlock):
-    cdef public list sources        # per device: uint16 count of connections per gid
+    cdef public list sources        # per device at Prepare: uint16 connections per gid
     # record phase (C): per device its source counts and a growing event buffer
     cdef uint16_t **mask
     cdef int64_t *mask_len
@@ -164,19 +164,14 @@ cdef class SpikeRecorder(RecordingBlock):
         self.ev_gid = NULL; self.ev_stamp = NULL; self.ev_n = NULL; self.ev_cap = NULL
         self.n_dev = 0
 
-    def add_sources(self, i, gids):
-        """Connect sources (a source connected k times records each spike k times)."""
-        m = self.sources[i]
-        top = int(np.max(gids)) + 1 if len(gids) else 0
-        if top > len(m):
-            m2 = np.zeros(max(top, 2 * len(m)), np.uint16)
-            m2[:len(m)] = m
-            m = m2
-        np.add.at(m, np.asarray(gids, np.int64), 1)
-        self.sources[i] = m
-
     def pre_run(self, engine):
         RecordingBlock.pre_run(self, engine)
+        # the sources of each device from the recording connections (a source
+        # connected k times records each spike k times)
+        for dev in range(self.n):
+            src = engine.recording_sources(self.gids[dev])
+            top = int(src.max()) + 1 if len(src) else 0
+            self.sources[dev] = np.bincount(src, minlength=top).astype(np.uint16)
         self.flush(engine)
         self._free()
         cdef int64_t n = self.n, i
@@ -285,13 +280,11 @@ cdef class Multimeter(RecordingBlock):
     internal = {"next_rec": -1}
     strictly_positive = ("interval",)
     non_negative = ("offset",)
-    cdef public list targets        # per device: int64 array of target gids
-    cdef public list plan           # per device: list of (block, rows, gids)
+    cdef public list plan           # per device: list of (block, rows, gids) of its targets
     cdef public object interval_steps
     cdef int64_t[::1] next_rec
 
     def __init__(self, model, gids, first_gid, last_gid, defaults):
-        self.targets = [np.zeros(0, np.int64) for _ in range(len(gids))]
         self.plan = [[] for _ in range(len(gids))]
         RecordingBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
 
@@ -301,9 +294,6 @@ cdef class Multimeter(RecordingBlock):
             updates["record_from"] = [tuple(v) if not isinstance(v, str) else (v,)
                                       for v in updates["record_from"]]
         RecordingBlock.set(self, updates, idx)
-
-    def add_targets(self, i, gids):
-        self.targets[i] = np.concatenate([self.targets[i], np.asarray(gids, np.int64)])
 
     def columns_of(self, i):
         return ("senders", "times") + tuple(self.arrays["record_from"][i])
@@ -326,7 +316,7 @@ cdef class Multimeter(RecordingBlock):
             a["next_rec"][i] = nxt
         # resolve targets to (block, rows) and check recordables
         for i in range(self.n):
-            self.plan[i] = engine.locate_local(self.targets[i])
+            self.plan[i] = engine.locate_local(engine.recording_targets(self.gids[i]))
             for blk, rows, g in self.plan[i]:
                 for name in a["record_from"][i]:
                     if name not in blk.recordables:

@@ -308,11 +308,7 @@ def _plan(pre, post, conn_spec, syn_spec):
             src, tgt = src[sel], tgt[sel]
 
         def commit():
-            for rec, g in k.groups(np.unique(tgt)):
-                blk = rec.block
-                for gid in g:
-                    row = int(np.searchsorted(blk.gids, gid))
-                    blk.add_sources(row, src[tgt == gid])
+            k.recording.add(src, tgt, 0, {})
             k.count_connections(model, len(src))
         return commit
     if pk == "recorder":
@@ -326,13 +322,12 @@ def _plan(pre, post, conn_spec, syn_spec):
         # NEST: "Each multimeter can only be connected once to a given node"
         for rec, g in k.groups(np.unique(src)):
             for gid in g:
-                row = int(np.searchsorted(rec.block.gids, gid))
                 new = tgt[src == gid]
                 if len(np.unique(new)) < len(new):
                     raise IllegalConnection(
                         f"{rec.model} {gid}: each multimeter can only be connected once to "
                         "a given node (the rule chose a node twice)")
-                again = new[np.isin(new, rec.block.targets[row])]
+                again = new[np.isin(new, k.recording_targets(gid))]
                 if len(again):
                     raise IllegalConnection(
                         f"{rec.model} {gid} is already connected to node {again[0]}: each "
@@ -340,10 +335,7 @@ def _plan(pre, post, conn_spec, syn_spec):
         src, tgt = src[sel], tgt[sel]
 
         def commit():
-            for rec, g in k.groups(np.unique(src)):
-                for gid in g:
-                    row = int(np.searchsorted(rec.block.gids, gid))
-                    rec.block.add_targets(row, tgt[src == gid])
+            k.recording.add(src, tgt, 0, {})
             k.count_connections(model, len(src))
         return commit
     if tk == "stimulator":
@@ -366,22 +358,23 @@ def _plan(pre, post, conn_spec, syn_spec):
         receptor = int(_receptors(receptor))
     delays = k.delay_to_steps(delays_ms)
     if pk == "stimulator":
-        weights = np.broadcast_to(weights, src.shape)
-        delays = np.broadcast_to(delays, src.shape)
-        per_model = []
+        # generator -> neuron: rows of the synapse model's table keyed by the
+        # generator; the generator reads them at Prepare and writes its output
+        # through them (the kernel does not deliver them)
+        if k.synapse_types[model].columns.keys() != {"weight"}:
+            raise IllegalConnection(
+                f"stimulation devices connect through static synapse models only, not "
+                f"{model}")
+        codes = np.empty(len(src), np.uint32)
         for rec, g in k.groups(np.unique(src)):
-            blk = rec.block
             sel = np.isin(src, g)
-            kind = "current" if blk.output == "current" else "spike"
-            c = k.channel_codes(tgt[sel], receptor if np.ndim(receptor) == 0 else receptor[sel],
-                                kind)
-            per_model.append((blk, sel, c))
+            kind = "current" if rec.block.output == "current" else "spike"
+            codes[sel] = k.channel_codes(
+                tgt[sel], receptor if np.ndim(receptor) == 0 else receptor[sel], kind)
 
         def commit():
-            k.note_delays(delays)
-            for blk, sel, c in per_model:
-                rows = np.searchsorted(blk.gids, src[sel])
-                blk.add_targets(rows, c, weights[sel], delays[sel], tgt[sel], model)
+            k.note_delays(np.atleast_1d(delays))
+            k.table(model).add(src, codes, delays, {"weight": weights})
             k.count_connections(model, len(src))
         return commit
     if rule == "fixed_indegree" and np.ndim(receptor) == 0:

@@ -18,7 +18,8 @@ from pynestlite import parallel
 from pynestlite.errors import (
     BadDelay, BadProperty, KernelStateError, TimeMultipleRequired,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode)
-from pynestlite.kernel.connections import MAX_DELAY_STEPS, SYNAPSE_TYPES, SynapseTable
+from pynestlite.kernel.connections import (
+    MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable)
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
@@ -101,7 +102,8 @@ class Engine:
         # synapse model registry: name -> table class, name -> defaults
         self.synapse_types = dict(SYNAPSE_TYPES)
         self.synapse_models = {k: cls.defaults() for k, cls in SYNAPSE_TYPES.items()}
-        self.tables = {}
+        self.tables = {}            # synapse model -> table (sources: neurons, generators)
+        self.recording = RecordingTable()   # neuron -> spike_recorder, multimeter -> neuron
         self.syn_counts = {}        # synapse model -> local connections made with it
         self.next_channel = 0
         self.delay_min = None       # steps, from connections
@@ -348,6 +350,68 @@ class Engine:
             self.tables[synapse_model] = cls(synapse_model)
         return self.tables[synapse_model]
 
+    def device_gids(self):
+        """Gids of all devices (stimulators and recorders), ascending."""
+        parts = [np.arange(r.first, r.last + 1, dtype=np.int64) for r in self.records
+                 if r.element_type != "neuron"]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    def current_sources(self):
+        """Gids of the devices that send currents (their channel codes address
+        current channels)."""
+        parts = [np.arange(r.first, r.last + 1, dtype=np.int64) for r in self.records
+                 if r.element_type == "stimulator" and r.block.output == "current"]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    def device_targets(self, block):
+        """Connections of a stimulation device block, from the synapse tables.
+
+        Returns (device row, channel code, weight, delay steps, target gid),
+        grouped by device row; per device, the tables in the order their
+        models were first used and each table's rows in creation order.
+        """
+        devs, codes, ws, ds = [], [], [], []
+        gids = np.asarray(block.gids, np.int64)
+        for t in self.tables.values():
+            t.finalize(self.next_gid)
+            rp = t.row_ptr
+            g = gids[gids + 1 < len(rp)]
+            if not len(g):
+                continue
+            lo, hi = rp[g], rp[g + 1]
+            n = hi - lo
+            if not n.sum():
+                continue
+            idx = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())
+            devs.append(np.repeat(np.searchsorted(gids, g), n))
+            codes.append(t.cols["code"][idx])
+            ws.append(t.cols["weight"][idx])
+            ds.append(t.cols["delay"][idx].astype(np.int64))
+        if not devs:
+            e = np.empty(0, np.int64)
+            return e, e.astype(np.uint32), e.astype(np.float64), e, e
+        dev = np.concatenate(devs)
+        order = np.argsort(dev, kind="stable")
+        code = np.concatenate(codes)[order]
+        return (dev[order], code, np.concatenate(ws)[order], np.concatenate(ds)[order],
+                self.decode_targets(code))
+
+    def all_tables(self):
+        """Every connection of this rank: the synapse tables and the recording table."""
+        return list(self.tables.values()) + [self.recording]
+
+    def recording_targets(self, gid):
+        """Targets (local) of the recording connections of source ``gid``."""
+        self.recording.finalize(self.next_gid)
+        return self.recording.targets_of(int(gid))
+
+    def recording_sources(self, gid):
+        """Sources of the recording connections to ``gid``, once per connection."""
+        self.recording.finalize(self.next_gid)
+        code = self.recording.cols["code"]
+        sel = np.flatnonzero(code == gid)
+        return np.searchsorted(self.recording.row_ptr, sel, side="right") - 1
+
     def synapse_model(self, name):
         """(table class, defaults) of a synapse model."""
         return self.synapse_types[name], self.synapse_models[name]
@@ -446,7 +510,7 @@ class Engine:
                           "thread per rank; results are identical to any thread count",
                           stacklevel=3)
             self._thread_warned = True
-        for t in self.tables.values():
+        for t in self.all_tables():
             t.finalize(self.next_gid)
         self._configure_targets()
         dmin, dmax = self.delay_extrema()

@@ -111,8 +111,13 @@ class _TableStore:
     def delay_steps(self, idx):
         return self.table.get("delay", idx).astype(np.int64)
 
-    def receptor(self, idx, tgt):
-        return _decode_receptors(self.table.get("code", idx), tgt, "spike")
+    def receptor(self, idx, tgt, src):
+        codes = self.table.get("code", idx)
+        current = np.isin(src, _kernel().current_sources())
+        out = _decode_receptors(codes, tgt, "spike")
+        if np.any(current):
+            out[current] = _decode_receptors(codes[current], tgt[current], "current")
+        return out
 
     def column(self, name, idx):
         return self.table.get(name, idx)
@@ -127,67 +132,23 @@ class _TableStore:
         self.table.set("delay", idx, np.asarray(steps).astype(np.uint16))
 
 
-class _DeviceStore:
-    """Connections of one stimulation-device block (generator -> neuron)."""
-
-    kind = "device"
-    sizeof = 14
-    model_columns = ()
-
-    def __init__(self, block, model="static_synapse"):
-        self.block = self.owner = block
-        self.model = model
-
-    def copy(self):
-        return _DeviceStore(self.block, self.model)
-
-    def remap(self, idx, src):
-        return idx                    # targets are appended, never reordered
-
-    def columns(self):
-        """(device row, code, weight, delay, target gid, synapse model), one chunk."""
-        pend = self.block.pending
-        if not pend:
-            e = np.empty(0, np.int64)
-            return e, e.astype(np.uint32), e.astype(np.float64), e, e, e.astype(object)
-        if len(pend) > 1:
-            merged = tuple(np.concatenate(p) for p in zip(*pend))
-            pend[:] = [merged]
-        return pend[0]
-
-    def weight(self, idx):
-        return self.columns()[2][idx]
-
-    def delay_steps(self, idx):
-        return self.columns()[3][idx].astype(np.int64)
-
-    def receptor(self, idx, tgt):
-        kind = "current" if self.block.output == "current" else "spike"
-        return _decode_receptors(self.columns()[1][idx], tgt, kind)
-
-    def set_weight(self, idx, w):
-        self.columns()[2][idx] = w
-
-    def set_delay(self, idx, steps):
-        self.columns()[3][idx] = steps
-
-
-class _RecorderStore:
-    """Connections to a spike_recorder or from a multimeter (no weight/delay)."""
+class _RecorderStore(_TableStore):
+    """Connections in the recording table: neuron -> spike_recorder and
+    multimeter -> neuron (no weight or delay: NEST reports 1.0 and 1.0 ms, and
+    setting them has no effect)."""
 
     kind = "recorder"
-    model = "static_synapse"
-    sizeof = 14
-    model_columns = ()
 
-    def __init__(self, block):
-        self.block = self.owner = block
+    def __init__(self, table, row_ptr=None):
+        _TableStore.__init__(self, table, row_ptr)
+        self.model = "static_synapse"
 
     def copy(self):
-        return _RecorderStore(self.block)
+        return _RecorderStore(self.table, self.row_ptr)
 
-    def remap(self, idx, src):
-        return idx
+    @property
+    def model_columns(self):
+        return ()
 
     def weight(self, idx):
         return np.full(len(idx), RECORDER_WEIGHT)
@@ -195,7 +156,7 @@ class _RecorderStore:
     def delay_steps(self, idx):
         return None
 
-    def receptor(self, idx, tgt):
+    def receptor(self, idx, tgt, src):
         return np.zeros(len(idx), np.int64)
 
     def set_weight(self, idx, w):
@@ -338,7 +299,8 @@ class SynapseCollection:
                 # NEST: Time::delay_steps_to_ms = steps * resolution
                 out[sel] = RECORDER_DELAY_MS if steps is None else steps * h_ms
             else:
-                out[sel] = store.receptor(idx, self._tgt[sel].astype(np.int64))
+                out[sel] = store.receptor(idx, self._tgt[sel].astype(np.int64),
+                                          self._src[sel].astype(np.int64))
         return out
 
     def _model_col(self, name):
@@ -584,14 +546,15 @@ class SynapseCollection:
 
 
 def get_connections(source=None, target=None, synapse_model=None):
-    """Local connections matching the query (vectorised over whole stores).
+    """Local connections matching the query (vectorised over whole tables).
 
-    Order: by synapse model (in the order the models were defined), then
-    neuron -> neuron synapses, connections to recorders, and connections from
-    devices, each sorted by source, then in creation order (as NEST lists
-    them on one thread).
+    Everything comes from the kernel's one connection store (the synapse
+    tables and the recording table).  Order: by synapse model (in the order
+    the models were defined), then neuron -> neuron synapses, connections to
+    recorders, and connections from devices, each sorted by source, then in
+    creation order (as NEST lists them on one thread).
     """
-    from pynestlite.models import recorders
+    from pynestlite.kernel.connections import channel_targets, row_indices, row_sources
     k = _kernel()
     if synapse_model is not None:
         if not isinstance(synapse_model, str):
@@ -600,75 +563,59 @@ def get_connections(source=None, target=None, synapse_model=None):
         if synapse_model not in k.synapse_models:
             raise UnknownModelName(f"synapse model {synapse_model!r} does not exist; "
                                    f"available: {sorted(k.synapse_models)}")
-    for t in k.tables.values():
+    for t in k.all_tables():
         t.finalize(k.next_gid)
     src_ids = as_collection(source, "source").ids if source is not None else None
     tgt_ids = as_collection(target, "target").ids if target is not None else None
-
-    from pynestlite.kernel.connections import channel_targets, row_indices, row_sources
     gdt = _gid_dtype()
     chan_slot = k.channel_slots()
-    candidates = []        # (model, kind order, store, idx, src, tgt)
-    for name, table in k.tables.items():
-        if synapse_model is not None and name != synapse_model:
-            continue
+    devices = k.device_gids()
+
+    def rows(table):
+        """(idx or None for all, source, code) of the table's selected rows."""
         codes = table.cols["code"]
         if src_ids is None:
-            # every synapse: the rows give the sources, the channels the targets
             src = np.empty(len(codes), gdt)
             row_sources(table.row_ptr, src)
-            idx = None
+            return None, src, codes
+        idx, src = row_indices(table.row_ptr, np.asarray(src_ids, np.int64))
+        return idx, src.astype(gdt), codes[idx]
+
+    candidates = []        # (model, kind order, store, idx, src, tgt)
+    for name, table in list(k.tables.items()) + [("static_synapse", k.recording)]:
+        if synapse_model is not None and name != synapse_model:
+            continue
+        idx, src, codes = rows(table)
+        if table.kind == "recording":
+            store = _RecorderStore(table)
+            tgt = codes.astype(gdt)
+            from_device = np.isin(src, devices)          # multimeter -> neuron
+            kinds = ((1, ~from_device), (2, from_device))
         else:
-            idx, src = row_indices(table.row_ptr, np.asarray(src_ids, np.int64))
-            src = src.astype(gdt)
-            codes = codes[idx]
-        tgt = np.empty(len(codes), gdt)
-        channel_targets(codes, chan_slot, k.size, k.rank, tgt)
-        candidates.append((name, 0, _TableStore(table), idx, src, tgt))
-    for rec in k.records:
-        blk = rec.block
-        if rec.element_type == "stimulator":
-            cols = _DeviceStore(blk).columns()
-            dev, tg, models = cols[0], np.asarray(cols[4], np.int64), cols[5]
-            src = np.asarray(blk.gids, np.int64)[dev] if len(dev) else np.empty(0, np.int64)
-            for name in dict.fromkeys(models.tolist()):   # models in first-use order
-                sel = np.flatnonzero(models == name)
-                candidates.append((name, 2, _DeviceStore(blk, name), sel, src[sel], tg[sel]))
-        elif isinstance(blk, recorders.SpikeRecorder):
-            srcs, tgts = [], []
-            for i, m in enumerate(blk.sources):
-                m = np.asarray(m)           # per source gid: number of connections
-                nz = np.flatnonzero(m)
-                g = np.repeat(nz, m[nz].astype(np.int64)).astype(np.int64)
-                srcs.append(g)
-                tgts.append(np.full(len(g), int(blk.gids[i]), np.int64))
-            src = np.concatenate(srcs) if srcs else np.empty(0, np.int64)
-            tgt = np.concatenate(tgts) if tgts else np.empty(0, np.int64)
-            candidates.append(("static_synapse", 1, _RecorderStore(blk),
-                               np.arange(len(src), dtype=np.int64), src, tgt))
-        elif isinstance(blk, recorders.Multimeter):
-            srcs, tgts = [], []
-            for i, t in enumerate(blk.targets):
-                t = np.asarray(t, np.int64)
-                tgts.append(t)
-                srcs.append(np.full(len(t), int(blk.gids[i]), np.int64))
-            src = np.concatenate(srcs) if srcs else np.empty(0, np.int64)
-            tgt = np.concatenate(tgts) if tgts else np.empty(0, np.int64)
-            candidates.append(("static_synapse", 2, _RecorderStore(blk),
-                               np.arange(len(src), dtype=np.int64), src, tgt))
+            store = _TableStore(table)
+            tgt = np.empty(len(codes), gdt)
+            channel_targets(codes, chan_slot, k.size, k.rank, tgt)
+            if len(devices) and len(src) and np.isin(devices, src).any():
+                from_device = np.isin(src, devices)       # generator -> neuron
+                kinds = ((0, ~from_device), (2, from_device))
+            else:
+                kinds = ((0, None),)
+        for kind, sel in kinds:
+            if sel is None:
+                candidates.append((name, kind, store, idx, src, tgt))
+            else:
+                pos = np.flatnonzero(sel)
+                candidates.append((name, kind, store.copy(),
+                                   pos if idx is None else idx[pos], src[pos], tgt[pos]))
     model_rank = {m: i for i, m in enumerate(k.synapse_models)}
     candidates.sort(key=lambda c: (model_rank.get(c[0], len(model_rank)), c[1]))
 
-    stores, sids, idxs, srcs, tgts = [], [], [], [], []
-    for name, _, store, idx, src, tgt in candidates:
-        if synapse_model is not None and name != synapse_model:
-            continue
+    groups = []            # per (model, kind): list of (store, idx, src, tgt)
+    last = None
+    for name, kind, store, idx, src, tgt in candidates:
         sel = None
-        if src_ids is not None and store.kind != "table":     # tables: rows selected
-            sel = np.isin(src, src_ids)
         if tgt_ids is not None:
-            t_sel = np.isin(tgt, tgt_ids)
-            sel = t_sel if sel is None else sel & t_sel
+            sel = np.isin(tgt, tgt_ids)
         if idx is None:
             idx = np.arange(len(src), dtype=np.int64) if sel is None else np.flatnonzero(sel)
         elif sel is not None:
@@ -677,18 +624,31 @@ def get_connections(source=None, target=None, synapse_model=None):
             src, tgt = src[sel], tgt[sel]
         if not len(idx):
             continue
-        if store.kind == "table":
-            order = slice(None)       # rows are by source, each in creation order
-        else:
-            order = np.lexsort((idx, src))    # per source: creation order, as NEST
-        stores.append(store)
-        sids.append(np.full(len(idx), len(stores) - 1, np.uint16))
-        idxs.append(idx[order])
-        srcs.append(src[order])
-        tgts.append(tgt[order])
+        if (name, kind) != last:
+            groups.append([])
+            last = (name, kind)
+        groups[-1].append((store, idx, src, tgt))
+
+    stores, sids, idxs, srcs, tgts = [], [], [], [], []
+    for group in groups:
+        first = len(stores)
+        for store, idx, src, tgt in group:
+            stores.append(store)
+            sids.append(np.full(len(idx), len(stores) - 1, np.uint16))
+            idxs.append(idx)
+            srcs.append(src)
+            tgts.append(tgt)
+        if len(group) > 1:
+            # several tables in one group (generator and multimeter connections):
+            # by source, each source's connections in creation order
+            order = np.argsort(np.concatenate(srcs[first:]), kind="stable")
+            for lst in (sids, idxs, srcs, tgts):
+                merged = np.concatenate(lst[first:])[order]
+                del lst[first:]
+                lst.append(merged)
     if not stores:
         return SynapseCollection()
-    if len(stores) == 1:
+    if len(sids) == 1:
         return SynapseCollection(stores, sids[0], idxs[0], srcs[0], tgts[0])
     return SynapseCollection(stores, np.concatenate(sids), np.concatenate(idxs),
                              np.concatenate(srcs), np.concatenate(tgts))
