@@ -132,16 +132,25 @@ cdef class StimulationBlock(NodeBlock):
     cdef inline bint active(self, Py_ssize_t k, int64_t stamp) noexcept nogil:
         return self.t_min[k] < stamp and stamp <= self.t_max[k]
 
+    cdef inline void add_to_target(self, SliceContext *ctx, Py_ssize_t j, int64_t base,
+                                   double w, double value) noexcept nogil:
+        """Add ``w * value`` (``value`` on a counting channel) to the target of
+        connection ``j``, arriving ``tgt_d[j]`` steps after the step whose
+        ring-buffer slot is ``base`` (= step mod ring_len; a delay is below
+        ring_len = min_delay + max_delay, so one wrap-around suffices)."""
+        cdef int64_t slot = base + self.tgt_d[j]
+        if slot >= ctx.ring_len:
+            slot -= ctx.ring_len
+        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j], w, value)
+
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
         """Add ``value`` times each connection weight of device row ``k`` to its
         target, arriving at ``step + delay``."""
         cdef Py_ssize_t j
-        cdef int64_t slot
+        cdef int64_t base = step % ctx.ring_len
         for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-            slot = (step + self.tgt_d[j]) % ctx.ring_len
-            add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                           self.tgt_w[j], value)
+            self.add_to_target(ctx, j, base, self.tgt_w[j], value)
 
 
 cdef class PoissonGenerator(StimulationBlock):
@@ -162,7 +171,7 @@ cdef class PoissonGenerator(StimulationBlock):
         # a guide table (Chen & Asau 1974): start at guide[floor(u G)] and
         # step up while u > cdf[k]; larger means use the PTRS sampler.
         cdef Py_ssize_t k, j
-        cdef int64_t s0, s1, first, last, slot, b0, b1, c0, c1, pair, q, L = ctx.ring_len
+        cdef int64_t s0, s1, first, last, b0, b1, c0, c1, pair, q, L = ctx.ring_len
         cdef double mu, p, u0, u1
         cdef double cdf[POISSON_KMAX + 1]
         cdef int64_t guide[POISSON_GUIDE]
@@ -226,17 +235,9 @@ cdef class PoissonGenerator(StimulationBlock):
                             pnl_stream_init(&s, key, hi | (<uint64_t>1 << 63), <uint64_t>s1 << 8)
                             c1 = pnl_poisson(&s, mu)
                     if c0 > 0:
-                        slot = b0 + self.tgt_d[j]
-                        if slot >= L:
-                            slot -= L
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       self.tgt_w[j], <double>c0)
+                        self.add_to_target(ctx, j, b0, self.tgt_w[j], <double>c0)
                     if c1 > 0:
-                        slot = b1 + self.tgt_d[j]
-                        if slot >= L:
-                            slot -= L
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       self.tgt_w[j], <double>c1)
+                        self.add_to_target(ctx, j, b1, self.tgt_w[j], <double>c1)
 
 
 cdef class SpikeGenerator(StimulationBlock):
@@ -312,7 +313,7 @@ cdef class SpikeGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
-        cdef int64_t stamp, slot, p
+        cdef int64_t stamp, base, p
         cdef double w
         for k in range(self.n):
             p = self.st_ptr[k] + self.position[k]
@@ -324,11 +325,10 @@ cdef class SpikeGenerator(StimulationBlock):
                 if stamp > tstop:
                     break
                 if self.active(k, stamp):
+                    base = (stamp - 1) % ctx.ring_len
                     for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
-                        slot = (stamp - 1 + self.tgt_d[j]) % ctx.ring_len
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       w, <double>self.mult[p])
+                        self.add_to_target(ctx, j, base, w, <double>self.mult[p])
                 p += 1
             self.position[k] = p - self.st_ptr[k]
 
@@ -481,9 +481,9 @@ cdef class StepCurrentGenerator(StimulationBlock):
         self.values = np.concatenate(values) if values else np.empty(0)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, slot, p, end
+        cdef int64_t step, p, end
         for k in range(self.n):
             p = self.at_ptr[k] + self.idx[k]
             end = self.at_ptr[k + 1]
@@ -528,10 +528,10 @@ cdef class AcGenerator(StimulationBlock):
         self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, slot
-        cdef double y0, current
+        cdef int64_t step
+        cdef double y0
         for k in range(self.n):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
@@ -552,9 +552,9 @@ cdef class DcGenerator(StimulationBlock):
         self.amp = self.arrays["amplitude"]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, slot
+        cdef int64_t step
         for k in range(self.n):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
@@ -601,7 +601,7 @@ cdef class NoiseGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
-        cdef int64_t now, slot
+        cdef int64_t now, base
         cdef double y0, sd
         cdef pnl_key key
         cdef pnl_stream s
@@ -622,10 +622,9 @@ cdef class NoiseGenerator(StimulationBlock):
                                         <uint64_t>now << 8)
                         self.amps[j] = self.mean[k] + sd * pnl_normal(&s)
                     self.next_step[k] = now + self.dt_steps[k]
+                base = now % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    slot = (now + self.tgt_d[j]) % ctx.ring_len
-                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                   self.tgt_w[j], self.amps[j])
+                    self.add_to_target(ctx, j, base, self.tgt_w[j], self.amps[j])
 
 
 cdef class SinusoidalPoissonGenerator(StimulationBlock):
@@ -679,7 +678,7 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
-        cdef int64_t step, slot, cnt
+        cdef int64_t step, base, cnt
         cdef double new_y0, rate
         cdef pnl_key key
         cdef pnl_stream s
@@ -699,15 +698,14 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
                     if cnt > 0:
                         self.send(ctx, k, step, <double>cnt)
                     continue
+                base = step % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 62),
                                     <uint64_t>step << 8)
                     cnt = pnl_poisson(&s, rate * ctx.h)
                     if cnt > 0:
-                        slot = (step + self.tgt_d[j]) % ctx.ring_len
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       self.tgt_w[j], <double>cnt)
+                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
 
 
 MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,
