@@ -386,27 +386,48 @@ def _grid_times(t, allow_offgrid, h, model):
     return np.round(out / h) * h
 
 
-def _oscillator(freq, phase, amplitude, double t, double h, double[::1] y_0, double[::1] y_1,
-                block):
-    """Set a rotating oscillator (y0, y1) = amplitude (cos, sin)(omega t + phi) and
-    the block's step matrix A00..A11, with libm's cos/sin as NEST (per row)."""
-    cdef Py_ssize_t k, n = y_0.shape[0]
-    cdef double omega, phi
-    mats = [np.empty(n) for _ in range(4)]
-    cdef double[::1] a00 = mats[0], a01 = mats[1], a10 = mats[2], a11 = mats[3]
-    cdef double[::1] f = np.ascontiguousarray(freq, np.float64)
-    cdef double[::1] ph = np.ascontiguousarray(phase, np.float64)
-    cdef double[::1] amp = np.ascontiguousarray(amplitude, np.float64)
-    for k in range(n):
-        omega = 2.0 * M_PI * f[k] / 1000.0
-        phi = ph[k] * 2.0 * M_PI / 360.0
-        y_0[k] = amp[k] * cos(omega * t + phi)
-        y_1[k] = amp[k] * sin(omega * t + phi)
-        a00[k] = cos(omega * h)
-        a01[k] = -sin(omega * h)
-        a10[k] = sin(omega * h)
-        a11[k] = cos(omega * h)
-    block.set_rotation(*mats)
+cdef class OscillatorBlock(StimulationBlock):
+    """Base of the devices driven by a sinusoid (ac_generator, noise_generator,
+    sinusoidal_poisson_generator): per row an oscillator (y_0, y_1), set from
+    the simulation time at each Prepare and advanced every step by the
+    rotation matrix A00..A11, as NEST does."""
+    internal = {"y_0": 0.0, "y_1": 0.0}
+    cdef double[::1] y_0, y_1, A00, A01, A10, A11
+
+    def bind(self):
+        self.y_0 = self.arrays["y_0"]
+        self.y_1 = self.arrays["y_1"]
+
+    def set_rotation(self, a00, a01, a10, a11):
+        """The per-row step matrix (four float64 arrays of length n)."""
+        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
+
+    def start_oscillator(self, freq, phase, amplitude, double t, double h):
+        """Set (y_0, y_1) = amplitude (cos, sin)(omega t + phi) and the step
+        matrix of a rotation by omega h, with libm's cos/sin as NEST (per row)."""
+        cdef Py_ssize_t k, n = self.n
+        cdef double omega, phi
+        mats = [np.empty(n) for _ in range(4)]
+        cdef double[::1] a00 = mats[0], a01 = mats[1], a10 = mats[2], a11 = mats[3]
+        cdef double[::1] f = np.ascontiguousarray(freq, np.float64)
+        cdef double[::1] ph = np.ascontiguousarray(phase, np.float64)
+        cdef double[::1] amp = np.ascontiguousarray(amplitude, np.float64)
+        for k in range(n):
+            omega = 2.0 * M_PI * f[k] / 1000.0
+            phi = ph[k] * 2.0 * M_PI / 360.0
+            self.y_0[k] = amp[k] * cos(omega * t + phi)
+            self.y_1[k] = amp[k] * sin(omega * t + phi)
+            a00[k] = cos(omega * h)
+            a01[k] = -sin(omega * h)
+            a10[k] = sin(omega * h)
+            a11[k] = cos(omega * h)
+        self.set_rotation(*mats)
+
+    cdef inline void rotate(self, Py_ssize_t k) noexcept nogil:
+        """Advance the oscillator of row ``k`` by one step."""
+        cdef double y0 = self.y_0[k]
+        self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
+        self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
 
 
 cdef class StepCurrentGenerator(StimulationBlock):
@@ -500,7 +521,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
             self.idx[k] = p - self.at_ptr[k]
 
 
-cdef class AcGenerator(StimulationBlock):
+cdef class AcGenerator(OscillatorBlock):
     """ac_generator: sinusoidal current I(t) = offset + amplitude sin(2 pi f t + phase).
 
     ``amplitude``, ``offset`` (pA), ``frequency`` (Hz), ``phase`` (deg).  As
@@ -509,35 +530,27 @@ cdef class AcGenerator(StimulationBlock):
     device is inactive.
     """
     parameters = {"amplitude": 0.0, "offset": 0.0, "frequency": 0.0, "phase": 0.0}
-    internal = {"y_0": 0.0, "y_1": 0.0}
     output = "current"
-    cdef double[::1] y_0, y_1, offset, A00, A01, A10, A11
+    cdef double[::1] offset
 
     def bind(self):
-        self.y_0 = self.arrays["y_0"]
-        self.y_1 = self.arrays["y_1"]
+        OscillatorBlock.bind(self)
         self.offset = self.arrays["offset"]
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         a = self.arrays
-        _oscillator(a["frequency"], a["phase"], a["amplitude"], engine.time_ms,
-                    engine.resolution, a["y_0"], a["y_1"], self)
-
-    def set_rotation(self, a00, a01, a10, a11):
-        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
+        self.start_oscillator(a["frequency"], a["phase"], a["amplitude"], engine.time_ms,
+                              engine.resolution)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k
         cdef long lag
         cdef int64_t step
-        cdef double y0
         for k in range(self.n):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
-                y0 = self.y_0[k]
-                self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
-                self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
+                self.rotate(k)
                 if not self.active(k, step + 2):
                     continue
                 self.send(ctx, k, step, self.y_1[k] + self.offset[k])
@@ -563,35 +576,32 @@ cdef class DcGenerator(StimulationBlock):
                 self.send(ctx, k, step, self.amp[k])
 
 
-cdef class NoiseGenerator(StimulationBlock):
+cdef class NoiseGenerator(OscillatorBlock):
     parameters = {"mean": 0.0, "std": 0.0, "dt": 1.0, "std_mod": 0.0,
                   "frequency": 0.0, "phase": 0.0}
-    internal = {"y_0": 0.0, "y_1": 0.0, "next_step": 0}
+    internal = dict(OscillatorBlock.internal, next_step=0)
     non_negative = ("std", "std_mod", "frequency")
     strictly_positive = ("dt",)
     output = "current"
-    cdef double[::1] mean, std, std_mod, y_0, y_1, A00, A01, A10, A11
+    cdef double[::1] mean, std, std_mod
     cdef double[::1] amps
     cdef int64_t[::1] dt_steps, next_step
     cdef uint64_t[::1] gid
     cdef public object _amps
 
     def bind(self):
+        OscillatorBlock.bind(self)
         a = self.arrays
         self.mean = a["mean"]; self.std = a["std"]; self.std_mod = a["std_mod"]
-        self.y_0 = a["y_0"]; self.y_1 = a["y_1"]; self.next_step = a["next_step"]
+        self.next_step = a["next_step"]
         self.gid = self.gids.astype(np.uint64)
-
-    def set_rotation(self, a00, a01, a10, a11):
-        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         a = self.arrays
         h = engine.resolution
         self.dt_steps = engine.ms_to_steps_exact(a["dt"], "dt")
-        _oscillator(a["frequency"], a["phase"], np.ones(self.n), engine.time_ms, h,
-                     a["y_0"], a["y_1"], self)
+        self.start_oscillator(a["frequency"], a["phase"], np.ones(self.n), engine.time_ms, h)
         n_t = len(self.tgt_gid)
         if self._amps is None or len(self._amps) != n_t:
             self._amps = np.zeros(n_t)
@@ -602,7 +612,7 @@ cdef class NoiseGenerator(StimulationBlock):
         cdef Py_ssize_t k, j
         cdef long lag
         cdef int64_t now, base
-        cdef double y0, sd
+        cdef double sd
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
@@ -612,9 +622,7 @@ cdef class NoiseGenerator(StimulationBlock):
                 if not self.active(k, now + 2):
                     continue
                 if self.std_mod[k] != 0.0:
-                    y0 = self.y_0[k]
-                    self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
-                    self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
+                    self.rotate(k)
                 if now >= self.next_step[k]:
                     sd = sqrt(self.std[k] * self.std[k] + self.y_1[k] * self.std_mod[k] * self.std_mod[k])
                     for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
@@ -627,7 +635,7 @@ cdef class NoiseGenerator(StimulationBlock):
                     self.add_to_target(ctx, j, base, self.tgt_w[j], self.amps[j])
 
 
-cdef class SinusoidalPoissonGenerator(StimulationBlock):
+cdef class SinusoidalPoissonGenerator(OscillatorBlock):
     """sinusoidal_poisson_generator: Poisson trains of rate
     r(t) = max(0, rate + amplitude sin(2 pi frequency t + phase)).
 
@@ -639,14 +647,12 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
     stream keyed by (rng_seed, generator, target) or (rng_seed, generator)."""
     parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
                   "individual_spike_trains": True}
-    internal = {"y_0": 0.0, "y_1": 0.0}
-    cdef double[::1] y_0, y_1, rate_ms, sin_h, cos_h
+    cdef double[::1] rate_ms
     cdef uint8_t[::1] individual
     cdef uint64_t[::1] gid
 
     def bind(self):
-        self.y_0 = self.arrays["y_0"]
-        self.y_1 = self.arrays["y_1"]
+        OscillatorBlock.bind(self)
         self.individual = self.arrays["individual_spike_trains"]
         self.gid = self.gids.astype(np.uint64)
 
@@ -673,22 +679,23 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
             s_[k] = sin(h * om)
             c_[k] = cos(h * om)
             r[k] = a["rate"][k] / 1000.0
-        self.rate_ms, self.sin_h, self.cos_h = rate, sn, cs
+        self.rate_ms = rate
+        # NEST's step (cos y0 - sin y1, sin y0 + cos y1) as the rotation matrix;
+        # A01 y1 = (-sin) y1 is exactly -(sin y1), so the values are unchanged
+        self.set_rotation(cs, np.negative(sn), sn, cs)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
         cdef int64_t step, base, cnt
-        cdef double new_y0, rate
+        cdef double rate
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
             key = pnl_make_key(ctx.seed, 7, self.gid[k])
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
-                new_y0 = self.cos_h[k] * self.y_0[k] - self.sin_h[k] * self.y_1[k]
-                self.y_1[k] = self.sin_h[k] * self.y_0[k] + self.cos_h[k] * self.y_1[k]
-                self.y_0[k] = new_y0
+                self.rotate(k)
                 rate = self.rate_ms[k] + self.y_1[k]
                 if rate <= 0.0 or not self.active(k, step):
                     continue
