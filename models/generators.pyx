@@ -37,8 +37,8 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
-    pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit)
-from pynestlite.kernel.random_streams import Purpose
+    pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
+    PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -197,7 +197,7 @@ cdef class PoissonGenerator(StimulationBlock):
                     while cdf[c0] < <double>q / POISSON_GUIDE:
                         c0 += 1
                     guide[q] = c0
-            key = pnl_make_key(ctx.seed, 4, self.gid[k])
+            key = pnl_make_key(ctx.seed, PURPOSE_POISSON, self.gid[k])
             pair = first >> 1
             while 2 * pair < last:
                 s0 = 2 * pair
@@ -616,7 +616,7 @@ cdef class NoiseGenerator(OscillatorBlock):
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
-            key = pnl_make_key(ctx.seed, 5, self.gid[k])
+            key = pnl_make_key(ctx.seed, PURPOSE_NOISE, self.gid[k])
             for lag in range(from_lag, to_lag):
                 now = ctx.origin + lag
                 if not self.active(k, now + 2):
@@ -692,7 +692,7 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
-            key = pnl_make_key(ctx.seed, 7, self.gid[k])
+            key = pnl_make_key(ctx.seed, PURPOSE_SINUSOIDAL, self.gid[k])
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
                 self.rotate(k)
