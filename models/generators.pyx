@@ -88,6 +88,12 @@ cdef class StimulationBlock(NodeBlock):
         if np.any(values["stop"] < values["start"]):
             raise BadProperty(f"{self.model}: stop must be >= start")
 
+    def set(self, dict updates, idx, engine=None):
+        """Set parameters of rows ``idx`` (see ``NodeBlock.set``).  ``engine``
+        is the caller's engine: devices with times read its ``resolution``
+        (see ``_resolution``); the others ignore it."""
+        NodeBlock.set(self, updates, idx)
+
     def add_targets(self, dev_idx, codes, weights, delays, tgids, synapse_model="static_synapse"):
         """Register connections from local device rows ``dev_idx`` to local targets."""
         n = len(dev_idx)
@@ -254,9 +260,7 @@ cdef class SpikeGenerator(StimulationBlock):
     def check(self, dict values):
         StimulationBlock.check(self, values)
 
-    def set(self, dict updates, idx):
-        from pynestlite.engine import kernel
-        engine_res = kernel.resolution
+    def set(self, dict updates, idx, engine=None):
         idx = np.asarray(idx, np.int64)
         if "precise_times" in updates and np.any(np.asarray(updates["precise_times"], bool)):
             raise BadProperty(f"{self.model}: precise_times (off-grid spikes) is not "
@@ -265,6 +269,7 @@ cdef class SpikeGenerator(StimulationBlock):
         if "spike_times" in updates or "allow_offgrid_times" in updates:
             times = updates.get("spike_times")
             offgrid = updates.get("allow_offgrid_times")
+            engine_res = _resolution(engine)
             new_times = []
             for j, i in enumerate(idx):
                 t = self.arrays["spike_times"][i] if times is None else times[j]
@@ -288,7 +293,7 @@ cdef class SpikeGenerator(StimulationBlock):
                     raise BadProperty(
                         f"{self.model}: {key} must have the same number of elements as "
                         f"spike_times ({nt}) or 0 elements, got {nv}")
-        StimulationBlock.set(self, updates, idx)
+        StimulationBlock.set(self, updates, idx, engine)
         for i in idx:
             self.arrays["position"][i] = 0
 
@@ -349,6 +354,17 @@ cdef class SpikeGenerator(StimulationBlock):
         if not gids:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(gids), np.concatenate(stamps)
+
+
+def _resolution(engine):
+    """The resolution (ms) of ``engine``, the engine passed to ``set``.
+
+    Compatibility fallback: a caller that does not pass its engine yet gets the
+    front end's engine singleton, imported here only for that case; drop this
+    branch once every caller of ``StimulationBlock.set`` passes ``engine``."""
+    if engine is None:
+        from pynestlite.engine import kernel as engine
+    return engine.resolution
 
 
 def _grid_spike_times(t, allow_offgrid, h, model):
@@ -449,8 +465,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
         self.idx = self.arrays["idx"]
         self.amp = self.arrays["amp"]
 
-    def set(self, dict updates, idx):
-        from pynestlite.engine import kernel
+    def set(self, dict updates, idx, engine=None):
         idx = np.asarray(idx, np.int64)
         updates = dict(updates)
         has_t, has_v = "amplitude_times" in updates, "amplitude_values" in updates
@@ -463,6 +478,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                               "amplitude_times are set, or together with them")
         if has_t:
             offgrid = updates.get("allow_offgrid_times")
+            res = _resolution(engine)
             times, values = [], []
             for j, i in enumerate(idx):
                 t = np.asarray(updates["amplitude_times"][j], np.float64).ravel()
@@ -475,7 +491,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                                       "strictly positive times (t > 0)")
                 og = self.arrays["allow_offgrid_times"][i] if offgrid is None else \
                     np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
-                g = _grid_times(t, bool(og), kernel.resolution, self.model)
+                g = _grid_times(t, bool(og), res, self.model)
                 if np.any(np.diff(g) <= 0):
                     raise BadProperty(f"{self.model}: amplitude times must be at strictly "
                                       "increasing time steps")
@@ -483,7 +499,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                 values.append(v)
             updates["amplitude_times"] = times
             updates["amplitude_values"] = values
-        StimulationBlock.set(self, updates, idx)
+        StimulationBlock.set(self, updates, idx, engine)
         if has_t:
             for i in idx:
                 self.arrays["idx"][i] = 0
@@ -656,11 +672,11 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
         self.individual = self.arrays["individual_spike_trains"]
         self.gid = self.gids.astype(np.uint64)
 
-    def set(self, dict updates, idx):
+    def set(self, dict updates, idx, engine=None):
         if "individual_spike_trains" in updates and self.first_gid != 0:
             raise BadProperty(f"{self.model}: individual_spike_trains can only be set as a "
                               "model default (SetDefaults or CopyModel)")
-        StimulationBlock.set(self, updates, idx)
+        StimulationBlock.set(self, updates, idx, engine)
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
