@@ -37,8 +37,8 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
-    pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit)
-from pynestlite.kernel.random_streams import Purpose
+    pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
+    PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -88,6 +88,12 @@ cdef class StimulationBlock(NodeBlock):
         if np.any(values["stop"] < values["start"]):
             raise BadProperty(f"{self.model}: stop must be >= start")
 
+    def set(self, dict updates, idx, engine=None):
+        """Set parameters of rows ``idx`` (see ``NodeBlock.set``).  ``engine``
+        is the caller's engine: devices with times read its ``resolution``
+        (see ``_resolution``); the others ignore it."""
+        NodeBlock.set(self, updates, idx)
+
     def add_targets(self, dev_idx, codes, weights, delays, tgids, synapse_model="static_synapse"):
         """Register connections from local device rows ``dev_idx`` to local targets."""
         n = len(dev_idx)
@@ -132,16 +138,25 @@ cdef class StimulationBlock(NodeBlock):
     cdef inline bint active(self, Py_ssize_t k, int64_t stamp) noexcept nogil:
         return self.t_min[k] < stamp and stamp <= self.t_max[k]
 
+    cdef inline void add_to_target(self, SliceContext *ctx, Py_ssize_t j, int64_t base,
+                                   double w, double value) noexcept nogil:
+        """Add ``w * value`` (``value`` on a counting channel) to the target of
+        connection ``j``, arriving ``tgt_d[j]`` steps after the step whose
+        ring-buffer slot is ``base`` (= step mod ring_len; a delay is below
+        ring_len = min_delay + max_delay, so one wrap-around suffices)."""
+        cdef int64_t slot = base + self.tgt_d[j]
+        if slot >= ctx.ring_len:
+            slot -= ctx.ring_len
+        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j], w, value)
+
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
         """Add ``value`` times each connection weight of device row ``k`` to its
         target, arriving at ``step + delay``."""
         cdef Py_ssize_t j
-        cdef int64_t slot
+        cdef int64_t base = step % ctx.ring_len
         for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-            slot = (step + self.tgt_d[j]) % ctx.ring_len
-            add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                           self.tgt_w[j], value)
+            self.add_to_target(ctx, j, base, self.tgt_w[j], value)
 
 
 cdef class PoissonGenerator(StimulationBlock):
@@ -162,7 +177,7 @@ cdef class PoissonGenerator(StimulationBlock):
         # a guide table (Chen & Asau 1974): start at guide[floor(u G)] and
         # step up while u > cdf[k]; larger means use the PTRS sampler.
         cdef Py_ssize_t k, j
-        cdef int64_t s0, s1, first, last, slot, b0, b1, c0, c1, pair, q, L = ctx.ring_len
+        cdef int64_t s0, s1, first, last, b0, b1, c0, c1, pair, q, L = ctx.ring_len
         cdef double mu, p, u0, u1
         cdef double cdf[POISSON_KMAX + 1]
         cdef int64_t guide[POISSON_GUIDE]
@@ -188,7 +203,7 @@ cdef class PoissonGenerator(StimulationBlock):
                     while cdf[c0] < <double>q / POISSON_GUIDE:
                         c0 += 1
                     guide[q] = c0
-            key = pnl_make_key(ctx.seed, 4, self.gid[k])
+            key = pnl_make_key(ctx.seed, PURPOSE_POISSON, self.gid[k])
             pair = first >> 1
             while 2 * pair < last:
                 s0 = 2 * pair
@@ -226,17 +241,9 @@ cdef class PoissonGenerator(StimulationBlock):
                             pnl_stream_init(&s, key, hi | (<uint64_t>1 << 63), <uint64_t>s1 << 8)
                             c1 = pnl_poisson(&s, mu)
                     if c0 > 0:
-                        slot = b0 + self.tgt_d[j]
-                        if slot >= L:
-                            slot -= L
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       self.tgt_w[j], <double>c0)
+                        self.add_to_target(ctx, j, b0, self.tgt_w[j], <double>c0)
                     if c1 > 0:
-                        slot = b1 + self.tgt_d[j]
-                        if slot >= L:
-                            slot -= L
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       self.tgt_w[j], <double>c1)
+                        self.add_to_target(ctx, j, b1, self.tgt_w[j], <double>c1)
 
 
 cdef class SpikeGenerator(StimulationBlock):
@@ -253,9 +260,7 @@ cdef class SpikeGenerator(StimulationBlock):
     def check(self, dict values):
         StimulationBlock.check(self, values)
 
-    def set(self, dict updates, idx):
-        from pynestlite.engine import kernel
-        engine_res = kernel.resolution
+    def set(self, dict updates, idx, engine=None):
         idx = np.asarray(idx, np.int64)
         if "precise_times" in updates and np.any(np.asarray(updates["precise_times"], bool)):
             raise BadProperty(f"{self.model}: precise_times (off-grid spikes) is not "
@@ -264,6 +269,7 @@ cdef class SpikeGenerator(StimulationBlock):
         if "spike_times" in updates or "allow_offgrid_times" in updates:
             times = updates.get("spike_times")
             offgrid = updates.get("allow_offgrid_times")
+            engine_res = _resolution(engine)
             new_times = []
             for j, i in enumerate(idx):
                 t = self.arrays["spike_times"][i] if times is None else times[j]
@@ -287,7 +293,7 @@ cdef class SpikeGenerator(StimulationBlock):
                     raise BadProperty(
                         f"{self.model}: {key} must have the same number of elements as "
                         f"spike_times ({nt}) or 0 elements, got {nv}")
-        StimulationBlock.set(self, updates, idx)
+        StimulationBlock.set(self, updates, idx, engine)
         for i in idx:
             self.arrays["position"][i] = 0
 
@@ -312,7 +318,7 @@ cdef class SpikeGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
-        cdef int64_t stamp, slot, p
+        cdef int64_t stamp, base, p
         cdef double w
         for k in range(self.n):
             p = self.st_ptr[k] + self.position[k]
@@ -324,11 +330,10 @@ cdef class SpikeGenerator(StimulationBlock):
                 if stamp > tstop:
                     break
                 if self.active(k, stamp):
+                    base = (stamp - 1) % ctx.ring_len
                     for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
-                        slot = (stamp - 1 + self.tgt_d[j]) % ctx.ring_len
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       w, <double>self.mult[p])
+                        self.add_to_target(ctx, j, base, w, <double>self.mult[p])
                 p += 1
             self.position[k] = p - self.st_ptr[k]
 
@@ -349,6 +354,17 @@ cdef class SpikeGenerator(StimulationBlock):
         if not gids:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(gids), np.concatenate(stamps)
+
+
+def _resolution(engine):
+    """The resolution (ms) of ``engine``, the engine passed to ``set``.
+
+    Compatibility fallback: a caller that does not pass its engine yet gets the
+    front end's engine singleton, imported here only for that case; drop this
+    branch once every caller of ``StimulationBlock.set`` passes ``engine``."""
+    if engine is None:
+        from pynestlite.engine import kernel as engine
+    return engine.resolution
 
 
 def _grid_spike_times(t, allow_offgrid, h, model):
@@ -386,27 +402,48 @@ def _grid_times(t, allow_offgrid, h, model):
     return np.round(out / h) * h
 
 
-def _oscillator(freq, phase, amplitude, double t, double h, double[::1] y_0, double[::1] y_1,
-                block):
-    """Set a rotating oscillator (y0, y1) = amplitude (cos, sin)(omega t + phi) and
-    the block's step matrix A00..A11, with libm's cos/sin as NEST (per row)."""
-    cdef Py_ssize_t k, n = y_0.shape[0]
-    cdef double omega, phi
-    mats = [np.empty(n) for _ in range(4)]
-    cdef double[::1] a00 = mats[0], a01 = mats[1], a10 = mats[2], a11 = mats[3]
-    cdef double[::1] f = np.ascontiguousarray(freq, np.float64)
-    cdef double[::1] ph = np.ascontiguousarray(phase, np.float64)
-    cdef double[::1] amp = np.ascontiguousarray(amplitude, np.float64)
-    for k in range(n):
-        omega = 2.0 * M_PI * f[k] / 1000.0
-        phi = ph[k] * 2.0 * M_PI / 360.0
-        y_0[k] = amp[k] * cos(omega * t + phi)
-        y_1[k] = amp[k] * sin(omega * t + phi)
-        a00[k] = cos(omega * h)
-        a01[k] = -sin(omega * h)
-        a10[k] = sin(omega * h)
-        a11[k] = cos(omega * h)
-    block.set_rotation(*mats)
+cdef class OscillatorBlock(StimulationBlock):
+    """Base of the devices driven by a sinusoid (ac_generator, noise_generator,
+    sinusoidal_poisson_generator): per row an oscillator (y_0, y_1), set from
+    the simulation time at each Prepare and advanced every step by the
+    rotation matrix A00..A11, as NEST does."""
+    internal = {"y_0": 0.0, "y_1": 0.0}
+    cdef double[::1] y_0, y_1, A00, A01, A10, A11
+
+    def bind(self):
+        self.y_0 = self.arrays["y_0"]
+        self.y_1 = self.arrays["y_1"]
+
+    def set_rotation(self, a00, a01, a10, a11):
+        """The per-row step matrix (four float64 arrays of length n)."""
+        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
+
+    def start_oscillator(self, freq, phase, amplitude, double t, double h):
+        """Set (y_0, y_1) = amplitude (cos, sin)(omega t + phi) and the step
+        matrix of a rotation by omega h, with libm's cos/sin as NEST (per row)."""
+        cdef Py_ssize_t k, n = self.n
+        cdef double omega, phi
+        mats = [np.empty(n) for _ in range(4)]
+        cdef double[::1] a00 = mats[0], a01 = mats[1], a10 = mats[2], a11 = mats[3]
+        cdef double[::1] f = np.ascontiguousarray(freq, np.float64)
+        cdef double[::1] ph = np.ascontiguousarray(phase, np.float64)
+        cdef double[::1] amp = np.ascontiguousarray(amplitude, np.float64)
+        for k in range(n):
+            omega = 2.0 * M_PI * f[k] / 1000.0
+            phi = ph[k] * 2.0 * M_PI / 360.0
+            self.y_0[k] = amp[k] * cos(omega * t + phi)
+            self.y_1[k] = amp[k] * sin(omega * t + phi)
+            a00[k] = cos(omega * h)
+            a01[k] = -sin(omega * h)
+            a10[k] = sin(omega * h)
+            a11[k] = cos(omega * h)
+        self.set_rotation(*mats)
+
+    cdef inline void rotate(self, Py_ssize_t k) noexcept nogil:
+        """Advance the oscillator of row ``k`` by one step."""
+        cdef double y0 = self.y_0[k]
+        self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
+        self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
 
 
 cdef class StepCurrentGenerator(StimulationBlock):
@@ -428,8 +465,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
         self.idx = self.arrays["idx"]
         self.amp = self.arrays["amp"]
 
-    def set(self, dict updates, idx):
-        from pynestlite.engine import kernel
+    def set(self, dict updates, idx, engine=None):
         idx = np.asarray(idx, np.int64)
         updates = dict(updates)
         has_t, has_v = "amplitude_times" in updates, "amplitude_values" in updates
@@ -442,6 +478,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                               "amplitude_times are set, or together with them")
         if has_t:
             offgrid = updates.get("allow_offgrid_times")
+            res = _resolution(engine)
             times, values = [], []
             for j, i in enumerate(idx):
                 t = np.asarray(updates["amplitude_times"][j], np.float64).ravel()
@@ -454,7 +491,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                                       "strictly positive times (t > 0)")
                 og = self.arrays["allow_offgrid_times"][i] if offgrid is None else \
                     np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
-                g = _grid_times(t, bool(og), kernel.resolution, self.model)
+                g = _grid_times(t, bool(og), res, self.model)
                 if np.any(np.diff(g) <= 0):
                     raise BadProperty(f"{self.model}: amplitude times must be at strictly "
                                       "increasing time steps")
@@ -462,7 +499,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                 values.append(v)
             updates["amplitude_times"] = times
             updates["amplitude_values"] = values
-        StimulationBlock.set(self, updates, idx)
+        StimulationBlock.set(self, updates, idx, engine)
         if has_t:
             for i in idx:
                 self.arrays["idx"][i] = 0
@@ -481,9 +518,9 @@ cdef class StepCurrentGenerator(StimulationBlock):
         self.values = np.concatenate(values) if values else np.empty(0)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, slot, p, end
+        cdef int64_t step, p, end
         for k in range(self.n):
             p = self.at_ptr[k] + self.idx[k]
             end = self.at_ptr[k + 1]
@@ -500,7 +537,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
             self.idx[k] = p - self.at_ptr[k]
 
 
-cdef class AcGenerator(StimulationBlock):
+cdef class AcGenerator(OscillatorBlock):
     """ac_generator: sinusoidal current I(t) = offset + amplitude sin(2 pi f t + phase).
 
     ``amplitude``, ``offset`` (pA), ``frequency`` (Hz), ``phase`` (deg).  As
@@ -509,35 +546,27 @@ cdef class AcGenerator(StimulationBlock):
     device is inactive.
     """
     parameters = {"amplitude": 0.0, "offset": 0.0, "frequency": 0.0, "phase": 0.0}
-    internal = {"y_0": 0.0, "y_1": 0.0}
     output = "current"
-    cdef double[::1] y_0, y_1, offset, A00, A01, A10, A11
+    cdef double[::1] offset
 
     def bind(self):
-        self.y_0 = self.arrays["y_0"]
-        self.y_1 = self.arrays["y_1"]
+        OscillatorBlock.bind(self)
         self.offset = self.arrays["offset"]
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         a = self.arrays
-        _oscillator(a["frequency"], a["phase"], a["amplitude"], engine.time_ms,
-                    engine.resolution, a["y_0"], a["y_1"], self)
-
-    def set_rotation(self, a00, a01, a10, a11):
-        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
+        self.start_oscillator(a["frequency"], a["phase"], a["amplitude"], engine.time_ms,
+                              engine.resolution)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, slot
-        cdef double y0, current
+        cdef int64_t step
         for k in range(self.n):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
-                y0 = self.y_0[k]
-                self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
-                self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
+                self.rotate(k)
                 if not self.active(k, step + 2):
                     continue
                 self.send(ctx, k, step, self.y_1[k] + self.offset[k])
@@ -552,9 +581,9 @@ cdef class DcGenerator(StimulationBlock):
         self.amp = self.arrays["amplitude"]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, slot
+        cdef int64_t step
         for k in range(self.n):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
@@ -563,35 +592,32 @@ cdef class DcGenerator(StimulationBlock):
                 self.send(ctx, k, step, self.amp[k])
 
 
-cdef class NoiseGenerator(StimulationBlock):
+cdef class NoiseGenerator(OscillatorBlock):
     parameters = {"mean": 0.0, "std": 0.0, "dt": 1.0, "std_mod": 0.0,
                   "frequency": 0.0, "phase": 0.0}
-    internal = {"y_0": 0.0, "y_1": 0.0, "next_step": 0}
+    internal = dict(OscillatorBlock.internal, next_step=0)
     non_negative = ("std", "std_mod", "frequency")
     strictly_positive = ("dt",)
     output = "current"
-    cdef double[::1] mean, std, std_mod, y_0, y_1, A00, A01, A10, A11
+    cdef double[::1] mean, std, std_mod
     cdef double[::1] amps
     cdef int64_t[::1] dt_steps, next_step
     cdef uint64_t[::1] gid
     cdef public object _amps
 
     def bind(self):
+        OscillatorBlock.bind(self)
         a = self.arrays
         self.mean = a["mean"]; self.std = a["std"]; self.std_mod = a["std_mod"]
-        self.y_0 = a["y_0"]; self.y_1 = a["y_1"]; self.next_step = a["next_step"]
+        self.next_step = a["next_step"]
         self.gid = self.gids.astype(np.uint64)
-
-    def set_rotation(self, a00, a01, a10, a11):
-        self.A00, self.A01, self.A10, self.A11 = a00, a01, a10, a11
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         a = self.arrays
         h = engine.resolution
         self.dt_steps = engine.ms_to_steps_exact(a["dt"], "dt")
-        _oscillator(a["frequency"], a["phase"], np.ones(self.n), engine.time_ms, h,
-                     a["y_0"], a["y_1"], self)
+        self.start_oscillator(a["frequency"], a["phase"], np.ones(self.n), engine.time_ms, h)
         n_t = len(self.tgt_gid)
         if self._amps is None or len(self._amps) != n_t:
             self._amps = np.zeros(n_t)
@@ -601,20 +627,18 @@ cdef class NoiseGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
-        cdef int64_t now, slot
-        cdef double y0, sd
+        cdef int64_t now, base
+        cdef double sd
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
-            key = pnl_make_key(ctx.seed, 5, self.gid[k])
+            key = pnl_make_key(ctx.seed, PURPOSE_NOISE, self.gid[k])
             for lag in range(from_lag, to_lag):
                 now = ctx.origin + lag
                 if not self.active(k, now + 2):
                     continue
                 if self.std_mod[k] != 0.0:
-                    y0 = self.y_0[k]
-                    self.y_0[k] = self.A00[k] * y0 + self.A01[k] * self.y_1[k]
-                    self.y_1[k] = self.A10[k] * y0 + self.A11[k] * self.y_1[k]
+                    self.rotate(k)
                 if now >= self.next_step[k]:
                     sd = sqrt(self.std[k] * self.std[k] + self.y_1[k] * self.std_mod[k] * self.std_mod[k])
                     for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
@@ -622,13 +646,12 @@ cdef class NoiseGenerator(StimulationBlock):
                                         <uint64_t>now << 8)
                         self.amps[j] = self.mean[k] + sd * pnl_normal(&s)
                     self.next_step[k] = now + self.dt_steps[k]
+                base = now % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    slot = (now + self.tgt_d[j]) % ctx.ring_len
-                    add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                   self.tgt_w[j], self.amps[j])
+                    self.add_to_target(ctx, j, base, self.tgt_w[j], self.amps[j])
 
 
-cdef class SinusoidalPoissonGenerator(StimulationBlock):
+cdef class SinusoidalPoissonGenerator(OscillatorBlock):
     """sinusoidal_poisson_generator: Poisson trains of rate
     r(t) = max(0, rate + amplitude sin(2 pi frequency t + phase)).
 
@@ -640,22 +663,20 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
     stream keyed by (rng_seed, generator, target) or (rng_seed, generator)."""
     parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
                   "individual_spike_trains": True}
-    internal = {"y_0": 0.0, "y_1": 0.0}
-    cdef double[::1] y_0, y_1, rate_ms, sin_h, cos_h
+    cdef double[::1] rate_ms
     cdef uint8_t[::1] individual
     cdef uint64_t[::1] gid
 
     def bind(self):
-        self.y_0 = self.arrays["y_0"]
-        self.y_1 = self.arrays["y_1"]
+        OscillatorBlock.bind(self)
         self.individual = self.arrays["individual_spike_trains"]
         self.gid = self.gids.astype(np.uint64)
 
-    def set(self, dict updates, idx):
+    def set(self, dict updates, idx, engine=None):
         if "individual_spike_trains" in updates and self.first_gid != 0:
             raise BadProperty(f"{self.model}: individual_spike_trains can only be set as a "
                               "model default (SetDefaults or CopyModel)")
-        StimulationBlock.set(self, updates, idx)
+        StimulationBlock.set(self, updates, idx, engine)
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
@@ -674,22 +695,23 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
             s_[k] = sin(h * om)
             c_[k] = cos(h * om)
             r[k] = a["rate"][k] / 1000.0
-        self.rate_ms, self.sin_h, self.cos_h = rate, sn, cs
+        self.rate_ms = rate
+        # NEST's step (cos y0 - sin y1, sin y0 + cos y1) as the rotation matrix;
+        # A01 y1 = (-sin) y1 is exactly -(sin y1), so the values are unchanged
+        self.set_rotation(cs, np.negative(sn), sn, cs)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
-        cdef int64_t step, slot, cnt
-        cdef double new_y0, rate
+        cdef int64_t step, base, cnt
+        cdef double rate
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
-            key = pnl_make_key(ctx.seed, 7, self.gid[k])
+            key = pnl_make_key(ctx.seed, PURPOSE_SINUSOIDAL, self.gid[k])
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
-                new_y0 = self.cos_h[k] * self.y_0[k] - self.sin_h[k] * self.y_1[k]
-                self.y_1[k] = self.sin_h[k] * self.y_0[k] + self.cos_h[k] * self.y_1[k]
-                self.y_0[k] = new_y0
+                self.rotate(k)
                 rate = self.rate_ms[k] + self.y_1[k]
                 if rate <= 0.0 or not self.active(k, step):
                     continue
@@ -699,15 +721,14 @@ cdef class SinusoidalPoissonGenerator(StimulationBlock):
                     if cnt > 0:
                         self.send(ctx, k, step, <double>cnt)
                     continue
+                base = step % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 62),
                                     <uint64_t>step << 8)
                     cnt = pnl_poisson(&s, rate * ctx.h)
                     if cnt > 0:
-                        slot = (step + self.tgt_d[j]) % ctx.ring_len
-                        add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j],
-                                       self.tgt_w[j], <double>cnt)
+                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
 
 
 MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,

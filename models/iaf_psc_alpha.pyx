@@ -44,12 +44,7 @@ from libc.math cimport exp, expm1, INFINITY, M_E
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
-
-cdef extern from "propagators.h" nogil:
-    ctypedef struct pnl_psc_propagator:
-        double P31
-        double P32
-    pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m, double c_m, double h)
+from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator
 
 cnp.import_array()
 

@@ -1,0 +1,9 @@
+# cython: language_level=3
+"""Cython declarations of models/propagators.h (exact-integration propagators
+of the current-based integrate-and-fire models iaf_psc_exp and iaf_psc_alpha)."""
+
+cdef extern from "propagators.h" nogil:
+    ctypedef struct pnl_psc_propagator:
+        double P31
+        double P32
+    pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m, double c_m, double h)
