@@ -167,8 +167,11 @@ cdef class NodeBlock:
             if a in values and b in values and np.any(values[a] >= values[b]):
                 raise BadProperty(f"{self.model}: {a} must be smaller than {b}")
 
-    def set(self, dict updates, idx):
+    def set(self, dict updates, idx, engine=None):
         """Set parameters transactionally for rows ``idx``.
+
+        ``engine`` is the kernel the block belongs to (models that convert
+        times to steps read its resolution).
 
         ``updates`` maps names to arrays of ``len(idx)`` values (absolute).
         Every key and value is checked before any is written.

@@ -67,11 +67,6 @@ cdef class StimulationBlock(NodeBlock):
     cdef int64_t[::1] tgt_d
     cdef int64_t[::1] tgt_gid
     cdef int64_t[::1] tgt_dup
-    cdef public list pending
-
-    def __init__(self, model, gids, first_gid, last_gid, defaults):
-        self.pending = []
-        NodeBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
 
     @classmethod
     def all_defaults(cls):
@@ -88,29 +83,6 @@ cdef class StimulationBlock(NodeBlock):
         if np.any(values["stop"] < values["start"]):
             raise BadProperty(f"{self.model}: stop must be >= start")
 
-    def set(self, dict updates, idx, engine=None):
-        """Set parameters of rows ``idx`` (see ``NodeBlock.set``).  ``engine``
-        is the caller's engine: devices with times read its ``resolution``
-        (see ``_resolution``); the others ignore it."""
-        NodeBlock.set(self, updates, idx)
-
-    def add_targets(self, dev_idx, codes, weights, delays, tgids, synapse_model="static_synapse"):
-        """Register connections from local device rows ``dev_idx`` to local targets."""
-        n = len(dev_idx)
-        model = np.empty(n, dtype=object)
-        model[:] = synapse_model
-        self.pending.append((np.asarray(dev_idx, np.int64), np.asarray(codes, np.uint32),
-                             np.asarray(weights, np.float64), np.asarray(delays, np.int64),
-                             np.asarray(tgids, np.int64), model))
-
-    def targets(self):
-        """(device row, code, weight, delay, target gid, synapse model) of all local targets."""
-        if not self.pending:
-            e = np.empty(0, np.int64)
-            return e, e.astype(np.uint32), e.astype(np.float64), e, e, e.astype(object)
-        parts = list(zip(*self.pending))
-        return tuple(np.concatenate(p) for p in parts)
-
     def pre_run(self, engine):
         a = self.arrays
         self.t_min = engine.ms_to_steps_exact(a["origin"] + a["start"], "start")
@@ -118,15 +90,15 @@ cdef class StimulationBlock(NodeBlock):
         tmax = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
                         engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop), "stop"))
         self.t_max = tmax.astype(np.int64)
-        dev, code, w, d, tg, _ = self.targets()
-        order = np.argsort(dev, kind="stable")
-        dev = dev[order]
-        self.tgt_code = code[order]; self.tgt_w = w[order]; self.tgt_d = d[order]
-        self.tgt_gid = tg[order]
+        # the device's connections live in the kernel's synapse tables (rows
+        # keyed by the device), grouped by device row here
+        dev, code, w, d, tg = engine.device_targets(self)
+        self.tgt_code = code; self.tgt_w = w; self.tgt_d = d
+        self.tgt_gid = tg
         # duplicate index of (device, target) pairs: independent streams per multapse
         dup = np.zeros(len(dev), np.int64)
         if len(dev):
-            key = dev * (int(tg.max()) + 1) + tg[order]
+            key = dev * (int(tg.max()) + 1) + tg
             srt = np.argsort(key, kind="stable")
             ks = key[srt]
             first = np.r_[True, ks[1:] != ks[:len(ks) - 1]]
@@ -357,13 +329,11 @@ cdef class SpikeGenerator(StimulationBlock):
 
 
 def _resolution(engine):
-    """The resolution (ms) of ``engine``, the engine passed to ``set``.
-
-    Compatibility fallback: a caller that does not pass its engine yet gets the
-    front end's engine singleton, imported here only for that case; drop this
-    branch once every caller of ``StimulationBlock.set`` passes ``engine``."""
+    """The resolution (ms) of ``engine``, the engine passed to ``set``."""
     if engine is None:
-        from pynestlite.engine import kernel as engine
+        from pynestlite.errors import KernelStateError
+        raise KernelStateError("setting times of a stimulation device needs its engine "
+                               "(block.set(..., engine=kernel))")
     return engine.resolution
 
 

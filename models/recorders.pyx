@@ -65,7 +65,7 @@ cdef class RecordingBlock(NodeBlock):
             return np.array([self.n_events(i) for i in idx], dtype=np.int64)
         return NodeBlock.get(self, name, idx)
 
-    def set(self, dict updates, idx):
+    def set(self, dict updates, idx, engine=None):
         updates = dict(updates)
         clear = False
         if "n_events" in updates:
@@ -80,7 +80,7 @@ cdef class RecordingBlock(NodeBlock):
                         f"{self.model}: record_to must be one of 'memory', 'ascii', "
                         f"'hdf5', 'screen', got {v!r}")
         if updates:
-            NodeBlock.set(self, updates, idx)
+            NodeBlock.set(self, updates, idx, engine)
         if clear:               # only once every other value was accepted
             for i in idx:
                 self.chunks[i] = []
@@ -288,12 +288,12 @@ cdef class Multimeter(RecordingBlock):
         self.plan = [[] for _ in range(len(gids))]
         RecordingBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
 
-    def set(self, dict updates, idx):
+    def set(self, dict updates, idx, engine=None):
         if "record_from" in updates:
             updates = dict(updates)
             updates["record_from"] = [tuple(v) if not isinstance(v, str) else (v,)
                                       for v in updates["record_from"]]
-        RecordingBlock.set(self, updates, idx)
+        RecordingBlock.set(self, updates, idx, engine)
 
     def columns_of(self, i):
         return ("senders", "times") + tuple(self.arrays["record_from"][i])

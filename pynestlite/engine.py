@@ -339,7 +339,7 @@ class Engine:
                 v = np.full(len(gids), value)
             upd[name] = v
         if upd:
-            block.set(upd, rows)
+            block.set(upd, rows, engine=self)
 
     # ------------------------------------------------------------------
     # connections
