@@ -275,94 +275,29 @@ cdef class Scheduler:
 
     cdef int _loop(self, int64_t n_steps, list stimulators, list neurons, list samplers,
                    list recorders, list tables, exchange, engine, progress) except -1:
-        cdef int64_t left = n_steps, to, a, c, s, ns, n_glob, i, j, horizon, hz
-        cdef int64_t done_steps = 0
+        """The slice loop: the phases of the module docstring, in order."""
+        cdef int64_t left = n_steps, to, n_glob, done_steps = 0
         cdef long min_delay = self.ctx.min_delay
-        cdef NodeBlock blk
-        cdef SynapseTable tab
         cdef double t0, t1, t2, t3
-        cdef int64_t[::1] gk
-        cdef Py_ssize_t n_stim = len(stimulators), n_neur = len(neurons)
-        cdef Py_ssize_t n_samp = len(samplers), n_rec = len(recorders), n_tab = len(tables)
-        cdef Py_ssize_t n_arch = len(self.archive_tables)
         while left > 0:
             to = min(<int64_t>min_delay, self.lag + left)
-            # update, cut after the steps at which a sampler samples
             t0 = _now()
-            self.ctx.origin = self.origin
-            a = self.lag
-            while a < to:
-                c = to
-                ns = INT64_MAX
-                for i in range(n_samp):
-                    blk = <NodeBlock>samplers[i]
-                    s = blk.next_sample(self.origin + a)
-                    if s < ns:
-                        ns = s
-                if ns < self.origin + to:
-                    c = ns - self.origin + 1
-                for i in range(n_stim):
-                    blk = <NodeBlock>stimulators[i]
-                    blk.update(&self.ctx, a, c)
-                for i in range(n_neur):
-                    blk = <NodeBlock>neurons[i]
-                    blk.update(&self.ctx, a, c)
-                if c - 1 + self.origin == ns:
-                    for i in range(n_samp):         # sample phase
-                        samplers[i].sample(ns, engine)
-                a = c
-            if self.reg.failed:
-                from pynestlite.errors import KernelMemoryError
-                raise KernelMemoryError("the spike register could not grow (out of memory)")
-            for i in range(n_neur):
-                blk = <NodeBlock>neurons[i]
-                if blk.error_code != 0:
-                    raise blk.error()
+            self._update(to, stimulators, neurons, samplers, engine)
             t1 = _now()
             self.t_update += t1 - t0
             left -= to - self.lag
             done_steps += to - self.lag
             self.lag = to
-            # order, archive, record the new local spikes
             self._order(self.recorded)
-            horizon = INT64_MAX
-            for j in range(n_arch):
-                tab = <SynapseTable>self.archive_tables[j]
-                hz = tab.archive_horizon(&self.ctx)
-                if hz < horizon:
-                    horizon = hz
-            self._archive_phase(self.recorded, horizon)
-            if self.archive.failed:
-                from pynestlite.errors import KernelMemoryError
-                raise KernelMemoryError("the spike archive could not grow (out of memory)")
-            for i in range(n_rec):
-                blk = <NodeBlock>recorders[i]
-                blk.record(&self.ctx, self.lkeys + self.recorded, self.reg.n - self.recorded)
-            self.recorded = self.reg.n
+            self._archive()
+            self._record(recorders)
             t2 = _now()
             self.t_record += t2 - t1
             if self.lag == min_delay:
-                # exchange
-                if exchange is None:
-                    n_glob = self.reg.n
-                    self._global(n_glob)
-                    for i in range(n_glob):
-                        self.ggid[i] = key_gid(self.lkeys[i])
-                        self.glag[i] = <int32_t>key_lag(self.lkeys[i])
-                else:
-                    gk = np.ascontiguousarray(exchange(self.local_keys(0)), np.int64)
-                    n_glob = gk.shape[0]
-                    self._global(n_glob)
-                    for i in range(n_glob):
-                        self.ggid[i] = key_gid(gk[i])
-                        self.glag[i] = <int32_t>key_lag(gk[i])
+                n_glob = self._exchange(exchange)
                 t3 = _now()
                 self.t_communicate += t3 - t2
-                # deliver
-                if n_glob > 0:
-                    for j in range(n_tab):
-                        tab = <SynapseTable>tables[j]
-                        tab.deliver(&self.ctx, self.ggid, self.glag, n_glob, self.origin)
+                self._deliver(tables, n_glob)
                 self.t_deliver += _now() - t3
                 self.origin += min_delay
                 self.lag = 0
@@ -373,4 +308,98 @@ cdef class Scheduler:
                     done_steps = 0
         if progress is not None and done_steps:
             progress(done_steps)
+        return 0
+
+    cdef int _update(self, int64_t to, list stimulators, list neurons, list samplers,
+                     engine) except -1:
+        """Update phase up to lag ``to``, cut after each step a sampler samples
+        (sample phase there); raises the error of a failed model or register."""
+        cdef int64_t a = self.lag, c, s, ns
+        cdef Py_ssize_t i
+        cdef NodeBlock blk
+        self.ctx.origin = self.origin
+        while a < to:
+            c = to
+            ns = INT64_MAX
+            for i in range(len(samplers)):
+                blk = <NodeBlock>samplers[i]
+                s = blk.next_sample(self.origin + a)
+                if s < ns:
+                    ns = s
+            if ns < self.origin + to:
+                c = ns - self.origin + 1
+            for i in range(len(stimulators)):
+                blk = <NodeBlock>stimulators[i]
+                blk.update(&self.ctx, a, c)
+            for i in range(len(neurons)):
+                blk = <NodeBlock>neurons[i]
+                blk.update(&self.ctx, a, c)
+            if c - 1 + self.origin == ns:
+                for i in range(len(samplers)):
+                    samplers[i].sample(ns, engine)
+            a = c
+        if self.reg.failed:
+            from pynestlite.errors import KernelMemoryError
+            raise KernelMemoryError("the spike register could not grow (out of memory)")
+        for i in range(len(neurons)):
+            blk = <NodeBlock>neurons[i]
+            if blk.error_code != 0:
+                raise blk.error()
+        return 0
+
+    cdef int _archive(self) except -1:
+        """Archive phase for the register entries not yet recorded."""
+        cdef int64_t horizon = INT64_MAX, hz
+        cdef Py_ssize_t j
+        cdef SynapseTable tab
+        for j in range(len(self.archive_tables)):
+            tab = <SynapseTable>self.archive_tables[j]
+            hz = tab.archive_horizon(&self.ctx)
+            if hz < horizon:
+                horizon = hz
+        self._archive_phase(self.recorded, horizon)
+        if self.archive.failed:
+            from pynestlite.errors import KernelMemoryError
+            raise KernelMemoryError("the spike archive could not grow (out of memory)")
+        return 0
+
+    cdef int _record(self, list recorders) except -1:
+        """Record phase: recorders take the new local spikes."""
+        cdef Py_ssize_t i
+        cdef NodeBlock blk
+        for i in range(len(recorders)):
+            blk = <NodeBlock>recorders[i]
+            blk.record(&self.ctx, self.lkeys + self.recorded, self.reg.n - self.recorded)
+        self.recorded = self.reg.n
+        return 0
+
+    cdef int64_t _exchange(self, exchange) except -1:
+        """Exchange phase: the spikes of all ranks, canonical order, into
+        ``ggid``/``glag``; returns their number."""
+        cdef int64_t n, i
+        cdef int64_t[::1] gk
+        if exchange is None:
+            n = self.reg.n
+            self._global(n)
+            for i in range(n):
+                self.ggid[i] = key_gid(self.lkeys[i])
+                self.glag[i] = <int32_t>key_lag(self.lkeys[i])
+            return n
+        gk = np.ascontiguousarray(exchange(self.local_keys(0)), np.int64)
+        n = gk.shape[0]
+        self._global(n)
+        for i in range(n):
+            self.ggid[i] = key_gid(gk[i])
+            self.glag[i] = <int32_t>key_lag(gk[i])
+        return n
+
+    cdef int _deliver(self, list tables, int64_t n) except -1:
+        """Deliver phase: every synapse table delivers the slice's spikes."""
+        cdef Py_ssize_t j
+        cdef SynapseTable tab
+        if n == 0:
+            return 0
+        for j in range(len(tables)):
+            tab = <SynapseTable>tables[j]
+            tab.deliver(&self.ctx, self.ggid, self.glag, n, self.origin)
         return 0

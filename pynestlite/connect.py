@@ -249,18 +249,7 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     any rank and leaves the call counter of the random streams as it was, so
     the network built after it is the same as without the failed call.
     """
-    k = _kernel()
-    calls = k.calls
-    commit, error = None, None
-    try:
-        commit = _plan(pre, post, conn_spec, syn_spec)
-    except Exception as e:          # agreed over ranks: all raise, none commits
-        error = e
-    try:
-        k.comm.status_point(error)
-    except BaseException:
-        k.calls = calls
-        raise
+    commit = _kernel().agreed(_plan, pre, post, conn_spec, syn_spec)
     if commit is not None:
         commit()
 

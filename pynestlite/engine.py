@@ -242,6 +242,26 @@ class Engine:
         self.time_construction_create += time.perf_counter() - t0
         return first, last
 
+    def agreed(self, plan, *args):
+        """Run the check ``plan(*args)`` and agree on its outcome over all ranks.
+
+        Returns its result when no rank failed; otherwise every rank raises
+        the same error and the random-call counter is as before the call, so
+        nothing of a failed call remains (the caller commits only after this).
+        """
+        calls = self.calls
+        result, error = None, None
+        try:
+            result = plan(*args)
+        except Exception as e:      # agreed over ranks: all raise, none commits
+            error = e
+        try:
+            self.comm.status_point(error)
+        except BaseException:
+            self.calls = calls
+            raise
+        return result
+
     def record_of(self, gid):
         i = bisect.bisect_right(self.firsts, gid) - 1
         if i < 0 or gid > self.records[i].last:

@@ -403,18 +403,7 @@ class SynapseCollection:
         connection); keyword arguments work as a dict.  Everything is checked
         before anything changes.
         """
-        k = _kernel()
-        error, new = None, None
-        calls = k.calls
-        try:
-            new = self._plan_set(params, kwargs)
-        except Exception as e:      # agreed over ranks: all raise, none commits
-            error = e
-        try:
-            k.comm.status_point(error)
-        except BaseException:
-            k.calls = calls
-            raise
+        new = _kernel().agreed(self._plan_set, params, kwargs)
         if new:
             self._commit_set(new)
 
