@@ -28,8 +28,9 @@ from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plottin
 from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
     BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection, KernelException,
-    KernelStateError, NumericalInstability, TimeMultipleRequired, UnaccessedDictionaryEntry,
-    UnknownModelName, UnknownNode, UnknownReceptorType)
+    KernelMemoryError, KernelStateError, NumericalInstability, TimeMultipleRequired,
+    UnaccessedDictionaryEntry, UnknownKernelKey, UnknownKernelProperty, UnknownModelName,
+    UnknownNode, UnknownParameter, UnknownReceptorType)
 from pynestlite.nodes import NodeCollection
 from pynestlite.random import Parameter, logic, math  # noqa: F401
 from pynestlite.recording import gather_events, merge_hdf5  # noqa: F401
@@ -122,16 +123,6 @@ def _kernel_status():
     return s
 
 
-class _UnknownKernelKey(UnaccessedDictionaryEntry, KeyError):
-    """GetKernelStatus of an unknown key (PyNEST raises KeyError)."""
-    __str__ = BaseException.__str__
-
-
-class _UnknownKernelProperty(UnaccessedDictionaryEntry, ValueError):
-    """SetKernelStatus of an unknown key (PyNEST raises ValueError)."""
-    __str__ = BaseException.__str__
-
-
 def GetKernelStatus(keys=None):
     """Kernel status dict, one value (str key) or a list of values (list of keys)."""
     s = _kernel_status()
@@ -139,7 +130,7 @@ def GetKernelStatus(keys=None):
         return s
     if isinstance(keys, str):
         if keys not in s:
-            raise _UnknownKernelKey(
+            raise UnknownKernelKey(
                 f"unknown kernel status key {keys!r}; expected one of {sorted(s)}")
         return s[keys]
     return tuple(GetKernelStatus(key) for key in keys)
@@ -165,7 +156,7 @@ def _check_kernel_status(params):
         if key in _READ_ONLY:
             raise BadProperty(f"kernel property {key!r} is read-only")
         if key not in _WRITABLE:
-            raise _UnknownKernelProperty(
+            raise UnknownKernelProperty(
                 f"unknown kernel property {key!r}; settable: {sorted(_WRITABLE)}")
     p = dict(params)
     if "resolution" in p:
@@ -306,7 +297,6 @@ def GetDefaults(model, keys=None, output=""):
     d = _model_defaults(model)
     if keys is None:
         return d
-    from pynestlite.nodes import UnknownParameter
     names = [keys] if isinstance(keys, str) else list(keys)
     for key in names:
         if key not in d:

@@ -71,3 +71,32 @@ class NumericalInstability(KernelException):
 
 class GSLSolverFailure(KernelException):
     """The adaptive ODE solver of a model failed."""
+
+
+class UnknownParameter(KernelException, KeyError):
+    """``get`` of a key no node of the collection has (a KeyError, as in PyNEST)."""
+
+    __str__ = BaseException.__str__
+
+
+class UnknownAttribute(AttributeError, UnknownParameter):
+    """``nc.foo`` for an unknown ``foo``: an AttributeError (so ``hasattr``
+    works) that is also the KeyError PyNEST raises."""
+
+    __str__ = BaseException.__str__
+
+
+class SynapseKeyError(KeyError, KernelException):
+    """A key that synapses do not have (a KeyError, as in PyNEST)."""
+
+
+class UnknownKernelKey(UnaccessedDictionaryEntry, KeyError):
+    """GetKernelStatus of an unknown key (PyNEST raises KeyError)."""
+
+    __str__ = BaseException.__str__
+
+
+class UnknownKernelProperty(UnaccessedDictionaryEntry, ValueError):
+    """SetKernelStatus of an unknown key (PyNEST raises ValueError)."""
+
+    __str__ = BaseException.__str__

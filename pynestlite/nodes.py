@@ -13,22 +13,12 @@ import numbers
 
 import numpy as np
 
-from pynestlite.errors import BadProperty, KernelException, UnaccessedDictionaryEntry
+from pynestlite.errors import (  # noqa: F401  (UnknownParameter: public here too)
+    BadProperty, KernelException, UnaccessedDictionaryEntry, UnknownAttribute, UnknownParameter)
 
 __all__ = ["NodeCollection", "UnknownParameter"]
 
 
-class UnknownParameter(KernelException, KeyError):
-    """``get`` of a key no node of the collection has (a KeyError, as in PyNEST)."""
-
-    __str__ = BaseException.__str__
-
-
-class _UnknownAttribute(AttributeError, UnknownParameter):
-    """``nc.foo`` for an unknown ``foo``: an AttributeError (so ``hasattr``
-    works) that is also the KeyError PyNEST raises."""
-
-    __str__ = BaseException.__str__
 
 
 def _kernel():
@@ -443,7 +433,7 @@ class NodeCollection:
         try:
             return self.get(name)
         except UnknownParameter as e:
-            raise _UnknownAttribute(str(e)) from None
+            raise UnknownAttribute(str(e)) from None
 
     def __setattr__(self, name, value):
         if name.startswith("_"):

@@ -24,7 +24,7 @@ import json
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, KernelException, UnaccessedDictionaryEntry, UnknownModelName)
+    BadParameter, BadProperty, SynapseKeyError, UnaccessedDictionaryEntry, UnknownModelName)
 from pynestlite.nodes import as_collection
 
 KEYS = ("delay", "port", "receptor", "sizeof", "source", "synapse_id", "synapse_model",
@@ -32,10 +32,6 @@ KEYS = ("delay", "port", "receptor", "sizeof", "source", "synapse_id", "synapse_
 SETTABLE = ("weight", "delay")
 RECORDER_WEIGHT = 1.0
 RECORDER_DELAY_MS = 1.0
-
-
-class SynapseKeyError(KeyError, KernelException):
-    """A key that synapses do not have (a KeyError, as in PyNEST)."""
 
 
 def _kernel():
