@@ -5,13 +5,13 @@ a query, numpy columns (store, index in the store, source, target); ``get``
 and ``set`` of ``weight``/``delay``/``source``/``target``/``synapse_model``/
 ``receptor`` work on whole columns at once (no per-synapse Python objects).
 
-Three kinds of store hold connections:
+All connections come from the kernel's one connection store:
 
-* the connection tables (neuron -> neuron, one per synapse model),
-* stimulation devices (generator -> neuron; weight and delay are stored with
-  the device),
-* recording devices (neuron -> spike_recorder, multimeter -> neuron); these
-  connections have no stored weight or delay: ``get`` reports the NEST
+* the synapse tables, one per synapse model: neuron -> neuron synapses and
+  generator -> neuron connections (rows keyed by the source); a model's own
+  columns (declared by its table class) are keys of ``get`` and ``set`` too;
+* the recording table (neuron -> spike_recorder, multimeter -> neuron);
+  these connections have no stored weight or delay: ``get`` reports the NEST
   defaults (1.0, 1.0 ms) and ``set`` leaves them unchanged (in NEST the
   weight and delay of a connection to or from a recorder have no effect).
 
