@@ -191,14 +191,17 @@ cdef class Scheduler:
         slot = (g - 1) // max(self.ctx.n_ranks, 1)
         out = np.full(len(g), -1, np.int64)
         cdef int64_t i
+        local = (g - 1) % max(self.ctx.n_ranks, 1) == self.ctx.rank
         for i in range(len(g)):
-            if 0 <= slot[i] < self.archive.n_slots:
+            if local[i] and 0 <= slot[i] < self.archive.n_slots:
                 out[i] = self.archive.last_spike[slot[i]]
         return out
 
     def history(self, int64_t gid):
         """Stamps kept in the archive of local neuron ``gid`` (oldest first)."""
         cdef int64_t slot = (gid - 1) // max(self.ctx.n_ranks, 1), k
+        if (gid - 1) % max(self.ctx.n_ranks, 1) != self.ctx.rank:
+            return np.empty(0, np.int64)
         if slot < 0 or slot >= self.archive.n_slots or not self.archive.archived[slot]:
             return np.empty(0, np.int64)
         h = self.archive.hist[slot]
