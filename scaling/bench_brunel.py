@@ -86,37 +86,31 @@ Examples
 """
 
 import argparse
-import json
-import math
 import os
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-SIMULATORS = ("pynestlite", "nest")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _bench_common import (  # noqa: E402
+    SIMULATORS,
+    SimulatorUnavailable,
+    add_worker_options,
+    fmt,
+    import_simulator,
+    proc_status_kib,
+    run_simulators,
+    worker_main,
+    write_json,
+)
+
 RESULT_TAG = "BENCH_BRUNEL_RESULT "
 N_REC = 50
-EXIT_NOT_INSTALLED = 3
-REQUIRED_API = ("ResetKernel", "SetKernelStatus", "GetKernelStatus", "SetDefaults", "Create", "Connect", "Simulate")
 
 
 # --------------------------------------------------------------------------
 # memory
 # --------------------------------------------------------------------------
-
-
-def proc_status_kib(field):
-    """Return ``field`` (e.g. ``"VmRSS"``) of /proc/self/status in KiB."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def memory_snapshot():
@@ -218,40 +212,6 @@ def spike_statistics(recorder, n_rec, simtime):
     return {"rate_hz": rate, "cv": cv, "n_spikes": int(len(times)), "n_cv_neurons": len(cvs)}
 
 
-class SimulatorUnavailable(Exception):
-    """The simulator module cannot be imported (or lacks the needed API)."""
-
-    def __init__(self, message, not_installed):
-        super().__init__(message)
-        self.not_installed = not_installed
-
-
-def import_simulator(name):
-    """Import the simulator module; falls back to the source tree for pynestlite."""
-    if name == "nest":
-        import nest
-
-        return nest
-    try:
-        import pynestlite
-    except ModuleNotFoundError as err:
-        if err.name != "pynestlite":
-            raise
-        root = Path(__file__).resolve().parent.parent
-        for candidate in (root, root / "src"):
-            if (candidate / "pynestlite").is_dir() and str(candidate) not in sys.path:
-                sys.path.insert(0, str(candidate))
-        import pynestlite
-    missing = [f for f in REQUIRED_API if not hasattr(pynestlite, f)]
-    if missing:
-        where = getattr(pynestlite, "__file__", None) or list(getattr(pynestlite, "__path__", []))
-        raise SimulatorUnavailable(
-            f"cannot use pynestlite imported from {where}: it lacks {', '.join(missing)} (not implemented yet?)",
-            not_installed=False,
-        )
-    return pynestlite
-
-
 def kernel_value(nest, key):
     try:
         return nest.GetKernelStatus(key)
@@ -259,8 +219,12 @@ def kernel_value(nest, key):
         return None
 
 
-def run_worker(name, args, console):
-    """Run the benchmark in this process and return the result dict."""
+def run_worker(name, args):
+    """Run the benchmark in this process and return the result dict.
+
+    The progress bar is written to the driver's terminal, passed in as file
+    descriptor ``--console-fd``.
+    """
     result = {"simulator": name, "ok": False}
     timings = {}
 
@@ -280,12 +244,12 @@ def run_worker(name, args, console):
         try:
             nest = import_simulator(name)
         except ImportError as err:
-            top_missing = isinstance(err, ModuleNotFoundError) and err.name == name
-            if not top_missing:
+            unavailable = SimulatorUnavailable.from_import_error(name, err)
+            if not unavailable.not_installed:
                 import traceback
 
                 traceback.print_exc()
-            raise SimulatorUnavailable(f"cannot import {name} ({type(err).__name__}: {err})", top_missing) from err
+            raise unavailable from err
     result["module_file"] = getattr(nest, "__file__", None)
     result["module_version"] = getattr(nest, "__version__", None)
     mem["after_import"] = memory_snapshot()
@@ -305,6 +269,7 @@ def run_worker(name, args, console):
     if args.progress:
         from tqdm import tqdm
 
+        console = os.fdopen(args.console_fd, "w") if args.console_fd is not None else sys.stderr
         steps = max(1, int(round(simtime / p["resolution"])))
         chunk = max(1, int(round(10 * p["delay"] / p["resolution"])))  # multiple of min_delay
         done = 0
@@ -359,54 +324,14 @@ def run_worker(name, args, console):
     return result
 
 
-def worker_main(name, args):
-    """Entry point of the worker subprocess: emit exactly one JSON result line.
-
-    All other output of the process (the kernel's banner and messages, also
-    those written from C/C++ to file descriptor 1) is redirected to stderr,
-    which the driver sends to a log file unless ``--verbose``; the result
-    line goes to the original stdout.  The progress bar is written to the
-    driver's terminal, passed in as file descriptor ``--console-fd``.
-    """
-    result_out = os.fdopen(os.dup(1), "w")
-    sys.stdout.flush()
-    os.dup2(2, 1)
-    if args.console_fd is not None:
-        console = os.fdopen(args.console_fd, "w")
-    else:
-        console = sys.stderr
-    code = 0
-    try:
-        result = run_worker(name, args, console)
-    except SimulatorUnavailable as err:
-        result = {"simulator": name, "ok": False, "not_installed": err.not_installed, "error": str(err)}
-        code = EXIT_NOT_INSTALLED
-    except Exception as err:  # noqa: BLE001 - reported to the parent
-        import traceback
-
-        traceback.print_exc()
-        result = {"simulator": name, "ok": False, "error": f"{type(err).__name__}: {err}"}
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    result_out.write(RESULT_TAG + json.dumps(result) + "\n")
-    result_out.flush()
-    # Skip interpreter teardown (kernel destructors, atexit handlers): it is
-    # not part of the benchmark and may print or take long.
-    os._exit(code)
-
-
 # --------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------
 
 
-def run_in_subprocess(name, args):
-    cmd = [
-        sys.executable,
-        os.path.abspath(__file__),
-        "--worker",
-        name,
+def worker_args(args):
+    """The options that pass ``args`` on to the worker subprocess."""
+    out = [
         "--scale",
         repr(args.scale),
         "--simtime",
@@ -417,46 +342,10 @@ def run_in_subprocess(name, args):
         repr(args.v_reset),
     ]
     if args.seed is not None:
-        cmd += ["--seed", str(args.seed)]
-    if args.verbose:
-        log, pass_fds = None, ()
-    else:
-        # the worker's own output goes to a log file, shown only on failure;
-        # the progress bar goes to our stderr via an inherited descriptor
-        log = tempfile.TemporaryFile(mode="w+", prefix="bench_brunel_")
-        console_fd = os.dup(sys.stderr.fileno())
-        pass_fds = (console_fd,)
-        cmd += ["--console-fd", str(console_fd)]
+        out += ["--seed", str(args.seed)]
     if args.progress:
-        cmd.append("--progress")
-    try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, pass_fds=pass_fds, text=True)
-    finally:
-        for fd in pass_fds:
-            os.close(fd)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_TAG):
-            result = json.loads(line[len(RESULT_TAG) :])
-    if result is None:
-        result = {
-            "simulator": name,
-            "ok": False,
-            "error": f"worker exited with code {proc.returncode} without a result",
-        }
-    result["returncode"] = proc.returncode
-    if log is not None:
-        if not result.get("ok") and not result.get("not_installed"):
-            log.seek(0)
-            result["stderr_tail"] = log.read().strip().splitlines()[-25:]
-        log.close()
-    return result
-
-
-def fmt(value, spec, missing="n/a"):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return missing
-    return format(value, spec)
+        out.append("--progress")
+    return out
 
 
 def summary_line(r):
@@ -488,9 +377,7 @@ def parse_args(argv=None):
     ap.add_argument("--json", metavar="PATH", help="write all numbers to this JSON file")
     ap.add_argument("--v-reset", type=float, default=10.0, help="V_reset in mV (default 10)")
     ap.add_argument("--progress", action="store_true", help="show a tqdm progress bar (simulates in 15 ms chunks)")
-    ap.add_argument("--verbose", action="store_true", help="show the simulators' own output")
-    ap.add_argument("--worker", choices=SIMULATORS, help=argparse.SUPPRESS)
-    ap.add_argument("--console-fd", type=int, help=argparse.SUPPRESS)
+    add_worker_options(ap, console=True)
     args = ap.parse_args(argv)
     if args.threads < 1:
         ap.error("--threads must be >= 1")
@@ -507,7 +394,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
-        worker_main(args.worker, args)  # does not return
+        worker_main(args.worker, run_worker, args, RESULT_TAG)  # does not return
 
     p = network_parameters(args.scale, args.v_reset)
     print(
@@ -518,21 +405,9 @@ def main(argv=None):
         flush=True,
     )
 
-    results = {}
-    failed = False
-    for name in args.simulators:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        r = run_in_subprocess(name, args)
-        results[name] = r
-        if r.get("ok"):
-            print(summary_line(r), flush=True)
-        elif r.get("not_installed") and name == "nest":
-            print(f"NEST not installed: skipping ({r['error']})", flush=True)
-        else:
-            failed = True
-            print(f"{name}: FAILED: {r.get('error')}", flush=True)
-            for line in r.get("stderr_tail", []):
-                print(f"    {line}", flush=True)
+    results, failed = run_simulators(
+        __file__, args.simulators, worker_args(args), RESULT_TAG, summary_line, verbose=args.verbose, console=True
+    )
 
     ratios = None
     a, b = results.get("pynestlite", {}), results.get("nest", {})
@@ -562,10 +437,7 @@ def main(argv=None):
             "results": results,
             "ratios_nest_over_pynestlite": ratios,
         }
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=2, allow_nan=True)
-            f.write("\n")
-        print(f"wrote {args.json}")
+        write_json(args.json, out, indent=2)
     return 1 if failed else 0
 
 

@@ -78,24 +78,23 @@ Examples
 
 import argparse
 import gc
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_brunel import (  # noqa: E402
-    EXIT_NOT_INSTALLED,
-    SimulatorUnavailable,
+from _bench_common import (  # noqa: E402
+    SIMULATORS,
+    add_worker_options,
     fmt,
     import_simulator,
     proc_status_kib,
+    run_simulators,
+    worker_main,
+    write_json,
 )
 
-SIMULATORS = ("pynestlite", "nest")
 RESULT_TAG = "BENCH_GETCONNECTIONS_RESULT "
 KEYS = ["source", "target", "weight", "delay"]
 # public SynapseCollection methods that would return numpy columns, called
@@ -221,66 +220,17 @@ def run_worker(name, args):
     }
 
 
-def worker_main(name, args):
-    """Entry point of the worker subprocess: emit exactly one JSON result line.
-
-    Everything else the process writes (also from C/C++ to descriptor 1, such
-    as NEST's banner) goes to stderr, which the driver keeps in a log file.
-    """
-    result_out = os.fdopen(os.dup(1), "w")
-    sys.stdout.flush()
-    os.dup2(2, 1)
-    code = 0
-    try:
-        result = run_worker(name, args)
-    except ImportError as err:
-        top_missing = isinstance(err, ModuleNotFoundError) and err.name == name
-        result = {"simulator": name, "ok": False, "not_installed": top_missing,
-                  "error": f"cannot import {name} ({type(err).__name__}: {err})"}
-        code = EXIT_NOT_INSTALLED
-    except SimulatorUnavailable as err:
-        result = {"simulator": name, "ok": False, "not_installed": err.not_installed, "error": str(err)}
-        code = EXIT_NOT_INSTALLED
-    except Exception as err:  # noqa: BLE001 - reported to the parent
-        import traceback
-
-        traceback.print_exc()
-        result = {"simulator": name, "ok": False, "error": f"{type(err).__name__}: {err}"}
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    result_out.write(RESULT_TAG + json.dumps(result) + "\n")
-    result_out.flush()
-    os._exit(code)  # skip kernel teardown, not part of the benchmark
-
-
 # --------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------
 
 
-def run_in_subprocess(name, args):
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name,
-           "--synapses", str(args.synapses), "--indegree", str(args.indegree),
-           "--get-chunk", str(args.get_chunk)]
+def worker_args(args):
+    """The options that pass ``args`` on to the worker subprocess."""
+    out = ["--synapses", str(args.synapses), "--indegree", str(args.indegree), "--get-chunk", str(args.get_chunk)]
     if args.presimulate:
-        cmd.append("--presimulate")
-    log = None if args.verbose else tempfile.TemporaryFile(mode="w+", prefix="bench_getconnections_")
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_TAG):
-            result = json.loads(line[len(RESULT_TAG):])
-    if result is None:
-        result = {"simulator": name, "ok": False,
-                  "error": f"worker exited with code {proc.returncode} without a result"}
-    result["returncode"] = proc.returncode
-    if log is not None:
-        if not result.get("ok") and not result.get("not_installed"):
-            log.seek(0)
-            result["stderr_tail"] = log.read().strip().splitlines()[-25:]
-        log.close()
-    return result
+        out.append("--presimulate")
+    return out
 
 
 def summary_line(r):
@@ -309,8 +259,7 @@ def parse_args(argv=None):
     ap.add_argument("--presimulate", action="store_true", help="Simulate one step before GetConnections")
     ap.add_argument("--only", choices=SIMULATORS, help="run only this simulator")
     ap.add_argument("--json", metavar="PATH", help="write all numbers to this JSON file")
-    ap.add_argument("--verbose", action="store_true", help="show the simulators' own output")
-    ap.add_argument("--worker", choices=SIMULATORS, help=argparse.SUPPRESS)
+    add_worker_options(ap)
     args = ap.parse_args(argv)
     if args.synapses < 1:
         ap.error("--synapses must be >= 1")
@@ -322,7 +271,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
-        worker_main(args.worker, args)  # does not return
+        worker_main(args.worker, run_worker, args, RESULT_TAG)  # does not return
 
     p = network_parameters(args.synapses, args.indegree)
     sims = [args.only] if args.only else list(SIMULATORS)
@@ -333,21 +282,7 @@ def main(argv=None):
         flush=True,
     )
 
-    results = {}
-    failed = False
-    for name in sims:
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        r = run_in_subprocess(name, args)
-        results[name] = r
-        if r.get("ok"):
-            print(summary_line(r), flush=True)
-        elif r.get("not_installed") and name == "nest":
-            print(f"NEST not installed: skipping ({r['error']})", flush=True)
-        else:
-            failed = True
-            print(f"{name}: FAILED: {r.get('error')}", flush=True)
-            for line in r.get("stderr_tail", []):
-                print(f"    {line}", flush=True)
+    results, failed = run_simulators(__file__, sims, worker_args(args), RESULT_TAG, summary_line, verbose=args.verbose)
 
     ratios = None
     a, b = results.get("pynestlite", {}), results.get("nest", {})
@@ -379,10 +314,7 @@ def main(argv=None):
             "results": results,
             "ratios_nest_over_pynestlite": ratios,
         }
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=2)
-            f.write("\n")
-        print(f"wrote {args.json}")
+        write_json(args.json, out, indent=2)
     return 1 if failed else 0
 
 
