@@ -86,6 +86,7 @@ cdef class Scheduler:
     cdef int32_t *glag
     cdef int64_t gcap
     cdef double t_update, t_deliver, t_communicate, t_record
+    cdef public bint detailed_timers   # read the clock at every phase boundary
     cdef public object inbuf
     cdef public object chan_slot     # int64 per input channel: local neuron slot
     cdef public int64_t origin       # first step of the current (maybe partial) slice
@@ -108,6 +109,7 @@ cdef class Scheduler:
         self.lag = 0
         self.recorded = 0
         self.archive_tables = []
+        self.detailed_timers = False
 
     def __dealloc__(self):
         pnl_register_free(&self.reg)
@@ -281,27 +283,33 @@ cdef class Scheduler:
         """The slice loop: the phases of the module docstring, in order."""
         cdef int64_t left = n_steps, to, n_glob, done_steps = 0
         cdef long min_delay = self.ctx.min_delay
-        cdef double t0, t1, t2, t3
+        cdef bint timed = self.detailed_timers
+        cdef double t0 = _now() if timed else 0.0, t1, t2, t3
         while left > 0:
             to = min(<int64_t>min_delay, self.lag + left)
-            t0 = _now()
             self._update(to, stimulators, neurons, samplers, engine)
-            t1 = _now()
-            self.t_update += t1 - t0
+            if timed:
+                t1 = _now()
+                self.t_update += t1 - t0
             left -= to - self.lag
             done_steps += to - self.lag
             self.lag = to
             self._order(self.recorded)
             self._archive()
             self._record(recorders)
-            t2 = _now()
-            self.t_record += t2 - t1
+            if timed:
+                t2 = _now()
+                self.t_record += t2 - t1
+                t0 = t2
             if self.lag == min_delay:
                 n_glob = self._exchange(exchange)
-                t3 = _now()
-                self.t_communicate += t3 - t2
+                if timed:
+                    t3 = _now()
+                    self.t_communicate += t3 - t2
                 self._deliver(tables, n_glob)
-                self.t_deliver += _now() - t3
+                if timed:
+                    t0 = _now()
+                    self.t_deliver += t0 - t3
                 self.origin += min_delay
                 self.lag = 0
                 self.reg.n = 0

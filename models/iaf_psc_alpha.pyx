@@ -111,36 +111,74 @@ cdef class IafPscAlpha(NodeBlock):
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        # the state lives in locals within a step (one load and one store per
+        # variable); the order of the floating-point operations is NEST's
         cdef Py_ssize_t i, n = self.n
         cdef long lag
         cdef double *row
-        cdef double y3
+        cdef double y3, V, Iex, Iin, dIex, dIin, p11e, p11i
         cdef int64_t c
+        if n == 0:
+            return
+        cdef double *V_m = &self.V_m[0]
+        cdef double *I_ex = &self.I_ex[0]
+        cdef double *I_in = &self.I_in[0]
+        cdef double *dI_ex = &self.dI_ex[0]
+        cdef double *dI_in = &self.dI_in[0]
+        cdef double *y0 = &self.y0[0]
+        cdef int64_t *r = &self.r[0]
+        cdef const double *P30 = &self.P30[0]
+        cdef const double *P31ex = &self.P31ex[0]
+        cdef const double *P32ex = &self.P32ex[0]
+        cdef const double *P31in = &self.P31in[0]
+        cdef const double *P32in = &self.P32in[0]
+        cdef const double *P11ex = &self.P11ex[0]
+        cdef const double *P11in = &self.P11in[0]
+        cdef const double *P21ex = &self.P21ex[0]
+        cdef const double *P21in = &self.P21in[0]
+        cdef const double *em1 = &self.expm1_tau_m[0]
+        cdef const double *epsc0 = &self.epsc0[0]
+        cdef const double *ipsc0 = &self.ipsc0[0]
+        cdef const double *I_e = &self.I_e[0]
+        cdef const double *V_min = &self.V_min[0]
+        cdef const double *V_th = &self.V_th[0]
+        cdef const double *V_reset = &self.V_reset[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 3
-                if self.r[i] == 0:
-                    y3 = (self.P30[i] * (self.y0[i] + self.I_e[i]) + self.P31ex[i] * self.dI_ex[i]
-                          + self.P32ex[i] * self.I_ex[i] + self.P31in[i] * self.dI_in[i]
-                          + self.P32in[i] * self.I_in[i] + self.expm1_tau_m[i] * self.V_m[i]
-                          + self.V_m[i])
-                    if y3 < self.V_min[i]:
-                        y3 = self.V_min[i]
-                    self.V_m[i] = y3
+                V = V_m[i]
+                Iex = I_ex[i]
+                Iin = I_in[i]
+                dIex = dI_ex[i]
+                dIin = dI_in[i]
+                if r[i] == 0:
+                    y3 = (P30[i] * (y0[i] + I_e[i]) + P31ex[i] * dIex
+                          + P32ex[i] * Iex + P31in[i] * dIin
+                          + P32in[i] * Iin + em1[i] * V + V)
+                    if y3 < V_min[i]:
+                        y3 = V_min[i]
+                    V = y3
                 else:
-                    self.r[i] -= 1
-                self.I_ex[i] = self.P21ex[i] * self.dI_ex[i] + self.P11ex[i] * self.I_ex[i]
-                self.dI_ex[i] *= self.P11ex[i]
-                self.dI_ex[i] += self.epsc0[i] * row[c]
-                self.I_in[i] = self.P21in[i] * self.dI_in[i] + self.P11in[i] * self.I_in[i]
-                self.dI_in[i] *= self.P11in[i]
-                self.dI_in[i] += self.ipsc0[i] * row[c + 1]
-                if self.V_m[i] >= self.V_th[i]:
-                    self.r[i] = self.ref_counts[i]
-                    self.V_m[i] = self.V_reset[i]
+                    r[i] -= 1
+                p11e = P11ex[i]
+                p11i = P11in[i]
+                Iex = P21ex[i] * dIex + p11e * Iex
+                dIex *= p11e
+                dIex += epsc0[i] * row[c]
+                Iin = P21in[i] * dIin + p11i * Iin
+                dIin *= p11i
+                dIin += ipsc0[i] * row[c + 1]
+                if V >= V_th[i]:
+                    r[i] = self.ref_counts[i]
+                    V = V_reset[i]
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
-                self.y0[i] = row[c + 2]
+                V_m[i] = V
+                I_ex[i] = Iex
+                I_in[i] = Iin
+                dI_ex[i] = dIex
+                dI_in[i] = dIin
+                y0[i] = row[c + 2]
                 row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
 
 

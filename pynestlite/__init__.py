@@ -83,7 +83,7 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "tics_per_ms", "tics_per_step", "time_record")
 _WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
-             "overwrite_files", "target")
+             "overwrite_files", "target", "detailed_timers")
 
 
 def _kernel_status():
@@ -108,6 +108,9 @@ def _kernel_status():
         "time_construction_create": k.time_construction_create,
         "time_construction_connect": k.time_construction_connect,
         "target": k.target,
+        # time_update/_record/_communicate/_deliver are counted only with
+        # detailed_timers (four clock reads per slice; NEST: a build option)
+        "detailed_timers": bool(k.scheduler.detailed_timers),
         "node_models": sorted(k.models),
         "synapse_models": sorted(k.synapse_models),
         "connection_rules": ["all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
@@ -232,6 +235,8 @@ def _commit_kernel_status(p):
     for key in ("print_time", "overwrite_files"):
         if key in p:
             setattr(k, key, bool(p[key]))
+    if "detailed_timers" in p:
+        k.scheduler.detailed_timers = bool(p["detailed_timers"])
     for key in ("data_path", "data_prefix"):
         if key in p:
             setattr(k, key, os.fspath(p[key]) if key == "data_path" else str(p[key]))

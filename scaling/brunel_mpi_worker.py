@@ -42,7 +42,7 @@ def main():
         times[key] = time.perf_counter() - t0
 
     nest.ResetKernel()
-    nest.SetKernelStatus({"rng_seed": a.seed})
+    nest.SetKernelStatus({"rng_seed": a.seed, "detailed_timers": True})
     espikes, _ = build_network(nest, p, timer)
     with timer("simulate"):
         nest.Simulate(a.simtime)

@@ -306,3 +306,17 @@ def test_reset_kernel_restores_defaults():
     # the delay extrema of the old network no longer constrain connections
     nest.Connect(b, b, syn_spec={"delay": 0.1})
     assert nest.GetKernelStatus("min_delay") == 0.1
+
+
+def test_detailed_timers_count_the_phases_only_when_asked():
+    for detailed in (False, True):
+        nest.ResetKernel()
+        nest.SetKernelStatus({"detailed_timers": detailed})
+        n = nest.Create("iaf_psc_alpha", 20, {"I_e": 400.0})
+        nest.Connect(n, n, syn_spec={"weight": 1.0, "delay": 1.0})
+        nest.Simulate(200.0)
+        st = nest.GetKernelStatus()
+        assert st["detailed_timers"] is detailed
+        for key in ("time_update", "time_deliver", "time_communicate", "time_record"):
+            assert (st[key] > 0.0) is detailed, key
+        assert st["time_simulate"] > st["time_update"]
