@@ -41,12 +41,6 @@ from pynestlite.kernel.connections cimport SynapseTable
 cnp.import_array()
 
 GID_BITS = PNL_GID_BITS
-GID_MASK = (1 << GID_BITS) - 1
-
-
-def split_keys(keys):
-    """(gids, lags) of spike keys ``(lag << 40) | gid``."""
-    return keys & GID_MASK, (keys >> GID_BITS).astype(np.int32)
 
 
 cdef inline double _now() noexcept nogil:

@@ -534,11 +534,10 @@ class Engine:
             t.finalize(self.next_gid)
         self._configure_targets()
         dmin, dmax = self.delay_extrema()
-        self.min_delay, self.max_delay = dmin, dmax
-        ring = dmin + dmax
         n_local = sum(b.n for b in self.neuron_blocks())
-        self.scheduler.configure(ring, self.next_channel, dmin, self.resolution,
+        self.scheduler.configure(dmin + dmax, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
+        self.min_delay, self.max_delay = dmin, dmax
         from pynestlite import recording
         error = None
         try:
