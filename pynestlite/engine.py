@@ -106,6 +106,7 @@ class Engine:
         self.recording = RecordingTable()   # neuron -> spike_recorder, multimeter -> neuron
         self.syn_counts = {}        # synapse model -> local connections made with it
         self.next_channel = 0
+        self._chan_slot, self._chan_slot_n = None, None     # channel -> slot lookup cache
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
@@ -503,7 +504,7 @@ class Engine:
         The path from a synapse to its target: ``channel_slots()[code >> 2]``;
         it costs 8 bytes per channel and none per synapse.
         """
-        if getattr(self, "_chan_slot_n", None) != self.next_channel:
+        if self._chan_slot_n != self.next_channel:
             cs = np.full(self.next_channel, -1, np.int64)
             for blk in self.neuron_blocks():
                 if blk.n and blk.n_channels:

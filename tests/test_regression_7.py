@@ -131,3 +131,16 @@ def test_user_delay_extrema_still_bound_connections():
     with pytest.raises(BadDelay, match=r"fixed by min_delay/max_delay"):
         nest.Connect(n[0], n[1], syn_spec={"delay": 3.0})
     assert nest.GetKernelStatus("num_connections") == 0
+
+
+def test_target_lookup_is_rebuilt_after_reset_kernel():
+    """Same channel count after ResetKernel, other gids: targets must follow."""
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_delta", 2)
+    nest.Connect(n[0], n[1])
+    assert nest.GetConnections().get("target") == 2
+    nest.ResetKernel()
+    nest.Create("spike_recorder")
+    n = nest.Create("iaf_psc_delta", 2)
+    nest.Connect(n[0], n[1])
+    assert nest.GetConnections().get("target") == 3
