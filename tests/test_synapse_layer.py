@@ -190,3 +190,16 @@ def test_archive_keeps_the_spikes_within_the_horizon(counting):
     # src last fired at the last generator stamp; its delivery saw the archive
     # up to that step
     assert t_post == pytest.approx(stamps[stamps <= sg_stamps[-1]][-1] * 0.1)
+
+
+def test_generators_connect_through_static_models_only(counting):
+    nest.ResetKernel()
+    pg = nest.Create("poisson_generator", params={"rate": 100.0})
+    n = nest.Create("iaf_psc_alpha")
+    with pytest.raises(nest.IllegalConnection, match="static synapse models only"):
+        nest.Connect(pg, n, syn_spec={"synapse_model": "counting_synapse"})
+    assert nest.GetKernelStatus("num_connections") == 0
+    nest.CopyModel("static_synapse", "my_static", {"weight": 3.0})
+    nest.Connect(pg, n, syn_spec="my_static")
+    c = nest.GetConnections(pg)
+    assert c.get("synapse_model") == "my_static" and c.get("weight") == 3.0
