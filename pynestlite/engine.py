@@ -39,10 +39,29 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_
 def register_synapse_model(name, table_class):
     """Make a synapse model available under ``name`` (now and after ResetKernel).
 
-    ``table_class`` is a :class:`pynestlite.kernel.connections.SynapseTable`
-    subclass that declares its columns and implements ``deliver``; nothing
-    else needs to know about it (Connect, GetConnections, CopyModel,
-    SetDefaults and the slice loop work through the table interface).
+    Parameters
+    ----------
+    name : str
+        The model name for ``syn_spec={"synapse_model": name}``.
+    table_class : type
+        A :class:`pynestlite.kernel.connections.SynapseTable` subclass that
+        declares its ``columns`` and ``common`` parameters and implements the
+        ``nogil`` ``deliver``.  Nothing else needs to know about it: Connect,
+        GetConnections, CopyModel, SetDefaults and the slice loop work
+        through the table interface.
+
+    Raises
+    ------
+    BadProperty
+        ``table_class`` is not a SynapseTable subclass, or ``name`` is a node
+        model.
+
+    Examples
+    --------
+    ``tests/plugins/counting_synapse.pyx`` is such a model::
+
+        from pynestlite.engine import register_synapse_model
+        register_synapse_model("counting_synapse", CountingSynapseTable)
     """
     if not (isinstance(table_class, type) and issubclass(table_class, SynapseTable)):
         raise BadProperty(f"register_synapse_model: {table_class!r} is not a SynapseTable "
