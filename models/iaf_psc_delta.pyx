@@ -89,34 +89,56 @@ cdef class IafPscDelta(NodeBlock):
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        # the array pointers are taken once, before the loops: every access to
+        # a memoryview attribute of self costs a "not initialized" test and a
+        # load of its data pointer, which GCC cannot move out of the loop
+        # because pnl_register_push may call realloc.  V_m lives in a local
+        # within a step (one load and one store); the order of the
+        # floating-point operations is NEST's.
         cdef Py_ssize_t i, n = self.n
         cdef long lag
         cdef double *row
-        cdef double spikes, y3
+        cdef double spikes, y3, V, h = ctx.h
         cdef int64_t c, nch = 2
+        if n == 0:
+            return
+        cdef double *V_m = &self.V_m[0]
+        cdef double *y0 = &self.y0[0]
+        cdef double *refr = &self.refr[0]
+        cdef int64_t *r = &self.r[0]
+        cdef const uint8_t *refr_input = &self.refr_input[0]
+        cdef const double *P30 = &self.P30[0]
+        cdef const double *P33 = &self.P33[0]
+        cdef const double *I_e = &self.I_e[0]
+        cdef const double *V_min = &self.V_min[0]
+        cdef const double *V_th = &self.V_th[0]
+        cdef const double *V_reset = &self.V_reset[0]
+        cdef const double *tau_m = &self.tau_m[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * nch
                 spikes = row[c]
                 row[c] = 0.0
-                if self.r[i] == 0:
-                    y3 = self.P30[i] * (self.y0[i] + self.I_e[i]) + self.P33[i] * self.V_m[i] + spikes
-                    if self.refr_input[i] and self.refr[i] != 0.0:
-                        y3 += self.refr[i]
-                        self.refr[i] = 0.0
-                    if y3 < self.V_min[i]:
-                        y3 = self.V_min[i]
-                    self.V_m[i] = y3
+                V = V_m[i]
+                if r[i] == 0:
+                    y3 = P30[i] * (y0[i] + I_e[i]) + P33[i] * V + spikes
+                    if refr_input[i] and refr[i] != 0.0:
+                        y3 += refr[i]
+                        refr[i] = 0.0
+                    if y3 < V_min[i]:
+                        y3 = V_min[i]
+                    V = y3
                 else:
-                    if self.refr_input[i]:
-                        self.refr[i] += spikes * exp(-self.r[i] * ctx.h / self.tau_m[i])
-                    self.r[i] -= 1
-                if self.V_m[i] >= self.V_th[i]:
-                    self.r[i] = self.ref_counts[i]
-                    self.V_m[i] = self.V_reset[i]
+                    if refr_input[i]:
+                        refr[i] += spikes * exp(-r[i] * h / tau_m[i])
+                    r[i] -= 1
+                if V >= V_th[i]:
+                    r[i] = self.ref_counts[i]
+                    V = V_reset[i]
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
-                self.y0[i] = row[c + 1]
+                V_m[i] = V
+                y0[i] = row[c + 1]
                 row[c + 1] = 0.0
 
 

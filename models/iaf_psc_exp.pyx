@@ -94,31 +94,61 @@ cdef class IafPscExp(NodeBlock):
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        # the array pointers are taken once, before the loops: every access to
+        # a memoryview attribute of self costs a "not initialized" test and a
+        # load of its data pointer, which GCC cannot move out of the loop
+        # because pnl_register_push may call realloc.  The state lives in
+        # locals within a step (one load and one store per variable); the
+        # order of the floating-point operations is NEST's.
         cdef Py_ssize_t i, n = self.n
         cdef long lag
         cdef double *row
+        cdef double V, Iex, Iin, p11e
         cdef int64_t c
+        if n == 0:
+            return
+        cdef double *V_m = &self.V_m[0]
+        cdef double *i_ex = &self.i_ex[0]
+        cdef double *i_in = &self.i_in[0]
+        cdef double *i_0 = &self.i_0[0]
+        cdef double *i_1 = &self.i_1[0]
+        cdef int64_t *r = &self.r[0]
+        cdef const double *P22 = &self.P22[0]
+        cdef const double *P21ex = &self.P21ex[0]
+        cdef const double *P21in = &self.P21in[0]
+        cdef const double *P20 = &self.P20[0]
+        cdef const double *P11ex = &self.P11ex[0]
+        cdef const double *P11in = &self.P11in[0]
+        cdef const double *I_e = &self.I_e[0]
+        cdef const double *V_th = &self.V_th[0]
+        cdef const double *V_reset = &self.V_reset[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 4
-                if self.r[i] == 0:
-                    self.V_m[i] = (self.V_m[i] * self.P22[i] + self.i_ex[i] * self.P21ex[i]
-                                   + self.i_in[i] * self.P21in[i]
-                                   + (self.I_e[i] + self.i_0[i]) * self.P20[i])
+                V = V_m[i]
+                Iex = i_ex[i]
+                Iin = i_in[i]
+                if r[i] == 0:
+                    V = (V * P22[i] + Iex * P21ex[i] + Iin * P21in[i]
+                         + (I_e[i] + i_0[i]) * P20[i])
                 else:
-                    self.r[i] -= 1
-                self.i_ex[i] *= self.P11ex[i]
-                self.i_in[i] *= self.P11in[i]
-                self.i_ex[i] += (1.0 - self.P11ex[i]) * self.i_1[i]
-                self.i_ex[i] += row[c]
-                self.i_in[i] += row[c + 1]
-                if self.V_m[i] >= self.V_th[i]:
-                    self.r[i] = self.ref_counts[i]
-                    self.V_m[i] = self.V_reset[i]
+                    r[i] -= 1
+                p11e = P11ex[i]
+                Iex *= p11e
+                Iin *= P11in[i]
+                Iex += (1.0 - p11e) * i_1[i]
+                Iex += row[c]
+                Iin += row[c + 1]
+                if V >= V_th[i]:
+                    r[i] = self.ref_counts[i]
+                    V = V_reset[i]
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
-                self.i_0[i] = row[c + 2]
-                self.i_1[i] = row[c + 3]
+                V_m[i] = V
+                i_ex[i] = Iex
+                i_in[i] = Iin
+                i_0[i] = row[c + 2]
+                i_1[i] = row[c + 3]
                 row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0; row[c + 3] = 0.0
 
 

@@ -68,39 +68,57 @@ cdef class Izhikevich(NodeBlock):
         self.gid = self.gids
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        # the array pointers are taken once, before the loops: every access to
+        # a memoryview attribute of self costs a "not initialized" test and a
+        # load of its data pointer, which GCC cannot move out of the loop
+        # because pnl_register_push may call realloc.  The order of the
+        # floating-point operations is NEST's.
         cdef Py_ssize_t i, n = self.n
         cdef long lag
         cdef double *row
         cdef double h = ctx.h, v, u, v_old, u_old, syn
         cdef int64_t c
+        if n == 0:
+            return
+        cdef double *V_m = &self.V_m[0]
+        cdef double *U_m = &self.U_m[0]
+        cdef double *I_stim = &self.I_stim[0]
+        cdef const uint8_t *consistent = &self.consistent[0]
+        cdef const double *a = &self.a[0]
+        cdef const double *b = &self.b[0]
+        cdef const double *c_reset = &self.c[0]
+        cdef const double *d = &self.d[0]
+        cdef const double *I_e = &self.I_e[0]
+        cdef const double *V_th = &self.V_th[0]
+        cdef const double *V_min = &self.V_min[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
                 c = i * 2
                 syn = row[c]
-                v = self.V_m[i]
-                u = self.U_m[i]
-                if self.consistent[i]:
+                v = V_m[i]
+                u = U_m[i]
+                if consistent[i]:
                     v_old = v
                     u_old = u
                     v += (h * (0.04 * v_old * v_old + 5.0 * v_old + 140.0 - u_old
-                               + self.I_stim[i] + self.I_e[i]) + syn)
-                    u += h * self.a[i] * (self.b[i] * v_old - u_old)
+                               + I_stim[i] + I_e[i]) + syn)
+                    u += h * a[i] * (b[i] * v_old - u_old)
                 else:
-                    v += h * 0.5 * (0.04 * v * v + 5.0 * v + 140.0 - u + self.I_stim[i]
-                                    + self.I_e[i] + syn)
-                    v += h * 0.5 * (0.04 * v * v + 5.0 * v + 140.0 - u + self.I_stim[i]
-                                    + self.I_e[i] + syn)
-                    u += h * self.a[i] * (self.b[i] * v - u)
-                if v < self.V_min[i]:
-                    v = self.V_min[i]
-                if v >= self.V_th[i]:
-                    v = self.c[i]
-                    u = u + self.d[i]
+                    v += h * 0.5 * (0.04 * v * v + 5.0 * v + 140.0 - u + I_stim[i]
+                                    + I_e[i] + syn)
+                    v += h * 0.5 * (0.04 * v * v + 5.0 * v + 140.0 - u + I_stim[i]
+                                    + I_e[i] + syn)
+                    u += h * a[i] * (b[i] * v - u)
+                if v < V_min[i]:
+                    v = V_min[i]
+                if v >= V_th[i]:
+                    v = c_reset[i]
+                    u = u + d[i]
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
-                self.V_m[i] = v
-                self.U_m[i] = u
-                self.I_stim[i] = row[c + 1]
+                V_m[i] = v
+                U_m[i] = u
+                I_stim[i] = row[c + 1]
                 row[c] = 0.0
                 row[c + 1] = 0.0
 
