@@ -111,8 +111,12 @@ cdef class IafPscAlpha(NodeBlock):
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        # the state lives in locals within a step (one load and one store per
-        # variable); the order of the floating-point operations is NEST's
+        # the array pointers are taken once, before the loops: every access to
+        # a memoryview attribute of self costs a "not initialized" test and a
+        # load of its data pointer, which GCC cannot move out of the loop
+        # because pnl_register_push may call realloc.  The state lives in
+        # locals within a step (one load and one store per variable); the
+        # order of the floating-point operations is NEST's.
         cdef Py_ssize_t i, n = self.n
         cdef long lag
         cdef double *row
