@@ -264,7 +264,6 @@ def _plan(pre, post, conn_spec, syn_spec):
     post = as_collection(post, "post")
     rule, spec = parse_conn_spec(conn_spec)
     model, syn = parse_syn_spec(syn_spec)
-    syn_spec_given = set(syn_spec) if isinstance(syn_spec, dict) else set()
     pre_ids, post_ids = pre.ids, post.ids
     if len(pre_ids) == 0 or len(post_ids) == 0:
         return None
@@ -373,10 +372,12 @@ def _plan(pre, post, conn_spec, syn_spec):
     else:
         codes = k.channel_codes(tgt, receptor, "spike")
 
+    # the model's own columns: syn_spec values over the model's defaults (as
+    # weight and delay); scalars stay scalars until the rows are written
     cls = k.synapse_types[model]
     values = {"weight": weights}
     for name in cls.columns:
-        if name != "weight" and name in syn_spec_given:
+        if name != "weight":
             values[name] = _values(syn[name], name, info, pre_ids, post_ids, src, tgt, k,
                                    Purpose.PURPOSE_SYN_PARAMETER)
             cls.check(name, np.atleast_1d(values[name]))

@@ -203,3 +203,16 @@ def test_generators_connect_through_static_models_only(counting):
     nest.Connect(pg, n, syn_spec="my_static")
     c = nest.GetConnections(pg)
     assert c.get("synapse_model") == "my_static" and c.get("weight") == 3.0
+
+
+def test_model_column_defaults_follow_copymodel_and_setdefaults(counting):
+    nest.ResetKernel()
+    nest.CopyModel("counting_synapse", "counting_marked", {"t_post": 7.0})
+    n = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(n[0], n[1], syn_spec="counting_marked")
+    nest.Connect(n[1], n[0], syn_spec={"synapse_model": "counting_marked", "t_post": 3.0})
+    assert nest.GetConnections(n[0]).get("t_post") == 7.0
+    assert nest.GetConnections(n[1]).get("t_post") == 3.0
+    nest.SetDefaults("counting_marked", {"t_post": 9.0})
+    nest.Connect(n[0], n[1], syn_spec="counting_marked")
+    assert nest.GetConnections(n[0]).get("t_post") == [7.0, 9.0]
