@@ -28,6 +28,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint8_t, uint64_t, INT64_MAX
 from libc.stdlib cimport malloc, realloc, free, qsort
+from libc.string cimport memcpy
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 from pynestlite.kernel.nodebase cimport (
@@ -202,15 +203,6 @@ cdef class Scheduler:
             return np.empty(0, np.int64)
         h = self.archive.hist[slot]
         return np.array([h.stamp[k] for k in range(h.first, h.n)], np.int64)
-
-    def local_keys(self, int64_t start=0):
-        """Sorted spike keys of the register entries from ``start`` (a copy)."""
-        self._order(start)
-        cdef int64_t n = self.reg.n - start, i
-        keys = np.empty(max(n, 0), np.int64)
-        for i in range(n):
-            keys[i] = self.lkeys[start + i]
-        return keys
 
     cdef int _order(self, int64_t start) except -1:
         """Order phase: keys of register entries ``start ..`` in canonical order."""
@@ -390,7 +382,13 @@ cdef class Scheduler:
                 self.ggid[i] = key_gid(self.lkeys[i])
                 self.glag[i] = <int32_t>key_lag(self.lkeys[i])
             return n
-        gk = np.ascontiguousarray(exchange(self.local_keys(0)), np.int64)
+        # the order phase has sorted every chunk of the slice; the chunks cover
+        # increasing lags, so the slice's keys are in canonical order already
+        local = np.empty(self.reg.n, np.int64)
+        cdef int64_t[::1] lv = local
+        if self.reg.n:
+            memcpy(&lv[0], self.lkeys, self.reg.n * sizeof(int64_t))
+        gk = np.ascontiguousarray(exchange(local), np.int64)
         n = gk.shape[0]
         self._global(n)
         for i in range(n):

@@ -30,6 +30,7 @@ from libc.math cimport INFINITY
 
 from libc.stdint cimport int64_t, uint16_t, INT64_MAX
 from libc.stdlib cimport calloc, realloc, free
+from libc.string cimport memcpy
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, key_gid, key_lag
 from pynestlite.errors import BadProperty
 
@@ -144,7 +145,6 @@ cdef class SpikeRecorder(RecordingBlock):
     cdef int64_t *ev_cap
     cdef int64_t n_dev
     cdef public int failed
-    cdef list keep                  # the arrays behind ``mask``
 
     def __init__(self, model, gids, first_gid, last_gid, defaults):
         self.sources = [np.zeros(0, np.uint16) for _ in range(len(gids))]
@@ -192,14 +192,11 @@ cdef class SpikeRecorder(RecordingBlock):
             raise KernelMemoryError(f"{self.model}: the event buffers could not be allocated")
         self.n_dev = n
         self.failed = 0
-        self.keep = []
         t_min, t_max = self.t_lim
         for i in range(n):
-            m = np.ascontiguousarray(self.sources[i], np.uint16)
-            self.keep.append(m)
-            self.mask_len[i] = m.shape[0]
-            if m.shape[0]:
-                mv = m
+            mv = self.sources[i]        # kept alive by ``sources`` until the next Prepare
+            self.mask_len[i] = mv.shape[0]
+            if mv.shape[0]:
                 self.mask[i] = &mv[0]
             self.lim_lo[i] = t_min[i]
             self.lim_hi[i] = t_max[i]
@@ -241,7 +238,8 @@ cdef class SpikeRecorder(RecordingBlock):
 
     def flush(self, engine):
         """Hand the events of the record phase to the devices' event stores."""
-        cdef int64_t d, k, n
+        cdef int64_t d, n
+        cdef int64_t[::1] gv, sv
         if self.failed:
             from pynestlite.errors import KernelMemoryError
             raise KernelMemoryError(f"{self.model}: the event buffer could not grow")
@@ -251,9 +249,10 @@ cdef class SpikeRecorder(RecordingBlock):
                 continue
             g = np.empty(n, np.int64)
             st = np.empty(n, np.int64)
-            for k in range(n):
-                g[k] = self.ev_gid[d][k]
-                st[k] = self.ev_stamp[d][k]
+            gv = g
+            sv = st
+            memcpy(&gv[0], self.ev_gid[d], n * sizeof(int64_t))
+            memcpy(&sv[0], self.ev_stamp[d], n * sizeof(int64_t))
             self.ev_n[d] = 0
             self.store(d, (g, st), engine)
 

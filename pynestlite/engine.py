@@ -19,7 +19,7 @@ from pynestlite.errors import (
     BadDelay, BadProperty, KernelStateError, TimeMultipleRequired,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode)
 from pynestlite.kernel.connections import (
-    MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable)
+    MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable, channel_targets)
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
@@ -390,18 +390,21 @@ class Engine:
             self.tables[synapse_model] = cls(synapse_model)
         return self.tables[synapse_model]
 
+    def gids_where(self, keep):
+        """Gids of the Create records ``keep(record)`` selects, ascending."""
+        parts = [np.arange(r.first, r.last + 1, dtype=np.int64) for r in self.records
+                 if keep(r)]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
     def device_gids(self):
         """Gids of all devices (stimulators and recorders), ascending."""
-        parts = [np.arange(r.first, r.last + 1, dtype=np.int64) for r in self.records
-                 if r.element_type != "neuron"]
-        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+        return self.gids_where(lambda r: r.element_type != "neuron")
 
     def current_sources(self):
         """Gids of the devices that send currents (their channel codes address
         current channels)."""
-        parts = [np.arange(r.first, r.last + 1, dtype=np.int64) for r in self.records
-                 if r.element_type == "stimulator" and r.block.output == "current"]
-        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+        return self.gids_where(lambda r: r.element_type == "stimulator"
+                               and r.block.output == "current")
 
     def device_targets(self, block):
         """Connections of a stimulation device block, from the synapse tables.
@@ -451,10 +454,6 @@ class Engine:
         code = self.recording.cols["code"]
         sel = np.flatnonzero(code == gid)
         return np.searchsorted(self.recording.row_ptr, sel, side="right") - 1
-
-    def synapse_model(self, name):
-        """(table class, defaults) of a synapse model."""
-        return self.synapse_types[name], self.synapse_models[name]
 
     def count_connections(self, synapse_model, n):
         """Book ``n`` local connections made with ``synapse_model``."""
@@ -534,8 +533,10 @@ class Engine:
 
     def decode_targets(self, codes):
         """Target gids of channel codes (through :meth:`channel_slots`)."""
-        ch = (np.asarray(codes, np.uint32) >> 2).astype(np.int64)
-        return self.channel_slots()[ch] * self.size + self.rank + 1
+        codes = np.ascontiguousarray(codes, np.uint32)
+        out = np.empty(len(codes), np.int64)
+        channel_targets(codes, self.channel_slots(), self.size, self.rank, out)
+        return out
 
     # ------------------------------------------------------------------
     # simulation
