@@ -216,3 +216,13 @@ def test_model_column_defaults_follow_copymodel_and_setdefaults(counting):
     nest.SetDefaults("counting_marked", {"t_post": 9.0})
     nest.Connect(n[0], n[1], syn_spec="counting_marked")
     assert nest.GetConnections(n[0]).get("t_post") == [7.0, 9.0]
+
+
+def test_register_synapse_model_rejects_bad_input():
+    from pynestlite.engine import register_synapse_model
+    with pytest.raises(nest.BadProperty, match="is not a SynapseTable subclass"):
+        register_synapse_model("my_model", dict)
+    from pynestlite.kernel.connections import StaticSynapseTable
+    with pytest.raises(nest.BadProperty, match="'iaf_psc_alpha' is a node model"):
+        register_synapse_model("iaf_psc_alpha", StaticSynapseTable)
+    assert "my_model" not in nest.Models("synapses")
