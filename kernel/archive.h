@@ -2,56 +2,99 @@
  * archive.h -- per-neuron spike history for plastic synapses.
  *
  * One archive per rank covers the local neuron slots (slot of gid g on
- * rank r of P ranks: (g - 1) / P).  Only slots flagged `archived` keep a
- * history: the neurons that some plastic synapse targets.  Each history is
- * a growable array of spike stamps (steps, the stamp the spike recorder
- * reports) with `ncol` doubles per entry that a synapse rule may fill (its
- * traces), and a `first` index past the entries trimmed away.  Every slot
- * also keeps the stamp of its latest spike (-1: none yet).
+ * rank r of P ranks: (g - 1) / P).  Every slot keeps the stamp of its latest
+ * spike (-1: none yet).  Slots that plastic synapses target (n_incoming > 0)
+ * also keep a history, with the semantics of NEST's archiving node:
  *
- * The kernel appends in canonical (lag, gid) order in its archive phase and
- * trims with the horizon the synapse models state; synapse delivery reads
- * with pnl_archive_* from nogil code.
+ *   - each entry holds the spike stamp (steps; the stamp the spike recorder
+ *     reports), the postsynaptic traces at that spike
+ *         Kminus         <- Kminus * exp((t_last - t) / tau_minus) + 1
+ *         Kminus_triplet <- Kminus_triplet * exp((t_last - t) / tau_minus_triplet) + 1
+ *     (t in ms; t_last = the previous spike, -1.0 ms before the first), an
+ *     access counter, and `ncol` doubles a synapse rule may fill;
+ *   - a synapse reads the entries in (t1, t2] with pnl_archive_history, which
+ *     counts the access; pnl_archive_k_value gives Kminus decayed to t from
+ *     the latest entry strictly before t;
+ *   - at each new spike at t, the oldest entry is dropped while every
+ *     incoming plastic synapse has read it and the next entry lies more than
+ *     max_delay + min_delay steps before t (max_delay: the largest delay of
+ *     the slot's incoming plastic synapses), so the history stays as short
+ *     as the synapses allow.
+ *
+ * Times in ms follow the kernel's clock: t(stamp) = stamp * tics_per_step *
+ * ms_per_tic.  The kernel appends in canonical (lag, gid) order in its
+ * archive phase; synapse delivery reads from nogil code.
  */
 #ifndef PYNESTLITE_ARCHIVE_H
 #define PYNESTLITE_ARCHIVE_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct {
     int64_t *stamp;     /* spike stamps, ascending */
+    double *trace;      /* 2 per entry: Kminus, Kminus_triplet at the spike */
+    int64_t *count;     /* access counter per entry */
     double *value;      /* ncol values per entry */
     int64_t first;      /* first live entry */
     int64_t n;          /* entries used (live: first .. n-1) */
     int64_t cap;
+    /* archiving-node state */
+    double kminus, kminus_triplet;
+    double tau_minus_inv, tau_minus_triplet_inv;
+    int64_t n_incoming; /* plastic synapses that read this history */
+    int64_t max_delay;  /* their largest delay (steps) */
 } pnl_history;
 
 typedef struct {
     int64_t n_slots;
     int64_t ncol;
     int64_t *last_spike;    /* per slot: stamp of the latest spike, -1 if none */
-    uint8_t *archived;      /* per slot: keeps a history */
-    pnl_history *hist;      /* per slot (empty unless archived) */
+    pnl_history *hist;      /* per slot (empty unless n_incoming > 0) */
+    int64_t min_delay;      /* steps */
+    int64_t tics_per_step;
+    double ms_per_tic;
     int failed;             /* an allocation failed; checked with the GIL */
 } pnl_archive;
 
 static inline void pnl_archive_init(pnl_archive *a)
 {
     memset(a, 0, sizeof(*a));
+    a->min_delay = 1;
+    a->tics_per_step = 100;
+    a->ms_per_tic = 1.0 / 1000.0;
+}
+
+static inline void pnl_history_clear(pnl_history *h)
+{
+    free(h->stamp); free(h->trace); free(h->count); free(h->value);
+    h->stamp = NULL; h->trace = NULL; h->count = NULL; h->value = NULL;
+    h->first = h->n = h->cap = 0;
 }
 
 static inline void pnl_archive_free(pnl_archive *a)
 {
-    if (a->hist) {
-        for (int64_t i = 0; i < a->n_slots; ++i) {
-            free(a->hist[i].stamp);
-            free(a->hist[i].value);
-        }
-    }
-    free(a->hist); free(a->last_spike); free(a->archived);
+    if (a->hist)
+        for (int64_t i = 0; i < a->n_slots; ++i)
+            pnl_history_clear(&a->hist[i]);
+    free(a->hist); free(a->last_spike);
     pnl_archive_init(a);
+}
+
+/* Time in ms of a stamp, as the kernel's clock computes it. */
+static inline double pnl_archive_ms(const pnl_archive *a, int64_t stamp)
+{
+    return a->ms_per_tic * (double)(stamp * a->tics_per_step);
+}
+
+static inline void pnl_archive_set_clock(pnl_archive *a, int64_t tics_per_step,
+                                         double ms_per_tic, int64_t min_delay)
+{
+    a->tics_per_step = tics_per_step;
+    a->ms_per_tic = ms_per_tic;
+    a->min_delay = min_delay;
 }
 
 /* Grow to n_slots slots (existing histories and last spikes are kept). */
@@ -60,12 +103,14 @@ static inline int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t nc
     if (n_slots < a->n_slots)
         n_slots = a->n_slots;
     if (a->n_slots > 0 && ncol != a->ncol) {
-        for (int64_t i = 0; i < a->n_slots; ++i) {   /* entries change shape: start anew */
+        for (int64_t i = 0; i < a->n_slots; ++i) {   /* entries change shape */
             free(a->hist[i].value);
             a->hist[i].value = NULL;
-            a->hist[i].first = a->hist[i].n = a->hist[i].cap = 0;
-            free(a->hist[i].stamp);
-            a->hist[i].stamp = NULL;
+            if (a->hist[i].n > 0 && ncol > 0) {
+                a->hist[i].value = (double *)calloc((size_t)(a->hist[i].cap * ncol),
+                                                    sizeof(double));
+                if (!a->hist[i].value) { a->failed = 1; return -1; }
+            }
         }
     }
     a->ncol = ncol;
@@ -74,63 +119,126 @@ static inline int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t nc
     int64_t *ls = (int64_t *)realloc(a->last_spike, (size_t)n_slots * sizeof(int64_t));
     if (!ls) { a->failed = 1; return -1; }
     a->last_spike = ls;
-    uint8_t *ar = (uint8_t *)realloc(a->archived, (size_t)n_slots);
-    if (!ar) { a->failed = 1; return -1; }
-    a->archived = ar;
     pnl_history *h = (pnl_history *)realloc(a->hist, (size_t)n_slots * sizeof(pnl_history));
     if (!h) { a->failed = 1; return -1; }
     a->hist = h;
     for (int64_t i = a->n_slots; i < n_slots; ++i) {
         a->last_spike[i] = -1;
-        a->archived[i] = 0;
         memset(&a->hist[i], 0, sizeof(pnl_history));
+        a->hist[i].tau_minus_inv = 1.0 / 20.0;
+        a->hist[i].tau_minus_triplet_inv = 1.0 / 110.0;
     }
     a->n_slots = n_slots;
+    return 0;
+}
+
+/* Incoming plastic synapses of `slot`, their largest delay (steps) and the
+ * neuron's trace time constants (ms).  A slot without incoming plastic
+ * synapses keeps no history (NEST: traces are not updated either). */
+static inline void pnl_archive_configure_slot(pnl_archive *a, int64_t slot, int64_t n_incoming,
+                                              int64_t max_delay, double tau_minus,
+                                              double tau_minus_triplet)
+{
+    pnl_history *h = &a->hist[slot];
+    h->n_incoming = n_incoming;
+    h->max_delay = max_delay;
+    h->tau_minus_inv = 1.0 / tau_minus;
+    h->tau_minus_triplet_inv = 1.0 / tau_minus_triplet;
+}
+
+static inline int pnl_history_grow(pnl_archive *a, pnl_history *h)
+{
+    if (h->first > 0 && h->first >= h->n / 2) {     /* compact in place */
+        int64_t live = h->n - h->first, f = h->first;
+        memmove(h->stamp, h->stamp + f, (size_t)live * sizeof(int64_t));
+        memmove(h->trace, h->trace + 2 * f, (size_t)(2 * live) * sizeof(double));
+        memmove(h->count, h->count + f, (size_t)live * sizeof(int64_t));
+        if (a->ncol)
+            memmove(h->value, h->value + f * a->ncol, (size_t)(live * a->ncol) * sizeof(double));
+        h->n = live;
+        h->first = 0;
+        return 0;
+    }
+    int64_t cap = h->cap ? 2 * h->cap : 8;
+    int64_t *s = (int64_t *)realloc(h->stamp, (size_t)cap * sizeof(int64_t));
+    if (!s) return -1;
+    h->stamp = s;
+    double *t = (double *)realloc(h->trace, (size_t)(2 * cap) * sizeof(double));
+    if (!t) return -1;
+    h->trace = t;
+    int64_t *c = (int64_t *)realloc(h->count, (size_t)cap * sizeof(int64_t));
+    if (!c) return -1;
+    h->count = c;
+    if (a->ncol) {
+        double *v = (double *)realloc(h->value, (size_t)(cap * a->ncol) * sizeof(double));
+        if (!v) return -1;
+        h->value = v;
+    }
+    h->cap = cap;
     return 0;
 }
 
 /* Record a spike of `slot` at `stamp`; returns its entry index (-1: not kept). */
 static inline int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stamp)
 {
-    a->last_spike[slot] = stamp;
-    if (!a->archived[slot])
-        return -1;
+    int64_t prev = a->last_spike[slot];
     pnl_history *h = &a->hist[slot];
-    if (h->n == h->cap) {
-        if (h->first > 0 && h->first >= h->n / 2) {     /* compact in place */
-            int64_t live = h->n - h->first;
-            memmove(h->stamp, h->stamp + h->first, (size_t)live * sizeof(int64_t));
-            if (a->ncol)
-                memmove(h->value, h->value + h->first * a->ncol,
-                        (size_t)(live * a->ncol) * sizeof(double));
-            h->n = live;
-            h->first = 0;
-        } else {
-            int64_t cap = h->cap ? 2 * h->cap : 8;
-            int64_t *s = (int64_t *)realloc(h->stamp, (size_t)cap * sizeof(int64_t));
-            if (!s) { a->failed = 1; return -1; }
-            h->stamp = s;
-            if (a->ncol) {
-                double *v = (double *)realloc(h->value, (size_t)(cap * a->ncol) * sizeof(double));
-                if (!v) { a->failed = 1; return -1; }
-                h->value = v;
-            }
-            h->cap = cap;
-        }
+    a->last_spike[slot] = stamp;
+    if (h->n_incoming == 0)
+        return -1;
+    /* drop entries every synapse has read that no future read can reach */
+    while (h->n - h->first > 1
+           && h->count[h->first] >= h->n_incoming
+           && stamp - h->stamp[h->first + 1] > h->max_delay + a->min_delay)
+        h->first += 1;
+    double t = pnl_archive_ms(a, stamp);
+    double t_last = prev >= 0 ? pnl_archive_ms(a, prev) : -1.0;
+    h->kminus = h->kminus * exp((t_last - t) * h->tau_minus_inv) + 1.0;
+    h->kminus_triplet = h->kminus_triplet * exp((t_last - t) * h->tau_minus_triplet_inv) + 1.0;
+    if (h->n == h->cap && pnl_history_grow(a, h) != 0) {
+        a->failed = 1;
+        return -1;
     }
     int64_t k = h->n++;
     h->stamp[k] = stamp;
+    h->trace[2 * k] = h->kminus;
+    h->trace[2 * k + 1] = h->kminus_triplet;
+    h->count[k] = 0;
     for (int64_t c = 0; c < a->ncol; ++c)
         h->value[k * a->ncol + c] = 0.0;
     return k;
 }
 
-/* Forget the entries of `slot` stamped before `horizon` (the latest spike stays). */
-static inline void pnl_archive_trim(pnl_archive *a, int64_t slot, int64_t horizon)
+/* Live entries of `slot` with t1 < stamp <= t2 (steps): sets [*k0, *k1) as
+ * live indices (0 = oldest kept), counts the access, returns k1 - k0. */
+static inline int64_t pnl_archive_history(pnl_archive *a, int64_t slot, int64_t t1, int64_t t2,
+                                          int64_t *k0, int64_t *k1)
 {
     pnl_history *h = &a->hist[slot];
-    while (h->first < h->n - 1 && h->stamp[h->first] < horizon)
-        h->first += 1;
+    int64_t i = h->n - 1, end;
+    while (i >= h->first && h->stamp[i] > t2)
+        --i;
+    end = i + 1;
+    while (i >= h->first && h->stamp[i] > t1) {
+        h->count[i] += 1;
+        --i;
+    }
+    *k0 = i + 1 - h->first;
+    *k1 = end - h->first;
+    return end - (i + 1);
+}
+
+/* Kminus (column 0) or Kminus_triplet (column 1) decayed to time t_ms from
+ * the latest entry stamped strictly before `before` (0 if none). */
+static inline double pnl_archive_k_value(const pnl_archive *a, int64_t slot, int64_t before,
+                                         double t_ms, int col)
+{
+    const pnl_history *h = &a->hist[slot];
+    double inv = col ? h->tau_minus_triplet_inv : h->tau_minus_inv;
+    for (int64_t i = h->n - 1; i >= h->first; --i)
+        if (h->stamp[i] < before)
+            return h->trace[2 * i + col] * exp((pnl_archive_ms(a, h->stamp[i]) - t_ms) * inv);
+    return 0.0;
 }
 
 static inline int64_t pnl_archive_size(const pnl_archive *a, int64_t slot)
@@ -144,9 +252,24 @@ static inline int64_t pnl_archive_stamp(const pnl_archive *a, int64_t slot, int6
     return a->hist[slot].stamp[a->hist[slot].first + k];
 }
 
+/* Kminus, Kminus_triplet of the k-th live entry. */
+static inline const double *pnl_archive_trace(const pnl_archive *a, int64_t slot, int64_t k)
+{
+    return a->hist[slot].trace + 2 * (a->hist[slot].first + k);
+}
+
 static inline double *pnl_archive_values(const pnl_archive *a, int64_t slot, int64_t k)
 {
     return a->hist[slot].value + (a->hist[slot].first + k) * a->ncol;
+}
+
+/* Bytes held by the histories (allocated capacity). */
+static inline int64_t pnl_archive_bytes(const pnl_archive *a)
+{
+    int64_t b = a->n_slots * (int64_t)(sizeof(int64_t) + sizeof(pnl_history));
+    for (int64_t i = 0; i < a->n_slots; ++i)
+        b += a->hist[i].cap * (int64_t)(2 * sizeof(int64_t) + (2 + a->ncol) * sizeof(double));
+    return b;
 }
 
 #endif

@@ -1,26 +1,47 @@
 # cython: language_level=3
 """C declarations of the per-neuron spike archive (see archive.h)."""
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t
 
 cdef extern from "archive.h" nogil:
     ctypedef struct pnl_history:
         int64_t *stamp
+        double *trace
+        int64_t *count
         double *value
         int64_t first
         int64_t n
         int64_t cap
+        double kminus
+        double kminus_triplet
+        double tau_minus_inv
+        double tau_minus_triplet_inv
+        int64_t n_incoming
+        int64_t max_delay
     ctypedef struct pnl_archive:
         int64_t n_slots
         int64_t ncol
         int64_t *last_spike
-        uint8_t *archived
         pnl_history *hist
+        int64_t min_delay
+        int64_t tics_per_step
+        double ms_per_tic
         int failed
     void pnl_archive_init(pnl_archive *a)
     void pnl_archive_free(pnl_archive *a)
+    double pnl_archive_ms(const pnl_archive *a, int64_t stamp)
+    void pnl_archive_set_clock(pnl_archive *a, int64_t tics_per_step, double ms_per_tic,
+                               int64_t min_delay)
     int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t ncol)
+    void pnl_archive_configure_slot(pnl_archive *a, int64_t slot, int64_t n_incoming,
+                                    int64_t max_delay, double tau_minus,
+                                    double tau_minus_triplet)
     int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stamp)
-    void pnl_archive_trim(pnl_archive *a, int64_t slot, int64_t horizon)
+    int64_t pnl_archive_history(pnl_archive *a, int64_t slot, int64_t t1, int64_t t2,
+                                int64_t *k0, int64_t *k1)
+    double pnl_archive_k_value(const pnl_archive *a, int64_t slot, int64_t before,
+                               double t_ms, int col)
     int64_t pnl_archive_size(const pnl_archive *a, int64_t slot)
     int64_t pnl_archive_stamp(const pnl_archive *a, int64_t slot, int64_t k)
+    const double *pnl_archive_trace(const pnl_archive *a, int64_t slot, int64_t k)
     double *pnl_archive_values(const pnl_archive *a, int64_t slot, int64_t k)
+    int64_t pnl_archive_bytes(const pnl_archive *a)

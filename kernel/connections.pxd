@@ -8,12 +8,12 @@ cdef class SynapseTable:
     cdef public dict cols            # column name -> numpy array, one entry per synapse
     cdef public list pending         # chunks (sources, {column: array or scalar}) to finalize
     cdef public int64_t n_rows
+    cdef public set uniform         # compact columns currently held as one value
     cdef int64_t[::1] rp
     cdef uint32_t[::1] cd
     cdef uint16_t[::1] dl
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil
-    cdef int64_t archive_horizon(self, SliceContext *ctx) noexcept nogil
 
 
 cdef class StaticSynapseTable(SynapseTable):

@@ -24,6 +24,12 @@ target's spike history in ``ctx.archive``.
 
 ``Connect`` appends chunks; ``finalize`` (at Prepare) merges them into the
 rows with a stable counting sort by source, column by column.
+
+A model may declare columns ``compact``: such a column is stored as one
+value while every synapse has the same value (a model parameter left at
+one value, e.g. ``tau_plus``), and becomes a full column the first time
+synapses differ.  Its typed view then has one element; delivery indexes it
+with ``k * stride`` (stride 0 while compact, see :meth:`stride`).
 """
 import numpy as np
 cimport numpy as cnp
@@ -61,10 +67,16 @@ cdef class SynapseTable:
         archive for every neuron such a synapse targets.
     archive_columns : int
         Doubles per archive entry the model's rule fills.
+    compact : tuple of str
+        Columns stored as one value while all synapses agree.
+    private : tuple of str
+        Columns of internal state that ``get``/``set`` do not show.
     """
     columns = {}
     common = {}
     kind = "synapse"
+    compact = ()
+    private = ()
     uses_archive = False
     archive_columns = 0
     KERNEL_COLUMNS = {"code": ("uint32", 0), "delay": ("uint16", 1)}
@@ -72,7 +84,14 @@ cdef class SynapseTable:
     def __init__(self, synapse_model):
         self.synapse_model = synapse_model
         self.row_ptr = np.zeros(2, np.int64)
-        self.cols = {name: np.empty(0, dt) for name, (dt, _) in self.all_columns().items()}
+        self.uniform = set()
+        self.cols = {}
+        for name, (dt, default) in self.all_columns().items():
+            if name in self.compact:
+                self.cols[name] = np.full(1, default, dt)
+                self.uniform.add(name)
+            else:
+                self.cols[name] = np.empty(0, dt)
         self.pending = []
         self.n_rows = 0
         self.bind()
@@ -85,17 +104,42 @@ cdef class SynapseTable:
         return d
 
     @classmethod
+    def public_columns(cls):
+        """The model's columns a user may get and set."""
+        return tuple(c for c in cls.columns if c not in cls.private)
+
+    def stored_columns(self):
+        """Columns :meth:`finalize` writes per synapse (a model holding some
+        state per source row leaves those out)."""
+        return self.all_columns()
+
+    def n_synapses(self):
+        """Synapses in the rows (pending ones not included)."""
+        return int(self.row_ptr[-1])
+
+    def stride(self, str name):
+        """Index stride of column ``name``'s view: 0 while compact, else 1."""
+        return 0 if name in self.uniform else 1
+
+    @classmethod
     def defaults(cls):
         """The model's NEST defaults: weight, delay (ms), receptor_type, columns, common."""
         d = {"weight": 1.0, "delay": 1.0, "receptor_type": 0}
-        d.update({name: default for name, (_, default) in cls.columns.items()})
+        d.update({name: default for name, (_, default) in cls.columns.items()
+                  if name not in cls.private})
         d.update(cls.common)
         return d
 
     @classmethod
     def sizeof(cls):
-        """Bytes per synapse (all columns; the row pointers come on top)."""
-        return int(sum(np.dtype(dt).itemsize for dt, _ in cls.all_columns().values()))
+        """Bytes per synapse while the compact columns are compact (the row
+        pointers and any per-row state come on top)."""
+        return int(sum(np.dtype(dt).itemsize for name, (dt, _) in cls.all_columns().items()
+                       if name not in cls.compact))
+
+    def nbytes(self):
+        """Bytes the table holds: columns, row pointers and model state."""
+        return int(sum(c.nbytes for c in self.cols.values()) + self.row_ptr.nbytes)
 
     def bind(self):
         """Take typed views of the columns (subclasses bind their own too)."""
@@ -109,9 +153,28 @@ cdef class SynapseTable:
         pass
 
     @classmethod
-    def check(cls, str name, values):
-        """Validate new values of the model's column ``name`` (raise BadProperty)."""
+    def check(cls, dict values):
+        """Validate values of the model's columns (raise BadProperty).
+
+        ``values`` maps column names (and ``weight``) to arrays of equal
+        length, one entry per synapse; a model that relates columns (a weight
+        bounded by ``Wmax``) finds all it needs, see :meth:`validate`.
+        """
         pass
+
+    #: columns that :meth:`check` relates to each other
+    checked_together = ()
+
+    def validate(self, idx, dict new):
+        """Check ``new`` values (name -> array) for the stored synapses ``idx``;
+        the columns the model relates to the changed ones are read from the
+        table."""
+        values = dict(new)
+        if any(name in new for name in self.checked_together):
+            for name in self.checked_together:
+                if name not in values:
+                    values[name] = self.get(name, idx)
+        self.check(values)
 
     def __len__(self):
         return int(self.cols["code"].shape[0]) + sum(len(p[0]) for p in self.pending)
@@ -128,7 +191,11 @@ cdef class SynapseTable:
         chunk["delay"] = delays if np.ndim(delays) == 0 else np.asarray(delays, np.uint16)
         for name, (dt, default) in self.columns.items():
             v = values.get(name, default)
-            chunk[name] = v if np.ndim(v) == 0 else np.asarray(v, dt)
+            if np.ndim(v) != 0:
+                v = np.asarray(v, dt)
+                if name in self.compact and v.shape[0] and np.all(v == v[0]):
+                    v = v[0]        # keeps a compact column compact
+            chunk[name] = v
         self.pending.append((sources, chunk))
 
     def sources(self):
@@ -161,10 +228,25 @@ cdef class SynapseTable:
         del counts
         total = int(row_ptr[n_rows])
         old_rp = self.row_ptr
-        for name, (dt, _) in self.all_columns().items():
+        n_old = int(old_rp[-1])
+        for name, (dt, _) in self.stored_columns().items():
+            if name in self.uniform:
+                vals = [chunk[name] for _, chunk in pending]
+                u = self.cols[name][0]
+                if all(np.ndim(v) == 0 for v in vals):
+                    first = vals[0] if (n_old == 0 and vals) else u
+                    if all(v == first for v in vals):
+                        self.cols[name] = np.full(1, first, dt)
+                        for _, chunk in pending:
+                            chunk.pop(name)
+                        continue
+                old = np.full(n_old, u, dt)      # the synapses differ from now on
+                self.uniform.discard(name)
+                self.cols.pop(name)
+            else:
+                old = self.cols.pop(name)
             out = np.empty(total, dt)
             nxt = row_ptr[:n_rows].copy()
-            old = self.cols.pop(name)
             _scatter_rows(old_rp, old, nxt, out)
             del old
             for src, chunk in pending:
@@ -181,21 +263,34 @@ cdef class SynapseTable:
 
     def get(self, str name, idx):
         """Values of column ``name`` of the synapses ``idx``."""
-        return self.cols[name][idx]
+        col = self.cols[name]
+        if name in self.uniform:
+            return np.array(np.broadcast_to(col, (self.n_synapses(),))[idx])
+        return col[idx]
 
     def set(self, str name, idx, values):
-        """Write column ``name`` of the synapses ``idx`` (checked by the model)."""
-        self.check(name, values)
+        """Write column ``name`` of the synapses ``idx`` (values checked by
+        :meth:`validate` beforehand).  A compact column stays compact while
+        the synapses keep agreeing."""
+        if name in self.uniform:
+            col = self.cols[name]
+            v = np.asarray(values, col.dtype)
+            if np.all(v == col[0]):
+                return
+            n = self.n_synapses()
+            every = np.zeros(n, bool)
+            every[idx] = True
+            if every.all() and v.size and np.all(v == v.flat[0]):
+                col[0] = v.flat[0]
+                return
+            self.cols[name] = np.full(n, col[0], col.dtype)
+            self.uniform.discard(name)
+            self.bind()
         self.cols[name][idx] = values
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
         pass
-
-    cdef int64_t archive_horizon(self, SliceContext *ctx) noexcept nogil:
-        """Oldest stamp the synapses may still read from a target's archive;
-        older entries are trimmed.  Default: keep one ring buffer's span."""
-        return ctx.origin - ctx.ring_len
 
 
 cdef class StaticSynapseTable(SynapseTable):

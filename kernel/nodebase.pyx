@@ -53,6 +53,11 @@ def _positive(values, names, model, strict=True):
 
 ERROR_INSTABILITY = -1000
 
+# Parameters of the spike archive every neuron carries (NEST's archiving
+# node): the time constants of the postsynaptic traces that plastic synapses
+# read (see archive.h).
+ARCHIVE_PARAMETERS = {"tau_minus": 20.0, "tau_minus_triplet": 110.0}
+
 
 cdef class NodeBlock:
     element_type = "neuron"
@@ -98,13 +103,16 @@ cdef class NodeBlock:
     def all_defaults(cls):
         d = {}
         d.update(cls.parameters)
+        if cls.element_type == "neuron":
+            d.update(ARCHIVE_PARAMETERS)
         d.update(cls.state)
         d.update(cls.internal)
         return d
 
     @classmethod
     def public_names(cls):
-        return tuple(cls.parameters) + tuple(cls.state)
+        archive = tuple(ARCHIVE_PARAMETERS) if cls.element_type == "neuron" else ()
+        return tuple(cls.parameters) + archive + tuple(cls.state)
 
     def bind(self):
         """Take typed views of ``self.arrays`` (called whenever they change)."""
@@ -163,6 +171,8 @@ cdef class NodeBlock:
         """
         _positive(values, self.strictly_positive, self.model, True)
         _positive(values, self.non_negative, self.model, False)
+        if self.element_type == "neuron":
+            _positive(values, tuple(ARCHIVE_PARAMETERS), self.model, True)
         for a, b in self.ordered:
             if a in values and b in values and np.any(values[a] >= values[b]):
                 raise BadProperty(f"{self.model}: {a} must be smaller than {b}")

@@ -11,14 +11,18 @@ Per slice (``min_delay`` steps starting at ``origin``):
 2. **order**: the new register entries become spike keys
    ``(lag << 40) | gid`` sorted into the canonical (lag, gid) order;
 3. **archive**: each local spike sets its neuron's latest spike stamp and,
-   for neurons that plastic synapses target, is appended to the neuron's
-   history (trimmed by the horizon the synapse models state);
+   for neurons that plastic synapses target, updates the neuron's traces
+   and is appended to its history (``archive.h``: entries every incoming
+   synapse has read and no later read can reach are dropped);
 4. **record**: recorders (spike_recorder) take the local spikes;
 5. **exchange**: the keys of all ranks are gathered in canonical order
    (one rank: the local keys themselves; several: ``pynestlite.parallel``);
-6. **deliver**: each synapse table delivers the spikes through its rows
-   into the ring-buffer slot ``origin + lag + delay`` of the target channel
-   (always a later slice, since delay >= min_delay).
+6. **deliver** (at the start of the next slice, as NEST does): each
+   synapse table delivers the spikes through its rows into the ring-buffer
+   slot ``origin + lag + delay`` of the target channel (always a later
+   slice, since delay >= min_delay).  The spikes of a run's last slice are
+   therefore delivered when the next run starts: plastic synapses change
+   then, and synapses connected in between receive them, as in NEST.
 
 No Python runs per slice except the MPI exchange, a due sample and the
 progress callback.  The ring buffer holds ``min_delay + max_delay`` slots of
@@ -36,7 +40,7 @@ from pynestlite.kernel.nodebase cimport (
     pnl_register_reserve, PNL_GID_BITS, key_gid, key_lag)
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_archive_init, pnl_archive_free, pnl_archive_resize, pnl_archive_add,
-    pnl_archive_trim)
+    pnl_archive_set_clock, pnl_archive_configure_slot, pnl_archive_bytes)
 from pynestlite.kernel.connections cimport SynapseTable
 
 cnp.import_array()
@@ -87,8 +91,8 @@ cdef class Scheduler:
     cdef public int64_t origin       # first step of the current (maybe partial) slice
     cdef public long lag             # steps of the current slice already done
     cdef public int64_t recorded     # register entries already ordered and recorded
-    cdef int64_t horizon_tables      # tables whose archive horizon trims histories
-    cdef list archive_tables
+    cdef public int64_t n_pending    # exchanged spikes not yet delivered (ggid/glag)
+    cdef public int64_t pending_origin   # origin of the slice they belong to
 
     def __cinit__(self):
         pnl_register_init(&self.reg)
@@ -103,7 +107,8 @@ cdef class Scheduler:
         self.origin = 0
         self.lag = 0
         self.recorded = 0
-        self.archive_tables = []
+        self.n_pending = 0
+        self.pending_origin = 0
         self.detailed_timers = False
 
     def __dealloc__(self):
@@ -159,13 +164,16 @@ cdef class Scheduler:
             raise KernelMemoryError("the spike register could not be allocated")
 
     def configure_targets(self, chan_slot, int64_t n_slots, int64_t rank, int64_t n_ranks,
-                          archived_slots, int64_t archive_columns, list archive_tables):
+                          archive):
         """Set the path from synapses to targets and the archive.
 
         ``chan_slot[c]`` is the local neuron slot of input channel ``c``
-        (slot of gid ``g``: ``(g - 1) // n_ranks``); ``archived_slots`` are
-        the slots whose spike history plastic synapses read; their tables
-        (``archive_tables``) state the trim horizon.
+        (slot of gid ``g``: ``(g - 1) // n_ranks``).  ``archive`` is a dict:
+        ``slots`` (int64), per slot ``n_incoming`` (plastic synapses that
+        read its history), ``max_delay`` (their largest delay, steps),
+        ``tau_minus`` and ``tau_minus_triplet`` (ms); ``columns`` (doubles
+        per entry the rules fill), ``tics_per_step``, ``ms_per_tic`` and
+        ``min_delay`` (steps).  Slots not listed keep no history.
         """
         from pynestlite.errors import KernelMemoryError
         self.chan_slot = np.ascontiguousarray(chan_slot, np.int64)
@@ -174,13 +182,24 @@ cdef class Scheduler:
         self.ctx.n_chan = cs.shape[0]
         self.ctx.rank = rank
         self.ctx.n_ranks = n_ranks
-        if pnl_archive_resize(&self.archive, n_slots, archive_columns) != 0:
+        if pnl_archive_resize(&self.archive, n_slots, archive["columns"]) != 0:
             raise KernelMemoryError("the spike archive could not be allocated")
-        cdef int64_t[::1] arch = np.ascontiguousarray(archived_slots, np.int64)
+        pnl_archive_set_clock(&self.archive, archive["tics_per_step"], archive["ms_per_tic"],
+                              archive["min_delay"])
+        cdef int64_t[::1] sl = np.ascontiguousarray(archive["slots"], np.int64)
+        cdef int64_t[::1] ni = np.ascontiguousarray(archive["n_incoming"], np.int64)
+        cdef int64_t[::1] md = np.ascontiguousarray(archive["max_delay"], np.int64)
+        cdef double[::1] tm = np.ascontiguousarray(archive["tau_minus"], np.float64)
+        cdef double[::1] tt = np.ascontiguousarray(archive["tau_minus_triplet"], np.float64)
         cdef int64_t i
-        for i in range(arch.shape[0]):
-            self.archive.archived[arch[i]] = 1
-        self.archive_tables = list(archive_tables)
+        for i in range(self.archive.n_slots):
+            self.archive.hist[i].n_incoming = 0
+        for i in range(sl.shape[0]):
+            pnl_archive_configure_slot(&self.archive, sl[i], ni[i], md[i], tm[i], tt[i])
+
+    def archive_bytes(self):
+        """Bytes the archive holds (slots and allocated histories)."""
+        return int(pnl_archive_bytes(&self.archive))
 
     def last_spike(self, gids):
         """Stamp (steps) of the latest spike of local neurons ``gids`` (-1: none)."""
@@ -194,15 +213,24 @@ cdef class Scheduler:
                 out[i] = self.archive.last_spike[slot[i]]
         return out
 
-    def history(self, int64_t gid):
-        """Stamps kept in the archive of local neuron ``gid`` (oldest first)."""
+    def history(self, int64_t gid, bint full=False):
+        """Stamps kept in the archive of local neuron ``gid`` (oldest first);
+        with ``full``: a dict of the stamps, traces (``Kminus``,
+        ``Kminus_triplet``) and access counters."""
         cdef int64_t slot = (gid - 1) // max(self.ctx.n_ranks, 1), k
-        if (gid - 1) % max(self.ctx.n_ranks, 1) != self.ctx.rank:
-            return np.empty(0, np.int64)
-        if slot < 0 or slot >= self.archive.n_slots or not self.archive.archived[slot]:
-            return np.empty(0, np.int64)
+        empty = np.empty(0, np.int64)
+        if ((gid - 1) % max(self.ctx.n_ranks, 1) != self.ctx.rank or slot < 0
+                or slot >= self.archive.n_slots):
+            return {"stamp": empty, "Kminus": np.empty(0), "Kminus_triplet": np.empty(0),
+                    "count": empty} if full else empty
         h = self.archive.hist[slot]
-        return np.array([h.stamp[k] for k in range(h.first, h.n)], np.int64)
+        stamps = np.array([h.stamp[k] for k in range(h.first, h.n)], np.int64)
+        if not full:
+            return stamps
+        return {"stamp": stamps,
+                "Kminus": np.array([h.trace[2 * k] for k in range(h.first, h.n)]),
+                "Kminus_triplet": np.array([h.trace[2 * k + 1] for k in range(h.first, h.n)]),
+                "count": np.array([h.count[k] for k in range(h.first, h.n)], np.int64)}
 
     cdef int _order(self, int64_t start) except -1:
         """Order phase: keys of register entries ``start ..`` in canonical order."""
@@ -222,16 +250,15 @@ cdef class Scheduler:
             _sort_keys(self.lkeys + start, n - start)
         return 0
 
-    cdef void _archive_phase(self, int64_t start, int64_t horizon) noexcept nogil:
-        """Archive phase: latest spike per slot; histories of archived slots."""
+    cdef void _archive_phase(self, int64_t start) noexcept nogil:
+        """Archive phase: latest spike per slot; traces and histories of the
+        slots plastic synapses read."""
         cdef int64_t i, slot, P = self.ctx.n_ranks
         cdef pnl_archive *a = &self.archive
         for i in range(start, self.reg.n):
             slot = (key_gid(self.lkeys[i]) - 1) // P
             if slot < a.n_slots:
                 pnl_archive_add(a, slot, self.ctx.origin + key_lag(self.lkeys[i]) + 1)
-                if a.archived[slot]:
-                    pnl_archive_trim(a, slot, horizon)
 
     cdef int _global(self, int64_t n) except -1:
         cdef int64_t cap
@@ -272,6 +299,13 @@ cdef class Scheduler:
         cdef bint timed = self.detailed_timers
         cdef double t0 = _now() if timed else 0.0, t1, t2, t3
         while left > 0:
+            if self.n_pending:
+                self._deliver(tables, self.n_pending, self.pending_origin)
+                self.n_pending = 0
+                if timed:
+                    t1 = _now()
+                    self.t_deliver += t1 - t0
+                    t0 = t1
             to = min(<int64_t>min_delay, self.lag + left)
             self._update(to, stimulators, neurons, samplers, engine)
             if timed:
@@ -288,14 +322,11 @@ cdef class Scheduler:
                 self.t_record += t2 - t1
                 t0 = t2
             if self.lag == min_delay:
-                n_glob = self._exchange(exchange)
-                if timed:
-                    t3 = _now()
-                    self.t_communicate += t3 - t2
-                self._deliver(tables, n_glob)
+                self.n_pending = self._exchange(exchange)
+                self.pending_origin = self.origin
                 if timed:
                     t0 = _now()
-                    self.t_deliver += t0 - t3
+                    self.t_communicate += t0 - t2
                 self.origin += min_delay
                 self.lag = 0
                 self.reg.n = 0
@@ -346,15 +377,7 @@ cdef class Scheduler:
 
     cdef int _archive(self) except -1:
         """Archive phase for the register entries not yet recorded."""
-        cdef int64_t horizon = INT64_MAX, hz
-        cdef Py_ssize_t j
-        cdef SynapseTable tab
-        for j in range(len(self.archive_tables)):
-            tab = <SynapseTable>self.archive_tables[j]
-            hz = tab.archive_horizon(&self.ctx)
-            if hz < horizon:
-                horizon = hz
-        self._archive_phase(self.recorded, horizon)
+        self._archive_phase(self.recorded)
         if self.archive.failed:
             from pynestlite.errors import KernelMemoryError
             raise KernelMemoryError("the spike archive could not grow (out of memory)")
@@ -396,13 +419,21 @@ cdef class Scheduler:
             self.glag[i] = <int32_t>key_lag(gk[i])
         return n
 
-    cdef int _deliver(self, list tables, int64_t n) except -1:
-        """Deliver phase: every synapse table delivers the slice's spikes."""
+    cdef int _deliver(self, list tables, int64_t n, int64_t origin) except -1:
+        """Deliver phase: every synapse table delivers the spikes of the slice
+        at ``origin``."""
         cdef Py_ssize_t j
         cdef SynapseTable tab
         if n == 0:
             return 0
         for j in range(len(tables)):
             tab = <SynapseTable>tables[j]
-            tab.deliver(&self.ctx, self.ggid, self.glag, n, self.origin)
+            tab.deliver(&self.ctx, self.ggid, self.glag, n, origin)
         return 0
+
+    def deliver_pending(self, list tables):
+        """Deliver the spikes of the last slice now (before the delay extrema
+        change: they would not fit the new ring buffer otherwise)."""
+        if self.n_pending:
+            self._deliver([t for t in tables if len(t)], self.n_pending, self.pending_origin)
+            self.n_pending = 0

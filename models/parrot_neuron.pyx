@@ -12,7 +12,9 @@ Numerics
 --------
 The input channel counts spikes instead of summing weights.
 
-Parameters: none.  Receives spikes (receptor 0); sends spikes.
+Parameters: none.  Receives spikes on receptor 0 and repeats them; spikes on
+receptor 1 are received but not repeated (NEST's port for plastic synapses
+whose postsynaptic parrot must only fire on its own input).  Sends spikes.
 See also: poisson_generator, spike_generator.
 """
 cimport numpy as cnp
@@ -28,8 +30,8 @@ cdef class ParrotNeuron(NodeBlock):
     parameters = {}
     state = {}
     internal = {}
-    n_channels = 1
-    spike_receptors = {0: (0, False, True)}
+    n_channels = 2
+    spike_receptors = {0: (0, False, True), 1: (1, False, True)}
     current_receptors = {}
     recordables = ()
 
@@ -46,8 +48,9 @@ cdef class ParrotNeuron(NodeBlock):
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
-                k = <int64_t>row[i]
-                row[i] = 0.0
+                k = <int64_t>row[2 * i]
+                row[2 * i] = 0.0
+                row[2 * i + 1] = 0.0
                 if k > 0:
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, k)
 

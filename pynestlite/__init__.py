@@ -322,9 +322,9 @@ def SetDefaults(model, params, val=None):
         if "delay" in params:
             kernel.delay_to_steps(params["delay"])
         cls = kernel.synapse_types[model]
-        for key, v in params.items():
-            if key in cls.columns:
-                cls.check(key, np.atleast_1d(v))
+        merged = {**d, **params}
+        cls.check({key: np.atleast_1d(merged[key]) for key in ("weight",) + cls.public_columns()
+                   if key in merged})
         d.update(params)
         return
     cls, defaults = kernel.model_class(model)

@@ -278,6 +278,12 @@ def _plan(pre, post, conn_spec, syn_spec):
     k.calls += 1
     call = k.calls
 
+    if k.synapse_types[model].uses_archive and tk != "neuron":
+        raise IllegalConnection(
+            f"{model} is a plastic synapse model: it connects neurons (which keep the "
+            f"spike archive it reads), not {pk} -> {tk}; feed device spikes through a "
+            "parrot_neuron")
+
     # recorders ---------------------------------------------------------
     if tk == "recorder":
         if not all(isinstance(r.block, recorders.SpikeRecorder) for r in post_recs):
@@ -376,11 +382,11 @@ def _plan(pre, post, conn_spec, syn_spec):
     # weight and delay); scalars stay scalars until the rows are written
     cls = k.synapse_types[model]
     values = {"weight": weights}
-    for name in cls.columns:
+    for name in cls.public_columns():
         if name != "weight":
             values[name] = _values(syn[name], name, info, pre_ids, post_ids, src, tgt, k,
                                    Purpose.PURPOSE_SYN_PARAMETER)
-            cls.check(name, np.atleast_1d(values[name]))
+    cls.check({name: np.atleast_1d(v) for name, v in values.items()})
     del tgt
 
     def commit():

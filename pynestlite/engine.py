@@ -24,7 +24,7 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif_cond, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp,
-    izhikevich, parrot_neuron, recorders)
+    izhikevich, parrot_neuron, recorders, stdp)
 
 TICS_PER_MS = 1000
 DEFAULT_SEED = 143202461
@@ -33,7 +33,8 @@ NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_psc_alpha,
              izhikevich, parrot_neuron, generators, recorders):
     NODE_MODELS.update(_mod.MODELS)
-
+for _mod in (stdp,):
+    SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 
 
 def register_synapse_model(name, table_class):
@@ -129,6 +130,7 @@ class Engine:
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
+        self.min_delay = self.max_delay = None     # steps, fixed by the last Prepare
         self.step = 0               # biological time in steps
         self.prepared = False
         self.simulated = False
@@ -551,10 +553,15 @@ class Engine:
                           "thread per rank; results are identical to any thread count",
                           stacklevel=3)
             self._thread_warned = True
+        dmin, dmax = self.delay_extrema()
+        if (dmin, dmax) != (self.min_delay, self.max_delay):
+            # the last run's last slice waits for delivery (NEST delivers it at
+            # the start of the next run); new delay extrema re-lay the ring
+            # buffer, so it goes through the synapses that existed in that run
+            self.scheduler.deliver_pending(list(self.tables.values()))
         for t in self.all_tables():
             t.finalize(self.next_gid)
-        self._configure_targets()
-        dmin, dmax = self.delay_extrema()
+        self._configure_targets(dmin)
         n_local = sum(b.n for b in self.neuron_blocks())
         self.scheduler.configure(dmin + dmax, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
@@ -624,16 +631,35 @@ class Engine:
         self.simulated = True
         self.time_simulate = time.perf_counter() - t0
 
-    def _configure_targets(self):
-        """Give the scheduler the channel -> slot lookup and the archive layout."""
+    def _configure_targets(self, min_delay):
+        """Give the scheduler the channel -> slot lookup and the archive layout:
+        per local neuron that plastic synapses target, how many do (their
+        reads let the archive drop entries), their largest delay and the
+        neuron's trace time constants."""
         cs = self.channel_slots()
         n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
         plastic = [t for t in self.tables.values() if t.uses_archive and len(t)]
-        archived = [np.unique(cs[(t.cols["code"] >> 2).astype(np.int64)]) for t in plastic]
-        archived = np.unique(np.concatenate(archived)) if archived else np.empty(0, np.int64)
-        ncol = max([t.archive_columns for t in plastic], default=0)
-        self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archived, ncol,
-                                         plastic)
+        n_in = np.zeros(n_slots, np.int64)
+        max_d = np.zeros(n_slots, np.int64)
+        for t in plastic:
+            slots = cs[(t.cols["code"] >> 2).astype(np.int64)]
+            n_in += np.bincount(slots, minlength=n_slots)
+            np.maximum.at(max_d, slots, t.cols["delay"].astype(np.int64))
+        tau = np.full(n_slots, 20.0)
+        tau3 = np.full(n_slots, 110.0)
+        for blk in self.neuron_blocks():
+            if blk.n:
+                sl = self.slot_of(blk.gids)
+                tau[sl] = blk.arrays["tau_minus"]
+                tau3[sl] = blk.arrays["tau_minus_triplet"]
+        archived = np.flatnonzero(n_in)
+        archive = {"slots": archived, "n_incoming": n_in[archived],
+                   "max_delay": max_d[archived], "tau_minus": tau[archived],
+                   "tau_minus_triplet": tau3[archived],
+                   "columns": max([t.archive_columns for t in plastic], default=0),
+                   "tics_per_step": self.tics_per_step, "ms_per_tic": 1.0 / TICS_PER_MS,
+                   "min_delay": min_delay}
+        self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archive)
 
     def t_spike(self, gids):
         """Time (ms) of the latest spike of each local gid, -1.0 if none."""

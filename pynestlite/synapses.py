@@ -99,7 +99,7 @@ class _TableStore:
 
     @property
     def model_columns(self):
-        return tuple(self.table.columns)
+        return self.table.public_columns()
 
     def weight(self, idx):
         return self.table.get("weight", idx)
@@ -446,12 +446,37 @@ class SynapseCollection:
                 raise BadProperty("SynapseCollection.set: delays must be finite")
             if key == "delay":
                 vals = k.delay_to_steps(vals)
-            elif key != "weight":
-                for st in self._stores:
-                    if key in st.model_columns:
-                        st.table.check(key, vals)
             new[key] = (rows, vals)
+        if n:
+            self._validate(new)
         return new if n else None
+
+    def _validate(self, new):
+        """Let each synapse model check the new values of its synapses (with
+        the columns it relates to them)."""
+        self._sync()
+        n = len(self)
+        for s, store in enumerate(self._stores):
+            if store.kind == "recorder":
+                continue
+            mine = self._sid == s
+            if not np.any(mine):
+                continue
+            checked = {}
+            sel = mine
+            for key, (rows, vals) in new.items():
+                if key != "weight" and key not in store.model_columns:
+                    continue
+                if rows is None:
+                    checked[key] = vals[mine]
+                else:
+                    part = np.zeros(n, bool)
+                    part[rows] = True
+                    # keys set for a subset (list of dicts) are checked alone
+                    store.table.validate(self._idx[mine & part],
+                                         {key: vals[mine[rows]]})
+            if checked:
+                store.table.validate(self._idx[sel], checked)
 
     def _commit_set(self, new):
         """Write the values checked by :meth:`_plan_set`."""

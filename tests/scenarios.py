@@ -708,6 +708,118 @@ def run_step_and_ac_current(nest):
 
 # ---------------------------------------------------------------------------
 
+
+# ---------------------------------------------------------------------------
+# spike-timing dependent plasticity
+# ---------------------------------------------------------------------------
+
+def _conn_state(nest, conns, keys, prefix):
+    """Columns of ``conns`` ordered by (source, target, delay, weight)."""
+    d = conns.get(["source", "target", "delay"] + list(keys))
+    order = np.lexsort((np.asarray(d["weight"]), np.asarray(d["delay"]),
+                        np.asarray(d["target"]), np.asarray(d["source"])))
+    out = {prefix + "source": np.asarray(d["source"], np.int64)[order],
+           prefix + "target": np.asarray(d["target"], np.int64)[order]}
+    for key in keys:
+        out[prefix + key] = np.asarray(d[key], np.float64)[order]
+    return out
+
+
+def run_stdp_parrots(nest):
+    """stdp_synapse between parrot neurons with fixed spike trains.
+
+    Pre and post trains come from spike generators through parrots; the
+    plastic synapses end on the post parrot's receptor 1 (not repeated), so
+    the post train is exactly its generator's.  Trains include pre arrivals
+    at, one step before and one step after post spikes, bursts, and long
+    pauses; synapses of several delays, weight dependences (mu 0 and 1),
+    alpha, Wmax and lambda, one model with tau_plus set per synapse (state
+    per synapse), a target with tau_minus 15 ms, and an iaf_psc_alpha target
+    whose V_m shows the delivered weights.  Weights are read after each of
+    three Simulate calls.
+    """
+    _reset(nest)
+    pre_times = [2.0, 4.0, 9.7, 10.0, 10.1, 15.0, 21.3, 22.4, 30.0, 30.1, 30.2, 47.5,
+                 48.0, 60.0, 61.0, 61.1, 90.0, 130.0, 131.5, 160.4, 161.0, 175.0]
+    post_times = [3.0, 5.1, 11.0, 11.5, 12.1, 20.0, 23.0, 31.0, 31.3, 50.0, 62.1, 63.0,
+                  95.0, 129.0, 133.0, 158.0, 162.0, 162.1, 178.0]
+    sg_pre = nest.Create("spike_generator", 3, {"spike_times": pre_times})
+    sg_pre[1].set({"spike_times": [t + 0.7 for t in pre_times]})
+    sg_pre[2].set({"spike_times": [t + 3.1 for t in pre_times[::2]]})
+    sg_post = nest.Create("spike_generator", 2, {"spike_times": post_times})
+    sg_post[1].set({"spike_times": [t + 1.4 for t in post_times]})
+    pre = nest.Create("parrot_neuron", 3)
+    post = nest.Create("parrot_neuron", 2)
+    post[1].set({"tau_minus": 15.0})
+    neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 300.0})
+    nest.Connect(sg_pre, pre, "one_to_one")
+    nest.Connect(sg_post, post, "one_to_one")
+    nest.CopyModel("stdp_synapse", "stdp_heterogeneous", {"Wmax": 50.0})
+    rule = {"rule": "all_to_all"}
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_synapse", "weight": 10.0,
+                                   "delay": 1.0, "receptor_type": 1})
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_synapse", "weight": 2.5,
+                                   "delay": 2.3, "receptor_type": 1, "Wmax": 5.0,
+                                   "mu_plus": 0.0, "mu_minus": 0.0, "alpha": 1.2,
+                                   "lambda": 0.1})
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_heterogeneous", "weight": 20.0,
+                                   "delay": 0.4, "receptor_type": 1,
+                                   "tau_plus": 12.0, "lambda": 0.05})
+    hetero = nest.GetConnections(synapse_model="stdp_heterogeneous")
+    hetero.set(tau_plus=[5.0 + 4.0 * i for i in range(len(hetero))])
+    nest.Connect(pre, neuron, rule, {"synapse_model": "stdp_synapse", "weight": 150.0,
+                                     "Wmax": 400.0, "delay": 1.5, "lambda": 0.2})
+    mm = _multimeter(nest, neuron, 0.5)
+    sr = _spike_recorder(nest, neuron)
+    sr_post = _spike_recorder(nest, post)
+    out = {}
+    for i, t in enumerate((60.0, 50.0, 90.0)):
+        nest.Simulate(t)
+        for model in ("stdp_synapse", "stdp_heterogeneous"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight", "Kplus"), f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_spikes(sr_post, kind="relay"))
+    return out
+
+
+def run_stdp_network(nest):
+    """A small recurrent iaf_psc_alpha network with all-to-all stdp_synapse.
+
+    Driven by I_e (different per neuron) and excitatory plastic recurrent
+    synapses of three delays; strong enough that the weights change the
+    spike trains.  A second Connect after the first Simulate adds synapses to
+    rows whose sources have fired.
+    """
+    _reset(nest)
+    n = 12
+    neurons = nest.Create("iaf_psc_alpha", n)
+    neurons.set({"I_e": [360.0 + 15.0 * i for i in range(n)],
+                 "tau_minus": [20.0 + (i % 3) * 5.0 for i in range(n)]})
+    delays = (1.0, 1.7, 2.5)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                nest.Connect(neurons[i], neurons[j], syn_spec={
+                    "synapse_model": "stdp_synapse", "weight": 60.0, "Wmax": 120.0,
+                    "delay": delays[(i + 2 * j) % 3], "lambda": 0.05, "alpha": 1.1})
+    mm = _multimeter(nest, neurons[:3], 0.1)
+    sr = _spike_recorder(nest, neurons)
+    nest.Simulate(150.0)
+    nest.Connect(neurons[:4], neurons[4:8], "all_to_all",
+                 {"synapse_model": "stdp_synapse", "weight": 30.0, "Wmax": 120.0,
+                  "delay": 1.7, "lambda": 0.05, "alpha": 1.1})
+    nest.Simulate(150.0)
+    out = {}
+    out.update(_conn_state(nest, nest.GetConnections(synapse_model="stdp_synapse"),
+                           ("weight", "Kplus"), "syn_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_final(neurons))
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())

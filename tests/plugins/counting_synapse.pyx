@@ -7,9 +7,9 @@ history from the kernel's archive and stores the latest stamp in ``t_post``
 channel and finally increases the weight by the model-level ``increment``.
 It needs no edits to the scheduler, the front end or GetConnections.
 """
-from libc.stdint cimport int64_t, int32_t
+from libc.stdint cimport int64_t, int32_t, INT64_MAX
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
-from pynestlite.kernel.archive cimport pnl_archive_size, pnl_archive_stamp
+from pynestlite.kernel.archive cimport pnl_archive_history, pnl_archive_stamp
 from pynestlite.kernel.connections cimport SynapseTable
 
 
@@ -31,7 +31,7 @@ cdef class CountingSynapseTable(SynapseTable):
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
-        cdef int64_t s, k, g, base, slot, tslot, m, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t s, k, g, base, slot, tslot, k0, k1, L = ctx.ring_len, W = ctx.row_width
         for s in range(n):
             g = gids[s]
             if g >= self.n_rows:
@@ -39,9 +39,10 @@ cdef class CountingSynapseTable(SynapseTable):
             base = (origin + lags[s]) % L
             for k in range(self.rp[g], self.rp[g + 1]):
                 tslot = ctx.chan_slot[self.cd[k] >> 2]
-                m = pnl_archive_size(ctx.archive, tslot)
-                if m > 0:
-                    self.tp[k] = pnl_archive_stamp(ctx.archive, tslot, m - 1) * ctx.h
+                # every entry kept so far (the read is counted: entries every
+                # incoming synapse has read may be dropped)
+                if pnl_archive_history(ctx.archive, tslot, -1, INT64_MAX, &k0, &k1) > 0:
+                    self.tp[k] = pnl_archive_stamp(ctx.archive, tslot, k1 - 1) * ctx.h
                 slot = base + self.dl[k]
                 if slot >= L:
                     slot -= L

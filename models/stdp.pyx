@@ -1,0 +1,284 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Spike-timing dependent plasticity with NEST's pair-based rules.
+
+Synapses read their target's spike archive (``archive.h``: the stamps of the
+target's spikes and its trace ``Kminus`` at each of them, the time constant
+``tau_minus`` being a neuron parameter) and keep a presynaptic trace
+``Kplus`` with the time ``t_last`` of the source's previous spike.  The whole
+delay ``d`` counts as dendritic: a presynaptic spike at ``t`` acts on the
+synapse at ``t`` and pairs with postsynaptic spikes up to ``t - d``.
+
+``Kplus`` and ``t_last`` depend only on the source's spikes (and on
+``tau_plus`` and the initial ``Kplus``), so while these agree on every
+synapse of a source row they are held once per row: 16 bytes per source
+instead of per synapse, with the same values NEST computes per synapse.  The
+table falls back to per-synapse state as soon as they differ (``Kplus`` or
+``tau_plus`` set per synapse, or synapses added to a row whose source has
+already fired).
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.math cimport exp, pow
+from libc.stdint cimport int64_t, int32_t
+
+from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
+from pynestlite.kernel.archive cimport (
+    pnl_archive, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms, pnl_archive_stamp)
+from pynestlite.kernel.connections cimport SynapseTable
+from pynestlite.errors import BadProperty
+
+cnp.import_array()
+
+
+def _require(ok, message):
+    if not np.all(ok):
+        raise BadProperty(message)
+
+
+cdef class PairStdpTable(SynapseTable):
+    """Machinery shared by the pair-based STDP models: the presynaptic state
+    (``Kplus``, ``t_last``) per source row or per synapse, the compact
+    parameter columns, and the delivery loop; a model supplies ``pair``
+    (the weight update of one presynaptic spike)."""
+    uses_archive = True
+    private = ("t_last",)
+    cdef public bint per_row          # Kplus and t_last held once per source row
+    cdef public object kplus_row      # float64 per source row
+    cdef public object tlast_row      # int64 per source row: stamp of the last spike (0: none)
+    cdef double[::1] kp_r
+    cdef int64_t[::1] tl_r
+    cdef double[::1] kp_s
+    cdef int64_t[::1] tl_s
+    cdef double[::1] w
+    cdef double[::1] tau_plus
+    cdef Py_ssize_t s_tau_plus
+    cdef double ms_per_step
+
+    def __init__(self, synapse_model):
+        self.per_row = True
+        self.kplus_row = np.zeros(0, np.float64)
+        self.tlast_row = np.zeros(0, np.int64)
+        SynapseTable.__init__(self, synapse_model)
+
+    @classmethod
+    def sizeof(cls):
+        """Bytes per synapse with Kplus and t_last held per source row."""
+        return SynapseTable.sizeof.__func__(cls) - 16
+
+    def stored_columns(self):
+        cols = self.all_columns()
+        if self.per_row:
+            cols.pop("Kplus")
+            cols.pop("t_last")
+        return cols
+
+    def bind(self):
+        SynapseTable.bind(self)
+        self.w = self.cols["weight"]
+        self.tau_plus = self.cols["tau_plus"]
+        self.s_tau_plus = self.stride("tau_plus")
+        self.kp_r = self.kplus_row
+        self.tl_r = self.tlast_row
+        if not self.per_row:
+            self.kp_s = self.cols["Kplus"]
+            self.tl_s = self.cols["t_last"]
+
+    def pre_run(self, engine, dict params):
+        self.ms_per_step = engine.tics_per_step / 1000.0
+
+    def nbytes(self):
+        return SynapseTable.nbytes(self) + self.kplus_row.nbytes + self.tlast_row.nbytes
+
+    def _to_per_synapse(self):
+        """Expand the row state into per-synapse columns."""
+        counts = np.diff(self.row_ptr)
+        n = len(counts)
+        self.cols["Kplus"] = np.repeat(self.kplus_row[:n], counts)
+        self.cols["t_last"] = np.repeat(self.tlast_row[:n], counts)
+        self.per_row = False
+        self.kplus_row = np.zeros(0, np.float64)
+        self.tlast_row = np.zeros(0, np.int64)
+        self.bind()
+
+    def finalize(self, int64_t n_gids):
+        if self.per_row and self.pending:
+            if not self._rows_stay_uniform():
+                self._to_per_synapse()
+        pending = [(src, dict(chunk)) for src, chunk in self.pending] if self.per_row else None
+        SynapseTable.finalize(self, n_gids)
+        if self.per_row:
+            n_rows = self.n_rows
+            kp = np.zeros(n_rows, np.float64)
+            tl = np.zeros(n_rows, np.int64)
+            kp[:len(self.kplus_row)] = self.kplus_row[:n_rows]
+            tl[:len(self.tlast_row)] = self.tlast_row[:n_rows]
+            for src, chunk in pending or ():
+                kp[src] = chunk["Kplus"]
+            self.kplus_row, self.tlast_row = kp, tl
+            if "tau_plus" not in self.uniform:
+                self._to_per_synapse()
+            self.bind()
+
+    def _rows_stay_uniform(self):
+        """Whether the pending synapses keep every row's Kplus and t_last equal."""
+        src = np.concatenate([s for s, _ in self.pending])
+        if src.shape[0] == 0:
+            return True
+        kp = np.concatenate([np.broadcast_to(np.asarray(c["Kplus"], np.float64), s.shape)
+                             for s, c in self.pending])
+        rows, first = np.unique(src, return_index=True)
+        start = kp[first]
+        if not np.all(kp == start[np.searchsorted(rows, src)]):
+            return False
+        counts = np.diff(self.row_ptr)
+        old = rows[rows < len(counts)]
+        old = old[counts[old] > 0]
+        if old.shape[0]:
+            pos = np.searchsorted(rows, old)
+            if np.any(self.tlast_row[old] != 0) or np.any(self.kplus_row[old] != start[pos]):
+                return False
+        return True
+
+    def get(self, str name, idx):
+        if self.per_row and name in ("Kplus", "t_last"):
+            src = self.sources()[idx]
+            return (self.kplus_row if name == "Kplus" else self.tlast_row)[src]
+        return SynapseTable.get(self, name, idx)
+
+    def set(self, str name, idx, values):
+        if self.per_row and name in ("Kplus", "t_last"):
+            self._to_per_synapse()
+        SynapseTable.set(self, name, idx, values)
+        if self.per_row and "tau_plus" not in self.uniform:
+            self._to_per_synapse()
+
+    cdef double pair(self, int64_t k, double w, double kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        """The new weight of synapse ``k`` at a presynaptic spike stamped
+        ``t_spike`` (steps; previous one ``t_last``, trace ``kplus`` before
+        this spike, delay ``d`` steps, target archive slot ``slot``)."""
+        return w
+
+    cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                      int64_t n, int64_t origin) noexcept nogil:
+        cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t t_spike, t_last, d
+        cdef double kplus, wk, t_ms, tau
+        cdef pnl_archive *a = ctx.archive
+        for s in range(n):
+            g = gids[s]
+            if g >= self.n_rows or self.rp[g] == self.rp[g + 1]:
+                continue
+            base = (origin + lags[s]) % L
+            t_spike = origin + lags[s] + 1
+            t_ms = pnl_archive_ms(a, t_spike)
+            if self.per_row:
+                kplus = self.kp_r[g]
+                t_last = self.tl_r[g]
+            for k in range(self.rp[g], self.rp[g + 1]):
+                if not self.per_row:
+                    kplus = self.kp_s[k]
+                    t_last = self.tl_s[k]
+                d = self.dl[k]
+                wk = self.pair(k, self.w[k], kplus, t_last, t_spike, d,
+                               ctx.chan_slot[self.cd[k] >> 2], ctx)
+                self.w[k] = wk
+                slot = base + d
+                if slot >= L:
+                    slot -= L
+                add_to_channel(ctx.inbuf + slot * W, self.cd[k], wk, 1.0)
+                if not self.per_row:
+                    tau = self.tau_plus[k * self.s_tau_plus]
+                    self.kp_s[k] = kplus * exp((pnl_archive_ms(a, t_last) - t_ms) / tau) + 1.0
+                    self.tl_s[k] = t_spike
+            if self.per_row:
+                tau = self.tau_plus[0]
+                self.kp_r[g] = kplus * exp((pnl_archive_ms(a, t_last) - t_ms) / tau) + 1.0
+                self.tl_r[g] = t_spike
+
+
+cdef class StdpSynapseTable(PairStdpTable):
+    """``stdp_synapse``: pair-based STDP with all-to-all pairing (NEST).
+
+    Per presynaptic spike at ``t`` (ms) with delay ``d`` on a synapse whose
+    source fired last at ``t_last``:
+
+    1. facilitation, for every postsynaptic spike ``t_j`` with
+       ``t_last - d < t_j <= t - d``:
+       ``w <- F(w, Kplus * exp((t_last - (t_j + d)) / tau_plus))``;
+    2. depression: ``w <- D(w, K_minus(t - d))``, ``K_minus(t)`` the target's
+       trace ``Kminus`` at its latest spike strictly before ``t``, decayed
+       with ``exp(-(t - t_j) / tau_minus)``;
+    3. the spike is delivered with the new ``w``;
+    4. ``Kplus <- Kplus * exp((t_last - t) / tau_plus) + 1``, ``t_last <- t``;
+
+    with, for ``x = w / Wmax``,
+    ``F(w, k) = min(x + lambda (1 - x)^mu_plus k, 1) Wmax`` and
+    ``D(w, k) = max(x - alpha lambda x^mu_minus k, 0) Wmax``, evaluated in
+    NEST's operation order (weights equal to NEST's bit for bit).
+
+    Parameters (per synapse, NEST's names and defaults): ``weight`` 1,
+    ``tau_plus`` 20 ms, ``lambda`` 0.01, ``alpha`` 1, ``mu_plus`` 1,
+    ``mu_minus`` 1, ``Wmax`` 100, ``Kplus`` 0.  The target's ``tau_minus``
+    (20 ms) is a neuron parameter.  Storage: 14 bytes per synapse (code,
+    delay, weight) while the parameters agree on all synapses, plus 16 bytes
+    per source row for ``Kplus`` and ``t_last``.
+    """
+    columns = {"weight": ("float64", 1.0), "tau_plus": ("float64", 20.0),
+               "lambda": ("float64", 0.01), "alpha": ("float64", 1.0),
+               "mu_plus": ("float64", 1.0), "mu_minus": ("float64", 1.0),
+               "Wmax": ("float64", 100.0), "Kplus": ("float64", 0.0),
+               "t_last": ("int64", 0)}
+    compact = ("tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax")
+    checked_together = ("weight", "Wmax")
+    cdef double[::1] lam, alpha, mu_plus, mu_minus, wmax
+    cdef Py_ssize_t s_lam, s_alpha, s_mu_plus, s_mu_minus, s_wmax
+
+    def bind(self):
+        PairStdpTable.bind(self)
+        self.lam = self.cols["lambda"]
+        self.alpha = self.cols["alpha"]
+        self.mu_plus = self.cols["mu_plus"]
+        self.mu_minus = self.cols["mu_minus"]
+        self.wmax = self.cols["Wmax"]
+        self.s_lam = self.stride("lambda")
+        self.s_alpha = self.stride("alpha")
+        self.s_mu_plus = self.stride("mu_plus")
+        self.s_mu_minus = self.stride("mu_minus")
+        self.s_wmax = self.stride("Wmax")
+
+    @classmethod
+    def check(cls, dict values):
+        if "weight" in values and "Wmax" in values:
+            w, wmax = np.asarray(values["weight"]), np.asarray(values["Wmax"])
+            _require(np.sign(np.where(w >= 0, 1, -1)) == np.where(wmax >= 0, 1, -1),
+                     "stdp_synapse: weight and Wmax must have the same sign")
+        if "Kplus" in values:
+            _require(np.asarray(values["Kplus"]) >= 0, "stdp_synapse: Kplus must be >= 0")
+        if "tau_plus" in values:
+            _require(np.asarray(values["tau_plus"]) > 0, "stdp_synapse: tau_plus must be > 0 ms")
+
+    cdef double pair(self, int64_t k, double w, double kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1, j
+        cdef double d_ms = d * self.ms_per_step
+        cdef double t_last_ms = pnl_archive_ms(a, t_last)
+        cdef double tau = self.tau_plus[k * self.s_tau_plus]
+        cdef double lam = self.lam[k * self.s_lam]
+        cdef double wmax = self.wmax[k * self.s_wmax]
+        cdef double mu_p = self.mu_plus[k * self.s_mu_plus]
+        cdef double norm, kminus
+        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
+        for j in range(k0, k1):
+            norm = (w / wmax) + (lam * pow(1.0 - (w / wmax), mu_p)
+                                 * (kplus * exp((t_last_ms - (pnl_archive_ms(
+                                     a, pnl_archive_stamp(a, slot, j)) + d_ms)) / tau)))
+            w = norm * wmax if norm < 1.0 else wmax
+        kminus = pnl_archive_k_value(a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 0)
+        norm = (w / wmax) - (self.alpha[k * self.s_alpha] * lam
+                             * pow(w / wmax, self.mu_minus[k * self.s_mu_minus]) * kminus)
+        return norm * wmax if norm > 0.0 else 0.0
+
+
+SYNAPSE_MODELS = {"stdp_synapse": StdpSynapseTable}
