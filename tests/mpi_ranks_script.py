@@ -35,6 +35,11 @@ def main(out_dir):
     st = nest.kernel.comm.allgather(conns.get(["source", "target", "weight", "delay"]))
     res["syn"] = np.concatenate([np.column_stack([d["source"], d["target"], d["weight"],
                                                   d["delay"]]) for d in st if len(d["source"])])
+    # plastic synapses: spikes and final weights and traces
+    p = networks.stdp_network(nest)
+    for key in ("senders", "times"):
+        res["stdp_" + key] = gather(p[key])
+    res["stdp_syn"] = gather(p["syn"].reshape(-1, 4))
     # HDF5 output: one file per rank, merged on rank 0
     nest.ResetKernel()
     rank_dir = os.path.join(out_dir, "h5")

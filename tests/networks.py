@@ -72,6 +72,39 @@ def mixed_rules(nest, seed=7, simtime=200.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
 
 
+def stdp_network(nest, seed=11, simtime=200.0, split=2):
+    """Excitatory-inhibitory network whose E -> E synapses are stdp_synapse
+    (random weights and delays, tau_minus per neuron), driven by Poisson
+    input; simulated in ``split`` Simulate calls.  Returns the spikes and the
+    plastic synapses (source, target, weight, Kplus) local to this rank."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    e = nest.Create("iaf_psc_alpha", 160, {"tau_minus": nest.random.uniform(15.0, 25.0),
+                                            "V_m": nest.random.uniform(-70.0, -56.0)})
+    i = nest.Create("iaf_psc_alpha", 40)
+    pg = nest.Create("poisson_generator", params={"rate": 9000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, e + i, syn_spec={"weight": 10.0, "delay": 1.0})
+    nest.Connect(e, e, {"rule": "fixed_indegree", "indegree": 20},
+                 {"synapse_model": "stdp_synapse", "weight": nest.random.uniform(20.0, 60.0),
+                  "delay": nest.random.uniform(1.0, 3.0), "Wmax": 150.0, "lambda": 0.05})
+    nest.Connect(e, i, {"rule": "fixed_indegree", "indegree": 20},
+                 {"weight": 30.0, "delay": 1.5})
+    nest.Connect(i, e + i, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": -60.0, "delay": 1.0})
+    nest.Connect(e + i, sr)
+    for _ in range(split):
+        nest.Simulate(simtime / split)
+    ev = sr.get("events")
+    d = nest.GetConnections(synapse_model="stdp_synapse").get(
+        ["source", "target", "weight", "Kplus"])
+    syn = np.column_stack([np.asarray(d[k], np.float64) for k in
+                           ("source", "target", "weight", "Kplus")]) if d["source"] else \
+        np.empty((0, 4))
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "syn": syn}
+
+
 def canonical(senders, times):
     """Events sorted by (time, sender): the order-free form used to compare runs."""
     senders, times = np.asarray(senders), np.asarray(times)
