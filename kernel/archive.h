@@ -6,7 +6,7 @@
  * spike (-1: none yet).  Slots that plastic synapses target (n_incoming > 0)
  * also keep a history, with the semantics of NEST's archiving node:
  *
- *   - each entry holds the spike stamp (steps; the stamp the spike recorder
+ *   - each entry (pnl_entry) holds the spike stamp (steps; the stamp the spike recorder
  *     reports), the postsynaptic traces at that spike
  *         Kminus         <- Kminus * exp((t_last - t) / tau_minus) + 1
  *         Kminus_triplet <- Kminus_triplet * exp((t_last - t) / tau_minus_triplet) + 1
@@ -33,10 +33,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One history entry (32 bytes: the fields a synapse reads share a line). */
 typedef struct {
-    int64_t *stamp;     /* spike stamps, ascending */
-    double *trace;      /* 2 per entry: Kminus, Kminus_triplet at the spike */
-    int64_t *count;     /* access counter per entry */
+    int64_t stamp;          /* spike stamp (steps) */
+    int64_t count;          /* access counter */
+    double kminus;          /* Kminus at the spike */
+    double kminus_triplet;  /* Kminus_triplet at the spike */
+} pnl_entry;
+
+typedef struct {
+    pnl_entry *e;       /* entries, ascending stamps */
     double *value;      /* ncol values per entry */
     int64_t first;      /* first live entry */
     int64_t n;          /* entries used (live: first .. n-1) */
@@ -69,8 +75,8 @@ static inline void pnl_archive_init(pnl_archive *a)
 
 static inline void pnl_history_clear(pnl_history *h)
 {
-    free(h->stamp); free(h->trace); free(h->count); free(h->value);
-    h->stamp = NULL; h->trace = NULL; h->count = NULL; h->value = NULL;
+    free(h->e); free(h->value);
+    h->e = NULL; h->value = NULL;
     h->first = h->n = h->cap = 0;
 }
 
@@ -150,9 +156,7 @@ static inline int pnl_history_grow(pnl_archive *a, pnl_history *h)
 {
     if (h->first > 0 && h->first >= h->n / 2) {     /* compact in place */
         int64_t live = h->n - h->first, f = h->first;
-        memmove(h->stamp, h->stamp + f, (size_t)live * sizeof(int64_t));
-        memmove(h->trace, h->trace + 2 * f, (size_t)(2 * live) * sizeof(double));
-        memmove(h->count, h->count + f, (size_t)live * sizeof(int64_t));
+        memmove(h->e, h->e + f, (size_t)live * sizeof(pnl_entry));
         if (a->ncol)
             memmove(h->value, h->value + f * a->ncol, (size_t)(live * a->ncol) * sizeof(double));
         h->n = live;
@@ -160,15 +164,9 @@ static inline int pnl_history_grow(pnl_archive *a, pnl_history *h)
         return 0;
     }
     int64_t cap = h->cap ? 2 * h->cap : 8;
-    int64_t *s = (int64_t *)realloc(h->stamp, (size_t)cap * sizeof(int64_t));
-    if (!s) return -1;
-    h->stamp = s;
-    double *t = (double *)realloc(h->trace, (size_t)(2 * cap) * sizeof(double));
-    if (!t) return -1;
-    h->trace = t;
-    int64_t *c = (int64_t *)realloc(h->count, (size_t)cap * sizeof(int64_t));
-    if (!c) return -1;
-    h->count = c;
+    pnl_entry *e = (pnl_entry *)realloc(h->e, (size_t)cap * sizeof(pnl_entry));
+    if (!e) return -1;
+    h->e = e;
     if (a->ncol) {
         double *v = (double *)realloc(h->value, (size_t)(cap * a->ncol) * sizeof(double));
         if (!v) return -1;
@@ -188,8 +186,8 @@ static inline int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stam
         return -1;
     /* drop entries every synapse has read that no future read can reach */
     while (h->n - h->first > 1
-           && h->count[h->first] >= h->n_incoming
-           && stamp - h->stamp[h->first + 1] > h->max_delay + a->min_delay)
+           && h->e[h->first].count >= h->n_incoming
+           && stamp - h->e[h->first + 1].stamp > h->max_delay + a->min_delay)
         h->first += 1;
     double t = pnl_archive_ms(a, stamp);
     double t_last = prev >= 0 ? pnl_archive_ms(a, prev) : -1.0;
@@ -200,10 +198,10 @@ static inline int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stam
         return -1;
     }
     int64_t k = h->n++;
-    h->stamp[k] = stamp;
-    h->trace[2 * k] = h->kminus;
-    h->trace[2 * k + 1] = h->kminus_triplet;
-    h->count[k] = 0;
+    h->e[k].stamp = stamp;
+    h->e[k].count = 0;
+    h->e[k].kminus = h->kminus;
+    h->e[k].kminus_triplet = h->kminus_triplet;
     for (int64_t c = 0; c < a->ncol; ++c)
         h->value[k * a->ncol + c] = 0.0;
     return k;
@@ -216,11 +214,11 @@ static inline int64_t pnl_archive_history(pnl_archive *a, int64_t slot, int64_t 
 {
     pnl_history *h = &a->hist[slot];
     int64_t i = h->n - 1, end;
-    while (i >= h->first && h->stamp[i] > t2)
+    while (i >= h->first && h->e[i].stamp > t2)
         --i;
     end = i + 1;
-    while (i >= h->first && h->stamp[i] > t1) {
-        h->count[i] += 1;
+    while (i >= h->first && h->e[i].stamp > t1) {
+        h->e[i].count += 1;
         --i;
     }
     *k0 = i + 1 - h->first;
@@ -234,10 +232,13 @@ static inline double pnl_archive_k_value(const pnl_archive *a, int64_t slot, int
                                          double t_ms, int col)
 {
     const pnl_history *h = &a->hist[slot];
-    double inv = col ? h->tau_minus_triplet_inv : h->tau_minus_inv;
     for (int64_t i = h->n - 1; i >= h->first; --i)
-        if (h->stamp[i] < before)
-            return h->trace[2 * i + col] * exp((pnl_archive_ms(a, h->stamp[i]) - t_ms) * inv);
+        if (h->e[i].stamp < before) {
+            if (col)
+                return h->e[i].kminus_triplet
+                       * exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_triplet_inv);
+            return h->e[i].kminus * exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_inv);
+        }
     return 0.0;
 }
 
@@ -249,13 +250,13 @@ static inline int64_t pnl_archive_size(const pnl_archive *a, int64_t slot)
 /* Stamp of the k-th live entry of `slot` (0 = oldest kept). */
 static inline int64_t pnl_archive_stamp(const pnl_archive *a, int64_t slot, int64_t k)
 {
-    return a->hist[slot].stamp[a->hist[slot].first + k];
+    return a->hist[slot].e[a->hist[slot].first + k].stamp;
 }
 
-/* Kminus, Kminus_triplet of the k-th live entry. */
-static inline const double *pnl_archive_trace(const pnl_archive *a, int64_t slot, int64_t k)
+/* The k-th live entry of `slot`. */
+static inline const pnl_entry *pnl_archive_entry(const pnl_archive *a, int64_t slot, int64_t k)
 {
-    return a->hist[slot].trace + 2 * (a->hist[slot].first + k);
+    return a->hist[slot].e + a->hist[slot].first + k;
 }
 
 static inline double *pnl_archive_values(const pnl_archive *a, int64_t slot, int64_t k)
@@ -268,7 +269,7 @@ static inline int64_t pnl_archive_bytes(const pnl_archive *a)
 {
     int64_t b = a->n_slots * (int64_t)(sizeof(int64_t) + sizeof(pnl_history));
     for (int64_t i = 0; i < a->n_slots; ++i)
-        b += a->hist[i].cap * (int64_t)(2 * sizeof(int64_t) + (2 + a->ncol) * sizeof(double));
+        b += a->hist[i].cap * (int64_t)(sizeof(pnl_entry) + a->ncol * sizeof(double));
     return b;
 }
 

@@ -3,10 +3,13 @@
 from libc.stdint cimport int64_t
 
 cdef extern from "archive.h" nogil:
+    ctypedef struct pnl_entry:
+        int64_t stamp
+        int64_t count
+        double kminus
+        double kminus_triplet
     ctypedef struct pnl_history:
-        int64_t *stamp
-        double *trace
-        int64_t *count
+        pnl_entry *e
         double *value
         int64_t first
         int64_t n
@@ -42,6 +45,6 @@ cdef extern from "archive.h" nogil:
                                double t_ms, int col)
     int64_t pnl_archive_size(const pnl_archive *a, int64_t slot)
     int64_t pnl_archive_stamp(const pnl_archive *a, int64_t slot, int64_t k)
-    const double *pnl_archive_trace(const pnl_archive *a, int64_t slot, int64_t k)
+    const pnl_entry *pnl_archive_entry(const pnl_archive *a, int64_t slot, int64_t k)
     double *pnl_archive_values(const pnl_archive *a, int64_t slot, int64_t k)
     int64_t pnl_archive_bytes(const pnl_archive *a)

@@ -224,13 +224,13 @@ cdef class Scheduler:
             return {"stamp": empty, "Kminus": np.empty(0), "Kminus_triplet": np.empty(0),
                     "count": empty} if full else empty
         h = self.archive.hist[slot]
-        stamps = np.array([h.stamp[k] for k in range(h.first, h.n)], np.int64)
+        stamps = np.array([h.e[k].stamp for k in range(h.first, h.n)], np.int64)
         if not full:
             return stamps
         return {"stamp": stamps,
-                "Kminus": np.array([h.trace[2 * k] for k in range(h.first, h.n)]),
-                "Kminus_triplet": np.array([h.trace[2 * k + 1] for k in range(h.first, h.n)]),
-                "count": np.array([h.count[k] for k in range(h.first, h.n)], np.int64)}
+                "Kminus": np.array([h.e[k].kminus for k in range(h.first, h.n)]),
+                "Kminus_triplet": np.array([h.e[k].kminus_triplet for k in range(h.first, h.n)]),
+                "count": np.array([h.e[k].count for k in range(h.first, h.n)], np.int64)}
 
     cdef int _order(self, int64_t start) except -1:
         """Order phase: keys of register entries ``start ..`` in canonical order."""

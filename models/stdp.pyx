@@ -30,6 +30,16 @@ from pynestlite.errors import BadProperty
 cnp.import_array()
 
 
+cdef inline double _pow(double x, double mu) noexcept nogil:
+    """``pow(x, mu)``, without the call for the common exponents 1 and 0
+    (the results are the same: pow returns x and 1 exactly there)."""
+    if mu == 1.0:
+        return x
+    if mu == 0.0:
+        return 1.0
+    return pow(x, mu)
+
+
 def _require(ok, message):
     if not np.all(ok):
         raise BadProperty(message)
@@ -121,6 +131,18 @@ cdef class PairStdpTable(SynapseTable):
 
     def _rows_stay_uniform(self):
         """Whether the pending synapses keep every row's Kplus and t_last equal."""
+        kps = [c["Kplus"] for _, c in self.pending]
+        if all(np.ndim(v) == 0 for v in kps) and len(set(float(v) for v in kps)) == 1:
+            # one initial Kplus (the usual case): rows that already hold
+            # synapses must still be at their initial state with that value
+            counts = np.diff(self.row_ptr)
+            n = min(len(counts), len(self.tlast_row))
+            touched = np.zeros(n, bool)
+            for src, _ in self.pending:
+                touched |= np.bincount(src, minlength=n)[:n] > 0
+            held = touched & (counts[:n] > 0)
+            return not (np.any(self.tlast_row[:n][held] != 0)
+                        or np.any(self.kplus_row[:n][held] != float(kps[0])))
         src = np.concatenate([s for s, _ in self.pending])
         if src.shape[0] == 0:
             return True
@@ -271,13 +293,13 @@ cdef class StdpSynapseTable(PairStdpTable):
         cdef double norm, kminus
         pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
         for j in range(k0, k1):
-            norm = (w / wmax) + (lam * pow(1.0 - (w / wmax), mu_p)
+            norm = (w / wmax) + (lam * _pow(1.0 - (w / wmax), mu_p)
                                  * (kplus * exp((t_last_ms - (pnl_archive_ms(
                                      a, pnl_archive_stamp(a, slot, j)) + d_ms)) / tau)))
             w = norm * wmax if norm < 1.0 else wmax
         kminus = pnl_archive_k_value(a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 0)
         norm = (w / wmax) - (self.alpha[k * self.s_alpha] * lam
-                             * pow(w / wmax, self.mu_minus[k * self.s_mu_minus]) * kminus)
+                             * _pow(w / wmax, self.mu_minus[k * self.s_mu_minus]) * kminus)
         return norm * wmax if norm > 0.0 else 0.0
 
 
