@@ -226,17 +226,20 @@ static inline int64_t pnl_archive_history(pnl_archive *a, int64_t slot, int64_t 
     return end - (i + 1);
 }
 
-/* Kminus (column 0) or Kminus_triplet (column 1) decayed to time t_ms from
- * the latest entry stamped strictly before `before` (0 if none). */
+/* Kminus (col 0), Kminus_triplet (col 1) or 1 (col 2: the nearest-neighbour
+ * trace) decayed to time t_ms from the latest entry stamped strictly before
+ * `before` (0 if none). */
 static inline double pnl_archive_k_value(const pnl_archive *a, int64_t slot, int64_t before,
                                          double t_ms, int col)
 {
     const pnl_history *h = &a->hist[slot];
     for (int64_t i = h->n - 1; i >= h->first; --i)
         if (h->e[i].stamp < before) {
-            if (col)
+            if (col == 1)
                 return h->e[i].kminus_triplet
                        * exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_triplet_inv);
+            if (col == 2)
+                return exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_inv);
             return h->e[i].kminus * exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_inv);
         }
     return 0.0;

@@ -52,6 +52,7 @@ cdef class PairStdpTable(SynapseTable):
     (the weight update of one presynaptic spike)."""
     uses_archive = True
     private = ("t_last",)
+    row_state = True        # Kplus, t_last depend on the source alone
     cdef public bint per_row          # Kplus and t_last held once per source row
     cdef public object kplus_row      # float64 per source row
     cdef public object tlast_row      # int64 per source row: stamp of the last spike (0: none)
@@ -65,15 +66,18 @@ cdef class PairStdpTable(SynapseTable):
     cdef double ms_per_step
 
     def __init__(self, synapse_model):
-        self.per_row = True
+        self.per_row = self.row_state
         self.kplus_row = np.zeros(0, np.float64)
         self.tlast_row = np.zeros(0, np.int64)
         SynapseTable.__init__(self, synapse_model)
+        if not self.per_row:
+            self.bind()
 
     @classmethod
     def sizeof(cls):
-        """Bytes per synapse with Kplus and t_last held per source row."""
-        return SynapseTable.sizeof.__func__(cls) - 16
+        """Bytes per synapse (Kplus and t_last held per source row where the
+        rule allows)."""
+        return SynapseTable.sizeof.__func__(cls) - (16 if cls.row_state else 0)
 
     def stored_columns(self):
         cols = self.all_columns()
@@ -174,18 +178,20 @@ cdef class PairStdpTable(SynapseTable):
         if self.per_row and "tau_plus" not in self.uniform:
             self._to_per_synapse()
 
-    cdef double pair(self, int64_t k, double w, double kplus, int64_t t_last, int64_t t_spike,
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
         """The new weight of synapse ``k`` at a presynaptic spike stamped
-        ``t_spike`` (steps; previous one ``t_last``, trace ``kplus`` before
-        this spike, delay ``d`` steps, target archive slot ``slot``)."""
+        ``t_spike`` (steps; previous one ``t_last``, trace ``kplus[0]`` before
+        this spike, which the rule may change; delay ``d`` steps, target
+        archive slot ``slot``).  The caller then sets ``Kplus <- Kplus *
+        exp((t_last - t) / tau_plus) + 1`` and ``t_last <- t``."""
         return w
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
         cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t t_spike, t_last, d
-        cdef double kplus, wk, t_ms, tau
+        cdef double kplus, kp, wk, t_ms, tau
         cdef pnl_archive *a = ctx.archive
         for s in range(n):
             g = gids[s]
@@ -202,7 +208,8 @@ cdef class PairStdpTable(SynapseTable):
                     kplus = self.kp_s[k]
                     t_last = self.tl_s[k]
                 d = self.dl[k]
-                wk = self.pair(k, self.w[k], kplus, t_last, t_spike, d,
+                kp = kplus
+                wk = self.pair(k, self.w[k], &kp, t_last, t_spike, d,
                                ctx.chan_slot[self.cd[k] >> 2], ctx)
                 self.w[k] = wk
                 slot = base + d
@@ -211,7 +218,7 @@ cdef class PairStdpTable(SynapseTable):
                 add_to_channel(ctx.inbuf + slot * W, self.cd[k], wk, 1.0)
                 if not self.per_row:
                     tau = self.tau_plus[k * self.s_tau_plus]
-                    self.kp_s[k] = kplus * exp((pnl_archive_ms(a, t_last) - t_ms) / tau) + 1.0
+                    self.kp_s[k] = kp * exp((pnl_archive_ms(a, t_last) - t_ms) / tau) + 1.0
                     self.tl_s[k] = t_spike
             if self.per_row:
                 tau = self.tau_plus[0]
@@ -219,38 +226,12 @@ cdef class PairStdpTable(SynapseTable):
                 self.tl_r[g] = t_spike
 
 
-cdef class StdpSynapseTable(PairStdpTable):
-    """``stdp_synapse``: pair-based STDP with all-to-all pairing (NEST).
-
-    Per presynaptic spike at ``t`` (ms) with delay ``d`` on a synapse whose
-    source fired last at ``t_last``:
-
-    1. facilitation, for every postsynaptic spike ``t_j`` with
-       ``t_last - d < t_j <= t - d``:
-       ``w <- F(w, Kplus * exp((t_last - (t_j + d)) / tau_plus))``;
-    2. depression: ``w <- D(w, K_minus(t - d))``, ``K_minus(t)`` the target's
-       trace ``Kminus`` at its latest spike strictly before ``t``, decayed
-       with ``exp(-(t - t_j) / tau_minus)``;
-    3. the spike is delivered with the new ``w``;
-    4. ``Kplus <- Kplus * exp((t_last - t) / tau_plus) + 1``, ``t_last <- t``;
-
-    with, for ``x = w / Wmax``,
-    ``F(w, k) = min(x + lambda (1 - x)^mu_plus k, 1) Wmax`` and
-    ``D(w, k) = max(x - alpha lambda x^mu_minus k, 0) Wmax``, evaluated in
-    NEST's operation order (weights equal to NEST's bit for bit).
-
-    Parameters (per synapse, NEST's names and defaults): ``weight`` 1,
-    ``tau_plus`` 20 ms, ``lambda`` 0.01, ``alpha`` 1, ``mu_plus`` 1,
-    ``mu_minus`` 1, ``Wmax`` 100, ``Kplus`` 0.  The target's ``tau_minus``
-    (20 ms) is a neuron parameter.  Storage: 14 bytes per synapse (code,
-    delay, weight) while the parameters agree on all synapses, plus 16 bytes
-    per source row for ``Kplus`` and ``t_last``.
-    """
-    columns = {"weight": ("float64", 1.0), "tau_plus": ("float64", 20.0),
-               "lambda": ("float64", 0.01), "alpha": ("float64", 1.0),
-               "mu_plus": ("float64", 1.0), "mu_minus": ("float64", 1.0),
-               "Wmax": ("float64", 100.0), "Kplus": ("float64", 0.0),
-               "t_last": ("int64", 0)}
+cdef class PowerLawStdpTable(PairStdpTable):
+    """The weight dependence NEST's pair-based STDP synapses share: for
+    ``x = w / Wmax``, facilitation ``F(w, k) = min(x + lambda (1 - x)^mu_plus
+    k, 1) Wmax`` and depression ``D(w, k) = max(x - alpha lambda x^mu_minus
+    k, 0) Wmax`` (NEST's operation order: weights equal bit for bit), with
+    the parameters as per-synapse columns held compact while they agree."""
     compact = ("tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax")
     checked_together = ("weight", "Wmax")
     cdef double[::1] lam, alpha, mu_plus, mu_minus, wmax
@@ -271,36 +252,177 @@ cdef class StdpSynapseTable(PairStdpTable):
 
     @classmethod
     def check(cls, dict values):
+        name = cls.__name__
         if "weight" in values and "Wmax" in values:
             w, wmax = np.asarray(values["weight"]), np.asarray(values["Wmax"])
-            _require(np.sign(np.where(w >= 0, 1, -1)) == np.where(wmax >= 0, 1, -1),
-                     "stdp_synapse: weight and Wmax must have the same sign")
+            _require(cls.same_sign(w, wmax), "weight and Wmax must have the same sign")
         if "Kplus" in values:
-            _require(np.asarray(values["Kplus"]) >= 0, "stdp_synapse: Kplus must be >= 0")
+            _require(np.asarray(values["Kplus"]) >= 0, "Kplus must be >= 0")
         if "tau_plus" in values:
-            _require(np.asarray(values["tau_plus"]) > 0, "stdp_synapse: tau_plus must be > 0 ms")
+            _require(np.asarray(values["tau_plus"]) > 0, "tau_plus must be > 0 ms")
 
-    cdef double pair(self, int64_t k, double w, double kplus, int64_t t_last, int64_t t_spike,
+    @staticmethod
+    def same_sign(w, wmax):
+        return np.where(w >= 0, 1, -1) == np.where(wmax >= 0, 1, -1)
+
+    cdef inline double facilitate(self, int64_t k, double w, double kp) noexcept nogil:
+        cdef double wmax = self.wmax[k * self.s_wmax]
+        cdef double norm = (w / wmax) + (self.lam[k * self.s_lam]
+                                         * _pow(1.0 - (w / wmax), self.mu_plus[k * self.s_mu_plus])
+                                         * kp)
+        return norm * wmax if norm < 1.0 else wmax
+
+    cdef inline double depress(self, int64_t k, double w, double km) noexcept nogil:
+        cdef double wmax = self.wmax[k * self.s_wmax]
+        cdef double norm = (w / wmax) - (self.alpha[k * self.s_alpha] * self.lam[k * self.s_lam]
+                                         * _pow(w / wmax, self.mu_minus[k * self.s_mu_minus])
+                                         * km)
+        return norm * wmax if norm > 0.0 else 0.0
+
+
+_POWER_LAW_COLUMNS = {"weight": ("float64", 1.0), "tau_plus": ("float64", 20.0),
+                      "lambda": ("float64", 0.01), "alpha": ("float64", 1.0),
+                      "mu_plus": ("float64", 1.0), "mu_minus": ("float64", 1.0),
+                      "Wmax": ("float64", 100.0), "Kplus": ("float64", 0.0),
+                      "t_last": ("int64", 0)}
+
+
+cdef class StdpSynapseTable(PowerLawStdpTable):
+    """``stdp_synapse``: pair-based STDP with all-to-all pairing (NEST).
+
+    Per presynaptic spike at ``t`` (ms) with delay ``d`` on a synapse whose
+    source fired last at ``t_last``:
+
+    1. facilitation, for every postsynaptic spike ``t_j`` with
+       ``t_last - d < t_j <= t - d``:
+       ``w <- F(w, Kplus * exp((t_last - (t_j + d)) / tau_plus))``;
+    2. depression: ``w <- D(w, K_minus(t - d))``, ``K_minus(t)`` the target's
+       trace ``Kminus`` at its latest spike strictly before ``t``, decayed
+       with ``exp(-(t - t_j) / tau_minus)``;
+    3. the spike is delivered with the new ``w``;
+    4. ``Kplus <- Kplus * exp((t_last - t) / tau_plus) + 1``, ``t_last <- t``;
+
+    with ``F`` and ``D`` of :class:`PowerLawStdpTable`.
+
+    Parameters (per synapse, NEST's names and defaults): ``weight`` 1,
+    ``tau_plus`` 20 ms, ``lambda`` 0.01, ``alpha`` 1, ``mu_plus`` 1,
+    ``mu_minus`` 1, ``Wmax`` 100, ``Kplus`` 0.  The target's ``tau_minus``
+    (20 ms) is a neuron parameter.  Storage: 14 bytes per synapse (code,
+    delay, weight) while the parameters agree on all synapses, plus 16 bytes
+    per source row for ``Kplus`` and ``t_last``.
+    """
+    columns = _POWER_LAW_COLUMNS
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
         cdef pnl_archive *a = ctx.archive
         cdef int64_t k0, k1, j
         cdef double d_ms = d * self.ms_per_step
         cdef double t_last_ms = pnl_archive_ms(a, t_last)
         cdef double tau = self.tau_plus[k * self.s_tau_plus]
-        cdef double lam = self.lam[k * self.s_lam]
-        cdef double wmax = self.wmax[k * self.s_wmax]
-        cdef double mu_p = self.mu_plus[k * self.s_mu_plus]
-        cdef double norm, kminus
         pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
         for j in range(k0, k1):
-            norm = (w / wmax) + (lam * _pow(1.0 - (w / wmax), mu_p)
-                                 * (kplus * exp((t_last_ms - (pnl_archive_ms(
-                                     a, pnl_archive_stamp(a, slot, j)) + d_ms)) / tau)))
-            w = norm * wmax if norm < 1.0 else wmax
-        kminus = pnl_archive_k_value(a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 0)
-        norm = (w / wmax) - (self.alpha[k * self.s_alpha] * lam
-                             * _pow(w / wmax, self.mu_minus[k * self.s_mu_minus]) * kminus)
-        return norm * wmax if norm > 0.0 else 0.0
+            w = self.facilitate(k, w, kplus[0] * exp(
+                (t_last_ms - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, j)) + d_ms)) / tau))
+        return self.depress(k, w, pnl_archive_k_value(
+            a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 0))
 
 
-SYNAPSE_MODELS = {"stdp_synapse": StdpSynapseTable}
+cdef class StdpNnSymmSynapseTable(PowerLawStdpTable):
+    """``stdp_nn_symm_synapse``: STDP with symmetric nearest-neighbour pairing
+    (NEST; Morrison et al. 2008, Fig. 7A).
+
+    Per presynaptic spike at ``t`` with delay ``d`` (source's previous spike
+    ``t_last``): every postsynaptic spike ``t_j`` in ``(t_last - d, t - d]``
+    pairs with the presynaptic spike just before it,
+    ``w <- F(w, exp((t_last - (t_j + d)) / tau_plus))``; then the presynaptic
+    spike pairs with the latest postsynaptic spike ``t_j`` strictly before
+    ``t - d``: ``w <- D(w, exp(-(t - d - t_j) / tau_minus))`` (none: no
+    change).  ``F``, ``D`` and the parameters as ``stdp_synapse``, without
+    ``Kplus``.  14 bytes per synapse plus 16 per source row.
+    """
+    columns = _POWER_LAW_COLUMNS
+    private = ("t_last", "Kplus")
+
+    @staticmethod
+    def same_sign(w, wmax):
+        return np.signbit(w) == np.signbit(wmax)
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1, j
+        cdef double d_ms = d * self.ms_per_step
+        cdef double t_last_ms = pnl_archive_ms(a, t_last)
+        cdef double tau = self.tau_plus[k * self.s_tau_plus]
+        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
+        for j in range(k0, k1):
+            w = self.facilitate(k, w, exp(
+                (t_last_ms - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, j)) + d_ms)) / tau))
+        return self.depress(k, w, pnl_archive_k_value(
+            a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 2))
+
+
+cdef class StdpNnPreCenteredSynapseTable(PowerLawStdpTable):
+    """``stdp_nn_pre_centered_synapse``: presynaptic-centred nearest-neighbour
+    pairing (NEST; Izhikevich & Desai 2003, Morrison et al. 2008, Fig. 7B).
+
+    Per presynaptic spike at ``t`` with delay ``d``: if the target fired in
+    ``(t_last - d, t - d]``, its first spike ``t_j`` there facilitates,
+    ``w <- F(w, Kplus exp((t_last - (t_j + d)) / tau_plus))``, and ``Kplus``
+    is reset to 0; then ``w <- D(w, exp(-(t - d - t_j') / tau_minus))`` with
+    ``t_j'`` the latest target spike strictly before ``t - d``; then
+    ``Kplus <- Kplus exp((t_last - t) / tau_plus) + 1``.  Since the reset of
+    ``Kplus`` depends on the target, the state is per synapse (30 bytes).
+    """
+    columns = _POWER_LAW_COLUMNS
+    row_state = False
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1
+        cdef double d_ms = d * self.ms_per_step
+        if pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1) > 0:
+            w = self.facilitate(k, w, kplus[0] * exp(
+                (pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, k0))
+                                              + d_ms)) / self.tau_plus[k * self.s_tau_plus]))
+            kplus[0] = 0.0
+        return self.depress(k, w, pnl_archive_k_value(
+            a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 2))
+
+
+cdef class StdpNnRestrSynapseTable(PowerLawStdpTable):
+    """``stdp_nn_restr_synapse``: restricted symmetric nearest-neighbour
+    pairing (NEST; Morrison et al. 2008, Fig. 7C).
+
+    Per presynaptic spike at ``t`` with delay ``d``: only if the target fired
+    in ``(t_last - d, t - d]`` (its first spike there ``t_j``):
+    ``w <- F(w, exp((t_last - (t_j + d)) / tau_plus))`` and then
+    ``w <- D(w, exp(-(t - d - t_j') / tau_minus))`` with ``t_j'`` its latest
+    spike strictly before ``t - d``.  No ``Kplus``; 14 bytes per synapse
+    plus 16 per source row.
+    """
+    columns = _POWER_LAW_COLUMNS
+    private = ("t_last", "Kplus")
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1
+        cdef double d_ms = d * self.ms_per_step
+        if pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1) > 0:
+            w = self.facilitate(k, w, exp(
+                (pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, k0))
+                                              + d_ms)) / self.tau_plus[k * self.s_tau_plus]))
+            w = self.depress(k, w, pnl_archive_k_value(
+                a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 2))
+        return w
+
+
+SYNAPSE_MODELS = {
+    "stdp_synapse": StdpSynapseTable,
+    "stdp_nn_symm_synapse": StdpNnSymmSynapseTable,
+    "stdp_nn_pre_centered_synapse": StdpNnPreCenteredSynapseTable,
+    "stdp_nn_restr_synapse": StdpNnRestrSynapseTable,
+}

@@ -820,6 +820,52 @@ def run_stdp_network(nest):
     return out
 
 
+def run_stdp_nn_parrots(nest):
+    """The nearest-neighbour STDP models between parrots (as stdp_parrots):
+    stdp_nn_symm_synapse, stdp_nn_pre_centered_synapse and
+    stdp_nn_restr_synapse, two delays each, one with mu 0 weight
+    dependence, the post parrots with tau_minus 20 and 12 ms; an
+    iaf_psc_alpha target shows the delivered weights."""
+    _reset(nest)
+    pre_times = [2.0, 4.0, 9.7, 10.0, 10.1, 15.0, 21.3, 22.4, 30.0, 30.1, 30.2, 47.5,
+                 48.0, 60.0, 61.0, 61.1, 90.0, 130.0, 131.5, 160.4, 161.0, 175.0]
+    post_times = [3.0, 5.1, 11.0, 11.5, 12.1, 20.0, 23.0, 31.0, 31.3, 50.0, 62.1, 63.0,
+                  95.0, 129.0, 133.0, 158.0, 162.0, 162.1, 178.0]
+    sg_pre = nest.Create("spike_generator", 2, {"spike_times": pre_times})
+    sg_pre[1].set({"spike_times": [t + 2.2 for t in pre_times]})
+    sg_post = nest.Create("spike_generator", 2, {"spike_times": post_times})
+    sg_post[1].set({"spike_times": [t + 0.6 for t in post_times[1:]]})
+    pre = nest.Create("parrot_neuron", 2)
+    post = nest.Create("parrot_neuron", 2)
+    post[1].set({"tau_minus": 12.0})
+    neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 320.0})
+    nest.Connect(sg_pre, pre, "one_to_one")
+    nest.Connect(sg_post, post, "one_to_one")
+    models = ("stdp_nn_symm_synapse", "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse")
+    for model in models:
+        nest.Connect(pre, post, "all_to_all", {"synapse_model": model, "weight": 30.0,
+                                               "delay": 1.0, "receptor_type": 1,
+                                               "lambda": 0.08})
+        nest.Connect(pre, post, "all_to_all", {"synapse_model": model, "weight": 2.0,
+                                               "delay": 3.4, "receptor_type": 1,
+                                               "Wmax": 4.0, "mu_plus": 0.0,
+                                               "mu_minus": 0.0, "lambda": 0.2})
+        nest.Connect(pre, neuron, "all_to_all", {"synapse_model": model, "weight": 120.0,
+                                                 "Wmax": 300.0, "delay": 1.5,
+                                                 "lambda": 0.3})
+    mm = _multimeter(nest, neuron, 0.5)
+    sr = _spike_recorder(nest, neuron)
+    out = {}
+    for i, t in enumerate((70.0, 120.0)):
+        nest.Simulate(t)
+        for model in models:
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight",), f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
