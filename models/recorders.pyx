@@ -19,6 +19,14 @@ multimeter
     recorded variable.
 voltmeter
     A multimeter with ``record_from = ["V_m"]``.
+weight_recorder
+    Set as the ``weight_recorder`` of a plastic synapse model (``CopyModel``
+    or ``SetDefaults``); records every spike transmission of that model's
+    synapses: events ``senders``, ``targets``, ``times`` (the presynaptic
+    spike's time), ``weights`` (the weight sent with it, after the rule's
+    update), ``receptors`` and ``ports`` (the synapse's index in its
+    table).  ``senders`` / ``targets`` parameters (lists of node ids; empty:
+    all) restrict what is recorded.
 
 Common parameters: ``origin``, ``start``, ``stop`` (ms): events with stamps
 ``origin + start < t <= origin + stop`` are recorded; ``record_to``,
@@ -356,4 +364,40 @@ cdef class Voltmeter(Multimeter):
     parameters = {"record_from": ("V_m",), "interval": 1.0, "offset": 0.0}
 
 
-MODELS = {"spike_recorder": SpikeRecorder, "multimeter": Multimeter, "voltmeter": Voltmeter}
+def _node_ids(v):
+    """Node ids of a NodeCollection, a list or a tuple."""
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    return np.asarray(v, np.int64).ravel()
+
+
+cdef class WeightRecorder(RecordingBlock):
+    parameters = {"senders": (), "targets": ()}
+
+    def columns(self):
+        return ("senders", "times", "targets", "weights", "receptors", "ports")
+
+    def events(self, i, engine):
+        out = RecordingBlock.events(self, i, engine)
+        for name in ("targets", "receptors", "ports"):
+            out[name] = np.asarray(out[name], np.int64)
+        return out
+
+    def record_weights(self, src, tgt, stamps, weights, receptors, ports, engine):
+        """Take the transmissions of a run (arrays in delivery order)."""
+        t_min, t_max = self.t_lim
+        for i in range(self.n):
+            sel = (stamps > t_min[i]) & (stamps <= t_max[i])
+            senders = _node_ids(self.arrays["senders"][i])
+            targets = _node_ids(self.arrays["targets"][i])
+            if len(senders):
+                sel &= np.isin(src, senders)
+            if len(targets):
+                sel &= np.isin(tgt, targets)
+            if np.any(sel):
+                self.store(i, (src[sel], stamps[sel], tgt[sel], weights[sel], receptors[sel],
+                               ports[sel]), engine)
+
+
+MODELS = {"spike_recorder": SpikeRecorder, "multimeter": Multimeter, "voltmeter": Voltmeter,
+          "weight_recorder": WeightRecorder}

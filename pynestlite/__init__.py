@@ -322,6 +322,8 @@ def SetDefaults(model, params, val=None):
         if "delay" in params:
             kernel.delay_to_steps(params["delay"])
         cls = kernel.synapse_types[model]
+        if hasattr(cls, "check_common"):
+            cls.check_common(params)
         merged = {**d, **params}
         cls.check({key: np.atleast_1d(merged[key]) for key in ("weight",) + cls.public_columns()
                    if key in merged})

@@ -617,6 +617,12 @@ class Engine:
                 except Exception as e:
                     error = e
             try:
+                for t in tables:
+                    if getattr(t, "weight_recorder", None) is not None:
+                        t.flush_weights(self)
+            except Exception as e:
+                error = e
+            try:
                 if srs and gen_sources:
                     self._record_generator_spikes(gen_sources, srs, self.step,
                                                   self.step + steps)

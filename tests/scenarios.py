@@ -736,7 +736,8 @@ def run_stdp_parrots(nest):
     alpha, Wmax and lambda, one model with tau_plus set per synapse (state
     per synapse), a target with tau_minus 15 ms, and an iaf_psc_alpha target
     whose V_m shows the delivered weights.  Weights are read after each of
-    three Simulate calls.
+    three Simulate calls; a weight_recorder records the transmissions of the
+    heterogeneous model.
     """
     _reset(nest)
     pre_times = [2.0, 4.0, 9.7, 10.0, 10.1, 15.0, 21.3, 22.4, 30.0, 30.1, 30.2, 47.5,
@@ -754,7 +755,8 @@ def run_stdp_parrots(nest):
     neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 300.0})
     nest.Connect(sg_pre, pre, "one_to_one")
     nest.Connect(sg_post, post, "one_to_one")
-    nest.CopyModel("stdp_synapse", "stdp_heterogeneous", {"Wmax": 50.0})
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("stdp_synapse", "stdp_heterogeneous", {"Wmax": 50.0, "weight_recorder": wr})
     rule = {"rule": "all_to_all"}
     nest.Connect(pre, post, rule, {"synapse_model": "stdp_synapse", "weight": 10.0,
                                    "delay": 1.0, "receptor_type": 1})
@@ -781,6 +783,11 @@ def run_stdp_parrots(nest):
     out.update(_vm(mm))
     out.update(_spikes(sr))
     out.update(_spikes(sr_post, kind="relay"))
+    ev = wr.get("events")
+    order = np.lexsort((np.asarray(ev["weights"]), np.asarray(ev["targets"]),
+                        np.asarray(ev["senders"]), np.asarray(ev["times"])))
+    for key in ("senders", "targets", "times", "weights"):
+        out["wr_" + key] = np.asarray(ev[key])[order]
     return out
 
 

@@ -226,3 +226,41 @@ def test_plastic_synapses_connect_neurons_only():
     with pytest.raises(nest.IllegalConnection, match="static synapse models only"):
         nest.Connect(pg, n, syn_spec={"synapse_model": "stdp_synapse"})
     assert nest.GetKernelStatus("num_connections") == 0
+
+
+def test_weight_recorder_memory_filter_and_hdf5(tmp_path):
+    import h5py
+    nest.ResetKernel()
+    nest.SetKernelStatus({"data_path": str(tmp_path)})
+    wr = nest.Create("weight_recorder")
+    wr_h5 = nest.Create("weight_recorder", params={"record_to": "hdf5", "label": "w"})
+    n = nest.Create("iaf_psc_alpha", 6, {"I_e": 400.0})
+    nest.CopyModel("stdp_synapse", "stdp_rec", {"weight_recorder": wr})
+    nest.CopyModel("stdp_synapse", "stdp_rec_h5", {"weight_recorder": wr_h5})
+    wr.set(senders=n[:2])
+    nest.Connect(n[:3], n[3:], syn_spec={"synapse_model": "stdp_rec", "weight": 5.0})
+    nest.Connect(n[3:], n[:3], syn_spec={"synapse_model": "stdp_rec_h5", "weight": 5.0})
+    nest.Simulate(100.0)
+    ev = wr.get("events")
+    ids = n.tolist()
+    assert len(ev["times"]) > 10 and set(ev["senders"]) == set(ids[:2])
+    assert set(ev["targets"]) == set(ids[3:])
+    # the last event of each synapse carries its current weight
+    c = nest.GetConnections(n[:2], synapse_model="stdp_rec")
+    for s, t, w in zip(c.get("source"), c.get("target"), c.get("weight")):
+        sel = (ev["senders"] == s) & (ev["targets"] == t)
+        assert ev["weights"][sel][-1] == w
+    with h5py.File(tmp_path / "run-0.h5") as f:
+        g = f["w-" + str(wr_h5.tolist()[0])]
+        assert set(g) == {"senders", "targets", "times", "weights", "receptors", "ports"}
+        assert len(g["times"]) > 10 and set(g["senders"][()]) == set(ids[3:])
+
+
+def test_weight_recorder_must_be_a_weight_recorder():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    with pytest.raises(nest.BadProperty, match="weight_recorder"):
+        nest.SetDefaults("stdp_synapse", {"weight_recorder": n[:1]})
+    with pytest.raises(nest.BadProperty, match="weight_recorder"):
+        nest.CopyModel("stdp_synapse", "stdp_bad", {"weight_recorder": n})
+    assert "stdp_bad" not in nest.Models("synapses")
