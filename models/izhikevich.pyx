@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""izhikevich -- Izhikevich (2003) neuron model, as NEST's ``izhikevich``.
+"""izhikevich -- Izhikevich (2003) neuron model, as NEST's ``izhikevich``;
+izhikevich_2006 -- the numerics of Izhikevich's (2006) ``poly_spnet.cpp``.
 
 Equations
 ---------
@@ -123,4 +124,116 @@ cdef class Izhikevich(NodeBlock):
                 row[c + 1] = 0.0
 
 
-MODELS = {"izhikevich": Izhikevich}
+cdef class Izhikevich2006(NodeBlock):
+    """izhikevich_2006 -- the Izhikevich neuron with the numerics of the
+    polychronization code (Izhikevich 2006, ``poly_spnet.cpp``), as the
+    reproduction of Pauli et al. (2018) describes it.
+
+    Equations
+    ---------
+        dv/dt = 0.04 v^2 + 5 v + 140 - u + I,   du/dt = a (b v - u)
+        if v >= V_th: v <- c, u <- u + d
+
+    ``I`` = ``I_e`` + the current of the step (``I_stim``, as ``izhikevich``)
+    + the weights of the spikes arriving in the step: a spike is a current
+    of one step, inside the derivative (not a jump of v).
+
+    Numerics
+    --------
+    Per step of length h, with n = ``integration_steps`` sub-steps::
+
+        repeat n times:
+            v += (1/n) * (h * 0.5 * ((0.04 * v + 5) * v + 140 - u + I))
+            v += (1/n) * (h * 0.5 * ((0.04 * v + 5) * v + 140 - u + I))
+            u += (1/n) * h * a * (b * v - u)
+            if v >= V_th: stop the sub-steps
+
+    n = 1 and h = 1 ms is the original code, operation for operation
+    (two half steps of v, then u from the new v; ``(0.04 v + 5) v``);
+    n = 10 the "locked" variant (spikes and resets stay on the 1-ms grid).
+    If v >= V_th after the step, the neuron spikes at the end of the step.
+    The reset (v <- c, u <- u + d) is applied at the start of the next
+    step, before its integration, so that ``V_m`` and ``U_m`` read (and
+    recorded) between steps are the values after the integration and
+    before the reset, as the original code and the paper record them
+    (they reach hundreds of mV); the dynamics are those of resetting at once.
+
+    Parameters
+    ----------
+        ``a`` 0.02, ``b`` 0.2, ``c`` -65 mV, ``d`` 8, ``I_e`` 0 pA,
+        ``V_th`` 30 mV, ``integration_steps`` 1.
+
+    State: ``V_m`` (mV, default -65), ``U_m`` (default -13).  Receives spikes
+    (receptor 0: weight added to I for one step) and currents (receptor 0);
+    sends spikes.
+
+    References: Izhikevich EM (2006) Neural Comput 18:245-282; Pauli R,
+    Weidel P, Kunkel S, Morrison A (2018) Front Neuroinform 12:46.
+    See also: izhikevich.
+    """
+    parameters = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "I_e": 0.0, "V_th": 30.0,
+                  "integration_steps": 1}
+    state = {"V_m": -65.0, "U_m": -13.0}
+    internal = {"I_stim": 0.0}
+    n_channels = 2          # spike weights (summed into I for one step), I0
+    spike_receptors = {0: (0, False, False)}
+    current_receptors = {0: 1}
+    recordables = ("V_m", "U_m")
+    strictly_positive = ("integration_steps",)
+
+    cdef double[::1] V_m, U_m, a, b, c, d, I_e, V_th, I_stim
+    cdef int64_t[::1] steps
+    cdef int64_t[::1] gid
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.U_m = a["U_m"]; self.a = a["a"]; self.b = a["b"]
+        self.c = a["c"]; self.d = a["d"]; self.I_e = a["I_e"]; self.V_th = a["V_th"]
+        self.I_stim = a["I_stim"]; self.steps = a["integration_steps"]
+        self.gid = self.gids
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef int64_t ts, ns
+        cdef double *row
+        cdef double h = ctx.h, v, u, I, inv
+        if n == 0:
+            return
+        cdef double *V_m = &self.V_m[0]
+        cdef double *U_m = &self.U_m[0]
+        cdef double *I_stim = &self.I_stim[0]
+        cdef const double *a = &self.a[0]
+        cdef const double *b = &self.b[0]
+        cdef const double *c_reset = &self.c[0]
+        cdef const double *d = &self.d[0]
+        cdef const double *I_e = &self.I_e[0]
+        cdef const double *V_th = &self.V_th[0]
+        cdef const int64_t *steps = &self.steps[0]
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                v = V_m[i]
+                u = U_m[i]
+                if v >= V_th[i]:            # the spike of the previous step: reset
+                    v = c_reset[i]
+                    u = u + d[i]
+                I = I_e[i] + I_stim[i] + row[2 * i]
+                ns = steps[i]
+                inv = 1.0 / ns
+                for ts in range(ns):
+                    v += inv * (h * 0.5 * ((0.04 * v + 5.0) * v + 140.0 - u + I))
+                    v += inv * (h * 0.5 * ((0.04 * v + 5.0) * v + 140.0 - u + I))
+                    u += inv * h * a[i] * (b[i] * v - u)
+                    if v >= V_th[i]:
+                        break
+                if v >= V_th[i]:
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                V_m[i] = v
+                U_m[i] = u
+                I_stim[i] = row[2 * i + 1]
+                row[2 * i] = 0.0
+                row[2 * i + 1] = 0.0
+
+
+MODELS = {"izhikevich": Izhikevich, "izhikevich_2006": Izhikevich2006}
