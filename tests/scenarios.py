@@ -728,7 +728,8 @@ def _conn_state(nest, conns, keys, prefix):
 def run_stdp_parrots(nest):
     """stdp_synapse between parrot neurons with fixed spike trains.
 
-    Pre and post trains come from spike generators through parrots; the
+    Pre and post trains come from spike generators through parrots (some
+    with two spikes in one step: events of multiplicity 2); the
     plastic synapses end on the post parrot's receptor 1 (not repeated), so
     the post train is exactly its generator's.  Trains include pre arrivals
     at, one step before and one step after post spikes, bursts, and long
@@ -746,9 +747,12 @@ def run_stdp_parrots(nest):
                   95.0, 129.0, 133.0, 158.0, 162.0, 162.1, 178.0]
     sg_pre = nest.Create("spike_generator", 3, {"spike_times": pre_times})
     sg_pre[1].set({"spike_times": [t + 0.7 for t in pre_times]})
-    sg_pre[2].set({"spike_times": [t + 3.1 for t in pre_times[::2]]})
+    # duplicate times: the parrots send spikes with multiplicity 2
+    sg_pre[2].set({"spike_times": sorted([t + 3.1 for t in pre_times[::2]]
+                                         + [t + 3.1 for t in pre_times[::6]])})
     sg_post = nest.Create("spike_generator", 2, {"spike_times": post_times})
-    sg_post[1].set({"spike_times": [t + 1.4 for t in post_times]})
+    sg_post[1].set({"spike_times": sorted([t + 1.4 for t in post_times]
+                                          + [t + 1.4 for t in post_times[::4]])})
     pre = nest.Create("parrot_neuron", 3)
     post = nest.Create("parrot_neuron", 2)
     post[1].set({"tau_minus": 15.0})
