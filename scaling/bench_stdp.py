@@ -109,8 +109,8 @@ def worker_args(args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--neurons", type=int, default=10000)
-    ap.add_argument("--indegree", type=int, default=500)
+    ap.add_argument("--neurons", type=int, default=20000)
+    ap.add_argument("--indegree", type=int, default=200)
     ap.add_argument("--rate", type=float, default=4000.0, help="Poisson drive (Hz)")
     ap.add_argument("--simtime", type=float, default=500.0, help="ms")
     ap.add_argument("--weight", type=float, default=2.0, help="initial plastic weight (pA)")
