@@ -381,6 +381,32 @@ cdef class PowerLawStdpTable(PairStdpTable):
                                          * km)
         return norm * wmax if norm > 0.0 else 0.0
 
+    cdef inline double pre_decay(self, int64_t k, int64_t t_last, int64_t t_post, double d_ms,
+                                 pnl_archive *a) noexcept nogil:
+        """``exp((t_last - (t_post + d)) / tau_plus)``: the presynaptic trace
+        of the spike at ``t_last`` seen by a postsynaptic spike at ``t_post``."""
+        return exp((pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, t_post) + d_ms))
+                   / self.tau_plus[k * self.s_tau_plus])
+
+    cdef inline double facilitate_window(self, int64_t k, double w, double scale,
+                                         int64_t t_last, int64_t t_spike, int64_t d,
+                                         int64_t slot, pnl_archive *a) noexcept nogil:
+        """Facilitation by every postsynaptic spike in ``(t_last - d, t_spike - d]``,
+        each with ``scale * pre_decay``."""
+        cdef int64_t k0, k1, j
+        cdef double d_ms = d * self.ms_per_step
+        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
+        for j in range(k0, k1):
+            w = self.facilitate(k, w, scale * self.pre_decay(
+                k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a))
+        return w
+
+    cdef inline double post_trace(self, int64_t slot, int64_t t_spike, int64_t d, int col,
+                                  pnl_archive *a) noexcept nogil:
+        """The target's trace (``col`` of ``pnl_archive_k_value``) at ``t_spike - d``."""
+        return pnl_archive_k_value(a, slot, t_spike - d,
+                                   pnl_archive_ms(a, t_spike) - d * self.ms_per_step, col)
+
 
 _POWER_LAW_COLUMNS = {"weight": ("float64", 1.0), "tau_plus": ("float64", 20.0),
                       "lambda": ("float64", 0.01), "alpha": ("float64", 1.0),
@@ -417,17 +443,8 @@ cdef class StdpSynapseTable(PowerLawStdpTable):
 
     cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
-        cdef pnl_archive *a = ctx.archive
-        cdef int64_t k0, k1, j
-        cdef double d_ms = d * self.ms_per_step
-        cdef double t_last_ms = pnl_archive_ms(a, t_last)
-        cdef double tau = self.tau_plus[k * self.s_tau_plus]
-        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
-        for j in range(k0, k1):
-            w = self.facilitate(k, w, kplus[0] * exp(
-                (t_last_ms - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, j)) + d_ms)) / tau))
-        return self.depress(k, w, pnl_archive_k_value(
-            a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 0))
+        w = self.facilitate_window(k, w, kplus[0], t_last, t_spike, d, slot, ctx.archive)
+        return self.depress(k, w, self.post_trace(slot, t_spike, d, 0, ctx.archive))
 
 
 cdef class StdpNnSymmSynapseTable(PowerLawStdpTable):
@@ -452,17 +469,8 @@ cdef class StdpNnSymmSynapseTable(PowerLawStdpTable):
 
     cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
-        cdef pnl_archive *a = ctx.archive
-        cdef int64_t k0, k1, j
-        cdef double d_ms = d * self.ms_per_step
-        cdef double t_last_ms = pnl_archive_ms(a, t_last)
-        cdef double tau = self.tau_plus[k * self.s_tau_plus]
-        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
-        for j in range(k0, k1):
-            w = self.facilitate(k, w, exp(
-                (t_last_ms - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, j)) + d_ms)) / tau))
-        return self.depress(k, w, pnl_archive_k_value(
-            a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 2))
+        w = self.facilitate_window(k, w, 1.0, t_last, t_spike, d, slot, ctx.archive)
+        return self.depress(k, w, self.post_trace(slot, t_spike, d, 2, ctx.archive))
 
 
 cdef class StdpNnPreCenteredSynapseTable(PowerLawStdpTable):
@@ -484,14 +492,11 @@ cdef class StdpNnPreCenteredSynapseTable(PowerLawStdpTable):
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
         cdef pnl_archive *a = ctx.archive
         cdef int64_t k0, k1
-        cdef double d_ms = d * self.ms_per_step
         if pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1) > 0:
-            w = self.facilitate(k, w, kplus[0] * exp(
-                (pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, k0))
-                                              + d_ms)) / self.tau_plus[k * self.s_tau_plus]))
+            w = self.facilitate(k, w, kplus[0] * self.pre_decay(
+                k, t_last, pnl_archive_stamp(a, slot, k0), d * self.ms_per_step, a))
             kplus[0] = 0.0
-        return self.depress(k, w, pnl_archive_k_value(
-            a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 2))
+        return self.depress(k, w, self.post_trace(slot, t_spike, d, 2, a))
 
 
 cdef class StdpNnRestrSynapseTable(PowerLawStdpTable):
@@ -512,13 +517,10 @@ cdef class StdpNnRestrSynapseTable(PowerLawStdpTable):
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
         cdef pnl_archive *a = ctx.archive
         cdef int64_t k0, k1
-        cdef double d_ms = d * self.ms_per_step
         if pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1) > 0:
-            w = self.facilitate(k, w, exp(
-                (pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, pnl_archive_stamp(a, slot, k0))
-                                              + d_ms)) / self.tau_plus[k * self.s_tau_plus]))
-            w = self.depress(k, w, pnl_archive_k_value(
-                a, slot, t_spike - d, pnl_archive_ms(a, t_spike) - d_ms, 2))
+            w = self.facilitate(k, w, self.pre_decay(
+                k, t_last, pnl_archive_stamp(a, slot, k0), d * self.ms_per_step, a))
+            w = self.depress(k, w, self.post_trace(slot, t_spike, d, 2, a))
         return w
 
 
