@@ -45,28 +45,38 @@ from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_pu
 cnp.import_array()
 
 
-cdef class Izhikevich(NodeBlock):
-    __doc__ = __doc__
-    parameters = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "I_e": 0.0, "V_th": 30.0,
-                  "V_min": -INFINITY, "consistent_integration": True}
+cdef class IzhikevichBase(NodeBlock):
+    """The state, parameters, channels and views both Izhikevich models share."""
+    parameters = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "I_e": 0.0, "V_th": 30.0}
     state = {"V_m": -65.0, "U_m": -13.0}
     internal = {"I_stim": 0.0}
-    n_channels = 2          # spikes (mV), I0
+    n_channels = 2          # spikes, I0
     spike_receptors = {0: (0, False, False)}
     current_receptors = {0: 1}
     recordables = ("V_m", "U_m")
 
-    cdef double[::1] V_m, U_m, a, b, c, d, I_e, V_th, V_min, I_stim
-    cdef uint8_t[::1] consistent
+    cdef double[::1] V_m, U_m, a, b, c, d, I_e, V_th, I_stim
     cdef int64_t[::1] gid
 
     def bind(self):
         a = self.arrays
         self.V_m = a["V_m"]; self.U_m = a["U_m"]; self.a = a["a"]; self.b = a["b"]
         self.c = a["c"]; self.d = a["d"]; self.I_e = a["I_e"]; self.V_th = a["V_th"]
-        self.V_min = a["V_min"]; self.I_stim = a["I_stim"]
-        self.consistent = a["consistent_integration"]
+        self.I_stim = a["I_stim"]
         self.gid = self.gids
+
+
+cdef class Izhikevich(IzhikevichBase):
+    __doc__ = __doc__
+    parameters = dict(IzhikevichBase.parameters, V_min=-INFINITY, consistent_integration=True)
+
+    cdef double[::1] V_min
+    cdef uint8_t[::1] consistent
+
+    def bind(self):
+        IzhikevichBase.bind(self)
+        self.V_min = self.arrays["V_min"]
+        self.consistent = self.arrays["consistent_integration"]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         # the array pointers are taken once, before the loops: every access to
@@ -124,7 +134,7 @@ cdef class Izhikevich(NodeBlock):
                 row[c + 1] = 0.0
 
 
-cdef class Izhikevich2006(NodeBlock):
+cdef class Izhikevich2006(IzhikevichBase):
     """izhikevich_2006 -- the Izhikevich neuron with the numerics of the
     polychronization code (Izhikevich 2006, ``poly_spnet.cpp``), as the
     reproduction of Pauli et al. (2018) describes it.
@@ -171,26 +181,14 @@ cdef class Izhikevich2006(NodeBlock):
     Weidel P, Kunkel S, Morrison A (2018) Front Neuroinform 12:46.
     See also: izhikevich.
     """
-    parameters = {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "I_e": 0.0, "V_th": 30.0,
-                  "integration_steps": 1}
-    state = {"V_m": -65.0, "U_m": -13.0}
-    internal = {"I_stim": 0.0}
-    n_channels = 2          # spike weights (summed into I for one step), I0
-    spike_receptors = {0: (0, False, False)}
-    current_receptors = {0: 1}
-    recordables = ("V_m", "U_m")
+    parameters = dict(IzhikevichBase.parameters, integration_steps=1)
     strictly_positive = ("integration_steps",)
 
-    cdef double[::1] V_m, U_m, a, b, c, d, I_e, V_th, I_stim
     cdef int64_t[::1] steps
-    cdef int64_t[::1] gid
 
     def bind(self):
-        a = self.arrays
-        self.V_m = a["V_m"]; self.U_m = a["U_m"]; self.a = a["a"]; self.b = a["b"]
-        self.c = a["c"]; self.d = a["d"]; self.I_e = a["I_e"]; self.V_th = a["V_th"]
-        self.I_stim = a["I_stim"]; self.steps = a["integration_steps"]
-        self.gid = self.gids
+        IzhikevichBase.bind(self)
+        self.steps = self.arrays["integration_steps"]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n

@@ -364,13 +364,6 @@ cdef class Voltmeter(Multimeter):
     parameters = {"record_from": ("V_m",), "interval": 1.0, "offset": 0.0}
 
 
-def _node_ids(v):
-    """Node ids of a NodeCollection, a list or a tuple."""
-    if hasattr(v, "tolist"):
-        v = v.tolist()
-    return np.asarray(v, np.int64).ravel()
-
-
 cdef class WeightRecorder(RecordingBlock):
     parameters = {"senders": (), "targets": ()}
 
@@ -385,11 +378,12 @@ cdef class WeightRecorder(RecordingBlock):
 
     def record_weights(self, src, tgt, stamps, weights, receptors, ports, engine):
         """Take the transmissions of a run (arrays in delivery order)."""
+        from pynestlite.nodes import as_collection
         t_min, t_max = self.t_lim
         for i in range(self.n):
             sel = (stamps > t_min[i]) & (stamps <= t_max[i])
-            senders = _node_ids(self.arrays["senders"][i])
-            targets = _node_ids(self.arrays["targets"][i])
+            senders = as_collection(self.arrays["senders"][i], "senders").ids
+            targets = as_collection(self.arrays["targets"][i], "targets").ids
             if len(senders):
                 sel &= np.isin(src, senders)
             if len(targets):

@@ -47,6 +47,27 @@ def _require(ok, message):
         raise BadProperty(message)
 
 
+def _weight_recorder_block(wr, engine):
+    """The WeightRecorder block of the node ``wr`` (a NodeCollection or id)."""
+    from pynestlite.models.recorders import WeightRecorder
+    from pynestlite.nodes import as_collection
+    try:
+        ids = as_collection(wr, "weight_recorder").ids
+        blocks = [rec.block for rec, _ in engine.groups(ids)]
+    except Exception:
+        ids, blocks = (), []
+    if len(ids) != 1 or len(blocks) != 1 or not isinstance(blocks[0], WeightRecorder):
+        raise BadProperty(f"weight_recorder must be one weight_recorder node, got {wr!r}")
+    return blocks[0]
+
+
+cdef inline double _kplus_after(double kplus, double t_last_ms, double t_ms,
+                                double tau_plus) noexcept nogil:
+    """The presynaptic trace after a spike at ``t_ms``: ``Kplus * exp((t_last
+    - t) / tau_plus) + 1`` (NEST's operation order)."""
+    return kplus * exp((t_last_ms - t_ms) / tau_plus) + 1.0
+
+
 cdef class PairStdpTable(SynapseTable):
     """Machinery shared by the pair-based STDP models: the presynaptic state
     (``Kplus``, ``t_last``) per source row or per synapse, the compact
@@ -67,7 +88,8 @@ cdef class PairStdpTable(SynapseTable):
     cdef double[::1] tau_plus
     cdef Py_ssize_t s_tau_plus
     cdef double ms_per_step
-    # transmissions for the weight recorder: source, synapse index, stamp, weight
+    # transmissions for the weight recorder (its block): source, synapse
+    # index, stamp, weight
     cdef public object weight_recorder
     cdef bint wr_on
     cdef int64_t *wr_src
@@ -85,8 +107,6 @@ cdef class PairStdpTable(SynapseTable):
         self.kplus_row = np.zeros(0, np.float64)
         self.tlast_row = np.zeros(0, np.int64)
         SynapseTable.__init__(self, synapse_model)
-        if not self.per_row:
-            self.bind()
 
     @classmethod
     def sizeof(cls):
@@ -113,35 +133,18 @@ cdef class PairStdpTable(SynapseTable):
             self.tl_s = self.cols["t_last"]
 
     def pre_run(self, engine, dict params):
-        from pynestlite.models.recorders import WeightRecorder
         self.ms_per_step = engine.tics_per_step / 1000.0
-        self.weight_recorder = None
         wr = params.get("weight_recorder")
-        if wr is not None:
-            ids = wr.tolist() if hasattr(wr, "tolist") else list(np.atleast_1d(wr))
-            blocks = [rec.block for rec, _ in engine.groups(np.asarray(ids, np.int64))]
-            if len(ids) != 1 or not isinstance(blocks[0], WeightRecorder):
-                raise BadProperty(f"{self.synapse_model}: weight_recorder must be one "
-                                  f"weight_recorder node, got {wr!r}")
-            self.weight_recorder = (blocks[0], int(ids[0]))
+        self.weight_recorder = None if wr is None else _weight_recorder_block(wr, engine)
         self.wr_on = self.weight_recorder is not None
 
     @classmethod
     def check_common(cls, dict params):
         """Validate model-level parameters (``weight_recorder``) at
         SetDefaults/CopyModel."""
-        wr = params.get("weight_recorder")
-        if wr is not None:
-            from pynestlite.engine import kernel
-            from pynestlite.models.recorders import WeightRecorder
-            ids = wr.tolist() if hasattr(wr, "tolist") else list(np.atleast_1d(wr))
-            try:
-                blocks = [rec.block for rec, _ in kernel.groups(np.asarray(ids, np.int64))]
-            except Exception:
-                blocks = []
-            if len(ids) != 1 or len(blocks) != 1 or not isinstance(blocks[0], WeightRecorder):
-                raise BadProperty(f"weight_recorder must be one weight_recorder node, "
-                                  f"got {wr!r}")
+        from pynestlite.engine import kernel
+        if params.get("weight_recorder") is not None:
+            _weight_recorder_block(params["weight_recorder"], kernel)
 
     cdef int _record_weight(self, int64_t g, int64_t k, int64_t stamp, double w) noexcept nogil:
         cdef int64_t cap
@@ -197,8 +200,8 @@ cdef class PairStdpTable(SynapseTable):
         codes = self.cols["code"][ks]
         tgt = engine.decode_targets(codes)
         receptors = _decode_receptors(codes, tgt, "spike")
-        blk, gid = self.weight_recorder
-        blk.record_weights(src, tgt, st, w, np.asarray(receptors, np.int64), ks, engine)
+        self.weight_recorder.record_weights(src, tgt, st, w, np.asarray(receptors, np.int64),
+                                            ks, engine)
 
     def nbytes(self):
         return SynapseTable.nbytes(self) + self.kplus_row.nbytes + self.tlast_row.nbytes
@@ -291,7 +294,7 @@ cdef class PairStdpTable(SynapseTable):
                       int64_t n, int64_t origin) noexcept nogil:
         cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t t_spike, t_last, d
-        cdef double kplus, kp, wk, t_ms, tau
+        cdef double kplus, kp, wk, t_ms
         cdef pnl_archive *a = ctx.archive
         for s in range(n):
             g = gids[s]
@@ -319,12 +322,12 @@ cdef class PairStdpTable(SynapseTable):
                     slot -= L
                 add_to_channel(ctx.inbuf + slot * W, self.cd[k], wk, 1.0)
                 if not self.per_row:
-                    tau = self.tau_plus[k * self.s_tau_plus]
-                    self.kp_s[k] = kp * exp((pnl_archive_ms(a, t_last) - t_ms) / tau) + 1.0
+                    self.kp_s[k] = _kplus_after(kp, pnl_archive_ms(a, t_last), t_ms,
+                                                self.tau_plus[k * self.s_tau_plus])
                     self.tl_s[k] = t_spike
             if self.per_row:
-                tau = self.tau_plus[0]
-                self.kp_r[g] = kplus * exp((pnl_archive_ms(a, t_last) - t_ms) / tau) + 1.0
+                self.kp_r[g] = _kplus_after(kplus, pnl_archive_ms(a, t_last), t_ms,
+                                            self.tau_plus[0])
                 self.tl_r[g] = t_spike
 
 

@@ -456,14 +456,12 @@ class SynapseCollection:
         the columns it relates to them)."""
         self._sync()
         n = len(self)
-        for s, store in enumerate(self._stores):
+        for _, store, sel in self._parts():
             if store.kind == "recorder":
                 continue
-            mine = self._sid == s
-            if not np.any(mine):
-                continue
+            mine = np.zeros(n, bool)
+            mine[sel] = True
             checked = {}
-            sel = mine
             for key, (rows, vals) in new.items():
                 if key != "weight" and key not in store.model_columns:
                     continue
@@ -476,7 +474,7 @@ class SynapseCollection:
                     store.table.validate(self._idx[mine & part],
                                          {key: vals[mine[rows]]})
             if checked:
-                store.table.validate(self._idx[sel], checked)
+                store.table.validate(self._idx[mine], checked)
 
     def _commit_set(self, new):
         """Write the values checked by :meth:`_plan_set`."""

@@ -355,6 +355,29 @@ def run_simulators(script, simulators, worker_args, result_tag, summary_line, ve
     return results, failed
 
 
+def nest_ratios(results, keys):
+    """NEST / pynestlite for each ``name: result_key`` of ``keys``.
+
+    Parameters
+    ----------
+    results : dict
+        The driver's results, by simulator.
+    keys : dict
+        Output name -> key of the workers' result dicts.
+
+    Returns
+    -------
+    dict or None
+        The ratios (None where a value is missing or pynestlite's is 0), or
+        None unless both simulators ran.
+    """
+    a, b = results.get("pynestlite", {}), results.get("nest", {})
+    if not (a.get("ok") and b.get("ok")):
+        return None
+    return {name: (b[key] / a[key] if b.get(key) is not None and a.get(key) else None)
+            for name, key in keys.items()}
+
+
 def write_json(path, data, indent):
     """Write a benchmark's numbers to a JSON file and say so on stdout.
 

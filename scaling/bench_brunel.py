@@ -98,6 +98,7 @@ from _bench_common import (  # noqa: E402
     add_worker_options,
     fmt,
     import_simulator,
+    nest_ratios,
     proc_status_kib,
     run_simulators,
     worker_main,
@@ -409,13 +410,9 @@ def main(argv=None):
         __file__, args.simulators, worker_args(args), RESULT_TAG, summary_line, verbose=args.verbose, console=True
     )
 
-    ratios = None
+    ratios = nest_ratios(results, {"simulate": "simulate_s", "build": "build_s"})
     a, b = results.get("pynestlite", {}), results.get("nest", {})
-    if a.get("ok") and b.get("ok"):
-        ratios = {
-            "simulate": b["simulate_s"] / a["simulate_s"],
-            "build": b["build_s"] / a["build_s"],
-        }
+    if ratios is not None:
         print(f"ratio NEST/pynestlite: simulate {ratios['simulate']:.2f}x  build {ratios['build']:.2f}x")
         print(
             f"bytes/syn: pynestlite {fmt(a['bytes_per_synapse'], '.1f')}  "

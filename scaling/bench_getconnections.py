@@ -89,6 +89,7 @@ from _bench_common import (  # noqa: E402
     add_worker_options,
     fmt,
     import_simulator,
+    nest_ratios,
     proc_status_kib,
     run_simulators,
     worker_main,
@@ -284,19 +285,13 @@ def main(argv=None):
 
     results, failed = run_simulators(__file__, sims, worker_args(args), RESULT_TAG, summary_line, verbose=args.verbose)
 
-    ratios = None
-    a, b = results.get("pynestlite", {}), results.get("nest", {})
-    if a.get("ok") and b.get("ok"):
-
-        def ratio(x, y):
-            return x / y if x is not None and y else None
-
-        ratios = {
-            "getconnections": ratio(b["getconnections_s"], a["getconnections_s"]),
-            "get_columns": ratio(b["get_columns_s"], a["get_columns_s"]),
-            "bytes_per_conn": ratio(b["bytes_per_conn"], a["bytes_per_conn"]),
-            "bytes_per_conn_rss": ratio(b["bytes_per_conn_rss"], a["bytes_per_conn_rss"]),
-        }
+    ratios = nest_ratios(results, {
+        "getconnections": "getconnections_s",
+        "get_columns": "get_columns_s",
+        "bytes_per_conn": "bytes_per_conn",
+        "bytes_per_conn_rss": "bytes_per_conn_rss",
+    })
+    if ratios is not None:
         print(
             f"ratio NEST/pynestlite: GetConnections {fmt(ratios['getconnections'], '.2f')}x  "
             f"get columns {fmt(ratios['get_columns'], '.2f')}x  "

@@ -42,7 +42,8 @@ import time
 import numpy as np
 
 from _bench_common import (SIMULATORS, add_worker_options, fmt, import_simulator,
-                           proc_status_kib, run_simulators, worker_main, write_json)
+                           nest_ratios, proc_status_kib, run_simulators, worker_main,
+                           write_json)
 
 RESULT_TAG = "BENCH_STDP_RESULT "
 
@@ -125,11 +126,8 @@ def main(argv=None):
     sims = [args.only] if args.only else list(SIMULATORS)
     results, failed = run_simulators(__file__, sims, worker_args(args), RESULT_TAG,
                                      summary_line, verbose=args.verbose)
-    a, b = results.get("pynestlite", {}), results.get("nest", {})
-    ratios = None
-    if a.get("ok") and b.get("ok"):
-        ratios = {k: (b[k] / a[k] if a.get(k) and b.get(k) else None)
-                  for k in ("simulate_s", "bytes_per_syn", "peak_rss_mb")}
+    ratios = nest_ratios(results, {k: k for k in ("simulate_s", "bytes_per_syn", "peak_rss_mb")})
+    if ratios is not None:
         print(f"ratio NEST/pynestlite: simulate {fmt(ratios['simulate_s'], '.2f')}x  "
               f"bytes/syn {fmt(ratios['bytes_per_syn'], '.2f')}x  "
               f"peak RSS {fmt(ratios['peak_rss_mb'], '.2f')}x")

@@ -713,6 +713,14 @@ def run_step_and_ac_current(nest):
 # spike-timing dependent plasticity
 # ---------------------------------------------------------------------------
 
+# spike trains of the STDP scenarios: pre spikes at, one step before and after
+# post spikes, bursts and long pauses
+STDP_PRE_TIMES = [2.0, 4.0, 9.7, 10.0, 10.1, 15.0, 21.3, 22.4, 30.0, 30.1, 30.2, 47.5,
+                  48.0, 60.0, 61.0, 61.1, 90.0, 130.0, 131.5, 160.4, 161.0, 175.0]
+STDP_POST_TIMES = [3.0, 5.1, 11.0, 11.5, 12.1, 20.0, 23.0, 31.0, 31.3, 50.0, 62.1, 63.0,
+                   95.0, 129.0, 133.0, 158.0, 162.0, 162.1, 178.0]
+
+
 def _conn_state(nest, conns, keys, prefix):
     """Columns of ``conns`` ordered by (source, target, delay, weight)."""
     d = conns.get(["source", "target", "delay"] + list(keys))
@@ -741,10 +749,7 @@ def run_stdp_parrots(nest):
     heterogeneous model.
     """
     _reset(nest)
-    pre_times = [2.0, 4.0, 9.7, 10.0, 10.1, 15.0, 21.3, 22.4, 30.0, 30.1, 30.2, 47.5,
-                 48.0, 60.0, 61.0, 61.1, 90.0, 130.0, 131.5, 160.4, 161.0, 175.0]
-    post_times = [3.0, 5.1, 11.0, 11.5, 12.1, 20.0, 23.0, 31.0, 31.3, 50.0, 62.1, 63.0,
-                  95.0, 129.0, 133.0, 158.0, 162.0, 162.1, 178.0]
+    pre_times, post_times = STDP_PRE_TIMES, STDP_POST_TIMES
     sg_pre = nest.Create("spike_generator", 3, {"spike_times": pre_times})
     sg_pre[1].set({"spike_times": [t + 0.7 for t in pre_times]})
     # duplicate times: the parrots send spikes with multiplicity 2
@@ -838,10 +843,7 @@ def run_stdp_nn_parrots(nest):
     dependence, the post parrots with tau_minus 20 and 12 ms; an
     iaf_psc_alpha target shows the delivered weights."""
     _reset(nest)
-    pre_times = [2.0, 4.0, 9.7, 10.0, 10.1, 15.0, 21.3, 22.4, 30.0, 30.1, 30.2, 47.5,
-                 48.0, 60.0, 61.0, 61.1, 90.0, 130.0, 131.5, 160.4, 161.0, 175.0]
-    post_times = [3.0, 5.1, 11.0, 11.5, 12.1, 20.0, 23.0, 31.0, 31.3, 50.0, 62.1, 63.0,
-                  95.0, 129.0, 133.0, 158.0, 162.0, 162.1, 178.0]
+    pre_times, post_times = STDP_PRE_TIMES, STDP_POST_TIMES
     sg_pre = nest.Create("spike_generator", 2, {"spike_times": pre_times})
     sg_pre[1].set({"spike_times": [t + 2.2 for t in pre_times]})
     sg_post = nest.Create("spike_generator", 2, {"spike_times": post_times})
