@@ -9,11 +9,14 @@ cdef class SynapseTable:
     cdef public list pending         # chunks (sources, {column: array or scalar}) to finalize
     cdef public int64_t n_rows
     cdef public set uniform         # compact columns currently held as one value
+    cdef public bint failed          # an allocation in nogil code failed (checked by the loop)
     cdef int64_t[::1] rp
     cdef uint32_t[::1] cd
     cdef uint16_t[::1] dl
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil
+    cdef int64_t next_update(self, int64_t after) noexcept nogil
+    cdef void advance(self, SliceContext *ctx, int64_t p, int64_t end) noexcept nogil
 
 
 cdef class StaticSynapseTable(SynapseTable):

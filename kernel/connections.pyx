@@ -22,6 +22,14 @@ through ``ctx.chan_slot[code >> 2]`` (the target's local neuron slot), which
 costs no bytes per synapse; plastic models set ``uses_archive`` and read the
 target's spike history in ``ctx.archive``.
 
+A *time-driven* model (``time_driven = True``) also acts between
+deliveries: the scheduler calls ``advance(ctx, p, end)`` at the start of
+every slice and at each of the model's update times (``next_update``; the
+slice is cut there), with ``p`` the current step and ``end`` the step up to
+which the loop will run before the next call.  Such a model may defer the
+transmission of a spike to the slice in which it arrives (so that the
+weight used is the one valid at arrival).
+
 ``Connect`` appends chunks; ``finalize`` (at Prepare) merges them into the
 rows with a stable counting sort by source, column by column.
 
@@ -33,7 +41,7 @@ with ``k * stride`` (stride 0 while compact, see :meth:`stride`).
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, INT64_MAX
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.errors import BadProperty
@@ -67,6 +75,8 @@ cdef class SynapseTable:
         archive for every neuron such a synapse targets.
     archive_columns : int
         Doubles per archive entry the model's rule fills.
+    time_driven : bool
+        The model implements ``advance`` and ``next_update`` (see module doc).
     compact : tuple of str
         Columns stored as one value while all synapses agree.
     private : tuple of str
@@ -79,6 +89,7 @@ cdef class SynapseTable:
     private = ()
     uses_archive = False
     archive_columns = 0
+    time_driven = False
     KERNEL_COLUMNS = {"code": ("uint32", 0), "delay": ("uint16", 1)}
 
     def __init__(self, synapse_model):
@@ -153,12 +164,14 @@ cdef class SynapseTable:
         pass
 
     @classmethod
-    def check(cls, dict values):
+    def check(cls, dict values, common=None):
         """Validate values of the model's columns (raise BadProperty).
 
         ``values`` maps column names (and ``weight``) to arrays of equal
         length, one entry per synapse; a model that relates columns (a weight
         bounded by ``Wmax``) finds all it needs, see :meth:`validate`.
+        ``common`` holds the model-level parameters (defaults of the model
+        name the synapses are made with), when the caller knows them.
         """
         pass
 
@@ -169,12 +182,13 @@ cdef class SynapseTable:
         """Check ``new`` values (name -> array) for the stored synapses ``idx``;
         the columns the model relates to the changed ones are read from the
         table."""
+        from pynestlite.engine import kernel
         values = dict(new)
         if any(name in new for name in self.checked_together):
             for name in self.checked_together:
                 if name not in values:
                     values[name] = self.get(name, idx)
-        self.check(values)
+        self.check(values, kernel.synapse_models.get(self.synapse_model))
 
     def __len__(self):
         return int(self.cols["code"].shape[0]) + sum(len(p[0]) for p in self.pending)
@@ -290,6 +304,15 @@ cdef class SynapseTable:
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
+        pass
+
+    cdef int64_t next_update(self, int64_t after) noexcept nogil:
+        """The first update time (step) of a time-driven model after ``after``."""
+        return INT64_MAX
+
+    cdef void advance(self, SliceContext *ctx, int64_t p, int64_t end) noexcept nogil:
+        """Time-driven work at step ``p`` (slice start or update time); the
+        loop then runs up to step ``end`` before the next call."""
         pass
 
 

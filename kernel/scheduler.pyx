@@ -20,7 +20,10 @@ Per slice (``min_delay`` steps starting at ``origin``):
 6. **deliver** (at the start of the next slice, as NEST does): each
    synapse table delivers the spikes through its rows into the ring-buffer
    slot ``origin + lag + delay`` of the target channel (always a later
-   slice, since delay >= min_delay).  The spikes of a run's last slice are
+   slice, since delay >= min_delay).  Time-driven synapse tables then
+   **advance** (see ``connections.pyx``): at every slice start and at their
+   update times, where the slice is cut (the exchange still happens once
+   per slice).  The spikes of a run's last slice are
    therefore delivered when the next run starts: plastic synapses change
    then, and synapses connected in between receive them, as in NEST.
 
@@ -294,10 +297,13 @@ cdef class Scheduler:
     cdef int _loop(self, int64_t n_steps, list stimulators, list neurons, list samplers,
                    list recorders, list tables, exchange, engine, progress) except -1:
         """The slice loop: the phases of the module docstring, in order."""
-        cdef int64_t left = n_steps, to, n_glob, done_steps = 0
+        cdef int64_t left = n_steps, to, n_glob, done_steps = 0, p, nxt
         cdef long min_delay = self.ctx.min_delay
         cdef bint timed = self.detailed_timers
         cdef double t0 = _now() if timed else 0.0, t1, t2, t3
+        cdef list driven = [t for t in tables if t.time_driven]
+        cdef Py_ssize_t j
+        cdef SynapseTable tab
         while left > 0:
             if self.n_pending:
                 self._deliver(tables, self.n_pending, self.pending_origin)
@@ -307,6 +313,22 @@ cdef class Scheduler:
                     self.t_deliver += t1 - t0
                     t0 = t1
             to = min(<int64_t>min_delay, self.lag + left)
+            if driven:
+                # time-driven synapses: at the slice start and at their update
+                # times (the slice is cut there)
+                p = self.origin + self.lag
+                nxt = INT64_MAX
+                for j in range(len(driven)):
+                    nxt = min(nxt, (<SynapseTable>driven[j]).next_update(p))
+                if nxt - self.origin < to:
+                    to = nxt - self.origin
+                for j in range(len(driven)):
+                    tab = <SynapseTable>driven[j]
+                    tab.advance(&self.ctx, p, self.origin + to)
+                    if tab.failed:
+                        from pynestlite.errors import KernelMemoryError
+                        raise KernelMemoryError(f"{tab.synapse_model}: a buffer of "
+                                                "in-flight spikes could not grow")
             self._update(to, stimulators, neurons, samplers, engine)
             if timed:
                 t1 = _now()
@@ -334,6 +356,12 @@ cdef class Scheduler:
                 if progress is not None:
                     progress(done_steps)
                     done_steps = 0
+        if driven:
+            # pair what the run has archived and apply an update due now, so
+            # that weights read after the run include it
+            p = self.origin + self.lag
+            for j in range(len(driven)):
+                (<SynapseTable>driven[j]).advance(&self.ctx, p, p)
         if progress is not None and done_steps:
             progress(done_steps)
         return 0

@@ -356,7 +356,7 @@ cdef class PowerLawStdpTable(PairStdpTable):
         self.s_wmax = self.stride("Wmax")
 
     @classmethod
-    def check(cls, dict values):
+    def check(cls, dict values, common=None):
         name = cls.__name__
         if "weight" in values and "Wmax" in values:
             w, wmax = np.asarray(values["weight"]), np.asarray(values["Wmax"])

@@ -83,7 +83,7 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "tics_per_ms", "tics_per_step", "time_record")
 _WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
-             "overwrite_files", "target", "detailed_timers")
+             "overwrite_files", "target", "detailed_timers", "syn_update_interval")
 
 
 def _kernel_status():
@@ -108,6 +108,8 @@ def _kernel_status():
         "time_construction_create": k.time_construction_create,
         "time_construction_connect": k.time_construction_connect,
         "target": k.target,
+        # update interval of the time-driven (polychronization) synapses
+        "syn_update_interval": k.syn_update_interval,
         # time_update/_record/_communicate/_deliver are counted only with
         # detailed_timers (four clock reads per slice; NEST: a build option)
         "detailed_timers": bool(k.scheduler.detailed_timers),
@@ -208,6 +210,19 @@ def _check_kernel_status(params):
         if os.fspath(path) and not os.path.isdir(path):
             raise BadProperty(f"data_path {os.fspath(path)!r} does not exist or is not a "
                               "directory; create it first")
+    if "syn_update_interval" in p:
+        v = p["syn_update_interval"]
+        if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool) \
+                or not np.isfinite(v) or v <= 0:
+            raise BadProperty(f"syn_update_interval must be a positive number of ms, got {v!r}")
+        res = float(p.get("resolution", k.resolution))
+        steps = float(v) / res
+        if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+            raise BadProperty(f"syn_update_interval {v} ms is not a multiple of the "
+                              f"resolution {res} ms")
+        if k.simulated and float(v) != k.syn_update_interval:
+            raise KernelStateError("cannot change syn_update_interval after Simulate; "
+                                   "call ResetKernel first")
     if "target" in p and p["target"] not in ("software", "brainscales2"):
         raise BadProperty(f"target must be 'software' or 'brainscales2', got {p['target']!r}")
     if p.get("target") == "brainscales2":
@@ -242,6 +257,8 @@ def _commit_kernel_status(p):
             setattr(k, key, os.fspath(p[key]) if key == "data_path" else str(p[key]))
     if "target" in p:
         k.target = p["target"]
+    if "syn_update_interval" in p:
+        k.syn_update_interval = float(p["syn_update_interval"])
 
 
 def set(**kwargs):  # noqa: A001  (PyNEST's nest.set)
@@ -326,7 +343,7 @@ def SetDefaults(model, params, val=None):
             cls.check_common(params)
         merged = {**d, **params}
         cls.check({key: np.atleast_1d(merged[key]) for key in ("weight",) + cls.public_columns()
-                   if key in merged})
+                   if key in merged}, merged)
         d.update(params)
         return
     cls, defaults = kernel.model_class(model)

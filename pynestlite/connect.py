@@ -386,7 +386,7 @@ def _plan(pre, post, conn_spec, syn_spec):
         if name != "weight":
             values[name] = _values(syn[name], name, info, pre_ids, post_ids, src, tgt, k,
                                    Purpose.PURPOSE_SYN_PARAMETER)
-    cls.check({name: np.atleast_1d(v) for name, v in values.items()})
+    cls.check({name: np.atleast_1d(v) for name, v in values.items()}, k.synapse_models[model])
     del tgt
 
     def commit():

@@ -24,7 +24,7 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif_cond, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp,
-    izhikevich, parrot_neuron, recorders, stdp)
+    izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
 
 TICS_PER_MS = 1000
 DEFAULT_SEED = 143202461
@@ -33,7 +33,7 @@ NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_psc_alpha,
              izhikevich, parrot_neuron, generators, recorders):
     NODE_MODELS.update(_mod.MODELS)
-for _mod in (stdp,):
+for _mod in (stdp, stdp_izh):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 
 
@@ -146,6 +146,7 @@ class Engine:
         self.time_construction_connect = 0.0
         self.time_simulate = 0.0
         self.target = "software"
+        self.syn_update_interval = 1000.0   # ms, update times of time-driven synapses
 
     @property
     def rank(self):
