@@ -40,6 +40,10 @@ def main(out_dir):
     for key in ("senders", "times"):
         res["stdp_" + key] = gather(p[key])
     res["stdp_syn"] = gather(p["syn"].reshape(-1, 4))
+    z = networks.izh_network(nest)
+    for key in ("senders", "times"):
+        res["izh_" + key] = gather(z[key])
+    res["izh_syn"] = gather(z["syn"].reshape(-1, 4))
     # HDF5 output: one file per rank, merged on rank 0
     nest.ResetKernel()
     rank_dir = os.path.join(out_dir, "h5")

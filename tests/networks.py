@@ -105,6 +105,38 @@ def stdp_network(nest, seed=11, simtime=200.0, split=2):
             "syn": syn}
 
 
+def izh_network(nest, seed=5, simtime=2500.0, split=3):
+    """izhikevich_2006 neurons whose E -> E and E -> I synapses are
+    stdp_izh_synapse (random weights and delays 1..5 ms, updates every
+    500 ms), driven by Poisson input; simulated in ``split`` Simulate calls
+    (which cut through update intervals).  Returns the spikes and the
+    plastic synapses (source, target, weight, wdev) local to this rank."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed, "resolution": 1.0, "syn_update_interval": 500.0})
+    e = nest.Create("izhikevich_2006", 160, {"V_m": nest.random.uniform(-65.0, -55.0)})
+    i = nest.Create("izhikevich_2006", 40, {"a": 0.1, "d": 2.0})
+    pg = nest.Create("poisson_generator", params={"rate": 2500.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, e + i, syn_spec={"weight": 2.0, "delay": 1.0})
+    nest.Connect(e, e + i, {"rule": "fixed_outdegree", "outdegree": 20},
+                 {"synapse_model": "stdp_izh_synapse", "weight": nest.random.uniform(2.0, 8.0),
+                  "delay": nest.random.uniform_int(5) + 1.0})
+    nest.Connect(i, e, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": -5.0, "delay": 1.0})
+    nest.Connect(e + i, sr)
+    cuts = np.linspace(0.0, simtime, split + 1).round()
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        nest.Simulate(float(b - a))
+    ev = sr.get("events")
+    d = nest.GetConnections(synapse_model="stdp_izh_synapse").get(
+        ["source", "target", "weight", "wdev"])
+    syn = np.column_stack([np.asarray(d[k], np.float64) for k in
+                           ("source", "target", "weight", "wdev")]) if d["source"] else \
+        np.empty((0, 4))
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "syn": syn}
+
+
 def canonical(senders, times):
     """Events sorted by (time, sender): the order-free form used to compare runs."""
     senders, times = np.asarray(senders), np.asarray(times)

@@ -3,8 +3,8 @@
 Runs tests/mpi_ranks_script.py under ``mpiexec -n 1``, ``-n 2`` and ``-n 3``
 and compares: spikes of the Brunel network and of a network with
 fixed_outdegree, pairwise_bernoulli and fixed_total_number rules, random
-initial V_m and random weights, and of a network with stdp_synapse (spikes,
-plastic weights and Kplus); V_m samples; the synapses (source, target,
+initial V_m and random weights, of a network with stdp_synapse (spikes,
+plastic weights and Kplus) and of one with stdp_izh_synapse (spikes, weights, wdev); V_m samples; the synapses (source, target,
 weight, delay); and the merged per-rank HDF5 output.  Skipped when mpiexec
 (``pip install mpich``) is absent.
 """
@@ -44,7 +44,7 @@ def run(n, tmp_path):
 
 def canonical(res):
     out = {}
-    for net in ("brunel", "mixed", "stdp"):
+    for net in ("brunel", "mixed", "stdp", "izh"):
         s, t = res[f"{net}_senders"], res[f"{net}_times"]
         o = np.lexsort((s, t))
         out[f"{net}_senders"], out[f"{net}_times"] = s[o], t[o]
@@ -53,8 +53,9 @@ def canonical(res):
         out[key] = res[key][o]
     syn = res["syn"]
     out["syn"] = syn[np.lexsort((syn[:, 3], syn[:, 2], syn[:, 1], syn[:, 0]))]
-    syn = res["stdp_syn"]
-    out["stdp_syn"] = syn[np.lexsort((syn[:, 3], syn[:, 2], syn[:, 1], syn[:, 0]))]
+    for net in ("stdp", "izh"):
+        syn = res[f"{net}_syn"]
+        out[f"{net}_syn"] = syn[np.lexsort((syn[:, 3], syn[:, 2], syn[:, 1], syn[:, 0]))]
     for key, val in res.items():
         if key.startswith("h5_"):
             out[key] = val
@@ -75,6 +76,9 @@ def test_networks_are_active(results):
     assert len(r["stdp_times"]) > 1000 and len(r["stdp_syn"]) == 160 * 20
     # the plastic weights moved away from their initial range [20, 60]
     assert np.ptp(r["stdp_syn"][:, 2]) > 40.0
+    # polychronization plasticity: active, and wdev accumulated
+    assert len(r["izh_times"]) > 1000 and len(r["izh_syn"]) == 160 * 20
+    assert np.any(r["izh_syn"][:, 3] != 0.0) and np.ptp(r["izh_syn"][:, 2]) > 4.0
     assert any(k.endswith("_times") and len(v) > 10 for k, v in r.items() if k.startswith("h5_"))
 
 
