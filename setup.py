@@ -1,7 +1,7 @@
 """Build pynestlite: the Python front end plus the Cython kernel and models.
 
-``kernel/`` installs as ``pynestlite.kernel`` and ``models/`` as
-``pynestlite.models``.  Cython resolves ``cimport pynestlite.kernel.x`` through
+``kernel/`` installs as ``pynestlite.kernel``, ``models/`` as
+``pynestlite.models`` and ``analysis/`` as ``pynestlite.analysis``.  Cython resolves ``cimport pynestlite.kernel.x`` through
 a small include tree of the .pxd files that is laid out here before
 cythonizing.
 """
@@ -30,7 +30,7 @@ def _stage_pxd():
 
 def _extensions():
     exts = []
-    for sub in ("kernel", "models"):
+    for sub in ("kernel", "models", "analysis"):
         for pyx in sorted(glob.glob(os.path.join(sub, "*.pyx"))):
             name = os.path.splitext(os.path.basename(pyx))[0]
             exts.append(Extension(
@@ -46,8 +46,9 @@ _stage_pxd()
 setup(
     package_dir={"pynestlite": "pynestlite",
                  "pynestlite.kernel": "kernel",
-                 "pynestlite.models": "models"},
-    packages=["pynestlite", "pynestlite.kernel", "pynestlite.models"],
+                 "pynestlite.models": "models",
+                 "pynestlite.analysis": "analysis"},
+    packages=["pynestlite", "pynestlite.kernel", "pynestlite.models", "pynestlite.analysis"],
     package_data={"pynestlite.kernel": ["*.pxd", "*.h"], "pynestlite.models": ["*.pxd", "*.h"]},
     ext_modules=cythonize(
         _extensions(),

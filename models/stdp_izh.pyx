@@ -401,7 +401,7 @@ cdef class StdpIzhBitwiseSynapseTable(IzhStdpTable):
     ``ltp(dt)`` is ``LTP`` multiplied ``dt`` times by ``trace_factor``
     (``0.95 * x`` each step, as the original's ``LTP[i][t+D+1] =
     0.95*LTP[i][t+D]``), ``ltd(dt)`` likewise from ``LTD`` (``LTD[i] *=
-    0.95``), tabulated until they vanish; ``f = wdev_factor`` per update
+    0.95``), tabulated until they settle; ``f = wdev_factor`` per update
     (``sd *= 0.9``), ``c = constant_additive_value`` per second (``s +=
     0.01 + sd``), then the clip to [0, Wmax].  With the original's 1-ms
     resolution, 1-s updates and these defaults the weights equal the
@@ -445,29 +445,40 @@ cdef class StdpIzhBitwiseSynapseTable(IzhStdpTable):
                 + (self.tab_ltp.nbytes + self.tab_ltd.nbytes if self.tab_ltp is not None else 0))
 
     cdef double ltp(self, int64_t dt) noexcept nogil:
-        if dt < self.t_ltp.shape[0]:
-            return self.t_ltp[dt]
-        return self.a_ltp * pow(self.trace_factor, <double>dt)
+        return _lookup(self.t_ltp, dt, self.a_ltp, self.trace_factor)
 
     cdef double ltd(self, int64_t dt) noexcept nogil:
-        if dt < self.t_ltd.shape[0]:
-            return self.t_ltd[dt]
-        return self.a_ltd * pow(self.trace_factor, <double>dt)
+        return _lookup(self.t_ltd, dt, self.a_ltd, self.trace_factor)
+
+
+cdef inline double _lookup(const double[::1] tab, int64_t dt, double x0,
+                          double f) noexcept nogil:
+    """Entry ``dt`` of a decay table; past its end the value it settled at,
+    or (a table cut at its cap) ``x0 f^dt``."""
+    cdef int64_t n = tab.shape[0]
+    if dt < n:
+        return tab[dt]
+    if f * tab[n - 1] == tab[n - 1]:
+        return tab[n - 1]
+    return x0 * pow(f, <double>dt)
 
 
 def _decay_table(double x0, double f, int64_t cap=1 << 20):
     """``x0``, ``f*x0``, ``f*(f*x0)``, ... (one multiplication per step, as a
-    trace decayed step by step) until it is 0 (or ``cap`` entries)."""
+    trace decayed step by step) until the product no longer changes (it ends
+    at 0 or, rounding upwards, at the smallest subnormal number, where the
+    original's traces stay too) or ``cap`` entries."""
     out = np.empty(cap, np.float64)
     cdef double[::1] o = out
-    cdef double x = x0
+    cdef double x = x0, y
     cdef int64_t i = 0
     while i < cap:
         o[i] = x
         i += 1
-        if x == 0.0:
+        y = f * x
+        if y == x:
             break
-        x = f * x
+        x = y
     return out[:i].copy()
 
 

@@ -366,7 +366,12 @@ class NodeCollection:
                 raise BadProperty(f"set() got {len(params)} dicts for {len(self._ids)} nodes")
             if not all(isinstance(d, dict) for d in params):
                 raise TypeError("set() expects a dict or a list of dicts")
-            items = list(zip(self, params))
+            merged = _merge_dicts(k, self._ids, params)
+            if merged is not None:
+                params = merged
+                items = [(self, params)]
+            else:
+                items = list(zip(self, params))
         elif isinstance(params, dict):
             items = [(self, params)]
         else:
@@ -552,6 +557,33 @@ def _fmt_part(model, first, last, step, size):
     if step != 1:
         s += f", step={step}"
     return s
+
+
+def _merge_dicts(k, ids, dicts):
+    """One dict of per-node sequences for a list of per-node dicts with the
+    same keys and plain values (numbers for scalar parameters, sequences for
+    sequence-valued ones such as spike_times), so that the nodes are written
+    in one pass instead of one per node; None when the dicts do not qualify
+    (they are then applied one by one, with the same result)."""
+    if len(dicts) < 2:
+        return None
+    keys = set(dicts[0])
+    if any(set(d) != keys for d in dicts):
+        return None
+    seq_keys = set()
+    for rec, _ in k.groups(ids):
+        defaults = rec.block.all_defaults()
+        seq_keys |= {key for key in keys if isinstance(defaults.get(key), (tuple, list))}
+    out = {}
+    for key in keys:
+        vals = [d[key] for d in dicts]
+        if key in seq_keys:
+            if not all(isinstance(v, (list, tuple, np.ndarray)) for v in vals):
+                return None
+        elif not all(isinstance(v, (int, float, np.integer, np.floating)) for v in vals):
+            return None
+        out[key] = vals
+    return out
 
 
 def as_collection(obj, what="nodes"):

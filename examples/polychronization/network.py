@@ -74,6 +74,34 @@ class Network:
     def is_exc(self, gids):
         return self.index_of(gids) < N_EXC
 
+    def synapses(self):
+        """All synapses as arrays ``pre``, ``post`` (original indices),
+        ``delay`` (ms), ``weight`` and ``wdev`` (0 for the static ones), in
+        the original program's order: by source index, then by the source's
+        synapse number (bitwise) or creation order (qualitative)."""
+        nest = self.nest
+        parts = []
+        for model in ("EX", "IN"):
+            c = nest.GetConnections(synapse_model=model)
+            d = c.get(["source", "target", "delay", "weight"] + (["wdev"] if model == "EX"
+                                                                  else []))
+            pre = self.index_of(d["source"])
+            post = self.index_of(d["target"])
+            wdev = np.asarray(d["wdev"]) if model == "EX" else np.zeros(len(pre))
+            parts.append((pre, post, np.asarray(d["delay"]), np.asarray(d["weight"]), wdev))
+        pre, post, delay, weight, wdev = (np.concatenate(x) for x in zip(*parts))
+        if self.original_post is not None:
+            # the position of each synapse among its source's 100 in the original
+            pos = np.full((N, N), -1, np.int64)
+            rows = np.repeat(np.arange(N), M)
+            pos[rows, self.original_post.ravel()] = np.tile(np.arange(M), N)
+            second = pos[pre, post]
+        else:
+            second = np.arange(len(pre))
+        order = np.lexsort((second, pre))
+        return {"pre": pre[order], "post": post[order], "delay": delay[order],
+                "weight": weight[order], "wdev": wdev[order]}
+
     # ------------------------------------------------------------- stimulus
     def draw_stimulus(self, n_ms):
         """The stimulated neuron (original index) of the next ``n_ms`` ms."""
@@ -153,6 +181,7 @@ def build(nest, mode="bitwise", seed=0, synapse_model=None):
         v0 = orig["v0"]
         post = orig["post"]
         delay = orig["delay"]
+        net.original_post = post
         net._stim_rng = orig["rng"]
     else:
         nest.SetKernelStatus({"rng_seed": int(seed)})
@@ -162,6 +191,7 @@ def build(nest, mode="bitwise", seed=0, synapse_model=None):
         rng = np.random.default_rng([int(seed), 2006])
         v0 = -65.0 + 10.0 * rng.random(N)
         post = delay = None
+        net.original_post = None
         net._stim_rng = rng
     net.exc, net.inh, net.gid = exc, inh, gid
     nodes = nest.NodeCollection(list(range(1, N + 1)))

@@ -1,0 +1,1 @@
+"""Analyses of simulated networks (installed as ``pynestlite.analysis``)."""
