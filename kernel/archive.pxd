@@ -29,6 +29,7 @@ cdef extern from "archive.h" nogil:
         int64_t tics_per_step
         double ms_per_tic
         int failed
+    int pnl_history_grow(pnl_archive *a, pnl_history *h)
     void pnl_archive_init(pnl_archive *a)
     void pnl_archive_free(pnl_archive *a)
     double pnl_archive_ms(const pnl_archive *a, int64_t stamp)

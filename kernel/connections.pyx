@@ -302,6 +302,35 @@ cdef class SynapseTable:
             self.bind()
         self.cols[name][idx] = values
 
+    def get_state(self):
+        """Every column (private ones included) as arrays, and which columns
+        are held compact; a model with more state adds it
+        (``pynestlite.checkpoint``)."""
+        return {"columns": {name: np.array(col, copy=True) for name, col in self.cols.items()},
+                "uniform": sorted(self.uniform)}
+
+    def set_state(self, dict state):
+        """Restore :meth:`get_state` into a finalized table of the same synapses."""
+        from pynestlite.errors import KernelStateError
+        cols = state["columns"]
+        n = self.n_synapses()
+        if set(cols) != set(self.cols):
+            raise KernelStateError(f"{self.synapse_model}: saved columns {sorted(cols)} differ "
+                                   f"from the table's {sorted(self.cols)}")
+        stored = self.stored_columns()
+        for name, col in cols.items():
+            if name in stored and name not in state["uniform"] and col.shape[0] != n:
+                raise KernelStateError(f"{self.synapse_model}: {col.shape[0]} saved synapses, "
+                                       f"the network has {n}")
+        if not (np.array_equal(cols["code"], self.cols["code"])
+                and np.array_equal(cols["delay"], self.cols["delay"])):
+            raise KernelStateError(f"{self.synapse_model}: the saved synapses connect other "
+                                   "targets or have other delays than this network's")
+        self.cols = {name: np.array(col, dtype=self.all_columns()[name][0])
+                     for name, col in cols.items()}
+        self.uniform = set(state["uniform"])
+        self.bind()
+
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
         pass

@@ -42,8 +42,9 @@ from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
     pnl_register_reserve, PNL_GID_BITS, key_gid, key_lag)
 from pynestlite.kernel.archive cimport (
-    pnl_archive, pnl_archive_init, pnl_archive_free, pnl_archive_resize, pnl_archive_add,
-    pnl_archive_set_clock, pnl_archive_configure_slot, pnl_archive_bytes)
+    pnl_archive, pnl_history, pnl_history_grow, pnl_archive_init, pnl_archive_free,
+    pnl_archive_resize, pnl_archive_add, pnl_archive_set_clock, pnl_archive_configure_slot,
+    pnl_archive_bytes)
 from pynestlite.kernel.connections cimport SynapseTable
 
 cnp.import_array()
@@ -234,6 +235,92 @@ cdef class Scheduler:
                 "Kminus": np.array([h.e[k].kminus for k in range(h.first, h.n)]),
                 "Kminus_triplet": np.array([h.e[k].kminus_triplet for k in range(h.first, h.n)]),
                 "count": np.array([h.e[k].count for k in range(h.first, h.n)], np.int64)}
+
+    # ---------------------------------------------------------------- state
+    def get_state(self):
+        """The dynamic state of the loop (see ``pynestlite.checkpoint``): time,
+        spikes awaiting delivery, the ring buffer and the spike archive.
+        Only at a slice boundary (no spikes of a partial slice in the register)."""
+        from pynestlite.errors import KernelStateError
+        if self.lag != 0:
+            raise KernelStateError(
+                "the state can only be saved at the end of a min_delay slice; simulate "
+                "in multiples of min_delay first")
+        cdef int64_t i, k, slot, c, ncol = self.archive.ncol, tot = 0
+        n = self.n_pending
+        d = {"origin": self.origin, "n_pending": n, "pending_origin": self.pending_origin,
+             "pending_gid": np.array([self.ggid[i] for i in range(n)], np.int64),
+             "pending_lag": np.array([self.glag[i] for i in range(n)], np.int32),
+             "inbuf": np.array(self.inbuf, copy=True),
+             "last_spike": np.array([self.archive.last_spike[i]
+                                     for i in range(self.archive.n_slots)], np.int64),
+             "kminus": np.array([self.archive.hist[i].kminus
+                                 for i in range(self.archive.n_slots)]),
+             "kminus_triplet": np.array([self.archive.hist[i].kminus_triplet
+                                         for i in range(self.archive.n_slots)])}
+        lengths = np.array([self.archive.hist[i].n - self.archive.hist[i].first
+                            for i in range(self.archive.n_slots)], np.int64)
+        tot = int(lengths.sum())
+        stamp = np.empty(tot, np.int64)
+        count = np.empty(tot, np.int64)
+        km = np.empty(tot)
+        kt = np.empty(tot)
+        vals = np.empty((tot, ncol))
+        i = 0
+        for slot in range(self.archive.n_slots):
+            for k in range(self.archive.hist[slot].first, self.archive.hist[slot].n):
+                stamp[i] = self.archive.hist[slot].e[k].stamp
+                count[i] = self.archive.hist[slot].e[k].count
+                km[i] = self.archive.hist[slot].e[k].kminus
+                kt[i] = self.archive.hist[slot].e[k].kminus_triplet
+                for c in range(ncol):
+                    vals[i, c] = self.archive.hist[slot].value[k * ncol + c]
+                i += 1
+        d.update({"hist_len": lengths, "hist_stamp": stamp, "hist_count": count,
+                  "hist_kminus": km, "hist_kminus_triplet": kt, "hist_values": vals})
+        return d
+
+    def set_state(self, dict d):
+        """Restore :meth:`get_state` into a loop configured for the same network."""
+        from pynestlite.errors import KernelMemoryError, KernelStateError
+        cdef int64_t i, k, slot, c, ncol = self.archive.ncol, n, pos = 0
+        if (d["inbuf"].shape != self.inbuf.shape or d["last_spike"].shape[0] != self.archive.n_slots
+                or d["hist_values"].shape[1] != ncol):
+            raise KernelStateError("the saved state does not fit this network (ring buffer "
+                                   "or archive layout differ)")
+        self.origin = int(d["origin"])
+        self.lag = 0
+        self.recorded = 0
+        self.reg.n = 0
+        n = int(d["n_pending"])
+        self._global(n)
+        for i in range(n):
+            self.ggid[i] = d["pending_gid"][i]
+            self.glag[i] = d["pending_lag"][i]
+        self.n_pending = n
+        self.pending_origin = int(d["pending_origin"])
+        self.inbuf[...] = d["inbuf"]
+        cdef pnl_history *h
+        for slot in range(self.archive.n_slots):
+            self.archive.last_spike[slot] = d["last_spike"][slot]
+            h = &self.archive.hist[slot]
+            h.kminus = d["kminus"][slot]
+            h.kminus_triplet = d["kminus_triplet"][slot]
+            h.first = 0
+            h.n = 0
+            n = int(d["hist_len"][slot])
+            while h.cap < n:
+                if pnl_history_grow(&self.archive, h) != 0:
+                    raise KernelMemoryError("the spike archive could not grow")
+            for k in range(n):
+                h.e[k].stamp = d["hist_stamp"][pos]
+                h.e[k].count = d["hist_count"][pos]
+                h.e[k].kminus = d["hist_kminus"][pos]
+                h.e[k].kminus_triplet = d["hist_kminus_triplet"][pos]
+                for c in range(ncol):
+                    h.value[k * ncol + c] = d["hist_values"][pos, c]
+                pos += 1
+            h.n = n
 
     cdef int _order(self, int64_t start) except -1:
         """Order phase: keys of register entries ``start ..`` in canonical order."""

@@ -268,6 +268,18 @@ cdef class PairStdpTable(SynapseTable):
                 return False
         return True
 
+    def get_state(self):
+        d = SynapseTable.get_state(self)
+        d.update(per_row=self.per_row, kplus_row=self.kplus_row.copy(),
+                 tlast_row=self.tlast_row.copy())
+        return d
+
+    def set_state(self, dict state):
+        self.per_row = bool(state["per_row"])
+        self.kplus_row = np.asarray(state["kplus_row"], np.float64).copy()
+        self.tlast_row = np.asarray(state["tlast_row"], np.int64).copy()
+        SynapseTable.set_state(self, state)
+
     def get(self, str name, idx):
         if self.per_row and name in ("Kplus", "t_last"):
             src = self.sources()[idx]

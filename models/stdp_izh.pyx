@@ -192,6 +192,38 @@ cdef class IzhStdpTable(SynapseTable):
                 out.append((self.lists[r].syn[e], self.lists[r].stamp[e], self.lists[r].step))
         return np.array(out, np.int64).reshape(-1, 3)
 
+    def get_state(self):
+        d = SynapseTable.get_state(self)
+        d.update(in_flight=self.in_flight(), b_last=self.b_last, stdp_to=self.stdp_to,
+                 sent_to=self.sent_to, started=self.started)
+        return d
+
+    def set_state(self, dict state):
+        """Restore :meth:`get_state` (after ``pre_run`` laid out the lists)."""
+        SynapseTable.set_state(self, state)
+        self.b_last = int(state["b_last"])
+        self.stdp_to = int(state["stdp_to"])
+        self.sent_to = int(state["sent_to"])
+        self.started = bool(state["started"])
+        cdef int64_t r, e, k, cap
+        cdef ArrivalList *L
+        for r in range(self.n_lists):
+            self.lists[r].n = 0
+            self.lists[r].step = -1
+        for syn, stamp, k in np.asarray(state["in_flight"], np.int64).reshape(-1, 3):
+            L = &self.lists[k % self.n_lists]
+            if L.n == L.cap:
+                cap = 2 * L.cap if L.cap else 256
+                L.syn = <int64_t *>realloc(L.syn, cap * sizeof(int64_t))
+                L.stamp = <int64_t *>realloc(L.stamp, cap * sizeof(int64_t))
+                if L.syn == NULL or L.stamp == NULL:
+                    raise MemoryError("arrival lists")
+                L.cap = cap
+            L.step = k
+            L.syn[L.n] = syn
+            L.stamp[L.n] = stamp
+            L.n += 1
+
     def finalize(self, int64_t n_gids):
         """Merge pending synapses; spikes in flight follow their synapses to
         the new indices."""

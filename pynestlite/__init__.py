@@ -411,6 +411,20 @@ def Create(model, n=1, params=None, positions=None):
     return NodeCollection._from_sorted(np.arange(first, last + 1, dtype=np.int64))
 
 
+def save_state(path):
+    """Save the simulation's state to ``path`` (HDF5) to continue it later
+    with :func:`load_state` (see ``pynestlite.checkpoint``)."""
+    from pynestlite.checkpoint import save_state as _save
+    _save(path)
+
+
+def load_state(path):
+    """Continue a simulation saved by :func:`save_state`: call it after
+    building the same network again, before Simulate."""
+    from pynestlite.checkpoint import load_state as _load
+    _load(path)
+
+
 def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=False):
     """Connect ``pre`` to ``post`` by a rule (NEST semantics, see connect.py).
 

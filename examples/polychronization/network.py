@@ -103,6 +103,26 @@ class Network:
                 "weight": weight[order], "wdev": wdev[order]}
 
     # ------------------------------------------------------------- stimulus
+    def stimulus_state(self):
+        """The stimulus generator's state as a JSON string (for resuming)."""
+        import json
+        if self.mode == "bitwise":
+            rng = {"r": list(self._stim_rng._r), "calls": self._stim_rng.calls}
+        else:
+            rng = self._stim_rng.bit_generator.state
+        return json.dumps({"stim_ms": self.stim_ms, "rng": rng})
+
+    def set_stimulus_state(self, text):
+        """Continue the stimulus from :meth:`stimulus_state`."""
+        import json
+        d = json.loads(text)
+        self.stim_ms = int(d["stim_ms"])
+        if self.mode == "bitwise":
+            self._stim_rng._r = [int(x) for x in d["rng"]["r"]]
+            self._stim_rng.calls = int(d["rng"]["calls"])
+        else:
+            self._stim_rng.bit_generator.state = d["rng"]
+
     def draw_stimulus(self, n_ms):
         """The stimulated neuron (original index) of the next ``n_ms`` ms."""
         if self.mode == "bitwise":

@@ -50,6 +50,9 @@ def parse_args(argv=None):
     p.add_argument("--store", help="HDF5 file for spikes and synapses at the store times")
     p.add_argument("--store-every", type=int, default=0,
                    help="store every N simulated seconds (default: only at the end)")
+    p.add_argument("--resume", metavar="STORE",
+                   help="continue the run stored in STORE (an HDF5 file of --store) from its "
+                        "last store time up to --seconds; mode and seed come from STORE")
     a = p.parse_args(argv)
     if a.quick:
         a.seconds = min(a.seconds, 300)
@@ -63,11 +66,18 @@ def parse_args(argv=None):
 
 def store(path, t_s, net, sr):
     """Write the spikes recorded since the last store and every synapse at
-    ``t_s`` seconds into group ``/t{t_s}`` of the HDF5 file ``path``."""
+    ``t_s`` seconds into group ``/t{t_s}`` of the HDF5 file ``path``, and the
+    simulation's state (``nest.save_state``) to ``path + ".state"``, from
+    which ``--resume`` continues."""
     import h5py
     ev = sr.events
     syn = net.synapses()
+    nest.save_state(path + ".state")
     with h5py.File(path, "a") as f:
+        f.attrs["state_time_s"] = t_s
+        f.attrs["stimulus"] = net.stimulus_state()
+        f.attrs["mode"] = net.mode
+        f.attrs["seed"] = net.seed
         name = f"t{t_s:06d}"
         if name in f:
             del f[name]
@@ -81,14 +91,14 @@ def store(path, t_s, net, sr):
             g[key] = val
 
 
-def simulate(net, seconds, sr, args):
-    """Run ``seconds`` in chunks with a progress bar; record the spikes of the
-    last 10 s before each store time (and before the end)."""
+def simulate(net, seconds, sr, args, start=0):
+    """Run from ``start`` to ``seconds`` in chunks with a progress bar; record
+    the spikes of the last 10 s before each store time (and before the end)."""
     from tqdm import tqdm
     every = args.store_every or seconds
-    stops = sorted(set(list(range(every, seconds, every)) + [seconds]))
-    t = 0
-    with tqdm(total=seconds, unit="s", desc=f"{net.mode} seed {net.seed}") as bar:
+    stops = sorted(set([x for x in range(every, seconds, every) if x > start] + [seconds]))
+    t = start
+    with tqdm(total=seconds, initial=start, unit="s", desc=f"{net.mode} seed {net.seed}") as bar:
         for stop in stops:
             sr.set(n_events=0, start=max(0.0, stop * 1000.0 - WINDOW_MS - 1.0))
             while t < stop:
@@ -154,14 +164,26 @@ def figures(out, ev_t, ev_idx, t_end, act, wst, syn, groups):
 
 def main(argv=None):
     args = parse_args(argv)
+    start = 0
+    if args.resume:
+        import h5py
+        with h5py.File(args.resume, "r") as f:
+            args.mode, args.seed = str(f.attrs["mode"]), int(f.attrs["seed"])
+            start, stimulus = int(f.attrs["state_time_s"]), str(f.attrs["stimulus"])
+        if args.seconds <= start:
+            raise SystemExit(f"--seconds {args.seconds} is not beyond the stored time {start} s")
+        args.store = args.store or args.resume
     t_wall = time.time()
     nest.ResetKernel()
     net = network.build(nest, args.mode, seed=args.seed)
     sr = nest.Create("spike_recorder")
     nest.Connect(nest.NodeCollection(list(range(1, network.N + 1))), sr)
+    if args.resume:
+        nest.load_state(args.resume + ".state")
+        net.set_stimulus_state(stimulus)
     t_build = time.time() - t_wall
     t0 = time.time()
-    simulate(net, args.seconds, sr, args)
+    simulate(net, args.seconds, sr, args, start)
     t_sim = time.time() - t0
     ev = sr.events
     ev_t = np.asarray(ev["times"], np.float64)
@@ -192,8 +214,9 @@ def main(argv=None):
         "group_layers_7_fraction": (float(np.mean([g["L_max"] == 7 for g in groups]))
                                     if groups else 0.0),
         "wall_s": {"build": t_build, "simulate": t_sim, "groups": t_groups},
-        "ms_per_simulated_s": 1000.0 * t_sim / args.seconds,
+        "ms_per_simulated_s": 1000.0 * t_sim / (args.seconds - start),
         "config": {"mode": args.mode, "seed": args.seed, "seconds": args.seconds,
+                   "resumed_from_s": start,
                    "pivots": args.pivots, "min_layers": args.min_layers,
                    "synapse_model": net.synapse_model},
     }
