@@ -215,13 +215,17 @@ def main(argv=None):
                                     if groups else 0.0),
         "wall_s": {"build": t_build, "simulate": t_sim, "groups": t_groups},
         "ms_per_simulated_s": 1000.0 * t_sim / (args.seconds - start),
+        # memory of the spike archive and of the plastic synapse table
+        "archive_bytes": int(nest.kernel.scheduler.archive_bytes()),
+        "plastic_table_bytes_per_synapse": nest.kernel.tables["EX"].nbytes()
+        / max(1, nest.kernel.tables["EX"].n_synapses()),
         "config": {"mode": args.mode, "seed": args.seed, "seconds": args.seconds,
                    "resumed_from_s": start,
                    "pivots": args.pivots, "min_layers": args.min_layers,
                    "synapse_model": net.synapse_model},
     }
     for k in ("groups", "rate_exc_hz", "rate_inh_hz", "spectral_peak_hz", "ee_strong",
-              "ei_strong", "max_weight_delay_ms", "ms_per_simulated_s"):
+              "ei_strong", "max_weight_delay_ms", "ms_per_simulated_s", "archive_bytes"):
         print(f"{k:>22}: {result[k]}")
     if args.out:
         figures(args.out, ev_t, ev_idx, t_end, act, wst, syn, groups)
