@@ -13,7 +13,8 @@ step), plastic excitatory synapses (initial weight 6, Wmax 10).
   the whole process, which is dominated by the simulation.
 - **pynestlite**: ``examples/polychronization/network.py`` in bitwise mode
   (``izhikevich_2006``, ``stdp_izh_bitwise_synapse``): the same spikes and
-  weights as the original.
+  weights as the original.  Its stimulus (the emulation of glibc ``rand()``,
+  in Python) is drawn before the timed run, as NEST's is.
 - **NEST 3.10** has neither the 2006 numerics nor the Izhikevich synapse:
   it runs the same connectivity, state and stimulus with ``izhikevich``
   (``consistent_integration`` False, the published two-half-step scheme)
@@ -103,6 +104,8 @@ def run_worker(name, args):
     if name == "pynestlite":
         net.simulate(1000)
         sr.set(n_events=0)
+        # the stimulus is drawn beforehand (the emulation of rand() is Python)
+        net.load_stimulus(1000 + args.seconds * 1000)
         t0 = time.perf_counter()
         net.simulate(args.seconds * 1000, chunk_ms=args.seconds * 1000)
     else:

@@ -14,3 +14,18 @@ if not os.path.isdir(os.path.join(ROOT, "pynestlite", "kernel")):
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != ROOT]
     for name in [m for m in sys.modules if m == "pynestlite" or m.startswith("pynestlite.")]:
         del sys.modules[name]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", default=False,
+                     help="also run the long reproductions marked slow (minutes to hours)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-slow") or os.environ.get("PYNESTLITE_RUN_SLOW") == "1":
+        return
+    import pytest
+    skip = pytest.mark.skip(reason="long reproduction: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -158,7 +158,8 @@ class Network:
             now = int(round(nest.GetKernelStatus("biological_time")))
             n = min(left, chunk_ms)
             # a run over steps [now, now + n) emits the spike times (now, now + n]
-            self.load_stimulus(now + n)
+            if self.stim_ms <= now + n:
+                self.load_stimulus(now + n)
             if now == 0:
                 first = nest.NodeCollection([int(self.gid[self.first_ms_neuron])])
                 first.set(I_e=W_STIM)
