@@ -13,6 +13,16 @@ cdef class SynapseTable:
     cdef int64_t[::1] rp
     cdef uint32_t[::1] cd
     cdef uint16_t[::1] dl
+    # transmissions for a weight_recorder (plastic models): synapse index,
+    # spike stamp, weight
+    cdef public object weight_recorder
+    cdef bint wr_on
+    cdef int64_t *wr_k
+    cdef int64_t *wr_stamp
+    cdef double *wr_w
+    cdef int64_t wr_n, wr_cap
+    cdef int wr_failed
+    cdef int record_weight(self, int64_t k, int64_t stamp, double w) noexcept nogil
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil
     cdef int64_t next_update(self, int64_t after) noexcept nogil

@@ -42,6 +42,8 @@ with ``k * stride`` (stride 0 while compact, see :meth:`stride`).
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, INT64_MAX
+from libc.stdlib cimport realloc, free
+from libc.string cimport memcpy
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.errors import BadProperty
@@ -302,6 +304,70 @@ cdef class SynapseTable:
             self.bind()
         self.cols[name][idx] = values
 
+    def __dealloc__(self):
+        free(self.wr_k); free(self.wr_stamp); free(self.wr_w)
+
+    # ------------------------------------------------------- weight recorder
+    def bind_weight_recorder(self, engine, params):
+        """Take the model's ``weight_recorder`` (a node id or collection; None:
+        off) before a run."""
+        wr = params.get("weight_recorder")
+        self.weight_recorder = None if wr is None else weight_recorder_block(wr, engine)
+        self.wr_on = self.weight_recorder is not None
+
+    cdef int record_weight(self, int64_t k, int64_t stamp, double w) noexcept nogil:
+        """Log a transmission of synapse ``k`` (spike stamp, weight sent)."""
+        cdef int64_t cap
+        if self.wr_n == self.wr_cap:
+            cap = 2 * self.wr_cap if self.wr_cap else 1024
+            p1 = <int64_t *>realloc(self.wr_k, cap * sizeof(int64_t))
+            if p1 != NULL:
+                self.wr_k = p1
+            p2 = <int64_t *>realloc(self.wr_stamp, cap * sizeof(int64_t))
+            if p2 != NULL:
+                self.wr_stamp = p2
+            p3 = <double *>realloc(self.wr_w, cap * sizeof(double))
+            if p3 != NULL:
+                self.wr_w = p3
+            if p1 == NULL or p2 == NULL or p3 == NULL:
+                self.wr_failed = 1
+                return -1
+            self.wr_cap = cap
+        self.wr_k[self.wr_n] = k
+        self.wr_stamp[self.wr_n] = stamp
+        self.wr_w[self.wr_n] = w
+        self.wr_n += 1
+        return 0
+
+    def flush_weights(self, engine):
+        """Hand the logged transmissions of the run to the weight recorder."""
+        from pynestlite.errors import KernelMemoryError
+        from pynestlite.synapses import _decode_receptors
+        if self.wr_failed:
+            self.wr_failed = 0
+            self.wr_n = 0
+            raise KernelMemoryError(f"{self.synapse_model}: the weight recorder buffer "
+                                    "could not grow")
+        cdef int64_t n = self.wr_n
+        if n == 0 or self.weight_recorder is None:
+            self.wr_n = 0
+            return
+        ks = np.empty(n, np.int64)
+        st = np.empty(n, np.int64)
+        w = np.empty(n, np.float64)
+        cdef int64_t[::1] v2 = ks, v3 = st
+        cdef double[::1] v4 = w
+        memcpy(&v2[0], self.wr_k, n * sizeof(int64_t))
+        memcpy(&v3[0], self.wr_stamp, n * sizeof(int64_t))
+        memcpy(&v4[0], self.wr_w, n * sizeof(double))
+        self.wr_n = 0
+        src = np.searchsorted(self.row_ptr, ks, side="right") - 1
+        codes = self.cols["code"][ks]
+        tgt = engine.decode_targets(codes)
+        receptors = _decode_receptors(codes, tgt, "spike")
+        self.weight_recorder.record_weights(src, tgt, st, w, np.asarray(receptors, np.int64),
+                                            ks, engine)
+
     def get_state(self):
         """Every column (private ones included) as arrays, and which columns
         are held compact; a model with more state adds it
@@ -399,6 +465,20 @@ cdef class RecordingTable(SynapseTable):
 
 
 SYNAPSE_TYPES = {"static_synapse": StaticSynapseTable}
+
+
+def weight_recorder_block(wr, engine):
+    """The WeightRecorder block of the node ``wr`` (a NodeCollection or id)."""
+    from pynestlite.models.recorders import WeightRecorder
+    from pynestlite.nodes import as_collection
+    try:
+        ids = as_collection(wr, "weight_recorder").ids
+        blocks = [rec.block for rec, _ in engine.groups(ids)]
+    except Exception:
+        ids, blocks = (), []
+    if len(ids) != 1 or len(blocks) != 1 or not isinstance(blocks[0], WeightRecorder):
+        raise BadProperty(f"weight_recorder must be one weight_recorder node, got {wr!r}")
+    return blocks[0]
 
 
 def _scatter_rows(const int64_t[::1] rp, const col_t[::1] col, int64_t[::1] nxt,

@@ -20,13 +20,12 @@ import numpy as np
 cimport numpy as cnp
 from libc.math cimport exp, pow
 from libc.stdint cimport int64_t, int32_t
-from libc.stdlib cimport realloc, free
-from libc.string cimport memcpy
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms, pnl_archive_stamp)
 from pynestlite.kernel.connections cimport SynapseTable
+from pynestlite.kernel.connections import weight_recorder_block
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -45,20 +44,6 @@ cdef inline double _pow(double x, double mu) noexcept nogil:
 def _require(ok, message):
     if not np.all(ok):
         raise BadProperty(message)
-
-
-def _weight_recorder_block(wr, engine):
-    """The WeightRecorder block of the node ``wr`` (a NodeCollection or id)."""
-    from pynestlite.models.recorders import WeightRecorder
-    from pynestlite.nodes import as_collection
-    try:
-        ids = as_collection(wr, "weight_recorder").ids
-        blocks = [rec.block for rec, _ in engine.groups(ids)]
-    except Exception:
-        ids, blocks = (), []
-    if len(ids) != 1 or len(blocks) != 1 or not isinstance(blocks[0], WeightRecorder):
-        raise BadProperty(f"weight_recorder must be one weight_recorder node, got {wr!r}")
-    return blocks[0]
 
 
 cdef inline double _kplus_after(double kplus, double t_last_ms, double t_ms,
@@ -88,20 +73,6 @@ cdef class PairStdpTable(SynapseTable):
     cdef double[::1] tau_plus
     cdef Py_ssize_t s_tau_plus
     cdef double ms_per_step
-    # transmissions for the weight recorder (its block): source, synapse
-    # index, stamp, weight
-    cdef public object weight_recorder
-    cdef bint wr_on
-    cdef int64_t *wr_src
-    cdef int64_t *wr_k
-    cdef int64_t *wr_stamp
-    cdef double *wr_w
-    cdef int64_t wr_n, wr_cap
-    cdef int wr_failed
-
-    def __dealloc__(self):
-        free(self.wr_src); free(self.wr_k); free(self.wr_stamp); free(self.wr_w)
-
     def __init__(self, synapse_model):
         self.per_row = self.row_state
         self.kplus_row = np.zeros(0, np.float64)
@@ -134,9 +105,7 @@ cdef class PairStdpTable(SynapseTable):
 
     def pre_run(self, engine, dict params):
         self.ms_per_step = engine.tics_per_step / 1000.0
-        wr = params.get("weight_recorder")
-        self.weight_recorder = None if wr is None else _weight_recorder_block(wr, engine)
-        self.wr_on = self.weight_recorder is not None
+        self.bind_weight_recorder(engine, params)
 
     @classmethod
     def check_common(cls, dict params):
@@ -144,64 +113,7 @@ cdef class PairStdpTable(SynapseTable):
         SetDefaults/CopyModel."""
         from pynestlite.engine import kernel
         if params.get("weight_recorder") is not None:
-            _weight_recorder_block(params["weight_recorder"], kernel)
-
-    cdef int _record_weight(self, int64_t g, int64_t k, int64_t stamp, double w) noexcept nogil:
-        cdef int64_t cap
-        if self.wr_n == self.wr_cap:
-            cap = 2 * self.wr_cap if self.wr_cap else 1024
-            p1 = <int64_t *>realloc(self.wr_src, cap * sizeof(int64_t))
-            if p1 != NULL:
-                self.wr_src = p1
-            p2 = <int64_t *>realloc(self.wr_k, cap * sizeof(int64_t))
-            if p2 != NULL:
-                self.wr_k = p2
-            p3 = <int64_t *>realloc(self.wr_stamp, cap * sizeof(int64_t))
-            if p3 != NULL:
-                self.wr_stamp = p3
-            p4 = <double *>realloc(self.wr_w, cap * sizeof(double))
-            if p4 != NULL:
-                self.wr_w = p4
-            if p1 == NULL or p2 == NULL or p3 == NULL or p4 == NULL:
-                self.wr_failed = 1
-                return -1
-            self.wr_cap = cap
-        self.wr_src[self.wr_n] = g
-        self.wr_k[self.wr_n] = k
-        self.wr_stamp[self.wr_n] = stamp
-        self.wr_w[self.wr_n] = w
-        self.wr_n += 1
-        return 0
-
-    def flush_weights(self, engine):
-        """Hand the transmissions of the run to the weight recorder."""
-        from pynestlite.errors import KernelMemoryError
-        from pynestlite.synapses import _decode_receptors
-        if self.wr_failed:
-            self.wr_failed = 0
-            self.wr_n = 0
-            raise KernelMemoryError(f"{self.synapse_model}: the weight recorder buffer "
-                                    "could not grow")
-        cdef int64_t n = self.wr_n
-        if n == 0 or self.weight_recorder is None:
-            self.wr_n = 0
-            return
-        src = np.empty(n, np.int64)
-        ks = np.empty(n, np.int64)
-        st = np.empty(n, np.int64)
-        w = np.empty(n, np.float64)
-        cdef int64_t[::1] v1 = src, v2 = ks, v3 = st
-        cdef double[::1] v4 = w
-        memcpy(&v1[0], self.wr_src, n * sizeof(int64_t))
-        memcpy(&v2[0], self.wr_k, n * sizeof(int64_t))
-        memcpy(&v3[0], self.wr_stamp, n * sizeof(int64_t))
-        memcpy(&v4[0], self.wr_w, n * sizeof(double))
-        self.wr_n = 0
-        codes = self.cols["code"][ks]
-        tgt = engine.decode_targets(codes)
-        receptors = _decode_receptors(codes, tgt, "spike")
-        self.weight_recorder.record_weights(src, tgt, st, w, np.asarray(receptors, np.int64),
-                                            ks, engine)
+            weight_recorder_block(params["weight_recorder"], kernel)
 
     def nbytes(self):
         return SynapseTable.nbytes(self) + self.kplus_row.nbytes + self.tlast_row.nbytes
@@ -328,7 +240,7 @@ cdef class PairStdpTable(SynapseTable):
                                ctx.chan_slot[self.cd[k] >> 2], ctx)
                 self.w[k] = wk
                 if self.wr_on:
-                    self._record_weight(g, k, t_spike, wk)
+                    self.record_weight(k, t_spike, wk)
                 slot = base + d
                 if slot >= L:
                     slot -= L

@@ -33,7 +33,9 @@ the list of the step in which it arrives; at the start of that step's slice
 the list is transmitted with the current weights, and once the target's
 spikes up to that step are archived (the next call) the depression and the
 potentiation by the target spikes since the synapse's previous arrival are
-computed from the target's archive.  At an update time each synapse also
+computed from the target's archive.  A ``weight_recorder`` (model-level
+parameter) logs each transmission with the spike's stamp and the weight
+sent.  At an update time each synapse also
 reads the target spikes since its last arrival.  Every synapse reads each
 archive entry once, so the archive is trimmed as for NEST's STDP synapses.
 Per synapse: channel code, delay, ``weight``, ``wdev`` and the last arrival
@@ -48,6 +50,7 @@ from libc.stdlib cimport malloc, calloc, realloc, free
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.kernel.archive cimport pnl_archive, pnl_archive_history, pnl_archive_stamp
 from pynestlite.kernel.connections cimport SynapseTable
+from pynestlite.kernel.connections import weight_recorder_block
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -124,6 +127,9 @@ cdef class IzhStdpTable(SynapseTable):
     @classmethod
     def check_common(cls, dict params):
         """Validate model-level parameters at SetDefaults/CopyModel."""
+        if params.get("weight_recorder") is not None:
+            from pynestlite.engine import kernel
+            weight_recorder_block(params["weight_recorder"], kernel)
         if "Wmax" in params:
             _require(float(params["Wmax"]) >= 0, f"{cls.model_name}: Wmax must be >= 0")
         for name in cls.positive:
@@ -140,6 +146,7 @@ cdef class IzhStdpTable(SynapseTable):
     # ------------------------------------------------------------- life cycle
     def pre_run(self, engine, dict params):
         self.check_common(params)
+        self.bind_weight_recorder(engine, params)
         T = int(engine.ms_to_steps_exact(engine.syn_update_interval, "syn_update_interval"))
         self.interval = T
         self.ms_per_step = engine.tics_per_step / 1000.0
@@ -325,6 +332,8 @@ cdef class IzhStdpTable(SynapseTable):
                 b -= 1
             for i in range(b, e):
                 add_to_channel(row, self.cd[L.syn[i]], self.w[L.syn[i]], 1.0)
+                if self.wr_on:
+                    self.record_weight(L.syn[i], L.stamp[i], self.w[L.syn[i]])
             e = b
 
     # ------------------------------------------------------------ the loop
@@ -405,7 +414,7 @@ cdef class StdpIzhSynapseTable(IzhStdpTable):
     model_name = "stdp_izh_synapse"
     common = {"LTP": 0.1, "LTD": -0.12, "tau_LTP": 20.0, "tau_LTD": 20.0, "Wmax": 10.0,
               "tau_syn_update_interval": 10000.0, "constant_additive_value": 0.01,
-              "reset_weight_change_after_update": False}
+              "reset_weight_change_after_update": False, "weight_recorder": None}
     positive = ("tau_LTP", "tau_LTD")
     non_negative = ("tau_syn_update_interval",)
     cdef double a_ltp, a_ltd, tau_ltp, tau_ltd
@@ -447,7 +456,7 @@ cdef class StdpIzhBitwiseSynapseTable(IzhStdpTable):
     model_name = "stdp_izh_bitwise_synapse"
     common = {"LTP": 0.1, "LTD": -0.12, "trace_factor": 0.95, "wdev_factor": 0.9,
               "Wmax": 10.0, "constant_additive_value": 0.01,
-              "reset_weight_change_after_update": False}
+              "reset_weight_change_after_update": False, "weight_recorder": None}
     positive = ("trace_factor",)
     non_negative = ("wdev_factor",)
     cdef public object tab_ltp, tab_ltd

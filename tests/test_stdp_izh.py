@@ -268,3 +268,27 @@ def test_bitwise_30s_equals_compiled_original(bitwise_60s, tmp_path):
                                   ref["s"][:network.N_EXC])
     np.testing.assert_array_equal(sd[rows, ref["post"][:network.N_EXC]],
                                   ref["sd"][:network.N_EXC])
+
+
+def test_weight_recorder_logs_each_transmission():
+    # spikes stamped 101 and 1101 cross the synapse (delay 5) before and after
+    # the update at 1000 ms: the recorder sees the weight each one carried
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 1.0})
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("stdp_izh_bitwise_synapse", "rec", {"weight_recorder": wr})
+    g = nest.Create("spike_generator", params={"spike_times": [100.0, 1100.0]})
+    gpost = nest.Create("spike_generator", params={"spike_times": [105.0]})
+    pre, post = nest.Create("parrot_neuron"), nest.Create("parrot_neuron")
+    nest.Connect(g, pre)
+    nest.Connect(gpost, post)
+    nest.Connect(pre, post, syn_spec={"synapse_model": "rec", "weight": 5.0, "delay": 5.0,
+                                      "receptor_type": 1})
+    nest.Simulate(1200.0)
+    ev = wr.events
+    assert list(ev["senders"]) == [pre.global_id] * 2
+    assert list(ev["targets"]) == [post.global_id] * 2
+    assert list(ev["times"]) == [101.0, 1101.0]
+    assert list(ev["weights"]) == [5.0, 5.0 + (0.01 + 0.1 * 0.9)]
+    with pytest.raises(BadProperty, match="weight_recorder"):
+        nest.SetDefaults("stdp_izh_synapse", {"weight_recorder": pre})
