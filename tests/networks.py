@@ -72,11 +72,9 @@ def mixed_rules(nest, seed=7, simtime=200.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
 
 
-def stdp_network(nest, seed=11, simtime=200.0, split=2):
-    """Excitatory-inhibitory network whose E -> E synapses are stdp_synapse
-    (random weights and delays, tau_minus per neuron), driven by Poisson
-    input; simulated in ``split`` Simulate calls.  Returns the spikes and the
-    plastic synapses (source, target, weight, Kplus) local to this rank."""
+def stdp_network_build(nest, seed=11):
+    """Build (not simulate) the network of :func:`stdp_network`; returns its
+    spike_recorder."""
     nest.ResetKernel()
     nest.SetKernelStatus({"rng_seed": seed})
     e = nest.Create("iaf_psc_alpha", 160, {"tau_minus": nest.random.uniform(15.0, 25.0),
@@ -93,24 +91,35 @@ def stdp_network(nest, seed=11, simtime=200.0, split=2):
     nest.Connect(i, e + i, {"rule": "fixed_indegree", "indegree": 10},
                  {"weight": -60.0, "delay": 1.0})
     nest.Connect(e + i, sr)
+    return sr
+
+
+def stdp_network(nest, seed=11, simtime=200.0, split=2):
+    """Excitatory-inhibitory network whose E -> E synapses are stdp_synapse
+    (random weights and delays, tau_minus per neuron), driven by Poisson
+    input; simulated in ``split`` Simulate calls.  Returns the spikes and the
+    plastic synapses (source, target, weight, Kplus) local to this rank."""
+    sr = stdp_network_build(nest, seed)
     for _ in range(split):
         nest.Simulate(simtime / split)
+    return _spikes_and_synapses(nest, sr, "stdp_synapse", "Kplus")
+
+
+def _spikes_and_synapses(nest, sr, model, state):
+    """Spikes of ``sr`` and the local synapses of ``model`` as columns
+    (source, target, weight, ``state``)."""
     ev = sr.get("events")
-    d = nest.GetConnections(synapse_model="stdp_synapse").get(
-        ["source", "target", "weight", "Kplus"])
-    syn = np.column_stack([np.asarray(d[k], np.float64) for k in
-                           ("source", "target", "weight", "Kplus")]) if d["source"] else \
+    keys = ("source", "target", "weight", state)
+    d = nest.GetConnections(synapse_model=model).get(list(keys))
+    syn = np.column_stack([np.asarray(d[k], np.float64) for k in keys]) if d["source"] else \
         np.empty((0, 4))
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
             "syn": syn}
 
 
-def izh_network(nest, seed=5, simtime=2500.0, split=3):
-    """izhikevich_2006 neurons whose E -> E and E -> I synapses are
-    stdp_izh_synapse (random weights and delays 1..5 ms, updates every
-    500 ms), driven by Poisson input; simulated in ``split`` Simulate calls
-    (which cut through update intervals).  Returns the spikes and the
-    plastic synapses (source, target, weight, wdev) local to this rank."""
+def izh_network_build(nest, seed=5):
+    """Build (not simulate) the network of :func:`izh_network`; returns its
+    spike_recorder."""
     nest.ResetKernel()
     nest.SetKernelStatus({"rng_seed": seed, "resolution": 1.0, "syn_update_interval": 500.0})
     e = nest.Create("izhikevich_2006", 160, {"V_m": nest.random.uniform(-65.0, -55.0)})
@@ -124,17 +133,20 @@ def izh_network(nest, seed=5, simtime=2500.0, split=3):
     nest.Connect(i, e, {"rule": "fixed_indegree", "indegree": 10},
                  {"weight": -5.0, "delay": 1.0})
     nest.Connect(e + i, sr)
+    return sr
+
+
+def izh_network(nest, seed=5, simtime=2500.0, split=3):
+    """izhikevich_2006 neurons whose E -> E and E -> I synapses are
+    stdp_izh_synapse (random weights and delays 1..5 ms, updates every
+    500 ms), driven by Poisson input; simulated in ``split`` Simulate calls
+    (which cut through update intervals).  Returns the spikes and the
+    plastic synapses (source, target, weight, wdev) local to this rank."""
+    sr = izh_network_build(nest, seed)
     cuts = np.linspace(0.0, simtime, split + 1).round()
     for a, b in zip(cuts[:-1], cuts[1:]):
         nest.Simulate(float(b - a))
-    ev = sr.get("events")
-    d = nest.GetConnections(synapse_model="stdp_izh_synapse").get(
-        ["source", "target", "weight", "wdev"])
-    syn = np.column_stack([np.asarray(d[k], np.float64) for k in
-                           ("source", "target", "weight", "wdev")]) if d["source"] else \
-        np.empty((0, 4))
-    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
-            "syn": syn}
+    return _spikes_and_synapses(nest, sr, "stdp_izh_synapse", "wdev")
 
 
 def canonical(senders, times):

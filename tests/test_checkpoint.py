@@ -19,24 +19,7 @@ import networks  # noqa: E402
 
 
 def _stdp_build():
-    """The stdp_network of tests/networks.py without simulating (same seed)."""
-    nest.ResetKernel()
-    nest.SetKernelStatus({"rng_seed": 11})
-    e = nest.Create("iaf_psc_alpha", 160, {"tau_minus": nest.random.uniform(15.0, 25.0),
-                                            "V_m": nest.random.uniform(-70.0, -56.0)})
-    i = nest.Create("iaf_psc_alpha", 40)
-    pg = nest.Create("poisson_generator", params={"rate": 9000.0})
-    sr = nest.Create("spike_recorder")
-    nest.Connect(pg, e + i, syn_spec={"weight": 10.0, "delay": 1.0})
-    nest.Connect(e, e, {"rule": "fixed_indegree", "indegree": 20},
-                 {"synapse_model": "stdp_synapse", "weight": nest.random.uniform(20.0, 60.0),
-                  "delay": nest.random.uniform(1.0, 3.0), "Wmax": 150.0, "lambda": 0.05})
-    nest.Connect(e, i, {"rule": "fixed_indegree", "indegree": 20},
-                 {"weight": 30.0, "delay": 1.5})
-    nest.Connect(i, e + i, {"rule": "fixed_indegree", "indegree": 10},
-                 {"weight": -60.0, "delay": 1.0})
-    nest.Connect(e + i, sr)
-    return sr
+    return networks.stdp_network_build(nest)
 
 
 def _result(sr, after):

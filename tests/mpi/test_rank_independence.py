@@ -92,20 +92,7 @@ def test_checkpoint_per_rank_continues_exactly():
     whole = networks.izh_network(nest, simtime=2500.0, split=1)
 
     def build_and_run(t_ms, load=None, save=None):
-        nest.ResetKernel()
-        nest.SetKernelStatus({"rng_seed": 5, "resolution": 1.0, "syn_update_interval": 500.0})
-        e = nest.Create("izhikevich_2006", 160, {"V_m": nest.random.uniform(-65.0, -55.0)})
-        i = nest.Create("izhikevich_2006", 40, {"a": 0.1, "d": 2.0})
-        pg = nest.Create("poisson_generator", params={"rate": 2500.0})
-        sr = nest.Create("spike_recorder")
-        nest.Connect(pg, e + i, syn_spec={"weight": 2.0, "delay": 1.0})
-        nest.Connect(e, e + i, {"rule": "fixed_outdegree", "outdegree": 20},
-                     {"synapse_model": "stdp_izh_synapse",
-                      "weight": nest.random.uniform(2.0, 8.0),
-                      "delay": nest.random.uniform_int(5) + 1.0})
-        nest.Connect(i, e, {"rule": "fixed_indegree", "indegree": 10},
-                     {"weight": -5.0, "delay": 1.0})
-        nest.Connect(e + i, sr)
+        sr = networks.izh_network_build(nest)
         if load:
             nest.load_state(load)
         nest.Simulate(t_ms)
