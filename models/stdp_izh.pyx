@@ -45,7 +45,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.math cimport exp, pow
 from libc.stdint cimport int64_t, int32_t, uint32_t, INT64_MAX
-from libc.stdlib cimport malloc, calloc, realloc, free
+from libc.stdlib cimport calloc, realloc, free
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.kernel.archive cimport pnl_archive, pnl_archive_history, pnl_archive_stamp
@@ -64,6 +64,31 @@ cdef struct ArrivalList:
     int64_t n, cap
     int64_t *syn        # synapse indices, in delivery order
     int64_t *stamp      # stamps of the spikes (ascending)
+
+
+cdef int _push(ArrivalList *L, int64_t step, int64_t syn, int64_t stamp) noexcept nogil:
+    """Append a spike (synapse, stamp) to the list of ``step``; -1 if the list
+    holds another step's spikes or cannot grow (it is then unchanged)."""
+    cdef int64_t cap
+    if L.step != step:
+        if L.n:
+            return -1
+        L.step = step
+    if L.n == L.cap:
+        cap = 2 * L.cap if L.cap else 256
+        p1 = <int64_t *>realloc(L.syn, cap * sizeof(int64_t))
+        if p1 != NULL:
+            L.syn = p1
+        p2 = <int64_t *>realloc(L.stamp, cap * sizeof(int64_t))
+        if p2 != NULL:
+            L.stamp = p2
+        if p1 == NULL or p2 == NULL:
+            return -1
+        L.cap = cap
+    L.syn[L.n] = syn
+    L.stamp[L.n] = stamp
+    L.n += 1
+    return 0
 
 
 def _require(ok, message):
@@ -92,7 +117,6 @@ cdef class IzhStdpTable(SynapseTable):
     cdef double wmax, additive, factor
     cdef bint reset
     cdef double ms_per_step
-    cdef int64_t _k0, _k1           # the archive entries the last read returned
 
     def __dealloc__(self):
         self._free_lists()
@@ -145,7 +169,6 @@ cdef class IzhStdpTable(SynapseTable):
 
     # ------------------------------------------------------------- life cycle
     def pre_run(self, engine, dict params):
-        self.check_common(params)
         self.bind_weight_recorder(engine, params)
         T = int(engine.ms_to_steps_exact(engine.syn_update_interval, "syn_update_interval"))
         self.interval = T
@@ -154,10 +177,8 @@ cdef class IzhStdpTable(SynapseTable):
         self.reset = bool(params["reset_weight_change_after_update"])
         self.additive = float(params["constant_additive_value"]) * ((T * self.ms_per_step) / 1000.0)
         self.configure(params, T * self.ms_per_step)
-        w = self.cols["weight"]
-        if w.shape[0] and w.max() > self.wmax:
-            raise BadProperty(f"{self.synapse_model}: weight {w.max()} above Wmax "
-                              f"({self.wmax}); lower the weights or raise Wmax")
+        # Wmax may have been lowered (SetDefaults) below synapses made before
+        self.check({"weight": self.cols["weight"]}, params)
         if not self.started:
             self.b_last = (engine.step // T) * T
             self.stdp_to = self.sent_to = engine.step
@@ -212,24 +233,13 @@ cdef class IzhStdpTable(SynapseTable):
         self.stdp_to = int(state["stdp_to"])
         self.sent_to = int(state["sent_to"])
         self.started = bool(state["started"])
-        cdef int64_t r, e, k, cap
-        cdef ArrivalList *L
+        cdef int64_t r
         for r in range(self.n_lists):
             self.lists[r].n = 0
             self.lists[r].step = -1
         for syn, stamp, k in np.asarray(state["in_flight"], np.int64).reshape(-1, 3):
-            L = &self.lists[k % self.n_lists]
-            if L.n == L.cap:
-                cap = 2 * L.cap if L.cap else 256
-                L.syn = <int64_t *>realloc(L.syn, cap * sizeof(int64_t))
-                L.stamp = <int64_t *>realloc(L.stamp, cap * sizeof(int64_t))
-                if L.syn == NULL or L.stamp == NULL:
-                    raise MemoryError("arrival lists")
-                L.cap = cap
-            L.step = k
-            L.syn[L.n] = syn
-            L.stamp[L.n] = stamp
-            L.n += 1
+            if _push(&self.lists[k % self.n_lists], k, syn, stamp) != 0:
+                raise MemoryError("arrival lists")
 
     def finalize(self, int64_t n_gids):
         """Merge pending synapses; spikes in flight follow their synapses to
@@ -258,27 +268,27 @@ cdef class IzhStdpTable(SynapseTable):
         target's spike."""
         return 0.0
 
-    cdef inline void _potentiate(self, pnl_archive *a, int64_t j, int64_t slot,
-                                 int64_t to) noexcept nogil:
+    cdef inline void _potentiate(self, pnl_archive *a, int64_t j, int64_t slot, int64_t to,
+                                 int64_t *k0, int64_t *k1) noexcept nogil:
         """Pair the target spikes after the synapse's last read, up to ``to``,
-        with the synapse's last arrival; sets ``_k0``/``_k1`` to the entries read."""
+        with the synapse's last arrival; ``[k0, k1)`` are the entries read."""
         cdef int64_t pl = self.plast[j], i, done
         done = pl - 1 if pl - 1 > self.b_last - 1 else self.b_last - 1
-        pnl_archive_history(a, slot, done, to, &self._k0, &self._k1)
+        pnl_archive_history(a, slot, done, to, k0, k1)
         if pl != NO_ARRIVAL:
-            for i in range(self._k0, self._k1):
+            for i in range(k0[0], k1[0]):
                 self.wdev[j] += self.ltp(pnl_archive_stamp(a, slot, i) - pl)
 
     cdef void _arrive(self, SliceContext *ctx, int64_t j, int64_t k) noexcept nogil:
         """STDP of the spike that crossed synapse ``j`` into step ``k``
         (the target's spikes up to k are archived)."""
         cdef pnl_archive *a = ctx.archive
-        cdef int64_t slot = ctx.chan_slot[self.cd[j] >> 2], tp = -1
-        self._potentiate(a, j, slot, k)
-        if self._k1 > self._k0:
-            tp = pnl_archive_stamp(a, slot, self._k1 - 1)
-        elif self._k0 > 0:
-            tp = pnl_archive_stamp(a, slot, self._k0 - 1)
+        cdef int64_t slot = ctx.chan_slot[self.cd[j] >> 2], tp = -1, k0, k1
+        self._potentiate(a, j, slot, k, &k0, &k1)
+        if k1 > k0:
+            tp = pnl_archive_stamp(a, slot, k1 - 1)
+        elif k0 > 0:
+            tp = pnl_archive_stamp(a, slot, k0 - 1)
         if tp >= 0:
             self.wdev[j] += self.ltd(k - tp)
         self.plast[j] = k + 1
@@ -301,10 +311,10 @@ cdef class IzhStdpTable(SynapseTable):
     cdef void _update_weights(self, SliceContext *ctx, int64_t t) noexcept nogil:
         """The update at time ``t`` (all events before t are paired)."""
         cdef pnl_archive *a = ctx.archive
-        cdef int64_t j, n = self.cd.shape[0]
+        cdef int64_t j, n = self.cd.shape[0], k0, k1
         cdef double wd, w
         for j in range(n):
-            self._potentiate(a, j, ctx.chan_slot[self.cd[j] >> 2], t - 1)
+            self._potentiate(a, j, ctx.chan_slot[self.cd[j] >> 2], t - 1, &k0, &k1)
             wd = self.wdev[j] * self.factor
             w = self.w[j] + (self.additive + wd)
             if w > self.wmax:
@@ -339,8 +349,7 @@ cdef class IzhStdpTable(SynapseTable):
     # ------------------------------------------------------------ the loop
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
-        cdef int64_t s, j, g, stamp, k, cap
-        cdef ArrivalList *L
+        cdef int64_t s, j, g, stamp
         if self.lists == NULL:
             return
         for s in range(n):
@@ -349,28 +358,10 @@ cdef class IzhStdpTable(SynapseTable):
                 continue
             stamp = origin + lags[s] + 1
             for j in range(self.rp[g], self.rp[g + 1]):
-                k = stamp + self.dl[j] - 1
-                L = &self.lists[k % self.n_lists]
-                if L.step != k:
-                    if L.n:
-                        self.failed = True
-                        return
-                    L.step = k
-                if L.n == L.cap:
-                    cap = 2 * L.cap if L.cap else 256
-                    p1 = <int64_t *>realloc(L.syn, cap * sizeof(int64_t))
-                    if p1 != NULL:
-                        L.syn = p1
-                    p2 = <int64_t *>realloc(L.stamp, cap * sizeof(int64_t))
-                    if p2 != NULL:
-                        L.stamp = p2
-                    if p1 == NULL or p2 == NULL:
-                        self.failed = True
-                        return
-                    L.cap = cap
-                L.syn[L.n] = j
-                L.stamp[L.n] = stamp
-                L.n += 1
+                if _push(&self.lists[(stamp + self.dl[j] - 1) % self.n_lists],
+                         stamp + self.dl[j] - 1, j, stamp) != 0:
+                    self.failed = True
+                    return
 
     cdef int64_t next_update(self, int64_t after) noexcept nogil:
         if self.interval <= 0:

@@ -64,17 +64,8 @@ def _nest_network(nest, seconds):
     nest.CopyModel("stdp_synapse", "EX", {"weight": network.W_INIT, "Wmax": network.W_MAX,
                                           "mu_plus": 0.0, "mu_minus": 0.0, "lambda": 0.01,
                                           "alpha": 1.2})
-    for i in range(network.N):
-        tg = gid[orig["post"][i]]
-        order = np.argsort(tg)
-        targets = nest.NodeCollection(tg[order].tolist())
-        src = nest.NodeCollection([int(gid[i])])
-        if i < network.N_EXC:
-            nest.Connect(src, targets, "all_to_all",
-                         {"synapse_model": "EX", "delay": orig["delay"][i][order]
-                          .astype(float).reshape(-1, 1)})
-        else:
-            nest.Connect(src, targets, "all_to_all", {"weight": network.W_INH, "delay": 1.0})
+    nest.CopyModel("static_synapse", "IN", {"weight": network.W_INH, "delay": 1.0})
+    network.connect_original(nest, orig["post"], orig["delay"], gid)
     who = np.array(original_rng.stimulus(orig["rng"], seconds * 1000 + 1))
     t = np.arange(len(who), dtype=float)
     gens = nest.Create("spike_generator", network.N)

@@ -55,7 +55,7 @@ class Network:
     gid : numpy.ndarray
         Node id of original neuron index ``i`` (bitwise: ``1000 - i``).
     generators : NodeCollection
-        One spike_generator per neuron, in the order of ``gid``.
+        One spike_generator per neuron: generator k feeds node k + 1.
     """
 
     def __init__(self, nest, mode, seed):
@@ -70,9 +70,6 @@ class Network:
         if self.mode == "bitwise":
             return N - gids
         return gids - 1
-
-    def is_exc(self, gids):
-        return self.index_of(gids) < N_EXC
 
     def synapses(self):
         """All synapses as arrays ``pre``, ``post`` (original indices),
@@ -172,6 +169,21 @@ class Network:
             left -= n
 
 
+def connect_original(nest, post, delay, gid):
+    """Connect the original program's synapses: ``post[i]`` (targets) and
+    ``delay[i]`` (ms) of original neuron ``i`` (node ``gid[i]``), through the
+    synapse models ``EX`` (excitatory sources) and ``IN`` (inhibitory) that
+    the caller has defined."""
+    for i in range(N):
+        tg = gid[post[i]]
+        order = np.argsort(tg)
+        spec = {"synapse_model": "EX" if i < N_EXC else "IN"}
+        if i < N_EXC:
+            spec["delay"] = delay[i][order].astype(np.float64).reshape(-1, 1)
+        nest.Connect(nest.NodeCollection([int(gid[i])]),
+                     nest.NodeCollection(tg[order].tolist()), "all_to_all", spec)
+
+
 def build(nest, mode="bitwise", seed=0, synapse_model=None):
     """Build the network in the (reset) kernel of ``nest``.
 
@@ -222,15 +234,7 @@ def build(nest, mode="bitwise", seed=0, synapse_model=None):
     nest.CopyModel(syn, "EX", {"weight": W_INIT, "Wmax": W_MAX})
     nest.CopyModel("static_synapse", "IN", {"weight": W_INH, "delay": 1.0})
     if mode == "bitwise":
-        for i in range(N):
-            tg = gid[post[i]]
-            order = np.argsort(tg)
-            model = "EX" if i < N_EXC else "IN"
-            spec = {"synapse_model": model}
-            if i < N_EXC:
-                spec["delay"] = delay[i][order].astype(np.float64).reshape(-1, 1)
-            nest.Connect(nest.NodeCollection([int(gid[i])]),
-                         nest.NodeCollection(tg[order].tolist()), "all_to_all", spec)
+        connect_original(nest, post, delay, gid)
     else:
         nest.Connect(exc, exc + inh, {"rule": "fixed_outdegree", "outdegree": M,
                                       "allow_autapses": False, "allow_multapses": False},
