@@ -54,9 +54,45 @@ typedef struct {
     int64_t max_delay;  /* their largest delay (steps) */
 } pnl_history;
 
+/* The e-prop section of a neuron's archive (see eprop_archive.h): one entry
+ * per time step (surrogate gradient, learning signal, firing-rate term; a
+ * readout keeps its error signal in `L`) and the update markers of the
+ * synapses that still have to read it. */
+typedef struct {
+    int64_t t;
+    double psi;
+    double L;
+    double reg;
+} pnl_ep_entry;
+
+typedef struct {
+    int64_t t;
+    int64_t count;
+} pnl_ep_mark;
+
+typedef struct {
+    pnl_ep_entry *e;    /* ascending t (gaps where entries were erased) */
+    int64_t n, cap;
+    pnl_ep_mark *u;     /* update markers, ascending t */
+    int64_t nu, capu;
+    double *reg_hist;   /* per-interval firing-rate terms (bsshslm_2020) */
+    int64_t *reg_t;
+    int64_t nreg, capreg;
+    int64_t indegree;   /* e-prop synapses onto this neuron (0: no history) */
+    /* the neuron's constants the synapses' gradient needs (set at Prepare) */
+    int kind;           /* PNL_EP_* of eprop_archive.h */
+    int64_t cutoff;     /* eprop_isi_trace_cutoff (steps) */
+    int64_t ls_shift;   /* steps between a readout's error and the entry it belongs to */
+    int64_t hist_shift; /* bsshslm_2020: steps from a spike to its interval's start */
+    double alpha;       /* exp(-h / tau_m): presynaptic trace decay */
+    double kappa, kappa_reg;
+    double adapt_beta, rho;
+} pnl_eprop;
+
 typedef struct {
     int64_t n_slots;
     int64_t ncol;
+    pnl_eprop *eprop;       /* per slot e-prop section (NULL until needed) */
     int64_t *last_spike;    /* per slot: stamp of the latest spike, -1 if none */
     pnl_history *hist;      /* per slot (empty unless n_incoming > 0) */
     int64_t min_delay;      /* steps */
@@ -80,11 +116,22 @@ static inline void pnl_history_clear(pnl_history *h)
     h->first = h->n = h->cap = 0;
 }
 
+static inline void pnl_eprop_clear(pnl_eprop *p)
+{
+    free(p->e); free(p->u); free(p->reg_hist); free(p->reg_t);
+    p->e = NULL; p->u = NULL; p->reg_hist = NULL; p->reg_t = NULL;
+    p->n = p->cap = p->nu = p->capu = p->nreg = p->capreg = 0;
+}
+
 static inline void pnl_archive_free(pnl_archive *a)
 {
     if (a->hist)
         for (int64_t i = 0; i < a->n_slots; ++i)
             pnl_history_clear(&a->hist[i]);
+    if (a->eprop)
+        for (int64_t i = 0; i < a->n_slots; ++i)
+            pnl_eprop_clear(&a->eprop[i]);
+    free(a->eprop);
     free(a->hist); free(a->last_spike);
     pnl_archive_init(a);
 }
@@ -128,6 +175,12 @@ static inline int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t nc
     pnl_history *h = (pnl_history *)realloc(a->hist, (size_t)n_slots * sizeof(pnl_history));
     if (!h) { a->failed = 1; return -1; }
     a->hist = h;
+    if (a->eprop) {
+        pnl_eprop *ep = (pnl_eprop *)realloc(a->eprop, (size_t)n_slots * sizeof(pnl_eprop));
+        if (!ep) { a->failed = 1; return -1; }
+        a->eprop = ep;
+        memset(ep + a->n_slots, 0, (size_t)(n_slots - a->n_slots) * sizeof(pnl_eprop));
+    }
     for (int64_t i = a->n_slots; i < n_slots; ++i) {
         a->last_spike[i] = -1;
         memset(&a->hist[i], 0, sizeof(pnl_history));
@@ -273,6 +326,11 @@ static inline int64_t pnl_archive_bytes(const pnl_archive *a)
     int64_t b = a->n_slots * (int64_t)(sizeof(int64_t) + sizeof(pnl_history));
     for (int64_t i = 0; i < a->n_slots; ++i)
         b += a->hist[i].cap * (int64_t)(sizeof(pnl_entry) + a->ncol * sizeof(double));
+    if (a->eprop)
+        for (int64_t i = 0; i < a->n_slots; ++i)
+            b += (int64_t)sizeof(pnl_eprop) + a->eprop[i].cap * (int64_t)sizeof(pnl_ep_entry)
+                 + a->eprop[i].capu * (int64_t)sizeof(pnl_ep_mark)
+                 + a->eprop[i].capreg * (int64_t)(sizeof(double) + sizeof(int64_t));
     return b;
 }
 

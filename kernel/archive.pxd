@@ -20,9 +20,34 @@ cdef extern from "archive.h" nogil:
         double tau_minus_triplet_inv
         int64_t n_incoming
         int64_t max_delay
+    ctypedef struct pnl_ep_entry:
+        int64_t t
+        double psi
+        double L
+        double reg
+    ctypedef struct pnl_ep_mark:
+        int64_t t
+        int64_t count
+    ctypedef struct pnl_eprop:
+        pnl_ep_entry *e
+        int64_t n, cap
+        pnl_ep_mark *u
+        int64_t nu, capu
+        double *reg_hist
+        int64_t *reg_t
+        int64_t nreg, capreg
+        int64_t indegree
+        int kind
+        int64_t cutoff
+        int64_t ls_shift
+        int64_t hist_shift
+        double alpha
+        double kappa, kappa_reg
+        double adapt_beta, rho
     ctypedef struct pnl_archive:
         int64_t n_slots
         int64_t ncol
+        pnl_eprop *eprop
         int64_t *last_spike
         pnl_history *hist
         int64_t min_delay
@@ -49,3 +74,17 @@ cdef extern from "archive.h" nogil:
     const pnl_entry *pnl_archive_entry(const pnl_archive *a, int64_t slot, int64_t k)
     double *pnl_archive_values(const pnl_archive *a, int64_t slot, int64_t k)
     int64_t pnl_archive_bytes(const pnl_archive *a)
+
+
+cdef extern from "eprop_archive.h" nogil:
+    enum:
+        PNL_EP_RECURRENT
+        PNL_EP_ADAPT
+        PNL_EP_READOUT
+    int pnl_eprop_enable(pnl_archive *a)
+    int64_t pnl_ep_lower(const pnl_eprop *p, int64_t time)
+    int64_t pnl_ep_append(pnl_archive *a, int64_t slot, int64_t t)
+    void pnl_ep_add_learning_signal(pnl_eprop *p, int64_t time, double value)
+    double pnl_ep_learning_signal(const pnl_eprop *p, int64_t time)
+    void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike, int64_t t_prev)
+    void pnl_eprop_clear(pnl_eprop *p)

@@ -1,5 +1,5 @@
 # cython: language_level=3
-from libc.stdint cimport int64_t, int32_t, uint32_t, uint16_t
+from libc.stdint cimport int64_t, int32_t, uint32_t, uint16_t, uint8_t
 from pynestlite.kernel.nodebase cimport SliceContext
 
 cdef class SynapseTable:
@@ -25,6 +25,11 @@ cdef class SynapseTable:
     cdef int record_weight(self, int64_t k, int64_t stamp, double w) noexcept nogil
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil
+    cdef void deliver_flagged(self, SliceContext *ctx, const int64_t *gids,
+                              const int32_t *lags, const uint8_t *flush, int64_t n,
+                              int64_t origin) noexcept nogil
+    cdef void deliver_values(self, SliceContext *ctx, const int64_t *keys,
+                             const double *vals, int64_t n, int64_t origin) noexcept nogil
     cdef int64_t next_update(self, int64_t after) noexcept nogil
     cdef void advance(self, SliceContext *ctx, int64_t p, int64_t end) noexcept nogil
 

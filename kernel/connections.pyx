@@ -92,6 +92,13 @@ cdef class SynapseTable:
     uses_archive = False
     archive_columns = 0
     time_driven = False
+    #: delivers flush events too (``deliver_flagged``)
+    supports_flush = False
+    #: carries values sent each step (``deliver_values``), not spikes
+    secondary = False
+    #: the kind of the target's receptor the synapses address ("spike",
+    #: "rate", "learning_signal"; see ``Engine.channel_codes``)
+    channel_kind = "spike"
     KERNEL_COLUMNS = {"code": ("uint32", 0), "delay": ("uint16", 1)}
 
     def __init__(self, synapse_model):
@@ -397,8 +404,27 @@ cdef class SynapseTable:
         self.uniform = set(state["uniform"])
         self.bind()
 
+    def failure(self):
+        """The exception for ``failed`` set by nogil code (None: out of memory)."""
+        return None
+
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
+        pass
+
+    cdef void deliver_flagged(self, SliceContext *ctx, const int64_t *gids,
+                              const int32_t *lags, const uint8_t *flush, int64_t n,
+                              int64_t origin) noexcept nogil:
+        """Deliver spikes and flush events (``flush[i]``: entry ``i`` is a flush
+        event: no spike, but the synapses integrate up to its stamp), merged in
+        canonical order; only models with ``supports_flush``."""
+        pass
+
+    cdef void deliver_values(self, SliceContext *ctx, const int64_t *keys,
+                             const double *vals, int64_t n, int64_t origin) noexcept nogil:
+        """Secondary models (``secondary``): deliver the values ``vals`` sent
+        by the sources of ``keys`` ((lag << 40) | gid) in the slice at
+        ``origin``."""
         pass
 
     cdef int64_t next_update(self, int64_t after) noexcept nogil:

@@ -16,6 +16,15 @@ cdef extern from "spike_register.h" nogil:
     void pnl_register_free(pnl_register *r)
     int pnl_register_reserve(pnl_register *r, int64_t cap)
     void pnl_register_push(pnl_register *r, int64_t gid, int32_t lag, int64_t mult)
+    ctypedef struct pnl_vregister:
+        int64_t *key
+        double *val
+        int64_t n
+        int64_t cap
+        int failed
+    void pnl_vregister_init(pnl_vregister *r)
+    void pnl_vregister_free(pnl_vregister *r)
+    void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, double value)
 
 ctypedef struct SliceContext:
     double *inbuf          # ring buffer [ring_len][row_width] of input channels
@@ -26,6 +35,9 @@ ctypedef struct SliceContext:
     double h               # resolution in ms
     uint64_t seed          # rng_seed
     pnl_register *reg      # local spike register of the slice
+    pnl_register *flush    # local flush events of the slice (e-prop: no spike, but
+                           # the synapses integrate their traces up to now)
+    pnl_vregister *values  # values sent over secondary connections (learning signals)
     pnl_archive *archive   # per local neuron slot: latest spike, history (plastic targets)
     const int64_t *chan_slot   # input channel -> local neuron slot (the synapse's target)
     int64_t n_chan         # entries of chan_slot

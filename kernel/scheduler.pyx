@@ -40,9 +40,11 @@ from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
-    pnl_register_reserve, PNL_GID_BITS, key_gid, key_lag)
+    pnl_register_reserve, pnl_vregister, pnl_vregister_init, pnl_vregister_free,
+    PNL_GID_BITS, key_gid, key_lag)
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_history, pnl_history_grow, pnl_archive_init, pnl_archive_free,
+    pnl_eprop, pnl_eprop_enable,
     pnl_archive_resize, pnl_archive_add, pnl_archive_set_clock, pnl_archive_configure_slot,
     pnl_archive_bytes)
 from pynestlite.kernel.connections cimport SynapseTable
@@ -50,6 +52,8 @@ from pynestlite.kernel.connections cimport SynapseTable
 cnp.import_array()
 
 GID_BITS = PNL_GID_BITS
+# flag of a flush event's key in the spike exchange (above any lag << 40)
+FLUSH_FLAG = 1 << 62
 
 
 cdef inline double _now() noexcept nogil:
@@ -82,6 +86,8 @@ cdef class Scheduler:
     """Owns the ring buffer, the spike register, the archive and the slice loop."""
     cdef SliceContext ctx
     cdef pnl_register reg
+    cdef pnl_register freg           # flush events of the slice
+    cdef pnl_vregister vreg          # secondary values of the slice
     cdef pnl_archive archive
     cdef int64_t *lkeys              # local keys of the slice, canonical order
     cdef int64_t lcap
@@ -97,11 +103,19 @@ cdef class Scheduler:
     cdef public int64_t recorded     # register entries already ordered and recorded
     cdef public int64_t n_pending    # exchanged spikes not yet delivered (ggid/glag)
     cdef public int64_t pending_origin   # origin of the slice they belong to
+    cdef public object pending_flush     # exchanged flush keys not yet delivered (or None)
+    cdef public object pending_values    # exchanged (keys, values) not yet delivered (or None)
 
     def __cinit__(self):
         pnl_register_init(&self.reg)
+        pnl_register_init(&self.freg)
+        pnl_vregister_init(&self.vreg)
         pnl_archive_init(&self.archive)
         self.ctx.reg = &self.reg
+        self.ctx.flush = &self.freg
+        self.ctx.values = &self.vreg
+        self.pending_flush = None
+        self.pending_values = None
         self.ctx.archive = &self.archive
         self.ctx.n_ranks = 1
         self.lkeys = NULL
@@ -117,6 +131,8 @@ cdef class Scheduler:
 
     def __dealloc__(self):
         pnl_register_free(&self.reg)
+        pnl_register_free(&self.freg)
+        pnl_vregister_free(&self.vreg)
         pnl_archive_free(&self.archive)
         free(self.lkeys)
         free(self.ggid)
@@ -201,6 +217,69 @@ cdef class Scheduler:
         for i in range(sl.shape[0]):
             pnl_archive_configure_slot(&self.archive, sl[i], ni[i], md[i], tm[i], tt[i])
 
+    def configure_eprop(self, dict ep):
+        """The e-prop sections of the archive (``eprop_archive.h``): per slot in
+        ``ep["slots"]`` its e-prop ``indegree`` and the neuron's constants the
+        synapses' gradient reads (``kind``, ``cutoff``, ``ls_shift``,
+        ``hist_shift``, ``alpha``, ``kappa``, ``kappa_reg``, ``adapt_beta``,
+        ``rho``).  Histories already kept stay."""
+        from pynestlite.errors import KernelMemoryError
+        sl = np.asarray(ep["slots"], np.int64)
+        if (len(sl) == 0 and self.archive.eprop == NULL) or self.archive.n_slots == 0:
+            return
+        if len(sl) and sl.max() >= self.archive.n_slots:
+            raise ValueError("configure_eprop: slot beyond the archive")
+        if pnl_eprop_enable(&self.archive) != 0:
+            raise KernelMemoryError("the e-prop archive could not be allocated")
+        cdef int64_t i, k
+        cdef pnl_eprop *p
+        for i in range(self.archive.n_slots):
+            self.archive.eprop[i].indegree = 0
+        for i in range(len(sl)):
+            p = &self.archive.eprop[sl[i]]
+            p.indegree = ep["indegree"][i]
+            p.kind = ep["kind"][i]
+            p.cutoff = ep["cutoff"][i]
+            p.ls_shift = ep["ls_shift"][i]
+            p.hist_shift = ep["hist_shift"][i]
+            p.alpha = ep["alpha"][i]
+            p.kappa = ep["kappa"][i]
+            p.kappa_reg = ep["kappa_reg"][i]
+            p.adapt_beta = ep["adapt_beta"][i]
+            p.rho = ep["rho"][i]
+
+    def eprop_history(self, int64_t gid):
+        """The e-prop history of local neuron ``gid``: dict of ``t``, ``psi``,
+        ``L``, ``reg`` (one entry per kept step) and the update markers
+        ``mark_t``, ``mark_count``."""
+        cdef int64_t slot = (gid - 1) // max(self.ctx.n_ranks, 1), k
+        cdef pnl_eprop *p
+        out = {n: np.empty(0) for n in ("psi", "L", "reg")}
+        out.update({n: np.empty(0, np.int64) for n in ("t", "mark_t", "mark_count")})
+        if (self.archive.eprop == NULL or (gid - 1) % max(self.ctx.n_ranks, 1) != self.ctx.rank
+                or slot < 0 or slot >= self.archive.n_slots):
+            return out
+        p = &self.archive.eprop[slot]
+        out["t"] = np.array([p.e[k].t for k in range(p.n)], np.int64)
+        out["psi"] = np.array([p.e[k].psi for k in range(p.n)])
+        out["L"] = np.array([p.e[k].L for k in range(p.n)])
+        out["reg"] = np.array([p.e[k].reg for k in range(p.n)])
+        out["mark_t"] = np.array([p.u[k].t for k in range(p.nu)], np.int64)
+        out["mark_count"] = np.array([p.u[k].count for k in range(p.nu)], np.int64)
+        return out
+
+    def eprop_history_lengths(self, slots):
+        """Entries kept in the e-prop histories of local ``slots``."""
+        sl = np.asarray(slots, np.int64)
+        out = np.zeros(len(sl), np.int64)
+        cdef int64_t i
+        if self.archive.eprop == NULL:
+            return out
+        for i in range(len(sl)):
+            if 0 <= sl[i] < self.archive.n_slots:
+                out[i] = self.archive.eprop[sl[i]].n
+        return out
+
     def archive_bytes(self):
         """Bytes the archive holds (slots and allocated histories)."""
         return int(pnl_archive_bytes(&self.archive))
@@ -246,6 +325,10 @@ cdef class Scheduler:
             raise KernelStateError(
                 "the state can only be saved at the end of a min_delay slice; simulate "
                 "in multiples of min_delay first")
+        if self.archive.eprop != NULL:
+            raise KernelStateError(
+                "save_state does not cover e-prop networks yet (the e-prop histories and "
+                "the optimizers' state are not saved)")
         cdef int64_t i, k, slot, c, ncol = self.archive.ncol, tot = 0
         n = self.n_pending
         d = {"origin": self.origin, "n_pending": n, "pending_origin": self.pending_origin,
@@ -392,7 +475,7 @@ cdef class Scheduler:
         cdef Py_ssize_t j
         cdef SynapseTable tab
         while left > 0:
-            if self.n_pending:
+            if self.n_pending or self.pending_flush is not None or self.pending_values is not None:
                 self._deliver(tables, self.n_pending, self.pending_origin)
                 self.n_pending = 0
                 if timed:
@@ -431,7 +514,7 @@ cdef class Scheduler:
                 self.t_record += t2 - t1
                 t0 = t2
             if self.lag == min_delay:
-                self.n_pending = self._exchange(exchange)
+                self.n_pending = self._exchange(exchange, engine)
                 self.pending_origin = self.origin
                 if timed:
                     t0 = _now()
@@ -439,6 +522,8 @@ cdef class Scheduler:
                 self.origin += min_delay
                 self.lag = 0
                 self.reg.n = 0
+                self.freg.n = 0
+                self.vreg.n = 0
                 self.recorded = 0
                 if progress is not None:
                     progress(done_steps)
@@ -481,9 +566,10 @@ cdef class Scheduler:
                 for i in range(len(samplers)):
                     samplers[i].sample(ns, engine)
             a = c
-        if self.reg.failed:
+        if self.reg.failed or self.freg.failed or self.vreg.failed or self.archive.failed:
             from pynestlite.errors import KernelMemoryError
-            raise KernelMemoryError("the spike register could not grow (out of memory)")
+            raise KernelMemoryError("the spike register or the archive could not grow "
+                                    "(out of memory)")
         for i in range(len(neurons)):
             blk = <NodeBlock>neurons[i]
             if blk.error_code != 0:
@@ -508,25 +594,57 @@ cdef class Scheduler:
         self.recorded = self.reg.n
         return 0
 
-    cdef int64_t _exchange(self, exchange) except -1:
+    cdef int64_t _exchange(self, exchange, engine) except -1:
         """Exchange phase: the spikes of all ranks, canonical order, into
-        ``ggid``/``glag``; returns their number."""
-        cdef int64_t n, i
+        ``ggid``/``glag``; returns their number.  Flush events (keys flagged
+        with bit 62 in the exchange) and secondary values go to
+        ``pending_flush`` and ``pending_values``."""
+        cdef int64_t n, i, nf = self.freg.n, nv = self.vreg.n
         cdef int64_t[::1] gk
+        fkeys = None
+        if nf:
+            fkeys = np.empty(nf, np.int64)
+            for i in range(nf):
+                fkeys[i] = (<int64_t>self.freg.lag[i] << PNL_GID_BITS) | self.freg.gid[i]
+            fkeys.sort()
+        # under MPI every rank takes part (or none: the flag is agreed at Prepare)
+        if (exchange is None and nv) or (exchange is not None and engine.secondary_exchange):
+            keys = np.empty(nv, np.int64)
+            vals = np.empty(nv, np.float64)
+            for i in range(nv):
+                keys[i] = self.vreg.key[i]
+                vals[i] = self.vreg.val[i]
+            if exchange is not None:
+                keys, vals = engine.comm.exchange_values(keys, vals)
+            else:
+                order = np.argsort(keys, kind="stable")
+                keys, vals = keys[order], vals[order]
+            self.pending_values = (np.ascontiguousarray(keys, np.int64),
+                                   np.ascontiguousarray(vals, np.float64)) if len(keys) else None
         if exchange is None:
             n = self.reg.n
             self._global(n)
             for i in range(n):
                 self.ggid[i] = key_gid(self.lkeys[i])
                 self.glag[i] = <int32_t>key_lag(self.lkeys[i])
+            self.pending_flush = fkeys
             return n
         # the order phase has sorted every chunk of the slice; the chunks cover
         # increasing lags, so the slice's keys are in canonical order already
-        local = np.empty(self.reg.n, np.int64)
+        local = np.empty(self.reg.n + nf, np.int64)
         cdef int64_t[::1] lv = local
         if self.reg.n:
             memcpy(&lv[0], self.lkeys, self.reg.n * sizeof(int64_t))
-        gk = np.ascontiguousarray(exchange(local), np.int64)
+        if nf:
+            local[self.reg.n:] = fkeys | FLUSH_FLAG
+        out = np.ascontiguousarray(exchange(local), np.int64)
+        flagged = (out & FLUSH_FLAG) != 0
+        if flagged.any():
+            self.pending_flush = out[flagged] & ~FLUSH_FLAG
+            out = np.ascontiguousarray(out[~flagged])
+        else:
+            self.pending_flush = None
+        gk = out
         n = gk.shape[0]
         self._global(n)
         for i in range(n):
@@ -535,10 +653,62 @@ cdef class Scheduler:
         return n
 
     cdef int _deliver(self, list tables, int64_t n, int64_t origin) except -1:
-        """Deliver phase: every synapse table delivers the spikes of the slice
-        at ``origin``."""
         cdef Py_ssize_t j
         cdef SynapseTable tab
+        self._deliver_all(tables, n, origin)
+        for j in range(len(tables)):
+            tab = <SynapseTable>tables[j]
+            if tab.failed:
+                tab.failed = False
+                err = tab.failure()
+                if err is None:
+                    from pynestlite.errors import KernelMemoryError
+                    err = KernelMemoryError(f"{tab.synapse_model}: a buffer could not grow "
+                                            "(out of memory)")
+                raise err
+        return 0
+
+    cdef int _deliver_all(self, list tables, int64_t n, int64_t origin) except -1:
+        """Deliver phase: first the secondary values of the slice at
+        ``origin`` (learning signals reach their neurons before the spikes
+        that read them, as in NEST), then its spikes and flush events through
+        every synapse table (tables that take flush events get both, merged
+        in canonical order)."""
+        cdef Py_ssize_t j
+        cdef SynapseTable tab
+        cdef int64_t[::1] vk, mg
+        cdef double[::1] vv
+        cdef int32_t[::1] ml
+        cdef uint8_t[::1] mf
+        if self.pending_values is not None:
+            keys, vals = self.pending_values
+            self.pending_values = None
+            vk = keys
+            vv = vals
+            for j in range(len(tables)):
+                tab = <SynapseTable>tables[j]
+                if tab.secondary:
+                    tab.deliver_values(&self.ctx, &vk[0], &vv[0], vk.shape[0], origin)
+        fk = self.pending_flush
+        self.pending_flush = None
+        if fk is not None and len(fk):
+            spikes = np.empty(n, np.int64)
+            for j in range(n):
+                spikes[j] = (<int64_t>self.glag[j] << PNL_GID_BITS) | self.ggid[j]
+            allk = np.concatenate([spikes, fk])
+            flag = np.concatenate([np.zeros(n, np.uint8), np.ones(len(fk), np.uint8)])
+            order = np.argsort(allk, kind="stable")
+            allk, flag = allk[order], flag[order]
+            mg = allk & ((1 << 40) - 1)
+            ml = (allk >> PNL_GID_BITS).astype(np.int32)
+            mf = flag
+            for j in range(len(tables)):
+                tab = <SynapseTable>tables[j]
+                if tab.supports_flush:
+                    tab.deliver_flagged(&self.ctx, &mg[0], &ml[0], &mf[0], mg.shape[0], origin)
+                elif n:
+                    tab.deliver(&self.ctx, self.ggid, self.glag, n, origin)
+            return 0
         if n == 0:
             return 0
         for j in range(len(tables)):
@@ -547,8 +717,9 @@ cdef class Scheduler:
         return 0
 
     def deliver_pending(self, list tables):
-        """Deliver the spikes of the last slice now (before the delay extrema
-        change: they would not fit the new ring buffer otherwise)."""
-        if self.n_pending:
+        """Deliver the spikes (and flush events, secondary values) of the last
+        slice now (before the delay extrema change: they would not fit the new
+        ring buffer otherwise)."""
+        if self.n_pending or self.pending_flush is not None or self.pending_values is not None:
             self._deliver([t for t in tables if len(t)], self.n_pending, self.pending_origin)
             self.n_pending = 0

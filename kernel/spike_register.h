@@ -59,4 +59,45 @@ static inline void pnl_register_push(pnl_register *r, int64_t gid, int32_t lag, 
     }
 }
 
+/*
+ * The register of values a node sends each step over secondary connections
+ * (a readout's error signal to its learning-signal connections): key
+ * (lag << 40) | gid and the value, exchanged once per slice like spikes.
+ */
+typedef struct {
+    int64_t *key;
+    double *val;
+    int64_t n;
+    int64_t cap;
+    int failed;
+} pnl_vregister;
+
+static inline void pnl_vregister_init(pnl_vregister *r)
+{
+    r->key = NULL; r->val = NULL; r->n = 0; r->cap = 0; r->failed = 0;
+}
+
+static inline void pnl_vregister_free(pnl_vregister *r)
+{
+    free(r->key); free(r->val);
+    pnl_vregister_init(r);
+}
+
+static inline void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, double value)
+{
+    if (r->n == r->cap) {
+        int64_t cap = r->cap ? 2 * r->cap : 64;
+        int64_t *k = (int64_t *)realloc(r->key, (size_t)cap * sizeof(int64_t));
+        if (!k) { r->failed = 1; return; }
+        r->key = k;
+        double *v = (double *)realloc(r->val, (size_t)cap * sizeof(double));
+        if (!v) { r->failed = 1; return; }
+        r->val = v;
+        r->cap = cap;
+    }
+    r->key[r->n] = ((int64_t)lag << 40) | gid;
+    r->val[r->n] = value;
+    r->n += 1;
+}
+
 #endif

@@ -701,7 +701,20 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
                         self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
 
 
+cdef class StepRateGenerator(StepCurrentGenerator):
+    """step_rate_generator: piecewise constant rate.
+
+    As step_current_generator (``amplitude_times``, ``amplitude_values``,
+    ``allow_offgrid_times``), for rate receptors (``rate_connection_delayed``;
+    e-prop readouts take their target signal and learning window so): the
+    value of step s, times the connection weight, is the receptor's input in
+    step s + delay.
+    """
+    output = "rate"
+
+
 MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,
           "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
-          "sinusoidal_poisson_generator": SinusoidalPoissonGenerator}
+          "sinusoidal_poisson_generator": SinusoidalPoissonGenerator,
+          "step_rate_generator": StepRateGenerator}

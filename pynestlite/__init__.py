@@ -28,7 +28,7 @@ from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plottin
 from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
     BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection, KernelException,
-    KernelMemoryError, KernelStateError, NumericalInstability, TimeMultipleRequired,
+    KernelMemoryError, KernelStateError, NESTErrors, NumericalInstability, TimeMultipleRequired,
     UnaccessedDictionaryEntry, UnknownKernelKey, UnknownKernelProperty, UnknownModelName,
     UnknownNode, UnknownParameter, UnknownReceptorType)
 from pynestlite.nodes import NodeCollection
@@ -296,7 +296,8 @@ def Models(mtype="all", sel=None):
 
 def _model_defaults(model):
     if model in kernel.synapse_models:
-        d = dict(kernel.synapse_models[model])
+        # keys starting with "_" are a model's own bookkeeping (not parameters)
+        d = {k: v for k, v in kernel.synapse_models[model].items() if not k.startswith("_")}
         d["synapse_model"] = model
         d["sizeof"] = kernel.synapse_types[model].sizeof()
         d["num_connections"] = kernel.comm.allreduce_sum(kernel.syn_counts.get(model, 0))
@@ -333,14 +334,18 @@ def SetDefaults(model, params, val=None):
     if model in kernel.synapse_models:
         d = kernel.synapse_models[model]
         for key, v in params.items():
-            if key not in d:
+            if key not in d or key.startswith("_"):
                 raise UnaccessedDictionaryEntry(
-                    f"{model} has no parameter {key!r}; expected one of {sorted(d)}")
+                    f"{model} has no parameter {key!r}; expected one of "
+                    f"{sorted(k for k in d if not k.startswith('_'))}")
         if "delay" in params:
             kernel.delay_to_steps(params["delay"])
         cls = kernel.synapse_types[model]
         if hasattr(cls, "check_common"):
             cls.check_common(params)
+        if hasattr(cls, "merge_common"):
+            # model-level parameters that are dicts (an optimizer) merge key by key
+            params = cls.merge_common(d, params, kernel.syn_counts.get(model, 0))
         merged = {**d, **params}
         cls.check({key: np.atleast_1d(merged[key]) for key in ("weight",) + cls.public_columns()
                    if key in merged}, merged)

@@ -278,7 +278,8 @@ def _plan(pre, post, conn_spec, syn_spec):
     k.calls += 1
     call = k.calls
 
-    if k.synapse_types[model].uses_archive and tk != "neuron":
+    if (k.synapse_types[model].uses_archive
+            or getattr(k.synapse_types[model], "uses_eprop_archive", False)) and tk != "neuron":
         raise IllegalConnection(
             f"{model} is a plastic synapse model: it connects neurons (which keep the "
             f"spike archive it reads), not {pk} -> {tk}; feed device spikes through a "
@@ -355,14 +356,20 @@ def _plan(pre, post, conn_spec, syn_spec):
         # generator -> neuron: rows of the synapse model's table keyed by the
         # generator; the generator reads them at Prepare and writes its output
         # through them (the kernel does not deliver them)
-        if k.synapse_types[model].columns.keys() != {"weight"}:
+        cls = k.synapse_types[model]
+        if cls.columns.keys() != {"weight"} or cls.secondary:
             raise IllegalConnection(
                 f"stimulation devices connect through static synapse models only, not "
                 f"{model}")
+        for rec in pre_recs:
+            if (rec.block.output == "rate") != (cls.channel_kind == "rate"):
+                raise IllegalConnection(
+                    f"{rec.model} -> {model}: rate generators connect through "
+                    "rate_connection_delayed, other devices through static synapses")
         codes = np.empty(len(src), np.uint32)
         for rec, g in k.groups(np.unique(src)):
             sel = np.isin(src, g)
-            kind = "current" if rec.block.output == "current" else "spike"
+            kind = rec.block.output
             codes[sel] = k.channel_codes(
                 tgt[sel], receptor if np.ndim(receptor) == 0 else receptor[sel], kind)
 
@@ -371,16 +378,19 @@ def _plan(pre, post, conn_spec, syn_spec):
             k.table(model).add(src, codes, delays, {"weight": weights})
             k.count_connections(model, len(src))
         return commit
+    cls = k.synapse_types[model]
+    if hasattr(cls, "check_connection"):
+        cls.check_connection(k, pre_recs, post_recs, delays, model)
+    kind = cls.channel_kind
     if rule == "fixed_indegree" and np.ndim(receptor) == 0:
         # codes of the local targets, each repeated indegree times (the
         # rule's layout), instead of resolving one code per synapse
-        codes = np.repeat(k.channel_codes(local_post, receptor, "spike"), info[1])
+        codes = np.repeat(k.channel_codes(local_post, receptor, kind), info[1])
     else:
-        codes = k.channel_codes(tgt, receptor, "spike")
+        codes = k.channel_codes(tgt, receptor, kind)
 
     # the model's own columns: syn_spec values over the model's defaults (as
     # weight and delay); scalars stay scalars until the rows are written
-    cls = k.synapse_types[model]
     values = {"weight": weights}
     for name in cls.public_columns():
         if name != "weight":

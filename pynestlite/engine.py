@@ -23,17 +23,17 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif_cond, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp,
-    izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
+    aeif_cond, eprop, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
+    iaf_psc_exp, izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
 
 TICS_PER_MS = 1000
 DEFAULT_SEED = 143202461
 
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_psc_alpha,
-             izhikevich, parrot_neuron, generators, recorders):
+             izhikevich, parrot_neuron, generators, recorders, eprop):
     NODE_MODELS.update(_mod.MODELS)
-for _mod in (stdp, stdp_izh):
+for _mod in (stdp, stdp_izh, eprop):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 
 
@@ -482,7 +482,9 @@ class Engine:
         return lo, hi
 
     def channel_codes(self, tgt_gids, receptor, kind):
-        """Ring-buffer channel codes of local targets for spikes or currents."""
+        """Ring-buffer channel codes of local targets for ``kind`` "spike",
+        "current", "rate" or "learning_signal" connections (the block's
+        ``<kind>_receptors``)."""
         tgt_gids = np.asarray(tgt_gids, np.int64)
         codes = np.empty(len(tgt_gids), np.uint32)
         receptor = np.broadcast_to(np.asarray(receptor, np.int64), tgt_gids.shape)
@@ -496,12 +498,16 @@ class Engine:
                     f"{'spikes' if kind == 'spike' else 'currents'}")
             rows = np.searchsorted(blk.gids, g)
             r = receptor[pos:pos + len(g)]
-            table = blk.spike_receptors if kind == "spike" else blk.current_receptors
+            table = getattr(blk, f"{kind}_receptors", {})
             out = np.empty(len(g), np.uint32)
             for rt in np.unique(r):
                 if int(rt) not in table:
+                    what = kind.replace("_", " ")
+                    if not table:
+                        raise IllegalConnection(
+                            f"{rec.model} (node {g[0]}) cannot receive {what} connections")
                     raise UnknownReceptorType(
-                        f"{rec.model} (node {g[0]}) has no {kind} receptor_type {int(rt)}; "
+                        f"{rec.model} (node {g[0]}) has no {what} receptor_type {int(rt)}; "
                         f"valid: {sorted(table) or 'none'}")
                 entry = table[int(rt)]
                 if kind == "spike":
@@ -567,6 +573,10 @@ class Engine:
         self.scheduler.configure(dmin + dmax, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
         self.min_delay, self.max_delay = dmin, dmax
+        # secondary values (learning signals) are exchanged every slice on
+        # every rank as soon as one rank has such a connection
+        self.secondary_exchange = self.comm.allreduce_max(
+            int(any(t.secondary and len(t) for t in self.tables.values()))) > 0
         from pynestlite import recording
         error = None
         try:
@@ -667,6 +677,28 @@ class Engine:
                    "tics_per_step": self.tics_per_step, "ms_per_tic": 1.0 / TICS_PER_MS,
                    "min_delay": min_delay}
         self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archive)
+        self._configure_eprop(cs, n_slots)
+
+    def _configure_eprop(self, cs, n_slots):
+        """The e-prop sections of the archive: per local neuron that e-prop
+        synapses target, their number and the neuron's constants."""
+        tabs = [t for t in self.tables.values()
+                if getattr(t, "uses_eprop_archive", False) and len(t)]
+        blocks = [b for b in self.neuron_blocks() if b.n and hasattr(b, "eprop_constants")]
+        if not tabs and not blocks:
+            return
+        indeg = np.zeros(n_slots, np.int64)
+        for t in tabs:
+            slots = cs[(t.cols["code"] >> 2).astype(np.int64)]
+            indeg += np.bincount(slots, minlength=n_slots)
+        parts = []
+        for b in blocks:
+            c = b.eprop_constants(self)
+            c["slots"] = self.slot_of(b.gids)
+            parts.append(c)
+        ep = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        ep["indegree"] = indeg[ep["slots"]]
+        self.scheduler.configure_eprop(ep)
 
     def t_spike(self, gids):
         """Time (ms) of the latest spike of each local gid, -1.0 if none."""

@@ -100,3 +100,15 @@ class UnknownKernelProperty(UnaccessedDictionaryEntry, ValueError):
     """SetKernelStatus of an unknown key (PyNEST raises ValueError)."""
 
     __str__ = BaseException.__str__
+
+
+class NESTErrors:
+    """PyNEST's namespace of the kernel's exception classes
+    (``nest.NESTErrors.BadProperty``): every error class of this module."""
+
+
+for _name, _cls in list(globals().items()):
+    if isinstance(_cls, type) and issubclass(_cls, KernelException):
+        setattr(NESTErrors, _name, _cls)
+NESTErrors.NESTError = KernelException
+del _name, _cls

@@ -46,6 +46,11 @@ class SerialComm:
         """Sorted spike keys ``(lag << 40) | gid`` of all ranks (here: the input)."""
         return keys
 
+    def exchange_values(self, keys, values):
+        """Secondary values of all ranks, sorted by key (here: the input)."""
+        order = np.argsort(keys, kind="stable")
+        return keys[order], values[order]
+
     def status_point(self, error=None):
         """Collective check: raise on every rank if any rank passes an error."""
         if error is not None:
@@ -161,6 +166,24 @@ class MPIComm(SerialComm):
             self._low_slices = 0
         out.sort(kind="stable")
         return out
+
+    def exchange_values(self, keys, values):
+        """Secondary values (keys ``(lag << 40) | gid``, float64 values) of all
+        ranks, sorted by key: one Allgather of the counts and one Allgatherv
+        of the (key, value bits) pairs.  Called after the slice's spike
+        exchange, so every rank has passed that status point."""
+        keys = np.ascontiguousarray(keys, np.int64)
+        pairs = np.empty(2 * len(keys), np.int64)
+        pairs[0::2] = keys
+        pairs[1::2] = np.ascontiguousarray(values, np.float64).view(np.int64)
+        counts = np.empty(self.size, np.int64)
+        self.comm.Allgather(np.array([len(pairs)], np.int64), counts)
+        out = np.empty(int(counts.sum()), np.int64)
+        self.comm.Allgatherv(pairs, [out, counts])
+        k = out[0::2]
+        v = np.ascontiguousarray(out[1::2]).view(np.float64)
+        order = np.argsort(k, kind="stable")
+        return k[order], v[order]
 
     def allreduce_sum(self, value):
         from mpi4py import MPI

@@ -198,8 +198,9 @@ def test_models():
     syn = nest.Models("synapses")
     assert "static_synapse" in syn and "iaf_psc_alpha" not in syn
     assert set(m) == set(nodes) | set(syn) and len(m) == len(nodes) + len(syn)
-    assert set(nest.Models("nodes", "iaf_psc")) == {"iaf_psc_alpha", "iaf_psc_exp",
-                                                     "iaf_psc_delta"}
+    assert set(nest.Models("nodes", "iaf_psc")) == {
+        "iaf_psc_alpha", "iaf_psc_exp", "iaf_psc_delta", "eprop_iaf_psc_delta",
+        "eprop_iaf_psc_delta_adapt"}
 
 
 def test_models_sorted_as_nest():

@@ -1,0 +1,182 @@
+/*
+ * eprop_archive.h -- the e-prop section of the per-neuron archive.
+ *
+ * A neuron that e-prop synapses target (indegree > 0) appends one entry per
+ * time step t in its update: the surrogate gradient psi^t, the firing-rate
+ * regularization term, and (written later, when the readouts' error signals
+ * arrive) the learning signal L^t.  A readout appends its error signal.
+ * The synapses read the entries when a presynaptic spike arrives
+ * (event-driven e-prop: no per-step work in synapses) and the history is
+ * trimmed as NEST's e-prop archiving node trims it:
+ *
+ *   - every synapse keeps an update marker at the stamp of its last spike
+ *     (markers carry access counters: the synapses whose last spike was
+ *     then);
+ *   - when a synapse moves its marker from t_prev to t_spike, the entries
+ *     in [t_prev - 1, t_prev - 1 + cutoff) that no remaining marker needs
+ *     are erased, and so is everything before the earliest marker - 1.
+ *
+ * So the history covers at most eprop_isi_trace_cutoff steps after each
+ * pending presynaptic spike (and everything since the oldest one when the
+ * cutoff is infinite).  Entries are searched by binary search on t (gaps
+ * arise where entries were erased).
+ */
+#ifndef PYNESTLITE_EPROP_ARCHIVE_H
+#define PYNESTLITE_EPROP_ARCHIVE_H
+
+#include "archive.h"
+
+enum {
+    PNL_EP_RECURRENT = 0,   /* eprop_iaf, eprop_iaf_psc_delta */
+    PNL_EP_ADAPT = 1,       /* eprop_iaf_adapt, eprop_iaf_psc_delta_adapt */
+    PNL_EP_READOUT = 2      /* eprop_readout */
+};
+
+/* Make sure `a` has an e-prop section per slot. */
+static inline int pnl_eprop_enable(pnl_archive *a)
+{
+    if (a->eprop || a->n_slots == 0)
+        return 0;
+    a->eprop = (pnl_eprop *)calloc((size_t)a->n_slots, sizeof(pnl_eprop));
+    if (!a->eprop) { a->failed = 1; return -1; }
+    return 0;
+}
+
+/* First entry with t >= time (n if none). */
+static inline int64_t pnl_ep_lower(const pnl_eprop *p, int64_t time)
+{
+    int64_t lo = 0, hi = p->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (p->e[mid].t < time) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* First marker with t >= time, searching from `lo` (nu if none). */
+static inline int64_t pnl_ep_lower_mark(const pnl_eprop *p, int64_t lo, int64_t time)
+{
+    int64_t hi = p->nu;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (p->u[mid].t < time) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* Append the entry of step t (zeros); returns its index, -1 if the neuron
+ * keeps no history or the allocation failed (then a->failed is set). */
+static inline int64_t pnl_ep_append(pnl_archive *a, int64_t slot, int64_t t)
+{
+    pnl_eprop *p = &a->eprop[slot];
+    if (p->indegree == 0)
+        return -1;
+    if (p->n == p->cap) {
+        int64_t cap = p->cap ? 2 * p->cap : 64;
+        pnl_ep_entry *e = (pnl_ep_entry *)realloc(p->e, (size_t)cap * sizeof(pnl_ep_entry));
+        if (!e) { a->failed = 1; return -1; }
+        p->e = e;
+        p->cap = cap;
+    }
+    int64_t k = p->n++;
+    p->e[k].t = t;
+    p->e[k].psi = 0.0;
+    p->e[k].L = 0.0;
+    p->e[k].reg = 0.0;
+    return k;
+}
+
+/* Add `value` to the learning signal of the entry of step `time` (if kept). */
+static inline void pnl_ep_add_learning_signal(pnl_eprop *p, int64_t time, double value)
+{
+    if (p->indegree == 0)
+        return;
+    int64_t k = pnl_ep_lower(p, time);
+    if (k < p->n && p->e[k].t == time)
+        p->e[k].L += value;
+}
+
+/* The learning signal of the first entry at or after `time` (0 if none). */
+static inline double pnl_ep_learning_signal(const pnl_eprop *p, int64_t time)
+{
+    int64_t k = pnl_ep_lower(p, time);
+    return k < p->n ? p->e[k].L : 0.0;
+}
+
+static inline void pnl_ep_erase(pnl_eprop *p, int64_t k0, int64_t k1)
+{
+    if (k0 >= k1)
+        return;
+    memmove(p->e + k0, p->e + k1, (size_t)(p->n - k1) * sizeof(pnl_ep_entry));
+    p->n -= k1 - k0;
+}
+
+static inline void pnl_ep_erase_mark(pnl_eprop *p, int64_t i)
+{
+    memmove(p->u + i, p->u + i + 1, (size_t)(p->nu - i - 1) * sizeof(pnl_ep_mark));
+    p->nu -= 1;
+}
+
+/* Count a marker at t (inserted if new); -1 if the allocation failed. */
+static inline int pnl_ep_mark_add(pnl_archive *a, pnl_eprop *p, int64_t t)
+{
+    int64_t i = pnl_ep_lower_mark(p, 0, t);
+    if (i < p->nu && p->u[i].t == t) {
+        p->u[i].count += 1;
+        return 0;
+    }
+    if (p->nu == p->capu) {
+        int64_t cap = p->capu ? 2 * p->capu : 8;
+        pnl_ep_mark *u = (pnl_ep_mark *)realloc(p->u, (size_t)cap * sizeof(pnl_ep_mark));
+        if (!u) { a->failed = 1; return -1; }
+        p->u = u;
+        p->capu = cap;
+    }
+    memmove(p->u + i + 1, p->u + i, (size_t)(p->nu - i) * sizeof(pnl_ep_mark));
+    p->u[i].t = t;
+    p->u[i].count = 1;
+    p->nu += 1;
+    return 0;
+}
+
+/* A synapse whose previous spike was at t_prev (0: none) transmits at
+ * t_spike: move its marker and erase what no marker needs any more. */
+static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike, int64_t t_prev)
+{
+    if (pnl_ep_mark_add(a, p, t_spike) != 0)
+        return;
+    if (t_prev > 0) {
+        int64_t i = pnl_ep_lower_mark(p, 0, t_prev);
+        if (i < p->nu && p->u[i].t == t_prev) {
+            if (p->u[i].count > 0)
+                p->u[i].count -= 1;
+            if (p->u[i].count == 0)
+                pnl_ep_erase_mark(p, i);
+        }
+        const int64_t cutoff = p->cutoff;
+        const int64_t cand_begin = t_prev - 1, cand_end = cand_begin + cutoff;
+        int64_t erase_begin = cand_begin, erase_end = cand_end;
+        int64_t search_begin = cand_begin - cutoff;
+        if (search_begin < 0)
+            search_begin = 0;
+        int64_t j = pnl_ep_lower_mark(p, 0, search_begin);
+        int64_t j_end = pnl_ep_lower_mark(p, j, cand_end + 1);
+        for (; j < j_end && erase_begin < erase_end; ++j) {
+            int64_t req_begin = p->u[j].t - 1, req_end = req_begin + cutoff;
+            if (req_begin >= cand_begin && req_begin <= cand_end && req_begin < erase_end)
+                erase_end = req_begin;
+            if (req_end >= cand_begin && req_end <= cand_end && req_end > erase_begin)
+                erase_begin = req_end;
+        }
+        int64_t k0 = pnl_ep_lower(p, erase_begin), k1 = pnl_ep_lower(p, erase_end);
+        pnl_ep_erase(p, k0, k1);
+    }
+    if (p->nu == 0 || p->n == 0)
+        return;
+    int64_t keep = p->u[0].t - 1;
+    int64_t k = pnl_ep_lower(p, keep);
+    if (k < p->n && p->e[k].t == keep && k != 0)
+        pnl_ep_erase(p, 0, k);
+}
+
+#endif

@@ -1,0 +1,911 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Event-driven e-prop (eligibility propagation) with biological features:
+NEST's ``eprop_iaf``, ``eprop_iaf_adapt``, ``eprop_iaf_psc_delta``,
+``eprop_iaf_psc_delta_adapt``, ``eprop_readout``, ``eprop_synapse`` (with the
+optimizers ``gradient_descent`` and ``adam``) and
+``eprop_learning_signal_connection``.
+
+The method is Korcsak-Gorzo et al. (2025), the algorithm NEST ships:
+recurrent neurons are updated every step and append to their e-prop archive
+(``kernel/eprop_archive.h``) the surrogate gradient psi^t and the firing-rate
+term of step t; the readouts' error signals arrive over learning-signal
+connections and are added there as the learning signal L^t, two steps back
+(the delays recurrent -> readout -> recurrent).  An ``eprop_synapse`` does no
+work between spikes: at each presynaptic spike it integrates the archive
+from its previous spike up to the cutoff (``eprop_isi_trace_cutoff``):
+
+    z_bar^t  = alpha z_bar^{t-1} + z^{t-1}           (alpha = exp(-h/tau_m), postsynaptic)
+    e^t      = psi^t z_bar^t                          (ALIF: psi^t (z_bar^t - beta eps^{t-1}),
+                                                       eps^t = rho eps^{t-1} + e^t)
+    e_bar^t  = kappa e_bar^{t-1} + e^t
+    e_reg^t  = kappa_reg e_reg^{t-1} + (1 - kappa_reg) e^t
+    g^t      = L^t e_bar^t + reg^t e_reg^t           (readout target: g^t = E^t z_bar^t)
+
+and hands g to its optimizer, every step (``optimize_each_step``) or once
+with the sum; the traces then decay over the rest of the interval to the
+spike.  A synapse's first spike only starts its traces.  The spike is then
+transmitted with the new weight (delay: exactly one step).
+
+Neurons silent for ``flush_event_send_interval`` send a flush event: their
+e-prop synapses integrate up to it (and trim the archive) without a spike.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.math cimport exp, fabs, pow, sqrt, INFINITY, isnan, NAN
+from libc.stdint cimport int64_t, int32_t, uint8_t, uint32_t
+
+from pynestlite.kernel.nodebase cimport (
+    NodeBlock, SliceContext, pnl_register_push, pnl_vregister_push, input_row,
+    add_to_channel, PNL_GID_BITS)
+from pynestlite.kernel.archive cimport (
+    pnl_archive, pnl_eprop, pnl_ep_append, pnl_ep_lower, pnl_ep_learning_signal,
+    pnl_ep_add_learning_signal, pnl_ep_release, PNL_EP_RECURRENT, PNL_EP_ADAPT,
+    PNL_EP_READOUT)
+from pynestlite.kernel.connections cimport SynapseTable
+from pynestlite.errors import BadProperty, IllegalConnection, KernelException
+
+cnp.import_array()
+
+#: steps standing for an infinite duration (cutoff, flush interval)
+INF_STEPS = 1 << 40
+
+SURROGATE_GRADIENTS = ("piecewise_linear", "exponential", "fast_sigmoid_derivative",
+                       "arctan_derivative")
+
+
+cdef inline double surrogate_gradient(int code, int64_t r, double v, double v_th,
+                                      double height, double width) noexcept nogil:
+    """psi(v): 0 while refractory; otherwise height times the shape of
+    ``SURROGATE_GRADIENTS[code]`` in x = |v - v_th| / width."""
+    if r > 0:
+        return 0.0
+    if code == 0:
+        return height * max(0.0, 1.0 - fabs(v - v_th) / width)
+    if code == 1:
+        return height * exp(-fabs(v - v_th) / width)
+    if code == 2:
+        return height * pow(1.0 + fabs(v - v_th) / width, -2.0)
+    return height / (1.0 + pow((v - v_th) / width, 2.0))
+
+
+def _steps(engine, ms):
+    """Steps of durations in ms (NEST's Time(ms).get_steps()); inf -> INF_STEPS."""
+    ms = np.asarray(ms, np.float64)
+    finite = np.isfinite(ms) & (ms < INF_STEPS * engine.resolution)
+    out = np.full(ms.shape, INF_STEPS, np.int64)
+    if finite.any():
+        out[finite] = np.minimum(engine.ms_to_steps(ms[finite]), INF_STEPS)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# neurons
+cdef class EpropArchivingBlock(NodeBlock):
+    """Base of the neurons that e-prop synapses target: the archive
+    parameter ``eprop_isi_trace_cutoff`` and the e-prop constants of the
+    archive (``eprop_constants``)."""
+    eprop_target = True
+    #: steps from a readout's error to the recurrent entry it belongs to
+    learning_signal_shift = 2
+
+    cdef int64_t[::1] slot
+    cdef object engine
+
+    def eprop_constants(self, engine):
+        """Per local neuron: the constants e-prop synapses read from the archive."""
+        raise NotImplementedError
+
+    def sample(self, str name, idx):
+        if name == "eprop_history_duration":
+            slots = self.engine.slot_of(np.asarray(self.gids)[idx])
+            n = self.engine.scheduler.eprop_history_lengths(slots)
+            return n.astype(np.float64) * self.engine.resolution
+        return NodeBlock.sample(self, name, idx)
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        c = values.get("eprop_isi_trace_cutoff")
+        if c is not None and np.any(np.asarray(c) < 0):
+            raise BadProperty(f"{self.model}: eprop_isi_trace_cutoff >= 0 required")
+
+
+cdef class EpropIafBlock(EpropArchivingBlock):
+    """eprop_iaf -- LIF neuron for event-driven e-prop (subtractive reset).
+
+    Equations (step t, v relative to E_L)
+    -------------------------------------
+        v^t   = P_v v^{t-1} + P_i i^{t-1} + z_in^t,   P_v = exp(-h/tau_m),
+                P_i = tau_m/C_m (1 - P_v);  v^t = max(v^t, V_min)
+        psi^t = surrogate gradient of v^t at V_th (0 while refractory)
+        spike if v^t >= V_th and not refractory: z^t = 1, v^t -= V_th, r = t_ref
+        f_av  = kappa_reg f_av + (1 - kappa_reg) z^t / h
+        reg^t = c_reg (f_av - f_target h)
+
+    with i the input current of the previous step (plus ``I_e``).  psi^t and
+    reg^t go to the e-prop archive (only while e-prop synapses target the
+    neuron); ``learning_signal`` shows L of step t - 2.  ``surrogate_gradient_function``
+    is one of piecewise_linear (height max(0, 1 - x)), exponential
+    (height exp(-x)), fast_sigmoid_derivative (height (1 + x)^-2) and
+    arctan_derivative (height / (1 + x^2)), x = |v - V_th| / width.
+
+    Numerics: exact integration on the grid h, NEST's order of operations.
+
+    Parameters (NEST 3.10 names and defaults): ``C_m`` 250 pF, ``c_reg`` 0,
+    ``E_L`` -70 mV, ``f_target`` 10 Hz, ``I_e`` 0 pA, ``surrogate_gradient_function``
+    piecewise_linear, ``surrogate_gradient_height`` 0.3, ``surrogate_gradient_width``
+    1.0, ``t_ref`` 2 ms, ``tau_m`` 10 ms, ``V_min`` -inf, ``V_th`` -55 mV,
+    ``kappa`` 0.97, ``kappa_reg`` 0.97, ``eprop_isi_trace_cutoff`` inf ms,
+    ``flush_event_send_interval`` inf ms, ``ignore_and_spike`` False
+    (``ignore_and_spike_offset`` 1 ms, ``ignore_and_spike_interval`` 100 ms:
+    spike at fixed times instead).  ``f_target`` reads back in Hz (NEST
+    reports spikes/ms).  Recordables: V_m, surrogate_gradient,
+    learning_signal, eprop_history_duration.
+    """
+    adaptive = False
+    full_reset = False
+    parameters = {"C_m": 250.0, "c_reg": 0.0, "E_L": -70.0, "f_target": 10.0, "I_e": 0.0,
+                  "surrogate_gradient_function": "piecewise_linear",
+                  "surrogate_gradient_height": 0.3, "surrogate_gradient_width": 1.0,
+                  "t_ref": 2.0, "tau_m": 10.0, "V_min": -INFINITY, "V_th": -55.0,
+                  "kappa": 0.97, "kappa_reg": 0.97, "eprop_isi_trace_cutoff": INFINITY,
+                  "flush_event_send_interval": INFINITY, "ignore_and_spike": False,
+                  "ignore_and_spike_offset": 1.0, "ignore_and_spike_interval": 100.0}
+    state = {"V_m": -70.0, "surrogate_gradient": 0.0, "learning_signal": 0.0}
+    internal = {"r": 0, "i_in": 0.0, "z": 0.0, "f_av": 0.0, "last_event": 0,
+                "until_spike": -1, "refr_spikes": 0.0, "sg_code": 0}
+    relative = ("V_m", "V_th", "V_min")
+    strictly_positive = ("C_m", "tau_m", "surrogate_gradient_height",
+                         "surrogate_gradient_width", "flush_event_send_interval",
+                         "ignore_and_spike_offset", "ignore_and_spike_interval")
+    non_negative = ("c_reg", "f_target", "t_ref")
+    n_channels = 2
+    spike_receptors = {0: (0, False, False)}
+    current_receptors = {0: 1}
+    learning_signal_receptors = {0: 0}
+    recordables = ("V_m", "surrogate_gradient", "learning_signal", "eprop_history_duration")
+
+    cdef double[::1] V_m, V_th, V_min, V_reset, I_e, i_in, z, f_av, psi, L, c_reg, f_target
+    cdef double[::1] height, width, kappa_reg, P_v, P_i, adapt, V_th_adapt, adapt_beta
+    cdef double[::1] P_adapt, refr, tau_m
+    cdef int64_t[::1] r, ref_counts, last_event, until_spike, flush_steps, spike_steps
+    cdef int64_t[::1] gid, sg
+    cdef uint8_t[::1] ignore_spike, refr_input
+    cdef bint is_adaptive, is_full_reset
+    cdef int64_t ls_shift
+
+    def bind(self):
+        a = self.arrays
+        self.is_adaptive = self.adaptive
+        self.is_full_reset = self.full_reset
+        self.ls_shift = self.learning_signal_shift
+        self.V_m = a["V_m"]; self.V_th = a["V_th"]; self.V_min = a["V_min"]
+        self.I_e = a["I_e"]; self.i_in = a["i_in"]; self.z = a["z"]; self.f_av = a["f_av"]
+        self.psi = a["surrogate_gradient"]; self.L = a["learning_signal"]
+        self.r = a["r"]; self.last_event = a["last_event"]; self.until_spike = a["until_spike"]
+        self.ignore_spike = a["ignore_and_spike"]; self.refr = a["refr_spikes"]
+        self.gid = self.gids
+        if self.full_reset:
+            self.V_reset = a["V_reset"]
+            self.refr_input = a["refractory_input"]
+        if self.adaptive:
+            self.adapt = a["adaptation"]
+            self.V_th_adapt = a["V_th_adapt"]
+
+    def set(self, dict updates, idx, engine=None):
+        name = updates.get("surrogate_gradient_function")
+        if name is not None:
+            for v in np.atleast_1d(np.asarray(name, dtype=object)):
+                if v not in SURROGATE_GRADIENTS:
+                    raise BadProperty(
+                        f"{self.model}: surrogate_gradient_function {v!r} unknown; expected "
+                        f"one of {list(SURROGATE_GRADIENTS)}")
+        EpropArchivingBlock.set(self, updates, idx, engine)
+
+    def after_set(self, idx, new):
+        if "ignore_and_spike_offset" in new:
+            self.arrays["until_spike"][idx] = -1      # restart the countdown
+        if self.adaptive and "adaptation" in new:
+            a = self.arrays
+            a["V_th_adapt"][idx] = a["V_th"][idx] + a["adapt_beta"][idx] * a["adaptation"][idx]
+
+    def check(self, dict values):
+        EpropArchivingBlock.check(self, values)
+        for name in ("kappa", "kappa_reg"):
+            v = values.get(name)
+            if v is not None and np.any((np.asarray(v) < 0) | (np.asarray(v) > 1)):
+                raise BadProperty(f"{self.model}: 0 <= {name} <= 1 required")
+        if "V_th" in values and "V_min" in values and np.any(values["V_th"] < values["V_min"]):
+            raise BadProperty(f"{self.model}: V_th >= V_min required")
+        if self.full_reset and "V_reset" in values:
+            if np.any(values["V_reset"] >= values["V_th"]):
+                raise BadProperty(f"{self.model}: V_reset < V_th required")
+            if np.any(values["V_reset"] < values["V_min"]):
+                raise BadProperty(f"{self.model}: V_reset >= V_min required")
+        if self.adaptive:
+            if np.any(values.get("adapt_beta", 0.0) < 0):
+                raise BadProperty(f"{self.model}: adapt_beta >= 0 required")
+            if np.any(values.get("adapt_tau", 1.0) <= 0):
+                raise BadProperty(f"{self.model}: adapt_tau > 0 required")
+
+    def pre_run(self, engine):
+        cdef double h = engine.resolution
+        a = self.arrays
+        self.engine = engine
+        tau = a["tau_m"]
+        P_v = np.exp(-h / tau)
+        self.P_v = P_v
+        self.P_i = tau / a["C_m"] * (1.0 - P_v)
+        self.tau_m = tau
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+        self.flush_steps = _steps(engine, a["flush_event_send_interval"])
+        self.spike_steps = _steps(engine, a["ignore_and_spike_interval"])
+        us = a["until_spike"]
+        fresh = us < 0
+        us[fresh] = _steps(engine, a["ignore_and_spike_offset"])[fresh]
+        a["sg_code"][:] = [SURROGATE_GRADIENTS.index(f) for f in
+                           a["surrogate_gradient_function"]]
+        self.sg = a["sg_code"]
+        self.height = a["surrogate_gradient_height"]
+        self.width = a["surrogate_gradient_width"]
+        self.kappa_reg = a["kappa_reg"]
+        self.c_reg = a["c_reg"]
+        self.f_target = a["f_target"] / 1000.0      # spikes per ms
+        if self.adaptive:
+            self.P_adapt = np.exp(-h / a["adapt_tau"])
+            self.adapt_beta = a["adapt_beta"]
+        self.slot = engine.slot_of(self.gids)
+
+    def eprop_constants(self, engine):
+        a = self.arrays
+        h = engine.resolution
+        n = self.n
+        return {"kind": np.full(n, PNL_EP_ADAPT if self.adaptive else PNL_EP_RECURRENT),
+                "cutoff": _steps(engine, a["eprop_isi_trace_cutoff"]),
+                "ls_shift": np.full(n, self.learning_signal_shift),
+                "hist_shift": np.full(n, -1),
+                "alpha": np.exp(-h / a["tau_m"]), "kappa": a["kappa"],
+                "kappa_reg": a["kappa_reg"],
+                "adapt_beta": a["adapt_beta"] if self.adaptive else np.zeros(n),
+                "rho": np.exp(-h / a["adapt_tau"]) if self.adaptive else np.zeros(n)}
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double z_in, v, v_th, z, f_av
+        cdef int64_t t, k, c
+        cdef bint spike, adaptive = self.is_adaptive, full_reset = self.is_full_reset
+        cdef double h = ctx.h
+        cdef pnl_archive *arch = ctx.archive
+        cdef bint archived = arch.eprop != NULL
+        if n == 0:
+            return
+        for lag in range(from_lag, to_lag):
+            t = ctx.origin + lag
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                c = 2 * i
+                z_in = row[c]
+                row[c] = 0.0
+                v = self.V_m[i]
+                if not full_reset:
+                    if self.r[i] > 0:
+                        self.r[i] -= 1
+                    v = self.P_i[i] * self.i_in[i] + z_in + self.P_v[i] * v
+                    if v < self.V_min[i]:
+                        v = self.V_min[i]
+                    if adaptive:
+                        self.adapt[i] = self.P_adapt[i] * self.adapt[i] + self.z[i]
+                        self.V_th_adapt[i] = self.V_th[i] + self.adapt_beta[i] * self.adapt[i]
+                elif self.r[i] == 0:
+                    v = self.P_i[i] * (self.i_in[i] + self.I_e[i]) + self.P_v[i] * v + z_in
+                    if self.refr_input[i] and self.refr[i] != 0.0:
+                        v += self.refr[i]
+                        self.refr[i] = 0.0
+                    if v < self.V_min[i]:
+                        v = self.V_min[i]
+                    if adaptive:
+                        self.adapt[i] = self.P_adapt[i] * self.adapt[i] + self.z[i]
+                        self.V_th_adapt[i] = self.V_th[i] + self.adapt_beta[i] * self.adapt[i]
+                else:
+                    if self.refr_input[i]:
+                        self.refr[i] += z_in * exp(-self.r[i] * h / self.tau_m[i])
+                    self.r[i] -= 1
+                v_th = self.V_th_adapt[i] if adaptive else self.V_th[i]
+                z = 0.0
+                self.psi[i] = surrogate_gradient(self.sg[i], self.r[i], v, v_th,
+                                                 self.height[i], self.width[i])
+                if self.ignore_spike[i]:
+                    self.until_spike[i] -= 1
+                    spike = self.until_spike[i] == 0
+                    if spike:
+                        self.until_spike[i] = self.spike_steps[i]
+                elif full_reset:
+                    spike = v >= v_th
+                else:
+                    spike = v >= v_th and self.r[i] == 0
+                if spike:
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                    z = 1.0
+                    if full_reset:
+                        v = self.V_reset[i]
+                    else:
+                        v -= self.V_th[i]
+                    self.r[i] = self.ref_counts[i]
+                    self.last_event[i] = t
+                elif self.last_event[i] > 0 and t - self.last_event[i] >= self.flush_steps[i]:
+                    pnl_register_push(ctx.flush, self.gid[i], <int>lag, 1)
+                    self.last_event[i] = t
+                self.z[i] = z
+                self.V_m[i] = v
+                if archived:
+                    k = pnl_ep_append(arch, self.slot[i], t)
+                    if k >= 0:
+                        arch.eprop[self.slot[i]].e[k].psi = self.psi[i]
+                        f_av = self.kappa_reg[i] * self.f_av[i] + (1.0 - self.kappa_reg[i]) * z / h
+                        self.f_av[i] = f_av
+                        arch.eprop[self.slot[i]].e[k].reg = \
+                            self.c_reg[i] * (f_av - self.f_target[i] * h)
+                    self.L[i] = pnl_ep_learning_signal(&arch.eprop[self.slot[i]],
+                                                       t - self.ls_shift)
+                if full_reset:
+                    self.i_in[i] = row[c + 1]
+                else:
+                    self.i_in[i] = row[c + 1] + self.I_e[i]
+                row[c + 1] = 0.0
+
+
+cdef class EpropIafAdaptBlock(EpropIafBlock):
+    """eprop_iaf_adapt -- eprop_iaf with an adaptive threshold (ALIF).
+
+    Equations: as eprop_iaf, and each step
+        a^t = rho a^{t-1} + z^{t-1},  rho = exp(-h/adapt_tau)
+        V_th_adapt^t = V_th + adapt_beta a^t
+    spikes and psi use V_th_adapt; the reset subtracts V_th.  The synapses'
+    eligibility carries the adaptation term (module docstring).  Adds
+    ``adapt_beta`` 1.0 and ``adapt_tau`` 10 ms; state ``adaptation`` (0) and
+    ``V_th_adapt`` (V_th).  Recordables add adaptation, V_th_adapt.
+    """
+    adaptive = True
+    parameters = dict(EpropIafBlock.parameters, adapt_beta=1.0, adapt_tau=10.0)
+    state = dict(EpropIafBlock.state, adaptation=0.0, V_th_adapt=-55.0)
+    relative = EpropIafBlock.relative + ("V_th_adapt",)
+    recordables = EpropIafBlock.recordables + ("adaptation", "V_th_adapt")
+
+
+cdef class EpropIafPscDeltaBlock(EpropIafBlock):
+    """eprop_iaf_psc_delta -- e-prop neuron with iaf_psc_delta dynamics.
+
+    Equations: while not refractory
+        v^t = P_v v^{t-1} + P_i (i^{t-1} + I_e) + z_in^t   (v >= V_min)
+    spike if v^t >= V_th: v = V_reset (full reset), refractory for t_ref
+    (v clamped; input arriving then is dropped unless ``refractory_input``,
+    which adds it decayed by exp(-r h/tau_m) when the period ends).  psi,
+    firing-rate term and archive as eprop_iaf.  Adds ``V_reset`` -70 mV and
+    ``refractory_input`` False.
+    """
+    full_reset = True
+    parameters = dict(EpropIafBlock.parameters, V_reset=-70.0, refractory_input=False)
+    relative = EpropIafBlock.relative + ("V_reset",)
+    ordered = (("V_reset", "V_th"),)
+
+
+cdef class EpropIafPscDeltaAdaptBlock(EpropIafBlock):
+    """eprop_iaf_psc_delta_adapt -- eprop_iaf_psc_delta with the adaptive
+    threshold of eprop_iaf_adapt (updated only while not refractory)."""
+    adaptive = True
+    full_reset = True
+    parameters = dict(EpropIafPscDeltaBlock.parameters, adapt_beta=1.0, adapt_tau=10.0)
+    state = dict(EpropIafBlock.state, adaptation=0.0, V_th_adapt=-55.0)
+    relative = EpropIafPscDeltaBlock.relative + ("V_th_adapt",)
+    ordered = (("V_reset", "V_th"),)
+    recordables = EpropIafBlock.recordables + ("adaptation", "V_th_adapt")
+
+
+cdef class EpropReadoutBlock(EpropArchivingBlock):
+    """eprop_readout -- leaky readout neuron of event-driven e-prop.
+
+    Equations (step t, v relative to E_L)
+    -------------------------------------
+        v^t = P_v v^{t-1} + P_i i^{t-1} + z_in^t   (v >= V_min)
+        y^t = v^t + E_L                             (readout_signal)
+        E^t = (y^t - y*^t) w^t                      (error_signal)
+
+    y* arrives on rate receptor 2 (target signal) and w (learning window,
+    0 or 1) on rate receptor 1, both through ``rate_connection_delayed``
+    from ``step_rate_generator`` (the value of a generator's step s is used
+    in step s + delay); ``target_signal`` and ``readout_signal`` are shown
+    multiplied by w.  E^t goes to the archive (the e-prop synapses onto the
+    readout read it) and, each step, over the readout's
+    ``eprop_learning_signal_connection`` to the recurrent neurons.
+
+    Parameters: ``C_m`` 250 pF, ``E_L`` 0 mV, ``I_e`` 0 pA, ``tau_m`` 10 ms,
+    ``V_min`` -inf, ``eprop_isi_trace_cutoff`` inf ms.  Recordables: V_m,
+    readout_signal, target_signal, error_signal, eprop_history_duration.
+    """
+    sends_learning_signal = True
+    parameters = {"C_m": 250.0, "E_L": 0.0, "I_e": 0.0, "tau_m": 10.0, "V_min": -INFINITY,
+                  "eprop_isi_trace_cutoff": INFINITY}
+    state = {"V_m": 0.0, "readout_signal": 0.0, "target_signal": 0.0, "error_signal": 0.0}
+    internal = {"i_in": 0.0}
+    relative = ("V_m", "V_min")
+    strictly_positive = ("C_m", "tau_m")
+    n_channels = 4
+    spike_receptors = {0: (0, False, False)}
+    current_receptors = {0: 1}
+    rate_receptors = {1: 2, 2: 3}
+    recordables = ("V_m", "readout_signal", "target_signal", "error_signal",
+                   "eprop_history_duration")
+
+    cdef double[::1] V_m, V_min, I_e, E_L, i_in, y, ystar, err, P_v, P_i
+    cdef int64_t[::1] gid
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.V_min = a["V_min"]; self.I_e = a["I_e"]; self.E_L = a["E_L"]
+        self.i_in = a["i_in"]; self.y = a["readout_signal"]; self.ystar = a["target_signal"]
+        self.err = a["error_signal"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        a = self.arrays
+        self.engine = engine
+        P_v = np.exp(-engine.resolution / a["tau_m"])
+        self.P_v = P_v
+        self.P_i = a["tau_m"] / a["C_m"] * (1.0 - P_v)
+        self.slot = engine.slot_of(self.gids)
+
+    def eprop_constants(self, engine):
+        a = self.arrays
+        n = self.n
+        z = np.zeros(n)
+        return {"kind": np.full(n, PNL_EP_READOUT),
+                "cutoff": _steps(engine, a["eprop_isi_trace_cutoff"]),
+                "ls_shift": np.zeros(n, np.int64), "hist_shift": np.full(n, -1),
+                "alpha": np.exp(-engine.resolution / a["tau_m"]), "kappa": z,
+                "kappa_reg": z, "adapt_beta": z, "rho": z}
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double v, window
+        cdef int64_t t, k, c
+        cdef pnl_archive *arch = ctx.archive
+        cdef bint archived = arch.eprop != NULL
+        for lag in range(from_lag, to_lag):
+            t = ctx.origin + lag
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                c = 4 * i
+                v = self.P_i[i] * self.i_in[i] + row[c] + self.P_v[i] * self.V_m[i]
+                row[c] = 0.0
+                if v < self.V_min[i]:
+                    v = self.V_min[i]
+                self.V_m[i] = v
+                window = row[c + 2]
+                self.ystar[i] = row[c + 3]
+                row[c + 2] = 0.0
+                row[c + 3] = 0.0
+                self.y[i] = v + self.E_L[i]
+                self.err[i] = self.y[i] - self.ystar[i]
+                self.ystar[i] *= window
+                self.y[i] *= window
+                self.err[i] *= window
+                pnl_vregister_push(ctx.values, self.gid[i], <int>lag, self.err[i])
+                if archived:
+                    k = pnl_ep_append(arch, self.slot[i], t)
+                    if k >= 0:
+                        arch.eprop[self.slot[i]].e[k].L = self.err[i]
+                self.i_in[i] = row[c + 1] + self.I_e[i]
+                row[c + 1] = 0.0
+
+
+# ---------------------------------------------------------------------------
+# optimizers
+ctypedef struct OptCommon:
+    int adam
+    int64_t batch_size
+    double eta, eta_first
+    int64_t eta_changes
+    double Wmin, Wmax
+    bint each_step
+    double beta_1, beta_2, epsilon
+
+OPTIMIZERS = ("gradient_descent", "adam")
+OPTIMIZER_DEFAULTS = {
+    "gradient_descent": {"type": "gradient_descent", "batch_size": 1, "eta": 1e-4,
+                         "Wmin": -100.0, "Wmax": 100.0, "optimize_each_step": True},
+    "adam": {"type": "adam", "batch_size": 1, "eta": 1e-4, "Wmin": -100.0, "Wmax": 100.0,
+             "optimize_each_step": True, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+}
+
+
+def merge_optimizer(old, new, int64_t n_connections, model):
+    """The optimizer dict after SetDefaults(model, {"optimizer": new}): a new
+    ``type`` starts from that optimizer's defaults (only before synapses
+    exist), the other keys are checked and merged; eta changes are counted
+    (a synapse's first optimization uses the first eta set, later ones the
+    eta current then, as NEST)."""
+    if not isinstance(new, dict):
+        raise BadProperty(f"{model}: optimizer must be a dict, got {new!r}")
+    new = dict(new)
+    name = new.pop("type", new.pop("optimizer", old["type"]))
+    if name not in OPTIMIZERS:
+        raise BadProperty(f'{model}: optimizer from ["gradient_descent", "adam"] required, '
+                          f"got {name!r}")
+    out = dict(old)
+    if name != old["type"]:
+        if n_connections > 0:
+            raise BadProperty(f"{model}: the optimizer cannot be changed because synapses "
+                              "have been created")
+        out = dict(OPTIMIZER_DEFAULTS[name], _eta_first=old["_eta_first"],
+                   _eta_changes=old["_eta_changes"])
+    allowed = set(OPTIMIZER_DEFAULTS[name]) - {"type"}
+    for key in new:
+        if key not in allowed:
+            raise BadProperty(f"{model}: optimizer {name} has no parameter {key!r}; expected "
+                              f"one of {sorted(allowed)}")
+    if "batch_size" in new and (int(new["batch_size"]) != new["batch_size"]
+                                or new["batch_size"] <= 0):
+        raise BadProperty(f"{model}: optimization batch_size > 0 required")
+    if "eta" in new and new["eta"] < 0:
+        raise BadProperty(f"{model}: learning rate eta >= 0 required")
+    wmin, wmax = new.get("Wmin", out["Wmin"]), new.get("Wmax", out["Wmax"])
+    if wmin > wmax:
+        raise BadProperty(f"{model}: minimal weight Wmin <= maximal weight Wmax required")
+    for key in ("beta_1", "beta_2"):
+        if key in new and not 0.0 <= new[key] < 1.0:
+            raise BadProperty(f"{model}: for Adam optimizer, {key} from interval [0,1) "
+                              "required")
+    if "epsilon" in new and new["epsilon"] < 0:
+        raise BadProperty(f"{model}: for Adam optimizer, epsilon >= 0 required")
+    if "eta" in new and float(new["eta"]) != out["eta"]:
+        if out["_eta_changes"] == 0:
+            out["_eta_first"] = float(new["eta"])
+        out["_eta_changes"] += 1
+    for key, v in new.items():
+        out[key] = int(v) if key == "batch_size" else (bool(v) if key == "optimize_each_step"
+                                                       else float(v))
+    out["type"] = name
+    return out
+
+
+# ---------------------------------------------------------------------------
+# synapses
+cdef class EpropSynapseTable(SynapseTable):
+    """eprop_synapse -- plastic synapse of event-driven e-prop.
+
+    Per synapse: ``weight`` and the state the gradient needs (previous spike,
+    the traces z_bar, e_bar, e_bar_reg, eps, the gradient summed so far, the
+    steps left to the cutoff and to decay, and the optimizer's state).  At a
+    spike (module docstring) it computes the gradient from the target's
+    e-prop archive, optimizes the weight and transmits with it.  Targets:
+    eprop_iaf, eprop_iaf_adapt, eprop_iaf_psc_delta,
+    eprop_iaf_psc_delta_adapt and eprop_readout; delay exactly one step.
+
+    Model-level: ``optimizer`` (dict: ``type`` gradient_descent | adam,
+    ``batch_size`` 1, ``eta`` 1e-4, ``Wmin`` -100, ``Wmax`` 100,
+    ``optimize_each_step`` True; adam adds ``beta_1`` 0.9, ``beta_2`` 0.999,
+    ``epsilon`` 1e-7) and ``weight_recorder``.  The optimizers follow NEST
+    (Adam in TensorFlow's form: alpha_t = eta sqrt(1 - beta_2^t)/(1 - beta_1^t),
+    w -= alpha_t m / (sqrt(v) + epsilon), one Adam step per skipped
+    optimization step; weights clipped to [Wmin, Wmax]).
+    """
+    columns = {"weight": ("float64", 1.0),
+               "t_prev": ("int64", 0), "prev_flush": ("uint8", 0), "z_prev": ("uint8", 0),
+               "z_bar": ("float64", 0.0), "e_bar": ("float64", 0.0),
+               "e_bar_reg": ("float64", 0.0), "epsilon": ("float64", 0.0),
+               "gradient": ("float64", 0.0), "to_cutoff": ("int64", 0),
+               "decay_steps": ("int64", 0),
+               "opt_sum": ("float64", 0.0), "opt_step": ("int64", 1),
+               "opt_eta": ("float64", np.nan), "adam_m": ("float64", 0.0),
+               "adam_v": ("float64", 0.0), "adam_b1": ("float64", 1.0),
+               "adam_b2": ("float64", 1.0)}
+    private = ("t_prev", "prev_flush", "z_prev", "z_bar", "e_bar", "e_bar_reg", "epsilon",
+               "gradient", "to_cutoff", "decay_steps", "opt_sum", "opt_step", "opt_eta",
+               "adam_m", "adam_v", "adam_b1", "adam_b2")
+    common = {"optimizer": dict(OPTIMIZER_DEFAULTS["gradient_descent"], _eta_first=1e-4,
+                                _eta_changes=0),
+              "weight_recorder": None}
+    uses_eprop_archive = True
+    supports_flush = True
+
+    cdef double[::1] w, z_bar, e_bar, e_reg, eps, grad, o_sum, o_eta, a_m, a_v, a_b1, a_b2
+    cdef int64_t[::1] t_prev, to_cut, decay, o_step
+    cdef uint8_t[::1] prev_flush, z_prev
+    cdef OptCommon opt
+    cdef public int64_t err_gid, err_t, err_got
+    cdef public int err_kind
+
+    @classmethod
+    def defaults(cls):
+        d = SynapseTable.defaults.__func__(cls)
+        d["optimizer"] = dict(cls.common["optimizer"])
+        return d
+
+    @classmethod
+    def merge_common(cls, d, params, n_connections):
+        params = dict(params)
+        if "optimizer" in params:
+            params["optimizer"] = merge_optimizer(d["optimizer"], params["optimizer"],
+                                                  n_connections, "eprop_synapse")
+        return params
+
+    @classmethod
+    def check(cls, dict values, common=None):
+        if common is None or "weight" not in values:
+            return
+        opt = common["optimizer"]
+        w = np.asarray(values["weight"], np.float64)
+        if np.any(w < opt["Wmin"]):
+            raise BadProperty(f"eprop_synapse: minimal weight Wmin <= weight required "
+                              f"(Wmin {opt['Wmin']}, weight {w[w < opt['Wmin']][0]})")
+        if np.any(w > opt["Wmax"]):
+            raise BadProperty(f"eprop_synapse: weight <= maximal weight Wmax required "
+                              f"(Wmax {opt['Wmax']}, weight {w[w > opt['Wmax']][0]})")
+
+    @classmethod
+    def check_connection(cls, engine, pre_recs, post_recs, delays, model):
+        for rec in post_recs:
+            if not getattr(rec.block, "eprop_target", False):
+                raise IllegalConnection(
+                    f"{model} can only target e-prop neurons (eprop_iaf, eprop_iaf_adapt, "
+                    f"eprop_iaf_psc_delta, eprop_iaf_psc_delta_adapt, eprop_readout), not "
+                    f"{rec.model}")
+        if np.any(np.asarray(delays) != 1):
+            raise IllegalConnection(f"{model}: e-prop synapses currently require a delay of "
+                                    "one simulation step")
+
+    def bind(self):
+        SynapseTable.bind(self)
+        c = self.cols
+        self.w = c["weight"]; self.t_prev = c["t_prev"]; self.prev_flush = c["prev_flush"]
+        self.z_prev = c["z_prev"]; self.z_bar = c["z_bar"]; self.e_bar = c["e_bar"]
+        self.e_reg = c["e_bar_reg"]; self.eps = c["epsilon"]; self.grad = c["gradient"]
+        self.to_cut = c["to_cutoff"]; self.decay = c["decay_steps"]; self.o_sum = c["opt_sum"]
+        self.o_step = c["opt_step"]; self.o_eta = c["opt_eta"]; self.a_m = c["adam_m"]
+        self.a_v = c["adam_v"]; self.a_b1 = c["adam_b1"]; self.a_b2 = c["adam_b2"]
+
+    def pre_run(self, engine, dict params):
+        o = params["optimizer"]
+        self.opt.adam = o["type"] == "adam"
+        self.opt.batch_size = o["batch_size"]
+        self.opt.eta = o["eta"]
+        self.opt.eta_first = o["_eta_first"]
+        self.opt.eta_changes = o["_eta_changes"]
+        self.opt.Wmin = o["Wmin"]
+        self.opt.Wmax = o["Wmax"]
+        self.opt.each_step = o["optimize_each_step"]
+        self.opt.beta_1 = o.get("beta_1", 0.9)
+        self.opt.beta_2 = o.get("beta_2", 0.999)
+        self.opt.epsilon = o.get("epsilon", 1e-7)
+        self.bind_weight_recorder(engine, params)
+
+    def failure(self):
+        if self.err_kind == 1:
+            return KernelException(
+                f"Expected in neuron with ID {self.err_gid} e-prop history entry at "
+                f"t={self.err_t}, got " + ("end of e-prop history." if self.err_got < 0
+                                          else f"t={self.err_got}."))
+        return None
+
+    cdef inline double optimized_weight(self, int64_t k, int64_t idx, double g,
+                                        double w) noexcept nogil:
+        """NEST's WeightOptimizer::optimized_weight for synapse ``k``."""
+        cdef const OptCommon *cp = &self.opt
+        cdef double eta = self.o_eta[k], alpha
+        cdef int64_t cur
+        if isnan(eta):
+            eta = cp.eta_first if cp.eta_changes != 0 else 1e-4
+        self.o_sum[k] += g
+        cur = 1 + idx // cp.batch_size
+        if self.o_step[k] < cur:
+            self.o_sum[k] /= cp.batch_size
+            if cp.adam:
+                while self.o_step[k] < cur:
+                    self.a_b1[k] *= cp.beta_1
+                    self.a_b2[k] *= cp.beta_2
+                    alpha = eta * sqrt(1.0 - self.a_b2[k]) / (1.0 - self.a_b1[k])
+                    self.a_m[k] = cp.beta_1 * self.a_m[k] + (1.0 - cp.beta_1) * self.o_sum[k]
+                    self.a_v[k] = (cp.beta_2 * self.a_v[k]
+                                   + (1.0 - cp.beta_2) * self.o_sum[k] * self.o_sum[k])
+                    w -= alpha * self.a_m[k] / (sqrt(self.a_v[k]) + cp.epsilon)
+                    self.o_sum[k] = 0.0
+                    self.o_step[k] += 1
+            else:
+                w -= eta * self.o_sum[k]
+                self.o_sum[k] = 0.0
+            if w < cp.Wmin:
+                w = cp.Wmin
+            elif w > cp.Wmax:
+                w = cp.Wmax
+            self.o_eta[k] = cp.eta
+            self.o_step[k] = cur
+        return w
+
+    cdef int gradient(self, int64_t k, pnl_eprop *p, int64_t t_spike, bint flush,
+                      int64_t target_gid) noexcept nogil:
+        """NEST's compute_gradient of the target ``p`` for synapse ``k``
+        (previous spike t_prev[k], current event at t_spike); -1 if the
+        archive lacks an entry (error recorded)."""
+        cdef int64_t t_prev = self.t_prev[k], isi = t_spike - t_prev
+        cdef int64_t rem = self.to_cut[k] if self.prev_flush[k] else p.cutoff
+        cdef int64_t t_begin = t_prev - 1, t_steps, t_end, t, i, rest
+        cdef double z, z_cur = 0.0, z_prev = self.z_prev[k], w = self.w[k], g = self.grad[k]
+        cdef double z_bar = self.z_bar[k], e_bar = self.e_bar[k], e_reg = self.e_reg[k]
+        cdef double eps = self.eps[k], e, inc, psi
+        cdef bint each = self.opt.each_step
+        cdef int kind = p.kind
+        if not self.prev_flush[k]:
+            g = 0.0
+            z_cur = 1.0
+        i = pnl_ep_lower(p, t_begin)
+        t_steps = rem if rem < isi else isi
+        t_end = t_begin + t_steps
+        for t in range(t_begin, t_end):
+            if i >= p.n or p.e[i].t != t:
+                self.failed = 1
+                self.err_kind = 1
+                self.err_gid = target_gid
+                self.err_t = t
+                self.err_got = p.e[i].t if i < p.n else -1
+                return -1
+            z = z_prev
+            z_prev = z_cur
+            z_cur = 0.0
+            z_bar = p.alpha * z_bar + z
+            if kind == PNL_EP_READOUT:
+                inc = p.e[i].L * z_bar
+            else:
+                psi = p.e[i].psi
+                if kind == PNL_EP_ADAPT:
+                    e = psi * (z_bar - p.adapt_beta * eps)
+                    eps = p.rho * eps + e
+                else:
+                    e = psi * z_bar
+                e_bar = p.kappa * e_bar + e
+                e_reg = p.kappa_reg * e_reg + (1.0 - p.kappa_reg) * e
+                inc = p.e[i].L * e_bar + p.e[i].reg * e_reg
+            if each:
+                g = inc
+                w = self.optimized_weight(k, t + 1, g, w)
+            else:
+                g += inc
+            i += 1
+        rem -= t_steps
+        rest = isi - t_steps
+        self.decay[k] += rest
+        if not flush and self.decay[k] > 0:
+            z_bar *= pow(p.alpha, <double>self.decay[k])
+            if kind != PNL_EP_READOUT:
+                e_bar *= pow(p.kappa, <double>self.decay[k])
+                e_reg *= pow(p.kappa_reg, <double>self.decay[k])
+                if kind == PNL_EP_ADAPT:
+                    eps *= pow(p.rho, <double>self.decay[k])
+            self.decay[k] = 0
+        if not flush and not each:
+            w = self.optimized_weight(k, t_end + rest, g, w)
+        self.z_prev[k] = <uint8_t>z_prev
+        self.z_bar[k] = z_bar
+        self.e_bar[k] = e_bar
+        self.e_reg[k] = e_reg
+        self.eps[k] = eps
+        self.grad[k] = g
+        self.to_cut[k] = rem
+        self.w[k] = w
+        return 0
+
+    cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                      int64_t n, int64_t origin) noexcept nogil:
+        self.deliver_flagged(ctx, gids, lags, NULL, n, origin)
+
+    cdef void deliver_flagged(self, SliceContext *ctx, const int64_t *gids,
+                              const int32_t *lags, const uint8_t *flush, int64_t n,
+                              int64_t origin) noexcept nogil:
+        cdef int64_t s = 0, e, k, g, t_spike, slot, ring, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t nrows = self.n_rows, tgid
+        cdef bint fl
+        cdef double mult
+        cdef pnl_archive *arch = ctx.archive
+        cdef pnl_eprop *p
+        if arch.eprop == NULL:
+            return
+        while s < n:
+            g = gids[s]
+            e = s + 1
+            fl = flush != NULL and flush[s]
+            if not fl:     # a spike of multiplicity m comes as m equal entries
+                while e < n and gids[e] == g and lags[e] == lags[s] and (
+                        flush == NULL or not flush[e]):
+                    e += 1
+            mult = <double>(e - s)
+            if g < nrows:
+                t_spike = origin + lags[s] + 1
+                for k in range(self.rp[g], self.rp[g + 1]):
+                    slot = ctx.chan_slot[self.cd[k] >> 2]
+                    p = &arch.eprop[slot]
+                    if self.t_prev[k] != 0:
+                        tgid = slot * ctx.n_ranks + ctx.rank + 1
+                        if self.gradient(k, p, t_spike, fl, tgid) != 0:
+                            return
+                    pnl_ep_release(arch, p, t_spike, self.t_prev[k])
+                    self.t_prev[k] = t_spike
+                    self.prev_flush[k] = fl
+                    if not fl:
+                        ring = (origin + lags[s] + self.dl[k]) % L
+                        add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], mult)
+                        if self.wr_on:
+                            self.record_weight(k, t_spike, self.w[k])
+            s = e
+
+
+cdef class EpropLearningSignalTable(SynapseTable):
+    """eprop_learning_signal_connection -- feedback of a readout's error
+    signal E_k to a recurrent neuron j with weight B_jk.
+
+    Each step the readout sends E_k^s; the neuron adds B_jk E_k^s to the
+    learning signal of its archive entry of step s + 1 - 2 (the entry whose
+    spikes caused the error: one step to the readout, one back), before the
+    spikes of that slice are delivered.  Sources: eprop_readout; targets:
+    eprop_iaf and its variants.  ``weight`` 1.0, ``delay`` one step.
+    """
+    columns = {"weight": ("float64", 1.0)}
+    channel_kind = "learning_signal"
+    secondary = True
+    cdef double[::1] w
+
+    @classmethod
+    def check_connection(cls, engine, pre_recs, post_recs, delays, model):
+        for rec in pre_recs:
+            if not getattr(rec.block, "sends_learning_signal", False):
+                raise IllegalConnection(f"{model}: the source must be an eprop_readout, not "
+                                        f"{rec.model}")
+
+    def bind(self):
+        SynapseTable.bind(self)
+        self.w = self.cols["weight"]
+
+    cdef void deliver_values(self, SliceContext *ctx, const int64_t *keys,
+                             const double *vals, int64_t n, int64_t origin) noexcept nogil:
+        cdef int64_t s, k, g, stamp, nrows = self.n_rows
+        cdef pnl_eprop *p
+        if ctx.archive.eprop == NULL:
+            return
+        for s in range(n):
+            g = keys[s] & ((<int64_t>1 << PNL_GID_BITS) - 1)
+            if g >= nrows:
+                continue
+            stamp = origin + (keys[s] >> PNL_GID_BITS) + 1
+            for k in range(self.rp[g], self.rp[g + 1]):
+                p = &ctx.archive.eprop[ctx.chan_slot[self.cd[k] >> 2]]
+                pnl_ep_add_learning_signal(p, stamp - p.ls_shift, self.w[k] * vals[s])
+
+
+cdef class RateConnectionDelayedTable(SynapseTable):
+    """rate_connection_delayed -- a rate generator's value to a rate receptor.
+
+    ``step_rate_generator`` -> ``eprop_readout`` (receptor 1: learning
+    window, 2: target signal): the generator's value of step s, times
+    ``weight``, is the receptor's input in step s + delay.  Rate neurons are
+    not part of pynestlite, so the sources are rate generators.
+    """
+    columns = {"weight": ("float64", 1.0)}
+    channel_kind = "rate"
+
+    @classmethod
+    def check_connection(cls, engine, pre_recs, post_recs, delays, model):
+        for rec in pre_recs:
+            if getattr(rec.block, "output", None) != "rate":
+                raise IllegalConnection(f"{model} connects rate generators "
+                                        f"(step_rate_generator), not {rec.model}")
+
+
+MODELS = {"eprop_iaf": EpropIafBlock, "eprop_iaf_adapt": EpropIafAdaptBlock,
+          "eprop_iaf_psc_delta": EpropIafPscDeltaBlock,
+          "eprop_iaf_psc_delta_adapt": EpropIafPscDeltaAdaptBlock,
+          "eprop_readout": EpropReadoutBlock}
+
+SYNAPSE_MODELS = {"eprop_synapse": EpropSynapseTable,
+                  "eprop_learning_signal_connection": EpropLearningSignalTable,
+                  "rate_connection_delayed": RateConnectionDelayedTable}
