@@ -297,7 +297,9 @@ def Models(mtype="all", sel=None):
 def _model_defaults(model):
     if model in kernel.synapse_models:
         # keys starting with "_" are a model's own bookkeeping (not parameters)
-        d = {k: v for k, v in kernel.synapse_models[model].items() if not k.startswith("_")}
+        d = {k: ({kk: vv for kk, vv in v.items() if not kk.startswith("_")}
+                 if isinstance(v, dict) else v)
+             for k, v in kernel.synapse_models[model].items() if not k.startswith("_")}
         d["synapse_model"] = model
         d["sizeof"] = kernel.synapse_types[model].sizeof()
         d["num_connections"] = kernel.comm.allreduce_sum(kernel.syn_counts.get(model, 0))

@@ -11,12 +11,22 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+import eprop_tasks  # noqa: E402
 import networks  # noqa: E402
 import pynestlite as nest  # noqa: E402
+
+
+def eprop_case(model, optimizer):
+    """The e-prop sine regression: losses, readout and recurrent spikes."""
+    r = eprop_tasks.sine_regression(nest, model, optimizer)
+    return {"loss": r["loss"], "readout": r["readout"], "senders": r["spikes"][0],
+            "times": r["spikes"][1]}
 
 CASES = {
     "brunel": lambda: networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True),
     "mixed": lambda: networks.mixed_rules(nest),
+    "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),
+    "eprop_adapt_gd": lambda: eprop_case("eprop_iaf_adapt", "gradient_descent"),
 }
 
 if __name__ == "__main__":
