@@ -87,6 +87,7 @@ typedef struct {
     double alpha;       /* exp(-h / tau_m): presynaptic trace decay */
     double kappa, kappa_reg;
     double adapt_beta, rho;
+    double zeta;        /* bsshslm_2020: weight of an input spike in z_bar (1 or 1 - alpha) */
 } pnl_eprop;
 
 typedef struct {

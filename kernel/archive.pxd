@@ -44,6 +44,7 @@ cdef extern from "archive.h" nogil:
         double alpha
         double kappa, kappa_reg
         double adapt_beta, rho
+        double zeta
     ctypedef struct pnl_archive:
         int64_t n_slots
         int64_t ncol
@@ -88,3 +89,9 @@ cdef extern from "eprop_archive.h" nogil:
     double pnl_ep_learning_signal(const pnl_eprop *p, int64_t time)
     void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike, int64_t t_prev)
     void pnl_eprop_clear(pnl_eprop *p)
+    void pnl_ep_write_update(pnl_archive *a, pnl_eprop *p, int64_t t_previous_update,
+                             int64_t t_current_update, bint is_flush, bint previous_was_flush)
+    void pnl_ep_erase_intervals(pnl_eprop *p, int64_t interval)
+    void pnl_ep_reg_push(pnl_archive *a, pnl_eprop *p, int64_t t, double reg)
+    double pnl_ep_reg_at(const pnl_eprop *p, int64_t t)
+    int pnl_ep_mark_add(pnl_archive *a, pnl_eprop *p, int64_t t)

@@ -179,4 +179,78 @@ static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike,
         pnl_ep_erase(p, 0, k);
 }
 
+/* ---- the original (bsshslm_2020) family: updates once per interval ----
+ *
+ * Markers sit at the start of the update interval (shifted by the model's
+ * history shift) each synapse last updated in; when a neuron starts a new
+ * interval, history of intervals no marker points to is erased, and so is
+ * everything before the earliest marker.  The firing-rate term is one value
+ * per interval, stored at the step after the interval's end. */
+
+/* A synapse moves from its update at t_previous_update to t_current_update
+ * (NEST's write_update_to_history). */
+static inline void pnl_ep_write_update(pnl_archive *a, pnl_eprop *p, int64_t t_previous_update,
+                                       int64_t t_current_update, int is_flush,
+                                       int previous_was_flush)
+{
+    if (p->indegree == 0)
+        return;
+    if (!is_flush && pnl_ep_mark_add(a, p, t_current_update + p->hist_shift) != 0)
+        return;
+    if (!previous_was_flush) {
+        int64_t t = t_previous_update + p->hist_shift;
+        int64_t i = pnl_ep_lower_mark(p, 0, t);
+        if (i < p->nu && p->u[i].t == t) {
+            p->u[i].count -= 1;
+            if (p->u[i].count == 0)
+                pnl_ep_erase_mark(p, i);
+        }
+    }
+}
+
+/* At the start of an update interval: erase the intervals no marker needs. */
+static inline void pnl_ep_erase_intervals(pnl_eprop *p, int64_t interval)
+{
+    if (p->n == 0 || p->nu == 0)
+        return;
+    int64_t j = 0;
+    for (int64_t t = p->u[0].t; t <= p->u[p->nu - 1].t && j < p->nu; t += interval) {
+        if (p->u[j].t == t)
+            ++j;
+        else
+            pnl_ep_erase(p, pnl_ep_lower(p, t), pnl_ep_lower(p, t + interval));
+    }
+    pnl_ep_erase(p, 0, pnl_ep_lower(p, p->u[0].t));
+}
+
+static inline void pnl_ep_reg_push(pnl_archive *a, pnl_eprop *p, int64_t t, double reg)
+{
+    if (p->indegree == 0)
+        return;
+    if (p->nreg == p->capreg) {
+        int64_t cap = p->capreg ? 2 * p->capreg : 8;
+        double *v = (double *)realloc(p->reg_hist, (size_t)cap * sizeof(double));
+        if (!v) { a->failed = 1; return; }
+        p->reg_hist = v;
+        int64_t *tt = (int64_t *)realloc(p->reg_t, (size_t)cap * sizeof(int64_t));
+        if (!tt) { a->failed = 1; return; }
+        p->reg_t = tt;
+        p->capreg = cap;
+    }
+    p->reg_t[p->nreg] = t;
+    p->reg_hist[p->nreg] = reg;
+    p->nreg += 1;
+}
+
+/* The firing-rate term of the first interval stored at or after t (0 if none). */
+static inline double pnl_ep_reg_at(const pnl_eprop *p, int64_t t)
+{
+    int64_t lo = 0, hi = p->nreg;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (p->reg_t[mid] < t) lo = mid + 1; else hi = mid;
+    }
+    return lo < p->nreg ? p->reg_hist[lo] : 0.0;
+}
+
 #endif

@@ -24,7 +24,7 @@ cdef extern from "spike_register.h" nogil:
         int failed
     void pnl_vregister_init(pnl_vregister *r)
     void pnl_vregister_free(pnl_vregister *r)
-    void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, double value)
+    void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, int kind, double value)
 
 ctypedef struct SliceContext:
     double *inbuf          # ring buffer [ring_len][row_width] of input channels

@@ -44,7 +44,7 @@ from pynestlite.kernel.nodebase cimport (
     PNL_GID_BITS, key_gid, key_lag)
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_history, pnl_history_grow, pnl_archive_init, pnl_archive_free,
-    pnl_eprop, pnl_eprop_enable,
+    pnl_eprop, pnl_eprop_enable, pnl_ep_mark_add,
     pnl_archive_resize, pnl_archive_add, pnl_archive_set_clock, pnl_archive_configure_slot,
     pnl_archive_bytes)
 from pynestlite.kernel.connections cimport SynapseTable
@@ -247,6 +247,10 @@ cdef class Scheduler:
             p.kappa_reg = ep["kappa_reg"][i]
             p.adapt_beta = ep["adapt_beta"][i]
             p.rho = ep["rho"][i]
+            p.zeta = ep["zeta"][i] if "zeta" in ep else 1.0
+            if "new_marks" in ep:
+                for k in range(ep["new_marks"][i]):
+                    pnl_ep_mark_add(&self.archive, p, p.hist_shift)
 
     def eprop_history(self, int64_t gid):
         """The e-prop history of local neuron ``gid``: dict of ``t``, ``psi``,

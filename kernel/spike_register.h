@@ -62,7 +62,8 @@ static inline void pnl_register_push(pnl_register *r, int64_t gid, int32_t lag, 
 /*
  * The register of values a node sends each step over secondary connections
  * (a readout's error signal to its learning-signal connections): key
- * (lag << 40) | gid and the value, exchanged once per slice like spikes.
+ * (kind << 56) | (lag << 40) | gid and the value, exchanged once per slice
+ * like spikes.
  */
 typedef struct {
     int64_t *key;
@@ -83,7 +84,10 @@ static inline void pnl_vregister_free(pnl_vregister *r)
     pnl_vregister_init(r);
 }
 
-static inline void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, double value)
+/* kind: which of the node's signals (0: error signal to learning-signal
+ * connections, 1: unnormalized readout to rate connections) */
+static inline void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, int kind,
+                                      double value)
 {
     if (r->n == r->cap) {
         int64_t cap = r->cap ? 2 * r->cap : 64;
@@ -95,7 +99,7 @@ static inline void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag
         r->val = v;
         r->cap = cap;
     }
-    r->key[r->n] = ((int64_t)lag << 40) | gid;
+    r->key[r->n] = ((int64_t)kind << 56) | ((int64_t)lag << 40) | gid;
     r->val[r->n] = value;
     r->n += 1;
 }

@@ -42,6 +42,8 @@ from pynestlite.kernel.archive cimport (
     pnl_ep_add_learning_signal, pnl_ep_release, PNL_EP_RECURRENT, PNL_EP_ADAPT,
     PNL_EP_READOUT)
 from pynestlite.kernel.connections cimport SynapseTable
+from pynestlite.models.eprop_common cimport (
+    surrogate_gradient, OptCommon, OptState, optimized_weight)
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
 
 cnp.import_array()
@@ -51,21 +53,6 @@ INF_STEPS = 1 << 40
 
 SURROGATE_GRADIENTS = ("piecewise_linear", "exponential", "fast_sigmoid_derivative",
                        "arctan_derivative")
-
-
-cdef inline double surrogate_gradient(int code, int64_t r, double v, double v_th,
-                                      double height, double width) noexcept nogil:
-    """psi(v): 0 while refractory; otherwise height times the shape of
-    ``SURROGATE_GRADIENTS[code]`` in x = |v - v_th| / width."""
-    if r > 0:
-        return 0.0
-    if code == 0:
-        return height * max(0.0, 1.0 - fabs(v - v_th) / width)
-    if code == 1:
-        return height * exp(-fabs(v - v_th) / width)
-    if code == 2:
-        return height * pow(1.0 + fabs(v - v_th) / width, -2.0)
-    return height / (1.0 + pow((v - v_th) / width, 2.0))
 
 
 def _steps(engine, ms):
@@ -85,6 +72,7 @@ cdef class EpropArchivingBlock(NodeBlock):
     parameter ``eprop_isi_trace_cutoff`` and the e-prop constants of the
     archive (``eprop_constants``)."""
     eprop_target = True
+    eprop_family = "eprop"
     #: steps from a readout's error to the recurrent entry it belongs to
     learning_signal_shift = 2
 
@@ -492,7 +480,7 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
                 self.ystar[i] *= window
                 self.y[i] *= window
                 self.err[i] *= window
-                pnl_vregister_push(ctx.values, self.gid[i], <int>lag, self.err[i])
+                pnl_vregister_push(ctx.values, self.gid[i], <int>lag, 0, self.err[i])
                 if archived:
                     k = pnl_ep_append(arch, self.slot[i], t)
                     if k >= 0:
@@ -503,15 +491,6 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
 
 # ---------------------------------------------------------------------------
 # optimizers
-ctypedef struct OptCommon:
-    int adam
-    int64_t batch_size
-    double eta, eta_first
-    int64_t eta_changes
-    double Wmin, Wmax
-    bint each_step
-    double beta_1, beta_2, epsilon
-
 OPTIMIZERS = ("gradient_descent", "adam")
 OPTIMIZER_DEFAULTS = {
     "gradient_descent": {"type": "gradient_descent", "batch_size": 1, "eta": 1e-4,
@@ -610,11 +589,14 @@ cdef class EpropSynapseTable(SynapseTable):
               "weight_recorder": None}
     uses_eprop_archive = True
     supports_flush = True
+    #: the per-synapse optimizer state a user may read and set (Adam's moments)
+    nested = {"optimizer": {"m": "adam_m", "v": "adam_v"}}
 
     cdef double[::1] w, z_bar, e_bar, e_reg, eps, grad, o_sum, o_eta, a_m, a_v, a_b1, a_b2
     cdef int64_t[::1] t_prev, to_cut, decay, o_step
     cdef uint8_t[::1] prev_flush, z_prev
     cdef OptCommon opt
+    cdef OptState ost
     cdef public int64_t err_gid, err_t, err_got
     cdef public int err_kind
 
@@ -648,7 +630,7 @@ cdef class EpropSynapseTable(SynapseTable):
     @classmethod
     def check_connection(cls, engine, pre_recs, post_recs, delays, model):
         for rec in post_recs:
-            if not getattr(rec.block, "eprop_target", False):
+            if getattr(rec.block, "eprop_family", None) != "eprop":
                 raise IllegalConnection(
                     f"{model} can only target e-prop neurons (eprop_iaf, eprop_iaf_adapt, "
                     f"eprop_iaf_psc_delta, eprop_iaf_psc_delta_adapt, eprop_readout), not "
@@ -666,6 +648,10 @@ cdef class EpropSynapseTable(SynapseTable):
         self.to_cut = c["to_cutoff"]; self.decay = c["decay_steps"]; self.o_sum = c["opt_sum"]
         self.o_step = c["opt_step"]; self.o_eta = c["opt_eta"]; self.a_m = c["adam_m"]
         self.a_v = c["adam_v"]; self.a_b1 = c["adam_b1"]; self.a_b2 = c["adam_b2"]
+        if self.w.shape[0]:
+            self.ost.sum = &self.o_sum[0]; self.ost.step = &self.o_step[0]
+            self.ost.eta = &self.o_eta[0]; self.ost.m = &self.a_m[0]
+            self.ost.v = &self.a_v[0]; self.ost.b1 = &self.a_b1[0]; self.ost.b2 = &self.a_b2[0]
 
     def pre_run(self, engine, dict params):
         o = params["optimizer"]
@@ -689,40 +675,6 @@ cdef class EpropSynapseTable(SynapseTable):
                 f"t={self.err_t}, got " + ("end of e-prop history." if self.err_got < 0
                                           else f"t={self.err_got}."))
         return None
-
-    cdef inline double optimized_weight(self, int64_t k, int64_t idx, double g,
-                                        double w) noexcept nogil:
-        """NEST's WeightOptimizer::optimized_weight for synapse ``k``."""
-        cdef const OptCommon *cp = &self.opt
-        cdef double eta = self.o_eta[k], alpha
-        cdef int64_t cur
-        if isnan(eta):
-            eta = cp.eta_first if cp.eta_changes != 0 else 1e-4
-        self.o_sum[k] += g
-        cur = 1 + idx // cp.batch_size
-        if self.o_step[k] < cur:
-            self.o_sum[k] /= cp.batch_size
-            if cp.adam:
-                while self.o_step[k] < cur:
-                    self.a_b1[k] *= cp.beta_1
-                    self.a_b2[k] *= cp.beta_2
-                    alpha = eta * sqrt(1.0 - self.a_b2[k]) / (1.0 - self.a_b1[k])
-                    self.a_m[k] = cp.beta_1 * self.a_m[k] + (1.0 - cp.beta_1) * self.o_sum[k]
-                    self.a_v[k] = (cp.beta_2 * self.a_v[k]
-                                   + (1.0 - cp.beta_2) * self.o_sum[k] * self.o_sum[k])
-                    w -= alpha * self.a_m[k] / (sqrt(self.a_v[k]) + cp.epsilon)
-                    self.o_sum[k] = 0.0
-                    self.o_step[k] += 1
-            else:
-                w -= eta * self.o_sum[k]
-                self.o_sum[k] = 0.0
-            if w < cp.Wmin:
-                w = cp.Wmin
-            elif w > cp.Wmax:
-                w = cp.Wmax
-            self.o_eta[k] = cp.eta
-            self.o_step[k] = cur
-        return w
 
     cdef int gradient(self, int64_t k, pnl_eprop *p, int64_t t_spike, bint flush,
                       int64_t target_gid) noexcept nogil:
@@ -769,7 +721,7 @@ cdef class EpropSynapseTable(SynapseTable):
                 inc = p.e[i].L * e_bar + p.e[i].reg * e_reg
             if each:
                 g = inc
-                w = self.optimized_weight(k, t + 1, g, w)
+                w = optimized_weight(&self.opt, &self.ost, k, t + 1, g, w)
             else:
                 g += inc
             i += 1
@@ -785,7 +737,7 @@ cdef class EpropSynapseTable(SynapseTable):
                     eps *= pow(p.rho, <double>self.decay[k])
             self.decay[k] = 0
         if not flush and not each:
-            w = self.optimized_weight(k, t_end + rest, g, w)
+            w = optimized_weight(&self.opt, &self.ost, k, t_end + rest, g, w)
         self.z_prev[k] = <uint8_t>z_prev
         self.z_bar[k] = z_bar
         self.e_bar[k] = e_bar
@@ -853,14 +805,20 @@ cdef class EpropLearningSignalTable(SynapseTable):
     columns = {"weight": ("float64", 1.0)}
     channel_kind = "learning_signal"
     secondary = True
+    #: the e-prop family of its sources and targets
+    family = "eprop"
     cdef double[::1] w
 
     @classmethod
     def check_connection(cls, engine, pre_recs, post_recs, delays, model):
+        family = cls.family
         for rec in pre_recs:
             if not getattr(rec.block, "sends_learning_signal", False):
-                raise IllegalConnection(f"{model}: the source must be an eprop_readout, not "
+                raise IllegalConnection(f"{model}: the source must be an eprop readout, not "
                                         f"{rec.model}")
+        for rec in list(pre_recs) + list(post_recs):
+            if getattr(rec.block, "eprop_family", None) != family:
+                raise IllegalConnection(f"{model} does not connect {rec.model}")
 
     def bind(self):
         SynapseTable.bind(self)
@@ -873,32 +831,60 @@ cdef class EpropLearningSignalTable(SynapseTable):
         if ctx.archive.eprop == NULL:
             return
         for s in range(n):
+            if keys[s] >> 56 != 0:         # not an error signal
+                continue
             g = keys[s] & ((<int64_t>1 << PNL_GID_BITS) - 1)
             if g >= nrows:
                 continue
-            stamp = origin + (keys[s] >> PNL_GID_BITS) + 1
+            stamp = origin + ((keys[s] >> PNL_GID_BITS) & 0xFFFF) + 1
             for k in range(self.rp[g], self.rp[g + 1]):
                 p = &ctx.archive.eprop[ctx.chan_slot[self.cd[k] >> 2]]
                 pnl_ep_add_learning_signal(p, stamp - p.ls_shift, self.w[k] * vals[s])
 
 
 cdef class RateConnectionDelayedTable(SynapseTable):
-    """rate_connection_delayed -- a rate generator's value to a rate receptor.
+    """rate_connection_delayed -- a rate signal to a rate receptor.
 
     ``step_rate_generator`` -> ``eprop_readout`` (receptor 1: learning
-    window, 2: target signal): the generator's value of step s, times
-    ``weight``, is the receptor's input in step s + delay.  Rate neurons are
-    not part of pynestlite, so the sources are rate generators.
+    window, 2: target signal), and between ``eprop_readout_bsshslm_2020``
+    neurons (receptor 1: the unnormalized readout of the softmax): the
+    source's value of step s, times ``weight``, is the receptor's input in
+    step s + delay.  Rate neurons are not part of pynestlite, so the sources
+    are rate generators and the readouts that send rates.
     """
     columns = {"weight": ("float64", 1.0)}
     channel_kind = "rate"
+    secondary = True
+    cdef double[::1] w
 
     @classmethod
     def check_connection(cls, engine, pre_recs, post_recs, delays, model):
         for rec in pre_recs:
-            if getattr(rec.block, "output", None) != "rate":
+            if getattr(rec.block, "output", None) != "rate" and \
+                    not getattr(rec.block, "sends_rate", False):
                 raise IllegalConnection(f"{model} connects rate generators "
-                                        f"(step_rate_generator), not {rec.model}")
+                                        f"(step_rate_generator) and readouts that send rates, "
+                                        f"not {rec.model}")
+
+    def bind(self):
+        SynapseTable.bind(self)
+        self.w = self.cols["weight"]
+
+    cdef void deliver_values(self, SliceContext *ctx, const int64_t *keys,
+                             const double *vals, int64_t n, int64_t origin) noexcept nogil:
+        cdef int64_t s, k, g, base, slot, nrows = self.n_rows, L = ctx.ring_len
+        for s in range(n):
+            if keys[s] >> 56 != 1:         # not a rate
+                continue
+            g = keys[s] & ((<int64_t>1 << PNL_GID_BITS) - 1)
+            if g >= nrows:
+                continue
+            base = (origin + ((keys[s] >> PNL_GID_BITS) & 0xFFFF)) % L
+            for k in range(self.rp[g], self.rp[g + 1]):
+                slot = base + self.dl[k]
+                if slot >= L:
+                    slot -= L
+                add_to_channel(ctx.inbuf + slot * ctx.row_width, self.cd[k], self.w[k], vals[s])
 
 
 MODELS = {"eprop_iaf": EpropIafBlock, "eprop_iaf_adapt": EpropIafAdaptBlock,

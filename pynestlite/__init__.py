@@ -83,7 +83,8 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "tics_per_ms", "tics_per_step", "time_record")
 _WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
-             "overwrite_files", "target", "detailed_timers", "syn_update_interval")
+             "overwrite_files", "target", "detailed_timers", "syn_update_interval",
+             "eprop_update_interval", "eprop_learning_window", "eprop_reset_neurons_on_update")
 
 
 def _kernel_status():
@@ -110,6 +111,11 @@ def _kernel_status():
         "target": k.target,
         # update interval of the time-driven (polychronization) synapses
         "syn_update_interval": k.syn_update_interval,
+        # the original e-prop (bsshslm_2020 models): weights change once per
+        # update interval, with the gradient of its last learning_window ms
+        "eprop_update_interval": k.eprop_update_interval,
+        "eprop_learning_window": k.eprop_learning_window,
+        "eprop_reset_neurons_on_update": k.eprop_reset_neurons_on_update,
         # time_update/_record/_communicate/_deliver are counted only with
         # detailed_timers (four clock reads per slice; NEST: a build option)
         "detailed_timers": bool(k.scheduler.detailed_timers),
@@ -223,6 +229,26 @@ def _check_kernel_status(params):
         if k.simulated and float(v) != k.syn_update_interval:
             raise KernelStateError("cannot change syn_update_interval after Simulate; "
                                    "call ResetKernel first")
+    for key in ("eprop_update_interval", "eprop_learning_window"):
+        if key in p:
+            v = p[key]
+            if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool) \
+                    or not np.isfinite(v) or v <= 0:
+                raise BadProperty(f"{key} > 0 required (ms), got {v!r}")
+            res = float(p.get("resolution", k.resolution))
+            steps = float(v) / res
+            if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+                raise BadProperty(f"{key} {v} ms is not a multiple of the resolution {res} ms")
+    if "eprop_learning_window" in p:
+        lw = float(p.get("eprop_learning_window", k.eprop_learning_window))
+        ui = float(p.get("eprop_update_interval", k.eprop_update_interval))
+        if lw > ui:
+            raise BadProperty(f"eprop_learning_window <= eprop_update_interval required "
+                              f"({lw} ms > {ui} ms)")
+    if "eprop_reset_neurons_on_update" in p and not isinstance(
+            p["eprop_reset_neurons_on_update"], (bool, np.bool_)):
+        raise BadProperty("eprop_reset_neurons_on_update must be a bool, got "
+                          f"{p['eprop_reset_neurons_on_update']!r}")
     if "target" in p and p["target"] not in ("software", "brainscales2"):
         raise BadProperty(f"target must be 'software' or 'brainscales2', got {p['target']!r}")
     if p.get("target") == "brainscales2":
@@ -259,6 +285,11 @@ def _commit_kernel_status(p):
         k.target = p["target"]
     if "syn_update_interval" in p:
         k.syn_update_interval = float(p["syn_update_interval"])
+    for key in ("eprop_update_interval", "eprop_learning_window"):
+        if key in p:
+            setattr(k, key, float(p[key]))
+    if "eprop_reset_neurons_on_update" in p:
+        k.eprop_reset_neurons_on_update = bool(p["eprop_reset_neurons_on_update"])
 
 
 def set(**kwargs):  # noqa: A001  (PyNEST's nest.set)

@@ -357,7 +357,7 @@ def _plan(pre, post, conn_spec, syn_spec):
         # generator; the generator reads them at Prepare and writes its output
         # through them (the kernel does not deliver them)
         cls = k.synapse_types[model]
-        if cls.columns.keys() != {"weight"} or cls.secondary:
+        if cls.columns.keys() != {"weight"} or cls.channel_kind == "learning_signal":
             raise IllegalConnection(
                 f"stimulation devices connect through static synapse models only, not "
                 f"{model}")

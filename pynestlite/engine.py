@@ -23,7 +23,7 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif_cond, eprop, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
+    aeif_cond, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
     iaf_psc_exp, izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
 
 TICS_PER_MS = 1000
@@ -31,9 +31,9 @@ DEFAULT_SEED = 143202461
 
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_psc_alpha,
-             izhikevich, parrot_neuron, generators, recorders, eprop):
+             izhikevich, parrot_neuron, generators, recorders, eprop, eprop_bsshslm):
     NODE_MODELS.update(_mod.MODELS)
-for _mod in (stdp, stdp_izh, eprop):
+for _mod in (stdp, stdp_izh, eprop, eprop_bsshslm):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 
 
@@ -147,6 +147,9 @@ class Engine:
         self.time_simulate = 0.0
         self.target = "software"
         self.syn_update_interval = 1000.0   # ms, update times of time-driven synapses
+        self.eprop_update_interval = 1000.0  # ms (bsshslm_2020 e-prop models)
+        self.eprop_learning_window = 1000.0  # ms
+        self.eprop_reset_neurons_on_update = True
 
     @property
     def rank(self):
@@ -698,6 +701,14 @@ class Engine:
             parts.append(c)
         ep = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
         ep["indegree"] = indeg[ep["slots"]]
+        # synapses new since the last run add an update marker at their
+        # target's first interval (bsshslm_2020)
+        marks = np.zeros(n_slots, np.int64)
+        for t in tabs:
+            if hasattr(t, "take_new"):
+                codes = t.take_new()
+                marks += np.bincount(cs[(codes >> 2).astype(np.int64)], minlength=n_slots)
+        ep["new_marks"] = marks[ep["slots"]]
         self.scheduler.configure_eprop(ep)
 
     def t_spike(self, gids):

@@ -101,6 +101,11 @@ class _TableStore:
     def model_columns(self):
         return self.table.public_columns()
 
+    @property
+    def nested(self):
+        """Per-synapse dict parameters (``optimizer``: key -> column)."""
+        return getattr(self.table, "nested", {})
+
     def weight(self, idx):
         return self.table.get("weight", idx)
 
@@ -145,6 +150,10 @@ class _RecorderStore(_TableStore):
     @property
     def model_columns(self):
         return ()
+
+    @property
+    def nested(self):
+        return {}
 
     def weight(self, idx):
         return np.full(len(idx), RECORDER_WEIGHT)
@@ -274,6 +283,8 @@ class SynapseCollection:
             sizes = np.array([s.sizeof for s in self._stores] or [0], np.int64)
             return sizes[self._sid] if n else np.empty(0, np.int64)
         if name not in KEYS:
+            if any(name in s.nested for s in self._stores):
+                return self._nested(name)
             if not any(name in s.model_columns for s in self._stores):
                 raise SynapseKeyError(name)
             return self._model_col(name)
@@ -297,6 +308,19 @@ class SynapseCollection:
             else:
                 out[sel] = store.receptor(idx, self._tgt[sel].astype(np.int64),
                                           self._src[sel].astype(np.int64))
+        return out
+
+    def _nested(self, name):
+        """Per-synapse dicts of a dict parameter (empty where a model has none)."""
+        out = np.empty(len(self), dtype=object)
+        for i in range(len(self)):
+            out[i] = {}
+        for s, store, sel in self._parts():
+            cols = store.nested.get(name, {})
+            for sub, col in cols.items():
+                v = store.column(col, self._idx[sel])
+                for d, x in zip(out[sel], v.tolist()):
+                    d[sub] = x
         return out
 
     def _model_col(self, name):
@@ -426,9 +450,40 @@ class SynapseCollection:
             per = None
         else:
             raise TypeError("Status dict must be a dict, or a list of dicts")
+        # per-synapse dict parameters (an e-prop synapse's "optimizer": {"m", "v"})
+        # become the columns they address
+        nested = {}
+        for st in self._stores:
+            for key, cols in st.nested.items():
+                nested.setdefault(key, {}).update(cols)
+        if nested:
+            source = per if per is not None else {k: ([], [v]) for k, v in params.items()}
+            flat = {}
+            for key, (rows, vals) in source.items():
+                if key not in nested:
+                    flat[key] = (rows, vals)
+                    continue
+                for v in vals:
+                    if not isinstance(v, dict):
+                        raise BadProperty(f"synapse parameter {key!r} must be a dict, got {v!r}")
+                    for sub in v:
+                        if sub not in nested[key]:
+                            raise UnaccessedDictionaryEntry(
+                                f"{key} has no per-synapse entry {sub!r}; expected one of "
+                                f"{sorted(nested[key])}")
+                for sub, col in nested[key].items():
+                    got = [(r, v[sub]) for r, v in zip(rows or [None] * len(vals), vals)
+                           if sub in v]
+                    if got:
+                        flat[col] = ([r for r, _ in got], [x for _, x in got])
+            if per is not None:
+                per = flat
+            else:
+                params = {k: vals[0] for k, (_, vals) in flat.items()}
         keys = list(per if per is not None else params)
         settable = SETTABLE + tuple(c for st in self._stores for c in st.model_columns
                                     if c not in SETTABLE)
+        settable += tuple(c for cols in nested.values() for c in cols.values())
         for key in keys:
             if key not in settable:
                 raise UnaccessedDictionaryEntry(
@@ -498,7 +553,8 @@ class SynapseCollection:
                     store.set_weight(self._idx[sel], col[sel])
                 elif key == "delay":
                     store.set_delay(self._idx[sel], col[sel])
-                elif key in store.model_columns:
+                elif key in store.model_columns or any(
+                        key in cols.values() for cols in store.nested.values()):
                     store.set_column(key, self._idx[sel], col[sel])
             if key == "delay":
                 noted = [col[(self._sid == s) & full_sel] for s, st in enumerate(self._stores)
