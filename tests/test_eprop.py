@@ -218,7 +218,7 @@ def test_bad_input_errors():
     with pytest.raises(nest.NESTErrors.BadProperty, match="Wmax"):
         nest.Connect(a, r, syn_spec={"synapse_model": "eprop_synapse", "delay": 0.5,
                                      "weight": 200.0})
-    with pytest.raises(nest.NESTErrors.IllegalConnection, match="eprop_readout"):
+    with pytest.raises(nest.NESTErrors.IllegalConnection, match="eprop readout"):
         nest.Connect(a, a, syn_spec={"synapse_model": "eprop_learning_signal_connection"})
     with pytest.raises(nest.NESTErrors.IllegalConnection, match="rate"):
         nest.Connect(a, r, syn_spec={"synapse_model": "rate_connection_delayed",
