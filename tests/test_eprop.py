@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 
 import pynestlite as nest
-from eprop_tasks import (LIVE_CASES, NEST_REGRESSION_LOSSES, RECURRENT_MODELS, case_key,
-                         sine_regression)
+from eprop_tasks import (
+    LIVE_CASES, NEST_BSSHSLM_CLASSIFICATION_LOSSES, NEST_BSSHSLM_REGRESSION_LOSSES,
+    NEST_REGRESSION_LOSSES, ORIGINAL_CASES, RECURRENT_MODELS, TF_BSSHSLM_CLASSIFICATION_LOSSES,
+    TF_BSSHSLM_REGRESSION_LOSSES, case_key, evidence_accumulation, sine_regression,
+    sine_regression_original)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -247,3 +250,92 @@ def test_optimizer_defaults_and_eta_changes():
     nest.CopyModel("eprop_synapse", "eprop_gd", {"optimizer": {"type": "gradient_descent"}})
     assert nest.GetDefaults("eprop_gd", "optimizer")["type"] == "gradient_descent"
     assert nest.GetDefaults("eprop_synapse", "optimizer")["type"] == "adam"
+
+
+# ------------------------------------------------ the original family (bsshslm_2020)
+def test_original_regression_losses_equal_references():
+    """NEST's reference losses (rtol 1e-8) and the TensorFlow losses of the
+    original implementation (rtol 1e-7, NEST's own tolerances)."""
+    loss = sine_regression_original(nest)["loss"]
+    assert np.allclose(loss, NEST_BSSHSLM_REGRESSION_LOSSES, rtol=1e-8, atol=0.0)
+    assert np.allclose(loss, TF_BSSHSLM_REGRESSION_LOSSES, rtol=1e-7, atol=0.0)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_original_classification_losses_equal_references(batch):
+    """Evidence accumulation (ALIF, softmax cross-entropy over two readouts,
+    Adam, batches): NEST's reference losses; with batch 1 also TensorFlow's."""
+    loss = evidence_accumulation(nest, batch)["loss"]
+    assert np.allclose(loss, NEST_BSSHSLM_CLASSIFICATION_LOSSES[batch], rtol=1e-8, atol=0.0)
+    if batch == 1:
+        assert np.allclose(loss, TF_BSSHSLM_CLASSIFICATION_LOSSES, rtol=1e-6, atol=0.0)
+
+
+@pytest.mark.parametrize("case", sorted(ORIGINAL_CASES))
+def test_original_equals_live_nest(live_nest, case):
+    res = ORIGINAL_CASES[case](nest)
+    np.testing.assert_array_equal(res["readout"], live_nest[case + "__readout"])
+    np.testing.assert_array_equal(res["spikes"][0], live_nest[case + "__spike_senders"])
+    np.testing.assert_array_equal(res["spikes"][1], live_nest[case + "__spike_times"])
+    src, tgt, w = res["weights"]
+    np.testing.assert_array_equal(np.asarray(w)[np.lexsort((tgt, src))],
+                                  live_nest[case + "__weights"])
+
+
+@pytest.mark.parametrize("model,expected", [
+    ("eprop_iaf_bsshslm_2020", [[1, 3], [1, 61], [21, 61], [41, 48]]),
+    ("eprop_readout_bsshslm_2020", [[1, 4], [1, 21], [20, 60], [20, 60], [40, 46]]),
+])
+def test_original_history_trimming_equals_nest(model, expected):
+    """eprop_history_duration per step with 20-ms update intervals (NEST
+    3.10's reference pattern): intervals no synapse needs are dropped."""
+    nest.ResetKernel()
+    nest.set(resolution=1.0, eprop_update_interval=20.0)
+    gens = nest.Create("spike_generator", 3)
+    parrots = nest.Create("parrot_neuron", 3)
+    nrn = nest.Create(model)
+    mm = nest.Create("multimeter", params={"interval": 1.0,
+                                           "record_from": ["eprop_history_duration"]})
+    nest.Connect(gens, parrots, "one_to_one")
+    nest.Connect(parrots, nrn, syn_spec={"synapse_model": "eprop_synapse_bsshslm_2020",
+                                         "delay": 1.0})
+    nest.Connect(mm, nrn)
+    gens.set([{"spike_times": [10.0, 20.0, 50.0, 60.0]}, {"spike_times": [10.0, 30.0, 50.0, 90.0]},
+              {"spike_times": [40.0, 60.0]}])
+    nest.Simulate(110.0)
+    ev = mm.get("events")
+    ref = np.hstack([np.arange(a, b) for a, b in expected]).astype(float)
+    np.testing.assert_array_equal(ev["eprop_history_duration"][:len(ref)], ref)
+
+
+@pytest.mark.parametrize("target", sorted(set(nest.node_models) - {
+    "eprop_iaf_bsshslm_2020", "eprop_iaf_adapt_bsshslm_2020", "eprop_readout_bsshslm_2020"}))
+def test_original_synapse_needs_an_original_target(target):
+    nest.ResetKernel()
+    src = nest.Create("eprop_iaf_bsshslm_2020")
+    with pytest.raises(nest.NESTError):
+        nest.Connect(src, nest.Create(target), "all_to_all",
+                     {"synapse_model": "eprop_synapse_bsshslm_2020"})
+
+
+def test_original_bad_input():
+    nest.ResetKernel()
+    nest.set(resolution=1.0)
+    with pytest.raises(nest.NESTErrors.BadProperty, match="eprop_learning_window"):
+        nest.set(eprop_update_interval=100.0, eprop_learning_window=200.0)
+    with pytest.raises(nest.NESTErrors.BadProperty, match="eprop_update_interval"):
+        nest.set(eprop_update_interval=0.0)
+    nest.set(eprop_update_interval=100.0, eprop_learning_window=50.0)
+    assert nest.GetKernelStatus("eprop_learning_window") == 50.0
+    with pytest.raises(nest.NESTErrors.BadProperty, match="loss"):
+        nest.Create("eprop_readout_bsshslm_2020", params={"loss": "hinge"})
+    with pytest.raises(nest.NESTErrors.BadProperty, match="surrogate_gradient_function"):
+        nest.SetDefaults("eprop_iaf_adapt_bsshslm_2020", {"surrogate_gradient_function": "x"})
+    r = nest.Create("eprop_readout_bsshslm_2020")
+    with pytest.raises(nest.NESTErrors.BadProperty, match="tau_m_readout"):
+        nest.Connect(nest.Create("eprop_iaf_bsshslm_2020"), r,
+                     syn_spec={"synapse_model": "eprop_synapse_bsshslm_2020",
+                               "tau_m_readout": -1.0})
+    with pytest.raises(nest.NESTError):     # the new family's connection
+        nest.Connect(r, nest.Create("eprop_iaf_bsshslm_2020"),
+                     syn_spec={"synapse_model": "eprop_learning_signal_connection"})
