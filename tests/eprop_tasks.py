@@ -207,7 +207,8 @@ def _original_result(nest, mm, sr, n_out, seq):
     yt = np.array([np.asarray(ev["target_signal"])[senders == g] for g in np.unique(senders)])
     sev = sr.get("events")
     conns = nest.GetConnections(synapse_model="eprop_synapse_bsshslm_2020")
-    return {"readout": y.reshape(len(y), -1, seq) if y.size else y,
+    return {"readout_ids": np.unique(senders),
+            "readout": y.reshape(len(y), -1, seq) if y.size else y,
             "target": yt.reshape(len(yt), -1, seq) if yt.size else yt,
             "spikes": (np.asarray(sev["senders"]), np.asarray(sev["times"])),
             "weights": (np.asarray(conns.get("source")), np.asarray(conns.get("target")),
@@ -308,7 +309,8 @@ def evidence_accumulation(nest, batch=1, n_iter=5):
     nest.Connect(rec, sr)
     nest.Connect(mm, out)
     # Adam's moments of two synapses set explicitly (per-synapse optimizer state)
-    nest.GetConnections(rec[0], rec[1:3]).set([{"optimizer": {"m": 0.0, "v": 0.0}}] * 2)
+    # (one dict for all: under MPI each rank holds only its local synapses)
+    nest.GetConnections(rec[0], rec[1:3]).set({"optimizer": {"m": 0.0, "v": 0.0}})
 
     pop = n_in // 4
     spikes, labels = [], []
@@ -338,12 +340,12 @@ def evidence_accumulation(nest, batch=1, n_iter=5):
     nest.Simulate(float(task + total_offset + 1))
     res = _original_result(nest, mm, sr, n_out, seq)
     y, yt = res["readout"], res["target"]
-    if y.size:
+    if len(y) == n_out:
         y = y.reshape(n_out, n_iter, batch, seq)[..., -recall:]
         yt = yt.reshape(n_out, n_iter, batch, seq)[..., -recall:]
         res["loss"] = -np.mean(np.sum(yt * np.log(y), axis=0), axis=(1, 2))
-    else:
-        res["loss"] = y
+    else:           # a rank that does not hold every readout
+        res["loss"] = np.empty(0)
     return res
 
 

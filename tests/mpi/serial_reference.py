@@ -22,11 +22,19 @@ def eprop_case(model, optimizer):
     return {"loss": r["loss"], "readout": r["readout"], "senders": r["spikes"][0],
             "times": r["spikes"][1]}
 
+
+def evidence_case():
+    """The original e-prop's evidence accumulation (batch 2): losses, readouts, spikes."""
+    r = eprop_tasks.evidence_accumulation(nest, 2)
+    return {"loss": r["loss"], "readout": r["readout"], "senders": r["spikes"][0],
+            "times": r["spikes"][1]}
+
 CASES = {
     "brunel": lambda: networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True),
     "mixed": lambda: networks.mixed_rules(nest),
     "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),
     "eprop_adapt_gd": lambda: eprop_case("eprop_iaf_adapt", "gradient_descent"),
+    "eprop_evidence": lambda: evidence_case(),
 }
 
 if __name__ == "__main__":

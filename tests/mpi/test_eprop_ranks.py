@@ -52,3 +52,28 @@ def test_eprop_losses_rank_independent(name, model, optimizer):
     failure = comm.comm.bcast(failure)
     assert failure is None, failure
 
+
+
+@pytest.mark.mpi(min_size=2)
+def test_original_eprop_rank_independent():
+    """Evidence accumulation with the original e-prop (batch 2): the two
+    softmax readouts live on different ranks, so their normalization and
+    the learning signals cross ranks every step."""
+    res = eprop_tasks.evidence_accumulation(nest, 2)
+    ids = np.concatenate(comm.allgather(res["readout_ids"]))
+    readout = [r for r in comm.allgather(res["readout"]) if r.size]
+    senders = np.concatenate(comm.allgather(res["spikes"][0]))
+    times = np.concatenate(comm.allgather(res["spikes"][1]))
+    tmp = comm.comm.bcast(__import__("tempfile").mkdtemp() if comm.rank == 0 else None)
+    ref = serial_reference("eprop_evidence", tmp) if comm.rank == 0 else None
+    failure = None
+    if comm.rank == 0:
+        y = np.concatenate(readout)[np.argsort(ids)]
+        s, t = networks.canonical(senders, times)
+        rs, rt = networks.canonical(ref["senders"], ref["times"])
+        if len(readout) != 2 or not np.array_equal(y, ref["readout"]):
+            failure = "the readouts differ between 2 ranks and one rank"
+        elif not (np.array_equal(s, rs) and np.array_equal(t, rt)):
+            failure = f"{len(s)} spikes on {comm.size} ranks vs {len(rs)} on one rank"
+    failure = comm.comm.bcast(failure)
+    assert failure is None, failure
