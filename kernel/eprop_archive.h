@@ -53,6 +53,19 @@ static inline int64_t pnl_ep_lower(const pnl_eprop *p, int64_t time)
     return lo;
 }
 
+/* pnl_ep_lower for a time near the end of the history (the learning
+ * signals of the last steps): a short scan back, else the binary search. */
+static inline int64_t pnl_ep_lower_recent(const pnl_eprop *p, int64_t time)
+{
+    int64_t k = p->n;
+    for (int s = 0; s < 8 && k > 0; ++s) {
+        if (p->e[k - 1].t < time)
+            return k;
+        --k;
+    }
+    return pnl_ep_lower(p, time);
+}
+
 /* First marker with t >= time, searching from `lo` (nu if none). */
 static inline int64_t pnl_ep_lower_mark(const pnl_eprop *p, int64_t lo, int64_t time)
 {
@@ -91,7 +104,7 @@ static inline void pnl_ep_add_learning_signal(pnl_eprop *p, int64_t time, double
 {
     if (p->indegree == 0)
         return;
-    int64_t k = pnl_ep_lower(p, time);
+    int64_t k = pnl_ep_lower_recent(p, time);
     if (k < p->n && p->e[k].t == time)
         p->e[k].L += value;
 }
@@ -99,7 +112,7 @@ static inline void pnl_ep_add_learning_signal(pnl_eprop *p, int64_t time, double
 /* The learning signal of the first entry at or after `time` (0 if none). */
 static inline double pnl_ep_learning_signal(const pnl_eprop *p, int64_t time)
 {
-    int64_t k = pnl_ep_lower(p, time);
+    int64_t k = pnl_ep_lower_recent(p, time);
     return k < p->n ? p->e[k].L : 0.0;
 }
 

@@ -41,7 +41,7 @@ from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register_push, pnl_vregister_push, input_row,
     add_to_channel)
 from pynestlite.kernel.archive cimport (
-    pnl_archive, pnl_eprop, pnl_ep_append, pnl_ep_lower, pnl_ep_learning_signal,
+    pnl_archive, pnl_eprop, pnl_ep_entry, pnl_ep_append, pnl_ep_lower, pnl_ep_learning_signal,
     pnl_ep_write_update, pnl_ep_erase_intervals, pnl_ep_reg_push, pnl_ep_reg_at,
     PNL_EP_RECURRENT, PNL_EP_ADAPT, PNL_EP_READOUT)
 from pynestlite.kernel.connections cimport SynapseTable
@@ -53,6 +53,15 @@ from pynestlite.models.eprop import (
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
 
 cnp.import_array()
+
+cdef enum:
+    ISI_CHUNK = 14
+
+ctypedef struct IsiChunk:
+    int32_t v[ISI_CHUNK]
+    int32_t n
+    int32_t next
+
 
 cdef enum:
     # steps from the generators' interval start to a recurrent neuron's (input
@@ -500,23 +509,21 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
     cdef bint average
     cdef int64_t interval, window, tau_stride
     cdef double h
-    # the pool of inter-spike intervals: value and next entry (-1: end)
-    cdef int64_t *isi_val
-    cdef int64_t *isi_next
+    # the pool of inter-spike intervals: chunks of ISI_CHUNK values, linked
+    # per synapse (a cache line each: few misses when a synapse reads its list)
+    cdef IsiChunk *chunks
     cdef int64_t isi_cap, isi_free, isi_used
     cdef public int64_t err_gid, err_t, err_got
     cdef public int err_kind
 
     def __cinit__(self, *args, **kwargs):
-        self.isi_val = NULL
-        self.isi_next = NULL
+        self.chunks = NULL
         self.isi_cap = 0
         self.isi_free = -1
         self.isi_used = 0
 
     def __dealloc__(self):
-        free(self.isi_val)
-        free(self.isi_next)
+        free(self.chunks)
 
     @classmethod
     def defaults(cls):
@@ -608,75 +615,95 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
         return None
 
     cdef int push_isi(self, int64_t k, int64_t isi) noexcept nogil:
-        cdef int64_t j, cap
-        cdef int64_t *pv
-        cdef int64_t *pn
-        if self.isi_free >= 0:
-            j = self.isi_free
-            self.isi_free = self.isi_next[j]
-        else:
-            if self.isi_used == self.isi_cap:
-                cap = 2 * self.isi_cap if self.isi_cap else 1024
-                pv = <int64_t *>realloc(self.isi_val, cap * sizeof(int64_t))
-                if pv == NULL:
-                    self.failed = 1
-                    return -1
-                self.isi_val = pv
-                pn = <int64_t *>realloc(self.isi_next, cap * sizeof(int64_t))
-                if pn == NULL:
-                    self.failed = 1
-                    return -1
-                self.isi_next = pn
-                self.isi_cap = cap
-            j = self.isi_used
-            self.isi_used += 1
-        self.isi_val[j] = isi
-        self.isi_next[j] = -1
-        if self.tail[k] >= 0:
-            self.isi_next[self.tail[k]] = j
-        else:
-            self.head[k] = j
-        self.tail[k] = j
+        """Append ``isi`` to synapse ``k``'s list (a new chunk when the last is full)."""
+        cdef int64_t c = self.tail[k], cap
+        cdef IsiChunk *pc
+        if c < 0 or self.chunks[c].n == ISI_CHUNK:
+            if self.isi_free >= 0:
+                c = self.isi_free
+                self.isi_free = self.chunks[c].next
+            else:
+                if self.isi_used == self.isi_cap:
+                    cap = 2 * self.isi_cap if self.isi_cap else 256
+                    pc = <IsiChunk *>realloc(self.chunks, cap * sizeof(IsiChunk))
+                    if pc == NULL:
+                        self.failed = 1
+                        return -1
+                    self.chunks = pc
+                    self.isi_cap = cap
+                c = self.isi_used
+                self.isi_used += 1
+            self.chunks[c].n = 0
+            self.chunks[c].next = -1
+            if self.tail[k] >= 0:
+                self.chunks[self.tail[k]].next = <int32_t>c
+            else:
+                self.head[k] = c
+            self.tail[k] = c
+        self.chunks[c].v[self.chunks[c].n] = <int32_t>isi
+        self.chunks[c].n += 1
         return 0
 
     cdef double gradient(self, int64_t k, pnl_eprop *p, int64_t t_prev_update,
                          int64_t target_gid) noexcept nogil:
         """The gradient of the ISIs collected since t_trigger (NEST's
         compute_gradient of the target); releases the ISI list."""
-        cdef int64_t i = pnl_ep_lower(p, self.t_trig[k]), t = self.t_trig[k], t_end, j, nx
-        cdef double z, z_bar = 0.0, e_bar = 0.0, grad = 0.0, sum_e = 0.0, eps = 0.0, e, psi
+        cdef int64_t i0 = pnl_ep_lower(p, self.t_trig[k]), t0 = self.t_trig[k], span = 0
+        cdef int64_t j, nx, m, n_isi, c
+        cdef double z, z_bar = 0.0, e_bar = 0.0, grad = 0.0, sum_e = 0.0, eps = 0.0, e
         cdef double kappa = exp(-self.h / self.tau_ro[k * self.tau_stride])
+        cdef double alpha = p.alpha, zeta = p.zeta, beta = p.adapt_beta, rho = p.rho
         cdef int kind = p.kind
+        cdef const pnl_ep_entry *E
         j = self.head[k]
         while j >= 0:
-            z = 1.0
-            t_end = t + self.isi_val[j]
-            while t < t_end:
-                if i >= p.n or p.e[i].t != t:
-                    self.failed = 1
-                    self.err_kind = 1
-                    self.err_gid = target_gid
-                    self.err_t = t
-                    self.err_got = p.e[i].t if i < p.n else -1
-                    return 0.0
-                z_bar = p.alpha * z_bar + p.zeta * z
+            for m in range(self.chunks[j].n):
+                span += self.chunks[j].v[m]
+            j = self.chunks[j].next
+        # the entries t0 .. t0 + span - 1 must all be kept: t is unique and
+        # ascending, so the first and the last decide
+        if span > 0 and (i0 + span > p.n or p.e[i0].t != t0
+                         or p.e[i0 + span - 1].t != t0 + span - 1):
+            self.failed = 1
+            self.err_kind = 1
+            self.err_gid = target_gid
+            m = i0
+            while m < p.n and m < i0 + span and p.e[m].t == t0 + (m - i0):
+                m += 1
+            self.err_t = t0 + (m - i0)
+            self.err_got = p.e[m].t if m < p.n else -1
+            return 0.0
+        E = p.e + i0
+        j = self.head[k]
+        while j >= 0:
+            for c in range(self.chunks[j].n):
+                n_isi = self.chunks[j].v[c]
+                z = zeta            # the spike enters at the first step of its ISI
                 if kind == PNL_EP_READOUT:
-                    grad += p.e[i].L * z_bar
+                    for m in range(n_isi):
+                        z_bar = alpha * z_bar + z
+                        grad += E[m].L * z_bar
+                        z = 0.0
+                elif kind == PNL_EP_ADAPT:
+                    for m in range(n_isi):
+                        z_bar = alpha * z_bar + z
+                        e = E[m].psi * (z_bar - beta * eps)
+                        eps = rho * eps + e
+                        e_bar = kappa * e_bar + (1.0 - kappa) * e
+                        grad += E[m].L * e_bar
+                        sum_e += e
+                        z = 0.0
                 else:
-                    psi = p.e[i].psi
-                    if kind == PNL_EP_ADAPT:
-                        e = psi * (z_bar - p.adapt_beta * eps)
-                        eps = p.rho * eps + e
-                    else:
-                        e = psi * z_bar
-                    e_bar = kappa * e_bar + (1.0 - kappa) * e
-                    grad += p.e[i].L * e_bar
-                    sum_e += e
-                z = 0.0
-                t += 1
-                i += 1
-            nx = self.isi_next[j]
-            self.isi_next[j] = self.isi_free
+                    for m in range(n_isi):
+                        z_bar = alpha * z_bar + z
+                        e = E[m].psi * z_bar
+                        e_bar = kappa * e_bar + (1.0 - kappa) * e
+                        grad += E[m].L * e_bar
+                        sum_e += e
+                        z = 0.0
+                E += n_isi
+            nx = self.chunks[j].next
+            self.chunks[j].next = <int32_t>self.isi_free
             self.isi_free = j
             j = nx
         self.head[k] = -1

@@ -430,6 +430,9 @@ def Create(model, n=1, params=None, positions=None):
     ------
     UnknownModelName, UnaccessedDictionaryEntry, BadProperty
     """
+    if isinstance(n, dict) and params is None:
+        # PyNEST accepts the parameters in the place of n: Create(model, params)
+        n, params = 1, n
     if positions is not None:
         raise KernelException("spatial networks (positions) are not supported by pynestlite")
     if isinstance(params, (list, tuple)):

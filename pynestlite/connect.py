@@ -249,9 +249,81 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     any rank and leaves the call counter of the random streams as it was, so
     the network built after it is the same as without the failed call.
     """
-    commit = _kernel().agreed(_plan, pre, post, conn_spec, syn_spec)
+    plan = _plan_arrays if _is_id_array(pre) and _is_id_array(post) else _plan
+    commit = _kernel().agreed(plan, pre, post, conn_spec, syn_spec)
     if commit is not None:
         commit()
+
+
+def _is_id_array(obj):
+    """A numpy array of node ids (PyNEST's "connect arrays"; ids may repeat)."""
+    return isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype.kind in "iu"
+
+
+def _plan_arrays(pre, post, conn_spec, syn_spec):
+    """Connect(pre_ids, post_ids, "one_to_one", syn_spec) with numpy arrays of
+    node ids, as PyNEST's connect_arrays: pair i connects pre[i] -> post[i]
+    (ids may repeat), syn_spec values are scalars or arrays of len(pre)."""
+    from pynestlite.kernel.random_streams import Purpose  # noqa: F401
+    k = _kernel()
+    k.check_mutable("Connect")
+    rule, _ = parse_conn_spec(conn_spec)
+    if rule != "one_to_one":
+        raise BadProperty("Connect with arrays of node ids needs the rule one_to_one, got "
+                          f"{rule}")
+    pre = np.asarray(pre, np.int64)
+    post = np.asarray(post, np.int64)
+    if len(pre) != len(post):
+        raise BadProperty(f"Connect: arrays of node ids need equal lengths, got {len(pre)} "
+                          f"and {len(post)}")
+    if len(pre) == 0:
+        return None
+    k.check_gids(np.unique(pre))
+    k.check_gids(np.unique(post))
+    model, syn = parse_syn_spec(syn_spec)
+    pre_recs = [r for r, _ in k.groups(np.unique(pre))]
+    post_recs = [r for r, _ in k.groups(np.unique(post))]
+    if any(r.element_type != "neuron" for r in pre_recs + post_recs):
+        raise IllegalConnection("Connect with arrays of node ids connects neurons; connect "
+                                "devices with NodeCollections")
+    n = len(pre)
+
+    def values(name):
+        v = syn[name]
+        if isinstance(v, Parameter):
+            raise BadProperty(f"syn_spec {name}: random Parameters are not supported when "
+                              "connecting arrays of node ids; draw the values with numpy")
+        arr = np.asarray(v, np.float64)
+        if arr.ndim == 0:
+            return np.float64(arr)
+        if arr.shape != (n,):
+            raise BadProperty(f"syn_spec {name}: needs a scalar or {n} values, got shape "
+                              f"{arr.shape}")
+        return arr
+
+    local = k.is_local(post)
+    src, tgt = pre[local], post[local]
+    weights = values("weight")
+    delays_ms = values("delay")
+    cls = k.synapse_types[model]
+    delays = k.delay_to_steps(delays_ms if np.ndim(delays_ms) == 0 else delays_ms[local])
+    if hasattr(cls, "check_connection"):
+        cls.check_connection(k, pre_recs, post_recs, delays, model)
+    receptor = int(_receptors(syn.get("receptor_type", 0)))
+    codes = k.channel_codes(tgt, receptor, cls.channel_kind)
+    vals = {"weight": weights if np.ndim(weights) == 0 else weights[local]}
+    for name in cls.public_columns():
+        if name != "weight":
+            v = values(name)
+            vals[name] = v if np.ndim(v) == 0 else v[local]
+    cls.check({name: np.atleast_1d(v) for name, v in vals.items()}, k.synapse_models[model])
+    k.calls += 1
+
+    def commit():
+        k.note_delays(np.atleast_1d(delays))
+        k.table(model).add(src, codes, delays, vals)
+        k.count_connections(model, len(src))
+    return commit
 
 
 def _plan(pre, post, conn_spec, syn_spec):

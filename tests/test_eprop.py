@@ -10,13 +10,16 @@ import numpy as np
 import pytest
 
 import pynestlite as nest
-from eprop_tasks import (
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TASKS = os.path.join(os.path.dirname(HERE), "examples", "eprop")
+sys.path.insert(0, TASKS)
+
+from eprop_tasks import (  # noqa: E402
     LIVE_CASES, NEST_BSSHSLM_CLASSIFICATION_LOSSES, NEST_BSSHSLM_REGRESSION_LOSSES,
     NEST_REGRESSION_LOSSES, ORIGINAL_CASES, RECURRENT_MODELS, TF_BSSHSLM_CLASSIFICATION_LOSSES,
     TF_BSSHSLM_REGRESSION_LOSSES, case_key, evidence_accumulation, sine_regression,
     sine_regression_original)
-
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.mark.parametrize("model,optimizer", sorted(NEST_REGRESSION_LOSSES))
@@ -32,7 +35,7 @@ def live_nest(tmp_path_factory):
     if importlib.util.find_spec("nest") is None:
         pytest.skip("NEST (PyNEST) is not installed for this interpreter")
     out = str(tmp_path_factory.mktemp("eprop_live") / "nest_eprop.npz")
-    proc = subprocess.run([sys.executable, os.path.join(HERE, "eprop_tasks.py"),
+    proc = subprocess.run([sys.executable, os.path.join(TASKS, "eprop_tasks.py"),
                            "--module", "nest", "--out", out],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]

@@ -1,5 +1,6 @@
-"""E-prop networks of the tests, built through a PyNEST-style module ``nest``
-(pynestlite, or NEST 3.10 for the live comparisons).
+"""The e-prop tasks of NEST's e-prop tests, built through a PyNEST-style
+module ``nest`` (pynestlite, or NEST 3.10 for the live comparisons): used by
+the tests, ``scaling/bench_eprop.py`` and ``train.py``.
 
 ``sine_regression`` is the supervised regression task of NEST's e-prop tests
 (100 frozen Poisson inputs through parrots, 100 recurrent e-prop neurons, one
@@ -356,7 +357,7 @@ ORIGINAL_CASES = {"sine": lambda nest: sine_regression_original(nest),
 
 def _main():
     """Run the tasks on the module named by --module (NEST: ``nest``) and save
-    the results to --out (npz): used by tests/test_eprop.py in a subprocess,
+    the results to --out (npz): tests/test_eprop.py runs it for NEST in a subprocess,
     since NEST and pynestlite never share a process."""
     import argparse
     import importlib
