@@ -43,7 +43,8 @@ from pynestlite.kernel.archive cimport (
     PNL_EP_READOUT)
 from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.models.eprop_common cimport (
-    surrogate_gradient, OptCommon, OptState, optimized_weight)
+    surrogate_gradient, OptCommon, OptState, optimized_weight, read_optimizer,
+    bind_optimizer_state, spike_end)
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
 
 cnp.import_array()
@@ -63,6 +64,69 @@ def _steps(engine, ms):
     if finite.any():
         out[finite] = np.minimum(engine.ms_to_steps(ms[finite]), INF_STEPS)
     return out
+
+
+def check_surrogate_gradient(model, dict updates):
+    """Raise BadProperty for an unknown ``surrogate_gradient_function``."""
+    name = updates.get("surrogate_gradient_function")
+    if name is not None:
+        for v in np.atleast_1d(np.asarray(name, dtype=object)):
+            if v not in SURROGATE_GRADIENTS:
+                raise BadProperty(f"{model}: surrogate_gradient_function {v!r} unknown; "
+                                  f"expected one of {list(SURROGATE_GRADIENTS)}")
+
+
+def history_duration(block, engine, idx):
+    """``eprop_history_duration`` of rows ``idx``: ms of e-prop history kept."""
+    slots = engine.slot_of(np.asarray(block.gids)[idx])
+    return engine.scheduler.eprop_history_lengths(slots).astype(np.float64) * engine.resolution
+
+
+def history_error(gid, t, got):
+    """The error of a synapse that finds its target's archive without step t."""
+    return KernelException(f"Expected in neuron with ID {gid} e-prop history entry at t={t}, "
+                           "got " + ("end of e-prop history." if got < 0 else f"t={got}."))
+
+
+def adaptation_changed(block, idx, new):
+    """After ``adaptation`` was set: V_th_adapt = V_th + adapt_beta adaptation."""
+    if block.adaptive and "adaptation" in new:
+        a = block.arrays
+        a["V_th_adapt"][idx] = a["V_th"][idx] + a["adapt_beta"][idx] * a["adaptation"][idx]
+    if "ignore_and_spike_offset" in new:
+        block.arrays["until_spike"][idx] = -1      # restart the countdown
+
+
+def optimizer_defaults(cls):
+    """Model defaults of an e-prop synapse table (its own optimizer dict)."""
+    d = SynapseTable.defaults.__func__(cls)
+    d["optimizer"] = dict(cls.common["optimizer"])
+    return d
+
+
+def check_eprop_targets(model, post_recs, delays, family, models):
+    """E-prop synapses connect to neurons of their family, with delay 1 step."""
+    for rec in post_recs:
+        if getattr(rec.block, "eprop_family", None) != family:
+            raise IllegalConnection(f"{model} can only target {', '.join(sorted(models))}, "
+                                    f"not {rec.model}")
+    if np.any(np.asarray(delays) != 1):
+        raise IllegalConnection(f"{model}: e-prop synapses currently require a delay of one "
+                                "simulation step")
+
+
+def check_weights(model, dict values, common):
+    """Weights within the optimizer's [Wmin, Wmax]."""
+    if common is None or "weight" not in values:
+        return
+    opt = common["optimizer"]
+    w = np.asarray(values["weight"], np.float64)
+    if np.any(w < opt["Wmin"]):
+        raise BadProperty(f"{model}: minimal weight Wmin <= weight required "
+                          f"(Wmin {opt['Wmin']}, weight {w[w < opt['Wmin']][0]})")
+    if np.any(w > opt["Wmax"]):
+        raise BadProperty(f"{model}: weight <= maximal weight Wmax required "
+                          f"(Wmax {opt['Wmax']}, weight {w[w > opt['Wmax']][0]})")
 
 
 # ---------------------------------------------------------------------------
@@ -85,9 +149,7 @@ cdef class EpropArchivingBlock(NodeBlock):
 
     def sample(self, str name, idx):
         if name == "eprop_history_duration":
-            slots = self.engine.slot_of(np.asarray(self.gids)[idx])
-            n = self.engine.scheduler.eprop_history_lengths(slots)
-            return n.astype(np.float64) * self.engine.resolution
+            return history_duration(self, self.engine, idx)
         return NodeBlock.sample(self, name, idx)
 
     def check(self, dict values):
@@ -180,21 +242,11 @@ cdef class EpropIafBlock(EpropArchivingBlock):
             self.V_th_adapt = a["V_th_adapt"]
 
     def set(self, dict updates, idx, engine=None):
-        name = updates.get("surrogate_gradient_function")
-        if name is not None:
-            for v in np.atleast_1d(np.asarray(name, dtype=object)):
-                if v not in SURROGATE_GRADIENTS:
-                    raise BadProperty(
-                        f"{self.model}: surrogate_gradient_function {v!r} unknown; expected "
-                        f"one of {list(SURROGATE_GRADIENTS)}")
+        check_surrogate_gradient(self.model, updates)
         EpropArchivingBlock.set(self, updates, idx, engine)
 
     def after_set(self, idx, new):
-        if "ignore_and_spike_offset" in new:
-            self.arrays["until_spike"][idx] = -1      # restart the countdown
-        if self.adaptive and "adaptation" in new:
-            a = self.arrays
-            a["V_th_adapt"][idx] = a["V_th"][idx] + a["adapt_beta"][idx] * a["adaptation"][idx]
+        adaptation_changed(self, idx, new)
 
     def check(self, dict values):
         EpropArchivingBlock.check(self, values)
@@ -602,9 +654,7 @@ cdef class EpropSynapseTable(SynapseTable):
 
     @classmethod
     def defaults(cls):
-        d = SynapseTable.defaults.__func__(cls)
-        d["optimizer"] = dict(cls.common["optimizer"])
-        return d
+        return optimizer_defaults(cls)
 
     @classmethod
     def merge_common(cls, d, params, n_connections):
@@ -616,28 +666,11 @@ cdef class EpropSynapseTable(SynapseTable):
 
     @classmethod
     def check(cls, dict values, common=None):
-        if common is None or "weight" not in values:
-            return
-        opt = common["optimizer"]
-        w = np.asarray(values["weight"], np.float64)
-        if np.any(w < opt["Wmin"]):
-            raise BadProperty(f"eprop_synapse: minimal weight Wmin <= weight required "
-                              f"(Wmin {opt['Wmin']}, weight {w[w < opt['Wmin']][0]})")
-        if np.any(w > opt["Wmax"]):
-            raise BadProperty(f"eprop_synapse: weight <= maximal weight Wmax required "
-                              f"(Wmax {opt['Wmax']}, weight {w[w > opt['Wmax']][0]})")
+        check_weights("eprop_synapse", values, common)
 
     @classmethod
     def check_connection(cls, engine, pre_recs, post_recs, delays, model):
-        for rec in post_recs:
-            if getattr(rec.block, "eprop_family", None) != "eprop":
-                raise IllegalConnection(
-                    f"{model} can only target e-prop neurons (eprop_iaf, eprop_iaf_adapt, "
-                    f"eprop_iaf_psc_delta, eprop_iaf_psc_delta_adapt, eprop_readout), not "
-                    f"{rec.model}")
-        if np.any(np.asarray(delays) != 1):
-            raise IllegalConnection(f"{model}: e-prop synapses currently require a delay of "
-                                    "one simulation step")
+        check_eprop_targets(model, post_recs, delays, "eprop", MODELS)
 
     def bind(self):
         SynapseTable.bind(self)
@@ -648,33 +681,15 @@ cdef class EpropSynapseTable(SynapseTable):
         self.to_cut = c["to_cutoff"]; self.decay = c["decay_steps"]; self.o_sum = c["opt_sum"]
         self.o_step = c["opt_step"]; self.o_eta = c["opt_eta"]; self.a_m = c["adam_m"]
         self.a_v = c["adam_v"]; self.a_b1 = c["adam_b1"]; self.a_b2 = c["adam_b2"]
-        if self.w.shape[0]:
-            self.ost.sum = &self.o_sum[0]; self.ost.step = &self.o_step[0]
-            self.ost.eta = &self.o_eta[0]; self.ost.m = &self.a_m[0]
-            self.ost.v = &self.a_v[0]; self.ost.b1 = &self.a_b1[0]; self.ost.b2 = &self.a_b2[0]
+        bind_optimizer_state(&self.ost, c)
 
     def pre_run(self, engine, dict params):
-        o = params["optimizer"]
-        self.opt.adam = o["type"] == "adam"
-        self.opt.batch_size = o["batch_size"]
-        self.opt.eta = o["eta"]
-        self.opt.eta_first = o["_eta_first"]
-        self.opt.eta_changes = o["_eta_changes"]
-        self.opt.Wmin = o["Wmin"]
-        self.opt.Wmax = o["Wmax"]
-        self.opt.each_step = o["optimize_each_step"]
-        self.opt.beta_1 = o.get("beta_1", 0.9)
-        self.opt.beta_2 = o.get("beta_2", 0.999)
-        self.opt.epsilon = o.get("epsilon", 1e-7)
+        read_optimizer(&self.opt, params["optimizer"])
         self.bind_weight_recorder(engine, params)
 
     def failure(self):
-        if self.err_kind == 1:
-            return KernelException(
-                f"Expected in neuron with ID {self.err_gid} e-prop history entry at "
-                f"t={self.err_t}, got " + ("end of e-prop history." if self.err_got < 0
-                                          else f"t={self.err_got}."))
-        return None
+        return history_error(self.err_gid, self.err_t, self.err_got) if self.err_kind == 1 \
+            else None
 
     cdef int gradient(self, int64_t k, pnl_eprop *p, int64_t t_spike, bint flush,
                       int64_t target_gid) noexcept nogil:
@@ -765,12 +780,8 @@ cdef class EpropSynapseTable(SynapseTable):
             return
         while s < n:
             g = gids[s]
-            e = s + 1
+            e = spike_end(gids, lags, flush, s, n)
             fl = flush != NULL and flush[s]
-            if not fl:     # a spike of multiplicity m comes as m equal entries
-                while e < n and gids[e] == g and lags[e] == lags[s] and (
-                        flush == NULL or not flush[e]):
-                    e += 1
             mult = <double>(e - s)
             if g < nrows:
                 t_spike = origin + lags[s] + 1

@@ -46,10 +46,13 @@ from pynestlite.kernel.archive cimport (
     PNL_EP_RECURRENT, PNL_EP_ADAPT, PNL_EP_READOUT)
 from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.models.eprop_common cimport (
-    surrogate_gradient, OptCommon, OptState, optimized_weight)
+    surrogate_gradient, OptCommon, OptState, optimized_weight, read_optimizer,
+    bind_optimizer_state, spike_end)
 from pynestlite.models.eprop import (
-    EpropLearningSignalTable, EpropSynapseTable, SURROGATE_GRADIENTS, _steps,
-    merge_optimizer, OPTIMIZER_DEFAULTS)
+    EpropLearningSignalTable, SURROGATE_GRADIENTS, _steps, merge_optimizer,
+    OPTIMIZER_DEFAULTS, adaptation_changed, check_eprop_targets, check_surrogate_gradient,
+    check_weights,
+    history_duration, history_error, optimizer_defaults)
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
 
 cnp.import_array()
@@ -154,13 +157,7 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
             self.V_th_adapt = a["V_th_adapt"]
 
     def set(self, dict updates, idx, engine=None):
-        name = updates.get("surrogate_gradient_function")
-        if name is not None:
-            for v in np.atleast_1d(np.asarray(name, dtype=object)):
-                if v not in SURROGATE_GRADIENTS:
-                    raise BadProperty(
-                        f"{self.model}: surrogate_gradient_function {v!r} unknown; expected "
-                        f"one of {list(SURROGATE_GRADIENTS)}")
+        check_surrogate_gradient(self.model, updates)
         f = updates.get("flush_event_send_interval")
         if f is not None and engine is not None and \
                 np.any(np.asarray(f) < engine.eprop_update_interval):
@@ -169,11 +166,7 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
         NodeBlock.set(self, updates, idx, engine)
 
     def after_set(self, idx, new):
-        if "ignore_and_spike_offset" in new:
-            self.arrays["until_spike"][idx] = -1
-        if self.adaptive and "adaptation" in new:
-            a = self.arrays
-            a["V_th_adapt"][idx] = a["V_th"][idx] + a["adapt_beta"][idx] * a["adaptation"][idx]
+        adaptation_changed(self, idx, new)
 
     def check(self, dict values):
         NodeBlock.check(self, values)
@@ -187,9 +180,7 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
 
     def sample(self, str name, idx):
         if name == "eprop_history_duration":
-            slots = self.engine.slot_of(np.asarray(self.gids)[idx])
-            return (self.engine.scheduler.eprop_history_lengths(slots).astype(np.float64)
-                    * self.engine.resolution)
+            return history_duration(self, self.engine, idx)
         return NodeBlock.sample(self, name, idx)
 
     def pre_run(self, engine):
@@ -387,9 +378,7 @@ cdef class EpropReadoutBsshslmBlock(NodeBlock):
 
     def sample(self, str name, idx):
         if name == "eprop_history_duration":
-            slots = self.engine.slot_of(np.asarray(self.gids)[idx])
-            return (self.engine.scheduler.eprop_history_lengths(slots).astype(np.float64)
-                    * self.engine.resolution)
+            return history_duration(self, self.engine, idx)
         return NodeBlock.sample(self, name, idx)
 
     def pre_run(self, engine):
@@ -527,13 +516,11 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
 
     @classmethod
     def defaults(cls):
-        d = SynapseTable.defaults.__func__(cls)
-        d["optimizer"] = dict(cls.common["optimizer"])
-        return d
+        return optimizer_defaults(cls)
 
     @classmethod
     def check(cls, dict values, common=None):
-        EpropSynapseTable.check.__func__(cls, values, common)
+        check_weights("eprop_synapse_bsshslm_2020", values, common)
         tau = values.get("tau_m_readout")
         if tau is not None and np.any(np.asarray(tau) <= 0):
             raise BadProperty("eprop_synapse_bsshslm_2020: tau_m_readout > 0 required")
@@ -553,15 +540,7 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
 
     @classmethod
     def check_connection(cls, engine, pre_recs, post_recs, delays, model):
-        for rec in post_recs:
-            if getattr(rec.block, "eprop_family", None) != "bsshslm_2020":
-                raise IllegalConnection(
-                    f"{model} can only target eprop_iaf_bsshslm_2020, "
-                    f"eprop_iaf_adapt_bsshslm_2020 and eprop_readout_bsshslm_2020, not "
-                    f"{rec.model}")
-        if np.any(np.asarray(delays) != 1):
-            raise IllegalConnection(f"{model}: e-prop synapses currently require a delay of "
-                                    "one simulation step")
+        check_eprop_targets(model, post_recs, delays, "bsshslm_2020", MODELS)
 
     def bind(self):
         SynapseTable.bind(self)
@@ -575,10 +554,7 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
         self.a_m = c["adam_m"]; self.a_v = c["adam_v"]; self.a_b1 = c["adam_b1"]
         self.a_b2 = c["adam_b2"]
         self.tau_stride = self.stride("tau_m_readout")
-        if self.w.shape[0]:
-            self.ost.sum = &self.o_sum[0]; self.ost.step = &self.o_step[0]
-            self.ost.eta = &self.o_eta[0]; self.ost.m = &self.a_m[0]
-            self.ost.v = &self.a_v[0]; self.ost.b1 = &self.a_b1[0]; self.ost.b2 = &self.a_b2[0]
+        bind_optimizer_state(&self.ost, c)
 
     def take_new(self):
         """Channel codes of the synapses not yet registered with their target's
@@ -589,30 +565,15 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
         return self.cols["code"][new]
 
     def pre_run(self, engine, dict params):
-        o = params["optimizer"]
-        self.opt.adam = o["type"] == "adam"
-        self.opt.batch_size = o["batch_size"]
-        self.opt.eta = o["eta"]
-        self.opt.eta_first = o["_eta_first"]
-        self.opt.eta_changes = o["_eta_changes"]
-        self.opt.Wmin = o["Wmin"]
-        self.opt.Wmax = o["Wmax"]
-        self.opt.each_step = o["optimize_each_step"]
-        self.opt.beta_1 = o.get("beta_1", 0.9)
-        self.opt.beta_2 = o.get("beta_2", 0.999)
-        self.opt.epsilon = o.get("epsilon", 1e-7)
+        read_optimizer(&self.opt, params["optimizer"])
         self.average = params["average_gradient"]
         self.interval, self.window = _intervals(engine)
         self.h = engine.resolution
         self.bind_weight_recorder(engine, params)
 
     def failure(self):
-        if self.err_kind == 1:
-            return KernelException(
-                f"Expected in neuron with ID {self.err_gid} e-prop history entry at "
-                f"t={self.err_t}, got " + ("end of e-prop history." if self.err_got < 0
-                                          else f"t={self.err_got}."))
-        return None
+        return history_error(self.err_gid, self.err_t, self.err_got) if self.err_kind == 1 \
+            else None
 
     cdef int push_isi(self, int64_t k, int64_t isi) noexcept nogil:
         """Append ``isi`` to synapse ``k``'s list (a new chunk when the last is full)."""
@@ -731,12 +692,8 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
             return
         while s < n:
             g = gids[s]
-            e = s + 1
+            e = spike_end(gids, lags, flush, s, n)
             fl = flush != NULL and flush[s]
-            if not fl:     # a spike of multiplicity m comes as m equal entries
-                while e < n and gids[e] == g and lags[e] == lags[s] and (
-                        flush == NULL or not flush[e]):
-                    e += 1
             mult = <double>(e - s)
             if g < nrows:
                 t_spike = origin + lags[s] + 1

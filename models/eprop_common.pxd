@@ -3,7 +3,7 @@
 models/eprop_bsshslm.pyx): the surrogate gradients and the per-synapse
 weight optimizers, as NEST 3.10 defines them."""
 from libc.math cimport exp, fabs, pow, sqrt, isnan
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, int32_t
 
 
 cdef inline double surrogate_gradient(int code, int64_t r, double v, double v_th,
@@ -80,3 +80,46 @@ cdef inline double optimized_weight(const OptCommon *cp, OptState *s, int64_t k,
         s.eta[k] = cp.eta
         s.step[k] = cur
     return w
+
+
+cdef inline void read_optimizer(OptCommon *o, dict opt):
+    """The model-level optimizer dict (``eprop_synapse``'s ``optimizer``)."""
+    o.adam = opt["type"] == "adam"
+    o.batch_size = opt["batch_size"]
+    o.eta = opt["eta"]
+    o.eta_first = opt["_eta_first"]
+    o.eta_changes = opt["_eta_changes"]
+    o.Wmin = opt["Wmin"]
+    o.Wmax = opt["Wmax"]
+    o.each_step = opt["optimize_each_step"]
+    o.beta_1 = opt.get("beta_1", 0.9)
+    o.beta_2 = opt.get("beta_2", 0.999)
+    o.epsilon = opt.get("epsilon", 1e-7)
+
+
+cdef inline void bind_optimizer_state(OptState *s, dict cols):
+    """Point ``s`` at a table's optimizer columns (opt_sum, opt_step, opt_eta,
+    adam_m, adam_v, adam_b1, adam_b2; the table keeps the arrays)."""
+    cdef double[::1] d
+    cdef int64_t[::1] i
+    if cols["opt_sum"].shape[0] == 0:
+        return
+    d = cols["opt_sum"]; s.sum = &d[0]
+    i = cols["opt_step"]; s.step = &i[0]
+    d = cols["opt_eta"]; s.eta = &d[0]
+    d = cols["adam_m"]; s.m = &d[0]
+    d = cols["adam_v"]; s.v = &d[0]
+    d = cols["adam_b1"]; s.b1 = &d[0]
+    d = cols["adam_b2"]; s.b2 = &d[0]
+
+
+cdef inline int64_t spike_end(const int64_t *gids, const int32_t *lags, const unsigned char *flush,
+                              int64_t s, int64_t n) noexcept nogil:
+    """End of the delivery entry starting at ``s``: a spike of multiplicity m
+    comes as m equal (gid, lag) entries (a flush event is one entry)."""
+    cdef int64_t e = s + 1
+    if flush != NULL and flush[s]:
+        return e
+    while e < n and gids[e] == gids[s] and lags[e] == lags[s] and (flush == NULL or not flush[e]):
+        e += 1
+    return e
