@@ -44,7 +44,7 @@ from pynestlite.kernel.archive cimport (
 from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.models.eprop_common cimport (
     surrogate_gradient, OptCommon, OptState, optimized_weight, read_optimizer,
-    bind_optimizer_state, spike_end)
+    bind_optimizer_state)
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
 
 cnp.import_array()
@@ -54,6 +54,18 @@ INF_STEPS = 1 << 40
 
 SURROGATE_GRADIENTS = ("piecewise_linear", "exponential", "fast_sigmoid_derivative",
                        "arctan_derivative")
+
+
+def decay_factor(double h, tau):
+    """exp(-h / tau) per element, with the C library's exp (NEST's std::exp;
+    numpy's vectorized exp differs from it in the last bit for some tau)."""
+    t = np.array(tau, dtype=np.float64)          # a copy: writable, contiguous
+    out = np.empty(t.shape)
+    cdef double[::1] src = t.reshape(-1), dst = out.reshape(-1)
+    cdef Py_ssize_t i
+    for i in range(src.shape[0]):
+        dst[i] = exp(-h / src[i])
+    return out
 
 
 def _steps(engine, ms):
@@ -272,7 +284,7 @@ cdef class EpropIafBlock(EpropArchivingBlock):
         a = self.arrays
         self.engine = engine
         tau = a["tau_m"]
-        P_v = np.exp(-h / tau)
+        P_v = decay_factor(h, tau)
         self.P_v = P_v
         self.P_i = tau / a["C_m"] * (1.0 - P_v)
         self.tau_m = tau
@@ -291,7 +303,7 @@ cdef class EpropIafBlock(EpropArchivingBlock):
         self.c_reg = a["c_reg"]
         self.f_target = a["f_target"] / 1000.0      # spikes per ms
         if self.adaptive:
-            self.P_adapt = np.exp(-h / a["adapt_tau"])
+            self.P_adapt = decay_factor(h, a["adapt_tau"])
             self.adapt_beta = a["adapt_beta"]
         self.slot = engine.slot_of(self.gids)
 
@@ -303,10 +315,10 @@ cdef class EpropIafBlock(EpropArchivingBlock):
                 "cutoff": _steps(engine, a["eprop_isi_trace_cutoff"]),
                 "ls_shift": np.full(n, self.learning_signal_shift),
                 "hist_shift": np.full(n, -1),
-                "alpha": np.exp(-h / a["tau_m"]), "kappa": a["kappa"],
+                "alpha": decay_factor(h, a["tau_m"]), "kappa": a["kappa"],
                 "kappa_reg": a["kappa_reg"],
                 "adapt_beta": a["adapt_beta"] if self.adaptive else np.zeros(n),
-                "rho": np.exp(-h / a["adapt_tau"]) if self.adaptive else np.zeros(n)}
+                "rho": decay_factor(h, a["adapt_tau"]) if self.adaptive else np.zeros(n)}
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
@@ -490,7 +502,7 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
     def pre_run(self, engine):
         a = self.arrays
         self.engine = engine
-        P_v = np.exp(-engine.resolution / a["tau_m"])
+        P_v = decay_factor(engine.resolution, a["tau_m"])
         self.P_v = P_v
         self.P_i = a["tau_m"] / a["C_m"] * (1.0 - P_v)
         self.slot = engine.slot_of(self.gids)
@@ -502,7 +514,7 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
         return {"kind": np.full(n, PNL_EP_READOUT),
                 "cutoff": _steps(engine, a["eprop_isi_trace_cutoff"]),
                 "ls_shift": np.zeros(n, np.int64), "hist_shift": np.full(n, -1),
-                "alpha": np.exp(-engine.resolution / a["tau_m"]), "kappa": z,
+                "alpha": decay_factor(engine.resolution, a["tau_m"]), "kappa": z,
                 "kappa_reg": z, "adapt_beta": z, "rho": z}
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
@@ -773,16 +785,17 @@ cdef class EpropSynapseTable(SynapseTable):
         cdef int64_t s = 0, e, k, g, t_spike, slot, ring, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows, tgid
         cdef bint fl
-        cdef double mult
         cdef pnl_archive *arch = ctx.archive
         cdef pnl_eprop *p
         if arch.eprop == NULL:
             return
         while s < n:
+            # a spike of multiplicity m comes as m entries, each transmitted
+            # on its own (NEST unrolls multiplicity for plastic synapses: the
+            # copies after the first find no interval to integrate)
             g = gids[s]
-            e = spike_end(gids, lags, flush, s, n)
+            e = s + 1
             fl = flush != NULL and flush[s]
-            mult = <double>(e - s)
             if g < nrows:
                 t_spike = origin + lags[s] + 1
                 for k in range(self.rp[g], self.rp[g + 1]):
@@ -797,7 +810,7 @@ cdef class EpropSynapseTable(SynapseTable):
                     self.prev_flush[k] = fl
                     if not fl:
                         ring = (origin + lags[s] + self.dl[k]) % L
-                        add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], mult)
+                        add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], 1.0)
                         if self.wr_on:
                             self.record_weight(k, t_spike, self.w[k])
             s = e

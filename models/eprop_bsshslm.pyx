@@ -47,10 +47,10 @@ from pynestlite.kernel.archive cimport (
 from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.models.eprop_common cimport (
     surrogate_gradient, OptCommon, OptState, optimized_weight, read_optimizer,
-    bind_optimizer_state, spike_end)
+    bind_optimizer_state)
 from pynestlite.models.eprop import (
     EpropLearningSignalTable, SURROGATE_GRADIENTS, _steps, merge_optimizer,
-    OPTIMIZER_DEFAULTS, adaptation_changed, check_eprop_targets, check_surrogate_gradient,
+    OPTIMIZER_DEFAULTS, adaptation_changed, decay_factor, check_eprop_targets, check_surrogate_gradient,
     check_weights,
     history_duration, history_error, optimizer_defaults)
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
@@ -187,7 +187,7 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
         cdef double h = engine.resolution
         a = self.arrays
         self.engine = engine
-        P_v = np.exp(-h / a["tau_m"])
+        P_v = decay_factor(h, a["tau_m"])
         self.P_v = P_v
         self.P_i = a["tau_m"] / a["C_m"] * (1.0 - P_v)
         self.P_z = np.where(a["regular_spike_arrival"].astype(bool), 1.0, 1.0 - P_v)
@@ -205,7 +205,7 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
         self.c_reg = a["c_reg"]
         self.f_target = a["f_target"] / 1000.0
         if self.adaptive:
-            self.P_adapt = np.exp(-h / a["adapt_tau"])
+            self.P_adapt = decay_factor(h, a["adapt_tau"])
             self.adapt_beta = a["adapt_beta"]
         self.slot = engine.slot_of(self.gids)
         self.interval = _intervals(engine)[0]
@@ -218,13 +218,13 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
         a = self.arrays
         h = engine.resolution
         n = self.n
-        P_v = np.exp(-h / a["tau_m"])
+        P_v = decay_factor(h, a["tau_m"])
         return {"kind": np.full(n, PNL_EP_ADAPT if self.adaptive else PNL_EP_RECURRENT),
                 "cutoff": np.full(n, 1 << 40), "ls_shift": np.full(n, LEARNING_SIGNAL_SHIFT),
                 "hist_shift": np.full(n, SHIFT_RECURRENT), "alpha": P_v,
                 "kappa": np.zeros(n), "kappa_reg": np.zeros(n),
                 "adapt_beta": a["adapt_beta"] if self.adaptive else np.zeros(n),
-                "rho": np.exp(-h / a["adapt_tau"]) if self.adaptive else np.zeros(n),
+                "rho": decay_factor(h, a["adapt_tau"]) if self.adaptive else np.zeros(n),
                 "zeta": np.where(a["regular_spike_arrival"].astype(bool), 1.0, 1.0 - P_v)}
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
@@ -384,7 +384,7 @@ cdef class EpropReadoutBsshslmBlock(NodeBlock):
     def pre_run(self, engine):
         a = self.arrays
         self.engine = engine
-        P_v = np.exp(-engine.resolution / a["tau_m"])
+        P_v = decay_factor(engine.resolution, a["tau_m"])
         self.P_v = P_v
         self.P_i = a["tau_m"] / a["C_m"] * (1.0 - P_v)
         self.P_z = np.where(a["regular_spike_arrival"].astype(bool), 1.0, 1.0 - P_v)
@@ -399,7 +399,7 @@ cdef class EpropReadoutBsshslmBlock(NodeBlock):
     def eprop_constants(self, engine):
         a = self.arrays
         n = self.n
-        P_v = np.exp(-engine.resolution / a["tau_m"])
+        P_v = decay_factor(engine.resolution, a["tau_m"])
         z = np.zeros(n)
         return {"kind": np.full(n, PNL_EP_READOUT), "cutoff": np.full(n, 1 << 40),
                 "ls_shift": np.zeros(n, np.int64), "hist_shift": np.full(n, SHIFT_READOUT),
@@ -685,16 +685,17 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
         cdef int64_t s = 0, e, k, g, t_spike, slot, ring, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows, T = self.interval, S, isi, idx, t_cur, a, b
         cdef bint fl
-        cdef double mult
         cdef pnl_archive *arch = ctx.archive
         cdef pnl_eprop *p
         if arch.eprop == NULL:
             return
         while s < n:
+            # a spike of multiplicity m comes as m entries, each transmitted
+            # on its own (NEST unrolls multiplicity for plastic synapses: the
+            # copies after the first find no interval to integrate)
             g = gids[s]
-            e = spike_end(gids, lags, flush, s, n)
+            e = s + 1
             fl = flush != NULL and flush[s]
-            mult = <double>(e - s)
             if g < nrows:
                 t_spike = origin + lags[s] + 1
                 for k in range(self.rp[g], self.rp[g + 1]):
@@ -745,7 +746,7 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
                     if not fl:
                         self.t_prev[k] = t_spike
                         ring = (origin + lags[s] + self.dl[k]) % L
-                        add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], mult)
+                        add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], 1.0)
                         if self.wr_on:
                             self.record_weight(k, t_spike, self.w[k])
                     self.prev_flush[k] = fl

@@ -111,15 +111,3 @@ cdef inline void bind_optimizer_state(OptState *s, dict cols):
     d = cols["adam_v"]; s.v = &d[0]
     d = cols["adam_b1"]; s.b1 = &d[0]
     d = cols["adam_b2"]; s.b2 = &d[0]
-
-
-cdef inline int64_t spike_end(const int64_t *gids, const int32_t *lags, const unsigned char *flush,
-                              int64_t s, int64_t n) noexcept nogil:
-    """End of the delivery entry starting at ``s``: a spike of multiplicity m
-    comes as m equal (gid, lag) entries (a flush event is one entry)."""
-    cdef int64_t e = s + 1
-    if flush != NULL and flush[s]:
-        return e
-    while e < n and gids[e] == gids[s] and lags[e] == lags[s] and (flush == NULL or not flush[e]):
-        e += 1
-    return e

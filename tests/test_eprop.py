@@ -43,11 +43,12 @@ def live_nest(tmp_path_factory):
         return {key: npz[key] for key in npz.files}
 
 
-@pytest.mark.parametrize("model,optimizer,each_step", LIVE_CASES)
-def test_regression_equals_live_nest(live_nest, model, optimizer, each_step):
+@pytest.mark.parametrize("model,optimizer,each_step,multiplicity", LIVE_CASES)
+def test_regression_equals_live_nest(live_nest, model, optimizer, each_step, multiplicity):
     """Every readout value, spike and final weight equals NEST's bit for bit."""
-    res = sine_regression(nest, model, optimizer, each_step=each_step)
-    key = case_key(model, optimizer, each_step)
+    res = sine_regression(nest, model, optimizer, each_step=each_step,
+                          multiplicity=multiplicity)
+    key = case_key(model, optimizer, each_step, multiplicity)
     np.testing.assert_array_equal(res["readout"], live_nest[key + "__readout"])
     np.testing.assert_array_equal(res["loss"], live_nest[key + "__loss"])
     np.testing.assert_array_equal(res["spikes"][0], live_nest[key + "__spike_senders"])

@@ -32,12 +32,15 @@ NEST_REGRESSION_LOSSES = {
 
 # the cases compared with live NEST: every model with both optimizers, and
 # one-update-per-spike (optimize_each_step False) for both optimizers
-LIVE_CASES = ([(m, o, True) for m in RECURRENT_MODELS for o in ("gradient_descent", "adam")]
-              + [("eprop_iaf", o, False) for o in ("gradient_descent", "adam")])
+LIVE_CASES = ([(m, o, True, 1) for m in RECURRENT_MODELS for o in ("gradient_descent", "adam")]
+              + [("eprop_iaf", o, False, 1) for o in ("gradient_descent", "adam")]
+              # input spikes of multiplicity 2 (each copy is its own transmission)
+              + [("eprop_iaf_adapt", "adam", False, 2)])
 
 
-def case_key(model, optimizer, each_step):
-    return f"{model}__{optimizer}__{'each' if each_step else 'spike'}"
+def case_key(model, optimizer, each_step, multiplicity=1):
+    return (f"{model}__{optimizer}__{'each' if each_step else 'spike'}"
+            + (f"__x{multiplicity}" if multiplicity > 1 else ""))
 
 
 def superimposed_sines(rng, steps, periods=(1000, 500, 333, 200)):
@@ -54,7 +57,8 @@ def superimposed_sines(rng, steps, periods=(1000, 500, 333, 200)):
 
 
 def sine_regression(nest, model="eprop_iaf", optimizer="gradient_descent", n_iter=5,
-                    seq=100, each_step=True, record_weights=False, extra_spike=None):
+                    seq=100, each_step=True, record_weights=False, extra_spike=None,
+                    cutoff=100.0, multiplicity=1):
     """Train the sine-wave regression for ``n_iter`` sequences of ``seq`` steps
     (h = 1 ms).  Returns a dict: ``loss`` per iteration, ``readout`` and
     ``target`` (iterations x steps), ``spikes`` (senders, times) of the
@@ -72,7 +76,7 @@ def sine_regression(nest, model="eprop_iaf", optimizer="gradient_descent", n_ite
     nest.set(resolution=1.0, print_time=False)
     kappa = 0.97
     scale = 1.0 - kappa
-    rec = {"C_m": 1.0, "c_reg": 300.0 / seq, "E_L": 0.0, "eprop_isi_trace_cutoff": 100,
+    rec = {"C_m": 1.0, "c_reg": 300.0 / seq, "E_L": 0.0, "eprop_isi_trace_cutoff": cutoff,
            "f_target": 10.0, "flush_event_send_interval": float(seq), "I_e": 0.0,
            "kappa": kappa, "kappa_reg": kappa, "surrogate_gradient_function": "piecewise_linear",
            "surrogate_gradient_height": 10.0, "surrogate_gradient_width": 0.03, "t_ref": 0.0,
@@ -81,7 +85,7 @@ def sine_regression(nest, model="eprop_iaf", optimizer="gradient_descent", n_ite
         rec.update(V_reset=-0.5, V_th=0.5, c_reg=2.0 / seq / scale ** 2)
     elif model == "eprop_iaf_adapt":
         rec.update(adapt_beta=0.0174, adapt_tau=2000.0, adaptation=0.0)
-    out = {"C_m": 1.0, "E_L": 0.0, "eprop_isi_trace_cutoff": 100, "I_e": 0.0, "tau_m": 30.0,
+    out = {"C_m": 1.0, "E_L": 0.0, "eprop_isi_trace_cutoff": cutoff, "I_e": 0.0, "tau_m": 30.0,
            "V_m": 0.0}
 
     gens = nest.Create("spike_generator", n_in)
@@ -133,8 +137,10 @@ def sine_regression(nest, model="eprop_iaf", optimizer="gradient_descent", n_ite
 
     spikes_in = (rng.rand(seq, n_in) < 0.05).T
     starts = np.arange(0.0, task, seq) + offset
-    gens.set([{"spike_times": np.hstack([np.arange(0.0, seq)[s] + t0 for t0 in starts])
-               .astype(f32)} for s in spikes_in])
+    # with multiplicity m, every input spike is sent m times (parrot spikes of
+    # multiplicity m into the e-prop synapses)
+    gens.set([{"spike_times": np.repeat(np.hstack([np.arange(0.0, seq)[s] + t0 for t0 in starts])
+                                        .astype(f32), multiplicity)} for s in spikes_in])
     y_star = superimposed_sines(rng, seq)
     target_gen.set({"amplitude_times": np.arange(0.0, task) + total_offset,
                     "amplitude_values": np.tile(y_star, n_iter)})
@@ -370,10 +376,10 @@ def _main():
     if hasattr(nest, "VerbosityLevel"):
         nest.verbosity = nest.VerbosityLevel.ERROR
     res = {}
-    for model, optimizer, each_step in LIVE_CASES:
+    for model, optimizer, each_step, mult in LIVE_CASES:
         r = sine_regression(nest, model, optimizer, n_iter=args.iterations,
-                            each_step=each_step)
-        key = case_key(model, optimizer, each_step)
+                            each_step=each_step, multiplicity=mult)
+        key = case_key(model, optimizer, each_step, mult)
         res[key + "__loss"] = r["loss"]
         res[key + "__readout"] = r["readout"]
         res[key + "__spike_senders"] = r["spikes"][0]
