@@ -782,19 +782,18 @@ cdef class EpropSynapseTable(SynapseTable):
     cdef void deliver_flagged(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, const uint8_t *flush, int64_t n,
                               int64_t origin) noexcept nogil:
-        cdef int64_t s = 0, e, k, g, t_spike, slot, ring, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t s, k, g, t_spike, slot, ring, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows, tgid
         cdef bint fl
         cdef pnl_archive *arch = ctx.archive
         cdef pnl_eprop *p
         if arch.eprop == NULL:
             return
-        while s < n:
-            # a spike of multiplicity m comes as m entries, each transmitted
-            # on its own (NEST unrolls multiplicity for plastic synapses: the
-            # copies after the first find no interval to integrate)
+        # a spike of multiplicity m comes as m entries, each transmitted on its
+        # own (NEST unrolls multiplicity for plastic synapses: the copies after
+        # the first find no interval to integrate)
+        for s in range(n):
             g = gids[s]
-            e = s + 1
             fl = flush != NULL and flush[s]
             if g < nrows:
                 t_spike = origin + lags[s] + 1
@@ -813,7 +812,6 @@ cdef class EpropSynapseTable(SynapseTable):
                         add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], 1.0)
                         if self.wr_on:
                             self.record_weight(k, t_spike, self.w[k])
-            s = e
 
 
 cdef class EpropLearningSignalTable(SynapseTable):

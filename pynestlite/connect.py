@@ -264,7 +264,6 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     """Connect(pre_ids, post_ids, "one_to_one", syn_spec) with numpy arrays of
     node ids, as PyNEST's connect_arrays: pair i connects pre[i] -> post[i]
     (ids may repeat), syn_spec values are scalars or arrays of len(pre)."""
-    from pynestlite.kernel.random_streams import Purpose  # noqa: F401
     k = _kernel()
     k.check_mutable("Connect")
     rule, _ = parse_conn_spec(conn_spec)

@@ -43,6 +43,15 @@ def case_key(model, optimizer, each_step, multiplicity=1):
             + (f"__x{multiplicity}" if multiplicity > 1 else ""))
 
 
+def input_recurrent_weights(rng, n_in, n_rec):
+    """Input and recurrent weights as NEST's e-prop tasks draw them: float32
+    randn / sqrt(fan-in) (input first), no autapses."""
+    w_in = np.array(rng.randn(n_in, n_rec).T / np.sqrt(n_in), dtype=np.float32)
+    w_rec = np.array(rng.randn(n_rec, n_rec).T / np.sqrt(n_rec), dtype=np.float32)
+    np.fill_diagonal(w_rec, 0.0)
+    return w_in, w_rec
+
+
 def superimposed_sines(rng, steps, periods=(1000, 500, 333, 200)):
     """Sum of sines with random amplitudes U(0.5, 2) and phases U(0, 2 pi),
     shifted to start at 0 and scaled to max |.| = 1 (draw order: amplitudes,
@@ -57,7 +66,7 @@ def superimposed_sines(rng, steps, periods=(1000, 500, 333, 200)):
 
 
 def sine_regression(nest, model="eprop_iaf", optimizer="gradient_descent", n_iter=5,
-                    seq=100, each_step=True, record_weights=False, extra_spike=None,
+                    seq=100, each_step=True, extra_spike=None,
                     cutoff=100.0, multiplicity=1):
     """Train the sine-wave regression for ``n_iter`` sequences of ``seq`` steps
     (h = 1 ms).  Returns a dict: ``loss`` per iteration, ``readout`` and
@@ -100,9 +109,7 @@ def sine_regression(nest, model="eprop_iaf", optimizer="gradient_descent", n_ite
     sr = nest.Create("spike_recorder")
 
     f32 = np.float32
-    w_in = np.array(rng.randn(n_in, n_rec).T / np.sqrt(n_in), dtype=f32)
-    w_rec = np.array(rng.randn(n_rec, n_rec).T / np.sqrt(n_rec), dtype=f32)
-    np.fill_diagonal(w_rec, 0.0)
+    w_in, w_rec = input_recurrent_weights(rng, n_in, n_rec)
     w_out = np.array(rng.randn(n_rec, n_out).T / np.sqrt(n_rec), dtype=f32) * scale
     b = np.array(rng.randn(n_rec, n_out) / np.sqrt(n_rec), dtype=f32)
     if model in ("eprop_iaf", "eprop_iaf_adapt"):
@@ -192,7 +199,21 @@ def _recurrent_original(v_th, tau_m, t_ref, sequence, regular, **extra):
     return p
 
 
-def _wire_original(nest, gens, parrots, rec, out, w_in, w_rec, w_out, b, tau_out, readout_norm):
+def _readout_original(nest, n_out, loss, tau_m, task, total_offset):
+    """Readouts of the original tasks, their target generators, a multimeter
+    (readout and target signal over the task) and a spike recorder."""
+    out = nest.Create("eprop_readout_bsshslm_2020", n_out, {
+        "C_m": 1.0, "E_L": 0.0, "I_e": 0.0, "loss": loss, "regular_spike_arrival": False,
+        "tau_m": tau_m, "V_m": 0.0})
+    target_gen = nest.Create("step_rate_generator", n_out)
+    mm = nest.Create("multimeter", params={
+        "interval": 1.0, "record_from": ["readout_signal", "target_signal"],
+        "start": float(total_offset), "stop": float(total_offset + task)})
+    return out, target_gen, mm, nest.Create("spike_recorder")
+
+
+def _wire_original(nest, gens, parrots, rec, out, target_gen, mm, sr, w_in, w_rec, w_out, b,
+                   tau_out, readout_norm):
     one = {"rule": "one_to_one"}
     dense = {"rule": "all_to_all", "allow_autapses": False}
     syn = {"synapse_model": "eprop_synapse_bsshslm_2020", "delay": 1.0, "tau_m_readout": tau_out}
@@ -205,9 +226,13 @@ def _wire_original(nest, gens, parrots, rec, out, w_in, w_rec, w_out, b, tau_out
     if readout_norm:
         nest.Connect(out, out, dense, {"synapse_model": "rate_connection_delayed", "delay": 1.0,
                                        "receptor_type": 1, "weight": 1.0})
+    nest.Connect(target_gen, out, one, {"synapse_model": "rate_connection_delayed",
+                                        "delay": 1.0, "receptor_type": 2})
+    nest.Connect(rec, sr)
+    nest.Connect(mm, out)
 
 
-def _original_result(nest, mm, sr, n_out, seq):
+def _original_result(nest, mm, sr, seq):
     ev = mm.get("events")
     senders = np.asarray(ev["senders"])
     y = np.array([np.asarray(ev["readout_signal"])[senders == g] for g in np.unique(senders)])
@@ -234,28 +259,17 @@ def sine_regression_original(nest, n_iter=5):
     parrots = nest.Create("parrot_neuron", n_in)
     rec = nest.Create("eprop_iaf_bsshslm_2020", n_rec,
                       _recurrent_original(0.03, 30.0, 0.0, seq, False))
-    out = nest.Create("eprop_readout_bsshslm_2020", n_out, {
-        "C_m": 1.0, "E_L": 0.0, "I_e": 0.0, "loss": "mean_squared_error",
-        "regular_spike_arrival": False, "tau_m": 30.0, "V_m": 0.0})
-    target_gen = nest.Create("step_rate_generator", n_out)
-    mm = nest.Create("multimeter", params={
-        "interval": 1.0, "record_from": ["readout_signal", "target_signal"],
-        "start": float(total_offset), "stop": float(total_offset + task)})
-    sr = nest.Create("spike_recorder")
+    out, target_gen, mm, sr = _readout_original(nest, n_out, "mean_squared_error", 30.0, task,
+                                                total_offset)
     f32 = np.float32
-    w_in = np.array(rng.randn(n_in, n_rec).T / np.sqrt(n_in), dtype=f32)
-    w_rec = np.array(rng.randn(n_rec, n_rec).T / np.sqrt(n_rec), dtype=f32)
-    np.fill_diagonal(w_rec, 0.0)
+    w_in, w_rec = input_recurrent_weights(rng, n_in, n_rec)
     w_out = np.array(rng.randn(n_rec, n_out).T / np.sqrt(n_rec), dtype=f32)
     b = np.array(rng.randn(n_rec, n_out) / np.sqrt(n_rec), dtype=f32)
     nest.SetDefaults("eprop_synapse_bsshslm_2020", {
         "optimizer": {"type": "gradient_descent", "batch_size": 1, "eta": 1e-4, "Wmin": -100.0,
                       "Wmax": 100.0}, "average_gradient": False})
-    _wire_original(nest, gens, parrots, rec, out, w_in, w_rec, w_out, b, 30.0, False)
-    nest.Connect(target_gen, out, "one_to_one", {"synapse_model": "rate_connection_delayed",
-                                                 "delay": 1.0, "receptor_type": 2})
-    nest.Connect(rec, sr)
-    nest.Connect(mm, out)
+    _wire_original(nest, gens, parrots, rec, out, target_gen, mm, sr, w_in, w_rec, w_out, b,
+                   30.0, False)
     spikes_in = (rng.rand(seq, n_in) < 0.05).T
     spikes_in[:, 0] = False              # no input in a sample's first step
     starts = np.arange(0.0, task, seq) + 1.0
@@ -265,7 +279,7 @@ def sine_regression_original(nest, n_iter=5):
     target_gen.set({"amplitude_times": np.arange(0.0, task) + total_offset,
                     "amplitude_values": np.tile(y_star, n_iter)})
     nest.Simulate(float(task + total_offset + 1))
-    res = _original_result(nest, mm, sr, n_out, seq)
+    res = _original_result(nest, mm, sr, seq)
     y, yt = res["readout"], res["target"]
     res["loss"] = 0.5 * np.mean(np.sum((y - yt) ** 2, axis=2), axis=0) if y.size else y
     return res
@@ -291,18 +305,10 @@ def evidence_accumulation(nest, batch=1, n_iter=5):
     ad = nest.Create("eprop_iaf_adapt_bsshslm_2020", n_ad, _recurrent_original(
         0.6, 20.0, 5.0, seq, True, adapt_tau=2000.0, adaptation=0.0, adapt_beta=beta_a))
     rec = reg + ad
-    out = nest.Create("eprop_readout_bsshslm_2020", n_out, {
-        "C_m": 1.0, "E_L": 0.0, "I_e": 0.0, "loss": "cross_entropy",
-        "regular_spike_arrival": False, "tau_m": 20.0, "V_m": 0.0})
-    target_gen = nest.Create("step_rate_generator", n_out)
-    mm = nest.Create("multimeter", params={
-        "interval": 1.0, "record_from": ["readout_signal", "target_signal"],
-        "start": float(total_offset), "stop": float(total_offset + task)})
-    sr = nest.Create("spike_recorder")
+    out, target_gen, mm, sr = _readout_original(nest, n_out, "cross_entropy", 20.0, task,
+                                                total_offset)
     f32 = np.float32
-    w_in = np.array(rng.randn(n_in, n_rec).T / np.sqrt(n_in), dtype=f32)
-    w_rec = np.array(rng.randn(n_rec, n_rec).T / np.sqrt(n_rec), dtype=f32)
-    np.fill_diagonal(w_rec, 0.0)
+    w_in, w_rec = input_recurrent_weights(rng, n_in, n_rec)
     limit = np.sqrt(3.0 / max(1.0, (n_rec + n_out) / 2.0))      # Glorot uniform
     w_out = np.array(rng.uniform(-limit, limit, (n_rec, n_out)).T, dtype=f32)
     b = np.array(rng.randn(n_rec, n_out), dtype=f32)
@@ -310,11 +316,8 @@ def evidence_accumulation(nest, batch=1, n_iter=5):
         "optimizer": {"type": "adam", "batch_size": batch, "beta_1": 0.9, "beta_2": 0.999,
                       "epsilon": 1e-8, "eta": 5e-3, "Wmin": -100.0, "Wmax": 100.0},
         "average_gradient": True})
-    _wire_original(nest, gens, parrots, rec, out, w_in, w_rec, w_out, b, 20.0, True)
-    nest.Connect(target_gen, out, "one_to_one", {"synapse_model": "rate_connection_delayed",
-                                                 "delay": 1.0, "receptor_type": 2})
-    nest.Connect(rec, sr)
-    nest.Connect(mm, out)
+    _wire_original(nest, gens, parrots, rec, out, target_gen, mm, sr, w_in, w_rec, w_out, b,
+                   20.0, True)
     # Adam's moments of two synapses set explicitly (per-synapse optimizer state)
     # (one dict for all: under MPI each rank holds only its local synapses)
     nest.GetConnections(rec[0], rec[1:3]).set({"optimizer": {"m": 0.0, "v": 0.0}})
@@ -345,7 +348,7 @@ def evidence_accumulation(nest, batch=1, n_iter=5):
     target_gen.set([{"amplitude_times": np.arange(0.0, task, seq) + total_offset,
                      "amplitude_values": target[j]} for j in range(n_out)])
     nest.Simulate(float(task + total_offset + 1))
-    res = _original_result(nest, mm, sr, n_out, seq)
+    res = _original_result(nest, mm, sr, seq)
     y, yt = res["readout"], res["target"]
     if len(y) == n_out:
         y = y.reshape(n_out, n_iter, batch, seq)[..., -recall:]
