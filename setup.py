@@ -1,7 +1,8 @@
 """Build pynestlite: the Python front end plus the Cython kernel and models.
 
 ``kernel/`` installs as ``pynestlite.kernel``, ``models/`` as
-``pynestlite.models`` and ``analysis/`` as ``pynestlite.analysis``.  Cython resolves ``cimport pynestlite.kernel.x`` through
+``pynestlite.models`` and ``analysis/`` as ``pynestlite.analysis`` and ``hardware/`` as
+``pynestlite.hardware``.  Cython resolves ``cimport pynestlite.kernel.x`` through
 a small include tree of the .pxd files that is laid out here before
 cythonizing.
 """
@@ -30,12 +31,12 @@ def _stage_pxd():
 
 def _extensions():
     exts = []
-    for sub in ("kernel", "models", "analysis"):
+    for sub in ("kernel", "models", "analysis", "hardware"):
         for pyx in sorted(glob.glob(os.path.join(sub, "*.pyx"))):
             name = os.path.splitext(os.path.basename(pyx))[0]
             exts.append(Extension(
                 f"pynestlite.{sub}.{name}", [pyx],
-                include_dirs=[np.get_include(), "kernel", "models"],
+                include_dirs=[np.get_include(), "kernel", "models", "hardware"],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                 extra_compile_args=["-O3", "-fno-math-errno", "-ffp-contract=off"] if os.name != "nt" else [],
             ))
@@ -47,9 +48,12 @@ setup(
     package_dir={"pynestlite": "pynestlite",
                  "pynestlite.kernel": "kernel",
                  "pynestlite.models": "models",
-                 "pynestlite.analysis": "analysis"},
-    packages=["pynestlite", "pynestlite.kernel", "pynestlite.models", "pynestlite.analysis"],
-    package_data={"pynestlite.kernel": ["*.pxd", "*.h"], "pynestlite.models": ["*.pxd", "*.h"]},
+                 "pynestlite.analysis": "analysis",
+                 "pynestlite.hardware": "hardware"},
+    packages=["pynestlite", "pynestlite.kernel", "pynestlite.models", "pynestlite.analysis",
+              "pynestlite.hardware"],
+    package_data={"pynestlite.kernel": ["*.pxd", "*.h"], "pynestlite.models": ["*.pxd", "*.h"],
+                  "pynestlite.hardware": ["*.h"]},
     ext_modules=cythonize(
         _extensions(),
         include_path=[INCLUDE_TREE],

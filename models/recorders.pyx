@@ -131,12 +131,20 @@ cdef class RecordingBlock(NodeBlock):
             else:
                 out[name] = np.empty(0, np.int64 if j < 2 else np.float64)
         stamps = out["times"]
+        # continuous spike times (hardware target): chunks carry offsets,
+        # time = stamp * h - offset as NEST's precise spike times
+        offsets = None
+        if any(len(c) > len(names) for c in ch):
+            offsets = np.concatenate([c[len(names)] if len(c) > len(names)
+                                      else np.zeros(len(c[0])) for c in ch])
         if self.arrays["time_in_steps"][i]:
             out["times"] = stamps.astype(np.int64)
             if isinstance(self, SpikeRecorder):
-                out["offsets"] = np.zeros(len(stamps))
+                out["offsets"] = offsets if offsets is not None else np.zeros(len(stamps))
         else:
             out["times"] = engine.steps_to_ms(stamps)
+            if offsets is not None:
+                out["times"] = out["times"] - offsets
         return out
 
 
@@ -264,7 +272,17 @@ cdef class SpikeRecorder(RecordingBlock):
             self.ev_n[d] = 0
             self.store(d, (g, st), engine)
 
-    def record_spikes(self, gids, stamps, engine):
+    def record_precise(self, gids, times, engine):
+        """Record spikes at continuous times (ms; time order): each is stamped
+        with the step it falls in, ``(stamp - 1) h < t <= stamp h``, and keeps
+        its offset ``stamp h - t``."""
+        gids = np.asarray(gids, np.int64)
+        times = np.asarray(times, np.float64)
+        stamps = np.ceil(times / engine.resolution - 1e-9).astype(np.int64)
+        offsets = np.maximum(engine.steps_to_ms(stamps) - times, 0.0)
+        self.record_spikes(gids, stamps, engine, offsets)
+
+    def record_spikes(self, gids, stamps, engine, offsets=None):
         """Record spikes given as arrays (gid, stamp in canonical order); used
         for spikes that do not pass the record phase (spike_generator)."""
         t_min, t_max = self.t_lim
@@ -278,8 +296,10 @@ cdef class SpikeRecorder(RecordingBlock):
             mult[(stamps <= t_min[i]) | (stamps > t_max[i])] = 0
             if np.any(mult):
                 sel = mult > 0
-                self.store(i, (np.repeat(gids[sel], mult[sel]),
-                               np.repeat(stamps[sel], mult[sel])), engine)
+                cols = (np.repeat(gids[sel], mult[sel]), np.repeat(stamps[sel], mult[sel]))
+                if offsets is not None:
+                    cols += (np.repeat(offsets[sel], mult[sel]),)
+                self.store(i, cols, engine)
 
 
 cdef class Multimeter(RecordingBlock):

@@ -80,10 +80,10 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "time_construction_create", "time_construction_connect", "dict_miss_is_error",
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
-              "tics_per_ms", "tics_per_step", "time_record")
+              "tics_per_ms", "tics_per_step", "time_record", "hardware_report")
 _WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
-             "overwrite_files", "target", "detailed_timers", "syn_update_interval",
+             "overwrite_files", "target", "chip_seed", "detailed_timers", "syn_update_interval",
              "eprop_update_interval", "eprop_learning_window", "eprop_reset_neurons_on_update")
 
 
@@ -109,6 +109,9 @@ def _kernel_status():
         "time_construction_create": k.time_construction_create,
         "time_construction_connect": k.time_construction_connect,
         "target": k.target,
+        # hardware target: the emulated chip instance and the last run's report
+        "chip_seed": k.chip_seed,
+        "hardware_report": k.hardware_report,
         # update interval of the time-driven (polychronization) synapses
         "syn_update_interval": k.syn_update_interval,
         # the original e-prop (bsshslm_2020 models): weights change once per
@@ -251,9 +254,11 @@ def _check_kernel_status(params):
                           f"{p['eprop_reset_neurons_on_update']!r}")
     if "target" in p and p["target"] not in ("software", "brainscales2"):
         raise BadProperty(f"target must be 'software' or 'brainscales2', got {p['target']!r}")
-    if p.get("target") == "brainscales2":
-        raise KernelException("the brainscales2 hardware target is not available in this "
-                              "version of pynestlite")
+    if "chip_seed" in p:
+        v = p["chip_seed"]
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) \
+                or not 0 <= int(v) < 2 ** 63:
+            raise BadProperty(f"chip_seed must be an integer in [0, 2**63), got {v!r}")
     return p
 
 
@@ -283,6 +288,9 @@ def _commit_kernel_status(p):
             setattr(k, key, os.fspath(p[key]) if key == "data_path" else str(p[key]))
     if "target" in p:
         k.target = p["target"]
+        k.hardware_state = None
+    if "chip_seed" in p:
+        k.chip_seed = int(p["chip_seed"])
     if "syn_update_interval" in p:
         k.syn_update_interval = float(p["syn_update_interval"])
     for key in ("eprop_update_interval", "eprop_learning_window"):

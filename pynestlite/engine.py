@@ -146,6 +146,9 @@ class Engine:
         self.time_construction_connect = 0.0
         self.time_simulate = 0.0
         self.target = "software"
+        self.chip_seed = 0                  # emulated chip instance (hardware target)
+        self.hardware_state = None          # program and carry-over of the hardware target
+        self.hardware_report = None
         self.syn_update_interval = 1000.0   # ms, update times of time-driven synapses
         self.eprop_update_interval = 1000.0  # ms (bsshslm_2020 e-prop models)
         self.eprop_learning_window = 1000.0  # ms
@@ -604,6 +607,10 @@ class Engine:
         if steps == 0:
             return
         t0 = time.perf_counter()
+        if self.target != "software":
+            self._run_hardware(steps)
+            self.time_simulate = time.perf_counter() - t0
+            return
         recs = self.records
         stim = [r.block for r in recs if r.element_type == "stimulator"]
         neurons = [r.block for r in recs if r.element_type == "neuron" and r.block.n]
@@ -650,6 +657,19 @@ class Engine:
         self.step += steps
         self.simulated = True
         self.time_simulate = time.perf_counter() - t0
+
+    def _run_hardware(self, steps):
+        """Run on the emulated chip of the kernel's ``target`` (every rank
+        emulates the whole network; errors are agreed over ranks)."""
+        from pynestlite.hardware import TARGETS, target
+        error = None
+        try:
+            target.run(self, steps, TARGETS[self.target])
+        except Exception as e:      # agreed over ranks: all raise
+            error = e
+        self.comm.status_point(error)
+        self.step += steps
+        self.simulated = True
 
     def _configure_targets(self, min_delay):
         """Give the scheduler the channel -> slot lookup and the archive layout:

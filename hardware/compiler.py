@@ -1,0 +1,361 @@
+"""Compile a network for a chip: validate, place, route, quantize, emit.
+
+Each pass is a function of the previous passes' results; :func:`compile`
+runs them in order.  A network that does not fit raises
+:class:`~pynestlite.errors.HardwareResourceError` naming the resource, what
+was asked, what exists and the population concerned; one the chip cannot
+run at all raises :class:`~pynestlite.errors.HardwareUnsupportedError`.
+Nothing is kept from a failed compile.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from pynestlite.errors import HardwareResourceError, HardwareUnsupportedError
+
+#: neuron block classes the circuits emulate (LIF with exponential current
+#: synapses: the circuit with adaptation and exponential term switched off)
+NEURON_CLASSES = {"IafPscExp": "iaf_psc_exp"}
+SOURCE_CLASSES = {"SpikeGenerator": "spike_generator", "PoissonGenerator": "poisson_generator"}
+SYNAPSE_CLASSES = {"StaticSynapseTable": "static_synapse"}
+RECORDABLES = ("V_m",)
+
+
+# ----------------------------------------------------------------------------
+# validate
+def _hw_range_error(chip, pop, name, value_ms, rng):
+    lo, hi = rng
+    hw = chip.ms_to_hw(value_ms)
+    return HardwareUnsupportedError(
+        f"{pop.describe()}: {name} = {value_ms:g} ms is {hw * 1e6:g} µs on {chip.name} "
+        f"(speed-up {chip.speedup:g}); the calibratable range is "
+        f"{lo * 1e6:g}–{hi * 1e6:g} µs ({lo * 1e3 * chip.speedup:g}–"
+        f"{hi * 1e3 * chip.speedup:g} ms of model time)")
+
+
+def validate(net, chip):
+    """Check that every part of ``net`` exists on ``chip`` and that its
+    parameters lie in the calibratable ranges after time scaling.
+
+    Raises
+    ------
+    HardwareUnsupportedError
+        A neuron model, device or synapse model the chip does not have, a
+        recording it cannot make (more than one membrane trace, a quantity
+        other than V_m), connection delays that differ, or a time constant
+        outside the calibratable range.
+    """
+    for pop in net.populations:
+        if pop.element_type == "neuron" and pop.block_class not in NEURON_CLASSES:
+            raise HardwareUnsupportedError(
+                f"{pop.describe()} cannot run on {chip.name}: its circuits emulate "
+                f"{', '.join(sorted(NEURON_CLASSES.values()))} (LIF with exponential "
+                "current synapses)")
+    for gid, model in net.other_devices:
+        raise HardwareUnsupportedError(
+            f"{model} (node {gid}) cannot run on {chip.name}: its inputs are "
+            "spike_generator and poisson_generator, its recorders spike_recorder and one "
+            "multimeter/voltmeter trace of V_m")
+    for name, cls in net.table_class.items():
+        if cls not in SYNAPSE_CLASSES and np.any(net.synapse_model == name):
+            raise HardwareUnsupportedError(
+                f"synapse model {name!r} cannot run on {chip.name}: it has static synapses "
+                "only (static_synapse and its copies)")
+    # connections: neurons or inputs as sources, neurons as targets
+    neuron = np.isin(net.source, net.neuron_gids)
+    inputs = np.isin(net.source, net.input_gids)
+    poisson = np.isin(net.source, [p["gid"] for p in net.poisson])
+    bad = ~(neuron | inputs | poisson)
+    if np.any(bad):
+        g = int(net.source[bad][0])
+        raise HardwareUnsupportedError(
+            f"connections from {net.population_of(g).describe()} cannot be routed on "
+            f"{chip.name}: sources are neurons, spike_generators and poisson_generators")
+    if len(net.delay):
+        d = np.unique(net.delay)
+        if len(d) > 1:
+            raise HardwareUnsupportedError(
+                f"connection delays differ ({d.min():g}–{d.max():g} ms): {chip.name} has one "
+                "fixed event latency; give every connection the same delay")
+    # parameter ranges after time scaling
+    p = net.params
+    for pop in net.populations:
+        if pop.element_type != "neuron":
+            continue
+        sel = (net.neuron_gids >= pop.first) & (net.neuron_gids <= pop.last)
+        for name, rng in (("tau_m", chip.tau_m_range), ("tau_syn_ex", chip.tau_syn_range),
+                          ("tau_syn_in", chip.tau_syn_range), ("t_ref", chip.t_ref_range)):
+            v = p[name][sel]
+            hw = chip.ms_to_hw(v)
+            out = (hw < rng[0] * (1 - 1e-12)) | (hw > rng[1] * (1 + 1e-12))
+            if np.any(out):
+                raise _hw_range_error(chip, pop, name, float(v[out][0]), rng)
+    # recording: spikes of anything, one membrane trace
+    traced = []
+    for gid, mm in net.multimeters.items():
+        extra = [r for r in mm["record_from"] if r not in RECORDABLES]
+        if extra:
+            raise HardwareUnsupportedError(
+                f"{mm['model']} (node {gid}) records {extra}: {chip.name} digitises the "
+                "membrane potential V_m only")
+        if mm["record_from"]:
+            traced.extend(int(t) for t in mm["targets"])
+    if len(traced) > 1:
+        raise HardwareUnsupportedError(
+            f"{len(traced)} membrane traces asked (neurons {sorted(set(traced))}): "
+            f"{chip.name} records one membrane trace per run")
+
+
+# ----------------------------------------------------------------------------
+# place
+@dataclass
+class Placement:
+    """Logical neurons on circuits.
+
+    ``circuits_per_neuron`` circuits (one per array, same column) form each
+    logical neuron; neuron ``i`` (gid order) is in group ``i // columns``
+    (arrays ``group*c .. group*c + c - 1``), column ``i % columns``.
+    """
+    circuits_per_neuron: int
+    group: np.ndarray
+    column: np.ndarray
+    circuits: np.ndarray        # [n_neurons, c] circuit ids (array * columns + column)
+    fan_in_rows: np.ndarray     # synapse rows each neuron needs
+
+    @property
+    def circuits_used(self):
+        return int(self.circuits.size)
+
+
+def _copy_index(src, tgt):
+    """Per connection: how many earlier connections have the same (source, target)
+    (parallel connections need their own synapses); connections sorted by
+    (source, target)."""
+    n = len(src)
+    if n == 0:
+        return np.empty(0, np.int64)
+    new = np.ones(n, bool)
+    new[1:] = (src[1:] != src[:-1]) | (tgt[1:] != tgt[:-1])
+    start = np.flatnonzero(new)
+    run = np.repeat(start, np.diff(np.append(start, n)))
+    return np.arange(n) - run
+
+
+def _signs(net, signed):
+    """Synapse rows per connection: both signs (signed) or the weight's sign."""
+    if signed:
+        return np.full(len(net.weight), 2, np.int64)
+    return np.ones(len(net.weight), np.int64)
+
+
+def place(net, chip, signed=True, circuits_per_neuron=None):
+    """Put the logical neurons onto circuits, merging ``c`` circuits per neuron
+    when the largest fan-in needs more rows than one column has.
+
+    Raises
+    ------
+    HardwareResourceError
+        A neuron needs more synapse rows than ``max_circuits_per_neuron``
+        circuits have (fan-in), or the neurons need more circuits than exist.
+    """
+    n = len(net.neuron_gids)
+    rows_per_conn = _signs(net, signed)
+    idx = np.searchsorted(net.neuron_gids, net.target)
+    fan_in = np.bincount(idx, weights=rows_per_conn, minlength=n).astype(np.int64) \
+        if len(idx) else np.zeros(n, np.int64)
+    c_max = chip.max_circuits_per_neuron
+    need = max(1, int(-(-fan_in.max() // chip.synapse_rows))) if n else 1
+    if need > c_max:
+        j = int(np.argmax(fan_in))
+        g = int(net.neuron_gids[j])
+        per = " (two rows per signed input)" if signed else ""
+        raise HardwareResourceError(
+            f"fan-in: neuron {g} of {net.population_of(g).describe()} has "
+            f"{int(fan_in[j] // (2 if signed else 1))} inputs and needs {int(fan_in[j])} "
+            f"synapse rows{per}; a logical neuron of at most {c_max} circuits has "
+            f"{c_max * chip.synapse_rows} on {chip.name}")
+    c = need if circuits_per_neuron is None else int(circuits_per_neuron)
+    if c < need or c > c_max:
+        raise HardwareResourceError(
+            f"circuits_per_neuron = {c}: the largest fan-in needs {need} and {chip.name} "
+            f"merges at most {c_max}")
+    groups = chip.synapse_arrays // c
+    cols = chip.synapse_columns
+    if n * c > groups * cols * c:
+        pops = ", ".join(p.describe() for p in net.populations if p.element_type == "neuron")
+        raise HardwareResourceError(
+            f"neuron circuits: {n} neurons x {c} circuit{'s' if c > 1 else ''} each = "
+            f"{n * c} asked, {chip.neuron_circuits} exist on {chip.name} "
+            f"(at most {groups * cols} neurons of {c} circuits; populations: {pops})")
+    i = np.arange(n)
+    group = i // cols
+    column = i % cols
+    arrays = group[:, None] * c + np.arange(c)[None, :]
+    circuits = arrays * cols + column[:, None]
+    return Placement(c, group, column, circuits, fan_in)
+
+
+# ----------------------------------------------------------------------------
+# route
+@dataclass
+class Routing:
+    """Synapse rows of the connections.
+
+    ``row[k, s]`` is the row (within its group: ``array = group*c + row //
+    synapse_rows``) carrying sign ``s`` (0 excitatory, 1 inhibitory) of
+    connection ``k``, -1 where the connection has no synapse of that sign.
+    """
+    row: np.ndarray
+    rows_used: int
+    synapses_used: int
+    row_sign: list              # per group: sign of each row (-1 unused)
+    row_sources: list           # per group: sources (labels) per row
+
+
+def route(net, placement, chip, signed=True):
+    """Give every (source, sign) pair a synapse row in each group it reaches.
+
+    Rows have one sign; pairs reaching disjoint columns share a row (up to
+    ``2**label_bits`` per row, told apart by the event label).  First fit in
+    the order (sign, source, copy).
+
+    Raises
+    ------
+    HardwareResourceError
+        The pairs of a group need more rows than it has, or the inputs more
+        external sources than the chip can address.
+    """
+    c = placement.circuits_per_neuron
+    n_rows = chip.synapse_rows * c
+    ncol = chip.synapse_columns
+    n_conn = len(net.source)
+    row = np.full((n_conn, 2), -1, np.int64)
+    n_ext = len(net.input_gids) + sum(int(np.sum(net.source == p["gid"])) for p in net.poisson)
+    if n_ext > chip.external_sources:
+        raise HardwareResourceError(
+            f"external sources: {n_ext} asked (spike_generators and per-target poisson "
+            f"trains), {chip.external_sources} addressable on {chip.name}")
+    tidx = np.searchsorted(net.neuron_gids, net.target)
+    grp = placement.group[tidx] if n_conn else np.empty(0, np.int64)
+    col = placement.column[tidx] if n_conn else np.empty(0, np.int64)
+    copy = _copy_index(net.source, net.target)
+    if signed:
+        signs = [np.zeros(n_conn, bool), np.ones(n_conn, bool)]     # both rows
+        need = [np.ones(n_conn, bool), np.ones(n_conn, bool)]
+    else:
+        inh = net.weight < 0
+        need = [~inh, inh]
+    used_rows = 0
+    used_syn = 0
+    row_sign, row_sources = [], []
+    for g in range(int(placement.group.max()) + 1 if len(placement.group) else 0):
+        occ = np.zeros((n_rows, ncol), bool)
+        sign_of = np.full(n_rows, -1, np.int64)
+        labels = np.zeros(n_rows, np.int64)
+        sources = [[] for _ in range(n_rows)]
+        in_g = grp == g
+        for s in (0, 1):
+            sel = np.flatnonzero(in_g & need[s])
+            if not len(sel):
+                continue
+            key_src, key_copy = net.source[sel], copy[sel]
+            order = np.lexsort((key_copy, key_src))
+            sel = sel[order]
+            brk = np.flatnonzero((np.diff(net.source[sel]) != 0) | (np.diff(copy[sel]) != 0)) + 1
+            for part in np.split(sel, brk):
+                cols_p = col[part]
+                ok = (~occ[:, cols_p].any(axis=1)) & ((sign_of == -1) | (sign_of == s)) \
+                    & (labels < chip.sources_per_row)
+                free = np.flatnonzero(ok)
+                if not len(free):
+                    src = int(net.source[part[0]])
+                    tg = int(net.target[part[0]])
+                    raise HardwareResourceError(
+                        f"synapse rows: group of arrays {g * c}–{g * c + c - 1} has {n_rows} "
+                        f"rows, all taken when routing {'inhibitory' if s else 'excitatory'} "
+                        f"input from node {src} ({net.population_of(src).describe()}) to "
+                        f"{net.population_of(tg).describe()}; reduce the fan-in or the "
+                        "number of distinct sources")
+                r = int(free[0])
+                occ[r, cols_p] = True
+                sign_of[r] = s
+                labels[r] += 1
+                sources[r].append(int(net.source[part[0]]))
+                row[part, s] = r
+                used_syn += len(part)
+        used_rows += int(np.sum(sign_of >= 0))
+        row_sign.append(sign_of)
+        row_sources.append(sources)
+    return Routing(row, used_rows, used_syn, row_sign, row_sources)
+
+
+# ----------------------------------------------------------------------------
+# quantize
+@dataclass
+class Quantized:
+    """Weights on the chip: ``level`` (0 .. 2**bits - 1) times ``lsb`` with the
+    sign of the row used."""
+    level: np.ndarray
+    sign: np.ndarray            # +1 excitatory row, -1 inhibitory row
+    lsb: float
+    weight_range: float
+    rmse: float
+    max_error: float
+    clipped: int
+
+    @property
+    def weight(self):
+        return self.sign * self.level * self.lsb
+
+
+def quantize(weight, chip, weight_range=None):
+    """Round weights to the chip's resolution.
+
+    The largest weight magnitude (or ``weight_range``) maps to the top level
+    ``2**weight_bits - 1``; larger weights are clipped to it.
+
+    Returns
+    -------
+    Quantized
+        Levels, signs, the step ``lsb`` and the error (root mean square and
+        largest, in weight units) against the requested weights.
+    """
+    w = np.asarray(weight, np.float64)
+    top = chip.weight_levels
+    if weight_range is None:
+        weight_range = float(np.max(np.abs(w))) if w.size else 1.0
+    if not np.isfinite(weight_range) or weight_range <= 0:
+        weight_range = 1.0
+    lsb = weight_range / top
+    lev = np.rint(np.abs(w) / lsb)
+    clipped = int(np.sum(lev > top))
+    lev = np.minimum(lev, top).astype(np.int64)
+    sign = np.where(w < 0, -1, 1).astype(np.int64)
+    wq = sign * lev * lsb
+    err = wq - w
+    rmse = float(np.sqrt(np.mean(err ** 2))) if w.size else 0.0
+    return Quantized(lev, sign, lsb, float(weight_range), rmse,
+                     float(np.max(np.abs(err))) if w.size else 0.0, clipped)
+
+
+# ----------------------------------------------------------------------------
+# emit
+def emit(net, chip, placement, routing, quantized, chip_seed=0, signed=True):
+    """The program: the emulator set up with the chip instance's circuits.
+
+    Returns
+    -------
+    pynestlite.hardware.program.Program
+    """
+    from pynestlite.hardware.program import Program
+    return Program(net, chip, placement, routing, quantized, chip_seed, signed)
+
+
+def compile_network(net, chip, signed=True, circuits_per_neuron=None, weight_range=None,
+                    chip_seed=0):
+    """All passes on an extracted network."""
+    validate(net, chip)
+    pl = place(net, chip, signed, circuits_per_neuron)
+    rt = route(net, pl, chip, signed)
+    q = quantize(net.weight, chip, weight_range)
+    return emit(net, chip, pl, rt, q, chip_seed, signed)
