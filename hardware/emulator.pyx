@@ -28,7 +28,7 @@ are applied before the affected neurons are predicted again.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, expm1, fmax, fmin, INFINITY
+from libc.math cimport exp, expm1, floor, fmax, fmin, log, INFINITY
 from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, realloc, free
 
@@ -41,17 +41,29 @@ cdef extern from "lif_roots.h":
         double p0
         double p1
     double pnl_first_upcrossing(const pnl_term *t, int n, double S) nogil
+    double pnl_terms_polish(const pnl_term *t, int n, double a, double b, double ga,
+                            double gb) nogil
     int PNL_MAX_TERMS
 
 
 cdef struct Event:
     double t
-    int64_t a          # >= 0: arrival of source a;  < 0: spike of neuron -a - 1
-    int64_t v          # version of a spike prediction
+    int64_t a          # >= 0: arrival of source a;  < 0: event of neuron -a - 1
+    int64_t v          # >= 0: spike prediction of version v; < 0: recheck of version -v - 1
+
+
+cdef inline int ev_rank(Event *x) noexcept nogil:
+    """Order of kinds at equal times: spikes, arrivals, rechecks."""
+    return 1 if x.a >= 0 else (2 if x.v < 0 else 0)
 
 
 cdef inline bint ev_less(Event *x, Event *y) noexcept nogil:
-    return x.t < y.t or (x.t == y.t and x.a < y.a)
+    cdef int rx, ry
+    if x.t != y.t:
+        return x.t < y.t
+    rx = ev_rank(x)
+    ry = ev_rank(y)
+    return rx < ry or (rx == ry and x.a < y.a)
 
 
 def first_crossing(double[::1] rates, double[::1] p0, double[::1] p1, double horizon):
@@ -167,7 +179,7 @@ cdef class Emulator:
         self.version = np.asarray(self.version) + 1
         cdef int64_t j
         for j in range(self.n):
-            if self.predict(j) < 0:
+            if self.predict(j, INFINITY) < 0:
                 raise MemoryError("emulator: event buffers could not grow")
 
     def set_weights(self, weight):
@@ -239,10 +251,12 @@ cdef class Emulator:
         self.propagate(j, t, &v, &ie, &ii, &s)
         self.V[j] = v; self.Ie[j] = ie; self.Ii[j] = ii; self.ts[j] = s
 
-    cdef double next_crossing(self, int64_t j) noexcept nogil:
-        """Time of neuron j's next threshold crossing without further input."""
+    cdef double next_crossing(self, int64_t j, double until) noexcept nogil:
+        """Time of neuron j's next threshold crossing without further input;
+        -INFINITY when it surely does not cross before ``until`` (the next
+        event of the network: the neuron is checked again then)."""
         cdef double base = self.ts[j], v = self.V[j], ie = self.Ie[j], ii = self.Ii[j]
-        cdef double x0, th, bound, B
+        cdef double x0, th, bound, B, q, s_star, g_star
         cdef pnl_term t[4]
         cdef pnl_term tmp
         cdef int n = 2, k, m
@@ -256,7 +270,39 @@ cdef class Emulator:
         bound = fmax(x0, 0.0) + fmax(ie, 0.0) * self.kmax_e[j] + fmax(ii, 0.0) * self.kmax_i[j]
         if bound < th:
             return INFINITY
+        if until < INFINITY:
+            # up to the next event V rises at most with the slope bound
+            # -x_lo/tau_m + I_ex/C, x_lo a lower bound of x there
+            # (exp(-u) >= 1 - u; inhibition ii <= 0 pulls x down by at most
+            # |ii| s / C); no crossing before it: check again then
+            B = until - base
+            if B <= 0.0:
+                return -INFINITY
+            q = (x0 * (1.0 - B * self.inv_tm[j]) if x0 >= 0.0 else x0) \
+                + fmin(ii, 0.0) * B * self.inv_C[j]
+            if x0 + B * (-q * self.inv_tm[j] + fmax(ie, 0.0) * self.inv_C[j]) < th:
+                return -INFINITY
         self.root_solves += 1
+        if th > 0.0 and ie > 0.0 and ii <= 0.0 and self.d_e[j] != 0.0:
+            # the excitatory part alone, A e^{-s/tau_m} + B e^{-s/tau_ex}, has
+            # its maximum in closed form; inhibition (ii <= 0) only lowers V
+            B = ie / (self.C[j] * self.d_e[j])
+            t[0].r = 0.0; t[0].p0 = -th; t[0].p1 = 0.0
+            t[1].r = self.inv_tm[j]; t[1].p0 = x0 - B; t[1].p1 = 0.0
+            t[2].r = self.inv_te[j]; t[2].p0 = B; t[2].p1 = 0.0
+            q = -(t[2].r * B) / (t[1].r * t[1].p0)
+            if q <= 0.0:
+                return INFINITY         # monotone: no maximum above x0 < th, limit 0 < th
+            s_star = log(q) / (t[2].r - t[1].r)
+            if s_star <= 0.0:
+                return INFINITY
+            g_star = t[1].p0 * exp(-t[1].r * s_star) + B * exp(-t[2].r * s_star) - th
+            if g_star < 0.0:
+                return INFINITY
+            if ii == 0.0:
+                if g_star == 0.0:
+                    return base + s_star
+                return base + pnl_terms_polish(t, 3, 0.0, s_star, x0 - th, g_star)
         t[0].r = 0.0; t[0].p0 = -th; t[0].p1 = 0.0
         t[1].r = self.inv_tm[j]; t[1].p0 = x0; t[1].p1 = 0.0
         if ie != 0.0:
@@ -348,15 +394,31 @@ cdef class Emulator:
         self.sp_n += 1
         return 0
 
-    cdef int predict(self, int64_t j) noexcept nogil:
-        cdef double T = self.next_crossing(j)
+    cdef int predict(self, int64_t j, double until) noexcept nogil:
+        """Schedule neuron j's next spike, or a recheck at ``until`` (see
+        next_crossing); older predictions become stale."""
+        cdef double T = self.next_crossing(j, until)
         self.version[j] += 1
+        if T == -INFINITY:
+            return self.push(until, -j - 1, -self.version[j] - 1)
         if T < INFINITY:
             return self.push(T, -j - 1, self.version[j])
         return 0
 
+    cdef void relax(self, double t) noexcept nogil:
+        """Every neuron at rest at time t, nothing in flight."""
+        cdef int64_t j
+        for j in range(self.n):
+            self.V[j] = self.V0[j]
+            self.Ie[j] = 0.0
+            self.Ii[j] = 0.0
+            self.ts[j] = t
+            self.trel[j] = -INFINITY
+            self.version[j] += 1
+        self.heap_n = 0
+
     def run(self, double[::1] in_t, int64_t[::1] in_src, double t_stop,
-            int64_t trace=-1, double[::1] trace_t=None):
+            int64_t trace=-1, double[::1] trace_t=None, double period=0.0):
         """Run from the current time to ``t_stop`` (events at t_stop included).
 
         Parameters
@@ -367,6 +429,9 @@ cdef class Emulator:
         t_stop : float
         trace : int
             Neuron whose V_m is sampled at ``trace_t`` (-1: none).
+        period : float
+            If > 0, the chip is relaxed completely at every multiple of
+            ``period`` (the patterns of a batch start from rest).
 
         Returns
         -------
@@ -375,7 +440,8 @@ cdef class Emulator:
         """
         cdef int64_t p_in = 0, n_in = in_t.shape[0], p_tr = 0, n_tr = 0
         cdef int64_t j, k, s, nd = 0, i, err = 0
-        cdef double t, t_in, t_heap, tn
+        cdef double t, t_in, t_heap, t_dirty = -INFINITY, boundary = INFINITY
+        cdef bint take_heap
         cdef Event e
         cdef double v, ie, ii, tsj
         if trace_t is not None:
@@ -383,11 +449,29 @@ cdef class Emulator:
         trace_v = np.empty(n_tr)
         cdef double[::1] trv = trace_v
         self.sp_n = 0
+        if period > 0.0:
+            boundary = (floor(self.now / period) + 1.0) * period
         with nogil:
             while True:
                 t_in = in_t[p_in] if p_in < n_in else INFINITY
                 t_heap = self.heap[0].t if self.heap_n > 0 else INFINITY
-                t = fmin(t_in, t_heap)
+                # equal times: spikes, then arrivals (input stream first), then rechecks
+                take_heap = t_heap < t_in or (t_heap == t_in and not (
+                    self.heap[0].a < 0 and self.heap[0].v < 0))
+                t = t_heap if take_heap else t_in
+                # neurons whose input changed are predicted once every arrival
+                # of their time is in, up to the next event
+                if nd > 0 and not (t == t_dirty and (not take_heap or self.heap[0].a >= 0)):
+                    for i in range(nd):
+                        j = self.dirty[i]
+                        self.dirty_flag[j] = 0
+                        if self.predict(j, t) < 0:
+                            err = 1
+                            break
+                    nd = 0
+                    if err:
+                        break
+                    continue
                 # membrane samples up to the next event
                 while p_tr < n_tr and trace_t[p_tr] <= fmin(t, t_stop):
                     v = self.V[trace]; ie = self.Ie[trace]; ii = self.Ii[trace]
@@ -395,10 +479,23 @@ cdef class Emulator:
                     self.propagate(trace, trace_t[p_tr], &v, &ie, &ii, &tsj)
                     trv[p_tr] = v
                     p_tr += 1
+                if t >= boundary and boundary <= t_stop:
+                    self.relax(boundary)
+                    boundary += period
+                    continue
                 if t > t_stop:
                     break
-                if t_heap <= t_in:
+                if take_heap:
                     e = self.pop()
+                    if e.a < 0 and e.v < 0:
+                        # recheck: no input since the windowed check; solve fully
+                        j = -e.a - 1
+                        if -e.v - 1 == self.version[j]:
+                            self.advance(j, e.t)
+                            if self.predict(j, INFINITY) < 0:
+                                err = 1
+                                break
+                        continue
                     if e.a < 0:
                         j = -e.a - 1
                         if e.v != self.version[j]:
@@ -414,7 +511,7 @@ cdef class Emulator:
                             if self.push(e.t + self.delay, s, 0) < 0:
                                 err = 1
                                 break
-                        if self.predict(j) < 0:
+                        if self.predict(j, INFINITY) < 0:
                             err = 1
                             break
                         continue
@@ -434,20 +531,7 @@ cdef class Emulator:
                         self.dirty_flag[j] = 1
                         self.dirty[nd] = j
                         nd += 1
-                # predict once all arrivals of this time are in
-                tn = fmin(in_t[p_in] if p_in < n_in else INFINITY,
-                          self.heap[0].t if self.heap_n > 0 else INFINITY)
-                if tn == t:
-                    continue
-                for i in range(nd):
-                    j = self.dirty[i]
-                    self.dirty_flag[j] = 0
-                    if self.predict(j) < 0:
-                        err = 1
-                        break
-                nd = 0
-                if err:
-                    break
+                t_dirty = t
         if err:
             raise MemoryError("emulator: event buffers could not grow")
         for i in range(nd):

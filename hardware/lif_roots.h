@@ -53,11 +53,15 @@ static inline double pnl_terms_value(const pnl_term *t, int n, double s)
 
 /* Zero of g in [a, b] where g(a) and g(b) have opposite signs (or g(b) = 0):
  * Newton steps kept inside the shrinking bracket, bisection otherwise. */
-static double pnl_terms_polish(const pnl_term *t, int n, double a, double b, double ga)
+static double pnl_terms_polish(const pnl_term *t, int n, double a, double b, double ga,
+                               double gb)
 {
-    double s = 0.5 * (a + b), g, dg, step;
+    double s, g, dg, step;
     int it;
     int up = ga < 0.0;          /* g increases through the zero */
+    s = a + (b - a) * (ga / (ga - gb));        /* regula falsi start */
+    if (!(s > a && s < b))
+        s = 0.5 * (a + b);
     for (it = 0; it < 100; it++) {
         pnl_terms_eval(t, n, s, &g, &dg);
         if (g == 0.0)
@@ -71,7 +75,7 @@ static double pnl_terms_polish(const pnl_term *t, int n, double a, double b, dou
         step = dg != 0.0 ? g / dg : 0.0;
         double sn = s - step;
         if (dg != 0.0 && sn > a && sn < b && fabs(step) < 0.5 * (b - a) + 1e-300) {
-            if (fabs(step) <= 1e-15 * fabs(sn))
+            if (fabs(step) <= 1e-14 * fabs(sn))
                 return sn;
             s = sn;
         } else {
@@ -118,6 +122,20 @@ static int pnl_terms_zeros(const pnl_term *t_in, int n, double S, double *out, i
         }
         return 0;
     }
+    if (n == 2 && t[0].p1 == 0.0 && t[1].p1 == 0.0) {
+        /* a e^{-ra s} + b e^{-rb s}: one zero at most, in closed form; g has
+         * the sign of g(0) = a + b before it */
+        double q = -t[1].p0 / t[0].p0;
+        if (q <= 0.0 || t[1].r == t[0].r)
+            return 0;
+        a = log(q) / (t[1].r - t[0].r);
+        if (!(a > 0.0 && a <= S))
+            return 0;
+        if (first_up && !(t[0].p0 + t[1].p0 < 0.0))
+            return 0;
+        out[0] = a;
+        return 1;
+    }
     /* critical points of exp(r0 s) g(s) */
     r0 = t[0].r;
     for (k = 0; k < n; k++) {
@@ -137,11 +155,11 @@ static int pnl_terms_zeros(const pnl_term *t_in, int n, double S, double *out, i
         gb = pnl_terms_value(t, n, b);
         if (first_up) {
             if (ga < 0.0 && gb >= 0.0) {
-                out[0] = gb == 0.0 ? b : pnl_terms_polish(t, n, a, b, ga);
+                out[0] = gb == 0.0 ? b : pnl_terms_polish(t, n, a, b, ga, gb);
                 return 1;
             }
         } else if ((ga < 0.0 && gb >= 0.0) || (ga > 0.0 && gb <= 0.0)) {
-            out[nz++] = gb == 0.0 ? b : pnl_terms_polish(t, n, a, b, ga);
+            out[nz++] = gb == 0.0 ? b : pnl_terms_polish(t, n, a, b, ga, gb);
         }
         a = b;
         ga = gb;

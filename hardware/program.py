@@ -208,8 +208,10 @@ class Program:
             Each neuron's first spike time in its pattern (model ms from the
             pattern's start; the chip's event latency is included in every
             hop), ``np.inf`` when it stays silent.  The pattern ``b`` starts
-            at ``b * sample_period``; the chip starts from rest, runs the
-            batch with one draw of trial-to-trial noise, and the report's
+            at ``b * sample_period`` from rest (the period is long enough
+            for the chip to relax; the emulator drops what is left, about
+            exp(-8) of the currents), the batch has one draw of
+            trial-to-trial noise, and the report's
             hardware time and energy grow by one period per pattern.
         """
         x = np.asarray(first_spike_times, np.float64)
@@ -231,7 +233,7 @@ class Program:
         em.reset(0.0)
         em.set_threshold_offsets(self.trial_offsets())
         nrn, ts, _ = em.run(np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order]),
-                            B * P)
+                            B * P, period=P)
         out = np.full((B, len(self.neuron_gids)), np.inf)
         pat = np.minimum((ts // P).astype(np.int64), B - 1)
         np.minimum.at(out, (pat, nrn), ts - pat * P)

@@ -30,7 +30,30 @@ def evidence_case():
     return {"loss": r["loss"], "readout": r["readout"], "senders": r["spikes"][0],
             "times": r["spikes"][1]}
 
+def hardware_case():
+    """A PyNEST script on the emulated BrainScaleS-2 (poisson and spike
+    inputs, recurrent inhibition, two runs): spikes and the membrane trace."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"target": "brainscales2", "chip_seed": 5})
+    pg = nest.Create("poisson_generator", params={"rate": 2000.0})
+    sg = nest.Create("spike_generator", params={"spike_times": [5.0, 7.5, 30.0]})
+    pop = nest.Create("iaf_psc_exp", 20, params={"I_e": 300.0, "t_ref": 2.0})
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter")
+    nest.Connect(pg, pop, syn_spec={"weight": 40.0})
+    nest.Connect(sg, pop, syn_spec={"weight": 300.0})
+    nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 4},
+                 syn_spec={"weight": -20.0})
+    nest.Connect(pop, sr)
+    nest.Connect(vm, pop[4])
+    nest.Simulate(60.0)
+    nest.Simulate(40.0)
+    ev, v = sr.get("events"), vm.get("events")
+    return {"senders": ev["senders"], "times": ev["times"], "vm": v["V_m"]}
+
+
 CASES = {
+    "hardware": hardware_case,
     "brunel": lambda: networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True),
     "mixed": lambda: networks.mixed_rules(nest),
     "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),
