@@ -114,6 +114,9 @@ cdef class Emulator:
     cdef double *sp_t_buf
     cdef int64_t sp_n, sp_cap
     cdef public int64_t predictions, root_solves
+    # acyclic networks: incoming connections by target and the neurons by level
+    cdef int64_t[::1] in_ptr, in_src, in_k, level_ptr, level_nodes, src_map
+    cdef public bint acyclic
 
     def __init__(self, params, ptr, target, weight, int64_t n_inputs, double delay):
         a = {k: np.ascontiguousarray(v, np.float64) for k, v in params.items()}
@@ -142,6 +145,7 @@ cdef class Emulator:
         self.w = np.ascontiguousarray(weight, np.float64).copy()
         self.dirty_flag = np.zeros(self.n, np.int64)
         self.dirty = np.zeros(self.n, np.int64)
+        self._levels()
         self.heap_cap = 1024
         self.heap = <Event *>malloc(self.heap_cap * sizeof(Event))
         self.sp_cap = 1024
@@ -150,6 +154,44 @@ cdef class Emulator:
         if self.heap == NULL or self.sp_n_buf == NULL or self.sp_t_buf == NULL:
             raise MemoryError("emulator buffers")
         self.reset()
+
+    def _levels(self):
+        """Incoming connections by target and, if the neurons form no cycle,
+        their levels (inputs: 0; a neuron: 1 + the largest level of its
+        sources) for :meth:`run_layered`."""
+        ptr = np.asarray(self.ptr)
+        tgt = np.asarray(self.tgt)
+        n_src = len(ptr) - 1
+        src = np.repeat(np.arange(n_src), np.diff(ptr))
+        order = np.argsort(tgt, kind="stable")
+        self.in_k = order.astype(np.int64)
+        self.in_src = src[order].astype(np.int64)
+        self.in_ptr = np.concatenate([[0], np.cumsum(np.bincount(tgt, minlength=self.n))]
+                                     ).astype(np.int64)
+        self.src_map = np.full(n_src, -1, np.int64)
+        level = np.zeros(self.n, np.int64)
+        nn = src >= self.n_inputs
+        pre, post = src[nn] - self.n_inputs, tgt[nn]
+        for _ in range(self.n + 1):
+            new = np.ones(self.n, np.int64)
+            if len(pre):
+                np.maximum.at(new, post, level[pre] + 1)
+            if np.array_equal(new, level):
+                break
+            level = new
+        else:
+            self.acyclic = False
+            return
+        # parallel connections (one source twice onto one target) need the
+        # event-driven run
+        key = tgt.astype(np.int64) * n_src + src
+        self.acyclic = len(np.unique(key)) == len(key)
+        if self.n == 0:
+            level = np.zeros(0, np.int64)
+        order = np.argsort(level, kind="stable")
+        self.level_nodes = order.astype(np.int64)
+        top = int(level.max()) if self.n else 0
+        self.level_ptr = np.searchsorted(level[order], np.arange(1, top + 2)).astype(np.int64)
 
     def __dealloc__(self):
         free(self.heap)
@@ -251,16 +293,21 @@ cdef class Emulator:
         self.propagate(j, t, &v, &ie, &ii, &s)
         self.V[j] = v; self.Ie[j] = ie; self.Ii[j] = ii; self.ts[j] = s
 
-    cdef double next_crossing(self, int64_t j, double until) noexcept nogil:
-        """Time of neuron j's next threshold crossing without further input;
-        -INFINITY when it surely does not cross before ``until`` (the next
-        event of the network: the neuron is checked again then)."""
+    cdef double next_crossing(self, int64_t j, double until, bint limited) noexcept nogil:
+        """Time of neuron j's next threshold crossing without further input.
+
+        Not ``limited``: -INFINITY when it surely does not cross before
+        ``until`` (the next event of the network: the neuron is checked again
+        then), else the crossing time or INFINITY.  ``limited``: the first
+        crossing up to ``until``, INFINITY if there is none."""
         cdef double base = self.ts[j], v = self.V[j], ie = self.Ie[j], ii = self.Ii[j]
-        cdef double x0, th, bound, B, q, s_star, g_star
+        cdef double x0, th, bound, B, q, s_star, g_star, S = self.horizon[j]
         cdef pnl_term t[4]
         cdef pnl_term tmp
         cdef int n = 2, k, m
         if base < self.trel[j]:
+            if limited and self.trel[j] > until:
+                return INFINITY
             self.propagate(j, self.trel[j], &v, &ie, &ii, &base)
         x0 = v - self.E_inf[j]
         th = self.V_th[j] + self.th_off[j] - self.E_inf[j]
@@ -277,11 +324,13 @@ cdef class Emulator:
             # |ii| s / C); no crossing before it: check again then
             B = until - base
             if B <= 0.0:
-                return -INFINITY
+                return INFINITY if limited else -INFINITY
             q = (x0 * (1.0 - B * self.inv_tm[j]) if x0 >= 0.0 else x0) \
                 + fmin(ii, 0.0) * B * self.inv_C[j]
             if x0 + B * (-q * self.inv_tm[j] + fmax(ie, 0.0) * self.inv_C[j]) < th:
-                return -INFINITY
+                return INFINITY if limited else -INFINITY
+            if limited:
+                S = fmin(S, B)
         self.root_solves += 1
         if th > 0.0 and ie > 0.0 and ii <= 0.0 and self.d_e[j] != 0.0:
             # the excitatory part alone, A e^{-s/tau_m} + B e^{-s/tau_ex}, has
@@ -296,6 +345,7 @@ cdef class Emulator:
             s_star = log(q) / (t[2].r - t[1].r)
             if s_star <= 0.0:
                 return INFINITY
+            s_star = fmin(s_star, S)    # (limited: V rises up to S, the crossing is before)
             g_star = t[1].p0 * exp(-t[1].r * s_star) + B * exp(-t[2].r * s_star) - th
             if g_star < 0.0:
                 return INFINITY
@@ -332,7 +382,7 @@ cdef class Emulator:
                 t[m + 1] = t[m]
                 m -= 1
             t[m + 1] = tmp
-        return base + pnl_first_upcrossing(t, n, self.horizon[j])
+        return base + pnl_first_upcrossing(t, n, S)
 
     cdef int push(self, double t, int64_t a, int64_t v) noexcept nogil:
         cdef int64_t i, p
@@ -397,7 +447,7 @@ cdef class Emulator:
     cdef int predict(self, int64_t j, double until) noexcept nogil:
         """Schedule neuron j's next spike, or a recheck at ``until`` (see
         next_crossing); older predictions become stale."""
-        cdef double T = self.next_crossing(j, until)
+        cdef double T = self.next_crossing(j, until, False)
         self.version[j] += 1
         if T == -INFINITY:
             return self.push(until, -j - 1, -self.version[j] - 1)
@@ -416,6 +466,144 @@ cdef class Emulator:
             self.trel[j] = -INFINITY
             self.version[j] += 1
         self.heap_n = 0
+
+    cdef int fire_until(self, int64_t j, double until, Spike **buf, int64_t *n,
+                        int64_t *cap) noexcept nogil:
+        """Neuron j's spikes up to ``until`` without further input (recorded,
+        and appended to ``buf`` as arrivals at their targets)."""
+        cdef double T
+        cdef Spike *nb
+        while True:
+            T = self.next_crossing(j, until, True)
+            if T > until:
+                return 0
+            self.advance(j, T)
+            if self.record_spike(j, T) < 0:
+                return -1
+            if n[0] == cap[0]:
+                nb = <Spike *>realloc(buf[0], 2 * cap[0] * sizeof(Spike))
+                if nb == NULL:
+                    return -1
+                buf[0] = nb
+                cap[0] *= 2
+            buf[0][n[0]].t = T + self.delay
+            buf[0][n[0]].s = self.n_inputs + j
+            n[0] += 1
+            self.V[j] = self.V_reset[j]
+            self.trel[j] = T + self.t_ref[j]
+
+    def run_layered(self, double[::1] in_t, int64_t[::1] in_src, int64_t n_patterns,
+                    double period):
+        """A batch of patterns on an acyclic network, neuron after neuron.
+
+        Pattern ``b`` occupies [b * period, (b + 1) * period) and starts from
+        rest.  Level by level, every neuron takes the arrivals of its sources
+        (inputs and neurons of lower levels, in time order) one after the
+        other and looks for a threshold crossing before each: the same
+        dynamics and the same spike times as :meth:`run`, without the event
+        queue.  Returns (neuron, time) of the spikes.
+        """
+        cdef int64_t b, p_in = 0, n_in = in_t.shape[0], lv, q, j, c, e, k, nL, n_new = 0
+        cdef int64_t capL = 1024, capN = 1024, i, a, m, err = 0
+        cdef int64_t n_levels = self.level_ptr.shape[0] - 1 if self.acyclic else 0
+        cdef double t0, t_end, ta
+        cdef Spike *L = <Spike *>malloc(capL * sizeof(Spike))
+        cdef Spike *N = <Spike *>malloc(capN * sizeof(Spike))
+        cdef Spike *nb
+        if not self.acyclic:
+            free(L); free(N)
+            raise ValueError("run_layered: the network has a cycle or parallel connections")
+        if L == NULL or N == NULL:
+            free(L); free(N)
+            raise MemoryError("emulator buffers")
+        self.sp_n = 0
+        with nogil:
+            for b in range(n_patterns):
+                t0 = b * period
+                t_end = t0 + period
+                nL = 0
+                while p_in < n_in and in_t[p_in] < t_end:
+                    if nL == capL:
+                        nb = <Spike *>realloc(L, 2 * capL * sizeof(Spike))
+                        if nb == NULL:
+                            err = 1
+                            break
+                        L = nb
+                        capL *= 2
+                    L[nL].t = in_t[p_in]
+                    L[nL].s = in_src[p_in]
+                    nL += 1
+                    p_in += 1
+                if err:
+                    break
+                for lv in range(n_levels):
+                    n_new = 0
+                    for q in range(self.level_ptr[lv], self.level_ptr[lv + 1]):
+                        j = self.level_nodes[q]
+                        for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
+                            self.src_map[self.in_src[c]] = self.in_k[c]
+                        self.V[j] = self.V0[j]
+                        self.Ie[j] = 0.0
+                        self.Ii[j] = 0.0
+                        self.ts[j] = t0
+                        self.trel[j] = -INFINITY
+                        for e in range(nL):
+                            k = self.src_map[L[e].s]
+                            if k < 0:
+                                continue
+                            ta = L[e].t
+                            if self.fire_until(j, ta, &N, &n_new, &capN) < 0:
+                                err = 1
+                                break
+                            self.advance(j, ta)
+                            if self.w[k] >= 0.0:
+                                self.Ie[j] += self.w[k]
+                            else:
+                                self.Ii[j] += self.w[k]
+                        if not err and self.fire_until(j, t_end, &N, &n_new, &capN) < 0:
+                            err = 1
+                        for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
+                            self.src_map[self.in_src[c]] = -1
+                        if err:
+                            break
+                    if err:
+                        break
+                    # the level's spikes join the pattern's sorted arrivals
+                    sort_spikes(N, n_new)
+                    while nL + n_new > capL:
+                        nb = <Spike *>realloc(L, 2 * capL * sizeof(Spike))
+                        if nb == NULL:
+                            err = 1
+                            break
+                        L = nb
+                        capL *= 2
+                    if err:
+                        break
+                    i = nL - 1
+                    a = n_new - 1
+                    m = nL + n_new - 1
+                    while a >= 0:
+                        if i >= 0 and (L[i].t > N[a].t or (L[i].t == N[a].t and L[i].s > N[a].s)):
+                            L[m] = L[i]
+                            i -= 1
+                        else:
+                            L[m] = N[a]
+                            a -= 1
+                        m -= 1
+                    nL += n_new
+                if err:
+                    break
+        free(L)
+        free(N)
+        if err:
+            raise MemoryError("emulator: buffers could not grow")
+        self.now = n_patterns * period
+        nn = np.empty(self.sp_n, np.int64)
+        tt = np.empty(self.sp_n)
+        for i in range(self.sp_n):
+            nn[i] = self.sp_n_buf[i]
+            tt[i] = self.sp_t_buf[i]
+        return nn, tt
 
     def run(self, double[::1] in_t, int64_t[::1] in_src, double t_stop,
             int64_t trace=-1, double[::1] trace_t=None, double period=0.0):
@@ -543,6 +731,28 @@ cdef class Emulator:
             nn[i] = self.sp_n_buf[i]
             tt[i] = self.sp_t_buf[i]
         return nn, tt, trace_v
+
+
+cdef struct Spike:
+    double t
+    int64_t s
+
+
+cdef inline void sort_spikes(Spike *a, int64_t n) noexcept nogil:
+    """Shell sort by time (a level's new spikes: tens to hundreds)."""
+    cdef int64_t gap = 1, i, k
+    cdef Spike x
+    while gap < n // 3:
+        gap = 3 * gap + 1
+    while gap >= 1:
+        for i in range(gap, n):
+            x = a[i]
+            k = i
+            while k >= gap and (a[k - gap].t > x.t or (a[k - gap].t == x.t and a[k - gap].s > x.s)):
+                a[k] = a[k - gap]
+                k -= gap
+            a[k] = x
+        gap //= 3
 
 
 def _psp_peak(tau_m, tau_s):

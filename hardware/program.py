@@ -232,8 +232,11 @@ class Program:
         em = self.emulator
         em.reset(0.0)
         em.set_threshold_offsets(self.trial_offsets())
-        nrn, ts, _ = em.run(np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order]),
-                            B * P, period=P)
+        t_s, i_s = np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order])
+        if em.acyclic:          # feed-forward: neuron by neuron, no event queue
+            nrn, ts = em.run_layered(t_s, i_s, B, P)
+        else:
+            nrn, ts, _ = em.run(t_s, i_s, B * P, period=P)
         out = np.full((B, len(self.neuron_gids)), np.inf)
         pat = np.minimum((ts // P).astype(np.int64), B - 1)
         np.minimum.at(out, (pat, nrn), ts - pat * P)
