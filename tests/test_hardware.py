@@ -449,3 +449,34 @@ def test_unsigned_program_refuses_a_sign_change():
     prog = hardware.compile(signed=False)
     with pytest.raises(HardwareResourceError, match="changes sign"):
         prog.set_weights(sg, n, -W)
+
+
+def test_event_queue_and_layered_runs_agree():
+    """run_batch's neuron-after-neuron run of a feed-forward network equals
+    the general event-queue run (noisy chip, inhibition, several spikes)."""
+    rng = np.random.default_rng(4)
+    W = rng.normal(0.8, 1.2, (6, 25))
+    sg, n = build_ttfs(6, 25, 1, W, params={"t_ref": 1.0})
+    h2 = nest.Create("iaf_psc_exp", 4, params={"tau_m": TAU, "tau_syn_ex": TAU,
+                                               "tau_syn_in": 3.0, "C_m": TAU, "E_L": 0.0,
+                                               "V_th": 1.0, "V_reset": -0.5, "t_ref": 2.0})
+    nest.Connect(n, h2, syn_spec={"weight": nest.random.normal(0.3, 0.6), "delay": 0.1})
+    prog = hardware.compile()
+    em = prog.emulator
+    assert em.acyclic
+    X = rng.uniform(0.0, 3.0, (50, 6)) * TAU
+    P = prog.sample_period
+    b, i = np.nonzero(np.isfinite(X))
+    t = b * P + X[b, i] + prog.delay
+    order = np.lexsort((i, t))
+    args = (np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order]))
+    em.reset(0.0)
+    n1, t1 = em.run_layered(*args, len(X), P)
+    em.reset(0.0)
+    n2, t2, _ = em.run(*args, len(X) * P, period=P)
+    o1, o2 = np.lexsort((n1, t1)), np.lexsort((n2, t2))
+    assert len(t1) == len(t2) > 200
+    assert np.array_equal(n1[o1], n2[o2])
+    d = np.abs(t1[o1] - t2[o2])
+    assert d.max() < 1e-9, d.max()
+    assert len(np.unique(n1)) > 20 and np.bincount(n1).max() > 1     # repeated spikes
