@@ -480,3 +480,22 @@ def test_event_queue_and_layered_runs_agree():
     d = np.abs(t1[o1] - t2[o2])
     assert d.max() < 1e-9, d.max()
     assert len(np.unique(n1)) > 20 and np.bincount(n1).max() > 1     # repeated spikes
+
+
+def test_rows_run_out_on_a_small_custom_chip():
+    """Fan-in fits but the sources overlap in columns: three exc rows and
+    three inh rows are needed where the array has four."""
+    tiny = Chip(name="tiny", neuron_circuits=8, synapse_arrays=2, synapse_rows=4,
+                synapse_columns=4, max_circuits_per_neuron=1)
+    nest.ResetKernel()
+    s = nest.Create("spike_generator", 3)
+    n = nest.Create("iaf_psc_exp", 3)
+    for pre, post in ((0, 0), (1, 0), (1, 1), (2, 1), (0, 2), (2, 2)):
+        nest.Connect(s[pre], n[post], syn_spec={"weight": 100.0})
+    with pytest.raises(HardwareResourceError,
+                       match=r"synapse rows: group of arrays 0–0 has 4 rows, all taken when "
+                             r"routing inhibitory input from node \d"):
+        hardware.compile(tiny)
+    prog = hardware.compile(tiny, signed=False)       # one row per connection fits
+    assert prog.report["synapse_rows_used"] == 3
+    assert prog.report["neuron_circuits_available"] == 8
