@@ -251,7 +251,7 @@ cdef class Emulator:
     cdef void propagate(self, int64_t j, double t, double *V, double *Ie, double *Ii,
                         double *ts) noexcept nogil:
         """Exact state of neuron j at t >= *ts (refractoriness included)."""
-        cdef double s = ts[0], dt, em, q, x, de, di
+        cdef double s = ts[0], dt, em, x
         cdef double tr = self.trel[j]
         if s < tr:
             dt = fmin(t, tr) - s
@@ -268,23 +268,9 @@ cdef class Emulator:
             em = exp(-dt * self.inv_tm[j])
             x = V[0] - self.E_inf[j]
             if Ie[0] != 0.0:
-                de = self.d_e[j]
-                if de == 0.0:
-                    x += Ie[0] * dt * self.inv_C[j]
-                    Ie[0] *= em
-                else:
-                    q = expm1(dt * de)
-                    x += Ie[0] * q / (self.C[j] * de)
-                    Ie[0] *= em * (1.0 + q)
+                x += current_step(Ie, self.d_e[j], dt, em, self.C[j])
             if Ii[0] != 0.0:
-                di = self.d_i[j]
-                if di == 0.0:
-                    x += Ii[0] * dt * self.inv_C[j]
-                    Ii[0] *= em
-                else:
-                    q = expm1(dt * di)
-                    x += Ii[0] * q / (self.C[j] * di)
-                    Ii[0] *= em * (1.0 + q)
+                x += current_step(Ii, self.d_i[j], dt, em, self.C[j])
             V[0] = self.E_inf[j] + em * x
         ts[0] = t
 
@@ -731,6 +717,22 @@ cdef class Emulator:
             nn[i] = self.sp_n_buf[i]
             tt[i] = self.sp_t_buf[i]
         return nn, tt, trace_v
+
+
+cdef inline double current_step(double *I, double d, double dt, double em,
+                                double C) noexcept nogil:
+    """Decay the synaptic current I over dt (d = 1/tau_m - 1/tau_syn, em =
+    exp(-dt/tau_m)) and return its contribution to exp(dt/tau_m) (V - E_inf):
+    I (exp(dt d) - 1) / (C d), or I dt / C when the time constants are equal."""
+    cdef double q, out
+    if d == 0.0:
+        out = I[0] * dt / C
+        I[0] *= em
+        return out
+    q = expm1(dt * d)
+    out = I[0] * q / (C * d)
+    I[0] *= em * (1.0 + q)
+    return out
 
 
 cdef struct Spike:

@@ -408,10 +408,7 @@ def spike_time_gradients_lambertw(t_in, w, t_out, g_leak=1.0, threshold=1.0):
     dT_dw, dT_dt : ndarray, shape (B, n_in, n_out)
     """
     s, causal = _causal(t_in, t_out)
-    fin = np.isfinite(t_in)
-    t0 = np.where(fin, t_in, np.inf).min(axis=1)
-    t0 = np.where(np.isfinite(t0), t0, 0.0)
-    tsh = np.where(fin, t_in - t0[:, None], 0.0)
+    tsh, t0 = _shifted(t_in)
     e = np.exp(tsh)[:, :, None] * causal
     a1 = (w[None] * e).sum(axis=1)
     b = (w[None] * e * tsh[:, :, None]).sum(axis=1)
@@ -420,6 +417,15 @@ def spike_time_gradients_lambertw(t_in, w, t_out, g_leak=1.0, threshold=1.0):
         pref = -1.0 / (a1 * (lambertw0(z) + 1.0))
     pref = np.where(np.isfinite(pref), pref, 0.0)[:, None, :]
     return pref * e * s, pref * e * w[None] * (s - 1.0)
+
+
+def _shifted(t_in):
+    """Input times relative to each sample's earliest input t0 (finite ones;
+    silent inputs at 0) and t0: keeps exp(t_i) of the closed forms in range."""
+    fin = np.isfinite(t_in)
+    t0 = np.where(fin, t_in, np.inf).min(axis=1)
+    t0 = np.where(np.isfinite(t0), t0, 0.0)
+    return np.where(fin, t_in - t0[:, None], 0.0), t0
 
 
 def spike_time_gradients_quadratic(t_in, w, t_out, g_leak=0.5, threshold=1.0):
@@ -442,10 +448,7 @@ def spike_time_gradients_quadratic(t_in, w, t_out, g_leak=0.5, threshold=1.0):
     dT_dw, dT_dt : ndarray, shape (B, n_in, n_out)
     """
     s, causal = _causal(t_in, t_out)
-    fin = np.isfinite(t_in)
-    t0 = np.where(fin, t_in, np.inf).min(axis=1)
-    t0 = np.where(np.isfinite(t0), t0, 0.0)
-    tsh = np.where(fin, t_in - t0[:, None], 0.0)
+    tsh, t0 = _shifted(t_in)
     e1 = np.exp(tsh)[:, :, None] * causal
     e2 = np.exp(0.5 * tsh)[:, :, None] * causal
     a1 = (w[None] * e1).sum(axis=1)
