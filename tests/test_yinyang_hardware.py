@@ -16,7 +16,7 @@ sys.path.insert(0, YY)
 import configs  # noqa: E402
 import dataset  # noqa: E402
 import emulated  # noqa: E402
-import network  # noqa: E402
+import ttfs_network as network  # noqa: E402
 import training  # noqa: E402
 
 from pynestlite import hardware  # noqa: E402

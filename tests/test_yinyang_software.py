@@ -15,7 +15,7 @@ import baselines  # noqa: E402
 import configs  # noqa: E402
 import dataset  # noqa: E402
 import losses  # noqa: E402
-import network  # noqa: E402
+import ttfs_network as network  # noqa: E402
 import training  # noqa: E402
 import ttfs  # noqa: E402
 

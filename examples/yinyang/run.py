@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import configs  # noqa: E402
 import dataset  # noqa: E402
 import emulated  # noqa: E402
-import network  # noqa: E402
+import ttfs_network as network  # noqa: E402
 import training  # noqa: E402
 
 

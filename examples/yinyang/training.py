@@ -17,7 +17,7 @@ One training step on a batch (input channel times x, labels y):
    on the shadow weights (and delay parameters), shadow weights clipped to
    [-w_clip, w_clip].
 
-The learning rate follows a step schedule per epoch.  See ``network.py`` for
+The learning rate follows a step schedule per epoch.  See ``ttfs_network.py`` for
 the forward-pass interface and the units (tau_s, C_m = 1, current weights).
 """
 import copy
@@ -26,12 +26,13 @@ import time
 import numpy as np
 
 try:
-    from . import dataset, losses, network, optim
+    from . import dataset, losses, optim
+    from . import ttfs_network as network
 except ImportError:
     import dataset
     import losses
-    import network
     import optim
+    import ttfs_network as network
 
 
 class Trainer:
@@ -43,7 +44,7 @@ class Trainer:
         A configuration (``configs.py``).
     forward : callable, optional
         ``forward(weights, input_times[, delays=...]) -> list of per-layer
-        output times`` (see ``network.py``).  Default: ``network.SoftwareForward``
+        output times`` (see ``ttfs_network.py``).  Default: ``network.SoftwareForward``
         with the configuration's noise settings.  The backward pass always
         uses the times this callable returns.
     seed : int
@@ -291,7 +292,7 @@ def train(config, data=None, forward=None, seed=0, epochs=None, eval_every=1, lo
     data : dict, optional
         Data sets; default: the Yin-Yang splits of ``config["data"]``.
     forward : callable, optional
-        Forward pass (see ``network.py``); default software closed form.
+        Forward pass (see ``ttfs_network.py``); default software closed form.
     seed : int
         Initialisation / shuffling / noise seed.
     epochs, eval_every, log

@@ -46,7 +46,7 @@ so that sum_i dT/dt_i = 1 (time-shift invariance).  Only causal inputs
 (t_i < T) contribute; silent outputs (T = inf) get zero gradients.
 
 Networks (bias inputs, delays, noise, the pluggable forward pass) are in
-``network.py``, losses in ``losses.py``, the training loop in ``training.py``.
+``ttfs_network.py``, losses in ``losses.py``, the training loop in ``training.py``.
 """
 import numpy as np
 
