@@ -28,7 +28,7 @@ are applied before the affected neurons are predicted again.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, expm1, floor, fmax, fmin, log, INFINITY
+from libc.math cimport exp, expm1, floor, log, INFINITY
 from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, realloc, free
 
@@ -50,6 +50,15 @@ cdef struct Event:
     double t
     int64_t a          # >= 0: arrival of source a;  < 0: event of neuron -a - 1
     int64_t v          # >= 0: spike prediction of version v; < 0: recheck of version -v - 1
+
+
+cdef inline double fmax(double a, double b) noexcept nogil:
+    """max without libm's NaN handling (an inline compare; no NaN reaches it)."""
+    return a if a > b else b
+
+
+cdef inline double fmin(double a, double b) noexcept nogil:
+    return a if a < b else b
 
 
 cdef inline int ev_rank(Event *x) noexcept nogil:
