@@ -181,7 +181,7 @@ def place(net, chip, signed=True, circuits_per_neuron=None):
             f"merges at most {c_max}")
     groups = chip.synapse_arrays // c
     cols = chip.synapse_columns
-    if n * c > groups * cols * c:
+    if n > groups * cols:
         pops = ", ".join(p.describe() for p in net.populations if p.element_type == "neuron")
         raise HardwareResourceError(
             f"neuron circuits: {n} neurons x {c} circuit{'s' if c > 1 else ''} each = "

@@ -21,6 +21,7 @@ import numpy as np
 from pynestlite.errors import HardwareUnsupportedError
 from pynestlite.hardware.compiler import compile_network
 from pynestlite.hardware.network import read_network
+from pynestlite.hardware.program import _POISSON
 
 
 def _fingerprint(net):
@@ -79,7 +80,7 @@ def run(engine, steps, chip):
         sel = (times > t0) & (times <= t1)
         ts.append(times[sel] + prog.delay)
         src.append(np.full(int(sel.sum()), i, np.int64))
-    rng = prog._rng(2, prog.runs)
+    rng = prog._rng(_POISSON, prog.runs)
     for k, c in enumerate(prog.poisson_conn):
         q = net.poisson[prog.poisson_of[int(net.source[c])]]
         lo, hi = max(t0, q["start"]), min(t1, q["stop"])

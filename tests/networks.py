@@ -154,3 +154,31 @@ def canonical(senders, times):
     senders, times = np.asarray(senders), np.asarray(times)
     order = np.lexsort((senders, times))
     return senders[order], times[order]
+
+
+def hardware_script(nest, seed=None, runs=(200.0,), rate=2000.0, traced=3):
+    """A PyNEST script on the emulated BrainScaleS-2, unchanged apart from the
+    target switch: poisson and spike_generator inputs, recurrent inhibition,
+    a spike_recorder and a voltmeter on one neuron (``traced``), simulated
+    in the given ``runs``.  Without poisson drive (``rate`` 0) the neurons
+    get supra-threshold currents.  Returns the recorder's and the
+    voltmeter's events."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"target": "brainscales2"})
+    if seed is not None:
+        nest.SetKernelStatus({"chip_seed": seed})
+    pg = nest.Create("poisson_generator", params={"rate": rate})
+    sg = nest.Create("spike_generator", params={"spike_times": [5.0, 7.5, 30.0]})
+    i_e = 300.0 if rate else np.linspace(380.0, 450.0, 20)
+    pop = nest.Create("iaf_psc_exp", 20, params={"I_e": i_e, "t_ref": 2.0})
+    sr = nest.Create("spike_recorder")
+    vm = nest.Create("voltmeter")
+    nest.Connect(pg, pop, syn_spec={"weight": 40.0})
+    nest.Connect(sg, pop, syn_spec={"weight": 300.0})
+    nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 4},
+                 syn_spec={"weight": -20.0})
+    nest.Connect(pop, sr)
+    nest.Connect(vm, pop[traced])
+    for t in runs:
+        nest.Simulate(t)
+    return sr.get("events"), vm.get("events")

@@ -11,6 +11,8 @@ from pynestlite.errors import BadProperty, HardwareResourceError, HardwareUnsupp
 from pynestlite.hardware import BRAINSCALES2, Chip
 from pynestlite.hardware.emulator import first_crossing
 
+import networks
+
 IDEAL = BRAINSCALES2.ideal()
 TAU = 6.0           # ms model = 6 µs on the chip
 
@@ -317,26 +319,8 @@ def test_validate_errors_name_what_is_wrong():
 # --------------------------------------------------------------------------
 # the PyNEST path
 def _script(seed=None, T=200.0, chunks=1, rate=2000.0):
-    """An unchanged PyNEST script apart from the target switch."""
-    nest.ResetKernel()
-    nest.SetKernelStatus({"target": "brainscales2"})
-    if seed is not None:
-        nest.SetKernelStatus({"chip_seed": seed})
-    pg = nest.Create("poisson_generator", params={"rate": rate})
-    sg = nest.Create("spike_generator", params={"spike_times": [5.0, 7.5, 30.0]})
-    i_e = 300.0 if rate else np.linspace(380.0, 450.0, 20)
-    pop = nest.Create("iaf_psc_exp", 20, params={"I_e": i_e, "t_ref": 2.0})
-    sr = nest.Create("spike_recorder")
-    vm = nest.Create("voltmeter")
-    nest.Connect(pg, pop, syn_spec={"weight": 40.0})
-    nest.Connect(sg, pop, syn_spec={"weight": 300.0})
-    nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 4},
-                 syn_spec={"weight": -20.0})
-    nest.Connect(pop, sr)
-    nest.Connect(vm, pop[3])
-    for _ in range(chunks):
-        nest.Simulate(T / chunks)
-    return sr.get("events"), vm.get("events")
+    """The shared hardware script, simulated in ``chunks`` equal runs."""
+    return networks.hardware_script(nest, seed, [T / chunks] * chunks, rate)
 
 
 def test_pynest_script_runs_on_the_target():

@@ -31,24 +31,8 @@ def evidence_case():
             "times": r["spikes"][1]}
 
 def hardware_case():
-    """A PyNEST script on the emulated BrainScaleS-2 (poisson and spike
-    inputs, recurrent inhibition, two runs): spikes and the membrane trace."""
-    nest.ResetKernel()
-    nest.SetKernelStatus({"target": "brainscales2", "chip_seed": 5})
-    pg = nest.Create("poisson_generator", params={"rate": 2000.0})
-    sg = nest.Create("spike_generator", params={"spike_times": [5.0, 7.5, 30.0]})
-    pop = nest.Create("iaf_psc_exp", 20, params={"I_e": 300.0, "t_ref": 2.0})
-    sr = nest.Create("spike_recorder")
-    vm = nest.Create("voltmeter")
-    nest.Connect(pg, pop, syn_spec={"weight": 40.0})
-    nest.Connect(sg, pop, syn_spec={"weight": 300.0})
-    nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 4},
-                 syn_spec={"weight": -20.0})
-    nest.Connect(pop, sr)
-    nest.Connect(vm, pop[4])
-    nest.Simulate(60.0)
-    nest.Simulate(40.0)
-    ev, v = sr.get("events"), vm.get("events")
+    """The hardware script (tests/networks.py) in two runs: spikes and trace."""
+    ev, v = networks.hardware_script(nest, seed=5, runs=(60.0, 40.0), traced=4)
     return {"senders": ev["senders"], "times": ev["times"], "vm": v["V_m"]}
 
 
