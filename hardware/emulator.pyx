@@ -256,6 +256,18 @@ cdef class Emulator:
             out[0, j] = v; out[1, j] = ie; out[2, j] = ii
         return out
 
+    cdef spikes(self):
+        """The spike buffer as (neuron, time) arrays."""
+        nn = np.empty(self.sp_n, np.int64)
+        tt = np.empty(self.sp_n)
+        cdef int64_t[::1] nv = nn
+        cdef double[::1] tv = tt
+        cdef int64_t i
+        for i in range(self.sp_n):
+            nv[i] = self.sp_n_buf[i]
+            tv[i] = self.sp_t_buf[i]
+        return nn, tt
+
     # ------------------------------------------------------------------
     cdef void propagate(self, int64_t j, double t, double *V, double *Ie, double *Ii,
                         double *ts) noexcept nogil:
@@ -273,7 +285,7 @@ cdef class Emulator:
                 return
             s = tr
         dt = t - s
-        if dt > 0.0:
+        if dt > 0.0 and (V[0] != self.E_inf[j] or Ie[0] != 0.0 or Ii[0] != 0.0):
             em = exp(-dt * self.inv_tm[j])
             x = V[0] - self.E_inf[j]
             if Ie[0] != 0.0:
@@ -488,7 +500,7 @@ cdef class Emulator:
             self.trel[j] = T + self.t_ref[j]
 
     def run_layered(self, double[::1] in_t, int64_t[::1] in_src, int64_t n_patterns,
-                    double period):
+                    double period, double[:, ::1] first=None):
         """A batch of patterns on an acyclic network, neuron after neuron.
 
         Pattern ``b`` occupies [b * period, (b + 1) * period) and starts from
@@ -496,18 +508,29 @@ cdef class Emulator:
         (inputs and neurons of lower levels, in time order) one after the
         other and looks for a threshold crossing before each: the same
         dynamics and the same spike times as :meth:`run`, without the event
-        queue.  Returns (neuron, time) of the spikes.
+        queue.  Returns (neuron, time) of the spikes; ``first``
+        ([n_patterns, n], optional) receives each neuron's first spike time
+        from its pattern's start (left as it is where the neuron is silent).
+        A neuron refractory beyond the pattern's end and its last arrival
+        skips its remaining arrivals (it cannot spike again in the pattern).
+        The state left behind is not that of :meth:`run` (use :meth:`reset`).
         """
         cdef int64_t b, p_in = 0, n_in = in_t.shape[0], lv, q, j, c, e, k, nL, n_new = 0
+        cdef int64_t sp0
+        cdef bint want_first = first is not None
         cdef int64_t capL = 1024, capN = 1024, i, a, m, err = 0
         cdef int64_t n_levels = self.level_ptr.shape[0] - 1 if self.acyclic else 0
-        cdef double t0, t_end, ta
+        cdef double t0, t_end, ta, t_last
         cdef Spike *L = <Spike *>malloc(capL * sizeof(Spike))
         cdef Spike *N = <Spike *>malloc(capN * sizeof(Spike))
         cdef Spike *nb
         if not self.acyclic:
             free(L); free(N)
             raise ValueError("run_layered: the network has a cycle or parallel connections")
+        if want_first and (first.shape[0] != n_patterns or first.shape[1] != self.n):
+            free(L); free(N)
+            raise ValueError(f"run_layered: first must be [{n_patterns}, {self.n}], got "
+                             f"[{first.shape[0]}, {first.shape[1]}]")
         if L == NULL or N == NULL:
             free(L); free(N)
             raise MemoryError("emulator buffers")
@@ -533,6 +556,7 @@ cdef class Emulator:
                     break
                 for lv in range(n_levels):
                     n_new = 0
+                    t_last = fmax(t_end, L[nL - 1].t) if nL > 0 else t_end
                     for q in range(self.level_ptr[lv], self.level_ptr[lv + 1]):
                         j = self.level_nodes[q]
                         for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
@@ -542,10 +566,13 @@ cdef class Emulator:
                         self.Ii[j] = 0.0
                         self.ts[j] = t0
                         self.trel[j] = -INFINITY
+                        sp0 = self.sp_n
                         for e in range(nL):
                             k = self.src_map[L[e].s]
                             if k < 0:
                                 continue
+                            if self.trel[j] > t_last:
+                                break
                             ta = L[e].t
                             if self.fire_until(j, ta, &N, &n_new, &capN) < 0:
                                 err = 1
@@ -557,6 +584,8 @@ cdef class Emulator:
                                 self.Ii[j] += self.w[k]
                         if not err and self.fire_until(j, t_end, &N, &n_new, &capN) < 0:
                             err = 1
+                        if want_first and self.sp_n > sp0:
+                            first[b, j] = self.sp_t_buf[sp0] - t0
                         for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
                             self.src_map[self.in_src[c]] = -1
                         if err:
@@ -593,11 +622,7 @@ cdef class Emulator:
         if err:
             raise MemoryError("emulator: buffers could not grow")
         self.now = n_patterns * period
-        nn = np.empty(self.sp_n, np.int64)
-        tt = np.empty(self.sp_n)
-        for i in range(self.sp_n):
-            nn[i] = self.sp_n_buf[i]
-            tt[i] = self.sp_t_buf[i]
+        nn, tt = self.spikes()
         return nn, tt
 
     def run(self, double[::1] in_t, int64_t[::1] in_src, double t_stop,
@@ -720,11 +745,7 @@ cdef class Emulator:
         for i in range(nd):
             self.dirty_flag[self.dirty[i]] = 0
         self.now = t_stop
-        nn = np.empty(self.sp_n, np.int64)
-        tt = np.empty(self.sp_n)
-        for i in range(self.sp_n):
-            nn[i] = self.sp_n_buf[i]
-            tt[i] = self.sp_t_buf[i]
+        nn, tt = self.spikes()
         return nn, tt, trace_v
 
 

@@ -233,13 +233,13 @@ class Program:
         em.reset(0.0)
         em.set_threshold_offsets(self.trial_offsets())
         t_s, i_s = np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order])
+        out = np.full((B, len(self.neuron_gids)), np.inf)
         if em.acyclic:          # feed-forward: neuron by neuron, no event queue
-            nrn, ts = em.run_layered(t_s, i_s, B, P)
+            nrn, ts = em.run_layered(t_s, i_s, B, P, out)
         else:
             nrn, ts, _ = em.run(t_s, i_s, B * P, period=P)
-        out = np.full((B, len(self.neuron_gids)), np.inf)
-        pat = np.minimum((ts // P).astype(np.int64), B - 1)
-        np.minimum.at(out, (pat, nrn), ts - pat * P)
+            pat = np.minimum((ts // P).astype(np.int64), B - 1)
+            np.minimum.at(out, (pat, nrn), ts - pat * P)
         hw = self.chip.ms_to_hw(B * P)
         self.last_batch = {"patterns": B, "hardware_time_s": hw,
                            "energy_J": self.chip.power * hw, "spikes": len(ts)}
