@@ -9,7 +9,9 @@ report.  ``"chip_seed"`` picks the emulated chip instance (its
 fixed-pattern noise).
 
 :func:`compile` returns the :class:`Program` for in-the-loop learning
-(``run_batch``, ``set_weights``).  Passes: :mod:`.compiler` (validate,
+(``run_batch``, ``set_weights``, ``set_delays``).  Connection delays
+longer than the chip's event latency are axonal delays through parrot
+neurons (one per delayed source).  Passes: :mod:`.compiler` (validate,
 place, route, quantize, emit); the chip: :mod:`.chip`; the emulator:
 :mod:`.emulator`.
 """
@@ -29,7 +31,7 @@ TARGETS = {"brainscales2": BRAINSCALES2}
 
 
 def compile(chip=None, *, signed=True, circuits_per_neuron=None, weight_range=None,
-            chip_seed=None):
+            chip_seed=None, latency=None):
     """Compile the network built so far for ``chip``.
 
     Parameters
@@ -48,6 +50,10 @@ def compile(chip=None, *, signed=True, circuits_per_neuron=None, weight_range=No
         largest in the network); it sets the weight step.
     chip_seed : int, optional
         The emulated chip instance (default: the kernel's ``chip_seed``).
+    latency : float, optional
+        The chip's event latency in model ms (default: the smallest
+        connection delay).  Sources with longer delays send through parrot
+        neurons that hold each spike ``delay - latency``.
 
     Returns
     -------
@@ -73,4 +79,4 @@ def compile(chip=None, *, signed=True, circuits_per_neuron=None, weight_range=No
         chip_seed = kernel.chip_seed
     net = read_network(kernel)
     return compile_network(net, chip, signed=signed, circuits_per_neuron=circuits_per_neuron,
-                           weight_range=weight_range, chip_seed=chip_seed)
+                           weight_range=weight_range, chip_seed=chip_seed, latency=latency)

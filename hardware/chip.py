@@ -22,6 +22,16 @@ driver; events carry a ``label_bits`` label and a synapse answers one label,
 so one row can serve up to ``2**label_bits`` sources as long as they reach
 different columns.  External sources are addressed by (driver, label):
 ``synapse_arrays * synapse_rows / rows_per_driver * 2**label_bits`` of them.
+
+Delays.  Events travel with one latency (the smallest connection delay of a
+network, or the ``latency`` asked at compile).  A longer delay is axonal: a
+source whose connections all have delay ``d`` sends through a parrot neuron
+(one circuit, one synapse) that repeats each of its spikes ``d - latency``
+later; that repeat delay is a digital hold time of ``parrot_delay_bits`` in
+``parrot_delay_range`` (BrainScaleS-2: the adaptation-rebound parrot of
+DelGrad, reliable over 12–21 µs) with trial-to-trial jitter
+``parrot_jitter``.  A parrot holding a spike ignores another input until it
+has repeated the first.
 """
 import dataclasses
 from dataclasses import dataclass
@@ -80,6 +90,13 @@ class Chip:
         Fixed-pattern spread of the leak potential.
     t2t_threshold : float
         Trial-to-trial threshold spread, redrawn for every run.
+    parrot_delay_range : (float, float)
+        Repeat delays a parrot neuron can hold (hardware seconds).
+    parrot_delay_bits : int
+        Resolution of the repeat delay over ``parrot_delay_range``.
+    parrot_jitter : float
+        Standard deviation of a repeated spike's time (hardware seconds),
+        drawn for every spike.
     """
 
     name: str = "BrainScaleS-2"
@@ -104,6 +121,9 @@ class Chip:
     fp_threshold: float = 0.03
     fp_leak: float = 0.01
     t2t_threshold: float = 0.015
+    parrot_delay_range: tuple = (8e-6, 35e-6)
+    parrot_delay_bits: int = 8
+    parrot_jitter: float = 0.06e-6
 
     def __post_init__(self):
         from pynestlite.errors import BadProperty
@@ -116,7 +136,13 @@ class Chip:
             raise BadProperty(
                 f"Chip {self.name!r}: max_circuits_per_neuron must lie in 1..synapse_arrays "
                 f"({self.synapse_arrays}), got {self.max_circuits_per_neuron}")
-        for key in ("weight_bits", "synapse_rows", "synapse_columns", "rows_per_driver"):
+        lo, hi = self.parrot_delay_range
+        if not 0 < lo < hi or self.parrot_jitter < 0:
+            raise BadProperty(f"Chip {self.name!r}: parrot_delay_range must be (lo, hi) with "
+                              f"0 < lo < hi and parrot_jitter >= 0, got {self.parrot_delay_range}, "
+                              f"{self.parrot_jitter}")
+        for key in ("weight_bits", "synapse_rows", "synapse_columns", "rows_per_driver",
+                    "parrot_delay_bits"):
             if int(getattr(self, key)) < 1:
                 raise BadProperty(f"Chip {self.name!r}: {key} must be >= 1")
         if self.speedup <= 0 or self.power < 0:
@@ -145,11 +171,24 @@ class Chip:
     def ideal(self):
         """The same chip without fixed-pattern and trial-to-trial noise."""
         return dataclasses.replace(self, name=self.name + " (ideal)", fp_tau=0.0, fp_gain=0.0,
-                                   fp_threshold=0.0, fp_leak=0.0, t2t_threshold=0.0)
+                                   fp_threshold=0.0, fp_leak=0.0, t2t_threshold=0.0,
+                                   parrot_jitter=0.0)
 
     def ms_to_hw(self, ms):
         """Model milliseconds to hardware seconds."""
         return ms * 1e-3 / self.speedup
+
+    def hw_to_ms(self, seconds):
+        """Hardware seconds to model milliseconds."""
+        return seconds * 1e3 * self.speedup
+
+    def quantize_parrot_delay(self, seconds):
+        """Repeat delays (hardware seconds, inside ``parrot_delay_range``) on
+        the parrot's ``parrot_delay_bits`` grid."""
+        import numpy as np
+        lo, hi = self.parrot_delay_range
+        step = (hi - lo) / ((1 << self.parrot_delay_bits) - 1)
+        return lo + np.rint((np.asarray(seconds, np.float64) - lo) / step) * step
 
 
 BRAINSCALES2 = Chip()
@@ -157,4 +196,6 @@ BRAINSCALES2 = Chip()
 synapses with row-wise sign, two circuits per logical neuron at most (256
 inputs per neuron with signed connections), 10**3 speed-up, time constants
 calibratable over 0.5–60 µs (membrane) and 0.3–30 µs (synapse), ~5 % spread
-after calibration, 175 mW, 48 µs per sample (decision ~10 µs plus relaxation)."""
+after calibration, 175 mW, 48 µs per sample (decision ~10 µs plus relaxation),
+axonal delays by parrot neurons holding 8–35 µs in 8 bits with 60 ns jitter
+(0.01 tau_s at tau_s = 6 µs)."""

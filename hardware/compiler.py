@@ -33,16 +33,21 @@ def _hw_range_error(chip, pop, name, value_ms, rng):
         f"{hi * 1e3 * chip.speedup:g} ms of model time)")
 
 
-def validate(net, chip):
+def validate(net, chip, latency=None):
     """Check that every part of ``net`` exists on ``chip`` and that its
     parameters lie in the calibratable ranges after time scaling.
+
+    Returns
+    -------
+    Delays
+        How the connection delays are realized (:func:`plan_delays`).
 
     Raises
     ------
     HardwareUnsupportedError
         A neuron model, device or synapse model the chip does not have, a
         recording it cannot make (more than one membrane trace, a quantity
-        other than V_m), connection delays that differ, or a time constant
+        other than V_m), delays the chip cannot realize, or a time constant
         outside the calibratable range.
     """
     for pop in net.populations:
@@ -71,12 +76,7 @@ def validate(net, chip):
         raise HardwareUnsupportedError(
             f"connections from {net.population_of(g).describe()} cannot be routed on "
             f"{chip.name}: sources are neurons, spike_generators and poisson_generators")
-    if len(net.delay):
-        d = np.unique(net.delay)
-        if len(d) > 1:
-            raise HardwareUnsupportedError(
-                f"connection delays differ ({d.min():g}–{d.max():g} ms): {chip.name} has one "
-                "fixed event latency; give every connection the same delay")
+    delays = plan_delays(net, chip, latency)
     # parameter ranges after time scaling
     p = net.params
     for pop in net.populations:
@@ -104,6 +104,101 @@ def validate(net, chip):
         raise HardwareUnsupportedError(
             f"{len(traced)} membrane traces asked (neurons {sorted(set(traced))}): "
             f"{chip.name} records one membrane trace per run")
+    return delays
+
+
+@dataclass
+class Delays:
+    """Connection delays on the chip.
+
+    Every event takes ``latency``; a source whose delay is longer sends
+    through a parrot neuron holding each spike ``hold`` longer.
+    """
+    latency: float              # model ms
+    parrot_sources: np.ndarray  # gids, ascending
+    hold_ms: np.ndarray         # asked hold per parrot (delay - latency), model ms
+    hold_hw: np.ndarray         # the parrot's hold on its grid, hardware s
+    max_error_ms: float         # largest |realized - asked| hold, model ms
+
+    @property
+    def parrots(self):
+        return int(len(self.parrot_sources))
+
+
+def parrot_holds(chip, hold_ms, what):
+    """Holds (model ms) on the parrot grid (hardware s); a clear error for one
+    outside the parrot's range."""
+    lo, hi = chip.parrot_delay_range
+    hw = chip.ms_to_hw(np.asarray(hold_ms, np.float64))
+    tol = 1e-9 * hi
+    bad = np.flatnonzero((hw < lo - tol) | (hw > hi + tol))
+    if len(bad):
+        i = int(bad[0])
+        raise HardwareUnsupportedError(
+            f"{what(i)}: a hold of {float(np.ravel(hold_ms)[i]):g} ms = "
+            f"{hw.ravel()[i] * 1e6:g} µs is asked of its parrot neuron; {chip.name}'s parrots "
+            f"hold {lo * 1e6:g}–{hi * 1e6:g} µs ({chip.hw_to_ms(lo):g}–{chip.hw_to_ms(hi):g} ms "
+            "of model time)")
+    return chip.quantize_parrot_delay(np.clip(hw, lo, hi))
+
+
+def plan_delays(net, chip, latency=None):
+    """How the connection delays are realized (a part of :func:`validate`).
+
+    Events take the chip's latency: ``latency`` (model ms), by default the
+    smallest delay of the network.  Sources whose connections all have the
+    latency send directly; a source whose connections all have a longer
+    delay ``d`` (an axonal delay) sends through a parrot neuron that holds
+    each spike ``d - latency`` (within ``chip.parrot_delay_range``, on its
+    ``parrot_delay_bits`` grid).
+
+    Raises
+    ------
+    HardwareUnsupportedError
+        One source with different delays to its targets (dendritic or
+        synaptic delays), a delay shorter than the latency, a hold outside
+        the parrot's range, or a delayed poisson_generator.
+    """
+    empty = np.empty(0)
+    if not len(net.delay):
+        return Delays(0.0 if latency is None else float(latency), np.empty(0, np.int64),
+                      empty, empty, 0.0)
+    d_min = float(net.delay.min())
+    L = d_min if latency is None else float(latency)
+    if d_min < L - 1e-12:
+        raise HardwareUnsupportedError(
+            f"delay {d_min:g} ms is shorter than the event latency {L:g} ms of {chip.name}")
+    # connections are sorted by source: one delay per source
+    src, d = net.source, net.delay
+    start = np.flatnonzero(np.r_[True, src[1:] != src[:-1]])
+    d_lo = np.minimum.reduceat(d, start)
+    d_hi = np.maximum.reduceat(d, start)
+    tol = 1e-9 * max(1.0, L)
+    mixed = np.flatnonzero(d_hi - d_lo > tol)
+    if len(mixed):
+        g = int(src[start[mixed[0]]])
+        raise HardwareUnsupportedError(
+            f"node {g} of {net.population_of(g).describe()} has connections with delays "
+            f"{d_lo[mixed[0]]:g}–{d_hi[mixed[0]]:g} ms: {chip.name} delays a source's spikes "
+            "once for all its targets (an axonal delay, through a parrot neuron); give each "
+            "source one delay")
+    delayed = np.flatnonzero(d_lo - L > tol)
+    gids = src[start[delayed]].astype(np.int64)
+    pois = np.isin(gids, [p["gid"] for p in net.poisson])
+    if np.any(pois):
+        g = int(gids[pois][0])
+        raise HardwareUnsupportedError(
+            f"poisson_generator (node {g}) with delay {float(d_lo[delayed][pois][0]):g} ms: its "
+            f"trains are made at the chip's inputs; give it the event latency {L:g} ms")
+    hold = d_lo[delayed] - L
+
+    def what(i):
+        g = int(gids[i])
+        return (f"node {g} of {net.population_of(g).describe()} with delay "
+                f"{float(d_lo[delayed][i]):g} ms (latency {L:g} ms)")
+    hw = parrot_holds(chip, hold, what)
+    err = float(np.max(np.abs(chip.hw_to_ms(hw) - hold))) if len(hold) else 0.0
+    return Delays(L, gids, hold, hw, err)
 
 
 # ----------------------------------------------------------------------------
@@ -121,10 +216,12 @@ class Placement:
     column: np.ndarray
     circuits: np.ndarray        # [n_neurons, c] circuit ids (array * columns + column)
     fan_in_rows: np.ndarray     # synapse rows each neuron needs
+    parrot_circuits: np.ndarray = None  # circuit of each parrot neuron
 
     @property
     def circuits_used(self):
-        return int(self.circuits.size)
+        return int(self.circuits.size) + (0 if self.parrot_circuits is None
+                                          else int(len(self.parrot_circuits)))
 
 
 def _copy_index(src, tgt):
@@ -148,15 +245,17 @@ def _signs(net, signed):
     return np.ones(len(net.weight), np.int64)
 
 
-def place(net, chip, signed=True, circuits_per_neuron=None):
+def place(net, chip, signed=True, circuits_per_neuron=None, parrots=0):
     """Put the logical neurons onto circuits, merging ``c`` circuits per neuron
-    when the largest fan-in needs more rows than one column has.
+    when the largest fan-in needs more rows than one column has; ``parrots``
+    parrot neurons (axonal delays) take one circuit each after them.
 
     Raises
     ------
     HardwareResourceError
         A neuron needs more synapse rows than ``max_circuits_per_neuron``
-        circuits have (fan-in), or the neurons need more circuits than exist.
+        circuits have (fan-in), or the neurons and parrots need more
+        circuits than exist.
     """
     n = len(net.neuron_gids)
     rows_per_conn = _signs(net, signed)
@@ -181,18 +280,21 @@ def place(net, chip, signed=True, circuits_per_neuron=None):
             f"merges at most {c_max}")
     groups = chip.synapse_arrays // c
     cols = chip.synapse_columns
-    if n > groups * cols:
+    if n > groups * cols or n * c + parrots > chip.neuron_circuits:
         pops = ", ".join(p.describe() for p in net.populations if p.element_type == "neuron")
+        par = f" + {parrots} parrot neurons (axonal delays)" if parrots else ""
         raise HardwareResourceError(
-            f"neuron circuits: {n} neurons x {c} circuit{'s' if c > 1 else ''} each = "
-            f"{n * c} asked, {chip.neuron_circuits} exist on {chip.name} "
+            f"neuron circuits: {n} neurons x {c} circuit{'s' if c > 1 else ''} each{par} = "
+            f"{n * c + parrots} asked, {chip.neuron_circuits} exist on {chip.name} "
             f"(at most {groups * cols} neurons of {c} circuits; populations: {pops})")
     i = np.arange(n)
     group = i // cols
     column = i % cols
     arrays = group[:, None] * c + np.arange(c)[None, :]
     circuits = arrays * cols + column[:, None]
-    return Placement(c, group, column, circuits, fan_in)
+    # parrots: the free circuits from the top
+    free = np.setdiff1d(np.arange(chip.neuron_circuits), circuits.ravel())
+    return Placement(c, group, column, circuits, fan_in, free[::-1][:parrots].copy())
 
 
 # ----------------------------------------------------------------------------
@@ -340,7 +442,7 @@ def quantize(weight, chip, weight_range=None):
 
 # ----------------------------------------------------------------------------
 # emit
-def emit(net, chip, placement, routing, quantized, chip_seed=0, signed=True):
+def emit(net, chip, placement, routing, quantized, chip_seed=0, signed=True, delays=None):
     """The program: the emulator set up with the chip instance's circuits.
 
     Returns
@@ -348,14 +450,16 @@ def emit(net, chip, placement, routing, quantized, chip_seed=0, signed=True):
     pynestlite.hardware.program.Program
     """
     from pynestlite.hardware.program import Program
-    return Program(net, chip, placement, routing, quantized, chip_seed, signed)
+    if delays is None:
+        delays = plan_delays(net, chip)
+    return Program(net, chip, placement, routing, quantized, chip_seed, signed, delays)
 
 
 def compile_network(net, chip, signed=True, circuits_per_neuron=None, weight_range=None,
-                    chip_seed=0):
+                    chip_seed=0, latency=None):
     """All passes on an extracted network."""
-    validate(net, chip)
-    pl = place(net, chip, signed, circuits_per_neuron)
+    dl = validate(net, chip, latency)
+    pl = place(net, chip, signed, circuits_per_neuron, dl.parrots)
     rt = route(net, pl, chip, signed)
     q = quantize(net.weight, chip, weight_range)
-    return emit(net, chip, pl, rt, q, chip_seed, signed)
+    return emit(net, chip, pl, rt, q, chip_seed, signed, dl)

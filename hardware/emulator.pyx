@@ -21,15 +21,23 @@ polished by safeguarded Newton (``lif_roots.h``), to ~1e-15 relative.
 Spike times are continuous (no time grid).
 
 Events: input arrivals come as one sorted stream, neuron spikes and their
-arrivals (one fixed delay, the chip's event latency) go through a binary
-heap ordered by (time, kind, index); a prediction is invalidated by a
-version counter when the neuron's input changes.  All arrivals of one time
-are applied before the affected neurons are predicted again.
+arrivals go through a binary heap ordered by (time, kind, index); a
+prediction is invalidated by a version counter when the neuron's input
+changes.  All arrivals of one time are applied before the affected neurons
+are predicted again.
+
+Delays.  A spike of source ``s`` arrives at all its targets
+``src_delay[s]`` later: the chip's event latency, or, for a source sending
+through a parrot neuron (``hold[s] > 0``), the latency plus the parrot's
+hold, with Gaussian jitter per repeated spike (counter-based draws per
+source and run, so the event-queue and the layered runs draw the same).  A
+parrot still holding a spike drops the next one that comes before its hold
+is over.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, expm1, floor, log, INFINITY
-from libc.stdint cimport int64_t
+from libc.math cimport cos, exp, expm1, floor, log, sqrt, INFINITY
+from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free
 
 cnp.import_array()
@@ -44,6 +52,16 @@ cdef extern from "lif_roots.h":
     double pnl_terms_polish(const pnl_term *t, int n, double a, double b, double ga,
                             double gb) nogil
     int PNL_MAX_TERMS
+
+
+cdef extern from "philox.h":
+    ctypedef struct pnl_key:
+        uint32_t k0
+        uint32_t k1
+    pnl_key pnl_make_key(uint64_t seed, uint64_t purpose, uint64_t extra) nogil
+    void pnl_philox4x32_10(pnl_key key, uint64_t ctr_lo, uint64_t ctr_hi,
+                           uint32_t out[4]) nogil
+    double pnl_bits_to_unit(uint32_t lo, uint32_t hi) nogil
 
 
 cdef struct Event:
@@ -106,7 +124,8 @@ cdef class Emulator:
         Effective weight (pA) per connection.
     n_inputs : int
     delay : float
-        Event latency from a spike to its arrival (ms).
+        Event latency from a spike to its arrival (ms); every source's delay
+        until :meth:`set_delays`.
     """
     cdef public int64_t n, n_inputs
     cdef public double delay
@@ -126,6 +145,12 @@ cdef class Emulator:
     # acyclic networks: incoming connections by target and the neurons by level
     cdef int64_t[::1] in_ptr, in_src, in_k, level_ptr, level_nodes, src_map
     cdef public bint acyclic
+    # delays: per source arrival delay, parrot hold (> 0: through a parrot),
+    # the parrot's busy-until time, jitter draws so far; the run's jitter key
+    cdef double[::1] src_delay, hold, busy
+    cdef int64_t[::1] jit_n
+    cdef double jitter
+    cdef pnl_key jkey
 
     def __init__(self, params, ptr, target, weight, int64_t n_inputs, double delay):
         a = {k: np.ascontiguousarray(v, np.float64) for k, v in params.items()}
@@ -154,6 +179,13 @@ cdef class Emulator:
         self.w = np.ascontiguousarray(weight, np.float64).copy()
         self.dirty_flag = np.zeros(self.n, np.int64)
         self.dirty = np.zeros(self.n, np.int64)
+        n_src = len(self.ptr) - 1
+        self.src_delay = np.full(n_src, delay)
+        self.hold = np.zeros(n_src)
+        self.busy = np.full(n_src, -INFINITY)
+        self.jit_n = np.zeros(n_src, np.int64)
+        self.jitter = 0.0
+        self.jkey = pnl_make_key(0, 0, 0)
         self._levels()
         self.heap_cap = 1024
         self.heap = <Event *>malloc(self.heap_cap * sizeof(Event))
@@ -240,6 +272,77 @@ cdef class Emulator:
             raise ValueError(f"set_weights: {w.shape[0]} weights for {self.w.shape[0]} "
                              "connections")
         self.w = w.copy()
+
+    def set_delays(self, src_delay, hold, double jitter):
+        """Arrival delay per source (ms from a spike to its arrival at every
+        target), the parrot hold per source (ms; 0: sent directly) and the
+        standard deviation (ms) of a repeated spike's jitter."""
+        d = np.ascontiguousarray(src_delay, np.float64)
+        h = np.ascontiguousarray(hold, np.float64)
+        n_src = self.ptr.shape[0] - 1
+        if d.shape[0] != n_src or h.shape[0] != n_src:
+            raise ValueError(f"set_delays: {n_src} sources, got {d.shape[0]} delays and "
+                             f"{h.shape[0]} holds")
+        if np.any(d < 0) or np.any(h < 0) or jitter < 0:
+            raise ValueError("set_delays: delays, holds and jitter must be >= 0")
+        self.src_delay = d.copy()
+        self.hold = h.copy()
+        self.jitter = jitter
+
+    def start_run(self, uint64_t seed, uint64_t run, bint parrots_idle=True):
+        """A new trial: the jitter draws of (seed, run); every parrot idle
+        unless ``parrots_idle`` is False (a run continuing the previous one)."""
+        self.jkey = pnl_make_key(seed, 3, run)
+        self.jit_n = np.zeros(self.ptr.shape[0] - 1, np.int64)
+        if parrots_idle:
+            self.busy = np.full(self.ptr.shape[0] - 1, -INFINITY)
+
+    @property
+    def depth(self):
+        """Levels of an acyclic network (0 otherwise)."""
+        return int(self.level_ptr.shape[0]) - 1 if self.acyclic else 0
+
+    cdef inline bint arrive(self, int64_t s, double T, double *ta) noexcept nogil:
+        """Arrival time at the targets of source s's spike at T; False when
+        its parrot is still holding an earlier spike (the spike is lost)."""
+        cdef double h = self.hold[s], u1, u2
+        cdef uint32_t o[4]
+        ta[0] = T + self.src_delay[s]
+        if h <= 0.0:
+            return True
+        if T < self.busy[s]:
+            return False
+        self.busy[s] = T + h
+        if self.jitter > 0.0:
+            pnl_philox4x32_10(self.jkey, <uint64_t>self.jit_n[s], <uint64_t>s, o)
+            self.jit_n[s] += 1
+            u1 = 1.0 - pnl_bits_to_unit(o[0], o[1])
+            u2 = pnl_bits_to_unit(o[2], o[3])
+            ta[0] = fmax(ta[0] + self.jitter * sqrt(-2.0 * log(u1))
+                         * cos(6.283185307179586 * u2), T)
+        return True
+
+    def input_arrivals(self, double[::1] t, int64_t[::1] src):
+        """Input spikes (time order, sources < n_inputs) as arrivals: times
+        plus their source's delay, through parrots where the source has one.
+        Returns (time, source) of the arrivals in time order."""
+        cdef int64_t i, m = 0, n = t.shape[0]
+        cdef double ta
+        out_t = np.empty(n)
+        out_s = np.empty(n, np.int64)
+        cdef double[::1] ot = out_t
+        cdef int64_t[::1] os_ = out_s
+        for i in range(n):
+            if src[i] < 0 or src[i] >= self.n_inputs:
+                raise ValueError(f"input_arrivals: source {src[i]} is not an input "
+                                 f"(0..{self.n_inputs - 1})")
+            if self.arrive(src[i], t[i], &ta):
+                ot[m] = ta
+                os_[m] = src[i]
+                m += 1
+        out_t, out_s = out_t[:m], out_s[:m]
+        order = np.lexsort((out_s, out_t))
+        return np.ascontiguousarray(out_t[order]), np.ascontiguousarray(out_s[order])
 
     def set_threshold_offsets(self, offsets):
         """Per-neuron threshold offsets (mV) of the next runs (trial-to-trial noise)."""
@@ -478,7 +581,7 @@ cdef class Emulator:
                         int64_t *cap) noexcept nogil:
         """Neuron j's spikes up to ``until`` without further input (recorded,
         and appended to ``buf`` as arrivals at their targets)."""
-        cdef double T
+        cdef double T, ta
         cdef Spike *nb
         while True:
             T = self.next_crossing(j, until, True)
@@ -493,9 +596,10 @@ cdef class Emulator:
                     return -1
                 buf[0] = nb
                 cap[0] *= 2
-            buf[0][n[0]].t = T + self.delay
-            buf[0][n[0]].s = self.n_inputs + j
-            n[0] += 1
+            if self.arrive(self.n_inputs + j, T, &ta):
+                buf[0][n[0]].t = ta
+                buf[0][n[0]].s = self.n_inputs + j
+                n[0] += 1
             self.V[j] = self.V_reset[j]
             self.trel[j] = T + self.t_ref[j]
 
@@ -648,7 +752,7 @@ cdef class Emulator:
         """
         cdef int64_t p_in = 0, n_in = in_t.shape[0], p_tr = 0, n_tr = 0
         cdef int64_t j, k, s, nd = 0, i, err = 0
-        cdef double t, t_in, t_heap, t_dirty = -INFINITY, boundary = INFINITY
+        cdef double t, t_in, t_heap, t_dirty = -INFINITY, boundary = INFINITY, ta
         cdef bint take_heap
         cdef Event e
         cdef double v, ie, ii, tsj
@@ -715,8 +819,8 @@ cdef class Emulator:
                         self.V[j] = self.V_reset[j]
                         self.trel[j] = e.t + self.t_ref[j]
                         s = self.n_inputs + j
-                        if self.ptr[s + 1] > self.ptr[s]:
-                            if self.push(e.t + self.delay, s, 0) < 0:
+                        if self.ptr[s + 1] > self.ptr[s] and self.arrive(s, e.t, &ta):
+                            if self.push(ta, s, 0) < 0:
                                 err = 1
                                 break
                         if self.predict(j, INFINITY) < 0:

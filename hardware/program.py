@@ -14,11 +14,13 @@ relative to V_th - E_L).  A logical neuron of several circuits has the
 membrane of all of them in parallel (1/tau_m is the mean of its circuits'),
 the mean synaptic time constants, the first circuit's threshold, and each
 synapse the gain of the circuit whose row it sits on.  Trial-to-trial
-threshold noise is redrawn for every run (every ``Run`` and every batch).
+threshold noise is redrawn for every run (every ``Run`` and every batch),
+as is the jitter of the parrot neurons that realize axonal delays.
 """
 import numpy as np
 
 from pynestlite.errors import BadProperty, HardwareResourceError
+from pynestlite.hardware.compiler import parrot_holds
 from pynestlite.hardware.emulator import Emulator
 
 # streams of the chip instance (SeedSequence entropy: chip_seed, purpose, run)
@@ -42,6 +44,10 @@ class Report(dict):
         for label, u, a, _ in self._ROWS:
             share = self[u] / self[a] if self[a] else 0.0
             lines.append(f"  {label:<22}{self[u]:>10}{self[a]:>12}{share:>8.1%}")
+        if self.get("parrot_neurons"):
+            lines.append(f"  axonal delays: {self['parrot_neurons']} parrot neurons, latency "
+                         f"{self['latency_ms']:g} ms, hold error <= "
+                         f"{self['delay_max_error_ms']:.3g} ms")
         lines += [
             f"  weights: {self['weight_bits']} bit, lsb {self['weight_lsb']:.6g}, range "
             f"±{self['weight_range']:.6g}, rmse {self['weight_rmse']:.4g}, max error "
@@ -70,8 +76,9 @@ class Program:
         Model ms between the patterns of a batch.
     """
 
-    def __init__(self, net, chip, placement, routing, quantized, chip_seed, signed):
+    def __init__(self, net, chip, placement, routing, quantized, chip_seed, signed, delays):
         self.net, self.chip = net, chip
+        self.delays = delays
         self.placement, self.routing, self.quantized = placement, routing, quantized
         self.chip_seed = int(chip_seed)
         self.signed = signed
@@ -85,9 +92,16 @@ class Program:
             if len(p["tau_m"]) else np.zeros(1)
         period_hw = max(chip.min_sample_period,
                         chip.relaxation_time_constants * chip.ms_to_hw(float(taus.max())))
-        self.sample_period = period_hw * chip.speedup * 1e3          # model ms
         self.emulator = Emulator(self.params, self.ptr, self.conn_target,
                                  self.effective_weights(), self.n_sources_in, self.delay)
+        self.parrot_index = self._source_index(delays.parrot_sources)
+        self._hold_hw = delays.hold_hw.copy()
+        self._apply_delays()
+        if delays.parrots:
+            # a batch's patterns also wait for the longest chain of parrot holds
+            depth = self.emulator.depth if self.emulator.acyclic else 1
+            period_hw += max(depth, 1) * float(chip.parrot_delay_range[1])
+        self.sample_period = period_hw * chip.speedup * 1e3          # model ms
         self.report = self._report(period_hw)
 
     # ------------------------------------------------------------------
@@ -140,7 +154,60 @@ class Program:
         np.add.at(self.ptr, idx + 1, 1)
         self.ptr = np.cumsum(self.ptr)
         self.conn_target = np.searchsorted(net.neuron_gids, net.target)[order]
-        self.delay = float(net.delay[0]) if len(net.delay) else 0.0
+        self.delay = self.delays.latency
+
+    def _source_index(self, gids):
+        """Emulator source index of spike_generators and neurons (by gid)."""
+        gids = np.asarray(gids, np.int64)
+        idx = np.full(len(gids), -1, np.int64)
+        is_in = np.isin(gids, self.net.input_gids)
+        idx[is_in] = np.searchsorted(self.net.input_gids, gids[is_in])
+        is_n = np.isin(gids, self.net.neuron_gids)
+        idx[is_n] = self.n_sources_in + np.searchsorted(self.net.neuron_gids, gids[is_n])
+        return idx
+
+    def _apply_delays(self):
+        """Per emulator source: arrival delay and parrot hold (model ms)."""
+        chip = self.chip
+        n_src = len(self.ptr) - 1
+        hold = np.zeros(n_src)
+        hold[self.parrot_index] = chip.hw_to_ms(self._hold_hw)
+        self.emulator.set_delays(self.delay + hold, hold, chip.hw_to_ms(chip.parrot_jitter))
+
+    def set_delays(self, sources, delays):
+        """Change the axonal delays of sources that send through parrot
+        neurons (between batches; same placement and routing).
+
+        Parameters
+        ----------
+        sources : NodeCollection or array of node ids
+        delays : array_like
+            New delay (model ms, latency included) per source.
+
+        Raises
+        ------
+        BadProperty
+            Shapes differ, or a source has no parrot neuron (it was compiled
+            with the latency: recompile with the delay).
+        HardwareUnsupportedError
+            A hold outside the parrot's range.
+        """
+        s_ids = _ids(sources)
+        d = np.asarray(delays, np.float64).ravel()
+        if d.shape != s_ids.shape:
+            raise BadProperty(f"set_delays: {len(s_ids)} sources but {d.size} delays")
+        pos = np.searchsorted(self.delays.parrot_sources, s_ids)
+        ok = (pos < len(self.delays.parrot_sources)) & (
+            self.delays.parrot_sources[np.minimum(pos, max(len(self.delays.parrot_sources) - 1, 0))]
+            == s_ids) if len(self.delays.parrot_sources) else np.zeros(len(s_ids), bool)
+        if not np.all(ok):
+            g = int(s_ids[~ok][0])
+            raise BadProperty(f"set_delays: node {g} sends without a parrot neuron (its "
+                              f"delay is the latency {self.delay:g} ms); compile the network "
+                              "with its delay to give it one")
+        hold = d - self.delay
+        self._hold_hw[pos] = parrot_holds(self.chip, hold, lambda i: f"node {int(s_ids[i])}")
+        self._apply_delays()
 
     def effective_weights(self):
         """Weights the circuits see: quantized, times the gain of the circuit
@@ -167,12 +234,14 @@ class Program:
             neuron_circuits_available=chip.neuron_circuits,
             synapse_rows_used=int(rt.rows_used),
             synapse_rows_available=int(groups * chip.synapse_rows * pl.circuits_per_neuron),
-            synapses_used=int(rt.synapses_used),
+            synapses_used=int(rt.synapses_used) + self.delays.parrots,
             synapses_available=int(chip.synapses),
             external_sources_used=int(self.n_sources_in),
             external_sources_available=int(chip.external_sources),
             weight_bits=chip.weight_bits, weight_lsb=q.lsb, weight_range=q.weight_range,
             weight_rmse=q.rmse, weight_max_error=q.max_error, weights_clipped=q.clipped,
+            parrot_neurons=self.delays.parrots, latency_ms=self.delays.latency,
+            delay_max_error_ms=self.delays.max_error_ms,
             hardware_time_per_run_s=period_hw, runs_per_s=1.0 / period_hw,
             energy_per_run_J=chip.power * period_hw, power_W=chip.power,
             speedup=chip.speedup, sample_period_ms=self.sample_period)
@@ -183,6 +252,12 @@ class Program:
         z = self._rng(_TRIAL, self.runs).standard_normal(len(self.neuron_gids))
         self.runs += 1
         return self.chip.t2t_threshold * self.span * z
+
+    def start_run(self, parrots_idle=True):
+        """Trial-to-trial noise of the next run (threshold offsets, parrot
+        jitter) into the emulator."""
+        self.emulator.start_run(self.chip_seed, self.runs, parrots_idle)
+        self.emulator.set_threshold_offsets(self.trial_offsets())
 
     def _check_rate(self, n_events, duration_ms):
         hw = self.chip.ms_to_hw(duration_ms)
@@ -226,13 +301,13 @@ class Program:
         B = x.shape[0]
         P = self.sample_period
         b, i = np.nonzero(fin)
-        t = b * P + x[b, i] + self.delay
+        t = b * P + x[b, i]
         order = np.lexsort((i, t))
         self._check_rate(len(t), B * P)
         em = self.emulator
         em.reset(0.0)
-        em.set_threshold_offsets(self.trial_offsets())
-        t_s, i_s = np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order])
+        self.start_run()
+        t_s, i_s = em.input_arrivals(np.ascontiguousarray(t[order]), i[order].astype(np.int64))
         out = np.full((B, len(self.neuron_gids)), np.inf)
         if em.acyclic:          # feed-forward: neuron by neuron, no event queue
             nrn, ts = em.run_layered(t_s, i_s, B, P, out)

@@ -73,14 +73,22 @@ def run(engine, steps, chip):
     dur = float(engine.steps_to_ms(steps))
     t1 = t0 + dur
     em.set_state(net.state["V_m"], net.state["I_syn_ex"], net.state["I_syn_in"])
-    em.set_threshold_offsets(prog.trial_offsets())
-    # inputs emitted in (t0, t1], arriving one latency later (later arrivals wait)
-    ts, src = [st.pending_t], [st.pending_src]
+    prog.start_run(parrots_idle=False)
+    rng = prog._rng(_POISSON, prog.runs)
+    # inputs emitted in (t0, t1], arriving their source's delay later (later
+    # arrivals wait for the next run)
+    new_t, new_s = [], []
     for i, times in enumerate(net.input_times):
         sel = (times > t0) & (times <= t1)
-        ts.append(times[sel] + prog.delay)
-        src.append(np.full(int(sel.sum()), i, np.int64))
-    rng = prog._rng(_POISSON, prog.runs)
+        new_t.append(times[sel])
+        new_s.append(np.full(int(sel.sum()), i, np.int64))
+    t_in = np.concatenate(new_t) if new_t else np.empty(0)
+    s_in = np.concatenate(new_s) if new_s else np.empty(0, np.int64)
+    o = np.lexsort((s_in, t_in))
+    ts, src = [st.pending_t], [st.pending_src]
+    t_in, s_in = em.input_arrivals(np.ascontiguousarray(t_in[o]), np.ascontiguousarray(s_in[o]))
+    ts.append(t_in)
+    src.append(s_in)
     for k, c in enumerate(prog.poisson_conn):
         q = net.poisson[prog.poisson_of[int(net.source[c])]]
         lo, hi = max(t0, q["start"]), min(t1, q["stop"])

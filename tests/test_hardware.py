@@ -293,7 +293,13 @@ def test_validate_errors_name_what_is_wrong():
         hardware.compile()
     sg, n = net()
     nest.Connect(n[0], n[1], syn_spec={"weight": 10.0, "delay": 2.0})
-    with pytest.raises(HardwareUnsupportedError, match="delays differ"):
+    with pytest.raises(HardwareUnsupportedError,
+                       match=r"node 2 .* delay 2 ms \(latency 1 ms\): a hold of 1 ms .* hold 8–35 µs"):
+        hardware.compile()
+    sg, n = net()
+    nest.Connect(n[0], n[1], syn_spec={"weight": 10.0, "delay": 20.0})
+    nest.Connect(n[0], n[0], syn_spec={"weight": 10.0, "delay": 25.0})
+    with pytest.raises(HardwareUnsupportedError, match=r"node 2 .* delays 20–25 ms.* one delay"):
         hardware.compile()
     sg, n = net()
     dc = nest.Create("dc_generator")
@@ -483,3 +489,134 @@ def test_rows_run_out_on_a_small_custom_chip():
     prog = hardware.compile(tiny, signed=False)       # one row per connection fits
     assert prog.report["synapse_rows_used"] == 3
     assert prog.report["neuron_circuits_available"] == 8
+
+
+# --------------------------------------------------------------------------
+# axonal delays through parrot neurons
+def _delayed_pair(hold):
+    """Two spike_generators onto one neuron; the second through a parrot."""
+    nest.ResetKernel()
+    nest.resolution = 0.01
+    sg = nest.Create("spike_generator", 2)
+    p = {"tau_m": TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU, "C_m": TAU, "E_L": 0.0,
+         "V_th": 1.0, "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0}
+    n = nest.Create("iaf_psc_exp", 1, params=p)
+    nest.Connect(sg[0], n, syn_spec={"weight": 2.0, "delay": 0.01})
+    nest.Connect(sg[1], n, syn_spec={"weight": 3.0, "delay": 0.01 + hold})
+    return sg, n
+
+
+def test_axonal_delays_go_through_parrots():
+    """A delayed source costs one parrot circuit; its spikes arrive the
+    latency plus the parrot's hold (on its 8-bit grid) later, exactly."""
+    sg, n = _delayed_pair(15.0)
+    prog = hardware.compile(IDEAL)
+    rep = prog.report
+    assert rep["parrot_neurons"] == 1 and rep["neuron_circuits_used"] == 2
+    assert rep["latency_ms"] == pytest.approx(0.01)
+    step = (35e-6 - 8e-6) / 255 * 1e6                 # µs = model ms at 10^3
+    hold = 8.0 + np.rint((15.0 - 8.0) / step) * step
+    assert rep["delay_max_error_ms"] == pytest.approx(abs(hold - 15.0), abs=1e-12)
+    assert rep["delay_max_error_ms"] <= step / 2
+    # the same neuron with the arrival shifted by hand, without a parrot
+    X = np.array([[np.inf, 1.0], [3.0, 0.5]])      # the parrot's input alone; both
+    out = prog.run_batch(X)
+    assert rep["sample_period_ms"] > 48.0 + 35.0 - 1e-9   # waits for the parrot hold
+    nest.ResetKernel()
+    nest.resolution = 0.01
+    sg = nest.Create("spike_generator", 2)
+    n = nest.Create("iaf_psc_exp", 1, params={"tau_m": TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU,
+                                              "C_m": TAU, "E_L": 0.0, "V_th": 1.0,
+                                              "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0})
+    nest.Connect(sg, n, syn_spec={"weight": np.array([[2.0, 3.0]]), "delay": 0.01})
+    ref = hardware.compile(IDEAL)
+    ref.sample_period = prog.sample_period
+    out_ref = ref.run_batch(X + np.array([0.0, hold]))
+    assert np.all(np.isfinite(out)) and out[1, 0] > hold + 0.5
+    np.testing.assert_allclose(out, out_ref, rtol=0, atol=1e-12)
+
+
+def test_parrot_jitter_and_busy_parrot():
+    """Jitter: one Gaussian draw per repeated spike with the chip's spread;
+    a parrot still holding a spike loses the next one."""
+    chip = BRAINSCALES2
+    _delayed_pair(20.0)
+    prog = hardware.compile(chip)
+    em = prog.emulator
+    em.start_run(7, 0)
+    t = np.arange(4000) * 40.0                       # 40 ms apart: the parrot is free again
+    ta, s = em.input_arrivals(t, np.ones(4000, np.int64))
+    assert len(ta) == 4000
+    dev = ta - t - prog.delays.latency - chip.hw_to_ms(prog.delays.hold_hw[0])
+    sd = chip.hw_to_ms(chip.parrot_jitter)
+    assert abs(dev.mean()) < 4 * sd / np.sqrt(4000)
+    assert dev.std() == pytest.approx(sd, rel=0.05)
+    em.start_run(7, 0)
+    ta2, _ = em.input_arrivals(t, np.ones(4000, np.int64))
+    np.testing.assert_array_equal(ta, ta2)           # same run, same draws
+    em.start_run(7, 1)
+    assert not np.array_equal(em.input_arrivals(t, np.ones(4000, np.int64))[0], ta)
+    em.start_run(7, 0)
+    ta3, s3 = em.input_arrivals(np.array([1.0, 5.0, 30.0]), np.array([1, 1, 1]))
+    assert len(ta3) == 2 and ta3[1] - 30.0 == pytest.approx(20.01, abs=0.3)
+    ta4, _ = em.input_arrivals(np.array([1.0, 5.0]), np.array([0, 0]))   # direct source
+    np.testing.assert_allclose(ta4, [1.01, 5.01])
+
+
+def test_set_delays_between_batches():
+    sg, n = _delayed_pair(15.0)
+    prog = hardware.compile(IDEAL)
+    X = np.array([[np.inf, 1.0]])
+    t15 = prog.run_batch(X)[0, 0]
+    prog.set_delays(sg[1], [0.01 + 20.0])
+    t20 = prog.run_batch(X)[0, 0]
+    grid = (35e-6 - 8e-6) / 255 * 1e6
+    assert abs((t20 - t15) - 5.0) <= grid
+    with pytest.raises(HardwareUnsupportedError, match="hold of 49.99 ms"):
+        prog.set_delays(sg[1], [50.0])
+    with pytest.raises(BadProperty, match="node 1 sends without a parrot"):
+        prog.set_delays(sg[0], [20.0])
+    assert prog.run_batch(X)[0, 0] == t20            # a refused change leaves the delays
+
+
+def test_delayed_layers_agree_between_event_queue_and_layered_runs():
+    """Parrots (with jitter) on inputs and hidden neurons: the layered run
+    equals the event-queue run spike for spike."""
+    rng = np.random.default_rng(5)
+    nest.ResetKernel()
+    nest.resolution = 0.01
+    sg = nest.Create("spike_generator", 4)
+    p = {"tau_m": TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU, "C_m": TAU, "E_L": 0.0,
+         "V_th": 1.0, "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0}
+    h = nest.Create("iaf_psc_exp", 12, params=p)
+    o = nest.Create("iaf_psc_exp", 3, params=p)
+    for i in range(4):
+        nest.Connect(sg[i], h, syn_spec={"weight": rng.normal(1.2, 0.6, (12, 1)),
+                                         "delay": 0.01 + rng.uniform(12, 21)})
+    for j in range(12):
+        nest.Connect(h[j], o, syn_spec={"weight": rng.normal(0.6, 0.6, (3, 1)),
+                                        "delay": 0.01 + rng.uniform(12, 21)})
+    with pytest.raises(HardwareUnsupportedError, match="latency"):
+        hardware.compile()                  # the smallest delay as the latency: holds too short
+    prog = hardware.compile(latency=0.01)
+    assert prog.report["parrot_neurons"] == 16
+    em = prog.emulator
+    assert em.acyclic and em.depth == 2
+    X = rng.uniform(0.0, 2.0, (60, 4)) * TAU
+    P = prog.sample_period
+    b, i = np.nonzero(np.isfinite(X))
+    t = b * P + X[b, i]
+    order = np.lexsort((i, t))
+    raw = (np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order]))
+    em.reset(0.0)
+    em.start_run(3, 0)
+    n1, t1 = em.run_layered(*em.input_arrivals(*raw), len(X), P)
+    em.reset(0.0)
+    em.start_run(3, 0)
+    n2, t2, _ = em.run(*em.input_arrivals(*raw), len(X) * P, period=P)
+    o1, o2 = np.lexsort((n1, t1)), np.lexsort((n2, t2))
+    assert len(t1) == len(t2) > 300
+    assert np.array_equal(n1[o1], n2[o2])
+    assert np.abs(t1[o1] - t2[o2]).max() < 1e-9
+    assert np.any(n1 >= 12)                                   # outputs spike after two holds
+    assert t1[n1 >= 12].min() % P > 24.0

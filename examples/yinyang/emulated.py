@@ -11,6 +11,12 @@ The chip brings its own noise (fixed-pattern per circuit, trial-to-trial
 per batch) and its 6-bit weights; the trainer's backward pass uses the
 measured times with the nominal parameters.
 
+Axonal delays (``spec["delays"]``): every presynaptic channel of a layer
+(the inputs, the hidden neurons) sends through a parrot neuron on the chip
+(its connections get the delay d tau_s + latency); per batch the trainer's
+delays are written with ``Program.set_delays`` (8-bit hold grid, jitter per
+repeated spike, both the chip's).
+
 Units.  The trainer works in units of tau_s with C_m = 1, E_L = 0; the chip
 network uses tau_s = ``tau_ms`` of model time (6 ms = 6 µs on the chip):
 tau_m = tau_ms / g_leak, C_m = tau_ms pF (so g_L = g_leak nS), V_th =
@@ -43,9 +49,6 @@ class EmulatorForward:
     """
 
     def __init__(self, spec, weight_range, chip=None, chip_seed=0, tau_ms=6.0):
-        if spec.get("delays"):
-            raise ValueError("EmulatorForward: axonal delays need parrot neurons, which the "
-                             "hardware target does not place yet")
         self.spec = spec
         self.tau = tau_ms
         nest.ResetKernel()
@@ -63,18 +66,23 @@ class EmulatorForward:
                 "C_m": tau_ms, "E_L": 0.0, "V_reset": 0.0, "V_m": 0.0,
                 "V_th": spec["threshold"][l], "t_ref": 30.0}))
         self.pre = []
+        dcfg = spec.get("delays")
+        # delayed channels start at the middle of the delay range
+        d0 = 0.01 + (dcfg["shift"] + 0.5 * dcfg["scale"]) * tau_ms if dcfg else 0.01
         for l in range(L):
-            for pre in (inputs if l == 0 else layers[l - 1], biases[l]):
+            for pre, d in ((inputs if l == 0 else layers[l - 1], d0), (biases[l], 0.01)):
                 if pre is not None:
                     nest.Connect(pre, layers[l], "all_to_all",
-                                 syn_spec={"weight": weight_range / 2, "delay": 0.01})
+                                 syn_spec={"weight": weight_range / 2, "delay": d})
             # the trainer's weight rows: presynaptic channels, then bias inputs
             ids = [(inputs if l == 0 else layers[l - 1]).ids]
             if biases[l] is not None:
                 ids.append(biases[l].ids)
             self.pre.append(np.concatenate(ids).astype(np.int64))
         self.layers = layers
-        self.program = hardware.compile(chip, weight_range=weight_range, chip_seed=chip_seed)
+        self.channels = [inputs] + layers[:-1]      # the delayed channels of each layer
+        self.program = hardware.compile(chip, weight_range=weight_range, chip_seed=chip_seed,
+                                        latency=0.01)
         # bias columns of run_batch: generators in gid order after the inputs
         self.bias_cols = [np.asarray(b, np.float64) * tau_ms + l * 0.01
                           for l, b in enumerate(spec["bias_times"])]
@@ -83,10 +91,14 @@ class EmulatorForward:
         self.energy = 0.0
 
     def __call__(self, weights, input_times, delays=None):
-        if delays is not None:
-            raise ValueError("EmulatorForward: no delays on the hardware target yet")
+        if (delays is not None) != bool(self.spec.get("delays")):
+            raise ValueError("EmulatorForward: delays are given exactly when the network "
+                             "spec has them")
         for l, w in enumerate(weights):
             self.program.set_weights(self.pre[l], self.layers[l], w)
+        if delays is not None:
+            for l, d in enumerate(delays):
+                self.program.set_delays(self.channels[l], np.asarray(d) * self.tau + 0.01)
         x = np.asarray(input_times, np.float64) * self.tau
         bias = np.concatenate(self.bias_cols) if self.bias_cols else np.empty(0)
         cols = np.concatenate([x, np.broadcast_to(bias, (len(x), len(bias)))], axis=1)

@@ -53,9 +53,11 @@ def software_run(seed, quick, log):
                      "val_curve": [(r["epoch"], r["val_acc"]) for r in hist if "val_acc" in r]}
 
 
-def emulated_run(seed, quick, log):
-    """In-the-loop training: forward on the emulated chip, backward on the host."""
-    cfg = configs.get("target3_weights")
+def emulated_run(seed, quick, log, config="target3_weights"):
+    """In-the-loop training: forward on the emulated chip, backward on the host
+    (``config``: target3_weights, or target3_delays with axonal delays on
+    parrot neurons)."""
+    cfg = configs.get(config)
     net = cfg["network"]
     # the chip brings its own threshold noise and weight resolution
     net["threshold_noise_fp"], net["threshold_noise_b2b"], net["delay_jitter"] = (0.0, 0.0), 0.0, 0.0
