@@ -22,10 +22,11 @@ import training  # noqa: E402
 from pynestlite import hardware  # noqa: E402
 
 
-@pytest.mark.parametrize("name", ["target1", "target3_weights"])
+@pytest.mark.parametrize("name", ["target1", "target3_weights", "target3_delays"])
 def test_emulated_forward_equals_closed_form_on_ideal_chip(name):
     """Two layers, bias spikes (target 1) or x5 multiplexed inputs and
-    threshold 2.6 (target 3): every spike time equal to 1e-9 tau_s."""
+    threshold 2.6 (target 3), with axonal delays on parrot neurons (delays
+    on the parrots' hold grid): every spike time equal to 1e-9 tau_s."""
     cfg = configs.get(name)
     spec = network.network_spec(cfg)
     clip = 4.0
@@ -33,14 +34,22 @@ def test_emulated_forward_equals_closed_form_on_ideal_chip(name):
     W = [network.quantise(rng.normal(m, s, (n_in, n_out)), clip, 6)
          for (m, s), n_in, n_out in zip(cfg["network"]["weight_init"], spec["n_in"],
                                         spec["layer_sizes"])]
-    if name == "target3_weights":
+    if name.startswith("target3"):
         W = [w * 2.5 if l == 1 else w for l, w in enumerate(W)]
         W = [network.quantise(w, clip, 6) for w in W]
-    fw = emulated.EmulatorForward(spec, weight_range=clip, chip=hardware.BRAINSCALES2.ideal())
+    chip = hardware.BRAINSCALES2.ideal()
+    fw = emulated.EmulatorForward(spec, weight_range=clip, chip=chip)
     feats, _ = dataset.yin_yang(300, 5)
     x = training.Trainer(cfg, seed=0).input_times(feats)
-    ref = network.SoftwareForward(spec, noise=False)(W, x)
-    got = fw(W, x)
+    kw = {}
+    if spec["delays"]:
+        # holds of 12-21 µs on the parrots' grid, in tau_s = 6 µs
+        lo, hi = chip.parrot_delay_range
+        step = (hi - lo) / ((1 << chip.parrot_delay_bits) - 1)
+        kw["delays"] = [(lo + rng.integers(38, 123, n) * step) * 1e6 / 6.0
+                        for n in (spec["n_inputs"], spec["layer_sizes"][0])]
+    ref = network.SoftwareForward(spec, noise=False)(W, x, **kw)
+    got = fw(W, x, **kw)
     for a, b in zip(ref, got):
         fin = np.isfinite(a)
         assert np.array_equal(fin, np.isfinite(b))
@@ -76,5 +85,7 @@ def test_reproduction_script_quick_json(tmp_path):
         assert key in res
     assert res["test_accuracy_software"] > 0.85
     assert res["test_accuracy_emulated"] > 0.6
+    assert res["test_accuracy_emulated_delays"] > 0.6
+    assert res["emulated_delay_runs"][0]["report"]["parrot_neurons"] == 50
     assert res["emulator_samples_per_s"] > 100
     assert (tmp_path / "yinyang_training.png").exists()
