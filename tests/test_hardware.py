@@ -63,14 +63,18 @@ def ttfs_closed_form(t_in, w, ratio):
     return np.inf
 
 
+#: iaf_psc_exp in TTFS units: C_m = tau (g_L = 1 nS), threshold 1 mV above rest
+TTFS_PARAMS = {"tau_m": TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU, "C_m": TAU, "E_L": 0.0,
+               "V_th": 1.0, "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0}
+
+
 def build_ttfs(n_in, n_out, ratio, weights, delay=0.1, params=None, resolution=0.01):
     """spike_generators -> iaf_psc_exp in the dimensionless TTFS units
     (time unit TAU ms, C_m such that C = g tau_m = 1 in these units)."""
     nest.ResetKernel()
     nest.resolution = resolution
     sg = nest.Create("spike_generator", n_in)
-    p = {"tau_m": ratio * TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU, "C_m": TAU,
-         "E_L": 0.0, "V_th": 1.0, "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0}
+    p = dict(TTFS_PARAMS, tau_m=ratio * TAU)
     if params:
         p.update(params)
     n = nest.Create("iaf_psc_exp", n_out, params=p)
@@ -498,8 +502,7 @@ def _delayed_pair(hold):
     nest.ResetKernel()
     nest.resolution = 0.01
     sg = nest.Create("spike_generator", 2)
-    p = {"tau_m": TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU, "C_m": TAU, "E_L": 0.0,
-         "V_th": 1.0, "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0}
+    p = TTFS_PARAMS
     n = nest.Create("iaf_psc_exp", 1, params=p)
     nest.Connect(sg[0], n, syn_spec={"weight": 2.0, "delay": 0.01})
     nest.Connect(sg[1], n, syn_spec={"weight": 3.0, "delay": 0.01 + hold})
@@ -525,9 +528,7 @@ def test_axonal_delays_go_through_parrots():
     nest.ResetKernel()
     nest.resolution = 0.01
     sg = nest.Create("spike_generator", 2)
-    n = nest.Create("iaf_psc_exp", 1, params={"tau_m": TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU,
-                                              "C_m": TAU, "E_L": 0.0, "V_th": 1.0,
-                                              "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0})
+    n = nest.Create("iaf_psc_exp", 1, params=TTFS_PARAMS)
     nest.Connect(sg, n, syn_spec={"weight": np.array([[2.0, 3.0]]), "delay": 0.01})
     ref = hardware.compile(IDEAL)
     ref.sample_period = prog.sample_period
@@ -586,8 +587,7 @@ def test_delayed_layers_agree_between_event_queue_and_layered_runs():
     nest.ResetKernel()
     nest.resolution = 0.01
     sg = nest.Create("spike_generator", 4)
-    p = {"tau_m": TAU, "tau_syn_ex": TAU, "tau_syn_in": TAU, "C_m": TAU, "E_L": 0.0,
-         "V_th": 1.0, "V_reset": 0.0, "V_m": 0.0, "t_ref": 30.0}
+    p = TTFS_PARAMS
     h = nest.Create("iaf_psc_exp", 12, params=p)
     o = nest.Create("iaf_psc_exp", 3, params=p)
     for i in range(4):
