@@ -158,8 +158,10 @@ def canonical(senders, times):
 
 def hardware_script(nest, seed=None, runs=(200.0,), rate=2000.0, traced=3):
     """A PyNEST script on the emulated BrainScaleS-2, unchanged apart from the
-    target switch: poisson and spike_generator inputs, recurrent inhibition,
-    a spike_recorder and a voltmeter on one neuron (``traced``), simulated
+    target switch: poisson and spike_generator inputs (the spike_generator
+    with an axonal delay of 16 ms: a parrot neuron that drops its second
+    spike, which comes while it holds the first), recurrent inhibition, a
+    spike_recorder and a voltmeter on one neuron (``traced``), simulated
     in the given ``runs``.  Without poisson drive (``rate`` 0) the neurons
     get supra-threshold currents.  Returns the recorder's and the
     voltmeter's events."""
@@ -174,7 +176,7 @@ def hardware_script(nest, seed=None, runs=(200.0,), rate=2000.0, traced=3):
     sr = nest.Create("spike_recorder")
     vm = nest.Create("voltmeter")
     nest.Connect(pg, pop, syn_spec={"weight": 40.0})
-    nest.Connect(sg, pop, syn_spec={"weight": 300.0})
+    nest.Connect(sg, pop, syn_spec={"weight": 300.0, "delay": 16.0})
     nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 4},
                  syn_spec={"weight": -20.0})
     nest.Connect(pop, sr)
