@@ -23,14 +23,14 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif_cond, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
+    aeif, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
     iaf_psc_exp, izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
 
 TICS_PER_MS = 1000
 DEFAULT_SEED = 143202461
 
 NODE_MODELS = {}
-for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif_cond, hh_psc_alpha,
+for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, generators, recorders, eprop, eprop_bsshslm):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, eprop, eprop_bsshslm):

@@ -32,6 +32,9 @@ VM_RTOL = {
     "cond_alpha_drive": 1e-6,
     "aeif_alpha_drive": 1e-6,
     "aeif_exp_drive": 1e-6,
+    # (current synapses: NEST's own first step, equal to 1e-14 in a direct check)
+    "aeif_psc_alpha_drive": 1e-9,
+    "aeif_psc_exp_drive": 1e-9,
     "hh_psc_alpha_drive": 1e-6,
 }
 
@@ -226,6 +229,28 @@ def run_aeif_alpha_drive(nest):
     return _drive(nest, "aeif_cond_alpha", params, _EXC_TIMES, w,
                   inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-8.0,
                   dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
+def run_aeif_psc_alpha_drive(nest):
+    params = {"I_e": 600.0, "a": 2.0, "b": 60.0, "tau_w": 100.0, "t_ref": 1.5,
+              "tau_syn_ex": 0.8, "tau_syn_in": 2.5}
+    w = [300.0, -250.0, 600.0, 450.0, 400.0, -350.0, 420.0, -700.0, 800.0, 500.0, 700.0,
+         -150.0, 450.0, 650.0]  # pA
+    return _drive(nest, "aeif_psc_alpha", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-300.0,
+                  dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
+def run_aeif_psc_exp_drive(nest):
+    params = {"I_e": 550.0, "t_ref": 2.0, "Delta_T": 1.5, "V_peak": -10.0,
+              "tau_syn_ex": 0.5, "tau_syn_in": 3.0, "gsl_error_tol": 1e-7}
+    w = [400.0, -300.0, 800.0, 650.0, 600.0, -500.0, 520.0, -900.0, 1000.0, 700.0, 900.0,
+         -200.0, 650.0, 850.0]  # pA
+    return _drive(nest, "aeif_psc_exp", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-400.0,
+                  dc={"amplitude": 300.0, "start": 50.0, "stop": 170.0},
                   t_sim=250.0)
 
 

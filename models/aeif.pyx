@@ -1,17 +1,20 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""aeif_cond_alpha, aeif_cond_exp -- adaptive exponential integrate-and-fire
-neurons (AdEx, Brette & Gerstner 2005) with conductance synapses.
+"""aeif_cond_alpha, aeif_cond_exp, aeif_psc_alpha, aeif_psc_exp -- adaptive
+exponential integrate-and-fire neurons (AdEx, Brette & Gerstner 2005) with
+conductance (cond) or current (psc) synapses.
 
 Equations
 ---------
     C_m dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T)
-                - g_ex (V - E_ex) - g_in (V - E_in) - w + I_e + I_stim
+                - I_syn - w + I_e + I_stim
     tau_w dw/dt = a (V - E_L) - w
+    cond: I_syn = g_ex (V - E_ex) + g_in (V - E_in)       (s_X = g_X, nS)
+    psc:  I_syn = I_syn_in - I_syn_ex                     (s_X = I_syn_X, pA)
 
-aeif_cond_exp:   dg_X/dt = -g_X/tau_syn_X; a spike of weight w adds w to g_X.
-aeif_cond_alpha: dg_X/dt = dg'_X - g_X/tau_syn_X, ddg'_X/dt = -dg'_X/tau_syn_X;
-                 a spike adds w e/tau_syn_X to dg'_X.
-(X = ex for w >= 0, X = in with -w for w < 0; nS.)  When V reaches V_peak
+_exp:   ds_X/dt = -s_X/tau_syn_X; a spike of weight w adds w to s_X.
+_alpha: ds_X/dt = ds'_X - s_X/tau_syn_X, dds'_X/dt = -ds'_X/tau_syn_X;
+        a spike adds w e/tau_syn_X to ds'_X.
+(X = ex for w >= 0, X = in with -w for w < 0.)  When V reaches V_peak
 (V_th if Delta_T = 0), V is set to V_reset, w increases by b and V is clamped
 for t_ref; the right-hand side uses min(V, V_peak) and dV/dt = 0 while
 refractory.
@@ -23,7 +26,8 @@ As NEST: GSL's RKF45 with the control ``gsl_odeiv_control_yp_new(tol, tol)``
 the spike condition is checked after every accepted integration step inside
 the simulation step (several spikes per step are possible when t_ref = 0),
 then the step's input spikes are added.  V < -1e3 mV or |w| > 1e6 pA raise
-NumericalInstability.
+NumericalInstability.  The first integration step is the resolution (cond)
+or min(0.01 ms, resolution) (psc), as NEST's.
 
 Parameters
 ----------
@@ -38,13 +42,15 @@ Parameters
     ``a``              4 nS       subthreshold adaptation
     ``b``              80.5 pA    spike-triggered adaptation
     ``tau_w``          144 ms     adaptation time constant
-    ``E_ex``, ``E_in``  0, -85 mV  reversal potentials
+    ``E_ex``, ``E_in``  0, -85 mV  reversal potentials (cond only)
     ``tau_syn_ex``     0.2 ms     excitatory synaptic time constant
     ``tau_syn_in``     2 ms       inhibitory synaptic time constant
     ``I_e``            0 pA       constant input current
     ``gsl_error_tol``  1e-6       solver tolerance
 
-State: ``V_m`` (mV, default E_L), ``w`` (pA), ``g_ex``, ``g_in`` (nS).
+State: ``V_m`` (mV, default E_L), ``w`` (pA), ``g_ex``, ``g_in`` (nS, cond) or
+``I_syn_ex``, ``I_syn_in`` (pA, >= 0, psc; the alpha model also ``dI_syn_ex``,
+``dI_syn_in``).
 Receives spikes and currents (receptor 0); sends spikes.
 
 References: Brette R, Gerstner W (2005) J Neurophysiol 94:3637-3642.
@@ -69,27 +75,27 @@ from pynestlite.kernel.rkf45 cimport (
 cdef int C_ERROR_INSTABILITY = ERROR_INSTABILITY
 
 ctypedef struct AeifParams:
-    int refractory
+    int refractory, current_based
     double V_reset, V_peak, V_th, Delta_T, g_L, E_L, E_ex, E_in, C_m, a, tau_w
     double tau_ex, tau_in, I_e, I_stim
 
 
-cdef inline void membrane_and_adaptation(const AeifParams *q, double v, double g_ex,
-                                         double g_in, double w, double *dv, double *dw) noexcept nogil:
+cdef inline void membrane_and_adaptation(const AeifParams *q, double v, double s_ex,
+                                         double s_in, double w, double *dv, double *dw) noexcept nogil:
     cdef double V = q.V_reset if q.refractory else (v if v < q.V_peak else q.V_peak)
-    cdef double I_syn_exc = g_ex * (V - q.E_ex)
-    cdef double I_syn_inh = g_in * (V - q.E_in)
     cdef double I_spike = 0.0 if q.Delta_T == 0.0 else q.g_L * q.Delta_T * exp((V - q.V_th) / q.Delta_T)
     if q.refractory:
         dv[0] = 0.0
+    elif q.current_based:
+        dv[0] = (-q.g_L * (V - q.E_L) + I_spike + s_ex - s_in - w + q.I_e + q.I_stim) / q.C_m
     else:
-        dv[0] = (-q.g_L * (V - q.E_L) + I_spike - I_syn_exc - I_syn_inh - w + q.I_e
-                 + q.I_stim) / q.C_m
+        dv[0] = (-q.g_L * (V - q.E_L) + I_spike - s_ex * (V - q.E_ex) - s_in * (V - q.E_in)
+                 - w + q.I_e + q.I_stim) / q.C_m
     dw[0] = (q.a * (V - q.E_L) - w) / q.tau_w
 
 
 cdef int aeif_alpha_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
-    # y = (V_m, dg_ex, g_ex, dg_in, g_in, w), NEST's order
+    # y = (V_m, ds_ex, s_ex, ds_in, s_in, w), NEST's order
     cdef AeifParams *q = <AeifParams *>p
     membrane_and_adaptation(q, y[0], y[2], y[4], y[5], &f[0], &f[5])
     f[1] = -y[1] / q.tau_ex
@@ -100,7 +106,7 @@ cdef int aeif_alpha_rhs(double t, const double *y, double *f, void *p) noexcept 
 
 
 cdef int aeif_exp_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
-    # y = (V_m, g_ex, g_in, w), NEST's order
+    # y = (V_m, s_ex, s_in, w), NEST's order
     cdef AeifParams *q = <AeifParams *>p
     membrane_and_adaptation(q, y[0], y[1], y[2], y[3], &f[0], &f[3])
     f[1] = -y[1] / q.tau_ex
@@ -108,13 +114,23 @@ cdef int aeif_exp_rhs(double t, const double *y, double *f, void *p) noexcept no
     return 0
 
 
+_PARAMETERS = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th": -50.4, "Delta_T": 2.0,
+               "V_peak": 0.0, "V_reset": -60.0, "t_ref": 0.0, "a": 4.0, "b": 80.5,
+               "tau_w": 144.0, "tau_syn_ex": 0.2, "tau_syn_in": 2.0, "I_e": 0.0,
+               "gsl_error_tol": 1e-6}
+
+
 cdef class AeifCondBase(NodeBlock):
-    """Parameters, checks and the integrate-and-spike step of the AdEx models."""
-    parameters = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th": -50.4, "Delta_T": 2.0,
-                  "V_peak": 0.0, "V_reset": -60.0, "t_ref": 0.0, "a": 4.0, "b": 80.5,
-                  "tau_w": 144.0, "E_ex": 0.0, "E_in": -85.0, "tau_syn_ex": 0.2,
-                  "tau_syn_in": 2.0, "I_e": 0.0, "gsl_error_tol": 1e-6}
+    """Parameters, checks and the integrate-and-spike step of the AdEx models
+    (conductance synapses here; :class:`AeifPscExp` and :class:`AeifPscAlpha`
+    change the synapse names and the membrane's synaptic term)."""
+    parameters = dict(_PARAMETERS, E_ex=0.0, E_in=-85.0)
     state = {"V_m": -70.6, "w": 0.0, "g_ex": 0.0, "g_in": 0.0}
+    #: state names of the synaptic variables s_ex, s_in (and ds_ex, ds_in)
+    synapse_names = ("g_ex", "g_in", "dg_ex", "dg_in")
+    current_based = False
+    #: the first integration step: the resolution, capped at this (ms) if set
+    first_step_cap = None
     strictly_positive = ("C_m", "tau_syn_ex", "tau_syn_in", "tau_w", "gsl_error_tol")
     non_negative = ("t_ref", "Delta_T")
     ordered = (("V_reset", "V_peak"),)
@@ -125,6 +141,7 @@ cdef class AeifCondBase(NodeBlock):
     dim = 0
 
     cdef double[::1] V_m, w, g_ex, g_in, C_m, g_L, E_L, V_th, Delta_T, V_peak, V_reset, a, b
+    cdef bint psc
     cdef double[::1] tau_w, E_ex, E_in, tau_ex, tau_in, I_e, tol, I_stim, h_int, V_peak_eff
     cdef int64_t[::1] r, ref_counts, gid
 
@@ -141,11 +158,16 @@ cdef class AeifCondBase(NodeBlock):
 
     def bind(self):
         a = self.arrays
-        self.V_m = a["V_m"]; self.w = a["w"]; self.g_ex = a["g_ex"]; self.g_in = a["g_in"]
+        ex, inh = self.synapse_names[:2]
+        self.psc = self.current_based
+        self.V_m = a["V_m"]; self.w = a["w"]; self.g_ex = a[ex]; self.g_in = a[inh]
         self.C_m = a["C_m"]; self.g_L = a["g_L"]; self.E_L = a["E_L"]; self.V_th = a["V_th"]
         self.Delta_T = a["Delta_T"]; self.V_peak = a["V_peak"]; self.V_reset = a["V_reset"]
-        self.a = a["a"]; self.b = a["b"]; self.tau_w = a["tau_w"]; self.E_ex = a["E_ex"]
-        self.E_in = a["E_in"]; self.tau_ex = a["tau_syn_ex"]; self.tau_in = a["tau_syn_in"]
+        self.a = a["a"]; self.b = a["b"]; self.tau_w = a["tau_w"]
+        # (current synapses: no reversal potentials; the membrane does not read them)
+        self.E_ex = a["E_ex"] if "E_ex" in a else a["E_L"]
+        self.E_in = a["E_in"] if "E_in" in a else a["E_L"]
+        self.tau_ex = a["tau_syn_ex"]; self.tau_in = a["tau_syn_in"]
         self.I_e = a["I_e"]; self.tol = a["gsl_error_tol"]; self.I_stim = a["I_stim"]
         self.h_int = a["h_int"]; self.r = a["r"]
         self.gid = self.gids
@@ -155,10 +177,13 @@ cdef class AeifCondBase(NodeBlock):
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
         self.V_peak_eff = np.where(a["Delta_T"] > 0.0, a["V_peak"], a["V_th"])
         unset = a["h_int"] <= 0.0
-        a["h_int"][unset] = engine.resolution
+        h0 = engine.resolution if self.first_step_cap is None \
+            else min(self.first_step_cap, engine.resolution)
+        a["h_int"][unset] = h0
 
     cdef inline void fill(self, AeifParams *q, Py_ssize_t i) noexcept nogil:
         q.refractory = self.r[i] > 0
+        q.current_based = self.psc
         q.V_reset = self.V_reset[i]; q.V_peak = self.V_peak[i]; q.V_th = self.V_th[i]
         q.Delta_T = self.Delta_T[i]; q.g_L = self.g_L[i]; q.E_L = self.E_L[i]
         q.E_ex = self.E_ex[i]; q.E_in = self.E_in[i]; q.C_m = self.C_m[i]; q.a = self.a[i]
@@ -201,8 +226,8 @@ cdef class AeifCondAlpha(AeifCondBase):
 
     def bind(self):
         AeifCondBase.bind(self)
-        self.dg_ex = self.arrays["dg_ex"]
-        self.dg_in = self.arrays["dg_in"]
+        self.dg_ex = self.arrays[self.synapse_names[2]]
+        self.dg_in = self.arrays[self.synapse_names[3]]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
@@ -247,4 +272,27 @@ cdef class AeifCondExp(AeifCondBase):
                 row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
 
 
-MODELS = {"aeif_cond_alpha": AeifCondAlpha, "aeif_cond_exp": AeifCondExp}
+cdef class AeifPscExp(AeifCondExp):
+    parameters = dict(_PARAMETERS)
+    state = {"V_m": -70.6, "w": 0.0, "I_syn_ex": 0.0, "I_syn_in": 0.0}
+    non_negative = ("t_ref", "Delta_T", "I_syn_ex", "I_syn_in")
+    synapse_names = ("I_syn_ex", "I_syn_in")
+    recordables = ("V_m", "I_syn_ex", "I_syn_in", "w")
+    current_based = True
+    first_step_cap = 0.01
+
+
+cdef class AeifPscAlpha(AeifCondAlpha):
+    parameters = dict(_PARAMETERS)
+    state = {"V_m": -70.6, "w": 0.0, "I_syn_ex": 0.0, "I_syn_in": 0.0, "dI_syn_ex": 0.0,
+             "dI_syn_in": 0.0}
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
+    non_negative = ("t_ref", "Delta_T", "I_syn_ex", "I_syn_in")
+    synapse_names = ("I_syn_ex", "I_syn_in", "dI_syn_ex", "dI_syn_in")
+    recordables = ("V_m", "I_syn_ex", "I_syn_in", "w")
+    current_based = True
+    first_step_cap = 0.01
+
+
+MODELS = {"aeif_cond_alpha": AeifCondAlpha, "aeif_cond_exp": AeifCondExp,
+          "aeif_psc_alpha": AeifPscAlpha, "aeif_psc_exp": AeifPscExp}
