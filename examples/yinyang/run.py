@@ -8,7 +8,7 @@ Without options the paper's configurations run:
 1. software, exact gradients, tau_m = tau_s (Lambert W), 5-120-3, Table
    SI.F1 hyperparameters, 300 epochs (Göltz et al. 2021: 95.9 ± 0.7 %);
 2. in the loop on the emulated chip (``pynestlite.hardware``): the DelGrad
-   hardware recipe without delays (tau_m = tau_s, threshold 2.6, inputs x5,
+   hardware recipe, weights only (tau_m = tau_s, threshold 2.6, inputs x5,
    6-bit weights in ±2.1, 4-30-3, batch 40, lr 0.002, ΔMSE loss, 300 epochs;
    thesis: ≈ 12.5 % error in hardware-aware simulation, 13.95 % on the chip).
    The forward pass runs on the emulator with the chip's fixed-pattern and
