@@ -6,7 +6,8 @@ chip (:data:`BRAINSCALES2`) and run it on the event-driven emulator; spikes
 land in the spike_recorders, one membrane trace in a multimeter, and
 ``nest.GetKernelStatus("hardware_report")`` is the program's resource
 report.  ``"chip_seed"`` picks the emulated chip instance (its
-fixed-pattern noise).
+fixed-pattern noise), ``"hardware_latency"`` the event latency (delays
+longer than it go through parrot neurons; default the smallest delay).
 
 :func:`compile` returns the :class:`Program` for in-the-loop learning
 (``run_batch``, ``set_weights``, ``set_delays``).  Connection delays
@@ -51,8 +52,9 @@ def compile(chip=None, *, signed=True, circuits_per_neuron=None, weight_range=No
     chip_seed : int, optional
         The emulated chip instance (default: the kernel's ``chip_seed``).
     latency : float, optional
-        The chip's event latency in model ms (default: the smallest
-        connection delay).  Sources with longer delays send through parrot
+        The chip's event latency in model ms (default: the kernel's
+        ``hardware_latency``, or if that is None the smallest connection
+        delay).  Sources with longer delays send through parrot
         neurons that hold each spike ``delay - latency``.
 
     Returns
@@ -77,6 +79,8 @@ def compile(chip=None, *, signed=True, circuits_per_neuron=None, weight_range=No
         raise BadProperty(f"compile: chip must be a pynestlite.hardware.Chip, got {chip!r}")
     if chip_seed is None:
         chip_seed = kernel.chip_seed
+    if latency is None:
+        latency = kernel.hardware_latency
     net = read_network(kernel)
     return compile_network(net, chip, signed=signed, circuits_per_neuron=circuits_per_neuron,
                            weight_range=weight_range, chip_seed=chip_seed, latency=latency)

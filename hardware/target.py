@@ -61,11 +61,12 @@ def run(engine, steps, chip):
                     f"{blk.model} (node {blk.gids[i]}): record_to={to!r} on the hardware "
                     "target; its continuous spike times are kept in memory only")
     net = read_network(engine)
-    key = (_fingerprint(net), engine.chip_seed, chip)
+    key = (_fingerprint(net), engine.chip_seed, engine.hardware_latency, chip)
     st = engine.hardware_state
     t0 = engine.time_ms
     if st is None or st.key != key:
-        prog = compile_network(net, chip, signed=False, chip_seed=engine.chip_seed)
+        prog = compile_network(net, chip, signed=False, chip_seed=engine.chip_seed,
+                               latency=engine.hardware_latency)
         prog.emulator.reset(t0)
         st = engine.hardware_state = TargetState(prog, key)
     prog = st.program

@@ -83,7 +83,8 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "tics_per_ms", "tics_per_step", "time_record", "hardware_report")
 _WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
-             "overwrite_files", "target", "chip_seed", "detailed_timers", "syn_update_interval",
+             "overwrite_files", "target", "chip_seed", "hardware_latency", "detailed_timers",
+             "syn_update_interval",
              "eprop_update_interval", "eprop_learning_window", "eprop_reset_neurons_on_update")
 
 
@@ -111,6 +112,9 @@ def _kernel_status():
         "target": k.target,
         # hardware target: the emulated chip instance and the last run's report
         "chip_seed": k.chip_seed,
+        # event latency on the chip (ms; None: the smallest connection delay);
+        # longer delays go through parrot neurons
+        "hardware_latency": k.hardware_latency,
         "hardware_report": k.hardware_report,
         # update interval of the time-driven (polychronization) synapses
         "syn_update_interval": k.syn_update_interval,
@@ -259,6 +263,11 @@ def _check_kernel_status(params):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) \
                 or not 0 <= int(v) < 2 ** 63:
             raise BadProperty(f"chip_seed must be an integer in [0, 2**63), got {v!r}")
+    if "hardware_latency" in p:
+        v = p["hardware_latency"]
+        if v is not None and (isinstance(v, (bool, np.bool_)) or not isinstance(
+                v, (int, float, np.integer, np.floating)) or not 0 < float(v) < np.inf):
+            raise BadProperty(f"hardware_latency must be None or a delay > 0 (ms), got {v!r}")
     return p
 
 
@@ -291,6 +300,9 @@ def _commit_kernel_status(p):
         k.hardware_state = None
     if "chip_seed" in p:
         k.chip_seed = int(p["chip_seed"])
+    if "hardware_latency" in p:
+        v = p["hardware_latency"]
+        k.hardware_latency = None if v is None else float(v)
     if "syn_update_interval" in p:
         k.syn_update_interval = float(p["syn_update_interval"])
     for key in ("eprop_update_interval", "eprop_learning_window"):

@@ -149,6 +149,7 @@ class Engine:
         self.chip_seed = 0                  # emulated chip instance (hardware target)
         self.hardware_state = None          # program and carry-over of the hardware target
         self.hardware_report = None
+        self.hardware_latency = None        # chip event latency (ms), None: smallest delay
         self.syn_update_interval = 1000.0   # ms, update times of time-driven synapses
         self.eprop_update_interval = 1000.0  # ms (bsshslm_2020 e-prop models)
         self.eprop_learning_window = 1000.0  # ms

@@ -398,6 +398,32 @@ def test_target_ideal_chip_equals_fine_software_simulation(monkeypatch):
     assert np.max(err[first]) <= 0.002 and np.max(err) <= 0.006
 
 
+def test_hardware_latency_key_lets_every_source_be_delayed():
+    """All delays long: with the smallest delay as the latency the other
+    holds are too short; hardware_latency = 1 ms puts every source through a
+    parrot, and the script runs."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"target": "brainscales2"})
+    sg = nest.Create("spike_generator", 2, params={"spike_times": [[5.0], [6.0]]})
+    pop = nest.Create("iaf_psc_exp", 3, params={"t_ref": 2.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(sg[0], pop, syn_spec={"weight": 6000.0, "delay": 12.0})
+    nest.Connect(sg[1], pop, syn_spec={"weight": 6000.0, "delay": 18.0})
+    nest.Connect(pop, sr)
+    with pytest.raises(HardwareUnsupportedError, match=r"latency 12 ms\): a hold of 6 ms"):
+        nest.Simulate(50.0)
+    nest.SetKernelStatus({"hardware_latency": 1.0})
+    assert nest.GetKernelStatus("hardware_latency") == 1.0
+    nest.Simulate(50.0)
+    rep = nest.GetKernelStatus("hardware_report")
+    assert rep["parrot_neurons"] == 2 and rep["latency_ms"] == 1.0
+    t = sr.get("events")["times"]
+    # arrivals at 5 + 12 and 6 + 18 ms
+    assert len(t) == 6 and np.all(((t > 17.0) & (t < 19.0)) | ((t > 24.0) & (t < 26.0)))
+    with pytest.raises(BadProperty, match="hardware_latency"):
+        nest.SetKernelStatus({"hardware_latency": -1.0})
+
+
 def test_chip_seed_and_target_keys_are_checked():
     nest.ResetKernel()
     with pytest.raises(BadProperty, match="target must be"):
