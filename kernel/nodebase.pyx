@@ -38,6 +38,18 @@ from pynestlite.errors import BadProperty, UnaccessedDictionaryEntry
 cnp.import_array()
 
 
+def plain(x):
+    """A number for an error message: 5, -5.5, inf, not np.float64(-5.5)."""
+    x = np.asarray(x).ravel()[0] if np.ndim(x) else x
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))
+    return repr(x)
+
+
 def _positive(values, names, model, strict=True):
     """Raise BadProperty unless every value of ``names`` is > 0 (>= 0 if not strict)."""
     for name in names:
@@ -48,7 +60,7 @@ def _positive(values, names, model, strict=True):
         if np.any(bad):
             what = "> 0" if strict else ">= 0"
             raise BadProperty(
-                f"{model}: {name} must be {what}, got {np.asarray(v)[bad][0]!r}")
+                f"{model}: {name} must be {what}, got {plain(np.asarray(v)[bad][0])}")
 
 
 ERROR_INSTABILITY = -1000
@@ -226,6 +238,14 @@ cdef class NodeBlock:
                 raise BadProperty(
                     f"{self.model}: parameter {name!r} expects a "
                     f"{type(default).__name__}, got {v!r}") from None
+            if arr.dtype.kind == "f":
+                # NaN never; infinity only where the model's default is one
+                # (V_min = -inf, a generator's stop = inf)
+                bad = np.isnan(arr) | (np.isinf(arr) & np.isfinite(float(default)))
+                if np.any(bad):
+                    raise BadProperty(
+                        f"{self.model}: parameter {name!r} must be a finite number, got "
+                        f"{plain(arr[bad] if arr.ndim else arr)}")
             values[name] = np.broadcast_to(arr, (idx.shape[0],))
             new[name] = values[name]
         self.check(values)

@@ -355,6 +355,10 @@ def _model_defaults(model):
         d["sizeof"] = kernel.synapse_types[model].sizeof()
         d["num_connections"] = kernel.comm.allreduce_sum(kernel.syn_counts.get(model, 0))
         return d
+    if model not in kernel.models:
+        raise UnknownModelName(
+            f"unknown model {model!r}; node models: {sorted(kernel.models)}; synapse models: "
+            f"{sorted(kernel.synapse_models)}")
     cls, defaults = kernel.model_class(model)
     out = {}
     from pynestlite.nodes import _out_value

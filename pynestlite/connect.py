@@ -398,6 +398,16 @@ def _plan(pre, post, conn_spec, syn_spec):
                     raise IllegalConnection(
                         f"{rec.model} {gid} is already connected to node {again[0]}: each "
                         "multimeter can only be connected once to a given node")
+                # NEST checks the recordables here, not at the next Simulate
+                names = rec.block.arrays["record_from"][int(np.searchsorted(rec.block.gids,
+                                                                            gid))]
+                for trec, _ in k.groups(np.unique(new)):
+                    unknown = [x for x in names if x not in trec.block.recordables]
+                    if unknown:
+                        raise IllegalConnection(
+                            f"{rec.model} {gid} cannot record {unknown[0]!r} from "
+                            f"{trec.block.model}: its recordables are "
+                            f"{list(trec.block.recordables)}")
         src, tgt = src[sel], tgt[sel]
 
         def commit():
@@ -414,6 +424,9 @@ def _plan(pre, post, conn_spec, syn_spec):
     src, tgt, info = _pairs(rule, spec, pre_ids, post_ids, local_post, k, call)
     weights = _values(syn["weight"], "weight", info, pre_ids, post_ids, src, tgt, k,
                       Purpose.PURPOSE_SYN_PARAMETER)
+    if np.size(weights) and not np.all(np.isfinite(weights)):
+        w = np.ravel(weights)
+        raise BadProperty(f"weight must be a finite number, got {float(w[~np.isfinite(w)][0])!r}")
     delays_ms = _values(syn["delay"], "delay", info, pre_ids, post_ids, src, tgt, k,
                         Purpose.PURPOSE_SYN_PARAMETER)
     receptor = syn.get("receptor_type", 0)

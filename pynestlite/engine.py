@@ -195,6 +195,9 @@ class Engine:
     def delay_to_steps(self, delay_ms):
         """NEST's delay rounding: ld_round(d / h), checked against the grid bounds."""
         d = np.asarray(delay_ms, np.float64)
+        if d.size and not np.all(np.isfinite(d)):
+            raise BadDelay(f"delay must be a finite number of ms, got "
+                           f"{float(np.ravel(d)[~np.isfinite(np.ravel(d))][0])!r}")
         steps = np.floor(d * (1.0 / self.resolution) + 0.5).astype(np.int64)
         if d.size and np.any(steps < 1):
             bad = np.ravel(d[steps < 1] if d.ndim else d)[0]

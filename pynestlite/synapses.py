@@ -497,8 +497,12 @@ class SynapseCollection:
             else:
                 rows = None
                 vals = self._values(key, params[key], n)
-            if not np.all(np.isfinite(vals)) and key == "delay":
-                raise BadProperty("SynapseCollection.set: delays must be finite")
+            fin = np.isfinite(np.asarray(vals, np.float64)) if np.asarray(vals).dtype.kind in "fiu" \
+                else np.ones(1, bool)
+            if not np.all(fin):
+                bad = float(np.ravel(vals)[~np.ravel(fin)][0])
+                raise BadProperty(f"SynapseCollection.set: {key} must be a finite number, got "
+                                  f"{bad!r}")
             if key == "delay":
                 vals = k.delay_to_steps(vals)
             new[key] = (rows, vals)

@@ -625,3 +625,49 @@ def test_numerical_instability_in_update_raises():
     with pytest.raises(nest.NumericalInstability, match="aeif_cond_alpha"):
         nest.Simulate(10.0)
     assert not nest.kernel.prepared
+
+
+def test_non_finite_values_are_refused_and_nothing_is_built():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    with pytest.raises(BadProperty, match="'V_m' must be a finite number, got nan"):
+        n.set(V_m=np.nan)
+    with pytest.raises(BadProperty, match="'tau_m' must be a finite number, got inf"):
+        nest.Create("iaf_psc_alpha", params={"tau_m": np.inf})
+    assert nest.GetKernelStatus("network_size") == 2
+    with pytest.raises(BadProperty, match="weight must be a finite number, got inf"):
+        nest.Connect(n[0], n[1], syn_spec={"weight": np.inf})
+    with pytest.raises(BadDelay, match="delay must be a finite number of ms, got nan"):
+        nest.Connect(n[0], n[1], syn_spec={"delay": np.nan})
+    assert nest.GetKernelStatus("num_connections") == 0
+    nest.Connect(n[0], n[1], syn_spec={"weight": 2.0})
+    conns = nest.GetConnections()
+    with pytest.raises(BadProperty, match="weight must be a finite number, got nan"):
+        conns.set(weight=np.nan)
+    assert conns.get("weight") == 2.0
+    # infinity where the model's default is infinite stays allowed
+    n.set(V_min=-np.inf)
+    nest.Create("spike_generator", params={"stop": np.inf})
+    assert np.all(np.isfinite(n.get("V_m")))
+
+
+def test_error_texts_show_plain_numbers_and_model_kinds():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha")
+    with pytest.raises(BadProperty) as err:
+        n.set(C_m=np.float64(-5.0))
+    assert "got -5" in str(err.value) and "np.float64" not in str(err.value)
+    with pytest.raises(UnknownModelName, match="synapse models: .*stdp_synapse"):
+        nest.GetDefaults("stdp_synapse_x")
+
+
+def test_unknown_recordable_is_refused_at_connect():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    mm = nest.Create("multimeter", params={"record_from": ["V_mx"]})
+    with pytest.raises(IllegalConnection, match=r"cannot record 'V_mx' from iaf_psc_alpha"):
+        nest.Connect(mm, n)
+    mm2 = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 1.0})
+    nest.Connect(mm2, n)
+    nest.Simulate(5.0)                  # the refused multimeter does not break the run
+    assert len(mm2.events["times"]) > 0
