@@ -11,9 +11,10 @@ gives about 37 Hz at scale 1 (V_reset = 10 mV).
 
 Run::
 
-    python examples/brunel_delta.py --scale 1.0 --simtime 1000 --out brunel_raster.png
+    python examples/brunel_delta.py --scale 1.0 --simtime 1000 --out out/brunel_raster.png
 """
 import argparse
+import os
 import time
 
 import pynestlite as nest
@@ -24,7 +25,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="network scale (1.0: 12,500 neurons)")
     ap.add_argument("--simtime", type=float, default=1000.0, help="simulated time in ms")
     ap.add_argument("--seed", type=int, default=143202461, help="rng_seed")
-    ap.add_argument("--out", default="brunel_raster.png", help="raster plot file ('' to skip)")
+    ap.add_argument("--out", default=os.path.join("out", "brunel_raster.png"),
+                    help="raster plot file ('' to skip; its folder is made)")
     ap.add_argument("--progress", action="store_true", help="show a progress bar")
     args = ap.parse_args()
 
@@ -76,6 +78,7 @@ def main():
             import matplotlib.pyplot as plt
             nest.raster_plot.from_device(None, events=ev_e, hist=True,
                                          title="Brunel delta network: E neurons")
+            os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
             plt.savefig(args.out, dpi=100)
             print(f"Raster plot       : {args.out}")
 

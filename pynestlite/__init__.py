@@ -23,6 +23,17 @@ import warnings
 
 import numpy as np
 
+try:
+    import pynestlite.kernel  # noqa: F401  (the compiled kernel, installed beside)
+except ModuleNotFoundError as _err:
+    if not (_err.name or "").startswith("pynestlite"):
+        raise
+    raise ImportError(
+        f"pynestlite is being imported from its source folder "
+        f"{os.path.dirname(os.path.abspath(__file__))}, which has no compiled kernel (the "
+        "current directory shadows the installed package).  Run from another directory, "
+        "or install in place: pip install -e .") from None
+
 from pynestlite import random  # noqa: F401  (nest.random namespace)
 from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plotting modules)
 from pynestlite.engine import kernel

@@ -671,3 +671,25 @@ def test_unknown_recordable_is_refused_at_connect():
     nest.Connect(mm2, n)
     nest.Simulate(5.0)                  # the refused multimeter does not break the run
     assert len(mm2.events["times"]) > 0
+
+
+def test_import_from_the_source_folder_says_what_to_do(tmp_path):
+    """A folder named pynestlite without the compiled kernel (the repository
+    root of a non-editable install) shadows the installed package: a clear
+    ImportError instead of 'No module named pynestlite.kernel'."""
+    import shutil
+    import subprocess
+    import sys
+    src = os.path.join(os.path.dirname(nest.__file__), "__init__.py")
+    (tmp_path / "pynestlite").mkdir()
+    shutil.copy(src, tmp_path / "pynestlite" / "__init__.py")
+    code = ("import sys\n"
+            "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
+            "(getattr(f, '__module__', '') + getattr(f, '__name__', '')).lower()]\n"
+            "sys.path.insert(0, '')\n"
+            "import pynestlite\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode != 0
+    assert "imported from its source folder" in out.stderr
+    assert "pip install -e ." in out.stderr
