@@ -49,6 +49,41 @@ from pynestlite.synapses import SynapseCollection
 
 __version__ = "0.1.0"
 
+
+def _build_info():
+    """What this installation has, under PyNEST's ``nest.build_info`` keys."""
+    import importlib.util
+    import platform
+    import time as _time
+    here = os.path.dirname(os.path.abspath(__file__))
+    built = os.path.getmtime(os.path.abspath(__file__))
+    machine = platform.machine() or "unknown"
+    return {
+        "version": __version__,
+        "built": _time.strftime("%b %d %Y %H:%M:%S", _time.gmtime(built)),
+        "prefix": here, "datadir": here, "docdir": here,
+        "host": f"{machine}-{sys.platform}", "hostcpu": machine, "hostos": sys.platform,
+        "hostvendor": "unknown",
+        "have_mpi": importlib.util.find_spec("mpi4py") is not None,
+        # the GSL-based models of NEST (RKF45) are here, re-implemented
+        "have_gsl": True,
+        "have_hdf5": importlib.util.find_spec("h5py") is not None,
+        "have_threads": False,          # local_num_threads runs one thread
+        "threads_model": "none",
+        "have_boost": False, "have_music": False, "have_libneurosim": False,
+        "have_sionlib": False, "ndebug": True, "exitcode": 0,
+        "test_exitcodes": {"success": 0, "skipped": 200, "skipped_no_mpi": 201,
+                           "skipped_have_mpi": 202, "skipped_no_threading": 203,
+                           "skipped_no_gsl": 204, "skipped_no_music": 205,
+                           "scripterror": 126, "abort": 134, "segfault": 139,
+                           "exception": 125, "fatal": 127, "unknownerror": 10,
+                           "userabort": 15},
+    }
+
+
+#: PyNEST's build information: version, and which optional parts exist
+build_info = _build_info()
+
 # NEST 3 names these "kernel exceptions" under nest.kernel.NESTError too
 NESTError = KernelException
 
