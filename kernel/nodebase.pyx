@@ -239,9 +239,12 @@ cdef class NodeBlock:
                     f"{self.model}: parameter {name!r} expects a "
                     f"{type(default).__name__}, got {v!r}") from None
             if arr.dtype.kind == "f":
-                # NaN never; infinity only where the model's default is one
-                # (V_min = -inf, a generator's stop = inf)
-                bad = np.isnan(arr) | (np.isinf(arr) & np.isfinite(float(default)))
+                # NaN never; infinity not in a state variable or a time
+                # constant / capacitance (as NEST, a threshold may be inf:
+                # a neuron that never spikes)
+                bad = np.isnan(arr)
+                if name in self.state or name in self.strictly_positive:
+                    bad |= np.isinf(arr) & np.isfinite(float(default))
                 if np.any(bad):
                     raise BadProperty(
                         f"{self.model}: parameter {name!r} must be a finite number, got "

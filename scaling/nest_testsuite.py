@@ -13,6 +13,7 @@ NEST's suite needs pandas and scipy besides pytest (``pip install pandas
 scipy``); the whole of it takes about half an hour on NEST.
 """
 import argparse
+import collections
 import importlib.util
 import json
 import os
@@ -52,18 +53,31 @@ def counts(text):
     return out
 
 
+def reasons(text):
+    """Failure classes of pytest's -rfE summary: the exception and the first
+    words of its message, with how many tests each stops."""
+    found = collections.Counter()
+    for line in text.splitlines():
+        m = re.match(r"(FAILED|ERROR) \S+ - (.*)", line)
+        if m:
+            msg = re.sub(r"\d+(\.\d+)?", "#", m.group(2))[:90]
+            found[msg] += 1
+    return found.most_common()
+
+
 def run_folder(suite, folder, simulator, shim_dir, timeout):
-    env = dict(os.environ)
+    env = dict(os.environ, COLUMNS="1000")      # (untruncated -r summary lines)
     if simulator == "pynestlite":
         env["PYTHONPATH"] = shim_dir + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=no",
-           "-rN", folder]
+           "--continue-on-collection-errors", "-rfE", folder]
     t0 = time.perf_counter()
     try:
         res = subprocess.run(cmd, cwd=suite, env=env, capture_output=True, text=True,
                              timeout=timeout)
         text = res.stdout + res.stderr
         c = counts(text)
+        c["reasons"] = reasons(text)
         if not any(c.values()):
             c["errors"] = -1            # collection or start-up failed
             c["note"] = text.strip().splitlines()[-1][:200] if text.strip() else "no output"
@@ -80,6 +94,8 @@ def main(argv=None):
     ap.add_argument("--only", choices=("nest", "pynestlite"), default=None)
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per folder")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--reasons", type=int, default=0,
+                    help="print the N most frequent failure classes per folder")
     args = ap.parse_args(argv)
     suite = testsuite_dir()
     if suite is None:
@@ -97,6 +113,8 @@ def main(argv=None):
                 print(f"{folder:<12} {sim:<11} passed {c['passed']:5d}  failed {c['failed']:5d}  "
                       f"errors {c['errors']:5d}  skipped {c['skipped']:5d}  ({c['seconds']} s)"
                       + (f"  [{c['note']}]" if "note" in c else ""), flush=True)
+                for msg, n in c.get("reasons", [])[:args.reasons]:
+                    print(f"    {n:4d}  {msg}")
     print()
     print(f"{'folder':<12}" + "".join(f"{s + ' passed':>20}" for s in sims))
     for folder in args.folders:

@@ -645,8 +645,11 @@ def test_non_finite_values_are_refused_and_nothing_is_built():
     with pytest.raises(BadProperty, match="weight must be a finite number, got nan"):
         conns.set(weight=np.nan)
     assert conns.get("weight") == 2.0
-    # infinity where the model's default is infinite stays allowed
+    # infinity where the model's default is infinite stays allowed, and in a
+    # threshold (NEST: a neuron that never spikes)
     n.set(V_min=-np.inf)
+    n.set(V_th=np.inf)
+    assert np.all(np.isinf(n.get("V_th")))
     nest.Create("spike_generator", params={"stop": np.inf})
     assert np.all(np.isfinite(n.get("V_m")))
 
