@@ -651,6 +651,53 @@ def GetLocalNodeCollection(nc):
     return NodeCollection._from_sorted(ids)
 
 
+def GetNodes(properties=None, local_only=False):
+    """All nodes of the network as a NodeCollection (NEST's GetNodes).
+
+    Parameters
+    ----------
+    properties : dict, optional
+        Keep only nodes whose parameter ``key`` equals ``value`` for every
+        item (nodes without such a parameter do not match).
+    local_only : bool
+        Only the nodes of this rank.
+    """
+    ids = np.arange(1, kernel.next_gid, dtype=np.int64)
+    if properties:
+        if not isinstance(properties, dict):
+            raise TypeError(f"GetNodes: properties must be a dict, got {properties!r}")
+        local = ids[kernel.is_local(ids)]
+        keep = []
+        for rec, g in kernel.groups(local):
+            names = rec.block.public_names()
+            ok = np.ones(len(g), bool)
+            for key, val in properties.items():
+                if key in ("model", "element_type"):
+                    ok &= _equal(getattr(rec.block, key), val)
+                    continue
+                if key not in names:
+                    ok[:] = False
+                    break
+                got = NodeCollection._from_sorted(g).get(key)
+                got = np.atleast_1d(np.asarray(got, dtype=object))
+                ok &= np.array([_equal(x, val) for x in got], bool)
+            keep.append(g[ok])
+        mine = np.concatenate(keep) if keep else np.empty(0, np.int64)
+        ids = mine if local_only or kernel.size == 1 else np.sort(
+            np.concatenate(kernel.comm.allgather(mine)))
+    elif local_only:
+        ids = ids[kernel.is_local(ids)]
+    return NodeCollection._from_sorted(ids.astype(np.int64))
+
+
+def _equal(a, b):
+    """A parameter value equals a requested one (numbers, strings, arrays)."""
+    try:
+        return bool(np.all(np.asarray(a) == np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
+
+
 def Install(module_name):
     raise KernelException(f"cannot install {module_name!r}: pynestlite has no extension "
                           "modules (NESTML-generated C++ models are not supported)")

@@ -520,3 +520,18 @@ def test_set_under_mpi_matches_serial_and_fails_on_all_ranks(tmp_path):
         assert r["after"] == [2, [250.0], [0.0]]            # rolled back, no draws used
     assert vm == ref["vm"]                                  # same values as one process
     assert ref["err"] == "BadProperty" and ref["after"] == [2, [250.0], [0.0]]
+
+
+def test_get_nodes_all_and_by_properties():
+    nest.ResetKernel()
+    nest.Create("iaf_psc_alpha", 3, params={"V_m": [-70.0, -60.0, -70.0]})
+    nest.Create("spike_recorder")
+    nest.Create("iaf_psc_exp", 2)
+    assert nest.GetNodes().tolist() == [1, 2, 3, 4, 5, 6]
+    assert nest.GetNodes(local_only=True).tolist() == [1, 2, 3, 4, 5, 6]
+    assert nest.GetNodes({"V_m": -70.0}).tolist() == [1, 3, 5, 6]
+    assert nest.GetNodes({"model": "spike_recorder"}).tolist() == [4]
+    assert nest.GetNodes({"element_type": "neuron", "V_m": -60.0}).tolist() == [2]
+    assert len(nest.GetNodes({"no_such_parameter": 1.0})) == 0
+    nest.ResetKernel()
+    assert len(nest.GetNodes()) == 0
