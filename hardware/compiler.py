@@ -131,7 +131,7 @@ def parrot_holds(chip, hold_ms, what):
     lo, hi = chip.parrot_delay_range
     hw = chip.ms_to_hw(np.asarray(hold_ms, np.float64))
     tol = 1e-9 * hi
-    bad = np.flatnonzero((hw < lo - tol) | (hw > hi + tol))
+    bad = np.flatnonzero(~((hw >= lo - tol) & (hw <= hi + tol)))      # (NaN too)
     if len(bad):
         i = int(bad[0])
         raise HardwareUnsupportedError(

@@ -289,10 +289,11 @@ cdef class Emulator:
         self.hold = h.copy()
         self.jitter = jitter
 
-    def start_run(self, uint64_t seed, uint64_t run, bint parrots_idle=True):
-        """A new trial: the jitter draws of (seed, run); every parrot idle
-        unless ``parrots_idle`` is False (a run continuing the previous one)."""
-        self.jkey = pnl_make_key(seed, 3, run)
+    def start_run(self, uint64_t seed, uint64_t purpose, uint64_t run, bint parrots_idle=True):
+        """A new trial: the jitter draws of the stream (seed, purpose, run);
+        every parrot idle unless ``parrots_idle`` is False (a run continuing
+        the previous one)."""
+        self.jkey = pnl_make_key(seed, purpose, run)
         self.jit_n = np.zeros(self.ptr.shape[0] - 1, np.int64)
         if parrots_idle:
             self.busy = np.full(self.ptr.shape[0] - 1, -INFINITY)
@@ -322,10 +323,23 @@ cdef class Emulator:
                          * cos(6.283185307179586 * u2), T)
         return True
 
-    def input_arrivals(self, double[::1] t, int64_t[::1] src):
-        """Input spikes (time order, sources < n_inputs) as arrivals: times
-        plus their source's delay, through parrots where the source has one.
-        Returns (time, source) of the arrivals in time order."""
+    def input_arrivals(self, t_in, src_in):
+        """Input spikes (times and sources < n_inputs, any order) as arrivals:
+        in time order through their sources, times plus the source's delay,
+        through parrots where the source has one.  Returns (time, source) of
+        the arrivals in time order."""
+        t_a = np.asarray(t_in, np.float64)
+        s_a = np.asarray(src_in, np.int64)
+        if t_a.shape != s_a.shape or t_a.ndim != 1:
+            raise ValueError(f"input_arrivals: times {t_a.shape} and sources {s_a.shape} "
+                             "must be 1-d of one length")
+        bad = (s_a < 0) | (s_a >= self.n_inputs)
+        if np.any(bad):
+            raise ValueError(f"input_arrivals: source {s_a[bad][0]} is not an input "
+                             f"(0..{self.n_inputs - 1})")
+        order = np.lexsort((s_a, t_a))
+        cdef double[::1] t = np.ascontiguousarray(t_a[order])
+        cdef int64_t[::1] src = np.ascontiguousarray(s_a[order])
         cdef int64_t i, m = 0, n = t.shape[0]
         cdef double ta
         out_t = np.empty(n)
@@ -333,9 +347,6 @@ cdef class Emulator:
         cdef double[::1] ot = out_t
         cdef int64_t[::1] os_ = out_s
         for i in range(n):
-            if src[i] < 0 or src[i] >= self.n_inputs:
-                raise ValueError(f"input_arrivals: source {src[i]} is not an input "
-                                 f"(0..{self.n_inputs - 1})")
             if self.arrive(src[i], t[i], &ta):
                 ot[m] = ta
                 os_[m] = src[i]

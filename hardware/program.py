@@ -23,8 +23,9 @@ from pynestlite.errors import BadProperty, HardwareResourceError
 from pynestlite.hardware.compiler import parrot_holds
 from pynestlite.hardware.emulator import Emulator
 
-# streams of the chip instance (SeedSequence entropy: chip_seed, purpose, run)
-_FIXED_PATTERN, _TRIAL, _POISSON = 0, 1, 2
+# streams of the chip instance (SeedSequence entropy: chip_seed, purpose, run;
+# the parrots' jitter: the emulator's Philox key of chip_seed, _JITTER, run)
+_FIXED_PATTERN, _TRIAL, _POISSON, _JITTER = 0, 1, 2, 3
 
 
 class Report(dict):
@@ -99,8 +100,8 @@ class Program:
         self._apply_delays()
         if delays.parrots:
             # a batch's patterns also wait for the longest chain of parrot holds
-            depth = self.emulator.depth if self.emulator.acyclic else 1
-            period_hw += max(depth, 1) * float(chip.parrot_delay_range[1])
+            # (depth 0: a network with cycles waits for one hold)
+            period_hw += max(self.emulator.depth, 1) * float(chip.parrot_delay_range[1])
         self.sample_period = period_hw * chip.speedup * 1e3          # model ms
         self.report = self._report(period_hw)
 
@@ -136,17 +137,13 @@ class Program:
         n_in = len(net.input_gids)
         pois_gids = np.asarray([q["gid"] for q in net.poisson], np.int64)
         src = net.source
-        idx = np.full(len(src), -1, np.int64)
-        is_in = np.isin(src, net.input_gids)
-        idx[is_in] = np.searchsorted(net.input_gids, src[is_in])
         is_p = np.isin(src, pois_gids) if len(pois_gids) else np.zeros(len(src), bool)
         n_p = int(is_p.sum())
-        idx[is_p] = n_in + np.arange(n_p)           # each poisson connection its own train
         self.poisson_conn = np.flatnonzero(is_p)
         self.poisson_of = {int(g): i for i, g in enumerate(pois_gids)}
         self.n_sources_in = n_in + n_p
-        is_n = ~(is_in | is_p)
-        idx[is_n] = self.n_sources_in + np.searchsorted(net.neuron_gids, src[is_n])
+        idx = self._source_index(src)
+        idx[is_p] = n_in + np.arange(n_p)           # each poisson connection its own train
         order = np.argsort(idx, kind="stable")
         self.conn_order = order                    # emulator connection k = net connection order[k]
         n_src = self.n_sources_in + len(net.neuron_gids)
@@ -157,7 +154,8 @@ class Program:
         self.delay = self.delays.latency
 
     def _source_index(self, gids):
-        """Emulator source index of spike_generators and neurons (by gid)."""
+        """Emulator source index of spike_generators and neurons (by gid; -1
+        for a poisson_generator, whose trains are per connection)."""
         gids = np.asarray(gids, np.int64)
         idx = np.full(len(gids), -1, np.int64)
         is_in = np.isin(gids, self.net.input_gids)
@@ -196,16 +194,14 @@ class Program:
         d = np.asarray(delays, np.float64).ravel()
         if d.shape != s_ids.shape:
             raise BadProperty(f"set_delays: {len(s_ids)} sources but {d.size} delays")
-        pos = np.searchsorted(self.delays.parrot_sources, s_ids)
-        ok = (pos < len(self.delays.parrot_sources)) & (
-            self.delays.parrot_sources[np.minimum(pos, max(len(self.delays.parrot_sources) - 1, 0))]
-            == s_ids) if len(self.delays.parrot_sources) else np.zeros(len(s_ids), bool)
+        ok = np.isin(s_ids, self.delays.parrot_sources)
         if not np.all(ok):
             g = int(s_ids[~ok][0])
             raise BadProperty(f"set_delays: node {g} sends without a parrot neuron (its "
                               f"delay is the latency {self.delay:g} ms); compile the network "
                               "with its delay to give it one")
         hold = d - self.delay
+        pos = np.searchsorted(self.delays.parrot_sources, s_ids)
         self._hold_hw[pos] = parrot_holds(self.chip, hold, lambda i: f"node {int(s_ids[i])}")
         self._apply_delays()
 
@@ -256,7 +252,7 @@ class Program:
     def start_run(self, parrots_idle=True):
         """Trial-to-trial noise of the next run (threshold offsets, parrot
         jitter) into the emulator."""
-        self.emulator.start_run(self.chip_seed, self.runs, parrots_idle)
+        self.emulator.start_run(self.chip_seed, _JITTER, self.runs, parrots_idle)
         self.emulator.set_threshold_offsets(self.trial_offsets())
 
     def _check_rate(self, n_events, duration_ms):
@@ -302,12 +298,11 @@ class Program:
         P = self.sample_period
         b, i = np.nonzero(fin)
         t = b * P + x[b, i]
-        order = np.lexsort((i, t))
         self._check_rate(len(t), B * P)
         em = self.emulator
         em.reset(0.0)
         self.start_run()
-        t_s, i_s = em.input_arrivals(np.ascontiguousarray(t[order]), i[order].astype(np.int64))
+        t_s, i_s = em.input_arrivals(t, i)
         out = np.full((B, len(self.neuron_gids)), np.inf)
         if em.acyclic:          # feed-forward: neuron by neuron, no event queue
             nrn, ts = em.run_layered(t_s, i_s, B, P, out)

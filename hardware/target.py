@@ -83,13 +83,9 @@ def run(engine, steps, chip):
         sel = (times > t0) & (times <= t1)
         new_t.append(times[sel])
         new_s.append(np.full(int(sel.sum()), i, np.int64))
-    t_in = np.concatenate(new_t) if new_t else np.empty(0)
-    s_in = np.concatenate(new_s) if new_s else np.empty(0, np.int64)
-    o = np.lexsort((s_in, t_in))
-    ts, src = [st.pending_t], [st.pending_src]
-    t_in, s_in = em.input_arrivals(np.ascontiguousarray(t_in[o]), np.ascontiguousarray(s_in[o]))
-    ts.append(t_in)
-    src.append(s_in)
+    t_in, s_in = em.input_arrivals(np.concatenate(new_t) if new_t else np.empty(0),
+                                   np.concatenate(new_s) if new_s else np.empty(0, np.int64))
+    ts, src = [st.pending_t, t_in], [st.pending_src, s_in]
     for k, c in enumerate(prog.poisson_conn):
         q = net.poisson[prog.poisson_of[int(net.source[c])]]
         lo, hi = max(t0, q["start"]), min(t1, q["stop"])

@@ -33,21 +33,9 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, INT64_MAX
 
-from pynestlite.errors import BadProperty, UnaccessedDictionaryEntry
+from pynestlite.errors import BadProperty, UnaccessedDictionaryEntry, plain, require_finite
 
 cnp.import_array()
-
-
-def plain(x):
-    """A number for an error message: 5, -5.5, inf, not np.float64(-5.5)."""
-    x = np.asarray(x).ravel()[0] if np.ndim(x) else x
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        return repr(float(x))
-    return repr(x)
 
 
 def _positive(values, names, model, strict=True):
@@ -242,13 +230,9 @@ cdef class NodeBlock:
                 # NaN never; infinity not in a state variable or a time
                 # constant / capacitance (as NEST, a threshold may be inf:
                 # a neuron that never spikes)
-                bad = np.isnan(arr)
-                if name in self.state or name in self.strictly_positive:
-                    bad |= np.isinf(arr) & np.isfinite(float(default))
-                if np.any(bad):
-                    raise BadProperty(
-                        f"{self.model}: parameter {name!r} must be a finite number, got "
-                        f"{plain(arr[bad] if arr.ndim else arr)}")
+                require_finite(arr, f"{self.model}: parameter {name!r}", allow_inf=not (
+                    (name in self.state or name in self.strictly_positive)
+                    and np.isfinite(float(default))))
             values[name] = np.broadcast_to(arr, (idx.shape[0],))
             new[name] = values[name]
         self.check(values)

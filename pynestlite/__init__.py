@@ -683,7 +683,8 @@ def GetNodes(properties=None, local_only=False):
                 ok &= np.array([_equal(x, val) for x in got], bool)
             keep.append(g[ok])
         mine = np.concatenate(keep) if keep else np.empty(0, np.int64)
-        ids = mine if local_only or kernel.size == 1 else np.sort(
+        # (devices are on every rank: unique)
+        ids = mine if local_only or kernel.size == 1 else np.unique(
             np.concatenate(kernel.comm.allgather(mine)))
     elif local_only:
         ids = ids[kernel.is_local(ids)]

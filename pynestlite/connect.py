@@ -13,7 +13,8 @@ validated before anything is stored, so a failing Connect adds nothing.
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, IllegalConnection, UnaccessedDictionaryEntry, UnknownModelName)
+    BadParameter, BadProperty, IllegalConnection, UnaccessedDictionaryEntry, UnknownModelName,
+    require_finite)
 from pynestlite.kernel import connect_rules
 from pynestlite.nodes import as_collection
 from pynestlite.random import Parameter
@@ -424,9 +425,7 @@ def _plan(pre, post, conn_spec, syn_spec):
     src, tgt, info = _pairs(rule, spec, pre_ids, post_ids, local_post, k, call)
     weights = _values(syn["weight"], "weight", info, pre_ids, post_ids, src, tgt, k,
                       Purpose.PURPOSE_SYN_PARAMETER)
-    if np.size(weights) and not np.all(np.isfinite(weights)):
-        w = np.ravel(weights)
-        raise BadProperty(f"weight must be a finite number, got {float(w[~np.isfinite(w)][0])!r}")
+    require_finite(weights, "weight")
     delays_ms = _values(syn["delay"], "delay", info, pre_ids, post_ids, src, tgt, k,
                         Purpose.PURPOSE_SYN_PARAMETER)
     receptor = syn.get("receptor_type", 0)

@@ -17,7 +17,7 @@ import numpy as np
 from pynestlite import parallel
 from pynestlite.errors import (
     BadDelay, BadProperty, KernelStateError, TimeMultipleRequired,
-    UnaccessedDictionaryEntry, UnknownModelName, UnknownNode)
+    UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
 from pynestlite.kernel.connections import (
     MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable, channel_targets)
 from pynestlite.kernel.random_streams import Purpose
@@ -195,9 +195,7 @@ class Engine:
     def delay_to_steps(self, delay_ms):
         """NEST's delay rounding: ld_round(d / h), checked against the grid bounds."""
         d = np.asarray(delay_ms, np.float64)
-        if d.size and not np.all(np.isfinite(d)):
-            raise BadDelay(f"delay must be a finite number of ms, got "
-                           f"{float(np.ravel(d)[~np.isfinite(np.ravel(d))][0])!r}")
+        require_finite(d, "delay", BadDelay, unit=" of ms")
         steps = np.floor(d * (1.0 / self.resolution) + 0.5).astype(np.int64)
         if d.size and np.any(steps < 1):
             bad = np.ravel(d[steps < 1] if d.ndim else d)[0]

@@ -102,6 +102,34 @@ class UnknownKernelProperty(UnaccessedDictionaryEntry, ValueError):
     __str__ = BaseException.__str__
 
 
+def plain(x):
+    """A number for an error message: 5, -5.5, nan, not np.float64(-5.5)."""
+    import numpy as np
+    if isinstance(x, np.ndarray) or np.ndim(x):
+        x = np.asarray(x).ravel()[0]
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))
+    return repr(x)
+
+
+def require_finite(values, what, error=None, unit="", allow_inf=False):
+    """Raise ``error`` (BadProperty) naming ``what`` and the first value that
+    is NaN (or infinite, unless ``allow_inf``); numeric values only."""
+    import numpy as np
+    arr = np.asarray(values)
+    if arr.size == 0 or arr.dtype.kind not in "fiu":
+        return
+    arr = arr.astype(np.float64, copy=False)
+    bad = np.isnan(arr) if allow_inf else ~np.isfinite(arr)
+    if np.any(bad):
+        raise (error or BadProperty)(
+            f"{what} must be a finite number{unit}, got {plain(arr[bad] if arr.ndim else arr)}")
+
+
 class NESTErrors:
     """PyNEST's namespace of the kernel's exception classes
     (``nest.NESTErrors.BadProperty``): every error class of this module."""

@@ -24,7 +24,8 @@ import json
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, SynapseKeyError, UnaccessedDictionaryEntry, UnknownModelName)
+    BadParameter, BadProperty, SynapseKeyError, UnaccessedDictionaryEntry, UnknownModelName,
+    require_finite)
 from pynestlite.nodes import as_collection
 
 KEYS = ("delay", "port", "receptor", "sizeof", "source", "synapse_id", "synapse_model",
@@ -497,12 +498,7 @@ class SynapseCollection:
             else:
                 rows = None
                 vals = self._values(key, params[key], n)
-            fin = np.isfinite(np.asarray(vals, np.float64)) if np.asarray(vals).dtype.kind in "fiu" \
-                else np.ones(1, bool)
-            if not np.all(fin):
-                bad = float(np.ravel(vals)[~np.ravel(fin)][0])
-                raise BadProperty(f"SynapseCollection.set: {key} must be a finite number, got "
-                                  f"{bad!r}")
+            require_finite(vals, f"SynapseCollection.set: {key}")
             if key == "delay":
                 vals = k.delay_to_steps(vals)
             new[key] = (rows, vals)

@@ -10,6 +10,7 @@ from pynestlite import hardware
 from pynestlite.errors import BadProperty, HardwareResourceError, HardwareUnsupportedError
 from pynestlite.hardware import BRAINSCALES2, Chip
 from pynestlite.hardware.emulator import first_crossing
+from pynestlite.hardware.program import _JITTER
 
 import networks
 
@@ -570,7 +571,7 @@ def test_parrot_jitter_and_busy_parrot():
     _delayed_pair(20.0)
     prog = hardware.compile(chip)
     em = prog.emulator
-    em.start_run(7, 0)
+    em.start_run(7, _JITTER, 0)
     t = np.arange(4000) * 40.0                       # 40 ms apart: the parrot is free again
     ta, s = em.input_arrivals(t, np.ones(4000, np.int64))
     assert len(ta) == 4000
@@ -578,15 +579,17 @@ def test_parrot_jitter_and_busy_parrot():
     sd = chip.hw_to_ms(chip.parrot_jitter)
     assert abs(dev.mean()) < 4 * sd / np.sqrt(4000)
     assert dev.std() == pytest.approx(sd, rel=0.05)
-    em.start_run(7, 0)
+    em.start_run(7, _JITTER, 0)
     ta2, _ = em.input_arrivals(t, np.ones(4000, np.int64))
     np.testing.assert_array_equal(ta, ta2)           # same run, same draws
-    em.start_run(7, 1)
+    em.start_run(7, _JITTER, 1)
     assert not np.array_equal(em.input_arrivals(t, np.ones(4000, np.int64))[0], ta)
-    em.start_run(7, 0)
+    em.start_run(7, _JITTER, 0)
     ta3, s3 = em.input_arrivals(np.array([1.0, 5.0, 30.0]), np.array([1, 1, 1]))
     assert len(ta3) == 2 and ta3[1] - 30.0 == pytest.approx(20.01, abs=0.3)
-    ta4, _ = em.input_arrivals(np.array([1.0, 5.0]), np.array([0, 0]))   # direct source
+    with pytest.raises(ValueError, match="source 2 is not an input"):
+        em.input_arrivals(np.array([1.0, 2.0]), np.array([0, 2]))
+    ta4, _ = em.input_arrivals(np.array([5.0, 1.0]), np.array([0, 0]))   # direct, any order
     np.testing.assert_allclose(ta4, [1.01, 5.01])
 
 
@@ -601,6 +604,8 @@ def test_set_delays_between_batches():
     assert abs((t20 - t15) - 5.0) <= grid
     with pytest.raises(HardwareUnsupportedError, match="hold of 49.99 ms"):
         prog.set_delays(sg[1], [50.0])
+    with pytest.raises(HardwareUnsupportedError, match="hold of nan ms"):
+        prog.set_delays(sg[1], [np.nan])
     with pytest.raises(BadProperty, match="node 1 sends without a parrot"):
         prog.set_delays(sg[0], [20.0])
     assert prog.run_batch(X)[0, 0] == t20            # a refused change leaves the delays
@@ -635,10 +640,10 @@ def test_delayed_layers_agree_between_event_queue_and_layered_runs():
     order = np.lexsort((i, t))
     raw = (np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order]))
     em.reset(0.0)
-    em.start_run(3, 0)
+    em.start_run(3, _JITTER, 0)
     n1, t1 = em.run_layered(*em.input_arrivals(*raw), len(X), P)
     em.reset(0.0)
-    em.start_run(3, 0)
+    em.start_run(3, _JITTER, 0)
     n2, t2, _ = em.run(*em.input_arrivals(*raw), len(X) * P, period=P)
     o1, o2 = np.lexsort((n1, t1)), np.lexsort((n2, t2))
     assert len(t1) == len(t2) > 300
