@@ -241,13 +241,13 @@ cdef class SpikeGenerator(StimulationBlock):
         if "spike_times" in updates or "allow_offgrid_times" in updates:
             times = updates.get("spike_times")
             offgrid = updates.get("allow_offgrid_times")
-            engine_res = _resolution(engine)
+            clock = _clock(engine)
             new_times = []
             for j, i in enumerate(idx):
                 t = self.arrays["spike_times"][i] if times is None else times[j]
                 og = self.arrays["allow_offgrid_times"][i] if offgrid is None else np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
                 new_times.append(_grid_spike_times(np.asarray(t, np.float64).ravel(),
-                                                   bool(og), engine_res, self.model))
+                                                   bool(og), clock, self.model))
             updates = dict(updates)
             updates["spike_times"] = new_times
         for key in ("spike_weights", "spike_multiplicities"):
@@ -328,16 +328,16 @@ cdef class SpikeGenerator(StimulationBlock):
         return np.concatenate(gids), np.concatenate(stamps)
 
 
-def _resolution(engine):
-    """The resolution (ms) of ``engine``, the engine passed to ``set``."""
+def _clock(engine):
+    """(resolution in ms, tics per ms) of ``engine``, the engine passed to ``set``."""
     if engine is None:
         from pynestlite.errors import KernelStateError
         raise KernelStateError("setting times of a stimulation device needs its engine "
                                "(block.set(..., engine=kernel))")
-    return engine.resolution
+    return engine.resolution, engine.tics_per_ms
 
 
-def _grid_spike_times(t, allow_offgrid, h, model):
+def _grid_spike_times(t, allow_offgrid, clock, model):
     """Spike times on the grid of resolution ``h`` (ms), NEST's rules."""
     if t.size and np.any(np.diff(t) < 0):
         raise BadProperty(f"{model}: spike_times must be sorted in non-descending order")
@@ -345,15 +345,18 @@ def _grid_spike_times(t, allow_offgrid, h, model):
         raise BadProperty(f"{model}: spike time cannot be set to 0")
     if t.size and np.any(t < 0):
         raise BadProperty(f"{model}: spike times must be positive")
-    return _grid_times(t, allow_offgrid, h, model)
+    return _grid_times(t, allow_offgrid, clock, model)
 
 
-def _grid_times(t, allow_offgrid, h, model):
+def _grid_times(t, allow_offgrid, clock, model):
     """Times forced to the grid as NEST does: a time that is a whole number of
     steps (after rounding to the tic) is kept; otherwise it is rounded up to
-    the end of its step if ``allow_offgrid``, else BadProperty."""
-    tics_per_step = int(round(h * 1000))
-    tics = np.floor(t * 1000 + 0.5).astype(np.int64)
+    the end of its step if ``allow_offgrid``, else BadProperty.  ``clock`` is
+    (resolution h in ms, tics per ms)."""
+    h, tics_per_ms = clock
+    ms_per_tic = 1.0 / tics_per_ms
+    tics_per_step = int(round(h * tics_per_ms))
+    tics = np.floor(t * tics_per_ms + 0.5).astype(np.int64)
     on_grid = tics % tics_per_step == 0
     if not np.all(on_grid):
         if not allow_offgrid:
@@ -362,13 +365,13 @@ def _grid_times(t, allow_offgrid, h, model):
                 f"{model}: time point {bad} is not representable in the current "
                 f"resolution {h} ms; set allow_offgrid_times=True to round it up")
         # ms_stamp: round up to the end of the step containing t
-        n = np.floor(t * 1000).astype(np.int64)
+        n = np.floor(t * tics_per_ms).astype(np.int64)
         n -= n % tics_per_step
-        up = n * 1e-3 < t
+        up = n * ms_per_tic < t
         n = n + np.where(up, tics_per_step, 0)
-        out = np.where(on_grid, tics * 1e-3, n * 1e-3)
+        out = np.where(on_grid, tics * ms_per_tic, n * ms_per_tic)
     else:
-        out = tics * 1e-3
+        out = tics * ms_per_tic
     return np.round(out / h) * h
 
 
@@ -448,7 +451,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                               "amplitude_times are set, or together with them")
         if has_t:
             offgrid = updates.get("allow_offgrid_times")
-            res = _resolution(engine)
+            clock = _clock(engine)
             times, values = [], []
             for j, i in enumerate(idx):
                 t = np.asarray(updates["amplitude_times"][j], np.float64).ravel()
@@ -461,7 +464,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
                                       "strictly positive times (t > 0)")
                 og = self.arrays["allow_offgrid_times"][i] if offgrid is None else \
                     np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
-                g = _grid_times(t, bool(og), res, self.model)
+                g = _grid_times(t, bool(og), clock, self.model)
                 if np.any(np.diff(g) <= 0):
                     raise BadProperty(f"{self.model}: amplitude times must be at strictly "
                                       "increasing time steps")

@@ -303,17 +303,40 @@ cdef class SpikeRecorder(RecordingBlock):
 
 
 cdef class Multimeter(RecordingBlock):
+    """Samples of the targets' recordables every ``interval`` ms.
+
+    Timing as NEST's: the samples taken in a min_delay slice reach the
+    device when the next slice begins (NEST's multimeter asks its targets
+    for their data at the start of each slice and receives the previous
+    slice's).  After ``Simulate(T)`` the events therefore end at the start of
+    the last slice run (T - min_delay when T is a multiple of min_delay); the
+    rest follows with the next ``Simulate``.
+    """
     parameters = {"record_from": (), "interval": 1.0, "offset": 0.0}
     internal = {"next_rec": -1}
     strictly_positive = ("interval",)
     non_negative = ("offset",)
     cdef public list plan           # per device: list of (block, rows, gids) of its targets
     cdef public object interval_steps
+    cdef public list held           # per device: samples not yet handed over (chunks)
     cdef int64_t[::1] next_rec
 
     def __init__(self, model, gids, first_gid, last_gid, defaults):
         self.plan = [[] for _ in range(len(gids))]
+        self.held = [[] for _ in range(len(gids))]
         RecordingBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
+
+    def hand_over(self, int64_t limit, engine):
+        """Store the held samples with stamps <= ``limit`` (the first step of
+        the last slice run): those of the slices before it."""
+        for i in range(self.n):
+            held = self.held[i]
+            k = 0
+            while k < len(held) and held[k][1][0] <= limit:
+                self.store(i, held[k], engine)
+                k += 1
+            if k:
+                del held[:k]
 
     def set(self, dict updates, idx, engine=None):
         if "record_from" in updates:
@@ -377,7 +400,8 @@ cdef class Multimeter(RecordingBlock):
             cols = [senders, np.full(len(senders), stamp, np.int64)]
             for name in names:
                 cols.append(np.concatenate([blk.sample(name, rows) for blk, rows, _ in self.plan[i]]))
-            self.store(i, tuple(cols), engine)
+            if len(senders):
+                self.held[i].append(tuple(cols))
 
 
 cdef class Voltmeter(Multimeter):

@@ -104,7 +104,7 @@ cdef class PairStdpTable(SynapseTable):
             self.tl_s = self.cols["t_last"]
 
     def pre_run(self, engine, dict params):
-        self.ms_per_step = engine.tics_per_step / 1000.0
+        self.ms_per_step = engine.tics_per_step * engine.ms_per_tic
         self.bind_weight_recorder(engine, params)
 
     @classmethod

@@ -172,7 +172,7 @@ cdef class IzhStdpTable(SynapseTable):
         self.bind_weight_recorder(engine, params)
         T = int(engine.ms_to_steps_exact(engine.syn_update_interval, "syn_update_interval"))
         self.interval = T
-        self.ms_per_step = engine.tics_per_step / 1000.0
+        self.ms_per_step = engine.tics_per_step * engine.ms_per_tic
         self.wmax = float(params["Wmax"])
         self.reset = bool(params["reset_weight_change_after_update"])
         self.additive = float(params["constant_additive_value"]) * ((T * self.ms_per_step) / 1000.0)

@@ -42,6 +42,7 @@ from pynestlite.errors import (  # noqa: F401
     KernelMemoryError, KernelStateError, NESTErrors, NumericalInstability, TimeMultipleRequired,
     UnaccessedDictionaryEntry, UnknownKernelKey, UnknownKernelProperty, UnknownModelName,
     UnknownNode, UnknownParameter, UnknownReceptorType)
+from pynestlite.errors import plain as _plain
 from pynestlite.nodes import NodeCollection
 from pynestlite.random import Parameter, logic, math  # noqa: F401
 from pynestlite.recording import gather_events, merge_hdf5  # noqa: F401
@@ -126,8 +127,8 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "time_construction_create", "time_construction_connect", "dict_miss_is_error",
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
-              "tics_per_ms", "tics_per_step", "time_record", "hardware_report")
-_WRITABLE = ("resolution", "rng_seed", "min_delay", "max_delay", "local_num_threads",
+              "tics_per_step", "time_record", "hardware_report")
+_WRITABLE = ("resolution", "tics_per_ms", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
              "overwrite_files", "target", "chip_seed", "hardware_latency", "detailed_timers",
              "syn_update_interval",
@@ -176,8 +177,8 @@ def _kernel_status():
         "synapse_models": sorted(k.synapse_models),
         "connection_rules": ["all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
                              "fixed_total_number", "pairwise_bernoulli"],
-        "ms_per_tic": 0.001,
-        "tics_per_ms": 1000.0,
+        "ms_per_tic": k.ms_per_tic,
+        "tics_per_ms": float(k.tics_per_ms),
         "tics_per_step": k.tics_per_step,
         # fixed behaviour: unknown keys always raise, sources are always kept
         "dict_miss_is_error": True,
@@ -223,19 +224,8 @@ def _check_kernel_status(params):
             raise UnknownKernelProperty(
                 f"unknown kernel property {key!r}; settable: {sorted(_WRITABLE)}")
     p = dict(params)
-    if "resolution" in p:
-        res = p["resolution"]
-        if not isinstance(res, (int, float, np.floating, np.integer)) or isinstance(res, bool) or res <= 0:
-            raise BadProperty(f"resolution must be a positive number of ms, got {res!r}")
-        tics = round(float(res) * 1000)
-        if tics < 1 or abs(tics / 1000 - float(res)) > 1e-12:
-            raise BadProperty(f"resolution {res} ms must be a multiple of the tic (0.001 ms)")
-        if res != k.resolution and k.next_gid > 1:
-            raise KernelStateError(
-                "cannot change the resolution after nodes have been created; "
-                "call ResetKernel first")
-        if res != k.resolution and k.simulated:
-            raise KernelStateError("cannot change the resolution after Simulate")
+    if "resolution" in p or "tics_per_ms" in p:
+        _check_time_representation(p)
     if "rng_seed" in p:
         s = p["rng_seed"]
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or not 1 <= s < 2 ** 32:
@@ -317,12 +307,50 @@ def _check_kernel_status(params):
     return p
 
 
+def _check_time_representation(p):
+    """NEST's rules for the time representation: ``tics_per_ms`` only together
+    with ``resolution``, the resolution a whole number (>= 1) of tics, and
+    neither changed once nodes exist or the network has run."""
+    k = kernel
+    tpms = k.tics_per_ms
+    if "tics_per_ms" in p:
+        v = p["tics_per_ms"]
+        if isinstance(v, (bool, np.bool_)) or not isinstance(
+                v, (int, float, np.integer, np.floating)) or not np.isfinite(v) \
+                or v < 1 or float(v) != int(v):
+            raise BadProperty(f"tics_per_ms must be a whole number >= 1, got {_plain(v)}")
+        if "resolution" not in p:
+            raise KernelStateError("changing tics_per_ms requires setting the resolution "
+                                   "in the same call")
+        tpms = int(v)
+    res = p.get("resolution", k.resolution)
+    if isinstance(res, (bool, np.bool_)) or not isinstance(
+            res, (int, float, np.floating, np.integer)) or not np.isfinite(res) or res <= 0:
+        raise BadProperty(f"resolution must be a positive number of ms, got {_plain(res)}")
+    tics = float(res) * tpms
+    if round(tics) < 1:
+        raise BadProperty(f"resolution {_plain(res)} ms must be at least one tic "
+                          f"({1.0 / tpms:g} ms at tics_per_ms {tpms})")
+    if abs(tics - round(tics)) > 1e-9 * max(1.0, tics):
+        raise BadProperty(f"resolution {_plain(res)} ms must be a multiple of the tic "
+                          f"({1.0 / tpms:g} ms at tics_per_ms {tpms})")
+    if float(res) != k.resolution or tpms != k.tics_per_ms:
+        why = [w for w, bad in (("nodes have been created", k.next_gid > 1),
+                                ("the network has been simulated", k.simulated)) if bad]
+        if why:
+            raise KernelStateError(f"the time representation (resolution, tics_per_ms) "
+                                   f"cannot change: {' and '.join(why)}; call ResetKernel "
+                                   f"first")
+
+
 def _commit_kernel_status(p):
     k = kernel
     # commit
+    if "tics_per_ms" in p:
+        k.tics_per_ms = int(p["tics_per_ms"])
     if "resolution" in p:
         k.resolution = float(p["resolution"])
-        k.tics_per_step = int(round(k.resolution * 1000))
+        k.tics_per_step = int(round(k.resolution * k.tics_per_ms))
     if "rng_seed" in p:
         k.rng_seed = int(p["rng_seed"])
     if "local_num_threads" in p:

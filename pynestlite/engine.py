@@ -26,7 +26,7 @@ from pynestlite.models import (
     aeif, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
     iaf_psc_exp, izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
 
-TICS_PER_MS = 1000
+TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
 
 NODE_MODELS = {}
@@ -113,6 +113,7 @@ class Engine:
     # life cycle
     def reset(self):
         self.resolution = 0.1
+        self.tics_per_ms = TICS_PER_MS
         self.tics_per_step = 100
         self.rng_seed = DEFAULT_SEED
         self.records = []           # NodeRecord per Create call, ascending gids
@@ -165,13 +166,17 @@ class Engine:
 
     @property
     def time_ms(self):
-        """Biological time in ms as NEST computes it (tics * 0.001)."""
+        """Biological time in ms as NEST computes it (tics * ms_per_tic)."""
         return float(self.steps_to_ms(self.step))
 
     # ------------------------------------------------------------------
     # time conversions (NEST's Time class)
     def ms_to_tics(self, ms):
-        return np.floor(np.asarray(ms, np.float64) * TICS_PER_MS + 0.5).astype(np.int64)
+        return np.floor(np.asarray(ms, np.float64) * self.tics_per_ms + 0.5).astype(np.int64)
+
+    @property
+    def ms_per_tic(self):
+        return 1.0 / self.tics_per_ms
 
     def ms_to_steps(self, ms):
         """Steps of a duration, rounded up to the grid (NEST: Time(ms).get_steps())."""
@@ -189,8 +194,8 @@ class Engine:
         return (tics // self.tics_per_step).astype(np.int64)
 
     def steps_to_ms(self, steps):
-        """Times in ms as NEST reports them: tics * 0.001."""
-        return (np.asarray(steps, np.int64) * self.tics_per_step) * (1.0 / TICS_PER_MS)
+        """Times in ms as NEST reports them: tics * ms_per_tic."""
+        return (np.asarray(steps, np.int64) * self.tics_per_step) * self.ms_per_tic
 
     def delay_to_steps(self, delay_ms):
         """NEST's delay rounding: ld_round(d / h), checked against the grid bounds."""
@@ -637,6 +642,11 @@ class Engine:
                 try:
                     for r in srs:
                         r.flush(self)
+                    # multimeters receive the samples of all but the last slice run
+                    sch = self.scheduler
+                    last_origin = sch.origin - (self.min_delay if sch.lag == 0 else 0)
+                    for m in mms:
+                        m.hand_over(last_origin, self)
                 except Exception as e:
                     error = e
             try:
@@ -699,7 +709,7 @@ class Engine:
                    "max_delay": max_d[archived], "tau_minus": tau[archived],
                    "tau_minus_triplet": tau3[archived],
                    "columns": max([t.archive_columns for t in plastic], default=0),
-                   "tics_per_step": self.tics_per_step, "ms_per_tic": 1.0 / TICS_PER_MS,
+                   "tics_per_step": self.tics_per_step, "ms_per_tic": self.ms_per_tic,
                    "min_delay": min_delay}
         self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archive)
         self._configure_eprop(cs, n_slots)
@@ -761,8 +771,8 @@ class Engine:
         t = float(t_ms)
         if not math.isfinite(t) or t < 0:
             raise BadProperty(f"simulation time must be finite and >= 0 ms, got {t_ms!r}")
-        tics = int(math.floor(t * TICS_PER_MS + 0.5))
-        if tics % self.tics_per_step != 0 or abs(tics / TICS_PER_MS - t) > 1e-9 * max(1.0, t):
+        tics = int(math.floor(t * self.tics_per_ms + 0.5))
+        if tics % self.tics_per_step != 0 or abs(tics / self.tics_per_ms - t) > 1e-9 * max(1.0, t):
             raise TimeMultipleRequired(
                 f"simulation time {t} ms is not a multiple of the resolution "
                 f"{self.resolution} ms")

@@ -297,7 +297,7 @@ class SynapseCollection:
             return np.array([ids.get(s.model, -1) for s in self._stores] or [0],
                             np.int64)[self._sid]
         out = np.empty(n, np.int64 if name == "receptor" else np.float64)
-        h_ms = k.tics_per_step * 0.001
+        h_ms = k.tics_per_step * k.ms_per_tic
         for s, store, sel in self._parts():
             idx = self._idx[sel]
             if name == "weight":

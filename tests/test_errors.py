@@ -396,16 +396,18 @@ def test_simulate_time_not_multiple_of_resolution():
 # kernel status
 def test_resolution_change_after_nodes_exist():
     nest.Create("iaf_psc_alpha", 2)
-    _fails(KernelStateError, "cannot change the resolution after nodes have been created; "
-           "call ResetKernel first", lambda: nest.SetKernelStatus({"resolution": 0.2}))
-    _fails(KernelStateError, "cannot change the resolution",
+    _fails(KernelStateError, "the time representation (resolution, tics_per_ms) cannot "
+           "change: nodes have been created; call ResetKernel first",
+           lambda: nest.SetKernelStatus({"resolution": 0.2}))
+    _fails(KernelStateError, "cannot change",
            lambda: setattr(nest, "resolution", 0.2))
     nest.resolution = 0.1               # the same value is not a change
 
 
 @pytest.mark.parametrize("res", [0.0005, 0.0015, 0.1234])
 def test_resolution_not_a_multiple_of_the_tic(res):
-    _fails(BadProperty, f"resolution {res} ms must be a multiple of the tic (0.001 ms)",
+    what = "at least one tic" if res < 0.001 else "a multiple of the tic"
+    _fails(BadProperty, f"resolution {res} ms must be {what} (0.001 ms at tics_per_ms 1000)",
            lambda: nest.SetKernelStatus({"resolution": res}))
 
 

@@ -84,7 +84,7 @@ def test_ascii_one_file_per_recorder_equal_to_memory_and_appended(tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted([sr_file.name, mm_file.name])
     ev_sr, ev_mm = sr.get("events"), mm.get("events")
     assert sr.n_events > n_sr_first and mm.n_events > n_mm_first
-    assert ev_sr["times"].max() > T and ev_mm["times"].max() == 2 * T
+    assert ev_sr["times"].max() > T and ev_mm["times"].max() == 2 * T - 0.5  # NEST: the sample at 2T follows later
     _assert_dat_equals_events(sr_file, ev_sr)
     _assert_dat_equals_events(mm_file, ev_mm, ["V_m"])
 
@@ -294,3 +294,23 @@ def test_gather_events_needs_one_recorder():
         nest.gather_events(recs)
     with pytest.raises(BadParameter, match="is not a recorder"):
         nest.gather_events(neurons[:1])
+
+
+@pytest.mark.parametrize("min_delay", [0.1, 1.0])
+def test_multimeter_hands_out_samples_one_slice_late_as_nest(min_delay):
+    """NEST 3.10, same script: after each Simulate the samples end at the
+    start of the last slice run (the rest follows with the next run)."""
+    nest.set(min_delay=min_delay, max_delay=2.0)
+    n = nest.Create("iaf_psc_alpha", params={"I_e": 400.0})
+    m = nest.Create("multimeter", params={"interval": 0.5, "record_from": ["V_m"]})
+    nest.Connect(m, n)
+    nest.Simulate(5.0)
+    last = {0.1: 4.5, 1.0: 4.0}[min_delay]
+    np.testing.assert_array_equal(m.events["times"], np.arange(1, 2 * last + 1) * 0.5)
+    assert m.n_events == 2 * last
+    nest.Simulate(0.3)                  # a partial slice: up to its start, 5.0 (or 5.2)
+    np.testing.assert_array_equal(m.events["times"], np.arange(1, 11) * 0.5)
+    nest.Simulate(2.0)
+    np.testing.assert_array_equal(m.events["times"], np.arange(1, 15) * 0.5)
+    v = m.events["V_m"]
+    assert np.all(np.diff(v) > 0)       # the membrane charges towards threshold

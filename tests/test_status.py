@@ -274,6 +274,46 @@ def test_set_kernel_status():
     assert nest.resolution == 0.2
 
 
+def test_tics_per_ms_sets_the_time_representation_as_nest():
+    nest.set(tics_per_ms=2 ** 14, resolution=2 ** -4)
+    assert (nest.tics_per_ms, nest.resolution, nest.ms_per_tic) == (16384.0, 0.0625, 2.0 ** -14)
+    assert nest.GetKernelStatus("tics_per_step") == 1024
+    n = nest.Create("iaf_psc_alpha", params={"I_e": 500.0})
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0625, 3.5]})
+    assert list(sg.get("spike_times")) == [1.0625, 3.5]      # on the 2^-4 ms grid
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Connect(sg, n, syn_spec={"weight": 100.0, "delay": 2 ** -4})
+    nest.Simulate(100.0)
+    # NEST 3.10, same script: the spikes on the 1/16 ms grid
+    assert list(sr.events["times"]) == [9.8125, 25.5625, 41.4375, 57.3125, 73.1875, 89.0625]
+    assert nest.biological_time == 100.0
+    with pytest.raises(KernelException, match="tics_per_ms"):   # nodes exist
+        nest.set(tics_per_ms=1000, resolution=0.1)
+    nest.ResetKernel()
+    assert (nest.tics_per_ms, nest.resolution, nest.ms_per_tic) == (1000.0, 0.1, 0.001)
+
+
+def test_tics_per_ms_errors_as_nest():
+    with pytest.raises(KernelException, match="together|same call"):
+        nest.set(tics_per_ms=2 ** 14)               # NEST: only with the resolution
+    with pytest.raises(BadProperty, match="multiple of the tic"):
+        nest.set(resolution=2 ** -4)                # 0.0625 ms is not a whole number of µs
+    with pytest.raises(BadProperty, match="at least one tic"):
+        nest.set(tics_per_ms=10, resolution=0.01)
+    with pytest.raises(BadProperty, match="whole number"):
+        nest.set(tics_per_ms=0.5, resolution=2.0)
+    assert (nest.tics_per_ms, nest.resolution) == (1000.0, 0.1)   # nothing changed
+    nest.set(tics_per_ms=100, resolution=0.5)
+    assert nest.GetKernelStatus("tics_per_step") == 50
+    with pytest.raises(BadProperty, match="at least one tic"):
+        nest.set(resolution=0.005)                  # below the new tic of 0.01 ms
+    with pytest.raises(BadProperty, match="multiple of the tic"):
+        nest.set(resolution=0.015)
+    with pytest.raises(BadProperty, match="not representable|resolution"):
+        nest.Create("spike_generator", params={"spike_times": [0.75]})
+
+
 def test_set_kernel_status_is_transactional():
     with pytest.raises((KernelException, ValueError)):
         nest.SetKernelStatus({"rng_seed": 5, "foo": 1})
