@@ -39,7 +39,7 @@ from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plottin
 from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
     BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection, KernelException,
-    KernelMemoryError, KernelStateError, NESTErrors, NumericalInstability, TimeMultipleRequired,
+    KernelMemoryError, KernelStateError, NESTErrors, NewModelNameExists, NumericalInstability, TimeMultipleRequired,
     UnaccessedDictionaryEntry, UnknownKernelKey, UnknownKernelProperty, UnknownModelName,
     UnknownNode, UnknownParameter, UnknownReceptorType)
 from pynestlite.errors import plain as _plain
@@ -426,6 +426,7 @@ def _model_defaults(model):
                  if isinstance(v, dict) else v)
              for k, v in kernel.synapse_models[model].items() if not k.startswith("_")}
         d["synapse_model"] = model
+        d["synapse_modelid"] = kernel.synapse_model_id(model)
         d["sizeof"] = kernel.synapse_types[model].sizeof()
         d["num_connections"] = kernel.comm.allreduce_sum(kernel.syn_counts.get(model, 0))
         return d
@@ -440,6 +441,7 @@ def _model_defaults(model):
         base = cls.all_defaults().get(name, 0)      # n_events has no stored default
         out[name] = _out_value(name, base, defaults.get(name, base))
     out["model"] = model
+    out["model_id"] = kernel.model_id(model)
     out["element_type"] = cls.element_type
     if cls.recordables:
         out["recordables"] = sorted(cls.recordables)
@@ -492,7 +494,7 @@ def SetDefaults(model, params, val=None):
 def CopyModel(existing, new, params=None):
     """Copy a node or synapse model under a new name, with changed defaults."""
     if new in kernel.models or new in kernel.synapse_models:
-        raise KernelException(f"model {new!r} already exists")
+        raise NewModelNameExists(f"CopyModel: model {new!r} already exists; choose a new name")
     if existing in kernel.synapse_models:
         kernel.synapse_models[new] = dict(kernel.synapse_models[existing])
         kernel.synapse_types[new] = kernel.synapse_types[existing]

@@ -13,8 +13,8 @@ validated before anything is stored, so a failing Connect adds nothing.
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, IllegalConnection, UnaccessedDictionaryEntry, UnknownModelName,
-    require_finite)
+    BadParameter, BadProperty, IllegalConnection, NotImplementedFeature,
+    UnaccessedDictionaryEntry, UnknownModelName, require_finite)
 from pynestlite.kernel import connect_rules
 from pynestlite.nodes import as_collection
 from pynestlite.random import Parameter
@@ -51,8 +51,9 @@ def parse_conn_spec(conn_spec):
             raise UnaccessedDictionaryEntry(
                 f"conn_spec key {key!r} is not used by rule {rule}; expected "
                 f"{list(RULE_PARAMS[rule]) + list(FLAGS)}")
-    if spec.get("make_symmetric"):
-        raise BadParameter("make_symmetric is not supported by pynestlite")
+    if spec.get("make_symmetric") and rule != "one_to_one":
+        raise NotImplementedFeature(f"make_symmetric: rule {rule} does not support symmetric "
+                                    "connections (only one_to_one does)")
     spec.setdefault("allow_autapses", True)
     spec.setdefault("allow_multapses", True)
     return rule, spec
@@ -251,9 +252,31 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     the network built after it is the same as without the failed call.
     """
     plan = _plan_arrays if _is_id_array(pre) and _is_id_array(post) else _plan
+    if isinstance(conn_spec, dict) and conn_spec.get("make_symmetric"):
+        parse_conn_spec(conn_spec)              # (only one_to_one is symmetric)
+        pre, post, conn_spec, syn_spec = _symmetric(pre, post, conn_spec, syn_spec)
+        plan = _plan_arrays
     commit = _kernel().agreed(plan, pre, post, conn_spec, syn_spec)
     if commit is not None:
         commit()
+
+
+def _symmetric(pre, post, conn_spec, syn_spec):
+    """one_to_one with make_symmetric as NEST makes it: the pairs pre[i] ->
+    post[i], then post[i] -> pre[i] with the same synapse values; returned
+    as the arguments of a Connect of id arrays."""
+    a = np.asarray(pre.tolist() if hasattr(pre, "tolist") else pre, np.int64)
+    b = np.asarray(post.tolist() if hasattr(post, "tolist") else post, np.int64)
+    if len(a) != len(b):
+        raise BadProperty(f"one_to_one needs sources and targets of equal size, got "
+                          f"{len(a)} and {len(b)}")
+    spec = {key: v for key, v in conn_spec.items() if key != "make_symmetric"}
+    if isinstance(syn_spec, dict):
+        syn_spec = {key: (np.concatenate([np.ravel(v)] * 2)
+                          if isinstance(v, (list, tuple, np.ndarray)) and np.size(v) == len(a)
+                          and len(a) > 1 else v)
+                    for key, v in syn_spec.items()}
+    return np.concatenate([a, b]), np.concatenate([b, a]), spec, syn_spec
 
 
 def _is_id_array(obj):

@@ -156,6 +156,15 @@ class Engine:
         self.eprop_learning_window = 1000.0  # ms
         self.eprop_reset_neurons_on_update = True
 
+    def model_id(self, model):
+        """NEST's model_id: the node model's place in the order of registration
+        (built-in models first, copies after them)."""
+        return list(self.models).index(model)
+
+    def synapse_model_id(self, model):
+        """NEST's synapse_modelid: the same for synapse models."""
+        return list(self.synapse_models).index(model)
+
     @property
     def rank(self):
         return self.comm.rank

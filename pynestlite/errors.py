@@ -21,6 +21,10 @@ class UnknownReceptorType(KernelException):
     """A receptor type the target model does not have."""
 
 
+class IncompatibleReceptorType(UnknownReceptorType):
+    """A receptor type the target has, but not for this kind of event."""
+
+
 class UnaccessedDictionaryEntry(KernelException):
     """A dictionary key that no model or kernel property knows."""
 
@@ -33,6 +37,22 @@ class BadParameter(KernelException):
     """A bad argument to a function (connection rule parameters ...)."""
 
 
+class BadParameterValue(BadParameter):
+    """A parameter value outside what the function accepts."""
+
+
+class TypeMismatch(BadProperty, TypeError):
+    """A value of the wrong type."""
+
+
+class NewModelNameExists(KernelException):
+    """CopyModel to a name that is already a model."""
+
+
+class NotImplementedFeature(KernelException, NotImplementedError):
+    """A combination NEST does not implement either (NEST: NotImplemented)."""
+
+
 class BadDelay(KernelException):
     """A delay below the resolution or outside the delay extrema (min_delay/max_delay, or those of a prepared kernel)."""
 
@@ -43,6 +63,10 @@ class IllegalConnection(KernelException):
 
 class TimeMultipleRequired(KernelException):
     """A time that must be a multiple of the resolution is not."""
+
+
+class StepMultipleRequired(TimeMultipleRequired):
+    """A number of steps that must be a multiple of another is not."""
 
 
 class KernelStateError(KernelException):
@@ -139,4 +163,5 @@ for _name, _cls in list(globals().items()):
     if isinstance(_cls, type) and issubclass(_cls, KernelException):
         setattr(NESTErrors, _name, _cls)
 NESTErrors.NESTError = KernelException
+NESTErrors.NotImplemented = NotImplementedFeature
 del _name, _cls

@@ -27,7 +27,7 @@ def _kernel():
 
 
 # keys every node reports besides its model's parameters and state
-_COMMON_KEYS = ("global_id", "model", "element_type", "local", "vp", "thread",
+_COMMON_KEYS = ("global_id", "model", "model_id", "element_type", "local", "vp", "thread",
                 "frozen", "node_uses_wfr")
 
 
@@ -72,7 +72,7 @@ class NodeCollection:
     @classmethod
     def _from_sorted(cls, ids):
         nc = cls.__new__(cls)
-        object.__setattr__(nc, "_ids", np.asarray(ids, np.int64))
+        object.__setattr__(nc, "_ids", np.ascontiguousarray(ids, np.int64))
         return nc
 
     # sequence protocol -------------------------------------------------
@@ -158,6 +158,33 @@ class NodeCollection:
         """Node ids as a list of int."""
         return [int(g) for g in self._ids]
 
+    def _to_array(self, selection="all"):
+        """Node ids by place, as NEST's debugging helper gives them.
+
+        Parameters
+        ----------
+        selection : {'all', 'rank', 'thread'}
+
+        Returns
+        -------
+        dict
+            ``{"All": ids}``, ``{"Rank r": ids on this rank}`` or
+            ``{thread: ids of this rank's thread}`` (every thread a key).
+        """
+        if selection == "all":
+            return {"All": self.tolist()}
+        if selection not in ("rank", "thread"):
+            raise ValueError(f"selection must be 'all', 'rank' or 'thread', got {selection!r}")
+        k = _kernel()
+        local = self._ids[k.is_local(self._ids)]
+        if selection == "rank":
+            return {f"Rank {k.rank}": [int(g) for g in local]}
+        out = {t: [] for t in range(max(int(k.local_num_threads), 1))}
+        for rec, g in k.groups(local):
+            for gid, vp in zip(g, _virtual_processes(rec, g, k)):
+                out[vp // k.size].append(int(gid))
+        return out
+
     def index(self, gid):
         """Position of node ``gid`` in the collection (ValueError if absent)."""
         gid = int(gid)
@@ -206,16 +233,14 @@ class NodeCollection:
             return [int(x) for x in g]
         if key == "model":
             return [rec.model] * len(g)
+        if key == "model_id":
+            return [k.model_id(rec.model)] * len(g)
         if key == "element_type":
             return [rec.element_type] * len(g)
         if key == "local":
             return [True] * len(g)
         if key in ("vp", "thread"):
-            if rec.element_type == "neuron":
-                nvp = k.size * max(int(k.local_num_threads), 1)
-                vps = [int((x - 1) % nvp) for x in g]
-            else:
-                vps = [int(k.rank)] * len(g)
+            vps = _virtual_processes(rec, g, k)
             return vps if key == "vp" else [v // k.size for v in vps]
         if key in ("frozen", "node_uses_wfr"):
             return [False] * len(g)
@@ -525,6 +550,21 @@ def _json_default(o):
     if isinstance(o, NodeCollection):
         return o.tolist()
     raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def _virtual_processes(rec, g, k):
+    """Virtual process of the nodes ``g`` of record ``rec``: vp = thread *
+    num_processes + rank.  A neuron lives on rank (id - 1) % num_processes;
+    its thread counts on from there as NEST's (on one rank: id % threads, as
+    NEST); devices report the rank's first thread."""
+    if rec.element_type != "neuron":
+        return [int(k.rank)] * len(g)
+    size = k.size
+    threads = max(int(k.local_num_threads), 1)
+    g = np.asarray(g, np.int64)
+    rank = (g - 1) % size
+    thread = ((g - 1) // size + 1) % threads
+    return [int(v) for v in thread * size + rank]
 
 
 def _repr_parts(ids):

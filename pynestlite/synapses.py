@@ -293,7 +293,7 @@ class SynapseCollection:
             names = np.array([s.model for s in self._stores] or [""], dtype=object)
             return names[self._sid] if n else np.empty(0, dtype=object)
         if name == "synapse_id":
-            ids = {m: i for i, m in enumerate(k.synapse_models)}
+            ids = {m: k.synapse_model_id(m) for m in k.synapse_models}
             return np.array([ids.get(s.model, -1) for s in self._stores] or [0],
                             np.int64)[self._sid]
         out = np.empty(n, np.int64 if name == "receptor" else np.float64)

@@ -877,3 +877,19 @@ def test_neuron_connected_twice_to_spike_recorder_counts_twice():
     assert len(ev1["times"]) > 0
     assert len(ev2["times"]) == 2 * len(ev1["times"])
     np.testing.assert_array_equal(np.unique(ev2["times"]), np.unique(ev1["times"]))
+
+
+def test_make_symmetric_one_to_one_as_nest():
+    nest.ResetKernel()
+    a = nest.Create("iaf_psc_alpha", 3)
+    b = nest.Create("iaf_psc_alpha", 3)
+    nest.Connect(a, b, {"rule": "one_to_one", "make_symmetric": True},
+                 {"weight": [1.0, 2.0, 3.0], "delay": 1.5})
+    c = nest.GetConnections()
+    got = sorted(zip(c.source, c.target, c.weight, c.delay))
+    assert got == sorted([(1, 4, 1.0, 1.5), (2, 5, 2.0, 1.5), (3, 6, 3.0, 1.5),
+                          (4, 1, 1.0, 1.5), (5, 2, 2.0, 1.5), (6, 3, 3.0, 1.5)])
+    for rule in ({"rule": "all_to_all"}, {"rule": "fixed_indegree", "indegree": 2}):
+        with pytest.raises(nest.NESTErrors.NotImplemented, match="symmetric"):
+            nest.Connect(a, b, dict(rule, make_symmetric=True))
+    assert nest.num_connections == 6

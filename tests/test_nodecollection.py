@@ -535,3 +535,39 @@ def test_get_nodes_all_and_by_properties():
     assert len(nest.GetNodes({"no_such_parameter": 1.0})) == 0
     nest.ResetKernel()
     assert len(nest.GetNodes()) == 0
+
+
+def test_vp_thread_and_to_array_as_nest():
+    """NEST 3.10 with two threads on one process: vp = id % 2, devices on vp 0."""
+    nest.local_num_threads = 2
+    n = nest.Create("parrot_neuron", 5)
+    assert n.vp == (1, 0, 1, 0, 1) and n.thread == (1, 0, 1, 0, 1)
+    assert n._to_array() == {"All": [1, 2, 3, 4, 5]}
+    assert n._to_array("rank") == {"Rank 0": [1, 2, 3, 4, 5]}
+    assert n[::2]._to_array("thread") == {0: [], 1: [1, 3, 5]}
+    sr = nest.Create("spike_recorder")
+    assert (sr.vp, sr.thread, sr._to_array("thread")) == (0, 0, {0: [6], 1: []})
+    with pytest.raises(ValueError, match="selection"):
+        n._to_array("node")
+
+
+def test_model_ids_grow_with_copies():
+    nest.CopyModel("iaf_psc_alpha", "my_iaf")
+    nest.CopyModel("static_synapse", "my_static")
+    assert nest.GetDefaults("my_iaf")["model_id"] > nest.GetDefaults("iaf_psc_alpha")["model_id"]
+    a, b = nest.Create("iaf_psc_alpha"), nest.Create("my_iaf")
+    assert b.model_id == nest.GetDefaults("my_iaf", "model_id") and b.model == "my_iaf"
+    assert a.model_id == nest.GetDefaults("iaf_psc_alpha", "model_id")
+    sid = nest.GetDefaults("my_static")["synapse_modelid"]
+    assert sid > nest.GetDefaults("static_synapse")["synapse_modelid"]
+    nest.Connect(a, b, syn_spec="my_static")
+    assert nest.GetConnections().synapse_id == sid
+    with pytest.raises(nest.NESTErrors.NewModelNameExists):
+        nest.CopyModel("iaf_psc_alpha", "my_iaf")
+
+
+def test_strided_slices_select_connections():
+    n = nest.Create("iaf_psc_alpha", 6)
+    nest.Connect(n, n, "one_to_one")
+    c = nest.GetConnections(source=n[::2])
+    assert c.source == [1, 3, 5] and c.target == [1, 3, 5]
