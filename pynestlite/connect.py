@@ -139,8 +139,8 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
         sel = np.isin(tgt_all, local_post)
         return src_all[sel], tgt_all[sel], ("fixed_total_number", np.flatnonzero(sel))
     if rule == "pairwise_bernoulli":
-        p = spec["p"]
-        if isinstance(p, Parameter) or not np.isscalar(p):
+        p = _constant(spec["p"], "pairwise_bernoulli: p")
+        if not np.isscalar(p):
             raise BadParameter("pairwise_bernoulli: p must be a number in [0, 1]")
         p = float(p)
         if not 0.0 <= p <= 1.0:
@@ -182,7 +182,22 @@ def _receptors(receptor):
     return arr.astype(np.int64)
 
 
+def _constant(v, name):
+    """A rule parameter given as a Parameter without random parts (e.g.
+    ``CreateParameter("constant", ...)``) becomes its value; random ones are
+    refused."""
+    if isinstance(v, Parameter):
+        if v.leaves():
+            raise BadParameter(f"{name}: a random Parameter is not supported here; give a "
+                               "number")
+        v = v.GetValue()
+    return v
+
+
 def _count(v, name):
+    v = _constant(v, name)
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        v = int(v)
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
         raise BadParameter(f"{name} must be a non-negative integer, got {v!r}")
     return int(v)

@@ -66,6 +66,9 @@ class Parameter:
         return _as_param(o)._bin(self, np.divide, "/")
 
     def __pow__(self, o):
+        # as NEST: a Parameter to a number's power only
+        if isinstance(o, Parameter):
+            return NotImplemented
         return self._bin(o, np.power, "**")
 
     def __neg__(self):
@@ -165,6 +168,9 @@ class _Redraw(Parameter):
 
     def __init__(self, param, lo, hi):
         self.p, self.lo, self.hi = _as_param(param), float(lo), float(hi)
+        if not self.lo < self.hi:
+            raise BadProperty(f"redraw: min < max required, got min={self.lo}, "
+                              f"max={self.hi}")
 
     def leaves(self):
         return self.p.leaves()
@@ -278,6 +284,62 @@ class exponential(_Random):
 
     def __repr__(self):
         return f"exponential(beta={self.beta})"
+
+
+# CreateParameter's random and constant types and their keys
+_PARAMETER_TYPES = {
+    "constant": (_Const, ("value",)),
+    "uniform": (uniform, ("min", "max")),
+    "uniform_int": (uniform_int, ("max",)),
+    "normal": (normal, ("mean", "std")),
+    "lognormal": (lognormal, ("mean", "std")),
+    "exponential": (exponential, ("beta",)),
+}
+_SPATIAL_TYPES = ("distance", "position", "linear", "gaussian", "gaussian2D", "gamma",
+                  "exp_distribution", "node_pos", "spatial_distance")
+
+
+def CreateParameter(parametertype, specs):
+    """A parameter by type name and a dict of its values, as PyNEST's
+    ``CreateParameter`` (the same objects as ``nest.random.*``).
+
+    Parameters
+    ----------
+    parametertype : str
+        ``constant`` (``value``), ``uniform`` (``min``, ``max``),
+        ``uniform_int`` (``max``), ``normal`` and ``lognormal`` (``mean``,
+        ``std``), ``exponential`` (``beta``).
+    specs : dict
+
+    Raises
+    ------
+    BadProperty
+        An unknown type or a value out of range; the spatial types
+        (``distance``, ``position``, ...) need spatial networks, which
+        pynestlite does not have yet.
+    UnaccessedDictionaryEntry
+        A key the type does not take.
+    """
+    from pynestlite.errors import UnaccessedDictionaryEntry
+    if parametertype in _SPATIAL_TYPES:
+        raise BadProperty(f"CreateParameter: {parametertype!r} is a spatial parameter; "
+                          "spatial networks (nest.spatial) are not supported yet")
+    if parametertype not in _PARAMETER_TYPES:
+        raise BadProperty(f"CreateParameter: unknown parameter type {parametertype!r}; "
+                          f"expected one of {sorted(_PARAMETER_TYPES)}")
+    cls, keys = _PARAMETER_TYPES[parametertype]
+    if not isinstance(specs, dict):
+        raise BadParameter(f"CreateParameter: specs must be a dict, got {specs!r}")
+    for key in specs:
+        if key not in keys:
+            raise UnaccessedDictionaryEntry(
+                f"CreateParameter: {parametertype} has no parameter {key!r}; expected "
+                f"{list(keys)}")
+    if parametertype in ("constant", "uniform_int"):
+        missing = [key for key in keys if key not in specs]
+        if missing:
+            raise BadProperty(f"CreateParameter: {parametertype} needs {missing}")
+    return cls(**specs)
 
 
 def _as_param(x):

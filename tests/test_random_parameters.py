@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import pynestlite as nest
-from pynestlite.errors import BadProperty, KernelException
+from pynestlite.errors import BadParameter, BadProperty, KernelException
 
 N = 10_000
 
@@ -249,3 +249,42 @@ def test_call_counter_advances():
     n = nest.Create("iaf_psc_alpha", 100)
     n.set(I_e=p)
     assert np.array_equal(np.array(n.I_e), first)
+
+
+def test_create_parameter_builds_the_random_and_constant_parameters():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 200, {"V_m": nest.CreateParameter(
+        "uniform", {"min": -70.0, "max": -60.0})})
+    v = np.asarray(n.V_m)
+    assert v.min() >= -70.0 and v.max() < -60.0 and v.std() > 2.0
+    # the same draws as nest.random.uniform for the same seed and call order
+    nest.ResetKernel()
+    m = nest.Create("iaf_psc_alpha", 200, {"V_m": nest.random.uniform(-70.0, -60.0)})
+    np.testing.assert_array_equal(np.asarray(m.V_m), v)
+    c = nest.CreateParameter("constant", {"value": 2.5})
+    assert c.GetValue() == 2.5 and (c * 2).GetValue() == 5.0
+    for kind, specs in (("uniform", {"min": 0.0, "max": 0.0}), ("normal", {"mean": 0.0, "std": 0.0}),
+                        ("lognormal", {"mean": 0.0, "std": -1.0}), ("wiener", {})):
+        with pytest.raises(BadProperty):
+            nest.CreateParameter(kind, specs)
+    for kind, specs in (("normal", {"mean": 0.0, "sigma": 1.0}), ("lognormal", {"mu": 0.0})):
+        with pytest.raises(nest.NESTErrors.UnaccessedDictionaryEntry):
+            nest.CreateParameter(kind, specs)
+    with pytest.raises(BadProperty, match="spatial"):
+        nest.CreateParameter("distance", {})
+
+
+def test_constant_parameters_as_rule_values_and_no_parameter_powers():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    two = nest.CreateParameter("constant", {"value": 2.0})
+    nest.Connect(n, n, {"rule": "fixed_indegree", "indegree": two})
+    nest.Connect(n, n, {"rule": "pairwise_bernoulli", "p": two / 2})
+    assert nest.num_connections == 8
+    with pytest.raises(BadParameter, match="random Parameter"):
+        nest.Connect(n, n, {"rule": "pairwise_bernoulli", "p": nest.random.uniform()})
+    with pytest.raises(TypeError):
+        two ** two                          # NEST: a Parameter to a number's power only
+    assert (two ** 3).GetValue() == 8.0
+    with pytest.raises(BadProperty, match="min < max"):
+        nest.math.redraw(nest.random.normal(), 1.5, 1.0)
