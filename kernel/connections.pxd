@@ -9,6 +9,9 @@ cdef class SynapseTable:
     cdef public list pending         # chunks (sources, {column: array or scalar}) to finalize
     cdef public int64_t n_rows
     cdef public set uniform         # compact columns currently held as one value
+    cdef public list layout_log      # layout changes since layout_base (see remap_indices)
+    cdef public int64_t layout_base  # layout version of layout_log[0]
+    cdef public object layout_users  # weak set of the SynapseCollection stores indexing us
     cdef public bint failed          # an allocation in nogil code failed (checked by the loop)
     cdef int64_t[::1] rp
     cdef uint32_t[::1] cd

@@ -39,6 +39,8 @@ one value, e.g. ``tau_plus``), and becomes a full column the first time
 synapses differ.  Its typed view then has one element; delivery indexes it
 with ``k * stride`` (stride 0 while compact, see :meth:`stride`).
 """
+import weakref
+
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, INT64_MAX
@@ -114,6 +116,64 @@ cdef class SynapseTable:
                 self.cols[name] = np.empty(0, dt)
         self.pending = []
         self.n_rows = 0
+        self.layout_log = []
+        self.layout_base = 0
+        self.layout_users = weakref.WeakSet()
+        self.bind()
+
+    # ------------------------------------------------------------- layout log
+    @property
+    def layout_version(self):
+        """Counts the changes of the synapses' positions (growth, removal)."""
+        return self.layout_base + len(self.layout_log)
+
+    def _log_layout(self, str kind, data):
+        """Record a change of positions; entries no live user needs are dropped."""
+        self.layout_log.append((kind, data))
+        oldest = min((u.version for u in self.layout_users), default=self.layout_version)
+        drop = oldest - self.layout_base
+        if drop > 0:
+            del self.layout_log[:drop]
+            self.layout_base += drop
+
+    def remap_indices(self, idx, src, int64_t version):
+        """Positions now of the synapses ``idx`` (of sources ``src``) that had
+        these positions at layout ``version``; -1 for removed ones.  Growth
+        appends to rows (row order kept), removal closes the gaps."""
+        idx = np.asarray(idx, np.int64).copy()
+        for kind, data in self.layout_log[version - self.layout_base:]:
+            alive = idx >= 0
+            if kind == "grow":
+                old_rp, new_rp = data
+                idx[alive] = new_rp[src[alive]] + (idx[alive] - old_rp[src[alive]])
+            else:
+                pos = np.searchsorted(data, idx[alive])
+                hit = pos < len(data)
+                hit[hit] = data[pos[hit]] == idx[alive][hit]
+                moved = idx[alive] - pos
+                moved[hit] = -1
+                idx[alive] = moved
+        return idx
+
+    def remove(self, idx):
+        """Delete the (finalized) synapses at positions ``idx``; the others keep
+        their order.  Compact columns stay compact."""
+        idx = np.unique(np.asarray(idx, np.int64))
+        if not len(idx):
+            return
+        n = self.n_synapses()
+        keep = np.ones(n, bool)
+        keep[idx] = False
+        rows = np.searchsorted(self.row_ptr, idx, side="right") - 1
+        counts = np.diff(self.row_ptr) - np.bincount(rows, minlength=self.n_rows)
+        row_ptr = np.zeros(self.n_rows + 1, np.int64)
+        np.cumsum(counts, out=row_ptr[1:])
+        for name in list(self.cols):
+            # (columns a model holds elsewhere meanwhile, e.g. per row, are empty)
+            if name not in self.uniform and self.cols[name].shape[0] == n:
+                self.cols[name] = np.ascontiguousarray(self.cols[name][keep])
+        self.row_ptr = row_ptr
+        self._log_layout("drop", idx)
         self.bind()
 
     @classmethod
@@ -280,6 +340,7 @@ cdef class SynapseTable:
                     _scatter_chunk(src, v, nxt, out)
                 del v
             self.cols[name] = out
+        self._log_layout("grow", (old_rp, row_ptr))
         self.row_ptr = row_ptr
         self.n_rows = n_rows
         self.bind()

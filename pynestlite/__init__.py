@@ -38,10 +38,11 @@ from pynestlite import random  # noqa: F401  (nest.random namespace)
 from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plotting modules)
 from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
-    BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection, KernelException,
-    KernelMemoryError, KernelStateError, NESTErrors, NewModelNameExists, NumericalInstability, TimeMultipleRequired,
-    UnaccessedDictionaryEntry, UnknownKernelKey, UnknownKernelProperty, UnknownModelName,
-    UnknownNode, UnknownParameter, UnknownReceptorType)
+    BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection,
+    InexistentConnection, KernelException, KernelMemoryError, KernelStateError, NESTErrors,
+    NewModelNameExists, NumericalInstability, TimeMultipleRequired, UnaccessedDictionaryEntry,
+    UnknownKernelKey, UnknownKernelProperty, UnknownModelName, UnknownNode, UnknownParameter,
+    UnknownReceptorType)
 from pynestlite.errors import plain as _plain
 from pynestlite.nodes import NodeCollection
 from pynestlite.random import CreateParameter, Parameter, logic, math  # noqa: F401
@@ -580,6 +581,38 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
     kernel.time_construction_connect += _time.perf_counter() - t0
     if return_synapsecollection:
         return GetConnections(pre, post)
+
+
+def Disconnect(*args, conn_spec=None, syn_spec=None):
+    """Remove connections: ``Disconnect(synapse_collection)`` or
+    ``Disconnect(pre, post, conn_spec="one_to_one", syn_spec="static_synapse")``
+    (NEST semantics, see :mod:`pynestlite.disconnect`).
+
+    Raises
+    ------
+    InexistentConnection
+        A pair of the rule has no (further) connection of the synapse model.
+    NESTErrors.NotImplemented
+        Another rule, selection by other synapse parameters, recording
+        devices, or a synapse model whose state lives outside its table.
+    """
+    from pynestlite.disconnect import disconnect_pairs
+    if len(args) == 1:
+        if not isinstance(args[0], SynapseCollection):
+            raise TypeError("Disconnect: arguments must be a SynapseCollection or two "
+                            "NodeCollections")
+        if conn_spec is not None or syn_spec is not None:
+            raise ValueError("Disconnect: with a SynapseCollection, conn_spec and syn_spec "
+                             "cannot be given")
+        args[0].disconnect()
+    elif len(args) == 2:
+        if not all(isinstance(a, NodeCollection) for a in args):
+            raise TypeError("Disconnect: arguments must be a SynapseCollection or two "
+                            "NodeCollections")
+        disconnect_pairs(args[0], args[1], conn_spec, syn_spec)
+    else:
+        raise TypeError("Disconnect: arguments must be a SynapseCollection or two "
+                        "NodeCollections")
 
 
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):

@@ -195,9 +195,10 @@ def _constant(v, name):
 
 
 def _count(v, name):
-    v = _constant(v, name)
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        v = int(v)
+    if isinstance(v, Parameter):        # (NEST: a number must be an int; a Parameter's
+        v = _constant(v, name)          # value is rounded)
+        if float(v).is_integer():
+            v = int(v)
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
         raise BadParameter(f"{name} must be a non-negative integer, got {v!r}")
     return int(v)
@@ -266,7 +267,11 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     any rank and leaves the call counter of the random streams as it was, so
     the network built after it is the same as without the failed call.
     """
-    plan = _plan_arrays if _is_id_array(pre) and _is_id_array(post) else _plan
+    plan = _plan
+    if _connect_arrays(pre, post, conn_spec):
+        pre, post = np.asarray(pre, np.int64).ravel(), np.asarray(post, np.int64).ravel()
+        conn_spec = "one_to_one" if conn_spec is None else conn_spec
+        plan = _plan_arrays
     if isinstance(conn_spec, dict) and conn_spec.get("make_symmetric"):
         parse_conn_spec(conn_spec)              # (only one_to_one is symmetric)
         pre, post, conn_spec, syn_spec = _symmetric(pre, post, conn_spec, syn_spec)
@@ -294,9 +299,22 @@ def _symmetric(pre, post, conn_spec, syn_spec):
     return np.concatenate([a, b]), np.concatenate([b, a]), spec, syn_spec
 
 
-def _is_id_array(obj):
-    """A numpy array of node ids (PyNEST's "connect arrays"; ids may repeat)."""
-    return isinstance(obj, np.ndarray) and obj.ndim == 1 and obj.dtype.kind in "iu"
+def _connect_arrays(pre, post, conn_spec):
+    """PyNEST's choice of its "connect arrays" path (pairs pre[i] -> post[i],
+    ids may repeat): an input that is not a NodeCollection, with the rule
+    one_to_one or with repeated ids."""
+    from pynestlite.nodes import NodeCollection
+    if isinstance(pre, NodeCollection) and isinstance(post, NodeCollection):
+        return False
+    rule = conn_spec.get("rule", "all_to_all") if isinstance(conn_spec, dict) else conn_spec
+    if rule == "one_to_one":
+        return True
+    for obj in (pre, post):
+        if not isinstance(obj, NodeCollection) and np.ndim(obj) == 1:
+            ids = np.asarray(obj)
+            if ids.dtype.kind in "iu" and len(np.unique(ids)) != len(ids):
+                return True
+    return False
 
 
 def _plan_arrays(pre, post, conn_spec, syn_spec):

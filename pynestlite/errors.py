@@ -45,6 +45,10 @@ class TypeMismatch(BadProperty, TypeError):
     """A value of the wrong type."""
 
 
+class InexistentConnection(KernelException):
+    """Disconnect of a connection that does not exist."""
+
+
 class NewModelNameExists(KernelException):
     """CopyModel to a name that is already a model."""
 

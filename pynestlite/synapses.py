@@ -77,21 +77,23 @@ class _TableStore:
 
     kind = "table"
 
-    def __init__(self, table, row_ptr=None):
+    def __init__(self, table, version=None):
         self.table = self.owner = table
         self.model = table.synapse_model
-        self.row_ptr = table.row_ptr if row_ptr is None else row_ptr
+        self.version = table.layout_version if version is None else version
+        table.layout_users.add(self)        # (keeps the layout log we may need)
 
     def copy(self):
-        return _TableStore(self.table, self.row_ptr)
+        return type(self)(self.table, self.version)
 
     def remap(self, idx, src):
-        """Current indices of synapses indexed under the row pointers we saw."""
-        rp = self.table.row_ptr
-        if rp is self.row_ptr:
+        """Current positions of synapses indexed under the layout we saw (-1:
+        removed by Disconnect)."""
+        v = self.table.layout_version
+        if v == self.version:
             return idx
-        new = rp[src] + (idx - self.row_ptr[src])
-        self.row_ptr = rp
+        new = self.table.remap_indices(idx, src, self.version)
+        self.version = v
         return new
 
     @property
@@ -141,12 +143,9 @@ class _RecorderStore(_TableStore):
 
     kind = "recorder"
 
-    def __init__(self, table, row_ptr=None):
-        _TableStore.__init__(self, table, row_ptr)
+    def __init__(self, table, version=None):
+        _TableStore.__init__(self, table, version)
         self.model = "static_synapse"
-
-    def copy(self):
-        return _RecorderStore(self.table, self.row_ptr)
 
     @property
     def model_columns(self):
@@ -262,6 +261,12 @@ class SynapseCollection:
             sel = self._sid == s
             if np.any(sel):
                 yield s, store, sel
+
+    def disconnect(self):
+        """Remove these connections (NEST's ``SynapseCollection.disconnect``;
+        see :mod:`pynestlite.disconnect`)."""
+        from pynestlite.disconnect import disconnect_collection
+        disconnect_collection(self)
 
     def _sync(self):
         """Move indices to the current layout of the tables (see module doc)."""

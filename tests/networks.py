@@ -72,6 +72,28 @@ def mixed_rules(nest, seed=7, simtime=200.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
 
 
+def disconnect_network(nest, seed=3, simtime=100.0):
+    """A driven network run, partly disconnected (rank-independent pairs:
+    one_to_one and all_to_all, a static and an STDP model), and run on."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    a = nest.Create("iaf_psc_alpha", 200, {"V_m": nest.random.uniform(-70.0, -55.0)})
+    pg = nest.Create("poisson_generator", params={"rate": 9000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, a, syn_spec={"weight": 25.0, "delay": 1.0})
+    nest.Connect(a[:100], a[100:], "one_to_one", {"weight": 400.0, "delay": 1.5})
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 10},
+                 {"synapse_model": "stdp_synapse", "weight": 30.0, "delay": 2.0})
+    nest.Connect(a, sr)
+    nest.Simulate(simtime)
+    nest.Disconnect(a[:50], a[100:150])
+    nest.Disconnect(pg, a[150:], conn_spec="all_to_all")
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "n": np.array([nest.num_connections])}
+
+
 def stdp_network_build(nest, seed=11):
     """Build (not simulate) the network of :func:`stdp_network`; returns its
     spike_recorder."""

@@ -75,6 +75,13 @@ def test_outdegree_bernoulli_total_number_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_disconnect_rank_independent():
+    res = networks.disconnect_network(nest)
+    assert int(res["n"][0]) == 200 + 100 + 2000 + 200 - 50 - 50
+    compare("disconnect", res)
+
+
+@pytest.mark.mpi(min_size=2)
 def test_num_connections_is_global():
     networks.brunel_delta(nest, scale=0.05, simtime=10.0)
     n = nest.GetKernelStatus("num_connections")
