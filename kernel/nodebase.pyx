@@ -72,6 +72,7 @@ cdef class NodeBlock:
     strictly_positive = ()
     non_negative = ()
     ordered = ()            # pairs (a, b) of parameters that need a < b
+    grid_times = ()         # times (ms) that must be whole steps (inf allowed), checked at set
 
     def __init__(self, str model, gids, first_gid, last_gid, dict defaults):
         self.model = model
@@ -235,6 +236,9 @@ cdef class NodeBlock:
                     and np.isfinite(float(default))))
             values[name] = np.broadcast_to(arr, (idx.shape[0],))
             new[name] = values[name]
+            if name in self.grid_times and engine is not None:
+                fin = values[name][np.isfinite(values[name])]
+                engine.ms_to_steps_exact(fin, f"{self.model}: {name}")
         self.check(values)
         # commit: absolute values of relative names are kept when E_L changes
         el = values.get("E_L")

@@ -56,6 +56,7 @@ cdef class StimulationBlock(NodeBlock):
     """Base of stimulation devices: activity window and local targets."""
     element_type = "stimulator"
     device_parameters = {"origin": 0.0, "start": 0.0, "stop": INFINITY}
+    grid_times = ("origin", "start", "stop")
     # 'spike' devices write to spike channels, 'current' ones to current channels
     output = "spike"
     window_shift = 0
@@ -577,6 +578,18 @@ cdef class NoiseGenerator(OscillatorBlock):
     cdef int64_t[::1] dt_steps, next_step
     cdef uint64_t[::1] gid
     cdef public object _amps
+
+    def set(self, dict updates, idx, engine=None):
+        if "dt" in updates and engine is not None:
+            dt = np.atleast_1d(np.asarray(updates["dt"], np.float64))
+            dt = dt[np.isfinite(dt) & (dt > 0)]
+            tics = engine.ms_to_tics(dt)
+            if np.any(tics % engine.tics_per_step != 0):
+                from pynestlite.errors import StepMultipleRequired
+                raise StepMultipleRequired(
+                    f"{self.model}: dt {float(dt[tics % engine.tics_per_step != 0][0])} ms "
+                    f"must be a multiple of the resolution {engine.resolution} ms")
+        OscillatorBlock.set(self, updates, idx, engine)
 
     def bind(self):
         OscillatorBlock.bind(self)

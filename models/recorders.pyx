@@ -49,6 +49,7 @@ cdef class RecordingBlock(NodeBlock):
     element_type = "recorder"
     device_parameters = {"origin": 0.0, "start": 0.0, "stop": INFINITY,
                          "record_to": "memory", "label": "", "time_in_steps": False}
+    grid_times = ("origin", "start", "stop")
     cdef public list chunks
     cdef public object backends
     cdef public object t_lim
@@ -316,6 +317,7 @@ cdef class Multimeter(RecordingBlock):
     internal = {"next_rec": -1}
     strictly_positive = ("interval",)
     non_negative = ("offset",)
+    grid_times = ("origin", "start", "stop", "interval", "offset")
     cdef public list plan           # per device: list of (block, rows, gids) of its targets
     cdef public object interval_steps
     cdef public list held           # per device: samples not yet handed over (chunks)
@@ -339,6 +341,11 @@ cdef class Multimeter(RecordingBlock):
                 del held[:k]
 
     def set(self, dict updates, idx, engine=None):
+        if "offset" in updates and engine is not None:
+            for i in np.asarray(idx, np.int64):
+                if len(engine.recording_targets(self.gids[i])):
+                    raise BadProperty(f"{self.model}: offset cannot be changed after the "
+                                      "multimeter has been connected")
         if "record_from" in updates:
             updates = dict(updates)
             updates["record_from"] = [tuple(v) if not isinstance(v, str) else (v,)

@@ -441,6 +441,9 @@ def _model_defaults(model):
     for name in cls.public_names():
         base = cls.all_defaults().get(name, 0)      # n_events has no stored default
         out[name] = _out_value(name, base, defaults.get(name, base))
+    if "stop" in out and cls.element_type != "neuron":
+        from pynestlite.nodes import _device_stop
+        out["stop"] = float(_device_stop(out["stop"]))
     out["model"] = model
     out["model_id"] = kernel.model_id(model)
     out["element_type"] = cls.element_type
@@ -622,7 +625,19 @@ def GetConnections(source=None, target=None, synapse_model=None, synapse_label=N
 
 
 def GetStatus(nodes, keys=None, output=""):
-    """Status of nodes or synapses: list of dicts, or list of values for a key."""
+    """Status of nodes or synapses: list of dicts, or list of values for a key
+    (``output="json"``: as a JSON string)."""
+    if output not in ("", "json"):
+        raise TypeError(f"GetStatus: output must be '' or 'json', got {output!r}")
+    result = _get_status(nodes, keys)
+    if output == "json":
+        import json
+        from pynestlite.nodes import _json_default
+        return json.dumps(result, default=_json_default)
+    return result
+
+
+def _get_status(nodes, keys):
     if isinstance(nodes, SynapseCollection):
         n = len(nodes)
         if keys is None:

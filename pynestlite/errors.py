@@ -65,7 +65,7 @@ class IllegalConnection(KernelException):
     """A connection NEST forbids (device as target, recorder as source ...)."""
 
 
-class TimeMultipleRequired(KernelException):
+class TimeMultipleRequired(BadParameter):
     """A time that must be a multiple of the resolution is not."""
 
 

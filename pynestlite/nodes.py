@@ -28,7 +28,7 @@ def _kernel():
 
 # keys every node reports besides its model's parameters and state
 _COMMON_KEYS = ("global_id", "model", "model_id", "element_type", "local", "vp", "thread",
-                "frozen", "node_uses_wfr")
+                "thread_local_id", "frozen", "node_uses_wfr")
 
 
 class NodeCollection:
@@ -242,6 +242,8 @@ class NodeCollection:
         if key in ("vp", "thread"):
             vps = _virtual_processes(rec, g, k)
             return vps if key == "vp" else [v // k.size for v in vps]
+        if key == "thread_local_id":
+            return _thread_local_ids(rec, g, k)
         if key in ("frozen", "node_uses_wfr"):
             return [False] * len(g)
         rows = np.searchsorted(blk.gids, g)
@@ -252,6 +254,8 @@ class NodeCollection:
         if key == "recordables":
             return [sorted(blk.recordables) for _ in g]
         vals = blk.get(key, rows)
+        if key == "stop" and rec.element_type != "neuron":
+            vals = _device_stop(vals)
         if isinstance(vals, np.ndarray):
             return vals.tolist()
         default = blk.all_defaults().get(key)
@@ -317,7 +321,7 @@ class NodeCollection:
             p = params[0]
             if isinstance(p, str):
                 result = self._one(p, single)
-            elif isinstance(p, (list, tuple)):
+            elif isinstance(p, (list, tuple, dict, set)):
                 result = {key: self._one(key, single) for key in p}
             else:
                 raise TypeError("Params should be either a string or an iterable")
@@ -528,6 +532,12 @@ def _check_keys(rec, params):
                 f"{rec.model} has no parameter {key!r}; expected one of {sorted(names)}")
 
 
+def _device_stop(vals):
+    """A device's ``stop`` as NEST reports an open end: the largest double."""
+    v = np.asarray(vals, np.float64)
+    return np.where(np.isposinf(v), np.finfo(np.float64).max, v)
+
+
 def _out_value(name, default, x):
     """A stored value as PyNEST returns it (Python scalars, numpy arrays
     for spike_times & co., lists of names)."""
@@ -565,6 +575,29 @@ def _virtual_processes(rec, g, k):
     rank = (g - 1) % size
     thread = ((g - 1) // size + 1) % threads
     return [int(v) for v in thread * size + rank]
+
+
+def _thread_local_ids(rec, g, k):
+    """NEST's thread_local_id: a node's place among the nodes of its thread
+    (devices exist on every thread of every rank)."""
+    threads = max(int(k.local_num_threads), 1)
+    vps = np.asarray(_virtual_processes(rec, g, k), np.int64)
+    out = []
+    for gid, vp in zip(np.asarray(g, np.int64), vps):
+        n = 0
+        for r in k.records:
+            if r.first >= gid:
+                break
+            ids = np.arange(r.first, min(r.last, gid - 1) + 1, dtype=np.int64)
+            if r.element_type != "neuron":
+                n += len(ids)
+            else:
+                size = k.size
+                on = ((ids - 1) % size == vp % size) & \
+                    (((ids - 1) // size + 1) % threads == vp // size)
+                n += int(on.sum())
+        out.append(n)
+    return out
 
 
 def _repr_parts(ids):
