@@ -33,3 +33,4 @@ cpdef enum Purpose:
     PURPOSE_NOISE = 5          # noise_generator amplitudes, per target
     PURPOSE_NEURON = 6         # stochastic neuron dynamics, per neuron
     PURPOSE_SINUSOIDAL = 7     # sinusoidal_poisson_generator trains
+    PURPOSE_INHOMOGENEOUS = 8  # inhomogeneous_poisson_generator trains, per target

@@ -38,7 +38,7 @@ from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
-    PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL)
+    PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL, PURPOSE_INHOMOGENEOUS)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -426,12 +426,15 @@ cdef class StepCurrentGenerator(StimulationBlock):
     ``amplitude_times`` (ms, > 0, strictly increasing after forcing to the
     grid; ``allow_offgrid_times`` rounds up as NEST) and ``amplitude_values``
     (pA), set together.  The amplitude changes in the step that ends at each
-    time and is sent while the device is active.
+    time and is sent while the device is active.  Subclasses rename the two
+    lists (``times_key``, ``values_key``).
     """
     parameters = {"amplitude_times": (), "amplitude_values": (),
                   "allow_offgrid_times": False}
     internal = {"idx": 0, "amp": 0.0}
     output = "current"
+    times_key = "amplitude_times"
+    values_key = "amplitude_values"
     cdef int64_t[::1] at_ptr, stamps, idx
     cdef double[::1] values, amp
 
@@ -442,50 +445,55 @@ cdef class StepCurrentGenerator(StimulationBlock):
     def set(self, dict updates, idx, engine=None):
         idx = np.asarray(idx, np.int64)
         updates = dict(updates)
-        has_t, has_v = "amplitude_times" in updates, "amplitude_values" in updates
+        tk, vk = self.times_key, self.values_key
+        has_t, has_v = tk in updates, vk in updates
         if has_t != has_v:
-            raise BadProperty(f"{self.model}: amplitude_times and amplitude_values must be "
-                              "set together")
+            raise BadProperty(f"{self.model}: {tk} and {vk} must be set together")
         if "allow_offgrid_times" in updates and not has_t and any(
-                len(self.arrays["amplitude_times"][i]) for i in idx):
+                len(self.arrays[tk][i]) for i in idx):
             raise BadProperty(f"{self.model}: allow_offgrid_times can only be changed before "
-                              "amplitude_times are set, or together with them")
+                              f"{tk} are set, or together with them")
         if has_t:
             offgrid = updates.get("allow_offgrid_times")
             clock = _clock(engine)
             times, values = [], []
             for j, i in enumerate(idx):
-                t = np.asarray(updates["amplitude_times"][j], np.float64).ravel()
-                v = np.asarray(updates["amplitude_values"][j], np.float64).ravel()
+                t = np.asarray(updates[tk][j], np.float64).ravel()
+                v = np.asarray(updates[vk][j], np.float64).ravel()
                 if len(t) != len(v):
-                    raise BadProperty(f"{self.model}: amplitude_times and amplitude_values "
-                                      f"have different sizes ({len(t)} and {len(v)})")
+                    raise BadProperty(f"{self.model}: {tk} and {vk} have different sizes "
+                                      f"({len(t)} and {len(v)})")
                 if np.any(t <= 0.0):
-                    raise BadProperty(f"{self.model}: amplitude can only be changed at "
-                                      "strictly positive times (t > 0)")
+                    raise BadProperty(f"{self.model}: {tk} must lie strictly in the future "
+                                      "(t > 0)")
                 og = self.arrays["allow_offgrid_times"][i] if offgrid is None else \
                     np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
                 g = _grid_times(t, bool(og), clock, self.model)
                 if np.any(np.diff(g) <= 0):
-                    raise BadProperty(f"{self.model}: amplitude times must be at strictly "
-                                      "increasing time steps")
+                    raise BadProperty(f"{self.model}: {tk} must be at strictly increasing "
+                                      "time steps")
+                self.check_values(v)
                 times.append(g)
                 values.append(v)
-            updates["amplitude_times"] = times
-            updates["amplitude_values"] = values
+            updates[tk] = times
+            updates[vk] = values
         StimulationBlock.set(self, updates, idx, engine)
         if has_t:
             for i in idx:
                 self.arrays["idx"][i] = 0
+
+    def check_values(self, v):
+        """Hook: refuse values the device cannot take."""
+        pass
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         ptr = [0]
         stamps, values = [], []
         for i in range(self.n):
-            t = np.asarray(self.arrays["amplitude_times"][i], np.float64)
+            t = np.asarray(self.arrays[self.times_key][i], np.float64)
             stamps.append(np.rint(t / engine.resolution).astype(np.int64))
-            values.append(np.asarray(self.arrays["amplitude_values"][i], np.float64))
+            values.append(np.asarray(self.arrays[self.values_key][i], np.float64))
             ptr.append(ptr[i] + len(t))
         self.at_ptr = np.asarray(ptr, np.int64)
         self.stamps = np.concatenate(stamps) if stamps else np.empty(0, np.int64)
@@ -729,8 +737,66 @@ cdef class StepRateGenerator(StepCurrentGenerator):
     output = "rate"
 
 
+cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
+    """inhomogeneous_poisson_generator: Poisson trains of a piecewise
+    constant rate.
+
+    ``rate_times`` (ms) and ``rate_values`` (Hz, >= 0) as the times and
+    values of step_current_generator (the rate changes in the step that ends
+    at each time; ``allow_offgrid_times`` as there).  In every active step
+    each target gets an independent count ~ Poisson(rate h / 1000) from the
+    stream keyed by (rng_seed, generator, target), as NEST's independent
+    trains per target, and the same for any number of ranks.
+    """
+    parameters = {"rate_times": (), "rate_values": (), "allow_offgrid_times": False}
+    internal = {"idx": 0, "amp": 0.0}
+    output = "spike"
+    times_key = "rate_times"
+    values_key = "rate_values"
+    cdef uint64_t[::1] gid
+
+    def bind(self):
+        StepCurrentGenerator.bind(self)
+        self.gid = self.gids.astype(np.uint64)
+
+    def check_values(self, v):
+        if np.any(~np.isfinite(v)) or np.any(v < 0.0):
+            raise BadProperty(f"{self.model}: rate_values must be finite and >= 0 Hz")
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, p, end, base, cnt
+        cdef double mu
+        cdef pnl_key key
+        cdef pnl_stream s
+        for k in range(self.n):
+            key = pnl_make_key(ctx.seed, PURPOSE_INHOMOGENEOUS, self.gid[k])
+            p = self.at_ptr[k] + self.idx[k]
+            end = self.at_ptr[k + 1]
+            while p < end and self.stamps[p] <= ctx.origin + from_lag:
+                p += 1
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                if p < end and step + 1 == self.stamps[p]:
+                    self.amp[k] = self.values[p] * 1e-3        # spikes per ms
+                    p += 1
+                if self.amp[k] <= 0.0 or not self.active(k, step):
+                    continue
+                mu = self.amp[k] * ctx.h
+                base = step % ctx.ring_len
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
+                                    | (<uint64_t>self.tgt_dup[j] << 40), <uint64_t>step << 8)
+                    cnt = pnl_poisson(&s, mu)
+                    if cnt > 0:
+                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
+            self.idx[k] = p - self.at_ptr[k]
+
+
 MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,
           "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
           "sinusoidal_poisson_generator": SinusoidalPoissonGenerator,
-          "step_rate_generator": StepRateGenerator}
+          "step_rate_generator": StepRateGenerator,
+          "inhomogeneous_poisson_generator": InhomogeneousPoissonGenerator}

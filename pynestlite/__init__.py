@@ -129,7 +129,7 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
               "tics_per_step", "time_record", "hardware_report")
-_WRITABLE = ("resolution", "tics_per_ms", "rng_seed", "min_delay", "max_delay", "local_num_threads",
+_WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "min_delay", "max_delay", "local_num_threads",
              "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
              "overwrite_files", "target", "chip_seed", "hardware_latency", "detailed_timers",
              "syn_update_interval",
@@ -181,6 +181,9 @@ def _kernel_status():
         "ms_per_tic": k.ms_per_tic,
         "tics_per_ms": float(k.tics_per_ms),
         "tics_per_step": k.tics_per_step,
+        # NEST's delivery option; pynestlite always delivers by source rows
+        # (what NEST's compressed spikes do), so it changes no result
+        "use_compressed_spikes": k.use_compressed_spikes,
         # fixed behaviour: unknown keys always raise, sources are always kept
         "dict_miss_is_error": True,
         "keep_source_table": True,
@@ -227,6 +230,13 @@ def _check_kernel_status(params):
     p = dict(params)
     if "resolution" in p or "tics_per_ms" in p:
         _check_time_representation(p)
+    if "use_compressed_spikes" in p:
+        if not isinstance(p["use_compressed_spikes"], (bool, np.bool_)):
+            raise BadProperty(f"use_compressed_spikes must be a bool, got "
+                              f"{p['use_compressed_spikes']!r}")
+        if k.next_gid > 1 or k.simulated:
+            raise KernelStateError("use_compressed_spikes can only be set before nodes are "
+                                   "created")
     if "rng_seed" in p:
         s = p["rng_seed"]
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or not 1 <= s < 2 ** 32:
@@ -349,6 +359,8 @@ def _commit_kernel_status(p):
     # commit
     if "tics_per_ms" in p:
         k.tics_per_ms = int(p["tics_per_ms"])
+    if "use_compressed_spikes" in p:
+        k.use_compressed_spikes = bool(p["use_compressed_spikes"])
     if "resolution" in p:
         k.resolution = float(p["resolution"])
         k.tics_per_step = int(round(k.resolution * k.tics_per_ms))

@@ -114,6 +114,7 @@ class Engine:
     def reset(self):
         self.resolution = 0.1
         self.tics_per_ms = TICS_PER_MS
+        self.use_compressed_spikes = True     # (NEST's default; no effect here)
         self.tics_per_step = 100
         self.rng_seed = DEFAULT_SEED
         self.records = []           # NodeRecord per Create call, ascending gids

@@ -117,3 +117,52 @@ def test_sinusoidal_poisson_shared_train_and_prototype_only_flag():
     g = nest.Create("sinusoidal_poisson_generator")
     with pytest.raises(nest.BadProperty, match="individual_spike_trains"):
         g.set(individual_spike_trains=False)
+
+
+def test_inhomogeneous_poisson_generator_switches_rates_as_nest():
+    """NEST 3.10, same script: with 1e6 Hz every active step spikes; the
+    parrots' first and last spikes and the silent gap match NEST's."""
+    nest.ResetKernel()
+    g = nest.Create("inhomogeneous_poisson_generator",
+                    params={"rate_times": [5.0, 10.0, 12.3], "rate_values": [1e6, 0.0, 1e6]})
+    g.set(start=2.0, stop=14.0)
+    p = nest.Create("parrot_neuron", 2)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(g, p, syn_spec={"delay": 1.0})
+    nest.Connect(p, sr)
+    nest.Simulate(20.0)
+    ev = sr.events
+    trains = [ev["times"][ev["senders"] == gid] for gid in p.tolist()]
+    for t in trains:
+        assert (t.min(), t.max()) == (6.0, 15.1)              # NEST: 6.0 and 15.1
+        steps = np.unique(np.round(t / 0.1).astype(int))
+        assert len(steps) == 69                               # every active step
+        assert np.max(np.diff(steps)) == 24                   # the 2.4 ms pause
+        assert abs(len(t) - 6900) < 5 * np.sqrt(6900)         # Poisson(100) per step
+    assert not np.array_equal(trains[0], trains[1]) or len(trains[0]) != len(trains[1])
+
+
+def test_inhomogeneous_poisson_generator_rates_and_independence():
+    nest.ResetKernel()
+    g = nest.Create("inhomogeneous_poisson_generator",
+                    params={"rate_times": [100.0, 600.0], "rate_values": [40.0, 10.0]})
+    p = nest.Create("parrot_neuron", 400)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(g, p)
+    nest.Connect(p, sr)
+    nest.Simulate(1100.0)
+    ev = sr.events
+    early = np.bincount(ev["senders"][(ev["times"] > 101.0) & (ev["times"] <= 601.0)]
+                        - p[0].global_id, minlength=400)
+    late = np.bincount(ev["senders"][ev["times"] > 601.0] - p[0].global_id, minlength=400)
+    assert np.sum(ev["times"] <= 100.0) == 0                  # rate 0 before the first time
+    for counts, mean in ((early, 20.0), (late, 5.0)):         # 40 Hz and 10 Hz for 0.5 s
+        assert abs(counts.mean() - mean) < 4 * np.sqrt(mean / 400)
+        assert abs(counts.var() / counts.mean() - 1.0) < 0.25  # Poisson: Fano factor 1
+    assert abs(np.corrcoef(early[::2], early[1::2])[0, 1]) < 0.2     # independent trains
+    with pytest.raises(nest.BadProperty, match="rate_values"):
+        g.set(rate_times=[1.0], rate_values=[-5.0])
+    with pytest.raises(nest.BadProperty, match="together"):
+        g.set(rate_times=[1.0])
+    with pytest.raises(nest.BadProperty, match="strictly increasing"):
+        g.set(rate_times=[2.0, 2.0], rate_values=[1.0, 2.0])

@@ -361,3 +361,14 @@ def test_detailed_timers_count_the_phases_only_when_asked():
         for key in ("time_update", "time_deliver", "time_communicate", "time_record"):
             assert (st[key] > 0.0) is detailed, key
         assert st["time_simulate"] > st["time_update"]
+
+
+def test_use_compressed_spikes_is_a_kernel_setting_without_effect_on_results():
+    assert nest.use_compressed_spikes is True              # NEST's default
+    nest.use_compressed_spikes = False
+    assert nest.GetKernelStatus("use_compressed_spikes") is False
+    with pytest.raises(BadProperty):
+        nest.use_compressed_spikes = 1
+    nest.Create("iaf_psc_alpha")
+    with pytest.raises(KernelException, match="before nodes"):
+        nest.use_compressed_spikes = True
