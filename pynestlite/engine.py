@@ -327,6 +327,11 @@ class Engine:
         out = []
         if gids.size == 0:
             return out
+        lo, hi = (int(gids[0]), int(gids[-1])) if gids.size < 3 else \
+            (int(gids.min()), int(gids.max()))
+        rec = self.record_of(min(lo, hi))
+        if max(lo, hi) <= rec.last:        # one record (the common case of small calls)
+            return [(rec, gids)]
         firsts = np.asarray(self.firsts, np.int64)
         rec_idx = np.searchsorted(firsts, gids, side="right") - 1
         bounds = np.flatnonzero(np.diff(rec_idx)) + 1
@@ -510,7 +515,10 @@ class Engine:
         ``<kind>_receptors``)."""
         tgt_gids = np.asarray(tgt_gids, np.int64)
         codes = np.empty(len(tgt_gids), np.uint32)
-        receptor = np.broadcast_to(np.asarray(receptor, np.int64), tgt_gids.shape)
+        one = np.ndim(receptor) == 0            # one receptor for all (the usual case)
+        receptor = np.asarray(receptor, np.int64)
+        if not one:
+            receptor = np.broadcast_to(receptor, tgt_gids.shape)
         pos = 0
         from pynestlite.errors import UnknownReceptorType, IllegalConnection
         for rec, g in self.groups(tgt_gids):
@@ -520,10 +528,10 @@ class Engine:
                     f"{rec.model} (node {g[0]}) cannot receive "
                     f"{'spikes' if kind == 'spike' else 'currents'}")
             rows = np.searchsorted(blk.gids, g)
-            r = receptor[pos:pos + len(g)]
+            r = receptor if one else receptor[pos:pos + len(g)]
             table = getattr(blk, f"{kind}_receptors", {})
             out = np.empty(len(g), np.uint32)
-            for rt in np.unique(r):
+            for rt in ((int(receptor),) if one else np.unique(r)):
                 if int(rt) not in table:
                     what = kind.replace("_", " ")
                     if not table:
@@ -537,7 +545,7 @@ class Engine:
                     off, split, count = entry
                 else:
                     off, split, count = entry, False, False
-                sel = r == rt
+                sel = slice(None) if one else r == rt
                 ch = blk.chan_base + rows[sel] * blk.n_channels + off
                 out[sel] = (ch.astype(np.uint32) << 2) | (2 if count else 0) | (1 if split else 0)
             codes[pos:pos + len(g)] = out
