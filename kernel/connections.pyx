@@ -533,16 +533,27 @@ cdef class RecordingTable(SynapseTable):
     """Connections of recording devices: neuron -> spike_recorder (rows keyed
     by the neuron) and multimeter -> neuron (rows keyed by the multimeter).
 
-    The ``code`` column holds the target's gid; there is no weight, and the
-    delay column is unused (NEST ignores both for recorders and reports 1.0
+    The ``code`` column holds the target's gid (a neuron's gid appears only
+    as the target of multimeters); there is no weight, and the delay column
+    is unused (NEST ignores both for recorders and reports 1.0
     and 1.0 ms).  The kernel never delivers through this table: recorders
     read it at Prepare (spike_recorder: which sources, how many times;
     multimeter: which targets).
     """
     kind = "recording"
+    # multimeter -> neuron: NEST's receptor (port) of the connection, the
+    # multimeter's number among those recording the neuron (1, 2, ...);
+    # 0 for spike_recorder connections (held as one value while all are 0)
+    columns = {"port": ("uint16", 0)}
+    compact = ("port",)
 
     def __init__(self, synapse_model="static_synapse"):
         SynapseTable.__init__(self, synapse_model)
+
+    def multimeter_counts(self, int64_t n_gids):
+        """Per gid: the multimeter connections it receives (finalizes first)."""
+        self.finalize(n_gids)
+        return np.bincount(self.cols["code"].astype(np.int64), minlength=n_gids + 1)
 
     def targets_of(self, int64_t gid):
         """Target gids of the connections of source ``gid`` (creation order)."""

@@ -466,9 +466,17 @@ def _plan(pre, post, conn_spec, syn_spec):
                             f"{trec.block.model}: its recordables are "
                             f"{list(trec.block.recordables)}")
         src, tgt = src[sel], tgt[sel]
+        # NEST's receptor of each connection: 1 + the multimeters that
+        # already record the target (in the order of connection)
+        before = k.recording.multimeter_counts(k.next_gid)[tgt]
+        order = np.argsort(tgt, kind="stable")
+        ts = tgt[order]
+        nth = np.empty(len(tgt), np.int64)
+        nth[order] = np.arange(len(ts)) - np.searchsorted(ts, ts, side="left")
+        port = (before + nth + 1).astype(np.uint16)
 
         def commit():
-            k.recording.add(src, tgt, 0, {})
+            k.recording.add(src, tgt, 0, {"port": port})
             k.count_connections(model, len(src))
         return commit
     if tk == "stimulator":

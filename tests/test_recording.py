@@ -314,3 +314,20 @@ def test_multimeter_hands_out_samples_one_slice_late_as_nest(min_delay):
     np.testing.assert_array_equal(m.events["times"], np.arange(1, 15) * 0.5)
     v = m.events["V_m"]
     assert np.all(np.diff(v) > 0)       # the membrane charges towards threshold
+
+
+def test_multimeter_connections_number_their_receptors_as_nest():
+    """NEST 3.10, same script: each multimeter recording a neuron gets the
+    next receptor of that neuron (1, 2, ...); spike_recorder connections 0."""
+    n = nest.Create("iaf_psc_alpha", 3)
+    m1 = nest.Create("multimeter", params={"record_from": ["V_m"]})
+    m2 = nest.Create("multimeter", params={"record_from": ["V_m"]})
+    nest.Connect(m2, n[1:])
+    nest.Connect(m1, n)
+    assert nest.GetConnections(m1).receptor == [1, 2, 2]
+    assert nest.GetConnections(m2).receptor == [1, 1]
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    assert nest.GetConnections(target=sr).receptor == [0, 0, 0]
+    nest.Simulate(3.0)                                  # the recordings are unchanged
+    assert len(m1.events["times"]) == 3 * 2 and len(m2.events["times"]) == 2 * 2
