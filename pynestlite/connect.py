@@ -394,7 +394,8 @@ def _plan(pre, post, conn_spec, syn_spec):
     model, syn = parse_syn_spec(syn_spec)
     pre_ids, post_ids = pre.ids, post.ids
     if len(pre_ids) == 0 or len(post_ids) == 0:
-        return None
+        raise IllegalConnection("Connect: the sources and the targets must not be empty "
+                                "(as NEST)")
     pre_kinds = {r.element_type for r, _ in k.groups(pre_ids)}
     post_kinds = {r.element_type for r, _ in k.groups(post_ids)}
     pre_recs = [r for r, _ in k.groups(pre_ids)]
@@ -414,6 +415,9 @@ def _plan(pre, post, conn_spec, syn_spec):
             "parrot_neuron")
 
     # recorders ---------------------------------------------------------
+    if "recorder" in (pk, tk) and rule not in ("all_to_all", "one_to_one"):
+        raise IllegalConnection(f"Connect: recording devices connect with the rules "
+                                f"all_to_all and one_to_one only, not {rule} (as NEST)")
     if tk == "recorder":
         if not all(isinstance(r.block, recorders.SpikeRecorder) for r in post_recs):
             raise IllegalConnection(
@@ -508,6 +512,17 @@ def _plan(pre, post, conn_spec, syn_spec):
             raise IllegalConnection(
                 f"stimulation devices connect through static synapse models only, not "
                 f"{model}")
+        for name, table in k.tables.items():
+            if name != model and len(table):
+                # NEST: all outgoing connections of a device use one synapse model
+                table.finalize(k.next_gid)
+                rp = table.row_ptr
+                g = pre_ids[pre_ids < len(rp) - 1]
+                if np.any(rp[g + 1] > rp[g]):
+                    raise IllegalConnection(
+                        f"Connect: a stimulation device's connections must all use one "
+                        f"synapse model; node {int(g[np.argmax(rp[g + 1] > rp[g])])} "
+                        f"already connects through {name}, not {model}")
         for rec in pre_recs:
             if (rec.block.output == "rate") != (cls.channel_kind == "rate"):
                 raise IllegalConnection(

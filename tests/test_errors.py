@@ -332,19 +332,19 @@ def test_unknown_receptor_type():
            lambda: nest.Connect(dc, n, syn_spec={"receptor_type": 1}), nodes=[dc])
 
 
-def test_connect_empty_collections_is_a_noop():
+def test_connect_empty_collections_raises_and_changes_nothing():
+    """NEST: Connect with an empty NodeCollection is an IllegalConnection."""
     n = nest.Create("iaf_psc_alpha", 2)
     nest.Connect(n, n, "one_to_one")
     before = (_kernel_state(), _connections())
     empty = nest.NodeCollection()
-    nest.Connect(empty, n)
-    nest.Connect(n, empty)
-    nest.Connect(n[0:0], n[0:0], {"rule": "fixed_indegree", "indegree": 2})
+    for pre, post in ((empty, n), (n, empty), (n[0:0], n[0:0])):
+        with pytest.raises(IllegalConnection, match="empty"):
+            nest.Connect(pre, post, {"rule": "fixed_indegree", "indegree": 2})
     assert (_kernel_state(), _connections()) == before
     # and no random numbers were consumed
-    assert _random_draws(noop=lambda m: nest.Connect(m[0:0], m, {"rule": "fixed_indegree",
-                                                                 "indegree": 2})) \
-        == _random_draws()
+    assert _random_draws(failing=lambda m: nest.Connect(m[0:0], m, {
+        "rule": "fixed_indegree", "indegree": 2})) == _random_draws()
 
 
 def test_failed_calls_do_not_consume_random_numbers():
@@ -698,3 +698,18 @@ def test_import_from_the_source_folder_says_what_to_do(tmp_path):
     assert out.returncode != 0
     assert "imported from its source folder" in out.stderr
     assert "pip install -e ." in out.stderr
+
+
+def test_device_connection_rules_as_nest():
+    """NEST: a stimulation device connects through one synapse model only, and
+    recording devices connect with all_to_all or one_to_one only."""
+    n = nest.Create("iaf_psc_alpha", 3)
+    pg = nest.Create("poisson_generator")
+    nest.CopyModel("static_synapse", "pg_syn")
+    nest.Connect(pg, n, syn_spec="static_synapse")
+    nest.Connect(pg, n, syn_spec="static_synapse")          # the same model again is fine
+    _fails(IllegalConnection, "one synapse model", lambda: nest.Connect(pg, n, syn_spec="pg_syn"))
+    sr = nest.Create("spike_recorder")
+    for spec in ({"rule": "fixed_indegree", "indegree": 1}, {"rule": "pairwise_bernoulli", "p": 1.0}):
+        _fails(IllegalConnection, "all_to_all and one_to_one", lambda: nest.Connect(n, sr, spec))
+    assert nest.num_connections == 6
