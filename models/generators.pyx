@@ -363,8 +363,8 @@ def _grid_times(t, allow_offgrid, clock, model):
         if not allow_offgrid:
             bad = t[~on_grid][0]
             raise BadProperty(
-                f"{model}: time point {bad} is not representable in the current "
-                f"resolution {h} ms; set allow_offgrid_times=True to round it up")
+                f"{model}: Time point {bad} is not representable in current resolution "
+                f"({h} ms); set allow_offgrid_times=True to round it up")
         # ms_stamp: round up to the end of the step containing t
         n = np.floor(t * tics_per_ms).astype(np.int64)
         n -= n % tics_per_step
@@ -435,6 +435,7 @@ cdef class StepCurrentGenerator(StimulationBlock):
     output = "current"
     times_key = "amplitude_times"
     values_key = "amplitude_values"
+    label = "Amplitude"                 # (NEST's error texts)
     cdef int64_t[::1] at_ptr, stamps, idx
     cdef double[::1] values, amp
 
@@ -447,12 +448,15 @@ cdef class StepCurrentGenerator(StimulationBlock):
         updates = dict(updates)
         tk, vk = self.times_key, self.values_key
         has_t, has_v = tk in updates, vk in updates
+        lb = self.label
         if has_t != has_v:
-            raise BadProperty(f"{self.model}: {tk} and {vk} must be set together")
+            raise BadProperty(f"{self.model}: {lb} times and values must be reset together "
+                              f"({tk} and {vk})")
         if "allow_offgrid_times" in updates and not has_t and any(
                 len(self.arrays[tk][i]) for i in idx):
-            raise BadProperty(f"{self.model}: allow_offgrid_times can only be changed before "
-                              f"{tk} are set, or together with them")
+            raise BadProperty(f"{self.model}: allow_offgrid_times: Option can only be set "
+                              f"together with {lb.lower()} times or if no {lb.lower()} times "
+                              f"have been set")
         if has_t:
             offgrid = updates.get("allow_offgrid_times")
             clock = _clock(engine)
@@ -461,17 +465,17 @@ cdef class StepCurrentGenerator(StimulationBlock):
                 t = np.asarray(updates[tk][j], np.float64).ravel()
                 v = np.asarray(updates[vk][j], np.float64).ravel()
                 if len(t) != len(v):
-                    raise BadProperty(f"{self.model}: {tk} and {vk} have different sizes "
-                                      f"({len(t)} and {len(v)})")
+                    raise BadProperty(f"{self.model}: {lb} times and values have to be the "
+                                      f"same size ({len(t)} and {len(v)})")
                 if np.any(t <= 0.0):
-                    raise BadProperty(f"{self.model}: {tk} must lie strictly in the future "
-                                      "(t > 0)")
+                    raise BadProperty(f"{self.model}: {tk}: Time points must lie strictly in "
+                                      "the future. (t > 0)")
                 og = self.arrays["allow_offgrid_times"][i] if offgrid is None else \
                     np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
                 g = _grid_times(t, bool(og), clock, self.model)
                 if np.any(np.diff(g) <= 0):
-                    raise BadProperty(f"{self.model}: {tk} must be at strictly increasing "
-                                      "time steps")
+                    raise BadProperty(f"{self.model}: {lb} times must be strictly increasing "
+                                      f"(on the time grid: {tk})")
                 self.check_values(v)
                 times.append(g)
                 values.append(v)
@@ -753,6 +757,7 @@ cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
     output = "spike"
     times_key = "rate_times"
     values_key = "rate_values"
+    label = "Rate"
     cdef uint64_t[::1] gid
 
     def bind(self):

@@ -554,8 +554,8 @@ def test_nodecollection_with_unknown_node_id():
      "spike_generator: spike_times must be sorted in non-descending order"),
     ({"spike_times": [0.0, 1.0]}, "spike_generator: spike time cannot be set to 0"),
     ({"spike_times": [1.05]},
-     "spike_generator: time point 1.05 is not representable in the current resolution 0.1 "
-     "ms; set allow_offgrid_times=True to round it up"),
+     "spike_generator: Time point 1.05 is not representable in current resolution (0.1 "
+     "ms); set allow_offgrid_times=True to round it up"),
     ({"spike_times": [1.0, 2.0], "spike_weights": [1.0]},
      "spike_generator: spike_weights must have the same number of elements as spike_times "
      "(2) or 0 elements, got 1"),

@@ -162,7 +162,7 @@ def test_inhomogeneous_poisson_generator_rates_and_independence():
     assert abs(np.corrcoef(early[::2], early[1::2])[0, 1]) < 0.2     # independent trains
     with pytest.raises(nest.BadProperty, match="rate_values"):
         g.set(rate_times=[1.0], rate_values=[-5.0])
-    with pytest.raises(nest.BadProperty, match="together"):
+    with pytest.raises(nest.BadProperty, match="reset together"):
         g.set(rate_times=[1.0])
     with pytest.raises(nest.BadProperty, match="strictly increasing"):
         g.set(rate_times=[2.0, 2.0], rate_values=[1.0, 2.0])
