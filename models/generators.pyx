@@ -503,20 +503,31 @@ cdef class StepCurrentGenerator(StimulationBlock):
         self.stamps = np.concatenate(stamps) if stamps else np.empty(0, np.int64)
         self.values = np.concatenate(values) if values else np.empty(0)
 
+    cdef inline int64_t first_due(self, Py_ssize_t k, int64_t first) noexcept nogil:
+        """Position of row k's first change after step ``first`` (earlier
+        ones are past)."""
+        cdef int64_t p = self.at_ptr[k] + self.idx[k], end = self.at_ptr[k + 1]
+        while p < end and self.stamps[p] <= first:
+            p += 1
+        return p
+
+    cdef inline int64_t take_due(self, Py_ssize_t k, int64_t p, int64_t step) noexcept nogil:
+        """In step ``step`` the value changes when its time ends the step (NEST
+        changes it one step ahead); returns the next position."""
+        if p < self.at_ptr[k + 1] and step + 1 == self.stamps[p]:
+            self.amp[k] = self.values[p]
+            p += 1
+        return p
+
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, p, end
+        cdef int64_t step, p
         for k in range(self.n):
-            p = self.at_ptr[k] + self.idx[k]
-            end = self.at_ptr[k + 1]
-            while p < end and self.stamps[p] <= ctx.origin + from_lag:
-                p += 1
+            p = self.first_due(k, ctx.origin + from_lag)
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
-                if p < end and step + 1 == self.stamps[p]:
-                    self.amp[k] = self.values[p]
-                    p += 1
+                p = self.take_due(k, p, step)
                 if not self.active(k, step + 2):
                     continue
                 self.send(ctx, k, step, self.amp[k])
@@ -771,24 +782,19 @@ cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
-        cdef int64_t step, p, end, base, cnt
+        cdef int64_t step, p, base, cnt
         cdef double mu
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
             key = pnl_make_key(ctx.seed, PURPOSE_INHOMOGENEOUS, self.gid[k])
-            p = self.at_ptr[k] + self.idx[k]
-            end = self.at_ptr[k + 1]
-            while p < end and self.stamps[p] <= ctx.origin + from_lag:
-                p += 1
+            p = self.first_due(k, ctx.origin + from_lag)
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
-                if p < end and step + 1 == self.stamps[p]:
-                    self.amp[k] = self.values[p] * 1e-3        # spikes per ms
-                    p += 1
+                p = self.take_due(k, p, step)
                 if self.amp[k] <= 0.0 or not self.active(k, step):
                     continue
-                mu = self.amp[k] * ctx.h
+                mu = self.amp[k] * (ctx.h * 1e-3)      # rate in Hz, h in ms
                 base = step % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
