@@ -129,10 +129,10 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
               "tics_per_step", "time_record", "hardware_report")
-_WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "min_delay", "max_delay", "local_num_threads",
-             "total_num_virtual_procs", "print_time", "data_path", "data_prefix",
-             "overwrite_files", "target", "chip_seed", "hardware_latency", "detailed_timers",
-             "syn_update_interval",
+_WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "min_delay",
+             "max_delay", "local_num_threads", "total_num_virtual_procs", "print_time",
+             "data_path", "data_prefix", "overwrite_files", "target", "chip_seed",
+             "hardware_latency", "detailed_timers", "syn_update_interval",
              "eprop_update_interval", "eprop_learning_window", "eprop_reset_neurons_on_update")
 
 

@@ -182,6 +182,15 @@ def _receptors(receptor):
     return arr.astype(np.int64)
 
 
+def occurrence(values):
+    """For each element, how many equal elements come before it (0, 1, ...)."""
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    out = np.empty(len(values), np.int64)
+    out[order] = np.arange(len(v)) - np.searchsorted(v, v, side="left")
+    return out
+
+
 def _constant(v, name):
     """A rule parameter given as a Parameter without random parts (e.g.
     ``CreateParameter("constant", ...)``) becomes its value; random ones are
@@ -473,11 +482,7 @@ def _plan(pre, post, conn_spec, syn_spec):
         # NEST's receptor of each connection: 1 + the multimeters that
         # already record the target (in the order of connection)
         before = k.recording.multimeter_counts(k.next_gid)[tgt]
-        order = np.argsort(tgt, kind="stable")
-        ts = tgt[order]
-        nth = np.empty(len(tgt), np.int64)
-        nth[order] = np.arange(len(ts)) - np.searchsorted(ts, ts, side="left")
-        port = (before + nth + 1).astype(np.uint16)
+        port = (before + occurrence(tgt) + 1).astype(np.uint16)
 
         def commit():
             k.recording.add(src, tgt, 0, {"port": port})

@@ -73,6 +73,7 @@ def _pairs(rule, pre, post):
 
 def disconnect_pairs(pre, post, conn_spec=None, syn_spec=None):
     """``nest.Disconnect(pre, post, conn_spec, syn_spec)`` (see module doc)."""
+    from pynestlite.connect import occurrence
     from pynestlite.nodes import as_collection
     from pynestlite.synapses import get_connections
     k = _kernel()
@@ -114,12 +115,7 @@ def disconnect_pairs(pre, post, conn_spec=None, syn_spec=None):
         order = np.lexsort((c_idx, ckey))
         ckey, c_idx = ckey[order], c_idx[order]
         key = src.astype(np.int64) * base + tgt.astype(np.int64)
-        o = np.argsort(key, kind="stable")
-        ks = key[o]
-        first = np.searchsorted(ks, ks, side="left")
-        rank = np.empty(len(key), np.int64)
-        rank[o] = np.arange(len(ks)) - first
-        pos = np.searchsorted(ckey, key, side="left") + rank
+        pos = np.searchsorted(ckey, key, side="left") + occurrence(key)
         ok = pos < len(ckey)
         ok[ok] = ckey[pos[ok]] == key[ok]
         if not ok.all():

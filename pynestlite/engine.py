@@ -120,6 +120,7 @@ class Engine:
         self.records = []           # NodeRecord per Create call, ascending gids
         self.firsts = []
         self.next_gid = 1
+        self.prepared_gid = 1       # nodes below it existed at the last Prepare
         self.models = {name: (cls, {}) for name, cls in NODE_MODELS.items()}
         # synapse model registry: name -> table class, name -> defaults
         self.synapse_types = dict(SYNAPSE_TYPES)
@@ -316,21 +317,28 @@ class Engine:
 
     def check_gids(self, gids):
         gids = np.asarray(gids, np.int64)
-        if gids.size and (gids.min() < 1 or gids.max() >= self.next_gid):
+        if gids.size:
+            self._gid_range(gids)
+        return gids
+
+    def _gid_range(self, gids):
+        """(smallest, largest) of non-empty ``gids``; UnknownNode for an id
+        outside the network."""
+        lo, hi = int(gids.min()), int(gids.max())
+        if lo < 1 or hi >= self.next_gid:
             bad = gids[(gids < 1) | (gids >= self.next_gid)][0]
             raise UnknownNode(f"node {bad} does not exist (network has {self.next_gid - 1} nodes)")
-        return gids
+        return lo, hi
 
     def groups(self, gids):
         """Split sorted gids by Create record: list of (record, gids)."""
-        gids = self.check_gids(gids)
+        gids = np.asarray(gids, np.int64)
         out = []
         if gids.size == 0:
             return out
-        lo, hi = (int(gids[0]), int(gids[-1])) if gids.size < 3 else \
-            (int(gids.min()), int(gids.max()))
-        rec = self.record_of(min(lo, hi))
-        if max(lo, hi) <= rec.last:        # one record (the common case of small calls)
+        lo, hi = self._gid_range(gids)
+        rec = self.record_of(lo)
+        if hi <= rec.last:                  # one record (the common case of small calls)
             return [(rec, gids)]
         firsts = np.asarray(self.firsts, np.int64)
         rec_idx = np.searchsorted(firsts, gids, side="right") - 1
@@ -624,6 +632,7 @@ class Engine:
             recording.abort_backends(self)
             raise
         self.prepared = True
+        self.prepared_gid = self.next_gid
 
     def run(self, t_ms):
         if not self.prepared:

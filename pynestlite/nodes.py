@@ -562,42 +562,43 @@ def _json_default(o):
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
+def _neuron_vps(ids, size, threads):
+    """Virtual process of neuron ids: rank (id - 1) % num_processes, thread
+    ((id - 1) // num_processes + 1) % threads (on one rank: id % threads, as
+    NEST); vp = thread * num_processes + rank."""
+    return (((ids - 1) // size + 1) % threads) * size + (ids - 1) % size
+
+
 def _virtual_processes(rec, g, k):
-    """Virtual process of the nodes ``g`` of record ``rec``: vp = thread *
-    num_processes + rank.  A neuron lives on rank (id - 1) % num_processes;
-    its thread counts on from there as NEST's (on one rank: id % threads, as
-    NEST); devices report the rank's first thread."""
+    """Virtual process of the nodes ``g`` of record ``rec`` (devices report
+    the rank's first thread)."""
     if rec.element_type != "neuron":
         return [int(k.rank)] * len(g)
-    size = k.size
-    threads = max(int(k.local_num_threads), 1)
-    g = np.asarray(g, np.int64)
-    rank = (g - 1) % size
-    thread = ((g - 1) // size + 1) % threads
-    return [int(v) for v in thread * size + rank]
+    vps = _neuron_vps(np.asarray(g, np.int64), k.size, max(int(k.local_num_threads), 1))
+    return [int(v) for v in vps]
 
 
 def _thread_local_ids(rec, g, k):
     """NEST's thread_local_id: a node's place among the nodes of its thread
-    (devices exist on every thread of every rank)."""
-    threads = max(int(k.local_num_threads), 1)
-    vps = np.asarray(_virtual_processes(rec, g, k), np.int64)
-    out = []
-    for gid, vp in zip(np.asarray(g, np.int64), vps):
-        n = 0
-        for r in k.records:
-            if r.first >= gid:
-                break
-            ids = np.arange(r.first, min(r.last, gid - 1) + 1, dtype=np.int64)
-            if r.element_type != "neuron":
-                n += len(ids)
-            else:
-                size = k.size
-                on = ((ids - 1) % size == vp % size) & \
-                    (((ids - 1) // size + 1) % threads == vp // size)
-                n += int(on.sum())
-        out.append(n)
-    return out
+    (devices exist on every thread of every rank), given at Prepare (-1 for
+    a node created since).  Counted per Create
+    record in closed form: the neuron ids of one vp are those with
+    (id - 1) = rank + size * j, j = thread - 1 (mod threads)."""
+    size, threads = k.size, max(int(k.local_num_threads), 1)
+    g = np.asarray(g, np.int64)
+    vp = np.asarray(_virtual_processes(rec, g, k), np.int64)
+    rank, res = vp % size, (vp // size - 1) % threads
+    out = np.zeros(len(g), np.int64)
+    for r in k.records:
+        last = np.minimum(r.last, g - 1)              # ids of r before each node
+        if r.element_type != "neuron":
+            out += np.maximum(0, last - r.first + 1)
+            continue
+        j_lo = -((rank - (r.first - 1)) // size)      # ceil((first - 1 - rank) / size)
+        j_hi = (last - 1 - rank) // size
+        out += np.maximum(0, (j_hi - res) // threads - (j_lo - 1 - res) // threads)
+    out[g >= k.prepared_gid] = -1
+    return [int(x) for x in out]
 
 
 def _repr_parts(ids):

@@ -551,6 +551,25 @@ def test_vp_thread_and_to_array_as_nest():
         n._to_array("node")
 
 
+@pytest.mark.parametrize("threads,expected", [
+    (1, ((0, 1, 2, 5, 6, 7, 8), (3, 4), 9)),
+    (2, ((0, 0, 1, 3, 4, 4, 5), (1, 2), 5)),
+    (3, ((0, 0, 0, 3, 3, 3, 4), (1, 2), 5))])
+def test_thread_local_id_as_nest(threads, expected):
+    """NEST 3.10, same script: -1 until Prepare, then the node's place among
+    the nodes of its thread (devices on every thread)."""
+    nest.local_num_threads = threads
+    n = nest.Create("iaf_psc_alpha", 3)
+    mm = nest.Create("multimeter", 2)
+    p = nest.Create("parrot_neuron", 4)
+    sr = nest.Create("spike_recorder")
+    assert (n + p).thread_local_id == (-1,) * 7 and sr.thread_local_id == -1
+    nest.Simulate(1.0)
+    assert ((n + p).thread_local_id, mm.thread_local_id, sr.thread_local_id) == expected
+    late = nest.Create("iaf_psc_alpha", 2)
+    assert late.thread_local_id == (-1, -1)
+
+
 def test_model_ids_grow_with_copies():
     nest.CopyModel("iaf_psc_alpha", "my_iaf")
     nest.CopyModel("static_synapse", "my_static")
