@@ -38,6 +38,9 @@ def _extensions():
                 f"pynestlite.{sub}.{name}", [pyx],
                 include_dirs=[np.get_include(), "kernel", "models", "hardware"],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                # linked against libm, exp & co. bind to the C library's current
+                # versions; unlinked they bind to the oldest, errno-setting wrappers
+                libraries=["m"] if os.name != "nt" else [],
                 extra_compile_args=["-O3", "-fno-math-errno", "-ffp-contract=off"] if os.name != "nt" else [],
             ))
     return exts

@@ -1,0 +1,191 @@
+/* A block of PNL_LANES LIF neurons taking one input arrival together.
+ *
+ * The emulator's layered run (emulator.pyx, run_layered) moves the neurons
+ * of one level through the same sorted stream of arrivals.  Neurons side by
+ * side in SIMD lanes share the arrival time; each lane keeps its own state,
+ * parameters and last update time (a lane not connected to the arriving
+ * source is left as it is, as the neuron-after-neuron run leaves it).
+ *
+ * For one arrival at time ta, pnl_lanes_arrive() does in every lane what the
+ * scalar run does for one neuron:
+ *
+ *   1. the crossing test up to ta from the lane's state: the bounds of the
+ *      scalar next_crossing (the largest reachable voltage, then the slope
+ *      bound up to ta); a lane that may cross, or whose refractory period
+ *      ends between its last update and ta, is returned in the mask and left
+ *      untouched: the caller handles it with the scalar code;
+ *   2. every other connected lane is propagated exactly to ta (clamped at
+ *      V_reset while refractory) and takes the weight: I_ex += w (w >= 0) or
+ *      I_in += w (w < 0).
+ *
+ * The propagation is the closed form of the scalar code:
+ *
+ *   V(ta) = E_inf + e_m (V - E_inf + sum_x I_x q_x / (C d_x))
+ *   I_x  <- I_x e_m (1 + q_x),   e_m = exp(-dt/tau_m),  q_x = expm1(dt d_x),
+ *   d_x = 1/tau_m - 1/tau_x      (I_x dt / C and I_x e_m where d_x = 0).
+ *
+ * exp and expm1 are branch-free (range reduction by a power of two, a
+ * degree-13 Taylor polynomial on |r| <= ln2/2 by Estrin's scheme; expm1 by
+ * its own series for |z| < 0.35): within a few ulp of the C library, so the layered and the
+ * event-queue runs agree to ~1e-15 relative, not bit for bit.  GCC vector
+ * types carry the lanes: the function is built for AVX2 and for the
+ * baseline instruction set and the faster one is chosen at load time; with
+ * -ffp-contract=off both give the same bits.
+ */
+#ifndef PNL_LIF_LANES_H
+#define PNL_LIF_LANES_H
+
+#include <stdint.h>
+
+/* the helpers below take and return vectors; always inlined, no ABI crosses */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define PNL_LANES 4
+
+typedef double pnl_vd __attribute__((vector_size(8 * PNL_LANES)));
+typedef int64_t pnl_vi __attribute__((vector_size(8 * PNL_LANES)));
+
+typedef struct {
+    /* state */
+    double V[PNL_LANES], Ie[PNL_LANES], Ii[PNL_LANES], ts[PNL_LANES], trel[PNL_LANES];
+    /* parameters (threshold th relative to E_inf, offsets included) */
+    double E_inf[PNL_LANES], th[PNL_LANES], V_reset[PNL_LANES];
+    double inv_tm[PNL_LANES], inv_C[PNL_LANES], d_e[PNL_LANES], d_i[PNL_LANES];
+    double inv_Cd_e[PNL_LANES], inv_Cd_i[PNL_LANES];   /* 1/(C d_x); 0 where d_x = 0 */
+    double kmax_e[PNL_LANES], kmax_i[PNL_LANES];
+} pnl_lanes;
+
+#define PNL_LOAD(a) ({ pnl_vd v_; __builtin_memcpy(&v_, (a), sizeof v_); v_; })
+#define PNL_STORE(a, v) do { pnl_vd v_ = (v); __builtin_memcpy((a), &v_, sizeof v_); } while (0)
+
+static inline __attribute__((always_inline)) pnl_vd pnl_vsel(pnl_vi m, pnl_vd a, pnl_vd b)
+{
+    /* m ? a : b, lane by lane (m: all bits set or none) */
+    return (pnl_vd)(((pnl_vi)a & m) | ((pnl_vi)b & ~m));
+}
+
+static inline __attribute__((always_inline)) pnl_vd pnl_vmax(pnl_vd a, pnl_vd b)
+{
+    return pnl_vsel(a > b, a, b);
+}
+
+static inline __attribute__((always_inline)) pnl_vd pnl_vmin(pnl_vd a, pnl_vd b)
+{
+    return pnl_vsel(a < b, a, b);
+}
+
+/* c[0] + c[1] x + ... + c[13] x^13 by Estrin's scheme (depth 4: the lanes'
+ * latency, not their throughput, bounds this code). */
+static inline __attribute__((always_inline)) pnl_vd pnl_vpoly13(pnl_vd x, const double *c)
+{
+    pnl_vd x2 = x * x, x4, x8;
+    pnl_vd a0 = c[0] + c[1] * x, a1 = c[2] + c[3] * x, a2 = c[4] + c[5] * x;
+    pnl_vd a3 = c[6] + c[7] * x, a4 = c[8] + c[9] * x, a5 = c[10] + c[11] * x;
+    pnl_vd a6 = c[12] + c[13] * x;
+    x4 = x2 * x2;
+    x8 = x4 * x4;
+    return (a0 + x2 * a1) + x4 * (a2 + x2 * a3) + x8 * ((a4 + x2 * a5) + x4 * a6);
+}
+
+static const double pnl_exp_c[14] = {
+    1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
+    1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
+
+/* (expm1(z) - z) / z^2 */
+static const double pnl_expm1_c[14] = {
+    1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320,
+    1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800,
+    1.0 / 87178291200, 1.0 / 1307674368000};
+
+/* exp(x) for x in [-700, 700] (clamped outside: no overflow, no subnormals). */
+static inline __attribute__((always_inline)) pnl_vd pnl_vexp(pnl_vd x)
+{
+    const pnl_vd shift = x * 0.0 + 0x1.8p52;
+    pnl_vd kd, r;
+    pnl_vi ki;
+    x = pnl_vmin(pnl_vmax(x, x * 0.0 - 700.0), x * 0.0 + 700.0);
+    kd = x * 0x1.71547652b82fep0 + shift;          /* round(x / ln2) in the low bits */
+    ki = (pnl_vi)kd;
+    kd = kd - shift;
+    r = x - kd * 0x1.62e42fefa3800p-1;             /* ln2 high part: kd * hi is exact */
+    r = r - kd * 0x1.ef35793c76730p-45;            /* ln2 low part */
+    return pnl_vpoly13(r, pnl_exp_c) * (pnl_vd)((ki << 52) + ((int64_t)1023 << 52));
+}
+
+/* expm1(z): its own series where |z| < 0.35, exp(z) - 1 elsewhere (computed
+ * only when a lane needs it). */
+static inline __attribute__((always_inline)) pnl_vd pnl_vexpm1(pnl_vd z)
+{
+    pnl_vd p = z + z * z * pnl_vpoly13(z, pnl_expm1_c);
+    pnl_vi small = (z < 0.35) & (z > -0.35);
+    int l, all = 1;
+    for (l = 0; l < PNL_LANES; l++)
+        all &= small[l] != 0;
+    return all ? p : pnl_vsel(small, p, pnl_vexp(z) - 1.0);
+}
+
+/* One arrival at ta; w[l] the lane's weight, conn[l] != 0 where the lane's
+ * neuron is a target of the arriving source.  Returns the mask of lanes left
+ * to the scalar code (bit l: lane l).  *checks counts the crossing tests. */
+__attribute__((target_clones("avx2", "default")))
+static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int64_t *conn,
+                            int64_t *checks)
+{
+    const pnl_vd zero = {0}, one = zero + 1.0;
+    pnl_vd V = PNL_LOAD(L->V), Ie = PNL_LOAD(L->Ie), Ii = PNL_LOAD(L->Ii);
+    pnl_vd ts = PNL_LOAD(L->ts), trel = PNL_LOAD(L->trel), E_inf = PNL_LOAD(L->E_inf);
+    pnl_vd th = PNL_LOAD(L->th), inv_tm = PNL_LOAD(L->inv_tm), inv_C = PNL_LOAD(L->inv_C);
+    pnl_vd d_e = PNL_LOAD(L->d_e), d_i = PNL_LOAD(L->d_i), wv = PNL_LOAD(w);
+    pnl_vi cv;
+    pnl_vd dt, x0, bound, q, slope, em, qe, qi, ge, gi, x, Vn, fe, fi;
+    pnl_vi on, refr, held, partial, cand, upd, neg;
+    int l, mask = 0;
+    __builtin_memcpy(&cv, conn, sizeof cv);
+    on = cv != 0;
+    dt = ta - ts;
+    refr = ts < trel;                       /* refractory at its last update */
+    held = refr & (trel >= ta);             /* ... until ta at least: no crossing */
+    partial = refr & (trel < ta);           /* the period ends before ta */
+    /* the crossing test of the free lanes (next_crossing, limited to ta) */
+    x0 = V - E_inf;
+    bound = pnl_vmax(x0, zero) + pnl_vmax(Ie, zero) * PNL_LOAD(L->kmax_e)
+            + pnl_vmax(Ii, zero) * PNL_LOAD(L->kmax_i);
+    q = pnl_vsel(x0 >= zero, x0 * (one - dt * inv_tm), x0) + pnl_vmin(Ii, zero) * dt * inv_C;
+    slope = x0 + dt * (-q * inv_tm + pnl_vmax(Ie, zero) * inv_C);
+    cand = ~refr & ((x0 >= th) | ((bound >= th) & (dt > zero) & (slope >= th)));
+    cand = on & (cand | partial);
+    upd = on & ~cand;
+    for (l = 0; l < PNL_LANES; l++) {
+        if (cand[l])
+            mask |= 1 << l;
+        if (on[l] && !refr[l] && !cand[l])
+            checks[0] += 1;         /* (the scalar code counts its own) */
+    }
+    /* exact propagation to ta */
+    em = pnl_vexp(-dt * inv_tm);
+    qe = pnl_vexpm1(dt * d_e);
+    qi = zero;
+    for (l = 0; l < PNL_LANES; l++)
+        if (Ii[l] != 0.0) {
+            qi = pnl_vexpm1(dt * d_i);      /* (I_in = 0 lanes: any finite q_in) */
+            break;
+        }
+    ge = pnl_vsel(d_e == zero, dt * inv_C, qe * PNL_LOAD(L->inv_Cd_e));
+    gi = pnl_vsel(d_i == zero, dt * inv_C, qi * PNL_LOAD(L->inv_Cd_i));
+    fe = pnl_vsel(d_e == zero, em, em * (one + qe));
+    fi = pnl_vsel(d_i == zero, em, em * (one + qi));
+    x = x0 + Ie * ge + Ii * gi;
+    Vn = pnl_vsel(held, PNL_LOAD(L->V_reset), E_inf + em * x);
+    Ie = Ie * fe;
+    Ii = Ii * fi;
+    neg = wv < zero;
+    Ie = Ie + pnl_vsel(neg, zero, wv);
+    Ii = Ii + pnl_vsel(neg, wv, zero);
+    PNL_STORE(L->V, pnl_vsel(upd, Vn, V));
+    PNL_STORE(L->Ie, pnl_vsel(upd, Ie, PNL_LOAD(L->Ie)));
+    PNL_STORE(L->Ii, pnl_vsel(upd, Ii, PNL_LOAD(L->Ii)));
+    PNL_STORE(L->ts, pnl_vsel(upd, ts * 0.0 + ta, ts));
+    return mask;
+}
+
+#endif
