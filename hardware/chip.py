@@ -70,8 +70,9 @@ class Chip:
         External input events per hardware second the link carries.
     speedup : float
         Hardware time = model time / speedup.
-    tau_m_range, tau_syn_range, t_ref_range : (float, float)
-        Calibratable ranges in hardware seconds.
+    tau_m_range, tau_syn_range, t_ref_range, tau_w_range : (float, float)
+        Calibratable ranges in hardware seconds (``tau_w``: the adaptation
+        time constant of an AdEx circuit).
     min_sample_period : float
         Hardware time between patterns of a batch (decision plus relaxation
         of the previous pattern's currents and membranes).
@@ -81,7 +82,7 @@ class Chip:
     power : float
         Chip power during a run in W (activity independent).
     fp_tau : float
-        Fixed-pattern spread of membrane and synaptic time constants.
+        Fixed-pattern spread of membrane, synaptic and adaptation time constants.
     fp_gain : float
         Fixed-pattern spread of the synaptic input gain (per circuit, per sign).
     fp_threshold : float
@@ -113,6 +114,7 @@ class Chip:
     tau_m_range: tuple = (0.5e-6, 60e-6)
     tau_syn_range: tuple = (0.3e-6, 30e-6)
     t_ref_range: tuple = (0.04e-6, 32e-6)
+    tau_w_range: tuple = (1e-6, 500e-6)
     min_sample_period: float = 48e-6
     relaxation_time_constants: float = 8.0
     power: float = 0.175

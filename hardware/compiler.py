@@ -13,9 +13,9 @@ import numpy as np
 
 from pynestlite.errors import HardwareResourceError, HardwareUnsupportedError
 
-#: neuron block classes the circuits emulate (LIF with exponential current
-#: synapses: the circuit with adaptation and exponential term switched off)
-NEURON_CLASSES = {"IafPscExp": "iaf_psc_exp"}
+#: neuron block classes the circuits emulate: AdEx with exponential current
+#: synapses, and LIF (the circuit with adaptation and exponential term off)
+NEURON_CLASSES = {"IafPscExp": "iaf_psc_exp", "AeifPscExp": "aeif_psc_exp"}
 SOURCE_CLASSES = {"SpikeGenerator": "spike_generator", "PoissonGenerator": "poisson_generator"}
 SYNAPSE_CLASSES = {"StaticSynapseTable": "static_synapse"}
 RECORDABLES = ("V_m",)
@@ -54,7 +54,7 @@ def validate(net, chip, latency=None):
         if pop.element_type == "neuron" and pop.block_class not in NEURON_CLASSES:
             raise HardwareUnsupportedError(
                 f"{pop.describe()} cannot run on {chip.name}: its circuits emulate "
-                f"{', '.join(sorted(NEURON_CLASSES.values()))} (LIF with exponential "
+                f"{', '.join(sorted(NEURON_CLASSES.values()))} (AdEx and LIF with exponential "
                 "current synapses)")
     for gid, model in net.other_devices:
         raise HardwareUnsupportedError(
@@ -83,9 +83,11 @@ def validate(net, chip, latency=None):
         if pop.element_type != "neuron":
             continue
         sel = (net.neuron_gids >= pop.first) & (net.neuron_gids <= pop.last)
+        adex = sel & ((p["Delta_T"] > 0) | (p["a"] != 0) | (p["b"] != 0))
         for name, rng in (("tau_m", chip.tau_m_range), ("tau_syn_ex", chip.tau_syn_range),
-                          ("tau_syn_in", chip.tau_syn_range), ("t_ref", chip.t_ref_range)):
-            v = p[name][sel]
+                          ("tau_syn_in", chip.tau_syn_range), ("t_ref", chip.t_ref_range),
+                          ("tau_w", chip.tau_w_range)):
+            v = p[name][adex if name == "tau_w" else sel]
             hw = chip.ms_to_hw(v)
             out = (hw < rng[0] * (1 - 1e-12)) | (hw > rng[1] * (1 + 1e-12))
             if np.any(out):

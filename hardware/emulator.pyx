@@ -1,15 +1,26 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Event-driven emulation of a compiled network in continuous time.
 
-Every logical neuron is a LIF neuron with exponential current synapses, as
-the chip's circuits with their adaptation and exponential terms off:
+Every logical neuron is an AdEx neuron with exponential current synapses,
+as the chip's circuits:
 
-    C dV/dt      = -(C/tau_m) (V - E_L) + I_ex + I_in + I_e
+    C dV/dt      = -(C/tau_m) (V - E_L) + g_L Delta_T exp((V - V_T)/Delta_T)
+                   - w + I_ex + I_in + I_e                (g_L = C/tau_m)
+    tau_w dw/dt  = a (V - E_L) - w
     dI_x/dt      = -I_x / tau_x                (x = ex, in)
-    an event of weight w at time t:  I_ex += w (w > 0),  I_in += w (w < 0)
-    V(t) >= V_th + offset:  spike at t; V = V_reset, clamped for t_ref
+    an event of weight v at time t:  I_ex += v (v > 0),  I_in += v (v < 0)
+    spike at V(t) >= V_peak:  V = V_reset, w += b, V clamped for t_ref
 
-Numerics.  Between events the state is propagated exactly (closed form;
+With the exponential term and the adaptation off (Delta_T = a = b = 0) the
+circuit is LIF, its threshold V_th (= V_T) + offset; most networks run so,
+and for them everything below is exact.  An AdEx neuron (Delta_T > 0 or a or
+b != 0) has no closed form: it is integrated by RKF45 (``kernel/rkf45.h``,
+absolute and relative tolerance 1e-10) between its events, the exponential
+term with min(V, V_peak) as NEST's aeif models, and a step that ends at or
+above V_peak is bisected in time to 1e-9 ms; V_th + offset is its V_T, the
+trial-to-trial threshold noise moves the exponential threshold.
+
+Numerics (LIF).  Between events the state is propagated exactly (closed form;
 ``expm1`` keeps it accurate when a synaptic time constant is close to the
 membrane's, and the limit form is used when they are equal).  After every
 change of a neuron's input, its next threshold crossing is predicted from
@@ -36,12 +47,12 @@ is over.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport cos, exp, expm1, floor, log, sqrt, INFINITY
+from libc.math cimport cos, exp, expm1, fabs, floor, log, sqrt, INFINITY
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free
 
 cnp.import_array()
-if sizeof(pnl_lanes) != 16 * PNL_LANES_C * sizeof(double):
+if sizeof(pnl_lanes) != 17 * PNL_LANES_C * sizeof(double):
     raise ImportError("emulator: lif_lanes.h and its declaration here disagree on the lanes")
 
 
@@ -76,8 +87,35 @@ cdef extern from "lif_lanes.h":
         double inv_Cd_i[4]
         double kmax_e[4]
         double kmax_i[4]
+        int64_t scalar[4]
     int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int64_t *conn,
                          int64_t *checks) nogil
+
+
+from pynestlite.kernel.rkf45 cimport rkf45_work, rkf45_evolve_apply_std
+
+
+cdef struct AdexQ:
+    double C, g_L, E_L, V_T, Delta_T, V_peak, V_reset, a, inv_tw, inv_te, inv_ti, I_e
+    int refractory
+
+
+cdef int adex_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    """y = (V_m, w, I_ex, I_in)."""
+    cdef AdexQ *q = <AdexQ *>p
+    cdef double V = q.V_reset if q.refractory else (y[0] if y[0] < q.V_peak else q.V_peak)
+    cdef double I_spike = 0.0
+    if q.Delta_T > 0.0:
+        I_spike = q.g_L * q.Delta_T * exp((V - q.V_T) / q.Delta_T)
+    f[0] = 0.0 if q.refractory else (-q.g_L * (V - q.E_L) + I_spike - y[1] + y[2] + y[3]
+                                      + q.I_e) / q.C
+    f[1] = (q.a * (V - q.E_L) - y[1]) * q.inv_tw
+    f[2] = -y[2] * q.inv_te
+    f[3] = -y[3] * q.inv_ti
+    return 0
+
+
+DEF ADEX_TOL = 1e-10
 
 
 cdef extern from "philox.h":
@@ -157,6 +195,10 @@ cdef class Emulator:
     cdef public double delay
     cdef double[::1] C, inv_C, inv_tm, inv_te, inv_ti, d_e, d_i, E_inf, V_th, V_reset, t_ref
     cdef double[::1] kmax_e, kmax_i, horizon, V0, inv_Cd_e, inv_Cd_i
+    # AdEx: per neuron flag, parameters, adaptation current and its initial value
+    cdef int64_t[::1] adex
+    cdef double[::1] Delta_T, V_peak, ad_a, ad_b, inv_tw, I_e, E_L, wad, w0
+    cdef public bint solver_failed
     cdef double[::1] th_off
     cdef double[::1] ts, V, Ie, Ii, trel
     cdef int64_t[::1] version, ptr, tgt, dirty_flag, dirty
@@ -203,7 +245,21 @@ cdef class Emulator:
         self.V0 = a["V_m"].copy() if "V_m" in a else a["E_L"].copy()
         self.kmax_e = _psp_peak(tm, te) / a["C_m"]
         self.kmax_i = _psp_peak(tm, ti) / a["C_m"]
-        self.horizon = 60.0 * np.maximum(tm, np.maximum(te, ti))
+        zero = np.zeros(self.n)
+        self.Delta_T = a.get("Delta_T", zero).copy()
+        self.ad_a = a.get("a", zero).copy()
+        self.ad_b = a.get("b", zero).copy()
+        tw = a.get("tau_w", np.ones(self.n))
+        self.inv_tw = 1.0 / tw
+        self.V_peak = a.get("V_peak", a["V_th"]).copy()
+        self.I_e = a["I_e"].copy()
+        self.E_L = a["E_L"].copy()
+        self.w0 = a.get("w", zero).copy()
+        adex = (np.asarray(self.Delta_T) > 0) | (np.asarray(self.ad_a) != 0) \
+            | (np.asarray(self.ad_b) != 0)
+        self.adex = adex.astype(np.int64)
+        self.horizon = 60.0 * np.maximum(np.maximum(tm, np.where(adex, tw, 0.0)),
+                                         np.maximum(te, ti))
         self.th_off = np.zeros(self.n)
         self.ptr = np.ascontiguousarray(ptr, np.int64)
         self.tgt = np.ascontiguousarray(target, np.int64)
@@ -276,19 +332,23 @@ cdef class Emulator:
         self.V = np.asarray(self.V0).copy()
         self.Ie = np.zeros(self.n)
         self.Ii = np.zeros(self.n)
+        self.wad = np.asarray(self.w0).copy()
         self.trel = np.full(self.n, -INFINITY)
         self.version = np.zeros(self.n, np.int64)
         self.heap_n = 0
         self.now = t0
         self.predictions = 0
         self.root_solves = 0
+        self.solver_failed = False
 
-    def set_state(self, V, Ie, Ii):
-        """Set V_m and the synaptic currents at the current time (a neuron in
-        its refractory period stays clamped)."""
+    def set_state(self, V, Ie, Ii, w=None):
+        """Set V_m, the synaptic currents and (AdEx) the adaptation current at
+        the current time (a neuron in its refractory period stays clamped)."""
         self.V = np.ascontiguousarray(V, np.float64).copy()
         self.Ie = np.ascontiguousarray(Ie, np.float64).copy()
         self.Ii = np.ascontiguousarray(Ii, np.float64).copy()
+        if w is not None:
+            self.wad = np.ascontiguousarray(w, np.float64).copy()
         self.ts = np.full(self.n, self.now)
         self.version = np.asarray(self.version) + 1
         cdef int64_t j
@@ -391,14 +451,16 @@ cdef class Emulator:
         self.th_off = np.ascontiguousarray(offsets, np.float64).copy()
 
     def state(self):
-        """(V_m, I_syn_ex, I_syn_in) propagated to the current time."""
+        """(V_m, I_syn_ex, I_syn_in, w) propagated to the current time."""
         cdef int64_t j
-        cdef double v, ie, ii, t
-        out = np.empty((3, self.n))
+        cdef double v, ie, ii, t, wa
+        out = np.empty((4, self.n))
         for j in range(self.n):
-            v = self.V[j]; ie = self.Ie[j]; ii = self.Ii[j]; t = self.ts[j]
-            self.propagate(j, self.now, &v, &ie, &ii, &t)
-            out[0, j] = v; out[1, j] = ie; out[2, j] = ii
+            v = self.V[j]; ie = self.Ie[j]; ii = self.Ii[j]; t = self.ts[j]; wa = self.wad[j]
+            self.propagate(j, self.now, &v, &ie, &ii, &t, &wa)
+            out[0, j] = v; out[1, j] = ie; out[2, j] = ii; out[3, j] = wa
+        if self.solver_failed:
+            raise RuntimeError("emulator: the AdEx integration failed (step size underflow)")
         return out
 
     cdef spikes(self):
@@ -415,10 +477,17 @@ cdef class Emulator:
 
     # ------------------------------------------------------------------
     cdef void propagate(self, int64_t j, double t, double *V, double *Ie, double *Ii,
-                        double *ts) noexcept nogil:
-        """Exact state of neuron j at t >= *ts (refractoriness included)."""
-        cdef double s = ts[0], dt, em, x
+                        double *ts, double *w) noexcept nogil:
+        """Exact state of neuron j at t >= *ts (refractoriness included); an
+        AdEx neuron is integrated (no spike detection: none is due)."""
+        cdef double s = ts[0], dt, em, x, T
         cdef double tr = self.trel[j]
+        cdef double y[4]
+        if self.adex[j]:
+            y[0] = V[0]; y[1] = w[0]; y[2] = Ie[0]; y[3] = Ii[0]
+            self.adex_integrate(j, t, y, ts, False, &T)
+            V[0] = y[0]; w[0] = y[1]; Ie[0] = y[2]; Ii[0] = y[3]
+            return
         if s < tr:
             dt = fmin(t, tr) - s
             if dt > 0.0:
@@ -444,8 +513,112 @@ cdef class Emulator:
 
     cdef inline void advance(self, int64_t j, double t) noexcept nogil:
         cdef double v = self.V[j], ie = self.Ie[j], ii = self.Ii[j], s = self.ts[j]
-        self.propagate(j, t, &v, &ie, &ii, &s)
-        self.V[j] = v; self.Ie[j] = ie; self.Ii[j] = ii; self.ts[j] = s
+        cdef double wa = self.wad[j]
+        self.propagate(j, t, &v, &ie, &ii, &s, &wa)
+        self.V[j] = v; self.Ie[j] = ie; self.Ii[j] = ii; self.ts[j] = s; self.wad[j] = wa
+
+    cdef inline void fire(self, int64_t j, double T) noexcept nogil:
+        """Neuron j's spike at T (its state already there): reset, adaptation
+        kick, refractory period."""
+        self.V[j] = self.V_reset[j]
+        self.wad[j] += self.ad_b[j]
+        self.trel[j] = T + self.t_ref[j]
+
+    cdef inline void rest(self, int64_t j, double t) noexcept nogil:
+        """Neuron j at rest at time t (a pattern's start)."""
+        self.V[j] = self.V0[j]
+        self.Ie[j] = 0.0
+        self.Ii[j] = 0.0
+        self.wad[j] = self.w0[j]
+        self.ts[j] = t
+        self.trel[j] = -INFINITY
+
+    cdef int adex_integrate(self, int64_t j, double t1, double *y, double *ts, bint detect,
+                            double *T) noexcept nogil:
+        """AdEx neuron j's state y = (V_m, w, I_ex, I_in) from *ts to t1
+        (refractory: V clamped at V_reset until trel).  With ``detect`` it
+        stops at the first V >= V_peak: *T is that time (bisected to 1e-9 ms),
+        y the state there; returns 1.  Returns 0 without a crossing (*ts =
+        t1), -1 if the solver failed (``solver_failed`` set)."""
+        cdef AdexQ q
+        cdef rkf45_work work
+        cdef double t = ts[0], h, end, lo, hi, mid, tt, hh
+        cdef double yp[4]
+        cdef double ym[4]
+        cdef int k
+        q.C = self.C[j]; q.g_L = self.C[j] * self.inv_tm[j]; q.E_L = self.E_L[j]
+        q.V_T = self.V_th[j] + self.th_off[j]; q.Delta_T = self.Delta_T[j]
+        q.V_peak = self.V_peak[j]; q.V_reset = self.V_reset[j]; q.a = self.ad_a[j]
+        q.inv_tw = self.inv_tw[j]; q.inv_te = self.inv_te[j]; q.inv_ti = self.inv_ti[j]
+        q.I_e = self.I_e[j]
+        q.refractory = 0
+        h = 0.01 / self.inv_tm[j]
+        if t < self.trel[j]:
+            q.refractory = 1
+            y[0] = q.V_reset
+            end = fmin(t1, self.trel[j])
+            while t < end:
+                if rkf45_evolve_apply_std(&work, ADEX_TOL, ADEX_TOL, 1.0, 0.0, adex_rhs, &q,
+                                          4, &t, end, &h, y, NULL) != 0 or h <= 0.0:
+                    self.solver_failed = True
+                    return -1
+            y[0] = q.V_reset
+            q.refractory = 0
+            if t1 <= self.trel[j]:
+                ts[0] = t1
+                return 0
+        while t < t1:
+            lo = t
+            for k in range(4):
+                yp[k] = y[k]
+            if rkf45_evolve_apply_std(&work, ADEX_TOL, ADEX_TOL, 1.0, 0.0, adex_rhs, &q, 4,
+                                      &t, t1, &h, y, NULL) != 0 or h <= 0.0:
+                self.solver_failed = True
+                return -1
+            if detect and y[0] >= q.V_peak:
+                # the crossing lies in (lo, t]: bisect, integrating from lo
+                hi = t
+                while hi - lo > 1e-9 + 4e-16 * fabs(hi):
+                    mid = 0.5 * (lo + hi)
+                    for k in range(4):
+                        ym[k] = yp[k]
+                    tt = lo
+                    hh = mid - lo
+                    while tt < mid:
+                        if rkf45_evolve_apply_std(&work, ADEX_TOL, ADEX_TOL, 1.0, 0.0, adex_rhs,
+                                                  &q, 4, &tt, mid, &hh, ym, NULL) != 0 \
+                                or hh <= 0.0:
+                            self.solver_failed = True
+                            return -1
+                    if ym[0] >= q.V_peak:
+                        hi = mid
+                        for k in range(4):
+                            y[k] = ym[k]
+                    else:
+                        lo = mid
+                        for k in range(4):
+                            yp[k] = ym[k]
+                T[0] = hi
+                ts[0] = hi
+                return 1
+        ts[0] = t1
+        return 0
+
+    cdef double adex_crossing(self, int64_t j, double until, bint limited) noexcept nogil:
+        """next_crossing for an AdEx neuron: integrate a copy of its state up
+        to ``until`` (or its horizon) and look for V >= V_peak."""
+        cdef double y[4]
+        cdef double s = self.ts[j], T, end
+        y[0] = self.V[j]; y[1] = self.wad[j]; y[2] = self.Ie[j]; y[3] = self.Ii[j]
+        self.predictions += 1
+        if limited and self.trel[j] > until:
+            return INFINITY
+        end = fmin(until, s + self.horizon[j])
+        if end <= s:
+            return INFINITY if (limited or until == INFINITY) else -INFINITY
+        if self.adex_integrate(j, end, y, &s, True, &T) == 1:
+            return T
+        return INFINITY if (limited or until == INFINITY) else -INFINITY
 
     cdef double next_crossing(self, int64_t j, double until, bint limited) noexcept nogil:
         """Time of neuron j's next threshold crossing without further input.
@@ -459,10 +632,13 @@ cdef class Emulator:
         cdef pnl_term t[4]
         cdef pnl_term tmp
         cdef int n = 2, k, m
+        cdef double wa = 0.0
+        if self.adex[j]:
+            return self.adex_crossing(j, until, limited)
         if base < self.trel[j]:
             if limited and self.trel[j] > until:
                 return INFINITY
-            self.propagate(j, self.trel[j], &v, &ie, &ii, &base)
+            self.propagate(j, self.trel[j], &v, &ie, &ii, &base, &wa)
         x0 = v - self.E_inf[j]
         th = self.V_th[j] + self.th_off[j] - self.E_inf[j]
         self.predictions += 1
@@ -613,11 +789,7 @@ cdef class Emulator:
         """Every neuron at rest at time t, nothing in flight."""
         cdef int64_t j
         for j in range(self.n):
-            self.V[j] = self.V0[j]
-            self.Ie[j] = 0.0
-            self.Ii[j] = 0.0
-            self.ts[j] = t
-            self.trel[j] = -INFINITY
+            self.rest(j, t)
             self.version[j] += 1
         self.heap_n = 0
 
@@ -644,8 +816,7 @@ cdef class Emulator:
                 buf[0][n[0]].t = ta
                 buf[0][n[0]].s = self.n_inputs + j
                 n[0] += 1
-            self.V[j] = self.V_reset[j]
-            self.trel[j] = T + self.t_ref[j]
+            self.fire(j, T)
 
     cdef void lane_params(self, pnl_lanes *LN, int l, int64_t j, double t0) noexcept nogil:
         """Lane l takes neuron j (parameters and its state); j < 0: an empty
@@ -655,6 +826,7 @@ cdef class Emulator:
             LN.trel[l] = -INFINITY; LN.E_inf[l] = 0.0; LN.th[l] = 1.0; LN.V_reset[l] = 0.0
             LN.inv_tm[l] = 1.0; LN.inv_C[l] = 1.0; LN.d_e[l] = 0.0; LN.d_i[l] = 0.0
             LN.inv_Cd_e[l] = 0.0; LN.inv_Cd_i[l] = 0.0; LN.kmax_e[l] = 0.0; LN.kmax_i[l] = 0.0
+            LN.scalar[l] = 0
             return
         self.lane_load(LN, l, j)
         LN.E_inf[l] = self.E_inf[j]
@@ -668,6 +840,7 @@ cdef class Emulator:
         LN.inv_Cd_i[l] = self.inv_Cd_i[j]
         LN.kmax_e[l] = self.kmax_e[j]
         LN.kmax_i[l] = self.kmax_i[j]
+        LN.scalar[l] = self.adex[j]
 
     cdef inline void lane_load(self, pnl_lanes *LN, int l, int64_t j) noexcept nogil:
         LN.V[l] = self.V[j]; LN.Ie[l] = self.Ie[j]; LN.Ii[l] = self.Ii[j]
@@ -773,11 +946,7 @@ cdef class Emulator:
                                 lane_j[l] = j
                                 for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
                                     self.lane_map[self.in_src[c] * PNL_LANES_C + l] = self.in_k[c]
-                                self.V[j] = self.V0[j]
-                                self.Ie[j] = 0.0
-                                self.Ii[j] = 0.0
-                                self.ts[j] = t0
-                                self.trel[j] = -INFINITY
+                                self.rest(j, t0)
                             else:
                                 lane_j[l] = -1
                             self.lane_params(&LN, l, lane_j[l], t0)
@@ -857,6 +1026,8 @@ cdef class Emulator:
         free(N)
         if err:
             raise MemoryError("emulator: buffers could not grow")
+        if self.solver_failed:
+            raise RuntimeError("emulator: the AdEx integration failed (step size underflow)")
         self.now = n_patterns * period
         nn, tt = self.spikes()
         return nn, tt
@@ -887,7 +1058,7 @@ cdef class Emulator:
         cdef double t, t_in, t_heap, t_dirty = -INFINITY, boundary = INFINITY, ta
         cdef bint take_heap
         cdef Event e
-        cdef double v, ie, ii, tsj
+        cdef double v, ie, ii, tsj, wa
         if trace_t is not None:
             n_tr = trace_t.shape[0]
         trace_v = np.empty(n_tr)
@@ -919,8 +1090,8 @@ cdef class Emulator:
                 # membrane samples up to the next event
                 while p_tr < n_tr and trace_t[p_tr] <= fmin(t, t_stop):
                     v = self.V[trace]; ie = self.Ie[trace]; ii = self.Ii[trace]
-                    tsj = self.ts[trace]
-                    self.propagate(trace, trace_t[p_tr], &v, &ie, &ii, &tsj)
+                    tsj = self.ts[trace]; wa = self.wad[trace]
+                    self.propagate(trace, trace_t[p_tr], &v, &ie, &ii, &tsj, &wa)
                     trv[p_tr] = v
                     p_tr += 1
                 if t >= boundary and boundary <= t_stop:
@@ -948,8 +1119,7 @@ cdef class Emulator:
                         if self.record_spike(j, e.t) < 0:
                             err = 1
                             break
-                        self.V[j] = self.V_reset[j]
-                        self.trel[j] = e.t + self.t_ref[j]
+                        self.fire(j, e.t)
                         s = self.n_inputs + j
                         if self.ptr[s + 1] > self.ptr[s] and self.arrive(s, e.t, &ta):
                             if self.push(ta, s, 0) < 0:
@@ -978,6 +1148,8 @@ cdef class Emulator:
                 t_dirty = t
         if err:
             raise MemoryError("emulator: event buffers could not grow")
+        if self.solver_failed:
+            raise RuntimeError("emulator: the AdEx integration failed (step size underflow)")
         for i in range(nd):
             self.dirty_flag[self.dirty[i]] = 0
         self.now = t_stop

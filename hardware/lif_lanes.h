@@ -11,9 +11,10 @@
  *
  *   1. the crossing test up to ta from the lane's state: the bounds of the
  *      scalar next_crossing (the largest reachable voltage, then the slope
- *      bound up to ta); a lane that may cross, or whose refractory period
- *      ends between its last update and ta, is returned in the mask and left
- *      untouched: the caller handles it with the scalar code;
+ *      bound up to ta); a lane that may cross, whose refractory period ends
+ *      between its last update and ta, or that is marked scalar (an AdEx
+ *      neuron) is returned in the mask and left untouched: the caller
+ *      handles it with the scalar code;
  *   2. every other connected lane is propagated exactly to ta (clamped at
  *      V_reset while refractory) and takes the weight: I_ex += w (w >= 0) or
  *      I_in += w (w < 0).
@@ -53,6 +54,7 @@ typedef struct {
     double inv_tm[PNL_LANES], inv_C[PNL_LANES], d_e[PNL_LANES], d_i[PNL_LANES];
     double inv_Cd_e[PNL_LANES], inv_Cd_i[PNL_LANES];   /* 1/(C d_x); 0 where d_x = 0 */
     double kmax_e[PNL_LANES], kmax_i[PNL_LANES];
+    int64_t scalar[PNL_LANES];      /* != 0: the lane always takes the scalar code (AdEx) */
 } pnl_lanes;
 
 #define PNL_LOAD(a) ({ pnl_vd v_; __builtin_memcpy(&v_, (a), sizeof v_); v_; })
@@ -153,7 +155,8 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     q = pnl_vsel(x0 >= zero, x0 * (one - dt * inv_tm), x0) + pnl_vmin(Ii, zero) * dt * inv_C;
     slope = x0 + dt * (-q * inv_tm + pnl_vmax(Ie, zero) * inv_C);
     cand = ~refr & ((x0 >= th) | ((bound >= th) & (dt > zero) & (slope >= th)));
-    cand = on & (cand | partial);
+    __builtin_memcpy(&cv, L->scalar, sizeof cv);
+    cand = on & (cand | partial | (cv != 0));
     upd = on & ~cand;
     for (l = 0; l < PNL_LANES; l++) {
         if (cand[l])

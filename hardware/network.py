@@ -13,7 +13,17 @@ import numpy as np
 
 LIF_PARAMS = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref", "E_L", "V_reset", "V_th",
               "I_e")
-LIF_STATE = ("V_m", "I_syn_ex", "I_syn_in")
+#: the AdEx circuit's further parameters (aeif_psc_exp); LIF neurons have
+#: Delta_T = a = b = 0, tau_w = 1, V_peak = V_th
+ADEX_PARAMS = ("Delta_T", "a", "b", "tau_w", "V_peak")
+_LIF_ADEX = {"Delta_T": 0.0, "a": 0.0, "b": 0.0, "tau_w": 1.0}
+LIF_STATE = ("V_m", "I_syn_ex", "I_syn_in", "w")
+
+
+def is_adex(block):
+    """Whether a neuron block is an AdEx model (its I_syn_in counts inhibition
+    positive, its V_m is absolute)."""
+    return "Delta_T" in block.arrays
 
 
 @dataclass
@@ -109,12 +119,21 @@ def read_network(engine):
         if rec.element_type == "neuron":
             cols = {"gid": np.asarray(blk.gids, np.int64)}
             rows = np.arange(blk.n)
-            for name in LIF_PARAMS + LIF_STATE:
+            for name in LIF_PARAMS + ADEX_PARAMS + LIF_STATE + ("g_L",):
                 cols[name] = (np.asarray(blk.get(name, rows), np.float64) if name in blk.arrays
                               else np.full(blk.n, np.nan))
+            if is_adex(blk):
+                cols["tau_m"] = cols["C_m"] / cols["g_L"]
+                cols["I_syn_in"] = -cols["I_syn_in"]        # signed, as the emulator's
+            else:
+                for name, v in _LIF_ADEX.items():
+                    cols[name] = np.full(blk.n, v)
+                cols["V_peak"] = cols["V_th"]
+                cols["w"] = np.zeros(blk.n)
+            del cols["g_L"]
             neuron_rows.append((rec.model, cols))
     # neuron parameters (local rows of every rank)
-    names = ("gid",) + LIF_PARAMS + LIF_STATE
+    names = ("gid",) + LIF_PARAMS + ADEX_PARAMS + LIF_STATE
     if neuron_rows:
         local = {k: np.concatenate([c[k] for _, c in neuron_rows]) for k in names}
     else:
@@ -122,7 +141,7 @@ def read_network(engine):
     allp = _gather(engine.comm, local)
     order = np.argsort(allp["gid"], kind="stable")
     net.neuron_gids = allp["gid"][order]
-    net.params = {k: allp[k][order] for k in LIF_PARAMS}
+    net.params = {k: allp[k][order] for k in LIF_PARAMS + ADEX_PARAMS}
     net.state = {k: allp[k][order] for k in LIF_STATE}
     net.neuron_model = [net.population_of(int(g)).model for g in net.neuron_gids]
 

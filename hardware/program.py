@@ -113,15 +113,15 @@ class Program:
     def _draw_instance(self):
         """Fixed-pattern deviations per circuit and the logical neurons' parameters."""
         chip, net, pl = self.chip, self.net, self.placement
-        z = self._rng(_FIXED_PATTERN).standard_normal((7, chip.neuron_circuits))
+        z = self._rng(_FIXED_PATTERN).standard_normal((8, chip.neuron_circuits))
         self.circuit_deviation = {name: z[i] for i, name in enumerate(
-            ("tau_m", "tau_syn_ex", "tau_syn_in", "gain_ex", "gain_in", "V_th", "E_L"))}
+            ("tau_m", "tau_syn_ex", "tau_syn_in", "gain_ex", "gain_in", "V_th", "E_L", "tau_w"))}
         f = lambda name, spread: np.maximum(1.0 + spread * z_of(name), 0.2)   # noqa: E731
         z_of = lambda name: self.circuit_deviation[name][pl.circuits]         # noqa: E731
         p = {k: np.array(v, np.float64) for k, v in net.params.items()}
         span = p["V_th"] - p["E_L"]
         p["tau_m"] = 1.0 / np.mean(1.0 / (p["tau_m"][:, None] * f("tau_m", chip.fp_tau)), axis=1)
-        for x in ("tau_syn_ex", "tau_syn_in"):
+        for x in ("tau_syn_ex", "tau_syn_in", "tau_w"):
             p[x] = np.mean(p[x][:, None] * f(x, chip.fp_tau), axis=1)
         p["V_th"] = p["V_th"] + chip.fp_threshold * span * z_of("V_th")[:, 0]
         p["E_L"] = p["E_L"] + chip.fp_leak * span * np.mean(z_of("E_L"), axis=1)

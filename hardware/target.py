@@ -20,7 +20,7 @@ import numpy as np
 
 from pynestlite.errors import HardwareUnsupportedError
 from pynestlite.hardware.compiler import compile_network
-from pynestlite.hardware.network import read_network
+from pynestlite.hardware.network import is_adex, read_network
 from pynestlite.hardware.program import _POISSON
 
 
@@ -73,7 +73,7 @@ def run(engine, steps, chip):
     em = prog.emulator
     dur = float(engine.steps_to_ms(steps))
     t1 = t0 + dur
-    em.set_state(net.state["V_m"], net.state["I_syn_ex"], net.state["I_syn_in"])
+    em.set_state(net.state["V_m"], net.state["I_syn_ex"], net.state["I_syn_in"], net.state["w"])
     prog.start_run(parrots_idle=False)
     rng = prog._rng(_POISSON, prog.runs)
     # inputs emitted in (t0, t1], arriving their source's delay later (later
@@ -132,12 +132,17 @@ def run(engine, steps, chip):
             cols.append(values[ok])
         blk.store(i, tuple(cols), engine)
     # state back to the local neurons
-    V, Ie, Ii = em.state()
+    V, Ie, Ii, w = em.state()
     for b, rows, g in engine.locate_local(net.neuron_gids):
         pos = np.searchsorted(net.neuron_gids, g)
-        b.arrays["V_m"][rows] = V[pos] - b.arrays["E_L"][rows]
         b.arrays["I_syn_ex"][rows] = Ie[pos]
-        b.arrays["I_syn_in"][rows] = Ii[pos]
+        if is_adex(b):
+            b.arrays["V_m"][rows] = V[pos]
+            b.arrays["I_syn_in"][rows] = -Ii[pos]
+            b.arrays["w"][rows] = w[pos]
+        else:
+            b.arrays["V_m"][rows] = V[pos] - b.arrays["E_L"][rows]
+            b.arrays["I_syn_in"][rows] = Ii[pos]
     hw = chip.ms_to_hw(dur)
     rep = dict(prog.report)
     rep.update(hardware_time_per_run_s=hw, energy_per_run_J=chip.power * hw,
