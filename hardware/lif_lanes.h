@@ -11,7 +11,8 @@
  *
  *   1. the crossing test up to ta from the lane's state: the bounds of the
  *      scalar next_crossing (the largest reachable voltage, then the slope
- *      bound up to ta); a lane that may cross, whose refractory period ends
+ *      bound up to ta), then, where only one synaptic current flows (V has
+ *      at most one extremum), V at both ends and the slopes there; a lane that may cross, whose refractory period ends
  *      between its last update and ta, or that is marked scalar (an AdEx
  *      neuron) is returned in the mask and left untouched: the caller
  *      handles it with the scalar code;
@@ -155,15 +156,6 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     q = pnl_vsel(x0 >= zero, x0 * (one - dt * inv_tm), x0) + pnl_vmin(Ii, zero) * dt * inv_C;
     slope = x0 + dt * (-q * inv_tm + pnl_vmax(Ie, zero) * inv_C);
     cand = ~refr & ((x0 >= th) | ((bound >= th) & (dt > zero) & (slope >= th)));
-    __builtin_memcpy(&cv, L->scalar, sizeof cv);
-    cand = on & (cand | partial | (cv != 0));
-    upd = on & ~cand;
-    for (l = 0; l < PNL_LANES; l++) {
-        if (cand[l])
-            mask |= 1 << l;
-        if (on[l] && !refr[l] && !cand[l])
-            checks[0] += 1;         /* (the scalar code counts its own) */
-    }
     /* exact propagation to ta */
     em = pnl_vexp(-dt * inv_tm);
     qe = pnl_vexpm1(dt * d_e);
@@ -177,10 +169,25 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     gi = pnl_vsel(d_i == zero, dt * inv_C, qi * PNL_LOAD(L->inv_Cd_i));
     fe = pnl_vsel(d_e == zero, em, em * (one + qe));
     fi = pnl_vsel(d_i == zero, em, em * (one + qi));
-    x = x0 + Ie * ge + Ii * gi;
-    Vn = pnl_vsel(held, PNL_LOAD(L->V_reset), E_inf + em * x);
+    x = em * (x0 + Ie * ge + Ii * gi);
+    Vn = pnl_vsel(held, PNL_LOAD(L->V_reset), E_inf + x);
     Ie = Ie * fe;
     Ii = Ii * fi;
+    /* a candidate with one synaptic current has at most one critical point
+     * in (ts, ta): without a maximum inside (slope > 0 at ts and < 0 at ta)
+     * V is largest at an end, and both ends below threshold: no crossing */
+    cand = cand & ~(((PNL_LOAD(L->Ii) == zero) | (PNL_LOAD(L->Ie) == zero)) & (x < th)
+                    & ~((x0 * inv_tm < (PNL_LOAD(L->Ie) + PNL_LOAD(L->Ii)) * inv_C)
+                        & (x * inv_tm > (Ie + Ii) * inv_C)));
+    __builtin_memcpy(&cv, L->scalar, sizeof cv);
+    cand = on & (cand | partial | (cv != 0));
+    upd = on & ~cand;
+    for (l = 0; l < PNL_LANES; l++) {
+        if (cand[l])
+            mask |= 1 << l;
+        if (on[l] && !refr[l] && !cand[l])
+            checks[0] += 1;         /* (the scalar code counts its own) */
+    }
     neg = wv < zero;
     Ie = Ie + pnl_vsel(neg, zero, wv);
     Ii = Ii + pnl_vsel(neg, wv, zero);
