@@ -482,10 +482,20 @@ def test_event_queue_and_layered_runs_agree():
                                                "tau_syn_in": 3.0, "C_m": TAU, "E_L": 0.0,
                                                "V_th": 1.0, "V_reset": -0.5, "t_ref": 2.0})
     nest.Connect(n, h2, syn_spec={"weight": nest.random.normal(0.3, 0.6), "delay": 0.1})
-    prog = hardware.compile()
+    n1, t1, n2, t2 = _layered_and_queue_runs(hardware.compile(),
+                                             rng.uniform(0.0, 3.0, (50, 6)) * TAU)
+    assert len(t1) == len(t2) > 200
+    assert np.array_equal(n1, n2)
+    d = np.abs(t1 - t2)
+    assert d.max() < 1e-9, d.max()
+    assert len(np.unique(n1)) > 20 and np.bincount(n1).max() > 1     # repeated spikes
+
+
+def _layered_and_queue_runs(prog, X):
+    """The patterns X [batch, inputs] through the layered and the event-queue
+    runs of an acyclic program: (neuron, time) of each, in one order."""
     em = prog.emulator
     assert em.acyclic
-    X = rng.uniform(0.0, 3.0, (50, 6)) * TAU
     P = prog.sample_period
     b, i = np.nonzero(np.isfinite(X))
     t = b * P + X[b, i] + prog.delay
@@ -496,11 +506,7 @@ def test_event_queue_and_layered_runs_agree():
     em.reset(0.0)
     n2, t2, _ = em.run(*args, len(X) * P, period=P)
     o1, o2 = np.lexsort((n1, t1)), np.lexsort((n2, t2))
-    assert len(t1) == len(t2) > 200
-    assert np.array_equal(n1[o1], n2[o2])
-    d = np.abs(t1[o1] - t2[o2])
-    assert d.max() < 1e-9, d.max()
-    assert len(np.unique(n1)) > 20 and np.bincount(n1).max() > 1     # repeated spikes
+    return n1[o1], t1[o1], n2[o2], t2[o2]
 
 
 def test_rows_run_out_on_a_small_custom_chip():
@@ -708,23 +714,11 @@ def test_adex_event_queue_and_layered_runs_agree():
     o = nest.Create("iaf_psc_exp", 2, params={"tau_m": 10.0, "t_ref": 2.0})
     nest.Connect(sg, h, syn_spec={"weight": nest.random.uniform(200.0, 700.0)})
     nest.Connect(h, o, syn_spec={"weight": nest.random.uniform(-300.0, 2500.0)})
-    prog = hardware.compile()
-    em = prog.emulator
-    assert em.acyclic
-    X = rng.uniform(0.0, 20.0, (30, 5))
-    P = prog.sample_period
-    b, i = np.nonzero(np.isfinite(X))
-    t = b * P + X[b, i] + prog.delay
-    order = np.lexsort((i, t))
-    args = (np.ascontiguousarray(t[order]), np.ascontiguousarray(i[order]))
-    em.reset(0.0)
-    n1, t1 = em.run_layered(*args, len(X), P)
-    em.reset(0.0)
-    n2, t2, _ = em.run(*args, len(X) * P, period=P)
-    o1, o2 = np.lexsort((n1, t1)), np.lexsort((n2, t2))
+    n1, t1, n2, t2 = _layered_and_queue_runs(hardware.compile(),
+                                             rng.uniform(0.0, 20.0, (30, 5)))
     assert len(t1) == len(t2) > 60
-    assert np.array_equal(n1[o1], n2[o2])
-    assert np.abs(t1[o1] - t2[o2]).max() < 1e-6
+    assert np.array_equal(n1, n2)
+    assert np.abs(t1 - t2).max() < 1e-6
     assert np.any(n1 < 6) and np.any(n1 >= 6)
 
 
