@@ -52,7 +52,7 @@ from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free
 
 cnp.import_array()
-if sizeof(pnl_lanes) != 17 * PNL_LANES_C * sizeof(double):
+if sizeof(pnl_lanes) != 18 * PNL_LANES_C * sizeof(double):
     raise ImportError("emulator: lif_lanes.h and its declaration here disagree on the lanes")
 
 
@@ -88,6 +88,7 @@ cdef extern from "lif_lanes.h":
         double kmax_e[4]
         double kmax_i[4]
         int64_t scalar[4]
+        double x_end[4]
     int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int64_t *conn,
                          int64_t *checks) nogil
 
@@ -797,26 +798,62 @@ cdef class Emulator:
                         int64_t *cap) noexcept nogil:
         """Neuron j's spikes up to ``until`` without further input (recorded,
         and appended to ``buf`` as arrivals at their targets)."""
-        cdef double T, ta
-        cdef Spike *nb
+        cdef double T
         while True:
             T = self.next_crossing(j, until, True)
             if T > until:
                 return 0
-            self.advance(j, T)
-            if self.record_spike(j, T) < 0:
+            if self.emit(j, T, buf, n, cap) < 0:
                 return -1
-            if n[0] == cap[0]:
-                nb = <Spike *>realloc(buf[0], 2 * cap[0] * sizeof(Spike))
-                if nb == NULL:
-                    return -1
-                buf[0] = nb
-                cap[0] *= 2
-            if self.arrive(self.n_inputs + j, T, &ta):
-                buf[0][n[0]].t = ta
-                buf[0][n[0]].s = self.n_inputs + j
-                n[0] += 1
-            self.fire(j, T)
+
+    cdef int emit(self, int64_t j, double T, Spike **buf, int64_t *n,
+                  int64_t *cap) noexcept nogil:
+        """Neuron j spikes at T (no earlier crossing): state to T, recorded,
+        appended to ``buf`` as its arrival, reset."""
+        cdef double ta
+        cdef Spike *nb
+        self.advance(j, T)
+        if self.record_spike(j, T) < 0:
+            return -1
+        if n[0] == cap[0]:
+            nb = <Spike *>realloc(buf[0], 2 * cap[0] * sizeof(Spike))
+            if nb == NULL:
+                return -1
+            buf[0] = nb
+            cap[0] *= 2
+        if self.arrive(self.n_inputs + j, T, &ta):
+            buf[0][n[0]].t = ta
+            buf[0][n[0]].s = self.n_inputs + j
+            n[0] += 1
+        self.fire(j, T)
+        return 0
+
+    cdef double bracketed_crossing(self, int64_t j, double S, double g_end) noexcept nogil:
+        """Time after ts of LIF neuron j's threshold crossing in (0, S], with
+        one synaptic current flowing, V below threshold at ts and V - V_th =
+        g_end >= 0 at S: V has at most one extremum, so it crosses once (the
+        bracket of the lanes; no search for the maximum)."""
+        cdef pnl_term t[3]
+        cdef double x0 = self.V[j] - self.E_inf[j]
+        cdef double th = self.V_th[j] + self.th_off[j] - self.E_inf[j], I, d, tau_r
+        cdef int n = 2
+        if self.Ie[j] != 0.0:
+            I = self.Ie[j]; d = self.d_e[j]; tau_r = self.inv_te[j]
+        else:
+            I = self.Ii[j]; d = self.d_i[j]; tau_r = self.inv_ti[j]
+        t[0].r = 0.0; t[0].p0 = -th; t[0].p1 = 0.0
+        t[1].r = self.inv_tm[j]; t[1].p0 = x0; t[1].p1 = 0.0
+        if I != 0.0:
+            if d == 0.0:
+                t[1].p1 = I * self.inv_C[j]
+            else:
+                t[1].p0 -= I / (self.C[j] * d)
+                t[2].r = tau_r; t[2].p0 = I / (self.C[j] * d); t[2].p1 = 0.0
+                n = 3
+        self.root_solves += 1
+        if g_end == 0.0:
+            return S
+        return pnl_terms_polish(t, n, 0.0, S, x0 - th, g_end)
 
     cdef void lane_params(self, pnl_lanes *LN, int l, int64_t j, double t0) noexcept nogil:
         """Lane l takes neuron j (parameters and its state); j < 0: an empty
@@ -853,8 +890,18 @@ cdef class Emulator:
     cdef int lane_scalar(self, pnl_lanes *LN, int l, int64_t j, double ta, double wk,
                          Spike **N, int64_t *n_new, int64_t *capN) noexcept nogil:
         """Lane l (neuron j) takes the arrival at ta in the scalar code: its
-        spikes up to ta, the exact propagation, the weight wk."""
+        spikes up to ta, the exact propagation, the weight wk.  A crossing
+        the lanes bracketed (one synaptic current, V at ta at or above
+        threshold) is solved in that bracket."""
+        cdef double ts = LN.ts[l]
         self.lane_store(LN, l, j)
+        if (LN.scalar[l] == 0 and ts >= LN.trel[l] and ta > ts
+                and (LN.Ie[l] == 0.0 or LN.Ii[l] == 0.0)
+                and LN.V[l] - LN.E_inf[l] < LN.th[l] and LN.x_end[l] >= LN.th[l]):
+            self.predictions += 1
+            if self.emit(j, ts + self.bracketed_crossing(j, ta - ts, LN.x_end[l] - LN.th[l]),
+                         N, n_new, capN) < 0:
+                return -1
         if self.fire_until(j, ta, N, n_new, capN) < 0:
             return -1
         self.advance(j, ta)

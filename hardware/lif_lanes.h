@@ -56,6 +56,7 @@ typedef struct {
     double inv_Cd_e[PNL_LANES], inv_Cd_i[PNL_LANES];   /* 1/(C d_x); 0 where d_x = 0 */
     double kmax_e[PNL_LANES], kmax_i[PNL_LANES];
     int64_t scalar[PNL_LANES];      /* != 0: the lane always takes the scalar code (AdEx) */
+    double x_end[PNL_LANES];        /* out: V - E_inf at ta before the weight (free lanes) */
 } pnl_lanes;
 
 #define PNL_LOAD(a) ({ pnl_vd v_; __builtin_memcpy(&v_, (a), sizeof v_); v_; })
@@ -181,6 +182,7 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
                         & (x * inv_tm > (Ie + Ii) * inv_C)));
     __builtin_memcpy(&cv, L->scalar, sizeof cv);
     cand = on & (cand | partial | (cv != 0));
+    PNL_STORE(L->x_end, x);
     upd = on & ~cand;
     for (l = 0; l < PNL_LANES; l++) {
         if (cand[l])
