@@ -48,7 +48,7 @@ is over.
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport cos, exp, expm1, fabs, floor, log, sqrt, INFINITY
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free
 
 cnp.import_array()
@@ -1045,7 +1045,9 @@ cdef class Emulator:
                     if err:
                         break
                     # the level's spikes join the pattern's sorted arrivals
-                    sort_spikes(N, n_new)
+                    if sort_spikes(N, n_new) < 0:
+                        err = 1
+                        break
                     while nL + n_new > capL:
                         nb = <Spike *>realloc(L, 2 * capL * sizeof(Spike))
                         if nb == NULL:
@@ -1225,21 +1227,70 @@ cdef struct Spike:
     int64_t s
 
 
-cdef inline void sort_spikes(Spike *a, int64_t n) noexcept nogil:
-    """Shell sort by time (a level's new spikes: tens to hundreds)."""
-    cdef int64_t gap = 1, i, k
+cdef inline bint spike_after(const Spike *x, const Spike *y) noexcept nogil:
+    return x.t > y.t or (x.t == y.t and x.s > y.s)
+
+
+cdef void insertion_sort_spikes(Spike *a, int64_t n) noexcept nogil:
+    """Insertion sort by (time, source): O(n + inversions)."""
+    cdef int64_t i, k
     cdef Spike x
-    while gap < n // 3:
-        gap = 3 * gap + 1
-    while gap >= 1:
-        for i in range(gap, n):
-            x = a[i]
-            k = i
-            while k >= gap and (a[k - gap].t > x.t or (a[k - gap].t == x.t and a[k - gap].s > x.s)):
-                a[k] = a[k - gap]
-                k -= gap
-            a[k] = x
-        gap //= 3
+    for i in range(1, n):
+        x = a[i]
+        k = i
+        while k > 0 and spike_after(&a[k - 1], &x):
+            a[k] = a[k - 1]
+            k -= 1
+        a[k] = x
+
+
+DEF SORT_BUCKETS = 1024
+
+
+cdef int sort_spikes(Spike *a, int64_t n) noexcept nogil:
+    """Sort a level's new spikes by (time, source): a counting pass into
+    buckets of equal time width (the times spread fairly evenly over the
+    pattern), then insertion sort, which only meets the few inversions
+    left inside buckets (comparison sorts of random times mispredict every
+    other branch).  Returns -1 if its buffer could not be allocated."""
+    cdef int32_t count[SORT_BUCKETS + 1]
+    cdef Spike stack_buf[SORT_BUCKETS]
+    cdef Spike *tmp = stack_buf
+    cdef int64_t i, nb, bk
+    cdef double lo, hi, scale
+    if n < 32:
+        insertion_sort_spikes(a, n)
+        return 0
+    lo = a[0].t
+    hi = a[0].t
+    for i in range(1, n):
+        lo = fmin(lo, a[i].t)
+        hi = fmax(hi, a[i].t)
+    if not hi > lo:
+        insertion_sort_spikes(a, n)
+        return 0
+    if n > SORT_BUCKETS:
+        tmp = <Spike *>malloc(n * sizeof(Spike))
+        if tmp == NULL:
+            return -1
+    nb = n if n < SORT_BUCKETS else SORT_BUCKETS
+    scale = (nb - 1) / (hi - lo)
+    for i in range(nb + 1):
+        count[i] = 0
+    for i in range(n):
+        count[<int64_t>((a[i].t - lo) * scale) + 1] += 1
+    for i in range(nb):
+        count[i + 1] += count[i]
+    for i in range(n):
+        bk = <int64_t>((a[i].t - lo) * scale)
+        tmp[count[bk]] = a[i]
+        count[bk] += 1
+    for i in range(n):
+        a[i] = tmp[i]
+    if tmp != stack_buf:
+        free(tmp)
+    insertion_sort_spikes(a, n)
+    return 0
 
 
 def _psp_peak(tau_m, tau_s):
