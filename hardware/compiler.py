@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pynestlite.errors import HardwareResourceError, HardwareUnsupportedError
+from pynestlite.hardware.network import adex_circuits
 
 #: neuron block classes the circuits emulate: AdEx with exponential current
 #: synapses, and LIF (the circuit with adaptation and exponential term off)
@@ -83,7 +84,7 @@ def validate(net, chip, latency=None):
         if pop.element_type != "neuron":
             continue
         sel = (net.neuron_gids >= pop.first) & (net.neuron_gids <= pop.last)
-        adex = sel & ((p["Delta_T"] > 0) | (p["a"] != 0) | (p["b"] != 0))
+        adex = sel & adex_circuits(p)
         for name, rng in (("tau_m", chip.tau_m_range), ("tau_syn_ex", chip.tau_syn_range),
                           ("tau_syn_in", chip.tau_syn_range), ("t_ref", chip.t_ref_range),
                           ("tau_w", chip.tau_w_range)):

@@ -47,8 +47,10 @@ is over.
 """
 import numpy as np
 cimport numpy as cnp
+
+from pynestlite.hardware.network import adex_circuits
 from libc.math cimport cos, exp, expm1, fabs, floor, log, sqrt, INFINITY
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free
 
 cnp.import_array()
@@ -256,8 +258,7 @@ cdef class Emulator:
         self.I_e = a["I_e"].copy()
         self.E_L = a["E_L"].copy()
         self.w0 = a.get("w", zero).copy()
-        adex = (np.asarray(self.Delta_T) > 0) | (np.asarray(self.ad_a) != 0) \
-            | (np.asarray(self.ad_b) != 0)
+        adex = adex_circuits({"Delta_T": self.Delta_T, "a": self.ad_a, "b": self.ad_b})
         self.adex = adex.astype(np.int64)
         self.horizon = 60.0 * np.maximum(np.maximum(tm, np.where(adex, tw, 0.0)),
                                          np.maximum(te, ti))
@@ -543,7 +544,7 @@ cdef class Emulator:
         t1), -1 if the solver failed (``solver_failed`` set)."""
         cdef AdexQ q
         cdef rkf45_work work
-        cdef double t = ts[0], h, end, lo, hi, mid, tt, hh
+        cdef double t = ts[0], h, lo, hi, mid, tt, hh
         cdef double yp[4]
         cdef double ym[4]
         cdef int k
@@ -557,12 +558,8 @@ cdef class Emulator:
         if t < self.trel[j]:
             q.refractory = 1
             y[0] = q.V_reset
-            end = fmin(t1, self.trel[j])
-            while t < end:
-                if rkf45_evolve_apply_std(&work, ADEX_TOL, ADEX_TOL, 1.0, 0.0, adex_rhs, &q,
-                                          4, &t, end, &h, y, NULL) != 0 or h <= 0.0:
-                    self.solver_failed = True
-                    return -1
+            if self.adex_steps(&work, &q, &t, fmin(t1, self.trel[j]), &h, y, False) < 0:
+                return -1
             y[0] = q.V_reset
             q.refractory = 0
             if t1 <= self.trel[j]:
@@ -572,9 +569,7 @@ cdef class Emulator:
             lo = t
             for k in range(4):
                 yp[k] = y[k]
-            if rkf45_evolve_apply_std(&work, ADEX_TOL, ADEX_TOL, 1.0, 0.0, adex_rhs, &q, 4,
-                                      &t, t1, &h, y, NULL) != 0 or h <= 0.0:
-                self.solver_failed = True
+            if self.adex_steps(&work, &q, &t, t1, &h, y, True) < 0:
                 return -1
             if detect and y[0] >= q.V_peak:
                 # the crossing lies in (lo, t]: bisect, integrating from lo
@@ -585,12 +580,8 @@ cdef class Emulator:
                         ym[k] = yp[k]
                     tt = lo
                     hh = mid - lo
-                    while tt < mid:
-                        if rkf45_evolve_apply_std(&work, ADEX_TOL, ADEX_TOL, 1.0, 0.0, adex_rhs,
-                                                  &q, 4, &tt, mid, &hh, ym, NULL) != 0 \
-                                or hh <= 0.0:
-                            self.solver_failed = True
-                            return -1
+                    if self.adex_steps(&work, &q, &tt, mid, &hh, ym, False) < 0:
+                        return -1
                     if ym[0] >= q.V_peak:
                         hi = mid
                         for k in range(4):
@@ -603,6 +594,19 @@ cdef class Emulator:
                 ts[0] = hi
                 return 1
         ts[0] = t1
+        return 0
+
+    cdef int adex_steps(self, rkf45_work *work, AdexQ *q, double *t, double end, double *h,
+                        double *y, bint one) noexcept nogil:
+        """RKF45 steps of an AdEx state y from *t towards end: one step
+        (``one``) or until end.  -1 if the solver failed (``solver_failed``)."""
+        while t[0] < end:
+            if rkf45_evolve_apply_std(work, ADEX_TOL, ADEX_TOL, 1.0, 0.0, adex_rhs, q, 4, t,
+                                      end, h, y, NULL) != 0 or h[0] <= 0.0:
+                self.solver_failed = True
+                return -1
+            if one:
+                break
         return 0
 
     cdef double adex_crossing(self, int64_t j, double until, bint limited) noexcept nogil:
@@ -631,8 +635,6 @@ cdef class Emulator:
         cdef double base = self.ts[j], v = self.V[j], ie = self.Ie[j], ii = self.Ii[j]
         cdef double x0, th, bound, B, q, s_star, g_star, S = self.horizon[j]
         cdef pnl_term t[4]
-        cdef pnl_term tmp
-        cdef int n = 2, k, m
         cdef double wa = 0.0
         if self.adex[j]:
             return self.adex_crossing(j, until, limited)
@@ -666,10 +668,8 @@ cdef class Emulator:
         if th > 0.0 and ie > 0.0 and ii <= 0.0 and self.d_e[j] != 0.0:
             # the excitatory part alone, A e^{-s/tau_m} + B e^{-s/tau_ex}, has
             # its maximum in closed form; inhibition (ii <= 0) only lowers V
-            B = ie / (self.C[j] * self.d_e[j])
-            t[0].r = 0.0; t[0].p0 = -th; t[0].p1 = 0.0
-            t[1].r = self.inv_tm[j]; t[1].p0 = x0 - B; t[1].p1 = 0.0
-            t[2].r = self.inv_te[j]; t[2].p0 = B; t[2].p1 = 0.0
+            self.lif_terms(j, x0, th, ie, 0.0, t, False)
+            B = t[2].p0
             q = -(t[2].r * B) / (t[1].r * t[1].p0)
             if q <= 0.0:
                 return INFINITY         # monotone: no maximum above x0 < th, limit 0 < th
@@ -684,6 +684,19 @@ cdef class Emulator:
                 if g_star == 0.0:
                     return base + s_star
                 return base + pnl_terms_polish(t, 3, 0.0, s_star, x0 - th, g_star)
+        return base + pnl_first_upcrossing(t, self.lif_terms(j, x0, th, ie, ii, t, True), S)
+
+    cdef int lif_terms(self, int64_t j, double x0, double th, double ie, double ii,
+                       pnl_term *t, bint ascending) noexcept nogil:
+        """V - V_th of LIF neuron j at s after a state (x0 = V - E_inf, the
+        currents ie, ii) without input, as terms (p0 + p1 s) exp(-r s): the
+        constant, the membrane's, then one per synaptic time constant (ex
+        first; a term linear in s where it equals the membrane's), in
+        ascending rate after the constant if ``ascending``.  Returns their
+        number."""
+        cdef int n = 2, k, m
+        cdef double B
+        cdef pnl_term tmp
         t[0].r = 0.0; t[0].p0 = -th; t[0].p1 = 0.0
         t[1].r = self.inv_tm[j]; t[1].p0 = x0; t[1].p1 = 0.0
         if ie != 0.0:
@@ -706,14 +719,14 @@ cdef class Emulator:
                     t[n].r = self.inv_ti[j]; t[n].p0 = B; t[n].p1 = 0.0
                     n += 1
         # ascending rates (insertion sort of at most 3 terms after the constant)
-        for k in range(2, n):
+        for k in range(2, n if ascending else 0):
             tmp = t[k]
             m = k - 1
             while m >= 1 and t[m].r > tmp.r:
                 t[m + 1] = t[m]
                 m -= 1
             t[m + 1] = tmp
-        return base + pnl_first_upcrossing(t, n, S)
+        return n
 
     cdef int push(self, double t, int64_t a, int64_t v) noexcept nogil:
         cdef int64_t i, p
@@ -833,23 +846,10 @@ cdef class Emulator:
         one synaptic current flowing, V below threshold at ts and V - V_th =
         g_end >= 0 at S: V has at most one extremum, so it crosses once (the
         bracket of the lanes; no search for the maximum)."""
-        cdef pnl_term t[3]
+        cdef pnl_term t[4]
         cdef double x0 = self.V[j] - self.E_inf[j]
-        cdef double th = self.V_th[j] + self.th_off[j] - self.E_inf[j], I, d, tau_r
-        cdef int n = 2
-        if self.Ie[j] != 0.0:
-            I = self.Ie[j]; d = self.d_e[j]; tau_r = self.inv_te[j]
-        else:
-            I = self.Ii[j]; d = self.d_i[j]; tau_r = self.inv_ti[j]
-        t[0].r = 0.0; t[0].p0 = -th; t[0].p1 = 0.0
-        t[1].r = self.inv_tm[j]; t[1].p0 = x0; t[1].p1 = 0.0
-        if I != 0.0:
-            if d == 0.0:
-                t[1].p1 = I * self.inv_C[j]
-            else:
-                t[1].p0 -= I / (self.C[j] * d)
-                t[2].r = tau_r; t[2].p0 = I / (self.C[j] * d); t[2].p1 = 0.0
-                n = 3
+        cdef double th = self.V_th[j] + self.th_off[j] - self.E_inf[j]
+        cdef int n = self.lif_terms(j, x0, th, self.Ie[j], self.Ii[j], t, False)
         self.root_solves += 1
         if g_end == 0.0:
             return S
@@ -1061,7 +1061,7 @@ cdef class Emulator:
                     a = n_new - 1
                     m = nL + n_new - 1
                     while a >= 0:
-                        if i >= 0 and (L[i].t > N[a].t or (L[i].t == N[a].t and L[i].s > N[a].s)):
+                        if i >= 0 and spike_after(&L[i], &N[a]):
                             L[m] = L[i]
                             i -= 1
                         else:
@@ -1253,10 +1253,11 @@ cdef int sort_spikes(Spike *a, int64_t n) noexcept nogil:
     pattern), then insertion sort, which only meets the few inversions
     left inside buckets (comparison sorts of random times mispredict every
     other branch).  Returns -1 if its buffer could not be allocated."""
-    cdef int32_t count[SORT_BUCKETS + 1]
+    cdef int64_t stack_count[SORT_BUCKETS + 1]
     cdef Spike stack_buf[SORT_BUCKETS]
+    cdef int64_t *count = stack_count
     cdef Spike *tmp = stack_buf
-    cdef int64_t i, nb, bk
+    cdef int64_t i, nb = n, bk
     cdef double lo, hi, scale
     if n < 32:
         insertion_sort_spikes(a, n)
@@ -1270,10 +1271,13 @@ cdef int sort_spikes(Spike *a, int64_t n) noexcept nogil:
         insertion_sort_spikes(a, n)
         return 0
     if n > SORT_BUCKETS:
+        # (as many buckets as spikes: the insertion sort stays linear)
         tmp = <Spike *>malloc(n * sizeof(Spike))
-        if tmp == NULL:
+        count = <int64_t *>malloc((n + 1) * sizeof(int64_t))
+        if tmp == NULL or count == NULL:
+            free(tmp)
+            free(count)
             return -1
-    nb = n if n < SORT_BUCKETS else SORT_BUCKETS
     scale = (nb - 1) / (hi - lo)
     for i in range(nb + 1):
         count[i] = 0
@@ -1289,6 +1293,7 @@ cdef int sort_spikes(Spike *a, int64_t n) noexcept nogil:
         a[i] = tmp[i]
     if tmp != stack_buf:
         free(tmp)
+        free(count)
     insertion_sort_spikes(a, n)
     return 0
 

@@ -136,7 +136,8 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
                             int64_t *checks)
 {
     const pnl_vd zero = {0}, one = zero + 1.0;
-    pnl_vd V = PNL_LOAD(L->V), Ie = PNL_LOAD(L->Ie), Ii = PNL_LOAD(L->Ii);
+    const pnl_vd Ie0 = PNL_LOAD(L->Ie), Ii0 = PNL_LOAD(L->Ii);     /* at ts */
+    pnl_vd V = PNL_LOAD(L->V), Ie = Ie0, Ii = Ii0;
     pnl_vd ts = PNL_LOAD(L->ts), trel = PNL_LOAD(L->trel), E_inf = PNL_LOAD(L->E_inf);
     pnl_vd th = PNL_LOAD(L->th), inv_tm = PNL_LOAD(L->inv_tm), inv_C = PNL_LOAD(L->inv_C);
     pnl_vd d_e = PNL_LOAD(L->d_e), d_i = PNL_LOAD(L->d_i), wv = PNL_LOAD(w);
@@ -177,9 +178,8 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     /* a candidate with one synaptic current has at most one critical point
      * in (ts, ta): without a maximum inside (slope > 0 at ts and < 0 at ta)
      * V is largest at an end, and both ends below threshold: no crossing */
-    cand = cand & ~(((PNL_LOAD(L->Ii) == zero) | (PNL_LOAD(L->Ie) == zero)) & (x < th)
-                    & ~((x0 * inv_tm < (PNL_LOAD(L->Ie) + PNL_LOAD(L->Ii)) * inv_C)
-                        & (x * inv_tm > (Ie + Ii) * inv_C)));
+    cand = cand & ~(((Ii0 == zero) | (Ie0 == zero)) & (x < th)
+                    & ~((x0 * inv_tm < (Ie0 + Ii0) * inv_C) & (x * inv_tm > (Ie + Ii) * inv_C)));
     __builtin_memcpy(&cv, L->scalar, sizeof cv);
     cand = on & (cand | partial | (cv != 0));
     PNL_STORE(L->x_end, x);
@@ -194,8 +194,8 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     Ie = Ie + pnl_vsel(neg, zero, wv);
     Ii = Ii + pnl_vsel(neg, wv, zero);
     PNL_STORE(L->V, pnl_vsel(upd, Vn, V));
-    PNL_STORE(L->Ie, pnl_vsel(upd, Ie, PNL_LOAD(L->Ie)));
-    PNL_STORE(L->Ii, pnl_vsel(upd, Ii, PNL_LOAD(L->Ii)));
+    PNL_STORE(L->Ie, pnl_vsel(upd, Ie, Ie0));
+    PNL_STORE(L->Ii, pnl_vsel(upd, Ii, Ii0));
     PNL_STORE(L->ts, pnl_vsel(upd, ts * 0.0 + ta, ts));
     return mask;
 }

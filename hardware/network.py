@@ -20,6 +20,14 @@ _LIF_ADEX = {"Delta_T": 0.0, "a": 0.0, "b": 0.0, "tau_w": 1.0}
 LIF_STATE = ("V_m", "I_syn_ex", "I_syn_in", "w")
 
 
+def adex_circuits(params):
+    """Per neuron, whether its circuit runs with the exponential term or the
+    adaptation on (``params``: ``Delta_T``, ``a``, ``b`` arrays); the others
+    are LIF circuits."""
+    return (np.asarray(params["Delta_T"]) > 0) | (np.asarray(params["a"]) != 0) \
+        | (np.asarray(params["b"]) != 0)
+
+
 def is_adex(block):
     """Whether a neuron block is an AdEx model (its I_syn_in counts inhibition
     positive, its V_m is absolute)."""
