@@ -54,7 +54,7 @@ from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free
 
 cnp.import_array()
-if sizeof(pnl_lanes) != 18 * PNL_LANES_C * sizeof(double):
+if sizeof(pnl_lanes) != PNL_LANES_FIELDS * PNL_LANES_C * sizeof(double):
     raise ImportError("emulator: lif_lanes.h and its declaration here disagree on the lanes")
 
 
@@ -72,6 +72,7 @@ cdef extern from "lif_roots.h":
 cdef extern from "lif_lanes.h":
     # the struct's arrays hold PNL_LANES (4) values each
     enum: PNL_LANES_C "PNL_LANES"
+    enum: PNL_LANES_FIELDS
     ctypedef struct pnl_lanes:
         double V[4]
         double Ie[4]
@@ -91,8 +92,19 @@ cdef extern from "lif_lanes.h":
         double kmax_i[4]
         int64_t scalar[4]
         double x_end[4]
+        double inv_te[4]
+        double inv_ti[4]
+        double t_ref[4]
+        int64_t pend[4]
+        double p_ts[4]
+        double p_x0[4]
+        double p_ie[4]
+        double p_ii[4]
+        double p_S[4]
+        double p_g[4]
     int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int64_t *conn,
                          int64_t *checks) nogil
+    int pnl_lanes_resolve(pnl_lanes *L, double *T) nogil
 
 
 from pynestlite.kernel.rkf45 cimport rkf45_work, rkf45_evolve_apply_std
@@ -213,6 +225,8 @@ cdef class Emulator:
     cdef double *sp_t_buf
     cdef int64_t sp_n, sp_cap
     cdef public int64_t predictions, root_solves
+    # crossings the lanes deferred; of them solved side by side at a block's end
+    cdef public int64_t deferred, deferred_lanes
     # acyclic networks: incoming connections by target and the neurons by level
     cdef int64_t[::1] in_ptr, in_src, in_k, level_ptr, level_nodes, lane_map
     cdef public bint acyclic
@@ -341,6 +355,8 @@ cdef class Emulator:
         self.now = t0
         self.predictions = 0
         self.root_solves = 0
+        self.deferred = 0
+        self.deferred_lanes = 0
         self.solver_failed = False
 
     def set_state(self, V, Ie, Ii, w=None):
@@ -823,9 +839,18 @@ cdef class Emulator:
                   int64_t *cap) noexcept nogil:
         """Neuron j spikes at T (no earlier crossing): state to T, recorded,
         appended to ``buf`` as its arrival, reset."""
+        self.advance(j, T)
+        if self.send(j, T, buf, n, cap) < 0:
+            return -1
+        self.fire(j, T)
+        return 0
+
+    cdef int send(self, int64_t j, double T, Spike **buf, int64_t *n,
+                  int64_t *cap) noexcept nogil:
+        """Neuron j's spike at T recorded and appended to ``buf`` as its
+        arrival at its targets."""
         cdef double ta
         cdef Spike *nb
-        self.advance(j, T)
         if self.record_spike(j, T) < 0:
             return -1
         if n[0] == cap[0]:
@@ -838,18 +863,18 @@ cdef class Emulator:
             buf[0][n[0]].t = ta
             buf[0][n[0]].s = self.n_inputs + j
             n[0] += 1
-        self.fire(j, T)
         return 0
 
-    cdef double bracketed_crossing(self, int64_t j, double S, double g_end) noexcept nogil:
-        """Time after ts of LIF neuron j's threshold crossing in (0, S], with
-        one synaptic current flowing, V below threshold at ts and V - V_th =
-        g_end >= 0 at S: V has at most one extremum, so it crosses once (the
-        bracket of the lanes; no search for the maximum)."""
+    cdef double bracketed_crossing(self, int64_t j, double x0, double ie, double ii, double S,
+                                   double g_end) noexcept nogil:
+        """Time after a state (x0 = V - E_inf, the currents ie, ii, one of
+        them zero, V below threshold) of LIF neuron j's threshold crossing in
+        (0, S], where V - V_th = g_end >= 0: V has at most one extremum, so
+        it crosses once (the bracket of the lanes; no search for the
+        maximum)."""
         cdef pnl_term t[4]
-        cdef double x0 = self.V[j] - self.E_inf[j]
         cdef double th = self.V_th[j] + self.th_off[j] - self.E_inf[j]
-        cdef int n = self.lif_terms(j, x0, th, self.Ie[j], self.Ii[j], t, False)
+        cdef int n = self.lif_terms(j, x0, th, ie, ii, t, False)
         self.root_solves += 1
         if g_end == 0.0:
             return S
@@ -863,21 +888,27 @@ cdef class Emulator:
             LN.trel[l] = -INFINITY; LN.E_inf[l] = 0.0; LN.th[l] = 1.0; LN.V_reset[l] = 0.0
             LN.inv_tm[l] = 1.0; LN.inv_C[l] = 1.0; LN.d_e[l] = 0.0; LN.d_i[l] = 0.0
             LN.inv_Cd_e[l] = 0.0; LN.inv_Cd_i[l] = 0.0; LN.kmax_e[l] = 0.0; LN.kmax_i[l] = 0.0
-            LN.scalar[l] = 0
-            return
-        self.lane_load(LN, l, j)
-        LN.E_inf[l] = self.E_inf[j]
-        LN.th[l] = self.V_th[j] + self.th_off[j] - self.E_inf[j]
-        LN.V_reset[l] = self.V_reset[j]
-        LN.inv_tm[l] = self.inv_tm[j]
-        LN.inv_C[l] = self.inv_C[j]
-        LN.d_e[l] = self.d_e[j]
-        LN.d_i[l] = self.d_i[j]
-        LN.inv_Cd_e[l] = self.inv_Cd_e[j]
-        LN.inv_Cd_i[l] = self.inv_Cd_i[j]
-        LN.kmax_e[l] = self.kmax_e[j]
-        LN.kmax_i[l] = self.kmax_i[j]
-        LN.scalar[l] = self.adex[j]
+            LN.scalar[l] = 0; LN.inv_te[l] = 1.0; LN.inv_ti[l] = 1.0; LN.t_ref[l] = 0.0
+        else:
+            self.lane_load(LN, l, j)
+            LN.E_inf[l] = self.E_inf[j]
+            LN.th[l] = self.V_th[j] + self.th_off[j] - self.E_inf[j]
+            LN.V_reset[l] = self.V_reset[j]
+            LN.inv_tm[l] = self.inv_tm[j]
+            LN.inv_C[l] = self.inv_C[j]
+            LN.d_e[l] = self.d_e[j]
+            LN.d_i[l] = self.d_i[j]
+            LN.inv_Cd_e[l] = self.inv_Cd_e[j]
+            LN.inv_Cd_i[l] = self.inv_Cd_i[j]
+            LN.kmax_e[l] = self.kmax_e[j]
+            LN.kmax_i[l] = self.kmax_i[j]
+            LN.scalar[l] = self.adex[j]
+            LN.inv_te[l] = self.inv_te[j]
+            LN.inv_ti[l] = self.inv_ti[j]
+            LN.t_ref[l] = self.t_ref[j]
+        LN.pend[l] = 0
+        LN.p_ts[l] = 0.0; LN.p_x0[l] = 0.0; LN.p_ie[l] = 0.0; LN.p_ii[l] = 0.0
+        LN.p_S[l] = 1.0; LN.p_g[l] = 0.0
 
     cdef inline void lane_load(self, pnl_lanes *LN, int l, int64_t j) noexcept nogil:
         LN.V[l] = self.V[j]; LN.Ie[l] = self.Ie[j]; LN.Ii[l] = self.Ii[j]
@@ -890,17 +921,23 @@ cdef class Emulator:
     cdef int lane_scalar(self, pnl_lanes *LN, int l, int64_t j, double ta, double wk,
                          Spike **N, int64_t *n_new, int64_t *capN) noexcept nogil:
         """Lane l (neuron j) takes the arrival at ta in the scalar code: its
-        spikes up to ta, the exact propagation, the weight wk.  A crossing
-        the lanes bracketed (one synaptic current, V at ta at or above
-        threshold) is solved in that bracket."""
+        deferred crossing solved, its spikes up to ta, the exact propagation,
+        the weight wk.  A crossing the lanes bracketed (one synaptic current,
+        V at ta at or above threshold) is solved in that bracket."""
         cdef double ts = LN.ts[l]
+        self.deferred += LN.pend[l]
+        if LN.pend[l] and self.resolve(LN, l, j, self.bracketed_crossing(
+                j, LN.p_x0[l], LN.p_ie[l], LN.p_ii[l], LN.p_S[l], LN.p_g[l]),
+                N, n_new, capN) < 0:
+            return -1
         self.lane_store(LN, l, j)
         if (LN.scalar[l] == 0 and ts >= LN.trel[l] and ta > ts
                 and (LN.Ie[l] == 0.0 or LN.Ii[l] == 0.0)
                 and LN.V[l] - LN.E_inf[l] < LN.th[l] and LN.x_end[l] >= LN.th[l]):
             self.predictions += 1
-            if self.emit(j, ts + self.bracketed_crossing(j, ta - ts, LN.x_end[l] - LN.th[l]),
-                         N, n_new, capN) < 0:
+            if self.emit(j, ts + self.bracketed_crossing(
+                    j, LN.V[l] - LN.E_inf[l], LN.Ie[l], LN.Ii[l], ta - ts,
+                    LN.x_end[l] - LN.th[l]), N, n_new, capN) < 0:
                 return -1
         if self.fire_until(j, ta, N, n_new, capN) < 0:
             return -1
@@ -911,6 +948,15 @@ cdef class Emulator:
             self.Ii[j] += wk
         self.lane_load(LN, l, j)
         return 0
+
+    cdef int resolve(self, pnl_lanes *LN, int l, int64_t j, double s, Spike **N,
+                     int64_t *n_new, int64_t *capN) noexcept nogil:
+        """Lane l's deferred crossing, at s after its start: the spike sent,
+        the refractory period from it (the lane is held at V_reset since)."""
+        cdef double T = LN.p_ts[l] + s
+        LN.pend[l] = 0
+        LN.trel[l] = T + self.t_ref[j]
+        return self.send(j, T, N, n_new, capN)
 
     def run_layered(self, double[::1] in_t, int64_t[::1] in_src, int64_t n_patterns,
                     double period, double[:, ::1] first=None):
@@ -946,6 +992,7 @@ cdef class Emulator:
         cdef double wl[PNL_LANES_C]
         cdef int64_t cl[PNL_LANES_C]
         cdef int64_t lane_j[PNL_LANES_C]
+        cdef double Tl[PNL_LANES_C]
         cdef bint got_first[PNL_LANES_C]
         cdef int l, mask, live
         if not self.acyclic:
@@ -1029,13 +1076,23 @@ cdef class Emulator:
                                 l += 1
                             if err:
                                 break
-                        # the rest of the pattern without input; the map cleared
+                        # the deferred crossings, then the rest of the pattern
+                        # without input; the map cleared
+                        mask = pnl_lanes_resolve(&LN, Tl) if not err else 0
                         for l in range(nW):
                             j = lane_j[l]
                             if not err:
-                                self.lane_store(&LN, l, j)
                                 spb = self.sp_n
-                                if self.fire_until(j, t_end, &N, &n_new, &capN) < 0:
+                                if (mask >> l) & 1:
+                                    self.root_solves += 1
+                                    self.deferred += 1
+                                    self.deferred_lanes += 1
+                                    LN.pend[l] = 1
+                                    if self.resolve(&LN, l, j, Tl[l] - LN.p_ts[l], &N, &n_new,
+                                                    &capN) < 0:
+                                        err = 1
+                                self.lane_store(&LN, l, j)
+                                if err or self.fire_until(j, t_end, &N, &n_new, &capN) < 0:
                                     err = 1
                                 elif want_first and not got_first[l] and self.sp_n > spb:
                                     first[b, j] = self.sp_t_buf[spb] - t0

@@ -57,7 +57,16 @@ typedef struct {
     double kmax_e[PNL_LANES], kmax_i[PNL_LANES];
     int64_t scalar[PNL_LANES];      /* != 0: the lane always takes the scalar code (AdEx) */
     double x_end[PNL_LANES];        /* out: V - E_inf at ta before the weight (free lanes) */
+    double inv_te[PNL_LANES], inv_ti[PNL_LANES], t_ref[PNL_LANES];
+    /* a deferred crossing (pend != 0): the state at p_ts (x0 = V - E_inf and
+     * the currents, one of them zero), the bracket (0, p_S] and g = V - V_th
+     * at its end; trel holds the lower bound p_ts + t_ref until it is solved */
+    int64_t pend[PNL_LANES];
+    double p_ts[PNL_LANES], p_x0[PNL_LANES], p_ie[PNL_LANES], p_ii[PNL_LANES];
+    double p_S[PNL_LANES], p_g[PNL_LANES];
 } pnl_lanes;
+
+#define PNL_LANES_FIELDS 28     /* arrays of PNL_LANES 8-byte values in pnl_lanes */
 
 #define PNL_LOAD(a) ({ pnl_vd v_; __builtin_memcpy(&v_, (a), sizeof v_); v_; })
 #define PNL_STORE(a, v) do { pnl_vd v_ = (v); __builtin_memcpy((a), &v_, sizeof v_); } while (0)
@@ -139,11 +148,12 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     const pnl_vd Ie0 = PNL_LOAD(L->Ie), Ii0 = PNL_LOAD(L->Ii);     /* at ts */
     pnl_vd V = PNL_LOAD(L->V), Ie = Ie0, Ii = Ii0;
     pnl_vd ts = PNL_LOAD(L->ts), trel = PNL_LOAD(L->trel), E_inf = PNL_LOAD(L->E_inf);
+    pnl_vd t_ref = PNL_LOAD(L->t_ref);
     pnl_vd th = PNL_LOAD(L->th), inv_tm = PNL_LOAD(L->inv_tm), inv_C = PNL_LOAD(L->inv_C);
     pnl_vd d_e = PNL_LOAD(L->d_e), d_i = PNL_LOAD(L->d_i), wv = PNL_LOAD(w);
     pnl_vi cv;
     pnl_vd dt, x0, bound, q, slope, em, qe, qi, ge, gi, x, Vn, fe, fi;
-    pnl_vi on, refr, held, partial, cand, upd, neg;
+    pnl_vi on, refr, held, partial, cand, upd, neg, onecur, scal, defer;
     int l, mask = 0;
     __builtin_memcpy(&cv, conn, sizeof cv);
     on = cv != 0;
@@ -172,16 +182,27 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     fe = pnl_vsel(d_e == zero, em, em * (one + qe));
     fi = pnl_vsel(d_i == zero, em, em * (one + qi));
     x = em * (x0 + Ie * ge + Ii * gi);
-    Vn = pnl_vsel(held, PNL_LOAD(L->V_reset), E_inf + x);
     Ie = Ie * fe;
     Ii = Ii * fi;
     /* a candidate with one synaptic current has at most one critical point
      * in (ts, ta): without a maximum inside (slope > 0 at ts and < 0 at ta)
      * V is largest at an end, and both ends below threshold: no crossing */
-    cand = cand & ~(((Ii0 == zero) | (Ie0 == zero)) & (x < th)
+    onecur = (Ii0 == zero) | (Ie0 == zero);
+    cand = cand & ~(onecur & (x < th)
                     & ~((x0 * inv_tm < (Ie0 + Ii0) * inv_C) & (x * inv_tm > (Ie + Ii) * inv_C)));
     __builtin_memcpy(&cv, L->scalar, sizeof cv);
-    cand = on & (cand | partial | (cv != 0));
+    scal = cv != 0;
+    /* with one current, V below threshold at ts and at or above it at ta, V
+     * crosses exactly once in (ts, ta); if the neuron is still refractory at
+     * ta after that spike (ts + t_ref >= ta), the spike time is not needed
+     * yet: the crossing is deferred (pnl_lanes_resolve), the lane is held at
+     * V_reset with trel = ts + t_ref, a lower bound (an arrival after it goes
+     * to the caller, which solves the crossing first) */
+    __builtin_memcpy(&cv, L->pend, sizeof cv);
+    defer = on & cand & ~scal & onecur & (x0 < th) & (x >= th) & (ts + t_ref >= ta)
+            & (cv == 0);
+    cand = on & ((cand & ~defer) | partial | scal);
+    Vn = pnl_vsel(held | defer, PNL_LOAD(L->V_reset), E_inf + x);
     PNL_STORE(L->x_end, x);
     upd = on & ~cand;
     for (l = 0; l < PNL_LANES; l++) {
@@ -190,6 +211,17 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
         if (on[l] && !refr[l] && !cand[l])
             checks[0] += 1;         /* (the scalar code counts its own) */
     }
+    if (defer[0] | defer[1] | defer[2] | defer[3]) {
+        pnl_vi pv = cv | (defer & 1);
+        __builtin_memcpy(L->pend, &pv, sizeof pv);
+        PNL_STORE(L->p_ts, pnl_vsel(defer, ts, PNL_LOAD(L->p_ts)));
+        PNL_STORE(L->p_x0, pnl_vsel(defer, x0, PNL_LOAD(L->p_x0)));
+        PNL_STORE(L->p_ie, pnl_vsel(defer, Ie0, PNL_LOAD(L->p_ie)));
+        PNL_STORE(L->p_ii, pnl_vsel(defer, Ii0, PNL_LOAD(L->p_ii)));
+        PNL_STORE(L->p_S, pnl_vsel(defer, dt, PNL_LOAD(L->p_S)));
+        PNL_STORE(L->p_g, pnl_vsel(defer, x - th, PNL_LOAD(L->p_g)));
+        PNL_STORE(L->trel, pnl_vsel(defer, ts + t_ref, trel));
+    }
     neg = wv < zero;
     Ie = Ie + pnl_vsel(neg, zero, wv);
     Ii = Ii + pnl_vsel(neg, wv, zero);
@@ -197,6 +229,95 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     PNL_STORE(L->Ie, pnl_vsel(upd, Ie, Ie0));
     PNL_STORE(L->Ii, pnl_vsel(upd, Ii, Ii0));
     PNL_STORE(L->ts, pnl_vsel(upd, ts * 0.0 + ta, ts));
+    return mask;
+}
+
+/* The deferred crossings: for every pending lane the time T[l] of its one
+ * threshold crossing in (p_ts, p_ts + p_S], solved in all lanes at once by
+ * the scalar polish's method (pnl_terms_polish of lif_roots.h: a Halley
+ * step from 0 as the start, then Halley steps kept inside the shrinking
+ * bracket, Newton where the Halley denominator degenerates, bisection
+ * otherwise; the same stopping rules).  With x0 = V - E_inf and the one
+ * current I (time constant tau_x, d = 1/tau_m - 1/tau_x) at p_ts,
+ *
+ *   g(s) = V - V_th = -th + (A + P s) e^{-s/tau_m} + B e^{-s/tau_x},
+ *   A = x0 - I/(C d), P = 0, B = I/(C d)     (d != 0)
+ *   A = x0, P = I/C, B = 0                   (d = 0).
+ *
+ * Clears pend; returns the mask of the lanes solved. */
+__attribute__((target_clones("avx2", "default")))
+static int pnl_lanes_resolve(pnl_lanes *L, double *T)
+{
+    const pnl_vd zero = {0}, one = zero + 1.0;
+    pnl_vi pv, act, ise, lin, up, inside, halley, newton, done;
+    pnl_vd th, cur, d, rm, rx, A, P, B, a, b, s, ga, d1, d2, den, step, res, p, em, ex, g, dg, ddg;
+    pnl_vd sn, tol;
+    int l, it, mask = 0;
+    __builtin_memcpy(&pv, L->pend, sizeof pv);
+    act = pv != 0;
+    for (l = 0; l < PNL_LANES; l++)
+        if (act[l])
+            mask |= 1 << l;
+    if (!mask)
+        return 0;
+    th = PNL_LOAD(L->th);
+    ise = PNL_LOAD(L->p_ie) != zero;
+    cur = pnl_vsel(ise, PNL_LOAD(L->p_ie), PNL_LOAD(L->p_ii));
+    d = pnl_vsel(ise, PNL_LOAD(L->d_e), PNL_LOAD(L->d_i));
+    rx = pnl_vsel(ise, PNL_LOAD(L->inv_te), PNL_LOAD(L->inv_ti));
+    rm = PNL_LOAD(L->inv_tm);
+    lin = d == zero;
+    B = pnl_vsel(lin, zero, cur * pnl_vsel(ise, PNL_LOAD(L->inv_Cd_e), PNL_LOAD(L->inv_Cd_i)));
+    A = PNL_LOAD(L->p_x0) - B;
+    P = pnl_vsel(lin, cur * PNL_LOAD(L->inv_C), zero);
+    a = zero;
+    b = PNL_LOAD(L->p_S);
+    ga = PNL_LOAD(L->p_x0) - th;
+    g = PNL_LOAD(L->p_g);
+    res = b;
+    act = act & (g != zero);                /* g = 0 at the bracket's end: that end */
+    up = ga < zero;
+    /* start: regula falsi, better a Halley step from 0 (g', g'' there cost no
+     * exponential) */
+    s = a + (b - a) * (ga / (ga - g));
+    d1 = (P - rm * A) - rx * B;
+    d2 = (rm * rm * A - 2.0 * rm * P) + rx * rx * B;
+    den = 2.0 * d1 * d1 - ga * d2;
+    step = a - 2.0 * ga * d1 / den;
+    s = pnl_vsel((den > zero) & (d1 != zero) & (step > a) & (step < b), step, s);
+    s = pnl_vsel((s > a) & (s < b), s, 0.5 * (a + b));
+    for (it = 0; it < 100 && (act[0] | act[1] | act[2] | act[3]); it++) {
+        em = pnl_vexp(-rm * s);
+        ex = pnl_vexp(-rx * s);
+        p = A + P * s;
+        g = (-th + p * em) + B * ex;
+        dg = (P - rm * p) * em - rx * B * ex;
+        ddg = (rm * rm * p - 2.0 * rm * P) * em + rx * rx * B * ex;
+        done = act & (g == zero);
+        res = pnl_vsel(done, s, res);
+        act = act & ~done;
+        a = pnl_vsel((g < zero) == up, s, a);
+        b = pnl_vsel((g < zero) == up, b, s);
+        done = act & (b - a <= 4e-16 * (pnl_vmax(a, -a) + pnl_vmax(b, -b)) + 1e-300);
+        res = pnl_vsel(done, b, res);
+        act = act & ~done;
+        den = 2.0 * dg * dg - g * ddg;
+        halley = (den > zero) & (dg != zero);
+        newton = ~halley & (dg != zero);
+        step = pnl_vsel(halley, 2.0 * g * dg / den, pnl_vsel(newton, g / dg, zero));
+        sn = s - step;
+        inside = (dg != zero) & (sn > a) & (sn < b)
+                 & (pnl_vmax(step, -step) < 0.5 * (b - a) + 1e-300);
+        tol = pnl_vsel(halley, one * 1e-6, one * 1e-14);
+        done = act & inside & (pnl_vmax(step, -step) <= tol * pnl_vmax(sn, -sn));
+        res = pnl_vsel(done, sn, res);
+        act = act & ~done;
+        s = pnl_vsel(inside, sn, 0.5 * (a + b));
+    }
+    res = pnl_vsel(act, s, res);            /* (no convergence in 100 steps) */
+    PNL_STORE(T, PNL_LOAD(L->p_ts) + res);
+    pv = pv & 0;
+    __builtin_memcpy(L->pend, &pv, sizeof pv);
     return mask;
 }
 
