@@ -105,6 +105,7 @@ cdef extern from "lif_lanes.h":
     int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int64_t *conn,
                          int64_t *checks) nogil
     int pnl_lanes_resolve(pnl_lanes *L, double *T) nogil
+    int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks) nogil
 
 
 from pynestlite.kernel.rkf45 cimport rkf45_work, rkf45_evolve_apply_std
@@ -1077,22 +1078,29 @@ cdef class Emulator:
                             if err:
                                 break
                         # the deferred crossings, then the rest of the pattern
-                        # without input; the map cleared
+                        # without input (lanes that may still cross); the map cleared
                         mask = pnl_lanes_resolve(&LN, Tl) if not err else 0
+                        for l in range(nW):
+                            if (mask >> l) & 1 and not err:
+                                self.root_solves += 1
+                                self.deferred += 1
+                                self.deferred_lanes += 1
+                                LN.pend[l] = 1
+                                spb = self.sp_n
+                                if self.resolve(&LN, l, lane_j[l], Tl[l] - LN.p_ts[l], &N,
+                                                &n_new, &capN) < 0:
+                                    err = 1
+                                elif want_first and not got_first[l]:
+                                    first[b, lane_j[l]] = self.sp_t_buf[spb] - t0
+                                    got_first[l] = True
+                        live = pnl_lanes_tail(&LN, t_end, nW, &self.predictions) if not err else 0
                         for l in range(nW):
                             j = lane_j[l]
                             if not err:
                                 spb = self.sp_n
-                                if (mask >> l) & 1:
-                                    self.root_solves += 1
-                                    self.deferred += 1
-                                    self.deferred_lanes += 1
-                                    LN.pend[l] = 1
-                                    if self.resolve(&LN, l, j, Tl[l] - LN.p_ts[l], &N, &n_new,
-                                                    &capN) < 0:
-                                        err = 1
                                 self.lane_store(&LN, l, j)
-                                if err or self.fire_until(j, t_end, &N, &n_new, &capN) < 0:
+                                if (live >> l) & 1 and self.fire_until(j, t_end, &N, &n_new,
+                                                                       &capN) < 0:
                                     err = 1
                                 elif want_first and not got_first[l] and self.sp_n > spb:
                                     first[b, j] = self.sp_t_buf[spb] - t0

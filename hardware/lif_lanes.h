@@ -321,4 +321,41 @@ static int pnl_lanes_resolve(pnl_lanes *L, double *T)
     return mask;
 }
 
+/* The rest of a pattern without input, up to t_end: the mask of the lanes
+ * that may still cross threshold (the caller runs them in the scalar code).
+ * A lane is quiet when it is refractory beyond t_end, or when the largest
+ * voltage it can reach from its state (from V_reset with the currents
+ * decayed to the refractory end, if it is refractory) stays below
+ * threshold: x0+ + I_ex+ kmax_ex + I_in+ kmax_in < th, the first test of the
+ * scalar next_crossing (with a margin of 1e-12 th for the lanes' exp).
+ * *checks counts the quiet lanes' tests. */
+__attribute__((target_clones("avx2", "default")))
+static int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks)
+{
+    const pnl_vd zero = {0};
+    pnl_vd ts = PNL_LOAD(L->ts), trel = PNL_LOAD(L->trel), Ie = PNL_LOAD(L->Ie);
+    pnl_vd Ii = PNL_LOAD(L->Ii), th = PNL_LOAD(L->th), E_inf = PNL_LOAD(L->E_inf);
+    pnl_vd x0, dr, bound;
+    pnl_vi refr, quiet, scal;
+    int l, mask = 0;
+    refr = ts < trel;
+    dr = pnl_vmax(trel - ts, zero);
+    dr = pnl_vsel(refr & (trel <= t_end), dr, zero);     /* (finite where used) */
+    Ie = pnl_vsel(refr, Ie * pnl_vexp(-dr * PNL_LOAD(L->inv_te)), Ie);
+    Ii = pnl_vsel(refr, Ii * pnl_vexp(-dr * PNL_LOAD(L->inv_ti)), Ii);
+    x0 = pnl_vsel(refr, PNL_LOAD(L->V_reset), PNL_LOAD(L->V)) - E_inf;
+    bound = pnl_vmax(x0, zero) + pnl_vmax(Ie, zero) * PNL_LOAD(L->kmax_e)
+            + pnl_vmax(Ii, zero) * PNL_LOAD(L->kmax_i);
+    __builtin_memcpy(&scal, L->scalar, sizeof scal);
+    quiet = (scal == 0) & ((refr & (trel > t_end))
+                           | (bound + 1e-12 * pnl_vmax(th, -th) < th));
+    for (l = 0; l < n; l++) {
+        if (!quiet[l])
+            mask |= 1 << l;
+        else
+            checks[0] += 1;
+    }
+    return mask;
+}
+
 #endif
