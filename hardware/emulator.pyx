@@ -66,6 +66,7 @@ cdef extern from "lif_roots.h":
     double pnl_first_upcrossing(const pnl_term *t, int n, double S) nogil
     double pnl_terms_polish(const pnl_term *t, int n, double a, double b, double ga,
                             double gb) nogil
+    int pnl_monotone_upcrossing(const pnl_term *t, int n, double S, double *out) nogil
     int PNL_MAX_TERMS
 
 
@@ -185,6 +186,24 @@ def first_crossing(double[::1] rates, double[::1] p0, double[::1] p1, double hor
         t[k].p0 = p0[k]
         t[k].p1 = p1[k]
     return pnl_first_upcrossing(t, n, horizon)
+
+
+def monotone_crossing(double[::1] rates, double[::1] p0, double[::1] p1, double horizon):
+    """The short-horizon test of the emulator (terms as :func:`first_crossing`,
+    no s-linear parts): (True, first up-crossing or inf) when it shows the sum
+    increasing on (0, horizon], else (False, nan)."""
+    cdef pnl_term t[8]
+    cdef int k, n = rates.shape[0]
+    cdef double out
+    if n > 8:
+        raise ValueError("at most 8 terms")
+    for k in range(n):
+        t[k].r = rates[k]
+        t[k].p0 = p0[k]
+        t[k].p1 = p1[k]
+    if pnl_monotone_upcrossing(t, n, horizon, &out):
+        return True, out
+    return False, float("nan")
 
 
 cdef class Emulator:
@@ -653,6 +672,7 @@ cdef class Emulator:
         cdef double x0, th, bound, B, q, s_star, g_star, S = self.horizon[j]
         cdef pnl_term t[4]
         cdef double wa = 0.0
+        cdef int n
         if self.adex[j]:
             return self.adex_crossing(j, until, limited)
         if base < self.trel[j]:
@@ -701,7 +721,10 @@ cdef class Emulator:
                 if g_star == 0.0:
                     return base + s_star
                 return base + pnl_terms_polish(t, 3, 0.0, s_star, x0 - th, g_star)
-        return base + pnl_first_upcrossing(t, self.lif_terms(j, x0, th, ie, ii, t, True), S)
+        n = self.lif_terms(j, x0, th, ie, ii, t, True)
+        if limited and pnl_monotone_upcrossing(t, n, S, &s_star):
+            return base + s_star        # (a short horizon: V rises throughout)
+        return base + pnl_first_upcrossing(t, n, S)
 
     cdef int lif_terms(self, int64_t j, double x0, double th, double ie, double ii,
                        pnl_term *t, bint ascending) noexcept nogil:

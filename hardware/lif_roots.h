@@ -206,6 +206,35 @@ static int pnl_terms_zeros(const pnl_term *t_in, int n, double S, double *out, i
     return first_up ? 0 : nz;
 }
 
+/* Over a short horizon: if g (terms without s-linear parts, g(0) < 0) is
+ * increasing on all of (0, S] -- its slope at 0 plus S times a lower bound
+ * of g'' stays > 0, the bound summing each term's g'' at whichever end is
+ * smaller (each r^2 p0 exp(-r s) is monotone in s) -- it crosses at most
+ * once, exactly when g(S) >= 0: *out is that zero (polished in [0, S]) or
+ * INFINITY, and 1 is returned.  Returns 0 when the test does not decide. */
+static inline int pnl_monotone_upcrossing(const pnl_term *t, int n, double S, double *out)
+{
+    double e[PNL_MAX_TERMS], g0 = 0.0, d1 = 0.0, m = 0.0, gS = 0.0, c;
+    int k;
+    for (k = 0; k < n; k++) {
+        if (t[k].p1 != 0.0)
+            return 0;
+        e[k] = t[k].r == 0.0 ? 1.0 : exp(-t[k].r * S);
+        c = t[k].r * t[k].r * t[k].p0;
+        g0 += t[k].p0;
+        d1 -= t[k].r * t[k].p0;
+        m += c < c * e[k] ? c : c * e[k];
+        gS += t[k].p0 * e[k];
+    }
+    if (!(g0 < 0.0 && d1 + (m < 0.0 ? m * S : 0.0) > 0.0))
+        return 0;
+    if (gS < 0.0)
+        *out = INFINITY;
+    else
+        *out = gS == 0.0 ? S : pnl_terms_polish(t, n, 0.0, S, g0, gS);
+    return 1;
+}
+
 /* First s in (0, S] where g turns from < 0 to >= 0 (g(0) < 0 assumed);
  * INFINITY if there is none. */
 static inline double pnl_first_upcrossing(const pnl_term *t, int n, double S)

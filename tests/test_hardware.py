@@ -9,7 +9,7 @@ import pynestlite as nest
 from pynestlite import hardware
 from pynestlite.errors import BadProperty, HardwareResourceError, HardwareUnsupportedError
 from pynestlite.hardware import BRAINSCALES2, Chip
-from pynestlite.hardware.emulator import first_crossing
+from pynestlite.hardware.emulator import first_crossing, monotone_crossing
 from pynestlite.hardware.program import _JITTER
 
 import networks
@@ -132,6 +132,35 @@ def test_root_finder_matches_dense_scan():
         assert got == pytest.approx(b, rel=1e-9, abs=1e-9)
         checked += 1
     assert checked > 100
+
+
+def test_short_horizon_monotone_test_agrees_with_the_root_finder():
+    """Between two close arrivals the emulator first tries to show V rising
+    throughout (slope at the start plus a lower bound of the curvature); where
+    it decides, the crossing (or none) equals the general root finder's."""
+    rng = np.random.default_rng(5)
+    decided = crossed = 0
+    for _ in range(2000):
+        rates = np.array([0.0, 1 / 6.0, 1 / rng.uniform(5.0, 7.0), 1 / rng.uniform(5.0, 7.0)])
+        ie, ii = rng.uniform(0.0, 3.0), -rng.uniform(0.0, 3.0)
+        B = np.array([ie, ii]) / (rates[1] - rates[2:])
+        p0 = np.array([-1.0, rng.uniform(-0.5, 1.0) - B.sum(), *B])
+        order = np.argsort(rates, kind="stable")            # ascending rates
+        rates, p0 = rates[order], p0[order]
+        if p0[0] + p0[1:].sum() >= 0.0:
+            continue
+        S = rng.uniform(0.01, 1.0)
+        ok, got = monotone_crossing(rates, p0, np.zeros(4), S)
+        if not ok:
+            continue
+        decided += 1
+        want = first_crossing(rates, p0, np.zeros(4), S)
+        if want == np.inf:
+            assert got == np.inf
+        else:
+            crossed += 1
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-13)
+    assert decided > 500 and crossed > 50, (decided, crossed)
 
 
 @pytest.mark.parametrize("ratio", [1, 2])
