@@ -317,12 +317,18 @@ class Routing:
     row_sources: list           # per group: sources (labels) per row
 
 
-def route(net, placement, chip, signed=True):
+def route(net, placement, chip, signed=True, parrot_sources=None):
     """Give every (source, sign) pair a synapse row in each group it reaches.
 
     Rows have one sign; pairs reaching disjoint columns share a row (up to
     ``2**label_bits`` per row, told apart by the event label).  First fit in
-    the order (sign, source, copy).
+    the order (sign, source, copy).  A parrot neuron (``parrot_sources[i]``
+    delayed through ``placement.parrot_circuits[i]``) takes its source's
+    spikes through one excitatory synapse in its own array and column, on the
+    first excitatory row there with the column free and a label left: the
+    source's own rows above carry the parrot's delayed events (a delayed
+    source sends only through its parrot), its undelayed events are another
+    stream with a label of their own.
 
     Raises
     ------
@@ -353,7 +359,11 @@ def route(net, placement, chip, signed=True):
     used_rows = 0
     used_syn = 0
     row_sign, row_sources = [], []
-    for g in range(int(placement.group.max()) + 1 if len(placement.group) else 0):
+    n_groups = int(placement.group.max()) + 1 if len(placement.group) else 0
+    if parrot_sources is not None and placement.parrot_circuits is not None \
+            and len(placement.parrot_circuits):
+        n_groups = max(n_groups, int(placement.parrot_circuits.max()) // ncol // c + 1)
+    for g in range(n_groups):
         occ = np.zeros((n_rows, ncol), bool)
         sign_of = np.full(n_rows, -1, np.int64)
         labels = np.zeros(n_rows, np.int64)
@@ -388,10 +398,42 @@ def route(net, placement, chip, signed=True):
                 sources[r].append(int(net.source[part[0]]))
                 row[part, s] = r
                 used_syn += len(part)
+        used_syn += _route_parrots(net, placement, chip, parrot_sources, g, occ, sign_of,
+                                   labels, sources)
         used_rows += int(np.sum(sign_of >= 0))
         row_sign.append(sign_of)
         row_sources.append(sources)
     return Routing(row, used_rows, used_syn, row_sign, row_sources)
+
+
+def _route_parrots(net, placement, chip, parrot_sources, g, occ, sign_of, labels, sources):
+    """The input synapses of the parrot neurons in group ``g`` (see :func:`route`);
+    returns their number."""
+    pc = placement.parrot_circuits
+    if parrot_sources is None or pc is None or not len(pc):
+        return 0
+    c, cols, R = placement.circuits_per_neuron, chip.synapse_columns, chip.synapse_rows
+    used = 0
+    for src, circ in zip(np.asarray(parrot_sources), pc):
+        array, column = int(circ) // cols, int(circ) % cols
+        if array // c != g:
+            continue
+        rows = np.arange((array % c) * R, (array % c + 1) * R)
+        ok = ~occ[rows, column] & ((sign_of[rows] == -1) | (sign_of[rows] == 0)) \
+            & (labels[rows] < chip.sources_per_row)
+        if not ok.any():
+            raise HardwareResourceError(
+                f"synapse rows: array {array} has {R} rows, all taken when routing the input "
+                f"of the parrot neuron (axonal delay) of node {int(src)} "
+                f"({net.population_of(int(src)).describe()}); reduce the number of delayed "
+                "sources or of distinct sources")
+        r = int(rows[np.flatnonzero(ok)[0]])
+        occ[r, column] = True
+        sign_of[r] = 0
+        labels[r] += 1
+        sources[r].append(int(src))
+        used += 1
+    return used
 
 
 # ----------------------------------------------------------------------------
@@ -463,6 +505,6 @@ def compile_network(net, chip, signed=True, circuits_per_neuron=None, weight_ran
     """All passes on an extracted network."""
     dl = validate(net, chip, latency)
     pl = place(net, chip, signed, circuits_per_neuron, dl.parrots)
-    rt = route(net, pl, chip, signed)
+    rt = route(net, pl, chip, signed, dl.parrot_sources)
     q = quantize(net.weight, chip, weight_range)
     return emit(net, chip, pl, rt, q, chip_seed, signed, dl)

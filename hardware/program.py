@@ -230,7 +230,7 @@ class Program:
             neuron_circuits_available=chip.neuron_circuits,
             synapse_rows_used=int(rt.rows_used),
             synapse_rows_available=int(groups * chip.synapse_rows * pl.circuits_per_neuron),
-            synapses_used=int(rt.synapses_used) + self.delays.parrots,
+            synapses_used=int(rt.synapses_used),
             synapses_available=int(chip.synapses),
             external_sources_used=int(self.n_sources_in),
             external_sources_available=int(chip.external_sources),

@@ -606,6 +606,37 @@ def test_axonal_delays_go_through_parrots():
     np.testing.assert_allclose(out, out_ref, rtol=0, atol=1e-12)
 
 
+def test_parrot_inputs_take_synapse_rows():
+    """A parrot neuron takes its source's spikes through a synapse of its own:
+    a row in the parrot's array, counted in the report; when the rows of that
+    array are taken, a clear error names the parrot's source."""
+    def build(n_delayed):
+        nest.ResetKernel()
+        nest.resolution = 0.01
+        sg = nest.Create("spike_generator", n_delayed)
+        n = nest.Create("iaf_psc_exp", 2, params=TTFS_PARAMS)
+        for i in range(n_delayed):
+            nest.Connect(sg[i], n[0 if i < 4 else 1], syn_spec={"weight": 1.0, "delay": 15.0})
+        return sg
+    tiny = Chip(name="tiny", neuron_circuits=8, synapse_arrays=2, synapse_rows=5,
+                synapse_columns=4, max_circuits_per_neuron=1, label_bits=0)
+    build(4)
+    rep = hardware.compile(tiny, signed=False, latency=0.01).report
+    # four rows in array 0 (one source each), four parrots in array 1 with a row each
+    assert rep["parrot_neurons"] == 4
+    assert rep["synapse_rows_used"] == 8 and rep["synapses_used"] == 8
+    sg = build(5)
+    with pytest.raises(HardwareResourceError,
+                       match=rf"array 0 has 5 rows, all taken when routing the input of the "
+                             rf"parrot neuron \(axonal delay\) of node {sg[4].global_id}"):
+        hardware.compile(tiny, signed=False, latency=0.01)
+    # with labels the parrots' inputs share rows with the sources' own rows
+    shared = dataclasses.replace(tiny, label_bits=2)
+    rep = hardware.compile(shared, signed=False, latency=0.01).report
+    assert rep["parrot_neurons"] == 5 and rep["synapses_used"] == 10
+    assert rep["synapse_rows_used"] < 10
+
+
 def test_parrot_jitter_and_busy_parrot():
     """Jitter: one Gaussian draw per repeated spike with the chip's spread;
     a parrot still holding a spike loses the next one."""
