@@ -992,9 +992,12 @@ cdef class Emulator:
         other and look for a threshold crossing before each: the dynamics of
         :meth:`run` without the event queue.  The neurons of a level go
         through the arrivals side by side, ``PNL_LANES`` at a time
-        (``lif_lanes.h``); a neuron that may cross threshold before an
-        arrival, or leaves its refractory period, takes that arrival in the
-        scalar code.  Spike times agree with :meth:`run` to ~1e-15 relative
+        (``lif_lanes.h``); a crossing the lanes bracket while the neuron
+        stays refractory past the arrival is solved at the block's end (or
+        when an arrival passes its refractory end's lower bound); a neuron
+        that may cross threshold otherwise before an arrival, or leaves its
+        refractory period, takes that arrival in the scalar code.  Spike
+        times agree with :meth:`run` to ~1e-15 relative
         (the lanes' exp is not the C library's).  Returns (neuron, time) of
         the spikes, neuron by neuron within a block of lanes; ``first``
         ([n_patterns, n], optional) receives each neuron's first spike time

@@ -12,13 +12,24 @@
  *   1. the crossing test up to ta from the lane's state: the bounds of the
  *      scalar next_crossing (the largest reachable voltage, then the slope
  *      bound up to ta), then, where only one synaptic current flows (V has
- *      at most one extremum), V at both ends and the slopes there; a lane that may cross, whose refractory period ends
- *      between its last update and ta, or that is marked scalar (an AdEx
- *      neuron) is returned in the mask and left untouched: the caller
- *      handles it with the scalar code;
- *   2. every other connected lane is propagated exactly to ta (clamped at
+ *      at most one extremum), V at both ends and the slopes there;
+ *   2. a crossing bracketed there (one current, V below threshold at the
+ *      last update and at or above it at ta) of a neuron that stays
+ *      refractory past ta is deferred: the lane is held at V_reset, its
+ *      refractory end is the lower bound last update + t_ref, and the
+ *      crossing is solved later, side by side with the other lanes'
+ *      (pnl_lanes_resolve, at the end of the block's arrivals) or by the
+ *      caller when an arrival passes that bound;
+ *   3. a lane that may cross otherwise, whose refractory period ends between
+ *      its last update and ta, or that is marked scalar (an AdEx neuron) is
+ *      returned in the mask and left untouched: the caller handles it with
+ *      the scalar code;
+ *   4. every other connected lane is propagated exactly to ta (clamped at
  *      V_reset while refractory) and takes the weight: I_ex += w (w >= 0) or
  *      I_in += w (w < 0).
+ *
+ * After the block's last arrival pnl_lanes_tail() tells which lanes may
+ * still cross before the pattern's end (the others are left alone).
  *
  * The propagation is the closed form of the scalar code:
  *
