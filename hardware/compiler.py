@@ -359,10 +359,16 @@ def route(net, placement, chip, signed=True, parrot_sources=None):
     used_rows = 0
     used_syn = 0
     row_sign, row_sources = [], []
+    # the parrots' inputs: source, circuit, and the group of arrays of each
+    p_src = np.empty(0, np.int64) if parrot_sources is None else np.asarray(parrot_sources)
+    p_circ = np.empty(0, np.int64) if placement.parrot_circuits is None \
+        else np.asarray(placement.parrot_circuits, np.int64)
+    if len(p_circ) != len(p_src):
+        raise ValueError(f"route: {len(p_src)} parrot sources but the placement has "
+                         f"{len(p_circ)} parrot circuits (place with parrots={len(p_src)})")
+    p_grp = p_circ // ncol // c
     n_groups = int(placement.group.max()) + 1 if len(placement.group) else 0
-    if parrot_sources is not None and placement.parrot_circuits is not None \
-            and len(placement.parrot_circuits):
-        n_groups = max(n_groups, int(placement.parrot_circuits.max()) // ncol // c + 1)
+    n_groups = max(n_groups, int(p_grp.max()) + 1 if len(p_grp) else 0)
     for g in range(n_groups):
         occ = np.zeros((n_rows, ncol), bool)
         sign_of = np.full(n_rows, -1, np.int64)
@@ -398,26 +404,22 @@ def route(net, placement, chip, signed=True, parrot_sources=None):
                 sources[r].append(int(net.source[part[0]]))
                 row[part, s] = r
                 used_syn += len(part)
-        used_syn += _route_parrots(net, placement, chip, parrot_sources, g, occ, sign_of,
-                                   labels, sources)
+        used_syn += _route_parrots(net, chip, c, p_src[p_grp == g], p_circ[p_grp == g], occ,
+                                   sign_of, labels, sources)
         used_rows += int(np.sum(sign_of >= 0))
         row_sign.append(sign_of)
         row_sources.append(sources)
     return Routing(row, used_rows, used_syn, row_sign, row_sources)
 
 
-def _route_parrots(net, placement, chip, parrot_sources, g, occ, sign_of, labels, sources):
-    """The input synapses of the parrot neurons in group ``g`` (see :func:`route`);
-    returns their number."""
-    pc = placement.parrot_circuits
-    if parrot_sources is None or pc is None or not len(pc):
-        return 0
-    c, cols, R = placement.circuits_per_neuron, chip.synapse_columns, chip.synapse_rows
+def _route_parrots(net, chip, c, p_src, p_circ, occ, sign_of, labels, sources):
+    """The input synapses of the parrot neurons ``p_src`` on circuits
+    ``p_circ`` of one group of ``c`` arrays (see :func:`route`); returns
+    their number."""
+    cols, R = chip.synapse_columns, chip.synapse_rows
     used = 0
-    for src, circ in zip(np.asarray(parrot_sources), pc):
+    for src, circ in zip(p_src, p_circ):
         array, column = int(circ) // cols, int(circ) % cols
-        if array // c != g:
-            continue
         rows = np.arange((array % c) * R, (array % c + 1) * R)
         ok = ~occ[rows, column] & ((sign_of[rows] == -1) | (sign_of[rows] == 0)) \
             & (labels[rows] < chip.sources_per_row)

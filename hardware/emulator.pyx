@@ -1111,7 +1111,6 @@ cdef class Emulator:
                                 self.root_solves += 1
                                 self.deferred += 1
                                 self.deferred_lanes += 1
-                                LN.pend[l] = 1
                                 spb = self.sp_n
                                 if self.resolve(&LN, l, lane_j[l], Tl[l] - LN.p_ts[l], &N,
                                                 &n_new, &capN) < 0:

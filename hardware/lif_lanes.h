@@ -255,7 +255,8 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
  *   A = x0 - I/(C d), P = 0, B = I/(C d)     (d != 0)
  *   A = x0, P = I/C, B = 0                   (d = 0).
  *
- * Clears pend; returns the mask of the lanes solved. */
+ * Returns the mask of the lanes solved (pend stays set: the caller sends
+ * each spike and clears it). */
 __attribute__((target_clones("avx2", "default")))
 static int pnl_lanes_resolve(pnl_lanes *L, double *T)
 {
@@ -327,8 +328,6 @@ static int pnl_lanes_resolve(pnl_lanes *L, double *T)
     }
     res = pnl_vsel(act, s, res);            /* (no convergence in 100 steps) */
     PNL_STORE(T, PNL_LOAD(L->p_ts) + res);
-    pv = pv & 0;
-    __builtin_memcpy(L->pend, &pv, sizeof pv);
     return mask;
 }
 
