@@ -50,8 +50,9 @@ cimport numpy as cnp
 
 from pynestlite.hardware.network import adex_circuits
 from libc.math cimport cos, exp, expm1, fabs, floor, log, sqrt, INFINITY
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, realloc, free
+from libc.string cimport memcpy, memset
 
 cnp.import_array()
 if sizeof(pnl_lanes) != PNL_LANES_FIELDS * PNL_LANES_C * sizeof(double):
@@ -103,8 +104,8 @@ cdef extern from "lif_lanes.h":
         double p_ii[4]
         double p_S[4]
         double p_g[4]
-    int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int64_t *conn,
-                         int64_t *checks) nogil
+    int pnl_lanes_arrive(pnl_lanes *L, double ta, double t_last, const double *w,
+                         const int64_t *conn, int64_t *checks) nogil
     int pnl_lanes_resolve(pnl_lanes *L, double *T) nogil
     int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks) nogil
 
@@ -248,7 +249,7 @@ cdef class Emulator:
     # crossings the lanes deferred; of them solved side by side at a block's end
     cdef public int64_t deferred, deferred_lanes
     # acyclic networks: incoming connections by target and the neurons by level
-    cdef int64_t[::1] in_ptr, in_src, in_k, level_ptr, level_nodes, lane_map
+    cdef int64_t[::1] in_ptr, in_src, in_k, level_ptr, level_nodes
     cdef public bint acyclic
     # delays: per source arrival delay, parrot hold (> 0: through a parrot),
     # the parrot's busy-until time, jitter draws so far; the run's jitter key
@@ -332,7 +333,6 @@ cdef class Emulator:
         self.in_src = src[order].astype(np.int64)
         self.in_ptr = np.concatenate([[0], np.cumsum(np.bincount(tgt, minlength=self.n))]
                                      ).astype(np.int64)
-        self.lane_map = np.full(n_src * PNL_LANES_C, -1, np.int64)
         level = np.zeros(self.n, np.int64)
         nn = src >= self.n_inputs
         pre, post = src[nn] - self.n_inputs, tgt[nn]
@@ -982,6 +982,38 @@ cdef class Emulator:
         LN.trel[l] = T + self.t_ref[j]
         return self.send(j, T, N, n_new, capN)
 
+    cdef void lane_blocks(self, pnl_lanes *tmpl, int32_t *row_of, LaneRow *rows) noexcept nogil:
+        """The blocks of lanes of run_layered, level by level: each block's
+        lanes at rest at time 0 (``tmpl``), and what each source sends to the
+        block (``row_of[block * n_src + source]``: its row in ``rows``, -1
+        where the source has no target in the block)."""
+        cdef int64_t lv, q, q_end, nW, l, j, c, s, blk = 0, n_rows = 0
+        cdef int64_t n_src = self.n_inputs + self.n
+        cdef int32_t *ro
+        for lv in range(self.level_ptr.shape[0] - 1):
+            q = self.level_ptr[lv]
+            q_end = self.level_ptr[lv + 1]
+            while q < q_end:
+                nW = q_end - q if q_end - q < PNL_LANES_C else PNL_LANES_C
+                ro = &row_of[blk * n_src]
+                for s in range(n_src):
+                    ro[s] = -1
+                for l in range(PNL_LANES_C):
+                    j = self.level_nodes[q + l] if l < nW else -1
+                    if j >= 0:
+                        self.rest(j, 0.0)
+                        for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
+                            s = self.in_src[c]
+                            if ro[s] < 0:
+                                ro[s] = <int32_t>n_rows
+                                memset(&rows[n_rows], 0, sizeof(LaneRow))
+                                n_rows += 1
+                            rows[ro[s]].w[l] = self.w[self.in_k[c]]
+                            rows[ro[s]].c[l] = 1
+                    self.lane_params(&tmpl[blk], <int>l, j, 0.0)
+                q += nW
+                blk += 1
+
     def run_layered(self, double[::1] in_t, int64_t[::1] in_src, int64_t n_patterns,
                     double period, double[:, ::1] first=None):
         """A batch of patterns on an acyclic network, level by level.
@@ -1016,9 +1048,12 @@ cdef class Emulator:
         cdef Spike *N = <Spike *>malloc(capN * sizeof(Spike))
         cdef Spike *nb
         cdef pnl_lanes LN
-        cdef double wl[PNL_LANES_C]
-        cdef int64_t cl[PNL_LANES_C]
         cdef int64_t lane_j[PNL_LANES_C]
+        cdef int64_t n_blocks = 0, blk, n_src = self.n_inputs + self.n, r
+        cdef pnl_lanes *tmpl = NULL
+        cdef int32_t *row_of = NULL
+        cdef LaneRow *rows = NULL
+        cdef LaneRow *row
         cdef double Tl[PNL_LANES_C]
         cdef bint got_first[PNL_LANES_C]
         cdef int l, mask, live
@@ -1029,11 +1064,20 @@ cdef class Emulator:
             free(L); free(N)
             raise ValueError(f"run_layered: first must be [{n_patterns}, {self.n}], got "
                              f"[{first.shape[0]}, {first.shape[1]}]")
-        if L == NULL or N == NULL:
-            free(L); free(N)
+        for lv in range(n_levels):
+            n_blocks += (self.level_ptr[lv + 1] - self.level_ptr[lv] + PNL_LANES_C - 1) // PNL_LANES_C
+        if L != NULL and N != NULL and n_blocks > 0:
+            tmpl = <pnl_lanes *>malloc(n_blocks * sizeof(pnl_lanes))
+            row_of = <int32_t *>malloc(n_blocks * n_src * sizeof(int32_t))
+            rows = <LaneRow *>malloc(max(self.in_src.shape[0], 1) * sizeof(LaneRow))
+        if L == NULL or N == NULL or (n_blocks > 0 and (
+                tmpl == NULL or row_of == NULL or rows == NULL)):
+            free(L); free(N); free(tmpl); free(row_of); free(rows)
             raise MemoryError("emulator buffers")
         self.sp_n = 0
         with nogil:
+            if n_blocks > 0:
+                self.lane_blocks(tmpl, row_of, rows)
             for b in range(n_patterns):
                 t0 = b * period
                 t_end = t0 + period
@@ -1052,6 +1096,7 @@ cdef class Emulator:
                     p_in += 1
                 if err:
                     break
+                blk = 0
                 for lv in range(n_levels):
                     n_new = 0
                     t_last = fmax(t_end, L[nL - 1].t) if nL > 0 else t_end
@@ -1060,39 +1105,30 @@ cdef class Emulator:
                     while q < q_end and not err:
                         # a block of lanes from rest at t0
                         nW = q_end - q if q_end - q < PNL_LANES_C else PNL_LANES_C
+                        memcpy(&LN, &tmpl[blk], sizeof(pnl_lanes))
                         for l in range(PNL_LANES_C):
                             got_first[l] = False
+                            LN.ts[l] = t0
                             if l < nW:
                                 j = self.level_nodes[q + l]
                                 lane_j[l] = j
-                                for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
-                                    self.lane_map[self.in_src[c] * PNL_LANES_C + l] = self.in_k[c]
-                                self.rest(j, t0)
+                                self.wad[j] = self.w0[j]
                             else:
                                 lane_j[l] = -1
-                            self.lane_params(&LN, l, lane_j[l], t0)
                         for e in range(nL):
-                            s = L[e].s
-                            live = 0
-                            for l in range(PNL_LANES_C):
-                                k = self.lane_map[s * PNL_LANES_C + l] if lane_j[l] >= 0 else -1
-                                if k >= 0 and LN.trel[l] <= t_last:
-                                    cl[l] = 1
-                                    wl[l] = self.w[k]
-                                    live = 1
-                                else:
-                                    cl[l] = 0
-                                    wl[l] = 0.0
-                            if not live:
+                            r = row_of[blk * n_src + L[e].s]
+                            if r < 0:
                                 continue
+                            row = &rows[r]
                             ta = L[e].t
-                            mask = pnl_lanes_arrive(&LN, ta, wl, cl, &self.predictions)
+                            mask = pnl_lanes_arrive(&LN, ta, t_last, row.w, row.c,
+                                                    &self.predictions)
                             l = 0
                             while mask:
                                 if mask & 1:
                                     j = lane_j[l]
                                     spb = self.sp_n
-                                    if self.lane_scalar(&LN, l, j, ta, wl[l], &N, &n_new,
+                                    if self.lane_scalar(&LN, l, j, ta, row.w[l], &N, &n_new,
                                                         &capN) < 0:
                                         err = 1
                                         break
@@ -1129,9 +1165,8 @@ cdef class Emulator:
                                     err = 1
                                 elif want_first and not got_first[l] and self.sp_n > spb:
                                     first[b, j] = self.sp_t_buf[spb] - t0
-                            for c in range(self.in_ptr[j], self.in_ptr[j + 1]):
-                                self.lane_map[self.in_src[c] * PNL_LANES_C + l] = -1
                         q += nW
+                        blk += 1
                     if err:
                         break
                     # the level's spikes join the pattern's sorted arrivals
@@ -1163,6 +1198,9 @@ cdef class Emulator:
                     break
         free(L)
         free(N)
+        free(tmpl)
+        free(row_of)
+        free(rows)
         if err:
             raise MemoryError("emulator: buffers could not grow")
         if self.solver_failed:
@@ -1315,6 +1353,13 @@ cdef inline double current_step(double *I, double d, double dt, double em,
 cdef struct Spike:
     double t
     int64_t s
+
+
+cdef struct LaneRow:
+    # what one source sends to the lanes of a block: each lane's weight, and
+    # whether the lane's neuron is its target
+    double w[PNL_LANES_C]
+    int64_t c[PNL_LANES_C]
 
 
 cdef inline bint spike_after(const Spike *x, const Spike *y) noexcept nogil:

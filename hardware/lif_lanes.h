@@ -88,6 +88,17 @@ static inline __attribute__((always_inline)) pnl_vd pnl_vsel(pnl_vi m, pnl_vd a,
     return (pnl_vd)(((pnl_vi)a & m) | ((pnl_vi)b & ~m));
 }
 
+/* bit l set where lane l of m is set (m: all bits set or none, lane by lane) */
+static inline __attribute__((always_inline)) int pnl_vbits(pnl_vi m)
+{
+    const pnl_vi bit = {1, 2, 4, 8};
+    pnl_vi b = m & bit;
+    return (int)((b[0] | b[1]) | (b[2] | b[3]));
+}
+
+/* the number of bits set in a lane mask */
+static const unsigned char pnl_nbits[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+
 static inline __attribute__((always_inline)) pnl_vd pnl_vmax(pnl_vd a, pnl_vd b)
 {
     return pnl_vsel(a > b, a, b);
@@ -142,18 +153,17 @@ static inline __attribute__((always_inline)) pnl_vd pnl_vexpm1(pnl_vd z)
 {
     pnl_vd p = z + z * z * pnl_vpoly13(z, pnl_expm1_c);
     pnl_vi small = (z < 0.35) & (z > -0.35);
-    int l, all = 1;
-    for (l = 0; l < PNL_LANES; l++)
-        all &= small[l] != 0;
-    return all ? p : pnl_vsel(small, p, pnl_vexp(z) - 1.0);
+    return pnl_vbits(small) == 15 ? p : pnl_vsel(small, p, pnl_vexp(z) - 1.0);
 }
 
 /* One arrival at ta; w[l] the lane's weight, conn[l] != 0 where the lane's
- * neuron is a target of the arriving source.  Returns the mask of lanes left
- * to the scalar code (bit l: lane l).  *checks counts the crossing tests. */
+ * neuron is a target of the arriving source.  A lane refractory beyond
+ * t_last (the pattern's end and its last arrival) ignores it: it cannot
+ * spike again.  Returns the mask of lanes left to the scalar code (bit l:
+ * lane l).  *checks counts the crossing tests. */
 __attribute__((target_clones("avx2", "default")))
-static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int64_t *conn,
-                            int64_t *checks)
+static int pnl_lanes_arrive(pnl_lanes *L, double ta, double t_last, const double *w,
+                            const int64_t *conn, int64_t *checks)
 {
     const pnl_vd zero = {0}, one = zero + 1.0;
     const pnl_vd Ie0 = PNL_LOAD(L->Ie), Ii0 = PNL_LOAD(L->Ii);     /* at ts */
@@ -165,9 +175,11 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     pnl_vi cv;
     pnl_vd dt, x0, bound, q, slope, em, qe, qi, ge, gi, x, Vn, fe, fi;
     pnl_vi on, refr, held, partial, cand, upd, neg, onecur, scal, defer;
-    int l, mask = 0;
+    int mask;
     __builtin_memcpy(&cv, conn, sizeof cv);
-    on = cv != 0;
+    on = (cv != 0) & (trel <= t_last);
+    if (!pnl_vbits(on))
+        return 0;
     dt = ta - ts;
     refr = ts < trel;                       /* refractory at its last update */
     held = refr & (trel >= ta);             /* ... until ta at least: no crossing */
@@ -182,12 +194,7 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     /* exact propagation to ta */
     em = pnl_vexp(-dt * inv_tm);
     qe = pnl_vexpm1(dt * d_e);
-    qi = zero;
-    for (l = 0; l < PNL_LANES; l++)
-        if (Ii[l] != 0.0) {
-            qi = pnl_vexpm1(dt * d_i);      /* (I_in = 0 lanes: any finite q_in) */
-            break;
-        }
+    qi = pnl_vbits(Ii != zero) ? pnl_vexpm1(dt * d_i) : zero;  /* (I_in = 0: any finite q_in) */
     ge = pnl_vsel(d_e == zero, dt * inv_C, qe * PNL_LOAD(L->inv_Cd_e));
     gi = pnl_vsel(d_i == zero, dt * inv_C, qi * PNL_LOAD(L->inv_Cd_i));
     fe = pnl_vsel(d_e == zero, em, em * (one + qe));
@@ -216,13 +223,9 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, const double *w, const int6
     Vn = pnl_vsel(held | defer, PNL_LOAD(L->V_reset), E_inf + x);
     PNL_STORE(L->x_end, x);
     upd = on & ~cand;
-    for (l = 0; l < PNL_LANES; l++) {
-        if (cand[l])
-            mask |= 1 << l;
-        if (on[l] && !refr[l] && !cand[l])
-            checks[0] += 1;         /* (the scalar code counts its own) */
-    }
-    if (defer[0] | defer[1] | defer[2] | defer[3]) {
+    mask = pnl_vbits(cand);
+    checks[0] += pnl_nbits[pnl_vbits(upd & ~refr)];    /* (the scalar code counts its own) */
+    if (pnl_vbits(defer)) {
         pnl_vi pv = cv | (defer & 1);
         __builtin_memcpy(L->pend, &pv, sizeof pv);
         PNL_STORE(L->p_ts, pnl_vsel(defer, ts, PNL_LOAD(L->p_ts)));
@@ -264,12 +267,10 @@ static int pnl_lanes_resolve(pnl_lanes *L, double *T)
     pnl_vi pv, act, ise, lin, up, inside, halley, newton, done;
     pnl_vd th, cur, d, rm, rx, A, P, B, a, b, s, ga, d1, d2, den, step, res, p, em, ex, g, dg, ddg;
     pnl_vd sn, tol;
-    int l, it, mask = 0;
+    int it, mask;
     __builtin_memcpy(&pv, L->pend, sizeof pv);
     act = pv != 0;
-    for (l = 0; l < PNL_LANES; l++)
-        if (act[l])
-            mask |= 1 << l;
+    mask = pnl_vbits(act);
     if (!mask)
         return 0;
     th = PNL_LOAD(L->th);
@@ -298,7 +299,7 @@ static int pnl_lanes_resolve(pnl_lanes *L, double *T)
     step = a - 2.0 * ga * d1 / den;
     s = pnl_vsel((den > zero) & (d1 != zero) & (step > a) & (step < b), step, s);
     s = pnl_vsel((s > a) & (s < b), s, 0.5 * (a + b));
-    for (it = 0; it < 100 && (act[0] | act[1] | act[2] | act[3]); it++) {
+    for (it = 0; it < 100 && pnl_vbits(act); it++) {
         em = pnl_vexp(-rm * s);
         ex = pnl_vexp(-rx * s);
         p = A + P * s;
@@ -347,7 +348,7 @@ static int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks)
     pnl_vd Ii = PNL_LOAD(L->Ii), th = PNL_LOAD(L->th), E_inf = PNL_LOAD(L->E_inf);
     pnl_vd x0, dr, bound;
     pnl_vi refr, quiet, scal;
-    int l, mask = 0;
+    int mask;
     refr = ts < trel;
     dr = pnl_vmax(trel - ts, zero);
     dr = pnl_vsel(refr & (trel <= t_end), dr, zero);     /* (finite where used) */
@@ -359,13 +360,9 @@ static int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks)
     __builtin_memcpy(&scal, L->scalar, sizeof scal);
     quiet = (scal == 0) & ((refr & (trel > t_end))
                            | (bound + 1e-12 * pnl_vmax(th, -th) < th));
-    for (l = 0; l < n; l++) {
-        if (!quiet[l])
-            mask |= 1 << l;
-        else
-            checks[0] += 1;
-    }
-    return mask;
+    mask = pnl_vbits(quiet) & ((1 << n) - 1);
+    checks[0] += pnl_nbits[mask];
+    return ~mask & ((1 << n) - 1);
 }
 
 #endif
