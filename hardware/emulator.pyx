@@ -104,6 +104,7 @@ cdef extern from "lif_lanes.h":
         double p_ii[4]
         double p_S[4]
         double p_g[4]
+        double horizon[4]
     int pnl_lanes_arrive(pnl_lanes *L, double ta, double t_last, const double *w,
                          const int64_t *conn, int64_t *checks) nogil
     int pnl_lanes_resolve(pnl_lanes *L, double *T) nogil
@@ -246,8 +247,9 @@ cdef class Emulator:
     cdef double *sp_t_buf
     cdef int64_t sp_n, sp_cap
     cdef public int64_t predictions, root_solves
-    # crossings the lanes deferred; of them solved side by side at a block's end
-    cdef public int64_t deferred, deferred_lanes
+    # crossings the lanes deferred; of them solved side by side at a block's
+    # end; crossings after a block's last arrival the lanes bracketed
+    cdef public int64_t deferred, deferred_lanes, tail_lanes
     # acyclic networks: incoming connections by target and the neurons by level
     cdef int64_t[::1] in_ptr, in_src, in_k, level_ptr, level_nodes
     cdef public bint acyclic
@@ -377,6 +379,7 @@ cdef class Emulator:
         self.root_solves = 0
         self.deferred = 0
         self.deferred_lanes = 0
+        self.tail_lanes = 0
         self.solver_failed = False
 
     def set_state(self, V, Ie, Ii, w=None):
@@ -913,6 +916,7 @@ cdef class Emulator:
             LN.inv_tm[l] = 1.0; LN.inv_C[l] = 1.0; LN.d_e[l] = 0.0; LN.d_i[l] = 0.0
             LN.inv_Cd_e[l] = 0.0; LN.inv_Cd_i[l] = 0.0; LN.kmax_e[l] = 0.0; LN.kmax_i[l] = 0.0
             LN.scalar[l] = 0; LN.inv_te[l] = 1.0; LN.inv_ti[l] = 1.0; LN.t_ref[l] = 0.0
+            LN.horizon[l] = 1.0
         else:
             self.lane_load(LN, l, j)
             LN.E_inf[l] = self.E_inf[j]
@@ -930,6 +934,7 @@ cdef class Emulator:
             LN.inv_te[l] = self.inv_te[j]
             LN.inv_ti[l] = self.inv_ti[j]
             LN.t_ref[l] = self.t_ref[j]
+            LN.horizon[l] = self.horizon[j]
         LN.pend[l] = 0
         LN.p_ts[l] = 0.0; LN.p_x0[l] = 0.0; LN.p_ie[l] = 0.0; LN.p_ii[l] = 0.0
         LN.p_S[l] = 1.0; LN.p_g[l] = 0.0
@@ -979,6 +984,7 @@ cdef class Emulator:
         the refractory period from it (the lane is held at V_reset since)."""
         cdef double T = LN.p_ts[l] + s
         LN.pend[l] = 0
+        LN.V[l] = LN.V_reset[l]
         LN.trel[l] = T + self.t_ref[j]
         return self.send(j, T, N, n_new, capN)
 
@@ -1026,9 +1032,11 @@ cdef class Emulator:
         through the arrivals side by side, ``PNL_LANES`` at a time
         (``lif_lanes.h``); a crossing the lanes bracket while the neuron
         stays refractory past the arrival is solved at the block's end (or
-        when an arrival passes its refractory end's lower bound); a neuron
-        that may cross threshold otherwise before an arrival, or leaves its
-        refractory period, takes that arrival in the scalar code.  Spike
+        when an arrival passes its refractory end's lower bound); after the
+        block's last arrival, a crossing with only an excitatory current is
+        bracketed at the closed-form maximum and solved side by side too; a
+        neuron that may cross threshold otherwise before an arrival, or
+        leaves its refractory period, takes that arrival in the scalar code.  Spike
         times agree with :meth:`run` to ~1e-15 relative
         (the lanes' exp is not the C library's).  Returns (neuron, time) of
         the spikes, neuron by neuron within a block of lanes; ``first``
@@ -1155,6 +1163,23 @@ cdef class Emulator:
                                     first[b, lane_j[l]] = self.sp_t_buf[spb] - t0
                                     got_first[l] = True
                         live = pnl_lanes_tail(&LN, t_end, nW, &self.predictions) if not err else 0
+                        # the crossings the tail bracketed; a neuron whose
+                        # refractory period ends before t_end goes on in the scalar code
+                        mask = pnl_lanes_resolve(&LN, Tl) if not err else 0
+                        for l in range(nW):
+                            if (mask >> l) & 1 and not err:
+                                self.root_solves += 1
+                                self.tail_lanes += 1
+                                spb = self.sp_n
+                                if self.resolve(&LN, l, lane_j[l], Tl[l] - LN.p_ts[l], &N,
+                                                &n_new, &capN) < 0:
+                                    err = 1
+                                else:
+                                    if want_first and not got_first[l]:
+                                        first[b, lane_j[l]] = self.sp_t_buf[spb] - t0
+                                        got_first[l] = True
+                                    if LN.trel[l] <= t_end:
+                                        live |= 1 << l
                         for l in range(nW):
                             j = lane_j[l]
                             if not err:

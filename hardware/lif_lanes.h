@@ -29,7 +29,9 @@
  *      I_in += w (w < 0).
  *
  * After the block's last arrival pnl_lanes_tail() tells which lanes may
- * still cross before the pattern's end (the others are left alone).
+ * still cross before the pattern's end (the others are left alone); where
+ * only an excitatory current flows it brackets the crossing itself (the
+ * closed-form maximum) for pnl_lanes_resolve.
  *
  * The propagation is the closed form of the scalar code:
  *
@@ -75,9 +77,10 @@ typedef struct {
     int64_t pend[PNL_LANES];
     double p_ts[PNL_LANES], p_x0[PNL_LANES], p_ie[PNL_LANES], p_ii[PNL_LANES];
     double p_S[PNL_LANES], p_g[PNL_LANES];
+    double horizon[PNL_LANES];      /* the longest search for a crossing after a state */
 } pnl_lanes;
 
-#define PNL_LANES_FIELDS 28     /* arrays of PNL_LANES 8-byte values in pnl_lanes */
+#define PNL_LANES_FIELDS 29     /* arrays of PNL_LANES 8-byte values in pnl_lanes */
 
 #define PNL_LOAD(a) ({ pnl_vd v_; __builtin_memcpy(&v_, (a), sizeof v_); v_; })
 #define PNL_STORE(a, v) do { pnl_vd v_ = (v); __builtin_memcpy((a), &v_, sizeof v_); } while (0)
@@ -145,6 +148,35 @@ static inline __attribute__((always_inline)) pnl_vd pnl_vexp(pnl_vd x)
     r = x - kd * 0x1.62e42fefa3800p-1;             /* ln2 high part: kd * hi is exact */
     r = r - kd * 0x1.ef35793c76730p-45;            /* ln2 low part */
     return pnl_vpoly13(r, pnl_exp_c) * (pnl_vd)((ki << 52) + ((int64_t)1023 << 52));
+}
+
+/* log(x) for normal x > 0: x = 2^e m with m in [sqrt(1/2), sqrt(2)),
+ * log m = 2 atanh(z), z = (m - 1)/(m + 1), |z| <= 0.1716, by its series to
+ * z^21 (within a few ulp of the C library). */
+static const double pnl_atanh_c[11] = {
+    1.0, 1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17,
+    1.0 / 19, 1.0 / 21};
+
+static inline __attribute__((always_inline)) pnl_vd pnl_vlog(pnl_vd x)
+{
+    const pnl_vd shift = x * 0.0 + 0x1.8p52;
+    pnl_vi i = (pnl_vi)x, e, big;
+    pnl_vd m, z, z2, z4, z8, p, ed;
+    const double *c = pnl_atanh_c;
+    e = (i >> 52) - 1023;
+    m = (pnl_vd)((i & 0x000fffffffffffffLL) | 0x3ff0000000000000LL);
+    big = m > 0x1.6a09e667f3bcdp0;
+    m = pnl_vsel(big, m * 0.5, m);
+    e = e - big;
+    ed = (pnl_vd)(e + (pnl_vi)shift) - shift;      /* e as a double (|e| < 2^51) */
+    z = (m - 1.0) / (m + 1.0);
+    z2 = z * z;
+    z4 = z2 * z2;
+    z8 = z4 * z4;
+    p = ((c[0] + c[1] * z2) + z4 * (c[2] + c[3] * z2))
+        + z8 * (((c[4] + c[5] * z2) + z4 * (c[6] + c[7] * z2))
+                + z8 * ((c[8] + c[9] * z2) + z4 * c[10]));
+    return ed * 0x1.62e42fefa3800p-1 + (2.0 * z * p + ed * 0x1.ef35793c76730p-45);
 }
 
 /* expm1(z): its own series where |z| < 0.35, exp(z) - 1 elsewhere (computed
@@ -339,15 +371,23 @@ static int pnl_lanes_resolve(pnl_lanes *L, double *T)
  * decayed to the refractory end, if it is refractory) stays below
  * threshold: x0+ + I_ex+ kmax_ex + I_in+ kmax_in < th, the first test of the
  * scalar next_crossing (with a margin of 1e-12 th for the lanes' exp).
- * *checks counts the quiet lanes' tests. */
+ *
+ * A free lane (not refractory, no crossing pending) with only an
+ * excitatory current (and th > 0, d_ex != 0) is settled here as the scalar
+ * next_crossing settles it: V - V_th = -th + A e^{-s/tau_m} + B e^{-s/tau_ex}
+ * has its one maximum at s* = log(-(B/tau_ex) / (A/tau_m)) / (1/tau_ex -
+ * 1/tau_m) (none: V falls); with S = min(s*, t_end - ts, horizon), V below
+ * threshold at S means no crossing (quiet), else the crossing is the one
+ * zero in (0, S]: the lane's pending crossing (pend set, its bracket in p_*)
+ * for pnl_lanes_resolve.  *checks counts the quiet lanes' tests. */
 __attribute__((target_clones("avx2", "default")))
 static int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks)
 {
     const pnl_vd zero = {0};
     pnl_vd ts = PNL_LOAD(L->ts), trel = PNL_LOAD(L->trel), Ie = PNL_LOAD(L->Ie);
     pnl_vd Ii = PNL_LOAD(L->Ii), th = PNL_LOAD(L->th), E_inf = PNL_LOAD(L->E_inf);
-    pnl_vd x0, dr, bound;
-    pnl_vi refr, quiet, scal;
+    pnl_vd x0, dr, bound, B, A, q, se, ge, re, rm;
+    pnl_vi refr, quiet, scal, pv, one, nomax;
     int mask;
     refr = ts < trel;
     dr = pnl_vmax(trel - ts, zero);
@@ -360,6 +400,34 @@ static int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks)
     __builtin_memcpy(&scal, L->scalar, sizeof scal);
     quiet = (scal == 0) & ((refr & (trel > t_end))
                            | (bound + 1e-12 * pnl_vmax(th, -th) < th));
+    __builtin_memcpy(&pv, L->pend, sizeof pv);
+    one = ((pnl_vi){0, 1, 2, 3} < (int64_t)n) & ~quiet & (scal == 0) & ~refr & (pv == 0) & (Ii == zero) & (Ie > zero) & (th > zero)
+          & (PNL_LOAD(L->d_e) != zero) & (x0 < th);
+    if (pnl_vbits(one)) {
+        rm = PNL_LOAD(L->inv_tm);
+        re = PNL_LOAD(L->inv_te);
+        B = Ie * PNL_LOAD(L->inv_Cd_e);
+        A = x0 - B;
+        q = -(re * B) / (rm * A);
+        nomax = ~(q > zero);
+        se = pnl_vlog(pnl_vsel(nomax, zero + 1.0, q)) / (re - rm);
+        nomax = nomax | (se <= zero);
+        se = pnl_vmin(pnl_vmin(se, t_end - ts), PNL_LOAD(L->horizon));
+        ge = (A * pnl_vexp(-rm * se) + B * pnl_vexp(-re * se)) - th;
+        quiet = quiet | (one & (nomax | (ge < zero)));
+        one = one & ~nomax & (ge >= zero);
+        if (pnl_vbits(one)) {
+            pv = pv | (one & 1);
+            __builtin_memcpy(L->pend, &pv, sizeof pv);
+            PNL_STORE(L->p_ts, pnl_vsel(one, ts, PNL_LOAD(L->p_ts)));
+            PNL_STORE(L->p_x0, pnl_vsel(one, x0, PNL_LOAD(L->p_x0)));
+            PNL_STORE(L->p_ie, pnl_vsel(one, Ie, PNL_LOAD(L->p_ie)));
+            PNL_STORE(L->p_ii, pnl_vsel(one, zero, PNL_LOAD(L->p_ii)));
+            PNL_STORE(L->p_S, pnl_vsel(one, se, PNL_LOAD(L->p_S)));
+            PNL_STORE(L->p_g, pnl_vsel(one, ge, PNL_LOAD(L->p_g)));
+            quiet = quiet | one;            /* (settled: not the scalar code's) */
+        }
+    }
     mask = pnl_vbits(quiet) & ((1 << n) - 1);
     checks[0] += pnl_nbits[mask];
     return ~mask & ((1 << n) - 1);

@@ -517,6 +517,8 @@ def test_event_queue_and_layered_runs_agree():
     # deferred crossings solved both ways: side by side at a block's end, and
     # one by one when an arrival comes after the lower bound of the refractory end
     assert st["deferred"] > st["deferred_lanes"] > 0, st
+    # and crossings after a block's last arrival bracketed in the lanes
+    assert st["tail_lanes"] > 0, st
     assert len(t1) == len(t2) > 200
     assert np.array_equal(n1, n2)
     d = np.abs(t1 - t2)
@@ -527,7 +529,8 @@ def test_event_queue_and_layered_runs_agree():
 def _layered_and_queue_runs(prog, X, stats=None):
     """The patterns X [batch, inputs] through the layered and the event-queue
     runs of an acyclic program: (neuron, time) of each, in one order; the
-    layered run's counts of deferred crossings into the dict ``stats``."""
+    layered run's counts of deferred and tail-bracketed crossings into the
+    dict ``stats``."""
     em = prog.emulator
     assert em.acyclic
     P = prog.sample_period
@@ -538,7 +541,8 @@ def _layered_and_queue_runs(prog, X, stats=None):
     em.reset(0.0)
     n1, t1 = em.run_layered(*args, len(X), P)
     if stats is not None:
-        stats.update(deferred=em.deferred, deferred_lanes=em.deferred_lanes)
+        stats.update(deferred=em.deferred, deferred_lanes=em.deferred_lanes,
+                     tail_lanes=em.tail_lanes)
     em.reset(0.0)
     n2, t2, _ = em.run(*args, len(X) * P, period=P)
     o1, o2 = np.lexsort((n1, t1)), np.lexsort((n2, t2))
