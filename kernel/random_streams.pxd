@@ -34,3 +34,4 @@ cpdef enum Purpose:
     PURPOSE_NEURON = 6         # stochastic neuron dynamics, per neuron
     PURPOSE_SINUSOIDAL = 7     # sinusoidal_poisson_generator trains
     PURPOSE_INHOMOGENEOUS = 8  # inhomogeneous_poisson_generator trains, per target
+    PURPOSE_BERNOULLI = 9      # bernoulli_synapse transmissions, per source

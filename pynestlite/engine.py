@@ -23,8 +23,8 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
-    iaf_psc_exp, izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
+    aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond,
+    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -33,7 +33,7 @@ NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, generators, recorders, eprop, eprop_bsshslm):
     NODE_MODELS.update(_mod.MODELS)
-for _mod in (stdp, stdp_izh, eprop, eprop_bsshslm):
+for _mod in (stdp, stdp_izh, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 
 

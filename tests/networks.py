@@ -94,6 +94,28 @@ def disconnect_network(nest, seed=3, simtime=100.0):
             "n": np.array([nest.num_connections])}
 
 
+def bernoulli_network(nest, seed=9, simtime=150.0):
+    """A driven recurrent network whose recurrent synapses and whose relay to
+    parrots (two multapses per pair) are bernoulli_synapses."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    a = nest.Create("iaf_psc_alpha", 200, {"V_m": nest.random.uniform(-70.0, -55.0)})
+    par = nest.Create("parrot_neuron", 100)
+    pg = nest.Create("poisson_generator", params={"rate": 8000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, a, syn_spec={"weight": 22.0, "delay": 1.0})
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 20},
+                 {"synapse_model": "bernoulli_synapse", "p_transmit": 0.5, "weight": 40.0,
+                  "delay": 1.5})
+    for _ in range(2):
+        nest.Connect(a[:100], par, "one_to_one",
+                     {"synapse_model": "bernoulli_synapse", "p_transmit": 0.3})
+    nest.Connect(a + par, sr)
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
+
+
 def stdp_network_build(nest, seed=11):
     """Build (not simulate) the network of :func:`stdp_network`; returns its
     spike_recorder."""

@@ -41,6 +41,7 @@ CASES = {
     "brunel": lambda: networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True),
     "mixed": lambda: networks.mixed_rules(nest),
     "disconnect": lambda: networks.disconnect_network(nest),
+    "bernoulli": lambda: networks.bernoulli_network(nest),
     "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),
     "eprop_adapt_gd": lambda: eprop_case("eprop_iaf_adapt", "gradient_descent"),
     "eprop_evidence": lambda: evidence_case(),

@@ -82,6 +82,12 @@ def test_disconnect_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_bernoulli_synapse_transmissions_rank_independent():
+    res = networks.bernoulli_network(nest)
+    compare("bernoulli", res)
+
+
+@pytest.mark.mpi(min_size=2)
 def test_num_connections_is_global():
     networks.brunel_delta(nest, scale=0.05, simtime=10.0)
     n = nest.GetKernelStatus("num_connections")
