@@ -1064,7 +1064,7 @@ cdef class Emulator:
         cdef LaneRow *row
         cdef double Tl[PNL_LANES_C]
         cdef bint got_first[PNL_LANES_C]
-        cdef int l, mask, live
+        cdef int l, mask, live, tail
         if not self.acyclic:
             free(L); free(N)
             raise ValueError("run_layered: the network has a cycle or parallel connections")
@@ -1147,39 +1147,35 @@ cdef class Emulator:
                                 l += 1
                             if err:
                                 break
-                        # the deferred crossings, then the rest of the pattern
-                        # without input (lanes that may still cross); the map cleared
-                        mask = pnl_lanes_resolve(&LN, Tl) if not err else 0
-                        for l in range(nW):
-                            if (mask >> l) & 1 and not err:
+                        # the deferred crossings (pass 0), then the rest of the
+                        # pattern without input: the crossings the tail brackets
+                        # (pass 1); lanes that may still cross (live), and a
+                        # neuron whose refractory period ends before t_end, go
+                        # on in the scalar code
+                        live = 0
+                        for tail in range(2):
+                            if tail and not err:
+                                live = pnl_lanes_tail(&LN, t_end, nW, &self.predictions)
+                            mask = pnl_lanes_resolve(&LN, Tl) if not err else 0
+                            for l in range(nW):
+                                if not ((mask >> l) & 1) or err:
+                                    continue
                                 self.root_solves += 1
-                                self.deferred += 1
-                                self.deferred_lanes += 1
+                                if tail:
+                                    self.tail_lanes += 1
+                                else:
+                                    self.deferred += 1
+                                    self.deferred_lanes += 1
                                 spb = self.sp_n
                                 if self.resolve(&LN, l, lane_j[l], Tl[l] - LN.p_ts[l], &N,
                                                 &n_new, &capN) < 0:
                                     err = 1
-                                elif want_first and not got_first[l]:
+                                    continue
+                                if want_first and not got_first[l]:
                                     first[b, lane_j[l]] = self.sp_t_buf[spb] - t0
                                     got_first[l] = True
-                        live = pnl_lanes_tail(&LN, t_end, nW, &self.predictions) if not err else 0
-                        # the crossings the tail bracketed; a neuron whose
-                        # refractory period ends before t_end goes on in the scalar code
-                        mask = pnl_lanes_resolve(&LN, Tl) if not err else 0
-                        for l in range(nW):
-                            if (mask >> l) & 1 and not err:
-                                self.root_solves += 1
-                                self.tail_lanes += 1
-                                spb = self.sp_n
-                                if self.resolve(&LN, l, lane_j[l], Tl[l] - LN.p_ts[l], &N,
-                                                &n_new, &capN) < 0:
-                                    err = 1
-                                else:
-                                    if want_first and not got_first[l]:
-                                        first[b, lane_j[l]] = self.sp_t_buf[spb] - t0
-                                        got_first[l] = True
-                                    if LN.trel[l] <= t_end:
-                                        live |= 1 << l
+                                if tail and LN.trel[l] <= t_end:
+                                    live |= 1 << l
                         for l in range(nW):
                             j = lane_j[l]
                             if not err:

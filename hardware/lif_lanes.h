@@ -188,6 +188,23 @@ static inline __attribute__((always_inline)) pnl_vd pnl_vexpm1(pnl_vd z)
     return pnl_vbits(small) == 15 ? p : pnl_vsel(small, p, pnl_vexp(z) - 1.0);
 }
 
+/* The lanes m take a pending crossing: the state (ts, x0, I_ex, I_in) where
+ * its bracket (0, S] starts and g = V - V_th at the bracket's end. */
+static inline __attribute__((always_inline)) void pnl_lanes_pend(
+    pnl_lanes *L, pnl_vi m, pnl_vd ts, pnl_vd x0, pnl_vd Ie, pnl_vd Ii, pnl_vd S, pnl_vd g)
+{
+    pnl_vi pv;
+    __builtin_memcpy(&pv, L->pend, sizeof pv);
+    pv = pv | (m & 1);
+    __builtin_memcpy(L->pend, &pv, sizeof pv);
+    PNL_STORE(L->p_ts, pnl_vsel(m, ts, PNL_LOAD(L->p_ts)));
+    PNL_STORE(L->p_x0, pnl_vsel(m, x0, PNL_LOAD(L->p_x0)));
+    PNL_STORE(L->p_ie, pnl_vsel(m, Ie, PNL_LOAD(L->p_ie)));
+    PNL_STORE(L->p_ii, pnl_vsel(m, Ii, PNL_LOAD(L->p_ii)));
+    PNL_STORE(L->p_S, pnl_vsel(m, S, PNL_LOAD(L->p_S)));
+    PNL_STORE(L->p_g, pnl_vsel(m, g, PNL_LOAD(L->p_g)));
+}
+
 /* One arrival at ta; w[l] the lane's weight, conn[l] != 0 where the lane's
  * neuron is a target of the arriving source.  A lane refractory beyond
  * t_last (the pattern's end and its last arrival) ignores it: it cannot
@@ -258,14 +275,7 @@ static int pnl_lanes_arrive(pnl_lanes *L, double ta, double t_last, const double
     mask = pnl_vbits(cand);
     checks[0] += pnl_nbits[pnl_vbits(upd & ~refr)];    /* (the scalar code counts its own) */
     if (pnl_vbits(defer)) {
-        pnl_vi pv = cv | (defer & 1);
-        __builtin_memcpy(L->pend, &pv, sizeof pv);
-        PNL_STORE(L->p_ts, pnl_vsel(defer, ts, PNL_LOAD(L->p_ts)));
-        PNL_STORE(L->p_x0, pnl_vsel(defer, x0, PNL_LOAD(L->p_x0)));
-        PNL_STORE(L->p_ie, pnl_vsel(defer, Ie0, PNL_LOAD(L->p_ie)));
-        PNL_STORE(L->p_ii, pnl_vsel(defer, Ii0, PNL_LOAD(L->p_ii)));
-        PNL_STORE(L->p_S, pnl_vsel(defer, dt, PNL_LOAD(L->p_S)));
-        PNL_STORE(L->p_g, pnl_vsel(defer, x - th, PNL_LOAD(L->p_g)));
+        pnl_lanes_pend(L, defer, ts, x0, Ie0, Ii0, dt, x - th);
         PNL_STORE(L->trel, pnl_vsel(defer, ts + t_ref, trel));
     }
     neg = wv < zero;
@@ -417,14 +427,7 @@ static int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks)
         quiet = quiet | (one & (nomax | (ge < zero)));
         one = one & ~nomax & (ge >= zero);
         if (pnl_vbits(one)) {
-            pv = pv | (one & 1);
-            __builtin_memcpy(L->pend, &pv, sizeof pv);
-            PNL_STORE(L->p_ts, pnl_vsel(one, ts, PNL_LOAD(L->p_ts)));
-            PNL_STORE(L->p_x0, pnl_vsel(one, x0, PNL_LOAD(L->p_x0)));
-            PNL_STORE(L->p_ie, pnl_vsel(one, Ie, PNL_LOAD(L->p_ie)));
-            PNL_STORE(L->p_ii, pnl_vsel(one, zero, PNL_LOAD(L->p_ii)));
-            PNL_STORE(L->p_S, pnl_vsel(one, se, PNL_LOAD(L->p_S)));
-            PNL_STORE(L->p_g, pnl_vsel(one, ge, PNL_LOAD(L->p_g)));
+            pnl_lanes_pend(L, one, ts, x0, Ie, zero, se, ge);
             quiet = quiet | one;            /* (settled: not the scalar code's) */
         }
     }

@@ -651,6 +651,24 @@ def row_indices(const int64_t[::1] rp, const int64_t[::1] gids):
     return idx, src
 
 
+def multapse_index(sources, targets):
+    """For connections given by their source and target gids: the number of
+    earlier connections (in the given order) between the same pair (0 for
+    the first, 1 for the second multapse, ...)."""
+    src = np.asarray(sources, np.int64)
+    tgt = np.asarray(targets, np.int64)
+    n = src.shape[0]
+    dup = np.zeros(n, np.int64)
+    if n:
+        key = src * (int(tgt.max()) + 1) + tgt
+        srt = np.argsort(key, kind="stable")
+        ks = key[srt]
+        first = np.r_[True, ks[1:] != ks[:n - 1]]
+        run_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+        dup[srt] = np.arange(n) - run_start
+    return dup
+
+
 def channel_targets(const uint32_t[::1] codes, const int64_t[::1] chan_slot, int64_t size,
                     int64_t rank, gid_t[::1] out):
     """Target gid of every channel code: ``chan_slot[code >> 2] * size + rank + 1``."""

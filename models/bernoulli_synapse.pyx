@@ -23,6 +23,7 @@ from pynestlite.kernel.connections cimport StaticSynapseTable
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_make_key, pnl_philox4x32_10, pnl_bits_to_unit, PURPOSE_BERNOULLI)
 from pynestlite.errors import BadProperty
+from pynestlite.kernel.connections import multapse_index
 
 
 cdef class BernoulliSynapseTable(StaticSynapseTable):
@@ -56,16 +57,7 @@ cdef class BernoulliSynapseTable(StaticSynapseTable):
         self.bind_weight_recorder(engine, params)
         n = self.n_synapses()
         tgt = engine.decode_targets(self.cols["code"]) if n else np.zeros(0, np.int64)
-        src = self.sources()
-        dup = np.zeros(n, np.int64)
-        if n:
-            # the m-th synapse of a (source, target) pair, in row order
-            key = src * (int(tgt.max()) + 1) + tgt
-            srt = np.argsort(key, kind="stable")
-            ks = key[srt]
-            first = np.r_[True, ks[1:] != ks[:-1]]
-            run_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-            dup[srt] = np.arange(n) - run_start
+        dup = multapse_index(self.sources(), tgt)     # (in row order)
         if n and (int(tgt.max()) >= 1 << 40 or int(dup.max()) >= 1 << 16):
             raise BadProperty("bernoulli_synapse: more than 2^40 nodes or 2^16 synapses "
                               "between one pair of neurons")

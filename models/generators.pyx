@@ -40,6 +40,7 @@ from pynestlite.kernel.random_streams cimport (
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
     PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL, PURPOSE_INHOMOGENEOUS)
 from pynestlite.errors import BadProperty
+from pynestlite.kernel.connections import multapse_index
 
 cnp.import_array()
 
@@ -97,15 +98,7 @@ cdef class StimulationBlock(NodeBlock):
         self.tgt_code = code; self.tgt_w = w; self.tgt_d = d
         self.tgt_gid = tg
         # duplicate index of (device, target) pairs: independent streams per multapse
-        dup = np.zeros(len(dev), np.int64)
-        if len(dev):
-            key = dev * (int(tg.max()) + 1) + tg
-            srt = np.argsort(key, kind="stable")
-            ks = key[srt]
-            first = np.r_[True, ks[1:] != ks[:len(ks) - 1]]
-            run_start = np.maximum.accumulate(np.where(first, np.arange(len(ks)), 0))
-            dup[srt] = np.arange(len(ks)) - run_start
-        self.tgt_dup = dup
+        self.tgt_dup = multapse_index(dev, tg)
         self.tgt_ptr = np.searchsorted(dev, np.arange(self.n + 1)).astype(np.int64)
 
     cdef inline bint active(self, Py_ssize_t k, int64_t stamp) noexcept nogil:

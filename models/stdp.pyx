@@ -18,12 +18,13 @@ already fired).
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, pow
+from libc.math cimport copysign, exp, fabs, pow
 from libc.stdint cimport int64_t, int32_t
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.kernel.archive cimport (
-    pnl_archive, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms, pnl_archive_stamp)
+    pnl_archive, pnl_archive_entry, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms,
+    pnl_archive_stamp)
 from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.kernel.connections import weight_recorder_block
 from pynestlite.errors import BadProperty
@@ -205,6 +206,19 @@ cdef class PairStdpTable(SynapseTable):
         if self.per_row and "tau_plus" not in self.uniform:
             self._to_per_synapse()
 
+    cdef inline double pre_decay(self, int64_t k, int64_t t_last, int64_t t_post, double d_ms,
+                                 pnl_archive *a) noexcept nogil:
+        """``exp((t_last - (t_post + d)) / tau_plus)``: the presynaptic trace
+        of the spike at ``t_last`` seen by a postsynaptic spike at ``t_post``."""
+        return exp((pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, t_post) + d_ms))
+                   / self.tau_plus[k * self.s_tau_plus])
+
+    cdef inline double post_trace(self, int64_t slot, int64_t t_spike, int64_t d, int col,
+                                  pnl_archive *a) noexcept nogil:
+        """The target's trace (``col`` of ``pnl_archive_k_value``) at ``t_spike - d``."""
+        return pnl_archive_k_value(a, slot, t_spike - d,
+                                   pnl_archive_ms(a, t_spike) - d * self.ms_per_step, col)
+
     cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
         """The new weight of synapse ``k`` at a presynaptic spike stamped
@@ -308,13 +322,6 @@ cdef class PowerLawStdpTable(PairStdpTable):
                                          * km)
         return norm * wmax if norm > 0.0 else 0.0
 
-    cdef inline double pre_decay(self, int64_t k, int64_t t_last, int64_t t_post, double d_ms,
-                                 pnl_archive *a) noexcept nogil:
-        """``exp((t_last - (t_post + d)) / tau_plus)``: the presynaptic trace
-        of the spike at ``t_last`` seen by a postsynaptic spike at ``t_post``."""
-        return exp((pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, t_post) + d_ms))
-                   / self.tau_plus[k * self.s_tau_plus])
-
     cdef inline double facilitate_window(self, int64_t k, double w, double scale,
                                          int64_t t_last, int64_t t_spike, int64_t d,
                                          int64_t slot, pnl_archive *a) noexcept nogil:
@@ -327,12 +334,6 @@ cdef class PowerLawStdpTable(PairStdpTable):
             w = self.facilitate(k, w, scale * self.pre_decay(
                 k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a))
         return w
-
-    cdef inline double post_trace(self, int64_t slot, int64_t t_spike, int64_t d, int col,
-                                  pnl_archive *a) noexcept nogil:
-        """The target's trace (``col`` of ``pnl_archive_k_value``) at ``t_spike - d``."""
-        return pnl_archive_k_value(a, slot, t_spike - d,
-                                   pnl_archive_ms(a, t_spike) - d * self.ms_per_step, col)
 
 
 _POWER_LAW_COLUMNS = {"weight": ("float64", 1.0), "tau_plus": ("float64", 20.0),
@@ -451,8 +452,100 @@ cdef class StdpNnRestrSynapseTable(PowerLawStdpTable):
         return w
 
 
+cdef class StdpTripletSynapseTable(PairStdpTable):
+    """``stdp_triplet_synapse``: the triplet STDP rule of Pfister & Gerstner
+    (2006), all-to-all pairing (NEST).
+
+    The synapse keeps two presynaptic traces, ``Kplus`` (``tau_plus``) and
+    ``Kplus_triplet`` (``tau_plus_triplet``); the target keeps ``Kminus``
+    (``tau_minus``) and ``Kminus_triplet`` (``tau_minus_triplet``) in its
+    archive, each raised by 1 at its spikes.  Per presynaptic spike at ``t``
+    with delay ``d`` (previous one at ``t_last``):
+
+    1. facilitation, for every postsynaptic spike ``t_j`` in
+       ``(t_last - d, t - d]``, with ``ky = Kminus_triplet(t_j) - 1`` (the
+       trace just before that spike):
+       ``|w| <- min(|w| + Kplus exp((t_last - (t_j + d)) / tau_plus)
+       (Aplus + Aplus_triplet ky), |Wmax|)``;
+    2. ``Kplus_triplet <- Kplus_triplet exp((t_last - t) / tau_plus_triplet)``;
+    3. depression with the target's ``Kminus`` at ``t - d`` (as
+       ``stdp_synapse``): ``|w| <- max(|w| - Kminus (Aminus + Aminus_triplet
+       Kplus_triplet), 0)``; the weight keeps the sign of ``Wmax``;
+    4. the spike is delivered with the new weight; ``Kplus_triplet += 1``,
+       ``Kplus <- Kplus exp((t_last - t) / tau_plus) + 1``, ``t_last <- t``.
+
+    Parameters (NEST's names and defaults, per synapse, held once while they
+    agree): ``weight`` 1, ``tau_plus`` 16.8 ms, ``tau_plus_triplet`` 101 ms,
+    ``Aplus`` 5e-10, ``Aminus`` 7e-3, ``Aplus_triplet`` 6.2e-3,
+    ``Aminus_triplet`` 2.3e-4, ``Wmax`` 100, ``Kplus`` 0, ``Kplus_triplet`` 0.
+    Storage: 22 bytes per synapse (code, delay, weight, ``Kplus_triplet``)
+    plus 16 per source row for ``Kplus`` and ``t_last``.
+    """
+    columns = {"weight": ("float64", 1.0), "tau_plus": ("float64", 16.8),
+               "tau_plus_triplet": ("float64", 101.0), "Aplus": ("float64", 5e-10),
+               "Aminus": ("float64", 7e-3), "Aplus_triplet": ("float64", 6.2e-3),
+               "Aminus_triplet": ("float64", 2.3e-4), "Wmax": ("float64", 100.0),
+               "Kplus": ("float64", 0.0), "Kplus_triplet": ("float64", 0.0),
+               "t_last": ("int64", 0)}
+    compact = ("tau_plus", "tau_plus_triplet", "Aplus", "Aminus", "Aplus_triplet",
+               "Aminus_triplet", "Wmax")
+    checked_together = ("weight", "Wmax")
+    cdef double[::1] tau_pt, a_p, a_m, a_pt, a_mt, wmax, kpt
+    cdef Py_ssize_t s_tau_pt, s_a_p, s_a_m, s_a_pt, s_a_mt, s_wmax
+
+    def bind(self):
+        PairStdpTable.bind(self)
+        self.tau_pt = self.cols["tau_plus_triplet"]
+        self.a_p = self.cols["Aplus"]
+        self.a_m = self.cols["Aminus"]
+        self.a_pt = self.cols["Aplus_triplet"]
+        self.a_mt = self.cols["Aminus_triplet"]
+        self.wmax = self.cols["Wmax"]
+        self.kpt = self.cols["Kplus_triplet"]
+        self.s_tau_pt = self.stride("tau_plus_triplet")
+        self.s_a_p = self.stride("Aplus")
+        self.s_a_m = self.stride("Aminus")
+        self.s_a_pt = self.stride("Aplus_triplet")
+        self.s_a_mt = self.stride("Aminus_triplet")
+        self.s_wmax = self.stride("Wmax")
+
+    @classmethod
+    def check(cls, dict values, common=None):
+        if "weight" in values and "Wmax" in values:
+            _require(PowerLawStdpTable.same_sign(np.asarray(values["weight"]),
+                                                 np.asarray(values["Wmax"])),
+                     "weight and Wmax must have the same sign")
+        for name in ("Kplus", "Kplus_triplet"):
+            if name in values:
+                _require(np.asarray(values[name]) >= 0, f"{name} must be >= 0")
+        for name in ("tau_plus", "tau_plus_triplet"):
+            if name in values:
+                _require(np.asarray(values[name]) > 0, f"{name} must be > 0 ms")
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1, j
+        cdef double wmax = self.wmax[k * self.s_wmax], d_ms = d * self.ms_per_step
+        cdef double ky, kt, km, new_w
+        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
+        for j in range(k0, k1):
+            ky = pnl_archive_entry(a, slot, j).kminus_triplet - 1.0
+            new_w = fabs(w) + kplus[0] * self.pre_decay(k, t_last, pnl_archive_stamp(a, slot, j),
+                                                         d_ms, a) \
+                * (self.a_p[k * self.s_a_p] + self.a_pt[k * self.s_a_pt] * ky)
+            w = copysign(new_w if new_w < fabs(wmax) else wmax, wmax)
+        kt = self.kpt[k] * exp((pnl_archive_ms(a, t_last) - pnl_archive_ms(a, t_spike))
+                               / self.tau_pt[k * self.s_tau_pt])
+        km = self.post_trace(slot, t_spike, d, 0, a)
+        new_w = fabs(w) - km * (self.a_m[k * self.s_a_m] + self.a_mt[k * self.s_a_mt] * kt)
+        self.kpt[k] = kt + 1.0
+        return copysign(new_w if new_w > 0.0 else 0.0, wmax)
+
+
 SYNAPSE_MODELS = {
     "stdp_synapse": StdpSynapseTable,
+    "stdp_triplet_synapse": StdpTripletSynapseTable,
     "stdp_nn_symm_synapse": StdpNnSymmSynapseTable,
     "stdp_nn_pre_centered_synapse": StdpNnPreCenteredSynapseTable,
     "stdp_nn_restr_synapse": StdpNnRestrSynapseTable,

@@ -861,12 +861,10 @@ def run_stdp_network(nest):
     return out
 
 
-def run_stdp_nn_parrots(nest):
-    """The nearest-neighbour STDP models between parrots (as stdp_parrots):
-    stdp_nn_symm_synapse, stdp_nn_pre_centered_synapse and
-    stdp_nn_restr_synapse, two delays each, one with mu 0 weight
-    dependence, the post parrots with tau_minus 20 and 12 ms; an
-    iaf_psc_alpha target shows the delivered weights."""
+def _stdp_parrot_pairs(nest, post1):
+    """Two pre and two post parrots repeating the STDP scenarios' trains
+    (the second of each shifted), the second post parrot with the neuron
+    parameters ``post1``, and an iaf_psc_alpha target: (pre, post, neuron)."""
     _reset(nest)
     pre_times, post_times = STDP_PRE_TIMES, STDP_POST_TIMES
     sg_pre = nest.Create("spike_generator", 2, {"spike_times": pre_times})
@@ -875,10 +873,20 @@ def run_stdp_nn_parrots(nest):
     sg_post[1].set({"spike_times": [t + 0.6 for t in post_times[1:]]})
     pre = nest.Create("parrot_neuron", 2)
     post = nest.Create("parrot_neuron", 2)
-    post[1].set({"tau_minus": 12.0})
+    post[1].set(post1)
     neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 320.0})
     nest.Connect(sg_pre, pre, "one_to_one")
     nest.Connect(sg_post, post, "one_to_one")
+    return pre, post, neuron
+
+
+def run_stdp_nn_parrots(nest):
+    """The nearest-neighbour STDP models between parrots (as stdp_parrots):
+    stdp_nn_symm_synapse, stdp_nn_pre_centered_synapse and
+    stdp_nn_restr_synapse, two delays each, one with mu 0 weight
+    dependence, the post parrots with tau_minus 20 and 12 ms; an
+    iaf_psc_alpha target shows the delivered weights."""
+    pre, post, neuron = _stdp_parrot_pairs(nest, {"tau_minus": 12.0})
     models = ("stdp_nn_symm_synapse", "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse")
     for model in models:
         nest.Connect(pre, post, "all_to_all", {"synapse_model": model, "weight": 30.0,
@@ -899,6 +907,39 @@ def run_stdp_nn_parrots(nest):
         for model in models:
             conns = nest.GetConnections(synapse_model=model)
             out.update(_conn_state(nest, conns, ("weight",), f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
+def run_stdp_triplet_parrots(nest):
+    """stdp_triplet_synapse between parrots (as stdp_nn_parrots): strong
+    amplitudes so that both triplet terms act, two delays, an inhibitory set
+    (negative weight and Wmax) with initial traces, the post parrots with
+    tau_minus_triplet 110 and 60 ms; an iaf_psc_alpha target shows the
+    delivered weights."""
+    pre, post, neuron = _stdp_parrot_pairs(nest, {"tau_minus": 12.0, "tau_minus_triplet": 60.0})
+    amp = {"Aplus": 0.05, "Aminus": 0.04, "Aplus_triplet": 0.03, "Aminus_triplet": 0.02}
+    nest.Connect(pre, post, "all_to_all", {"synapse_model": "stdp_triplet_synapse",
+                                           "weight": 30.0, "Wmax": 60.0, "delay": 1.0,
+                                           "receptor_type": 1, **amp})
+    nest.Connect(pre, post, "all_to_all", {"synapse_model": "stdp_triplet_synapse",
+                                           "weight": -10.0, "Wmax": -12.0, "delay": 3.4,
+                                           "receptor_type": 1, "Kplus": 0.4,
+                                           "Kplus_triplet": 0.7, "tau_plus_triplet": 80.0,
+                                           **amp})
+    nest.Connect(pre, neuron, "all_to_all", {"synapse_model": "stdp_triplet_synapse",
+                                             "weight": 120.0, "Wmax": 300.0, "delay": 1.5,
+                                             "Aplus": 2.0, "Aminus": 1.5, "Aplus_triplet": 1.0,
+                                             "Aminus_triplet": 0.5})
+    mm = _multimeter(nest, neuron, 0.5)
+    sr = _spike_recorder(nest, neuron)
+    out = {}
+    for i, t in enumerate((70.0, 120.0)):
+        nest.Simulate(t)
+        conns = nest.GetConnections(synapse_model="stdp_triplet_synapse")
+        out.update(_conn_state(nest, conns, ("weight", "Kplus", "Kplus_triplet"),
+                               f"stdp_triplet_{i}_"))
     out.update(_vm(mm))
     out.update(_spikes(sr))
     return out

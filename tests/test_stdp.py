@@ -178,6 +178,7 @@ def test_tau_minus_is_a_neuron_parameter_on_every_neuron_model():
     assert list(n.get("tau_minus")) == [10.0, 30.0]
 
 
+@pytest.mark.parametrize("model", ["stdp_synapse", "stdp_triplet_synapse"])
 @pytest.mark.parametrize("spec, match", [
     ({"weight": -1.0}, "same sign"),
     ({"weight": 5.0, "Wmax": -10.0}, "same sign"),
@@ -185,12 +186,32 @@ def test_tau_minus_is_a_neuron_parameter_on_every_neuron_model():
     ({"tau_plus": 0.0}, "tau_plus"),
     ({"tau_plus": -20.0}, "tau_plus"),
 ])
-def test_bad_stdp_parameters_are_refused_at_connect(spec, match):
+def test_bad_stdp_parameters_are_refused_at_connect(spec, match, model):
     nest.ResetKernel()
     n = nest.Create("iaf_psc_alpha", 3)
     with pytest.raises(nest.BadProperty, match=match):
-        nest.Connect(n, n, syn_spec=dict({"synapse_model": "stdp_synapse"}, **spec))
+        nest.Connect(n, n, syn_spec=dict({"synapse_model": model}, **spec))
     assert nest.GetKernelStatus("num_connections") == 0
+
+
+@pytest.mark.parametrize("spec, match", [
+    ({"Kplus_triplet": -0.1}, "Kplus_triplet"),
+    ({"tau_plus_triplet": 0.0}, "tau_plus_triplet"),
+])
+def test_bad_triplet_parameters_are_refused_at_connect(spec, match):
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 3)
+    with pytest.raises(nest.BadProperty, match=match):
+        nest.Connect(n, n, syn_spec=dict({"synapse_model": "stdp_triplet_synapse"}, **spec))
+    assert nest.GetKernelStatus("num_connections") == 0
+
+
+def test_triplet_defaults_are_nest_s():
+    d = nest.GetDefaults("stdp_triplet_synapse")
+    expected = {"weight": 1.0, "tau_plus": 16.8, "tau_plus_triplet": 101.0, "Aplus": 5e-10,
+                "Aminus": 7e-3, "Aplus_triplet": 6.2e-3, "Aminus_triplet": 2.3e-4,
+                "Wmax": 100.0, "Kplus": 0.0, "Kplus_triplet": 0.0}
+    assert {k: d[k] for k in expected} == expected
 
 
 def test_bad_stdp_values_are_refused_at_set_and_defaults():
