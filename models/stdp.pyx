@@ -62,6 +62,7 @@ cdef class PairStdpTable(SynapseTable):
     uses_archive = True
     private = ("t_last",)
     row_state = True        # Kplus, t_last depend on the source alone
+    trace_tau = "tau_plus"  # the column of Kplus's time constant
     common = {"weight_recorder": None}
     cdef public bint per_row          # Kplus and t_last held once per source row
     cdef public object kplus_row      # float64 per source row
@@ -96,8 +97,8 @@ cdef class PairStdpTable(SynapseTable):
     def bind(self):
         SynapseTable.bind(self)
         self.w = self.cols["weight"]
-        self.tau_plus = self.cols["tau_plus"]
-        self.s_tau_plus = self.stride("tau_plus")
+        self.tau_plus = self.cols[self.trace_tau]
+        self.s_tau_plus = self.stride(self.trace_tau)
         self.kp_r = self.kplus_row
         self.tl_r = self.tlast_row
         if not self.per_row:
@@ -145,7 +146,7 @@ cdef class PairStdpTable(SynapseTable):
             for src, chunk in pending or ():
                 kp[src] = chunk["Kplus"]
             self.kplus_row, self.tlast_row = kp, tl
-            if "tau_plus" not in self.uniform:
+            if self.trace_tau not in self.uniform:
                 self._to_per_synapse()
             self.bind()
 
@@ -203,7 +204,7 @@ cdef class PairStdpTable(SynapseTable):
         if self.per_row and name in ("Kplus", "t_last"):
             self._to_per_synapse()
         SynapseTable.set(self, name, idx, values)
-        if self.per_row and "tau_plus" not in self.uniform:
+        if self.per_row and self.trace_tau not in self.uniform:
             self._to_per_synapse()
 
     cdef inline double pre_decay(self, int64_t k, int64_t t_last, int64_t t_post, double d_ms,
@@ -543,8 +544,76 @@ cdef class StdpTripletSynapseTable(PairStdpTable):
         return copysign(new_w if new_w > 0.0 else 0.0, wmax)
 
 
+cdef class VogelsSprekelerSynapseTable(PairStdpTable):
+    """``vogels_sprekeler_synapse``: symmetric STDP of inhibitory synapses
+    (Vogels et al. 2011), all-to-all pairing (NEST).
+
+    Per presynaptic spike at ``t`` with delay ``d`` (previous one at
+    ``t_last``), with ``F(w, k) = sgn(Wmax) min(|w| + eta k, |Wmax|)``:
+
+    1. for every postsynaptic spike ``t_j`` in ``(t_last - d, t - d]``:
+       ``w <- F(w, Kplus exp((t_last - (t_j + d)) / tau))``;
+    2. ``w <- F(w, K_minus(t - d))`` (the target's trace, its ``tau_minus``,
+       as ``stdp_synapse``), then the constant depression
+       ``w <- sgn(Wmax) max(|w| - alpha eta, 0)``;
+    3. the spike is delivered with the new weight;
+       ``Kplus <- Kplus exp((t_last - t) / tau) + 1``, ``t_last <- t``.
+
+    Parameters (NEST's names and defaults, held once while they agree):
+    ``weight`` 0.5, ``tau`` 20 ms, ``alpha`` 0.12, ``eta`` 0.001, ``Wmax``
+    1, ``Kplus`` 0.  Storage: 14 bytes per synapse plus 16 per source row.
+    """
+    trace_tau = "tau"
+    columns = {"weight": ("float64", 0.5), "tau": ("float64", 20.0),
+               "alpha": ("float64", 0.12), "eta": ("float64", 0.001),
+               "Wmax": ("float64", 1.0), "Kplus": ("float64", 0.0), "t_last": ("int64", 0)}
+    compact = ("tau", "alpha", "eta", "Wmax")
+    checked_together = ("weight", "Wmax")
+    cdef double[::1] alpha, eta, wmax
+    cdef Py_ssize_t s_alpha, s_eta, s_wmax
+
+    def bind(self):
+        PairStdpTable.bind(self)
+        self.alpha = self.cols["alpha"]
+        self.eta = self.cols["eta"]
+        self.wmax = self.cols["Wmax"]
+        self.s_alpha = self.stride("alpha")
+        self.s_eta = self.stride("eta")
+        self.s_wmax = self.stride("Wmax")
+
+    @classmethod
+    def check(cls, dict values, common=None):
+        if "weight" in values and "Wmax" in values:
+            w, wmax = np.asarray(values["weight"]), np.asarray(values["Wmax"])
+            _require((w == 0) | (np.signbit(w) == np.signbit(wmax)),
+                     "weight and Wmax must have the same sign")
+        if "Kplus" in values:
+            _require(np.asarray(values["Kplus"]) >= 0, "Kplus must be >= 0")
+        if "tau" in values:
+            _require(np.asarray(values["tau"]) > 0, "tau must be > 0 ms")
+
+    cdef inline double facilitate(self, int64_t k, double w, double kp) noexcept nogil:
+        cdef double wmax = self.wmax[k * self.s_wmax]
+        cdef double new_w = fabs(w) + self.eta[k * self.s_eta] * kp
+        return copysign(new_w if new_w < fabs(wmax) else wmax, wmax)
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1, j
+        cdef double wmax = self.wmax[k * self.s_wmax], d_ms = d * self.ms_per_step, new_w
+        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
+        for j in range(k0, k1):
+            w = self.facilitate(k, w, kplus[0] * self.pre_decay(
+                k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a))
+        w = self.facilitate(k, w, self.post_trace(slot, t_spike, d, 0, a))
+        new_w = fabs(w) - self.alpha[k * self.s_alpha] * self.eta[k * self.s_eta]
+        return copysign(new_w if new_w > 0.0 else 0.0, wmax)
+
+
 SYNAPSE_MODELS = {
     "stdp_synapse": StdpSynapseTable,
+    "vogels_sprekeler_synapse": VogelsSprekelerSynapseTable,
     "stdp_triplet_synapse": StdpTripletSynapseTable,
     "stdp_nn_symm_synapse": StdpNnSymmSynapseTable,
     "stdp_nn_pre_centered_synapse": StdpNnPreCenteredSynapseTable,

@@ -945,6 +945,33 @@ def run_stdp_triplet_parrots(nest):
     return out
 
 
+def run_vogels_sprekeler_parrots(nest):
+    """vogels_sprekeler_synapse between parrots (as stdp_nn_parrots): an
+    inhibitory set (negative weight and Wmax, initial Kplus), one with a
+    weight that reaches Wmax, two delays; an iaf_psc_alpha target shows the
+    delivered weights."""
+    pre, post, neuron = _stdp_parrot_pairs(nest, {"tau_minus": 12.0})
+    model = "vogels_sprekeler_synapse"
+    nest.Connect(pre, post, "all_to_all", {"synapse_model": model, "weight": -0.4,
+                                           "Wmax": -2.0, "delay": 1.0, "receptor_type": 1,
+                                           "eta": 0.05, "Kplus": 0.3})
+    nest.Connect(pre, post, "all_to_all", {"synapse_model": model, "weight": 0.9,
+                                           "Wmax": 1.0, "delay": 3.4, "receptor_type": 1,
+                                           "eta": 0.02, "alpha": 0.5, "tau": 12.0})
+    nest.Connect(pre, neuron, "all_to_all", {"synapse_model": model, "weight": 120.0,
+                                             "Wmax": 300.0, "delay": 1.5, "eta": 8.0})
+    mm = _multimeter(nest, neuron, 0.5)
+    sr = _spike_recorder(nest, neuron)
+    out = {}
+    for i, t in enumerate((70.0, 120.0)):
+        nest.Simulate(t)
+        conns = nest.GetConnections(synapse_model=model)
+        out.update(_conn_state(nest, conns, ("weight", "Kplus"), f"vogels_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())

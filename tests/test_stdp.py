@@ -285,3 +285,23 @@ def test_weight_recorder_must_be_a_weight_recorder():
     with pytest.raises(nest.BadProperty, match="weight_recorder"):
         nest.CopyModel("stdp_synapse", "stdp_bad", {"weight_recorder": n})
     assert "stdp_bad" not in nest.Models("synapses")
+
+
+def test_vogels_sprekeler_defaults_and_sign_rule():
+    d = nest.GetDefaults("vogels_sprekeler_synapse")
+    expected = {"weight": 0.5, "tau": 20.0, "alpha": 0.12, "eta": 0.001, "Wmax": 1.0,
+                "Kplus": 0.0}
+    assert {k: d[k] for k in expected} == expected
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    # a zero weight goes with either sign of Wmax (NEST's rule)
+    nest.Connect(n, n, syn_spec={"synapse_model": "vogels_sprekeler_synapse", "weight": 0.0,
+                                 "Wmax": -1.0})
+    assert nest.GetKernelStatus("num_connections") == 4
+    with pytest.raises(nest.BadProperty, match="same sign"):
+        nest.Connect(n, n, syn_spec={"synapse_model": "vogels_sprekeler_synapse",
+                                     "weight": 0.5, "Wmax": -1.0})
+    with pytest.raises(nest.BadProperty, match="Kplus"):
+        nest.Connect(n, n, syn_spec={"synapse_model": "vogels_sprekeler_synapse",
+                                     "Kplus": -1.0})
+    assert nest.GetKernelStatus("num_connections") == 4
