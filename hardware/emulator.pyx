@@ -176,10 +176,9 @@ cdef inline bint ev_less(Event *x, Event *y) noexcept nogil:
     return rx < ry or (rx == ry and x.a < y.a)
 
 
-def first_crossing(double[::1] rates, double[::1] p0, double[::1] p1, double horizon):
-    """First s in (0, horizon] where sum_k (p0_k + p1_k s) exp(-rates_k s) turns
-    from < 0 to >= 0 (rates ascending, at most 8 terms); inf if none."""
-    cdef pnl_term t[8]
+cdef int terms_of(double[::1] rates, double[::1] p0, double[::1] p1, pnl_term *t) except -1:
+    """The terms (p0_k + p1_k s) exp(-rates_k s) into ``t`` (room for 8);
+    returns their number."""
     cdef int k, n = rates.shape[0]
     if n > 8:
         raise ValueError("at most 8 terms")
@@ -187,6 +186,14 @@ def first_crossing(double[::1] rates, double[::1] p0, double[::1] p1, double hor
         t[k].r = rates[k]
         t[k].p0 = p0[k]
         t[k].p1 = p1[k]
+    return n
+
+
+def first_crossing(double[::1] rates, double[::1] p0, double[::1] p1, double horizon):
+    """First s in (0, horizon] where sum_k (p0_k + p1_k s) exp(-rates_k s) turns
+    from < 0 to >= 0 (rates ascending, at most 8 terms); inf if none."""
+    cdef pnl_term t[8]
+    cdef int n = terms_of(rates, p0, p1, t)
     return pnl_first_upcrossing(t, n, horizon)
 
 
@@ -195,14 +202,8 @@ def monotone_crossing(double[::1] rates, double[::1] p0, double[::1] p1, double 
     no s-linear parts): (True, first up-crossing or inf) when it shows the sum
     increasing on (0, horizon], else (False, nan)."""
     cdef pnl_term t[8]
-    cdef int k, n = rates.shape[0]
+    cdef int n = terms_of(rates, p0, p1, t)
     cdef double out
-    if n > 8:
-        raise ValueError("at most 8 terms")
-    for k in range(n):
-        t[k].r = rates[k]
-        t[k].p0 = p0[k]
-        t[k].p1 = p1[k]
     if pnl_monotone_upcrossing(t, n, horizon, &out):
         return True, out
     return False, float("nan")
@@ -1036,9 +1037,9 @@ cdef class Emulator:
         block's last arrival, a crossing with only an excitatory current is
         bracketed at the closed-form maximum and solved side by side too; a
         neuron that may cross threshold otherwise before an arrival, or
-        leaves its refractory period, takes that arrival in the scalar code.  Spike
-        times agree with :meth:`run` to ~1e-15 relative
-        (the lanes' exp is not the C library's).  Returns (neuron, time) of
+        leaves its refractory period, takes that arrival in the scalar code.
+        Spike times agree with :meth:`run` to ~1e-15 relative (the lanes' exp
+        is not the C library's).  Returns (neuron, time) of
         the spikes, neuron by neuron within a block of lanes; ``first``
         ([n_patterns, n], optional) receives each neuron's first spike time
         from its pattern's start (left as it is where the neuron is silent).
@@ -1046,8 +1047,8 @@ cdef class Emulator:
         skips its remaining arrivals (it cannot spike again in the pattern).
         The state left behind is not that of :meth:`run` (use :meth:`reset`).
         """
-        cdef int64_t b, p_in = 0, n_in = in_t.shape[0], lv, q, j, e, k, nL, n_new = 0
-        cdef int64_t spb, q_end, s, nW, c
+        cdef int64_t b, p_in = 0, n_in = in_t.shape[0], lv, q, j, e, nL, n_new = 0
+        cdef int64_t spb, q_end, nW
         cdef bint want_first = first is not None
         cdef int64_t capL = 1024, capN = 1024, i, a, m, err = 0
         cdef int64_t n_levels = self.level_ptr.shape[0] - 1 if self.acyclic else 0

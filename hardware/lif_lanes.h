@@ -411,8 +411,8 @@ static int pnl_lanes_tail(pnl_lanes *L, double t_end, int n, int64_t *checks)
     quiet = (scal == 0) & ((refr & (trel > t_end))
                            | (bound + 1e-12 * pnl_vmax(th, -th) < th));
     __builtin_memcpy(&pv, L->pend, sizeof pv);
-    one = ((pnl_vi){0, 1, 2, 3} < (int64_t)n) & ~quiet & (scal == 0) & ~refr & (pv == 0) & (Ii == zero) & (Ie > zero) & (th > zero)
-          & (PNL_LOAD(L->d_e) != zero) & (x0 < th);
+    one = ((pnl_vi){0, 1, 2, 3} < (int64_t)n) & ~quiet & (scal == 0) & ~refr & (pv == 0)
+          & (Ii == zero) & (Ie > zero) & (th > zero) & (PNL_LOAD(L->d_e) != zero) & (x0 < th);
     if (pnl_vbits(one)) {
         rm = PNL_LOAD(L->inv_tm);
         re = PNL_LOAD(L->inv_te);

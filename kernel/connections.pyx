@@ -376,6 +376,15 @@ cdef class SynapseTable:
         free(self.wr_k); free(self.wr_stamp); free(self.wr_w)
 
     # ------------------------------------------------------- weight recorder
+    @classmethod
+    def check_common(cls, dict params):
+        """Validate model-level parameters at SetDefaults/CopyModel: a
+        ``weight_recorder`` must be one weight_recorder node (models with
+        more model-level parameters check them too)."""
+        if params.get("weight_recorder") is not None:
+            from pynestlite.engine import kernel
+            weight_recorder_block(params["weight_recorder"], kernel)
+
     def bind_weight_recorder(self, engine, params):
         """Take the model's ``weight_recorder`` (a node id or collection; None:
         off) before a run."""

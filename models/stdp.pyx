@@ -26,7 +26,6 @@ from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_archive_entry, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms,
     pnl_archive_stamp)
 from pynestlite.kernel.connections cimport SynapseTable
-from pynestlite.kernel.connections import weight_recorder_block
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -40,6 +39,17 @@ cdef inline double _pow(double x, double mu) noexcept nogil:
     if mu == 0.0:
         return 1.0
     return pow(x, mu)
+
+
+cdef inline double _up_to_wmax(double new_w, double wmax) noexcept nogil:
+    """``|w|`` raised to ``new_w``: at most ``|Wmax|``, with the sign of
+    ``Wmax`` (NEST's rules that keep the weight's sign through ``Wmax``)."""
+    return copysign(new_w if new_w < fabs(wmax) else wmax, wmax)
+
+
+cdef inline double _down_to_zero(double new_w, double wmax) noexcept nogil:
+    """``|w|`` lowered to ``new_w``: at least 0, with the sign of ``Wmax``."""
+    return copysign(new_w if new_w > 0.0 else 0.0, wmax)
 
 
 def _require(ok, message):
@@ -74,6 +84,8 @@ cdef class PairStdpTable(SynapseTable):
     cdef double[::1] w
     cdef double[::1] tau_plus
     cdef Py_ssize_t s_tau_plus
+    cdef double[::1] wmax             # every pair rule bounds the weight by Wmax
+    cdef Py_ssize_t s_wmax
     cdef double ms_per_step
     def __init__(self, synapse_model):
         self.per_row = self.row_state
@@ -99,6 +111,8 @@ cdef class PairStdpTable(SynapseTable):
         self.w = self.cols["weight"]
         self.tau_plus = self.cols[self.trace_tau]
         self.s_tau_plus = self.stride(self.trace_tau)
+        self.wmax = self.cols["Wmax"]
+        self.s_wmax = self.stride("Wmax")
         self.kp_r = self.kplus_row
         self.tl_r = self.tlast_row
         if not self.per_row:
@@ -108,14 +122,6 @@ cdef class PairStdpTable(SynapseTable):
     def pre_run(self, engine, dict params):
         self.ms_per_step = engine.tics_per_step * engine.ms_per_tic
         self.bind_weight_recorder(engine, params)
-
-    @classmethod
-    def check_common(cls, dict params):
-        """Validate model-level parameters (``weight_recorder``) at
-        SetDefaults/CopyModel."""
-        from pynestlite.engine import kernel
-        if params.get("weight_recorder") is not None:
-            weight_recorder_block(params["weight_recorder"], kernel)
 
     def nbytes(self):
         return SynapseTable.nbytes(self) + self.kplus_row.nbytes + self.tlast_row.nbytes
@@ -278,8 +284,8 @@ cdef class PowerLawStdpTable(PairStdpTable):
     the parameters as per-synapse columns held compact while they agree."""
     compact = ("tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax")
     checked_together = ("weight", "Wmax")
-    cdef double[::1] lam, alpha, mu_plus, mu_minus, wmax
-    cdef Py_ssize_t s_lam, s_alpha, s_mu_plus, s_mu_minus, s_wmax
+    cdef double[::1] lam, alpha, mu_plus, mu_minus
+    cdef Py_ssize_t s_lam, s_alpha, s_mu_plus, s_mu_minus
 
     def bind(self):
         PairStdpTable.bind(self)
@@ -287,12 +293,10 @@ cdef class PowerLawStdpTable(PairStdpTable):
         self.alpha = self.cols["alpha"]
         self.mu_plus = self.cols["mu_plus"]
         self.mu_minus = self.cols["mu_minus"]
-        self.wmax = self.cols["Wmax"]
         self.s_lam = self.stride("lambda")
         self.s_alpha = self.stride("alpha")
         self.s_mu_plus = self.stride("mu_plus")
         self.s_mu_minus = self.stride("mu_minus")
-        self.s_wmax = self.stride("Wmax")
 
     @classmethod
     def check(cls, dict values, common=None):
@@ -491,8 +495,8 @@ cdef class StdpTripletSynapseTable(PairStdpTable):
     compact = ("tau_plus", "tau_plus_triplet", "Aplus", "Aminus", "Aplus_triplet",
                "Aminus_triplet", "Wmax")
     checked_together = ("weight", "Wmax")
-    cdef double[::1] tau_pt, a_p, a_m, a_pt, a_mt, wmax, kpt
-    cdef Py_ssize_t s_tau_pt, s_a_p, s_a_m, s_a_pt, s_a_mt, s_wmax
+    cdef double[::1] tau_pt, a_p, a_m, a_pt, a_mt, kpt
+    cdef Py_ssize_t s_tau_pt, s_a_p, s_a_m, s_a_pt, s_a_mt
 
     def bind(self):
         PairStdpTable.bind(self)
@@ -501,14 +505,12 @@ cdef class StdpTripletSynapseTable(PairStdpTable):
         self.a_m = self.cols["Aminus"]
         self.a_pt = self.cols["Aplus_triplet"]
         self.a_mt = self.cols["Aminus_triplet"]
-        self.wmax = self.cols["Wmax"]
         self.kpt = self.cols["Kplus_triplet"]
         self.s_tau_pt = self.stride("tau_plus_triplet")
         self.s_a_p = self.stride("Aplus")
         self.s_a_m = self.stride("Aminus")
         self.s_a_pt = self.stride("Aplus_triplet")
         self.s_a_mt = self.stride("Aminus_triplet")
-        self.s_wmax = self.stride("Wmax")
 
     @classmethod
     def check(cls, dict values, common=None):
@@ -535,13 +537,13 @@ cdef class StdpTripletSynapseTable(PairStdpTable):
             new_w = fabs(w) + kplus[0] * self.pre_decay(k, t_last, pnl_archive_stamp(a, slot, j),
                                                          d_ms, a) \
                 * (self.a_p[k * self.s_a_p] + self.a_pt[k * self.s_a_pt] * ky)
-            w = copysign(new_w if new_w < fabs(wmax) else wmax, wmax)
+            w = _up_to_wmax(new_w, wmax)
         kt = self.kpt[k] * exp((pnl_archive_ms(a, t_last) - pnl_archive_ms(a, t_spike))
                                / self.tau_pt[k * self.s_tau_pt])
         km = self.post_trace(slot, t_spike, d, 0, a)
         new_w = fabs(w) - km * (self.a_m[k * self.s_a_m] + self.a_mt[k * self.s_a_mt] * kt)
         self.kpt[k] = kt + 1.0
-        return copysign(new_w if new_w > 0.0 else 0.0, wmax)
+        return _down_to_zero(new_w, wmax)
 
 
 cdef class VogelsSprekelerSynapseTable(PairStdpTable):
@@ -569,17 +571,15 @@ cdef class VogelsSprekelerSynapseTable(PairStdpTable):
                "Wmax": ("float64", 1.0), "Kplus": ("float64", 0.0), "t_last": ("int64", 0)}
     compact = ("tau", "alpha", "eta", "Wmax")
     checked_together = ("weight", "Wmax")
-    cdef double[::1] alpha, eta, wmax
-    cdef Py_ssize_t s_alpha, s_eta, s_wmax
+    cdef double[::1] alpha, eta
+    cdef Py_ssize_t s_alpha, s_eta
 
     def bind(self):
         PairStdpTable.bind(self)
         self.alpha = self.cols["alpha"]
         self.eta = self.cols["eta"]
-        self.wmax = self.cols["Wmax"]
         self.s_alpha = self.stride("alpha")
         self.s_eta = self.stride("eta")
-        self.s_wmax = self.stride("Wmax")
 
     @classmethod
     def check(cls, dict values, common=None):
@@ -593,22 +593,20 @@ cdef class VogelsSprekelerSynapseTable(PairStdpTable):
             _require(np.asarray(values["tau"]) > 0, "tau must be > 0 ms")
 
     cdef inline double facilitate(self, int64_t k, double w, double kp) noexcept nogil:
-        cdef double wmax = self.wmax[k * self.s_wmax]
-        cdef double new_w = fabs(w) + self.eta[k * self.s_eta] * kp
-        return copysign(new_w if new_w < fabs(wmax) else wmax, wmax)
+        return _up_to_wmax(fabs(w) + self.eta[k * self.s_eta] * kp, self.wmax[k * self.s_wmax])
 
     cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
         cdef pnl_archive *a = ctx.archive
         cdef int64_t k0, k1, j
-        cdef double wmax = self.wmax[k * self.s_wmax], d_ms = d * self.ms_per_step, new_w
+        cdef double d_ms = d * self.ms_per_step
         pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
         for j in range(k0, k1):
             w = self.facilitate(k, w, kplus[0] * self.pre_decay(
                 k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a))
         w = self.facilitate(k, w, self.post_trace(slot, t_spike, d, 0, a))
-        new_w = fabs(w) - self.alpha[k * self.s_alpha] * self.eta[k * self.s_eta]
-        return copysign(new_w if new_w > 0.0 else 0.0, wmax)
+        return _down_to_zero(fabs(w) - self.alpha[k * self.s_alpha] * self.eta[k * self.s_eta],
+                             self.wmax[k * self.s_wmax])
 
 
 SYNAPSE_MODELS = {

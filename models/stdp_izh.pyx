@@ -50,7 +50,6 @@ from libc.stdlib cimport calloc, realloc, free
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.kernel.archive cimport pnl_archive, pnl_archive_history, pnl_archive_stamp
 from pynestlite.kernel.connections cimport SynapseTable
-from pynestlite.kernel.connections import weight_recorder_block
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -151,9 +150,7 @@ cdef class IzhStdpTable(SynapseTable):
     @classmethod
     def check_common(cls, dict params):
         """Validate model-level parameters at SetDefaults/CopyModel."""
-        if params.get("weight_recorder") is not None:
-            from pynestlite.engine import kernel
-            weight_recorder_block(params["weight_recorder"], kernel)
+        SynapseTable.check_common.__func__(cls, params)
         if "Wmax" in params:
             _require(float(params["Wmax"]) >= 0, f"{cls.model_name}: Wmax must be >= 0")
         for name in cls.positive:

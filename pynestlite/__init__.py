@@ -490,8 +490,7 @@ def SetDefaults(model, params, val=None):
         if "delay" in params:
             kernel.delay_to_steps(params["delay"])
         cls = kernel.synapse_types[model]
-        if hasattr(cls, "check_common"):
-            cls.check_common(params)
+        cls.check_common(params)
         if hasattr(cls, "merge_common"):
             # model-level parameters that are dicts (an optimizer) merge key by key
             params = cls.merge_common(d, params, kernel.syn_counts.get(model, 0))

@@ -117,3 +117,11 @@ def test_weight_recorder_logs_the_transmitted_spikes_only():
     assert np.allclose(w_ev["weights"], 3.0)
     # a transmission at t is the target's spike one delay later
     assert np.allclose(np.sort(w_ev["times"]) + 1.0, np.sort(s_ev["times"]))
+
+
+def test_weight_recorder_must_be_a_weight_recorder_at_set_defaults():
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha")
+    with pytest.raises(BadProperty, match="weight_recorder must be one weight_recorder"):
+        nest.SetDefaults("bernoulli_synapse", {"weight_recorder": n})
+    assert nest.GetDefaults("bernoulli_synapse")["weight_recorder"] is None
