@@ -39,6 +39,8 @@ cdef class SynapseTable:
 
 cdef class StaticSynapseTable(SynapseTable):
     cdef double[::1] w
+    cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
+                              const int32_t *lags, int64_t n, int64_t origin) noexcept nogil
 
 
 cdef class RecordingTable(SynapseTable):

@@ -47,7 +47,7 @@ from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, INT64_MA
 from libc.stdlib cimport realloc, free
 from libc.string cimport memcpy
 
-from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
+from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, add_event
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -526,6 +526,9 @@ cdef class StaticSynapseTable(SynapseTable):
         cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows
         cdef double *buf = ctx.inbuf
+        if ctx.chan_precise != NULL:
+            self.deliver_precise(ctx, gids, lags, n, origin)
+            return
         for s in range(n):
             g = gids[s]
             if g >= nrows:
@@ -536,6 +539,22 @@ cdef class StaticSynapseTable(SynapseTable):
                 if slot >= L:
                     slot -= L
                 add_to_channel(buf + slot * W, self.cd[k], self.w[k], 1.0)
+
+    cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
+                              const int32_t *lags, int64_t n, int64_t origin) noexcept nogil:
+        """As :meth:`deliver` in a network with targets that take precise
+        input: those get each spike as an event with its offset."""
+        cdef int64_t s, k, g, step, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t nrows = self.n_rows
+        cdef double off
+        for s in range(n):
+            g = gids[s]
+            if g >= nrows:
+                continue
+            off = ctx.goff[s] if ctx.goff != NULL else 0.0
+            for k in range(self.rp[g], self.rp[g + 1]):
+                step = origin + lags[s] + self.dl[k]
+                add_event(ctx, ctx.inbuf + (step % L) * W, self.cd[k], self.w[k], 1.0, step, off)
 
 
 cdef class RecordingTable(SynapseTable):

@@ -2,13 +2,14 @@
 """Shared C-level types of the simulation loop: slice context, spike
 register and the base class of every node block (one block = the local
 nodes of one ``Create`` call, stored as a structure of arrays)."""
-from libc.stdint cimport int64_t, int32_t, uint64_t, uint32_t
+from libc.stdint cimport int64_t, int32_t, uint64_t, uint32_t, uint8_t
 from pynestlite.kernel.archive cimport pnl_archive
 
 cdef extern from "spike_register.h" nogil:
     ctypedef struct pnl_register:
         int64_t *gid
         int32_t *lag
+        double *off
         int64_t n
         int64_t cap
         int failed
@@ -16,6 +17,20 @@ cdef extern from "spike_register.h" nogil:
     void pnl_register_free(pnl_register *r)
     int pnl_register_reserve(pnl_register *r, int64_t cap)
     void pnl_register_push(pnl_register *r, int64_t gid, int32_t lag, int64_t mult)
+    void pnl_register_push_off(pnl_register *r, int64_t gid, int32_t lag, int64_t mult,
+                               double off)
+    ctypedef struct pnl_pevents:
+        int64_t *chan
+        int64_t *step
+        double *off
+        double *val
+        int64_t n
+        int64_t cap
+        int64_t epoch
+        int failed
+    void pnl_pevents_init(pnl_pevents *e)
+    void pnl_pevents_free(pnl_pevents *e)
+    void pnl_pevents_push(pnl_pevents *e, int64_t chan, int64_t step, double off, double val)
     ctypedef struct pnl_vregister:
         int64_t *key
         double *val
@@ -43,6 +58,12 @@ ctypedef struct SliceContext:
     int64_t n_chan         # entries of chan_slot
     int64_t rank           # this rank; slot of gid g is (g - 1) / n_ranks
     int64_t n_ranks
+    # precise spike times (models with precise input or output; all NULL
+    # in a network without them)
+    const double *loff     # offsets of the ordered local keys of the record phase
+    const double *goff     # offsets of the spikes being delivered
+    const uint8_t *chan_precise   # per input channel: takes events at their offsets
+    pnl_pevents *pev       # precise input in flight (see spike_register.h)
 
 # Channel codes stored with every synapse: (channel << 2) | count | split.
 # split: negative weights go to channel + 1 (models with ex/in buffers);
@@ -55,6 +76,24 @@ cdef inline void add_to_channel(double *row, uint32_t code, double w, double mul
         if (code & 1) and w < 0.0:
             ch += 1
         row[ch] += w * mult
+
+cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double w,
+                           double mult, int64_t step, double off) noexcept nogil:
+    """As :func:`add_to_channel` into ``row`` (the ring-buffer slot of
+    absolute step ``step``), except that a channel taking precise input gets
+    the event with its offset (ms before the end of ``step``) instead."""
+    cdef int64_t ch = code >> 2
+    cdef double v
+    if code & 2:
+        v = mult
+    else:
+        if (code & 1) and w < 0.0:
+            ch += 1
+        v = w * mult
+    if ctx.chan_precise != NULL and ctx.chan_precise[ch]:
+        pnl_pevents_push(ctx.pev, ch, step, off, v)
+    else:
+        row[ch] += v
 
 cdef inline double *input_row(SliceContext *ctx, long lag, int64_t chan_base) noexcept nogil:
     """The input channels of a block for step ``origin + lag`` (read, then zeroed)."""

@@ -119,6 +119,11 @@ cdef class NodeBlock:
         """Take typed views of ``self.arrays`` (called whenever they change)."""
         pass
 
+    def sends_precise(self):
+        """Whether the block's spikes carry precise offsets (models with
+        ``precise_output``; a spike_generator with ``precise_times``)."""
+        return bool(getattr(type(self), "precise_output", False)) and self.n > 0
+
     def pre_run(self, engine):
         """Compute derived variables before a run (propagators, step counts)."""
         pass
@@ -189,7 +194,12 @@ cdef class NodeBlock:
         """
         idx = np.asarray(idx, dtype=np.int64)
         public = self.public_names()
+        read_only = getattr(type(self), "read_only", ())
         for name in updates:
+            if name in read_only:
+                raise UnaccessedDictionaryEntry(
+                    f"{self.model}: {name!r} is read only (reported by GetStatus, not "
+                    "settable)")
             if name not in public:
                 raise UnaccessedDictionaryEntry(
                     f"{self.model} has no parameter {name!r}; expected one of "

@@ -40,7 +40,7 @@ from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
-    pnl_register_reserve, pnl_vregister, pnl_vregister_init, pnl_vregister_free,
+    pnl_register_reserve, pnl_pevents, pnl_pevents_init, pnl_pevents_free, pnl_vregister, pnl_vregister_init, pnl_vregister_free,
     PNL_GID_BITS, key_gid, key_lag)
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_history, pnl_history_grow, pnl_archive_init, pnl_archive_free,
@@ -67,6 +67,21 @@ cdef int _cmp_key(const void *a, const void *b) noexcept nogil:
     return (x > y) - (x < y)
 
 
+ctypedef struct KeyOff:
+    int64_t key
+    double off
+
+
+cdef int _cmp_key_off(const void *a, const void *b) noexcept nogil:
+    """Canonical order of precise spikes: (lag, gid), then time (larger
+    offset first)."""
+    cdef const KeyOff *x = <const KeyOff *>a
+    cdef const KeyOff *y = <const KeyOff *>b
+    if x.key != y.key:
+        return (x.key > y.key) - (x.key < y.key)
+    return (x.off < y.off) - (x.off > y.off)
+
+
 cdef inline void _sort_keys(int64_t *k, int64_t n) noexcept nogil:
     """Ascending order (insertion sort for the few spikes of a small slice)."""
     cdef int64_t i, j, v
@@ -88,6 +103,12 @@ cdef class Scheduler:
     cdef pnl_register reg
     cdef pnl_register freg           # flush events of the slice
     cdef pnl_vregister vreg          # secondary values of the slice
+    cdef pnl_pevents pev             # precise input in flight
+    cdef double *loff                # offsets of lkeys (precise networks)
+    cdef double *goff                # offsets of the spikes to deliver (precise networks)
+    cdef KeyOff *korder              # scratch of the precise order phase
+    cdef public bint precise         # some node sends or takes precise spike times
+    cdef public object chan_precise  # uint8 per input channel (or None)
     cdef pnl_archive archive
     cdef int64_t *lkeys              # local keys of the slice, canonical order
     cdef int64_t lcap
@@ -110,7 +131,17 @@ cdef class Scheduler:
         pnl_register_init(&self.reg)
         pnl_register_init(&self.freg)
         pnl_vregister_init(&self.vreg)
+        pnl_pevents_init(&self.pev)
         pnl_archive_init(&self.archive)
+        self.loff = NULL
+        self.goff = NULL
+        self.korder = NULL
+        self.precise = False
+        self.chan_precise = None
+        self.ctx.loff = NULL
+        self.ctx.goff = NULL
+        self.ctx.chan_precise = NULL
+        self.ctx.pev = &self.pev
         self.ctx.reg = &self.reg
         self.ctx.flush = &self.freg
         self.ctx.values = &self.vreg
@@ -133,10 +164,28 @@ cdef class Scheduler:
         pnl_register_free(&self.reg)
         pnl_register_free(&self.freg)
         pnl_vregister_free(&self.vreg)
+        pnl_pevents_free(&self.pev)
         pnl_archive_free(&self.archive)
         free(self.lkeys)
         free(self.ggid)
         free(self.glag)
+        free(self.loff)
+        free(self.goff)
+        free(self.korder)
+
+    def configure_precise(self, chan_precise, bint precise):
+        """Precise spike times: ``precise`` when a node of the network (on any
+        rank) sends spikes with offsets (the offsets then travel with the
+        keys); ``chan_precise`` (uint8 per local input channel, or None)
+        marks the channels that take events at their offsets."""
+        self.precise = precise
+        if chan_precise is None or not np.any(chan_precise):
+            self.chan_precise = None
+            self.ctx.chan_precise = NULL
+            return
+        self.chan_precise = np.ascontiguousarray(chan_precise, np.uint8)
+        cdef uint8_t[::1] cp = self.chan_precise
+        self.ctx.chan_precise = &cp[0]
 
     @property
     def timers(self):
@@ -338,6 +387,7 @@ cdef class Scheduler:
         d = {"origin": self.origin, "n_pending": n, "pending_origin": self.pending_origin,
              "pending_gid": np.array([self.ggid[i] for i in range(n)], np.int64),
              "pending_lag": np.array([self.glag[i] for i in range(n)], np.int32),
+             "pending_off": np.array([self.goff[i] for i in range(n)], np.float64),
              "inbuf": np.array(self.inbuf, copy=True),
              "last_spike": np.array([self.archive.last_spike[i]
                                      for i in range(self.archive.n_slots)], np.int64),
@@ -384,6 +434,7 @@ cdef class Scheduler:
         for i in range(n):
             self.ggid[i] = d["pending_gid"][i]
             self.glag[i] = d["pending_lag"][i]
+            self.goff[i] = d["pending_off"][i] if "pending_off" in d else 0.0
         self.n_pending = n
         self.pending_origin = int(d["pending_origin"])
         self.inbuf[...] = d["inbuf"]
@@ -413,18 +464,36 @@ cdef class Scheduler:
         """Order phase: keys of register entries ``start ..`` in canonical order."""
         cdef int64_t n = self.reg.n, i, cap
         cdef int64_t *p
+        cdef double *po
+        cdef KeyOff *pk
         if n > self.lcap:
             cap = max(n, 2 * self.lcap, 64)
             p = <int64_t *>realloc(self.lkeys, cap * sizeof(int64_t))
-            if p == NULL:
+            if p != NULL:
+                self.lkeys = p
+            po = <double *>realloc(self.loff, cap * sizeof(double))
+            if po != NULL:
+                self.loff = po
+            pk = <KeyOff *>realloc(self.korder, cap * sizeof(KeyOff))
+            if pk != NULL:
+                self.korder = pk
+            if p == NULL or po == NULL or pk == NULL:
                 from pynestlite.errors import KernelMemoryError
                 raise KernelMemoryError("the spike keys could not grow")
-            self.lkeys = p
             self.lcap = cap
         with nogil:
-            for i in range(start, n):
-                self.lkeys[i] = (<int64_t>self.reg.lag[i] << PNL_GID_BITS) | self.reg.gid[i]
-            _sort_keys(self.lkeys + start, n - start)
+            if not self.precise:
+                for i in range(start, n):
+                    self.lkeys[i] = (<int64_t>self.reg.lag[i] << PNL_GID_BITS) | self.reg.gid[i]
+                _sort_keys(self.lkeys + start, n - start)
+            else:
+                for i in range(start, n):
+                    self.korder[i].key = (<int64_t>self.reg.lag[i] << PNL_GID_BITS) | self.reg.gid[i]
+                    self.korder[i].off = self.reg.off[i]
+                qsort(self.korder + start, n - start, sizeof(KeyOff), _cmp_key_off)
+                for i in range(start, n):
+                    self.lkeys[i] = self.korder[i].key
+                    self.loff[i] = self.korder[i].off
         return 0
 
     cdef void _archive_phase(self, int64_t start) noexcept nogil:
@@ -443,7 +512,8 @@ cdef class Scheduler:
             cap = max(n, 2 * self.gcap, 64)
             self.ggid = <int64_t *>realloc(self.ggid, cap * sizeof(int64_t))
             self.glag = <int32_t *>realloc(self.glag, cap * sizeof(int32_t))
-            if self.ggid == NULL or self.glag == NULL:
+            self.goff = <double *>realloc(self.goff, cap * sizeof(double))
+            if self.ggid == NULL or self.glag == NULL or self.goff == NULL:
                 from pynestlite.errors import KernelMemoryError
                 raise KernelMemoryError("the spike buffer could not grow")
             self.gcap = cap
@@ -570,7 +640,12 @@ cdef class Scheduler:
                 for i in range(len(samplers)):
                     samplers[i].sample(ns, engine)
             a = c
-        if self.reg.failed or self.freg.failed or self.vreg.failed or self.archive.failed:
+        # every block taking precise input has copied its events
+        if self.pev.n:
+            self.pev.n = 0
+            self.pev.epoch += 1
+        if (self.reg.failed or self.freg.failed or self.vreg.failed or self.archive.failed
+                or self.pev.failed):
             from pynestlite.errors import KernelMemoryError
             raise KernelMemoryError("the spike register or the archive could not grow "
                                     "(out of memory)")
@@ -592,6 +667,7 @@ cdef class Scheduler:
         """Record phase: recorders take the new local spikes."""
         cdef Py_ssize_t i
         cdef NodeBlock blk
+        self.ctx.loff = self.loff + self.recorded if self.precise else NULL
         for i in range(len(recorders)):
             blk = <NodeBlock>recorders[i]
             blk.record(&self.ctx, self.lkeys + self.recorded, self.reg.n - self.recorded)
@@ -631,6 +707,7 @@ cdef class Scheduler:
             for i in range(n):
                 self.ggid[i] = key_gid(self.lkeys[i])
                 self.glag[i] = <int32_t>key_lag(self.lkeys[i])
+                self.goff[i] = self.loff[i] if self.precise else 0.0
             self.pending_flush = fkeys
             return n
         # the order phase has sorted every chunk of the slice; the chunks cover
@@ -641,11 +718,23 @@ cdef class Scheduler:
             memcpy(&lv[0], self.lkeys, self.reg.n * sizeof(int64_t))
         if nf:
             local[self.reg.n:] = fkeys | FLUSH_FLAG
+        cdef double[::1] go
+        offs = None
         out = np.ascontiguousarray(exchange(local), np.int64)
+        if self.precise:
+            # the offsets follow in a second collective (after the spike
+            # exchange, the status point); both sort the ranks' keys stably,
+            # so equal keys (one rank's) keep their order and both agree
+            loc_off = np.zeros(self.reg.n + nf, np.float64)
+            for i in range(self.reg.n):
+                loc_off[i] = self.loff[i]
+            _, offs = engine.comm.exchange_values(local, loc_off)
         flagged = (out & FLUSH_FLAG) != 0
         if flagged.any():
             self.pending_flush = out[flagged] & ~FLUSH_FLAG
             out = np.ascontiguousarray(out[~flagged])
+            if offs is not None:
+                offs = offs[~flagged]
         else:
             self.pending_flush = None
         gk = out
@@ -654,6 +743,10 @@ cdef class Scheduler:
         for i in range(n):
             self.ggid[i] = key_gid(gk[i])
             self.glag[i] = <int32_t>key_lag(gk[i])
+        if offs is not None:
+            go = np.ascontiguousarray(offs, np.float64)
+            for i in range(n):
+                self.goff[i] = go[i]
         return n
 
     cdef int _deliver(self, list tables, int64_t n, int64_t origin) except -1:
@@ -684,6 +777,7 @@ cdef class Scheduler:
         cdef double[::1] vv
         cdef int32_t[::1] ml
         cdef uint8_t[::1] mf
+        self.ctx.goff = self.goff if self.precise else NULL
         if self.pending_values is not None:
             keys, vals = self.pending_values
             self.pending_values = None

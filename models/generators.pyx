@@ -20,6 +20,10 @@ spike_generator
     ``allow_offgrid_times``, which rounds up to the grid as NEST),
     ``spike_weights`` (empty or one per spike; replaces the connection weight),
     ``spike_multiplicities`` (empty or one per spike), ``shift_now_spikes``.
+    With ``precise_times`` a time is kept exactly: the spike gets the stamp
+    of the grid point at or after it and the offset before it (NEST's
+    Time::ms_stamp), and targets that take precise input receive it at
+    that time (others at the grid point).
 dc_generator
     ``amplitude`` (pA, default 0): constant current while active.
 noise_generator
@@ -34,7 +38,7 @@ cimport numpy as cnp
 from libc.math cimport sqrt, cos, sin, exp, INFINITY
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel
+from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel, add_event
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
@@ -218,7 +222,8 @@ cdef class SpikeGenerator(StimulationBlock):
                   "precise_times": False}
     internal = {"position": 0}
     cdef int64_t[::1] st_ptr, stamps, mult, position
-    cdef double[::1] sw
+    cdef double[::1] sw, soff
+    cdef bint precise
 
     def bind(self):
         self.position = self.arrays["position"]
@@ -226,22 +231,53 @@ cdef class SpikeGenerator(StimulationBlock):
     def check(self, dict values):
         StimulationBlock.check(self, values)
 
+    def sends_precise(self):
+        return self.n > 0 and bool(np.any(self.arrays["precise_times"]))
+
+    def _flag(self, updates, name, j, i):
+        v = updates.get(name)
+        if v is None:
+            return bool(self.arrays[name][i])
+        v = np.asarray(v).reshape(-1)
+        return bool(v[min(j, v.size - 1)])
+
     def set(self, dict updates, idx, engine=None):
         idx = np.asarray(idx, np.int64)
-        if "precise_times" in updates and np.any(np.asarray(updates["precise_times"], bool)):
-            raise BadProperty(f"{self.model}: precise_times (off-grid spikes) is not "
-                              "supported; use allow_offgrid_times to round to the grid")
+        flags = ("precise_times", "allow_offgrid_times", "shift_now_spikes")
+        for j, i in enumerate(idx):
+            if self._flag(updates, "precise_times", j, i) and (
+                    self._flag(updates, "allow_offgrid_times", j, i)
+                    or self._flag(updates, "shift_now_spikes", j, i)):
+                raise BadProperty(
+                    f"{self.model}: Option precise_times cannot be set to true when either "
+                    "allow_offgrid_times or shift_now_spikes is set to true.")
+            if (any(f in updates for f in flags) and "spike_times" not in updates
+                    and len(self.arrays["spike_times"][i])
+                    and any(self._flag(updates, f, j, i) != bool(self.arrays[f][i])
+                            for f in flags)):
+                raise BadProperty(
+                    f"{self.model}: Options can only be set together with spike times or if "
+                    "no spike times have been set.")
         # normalise and validate spike times per row before anything is written
         if "spike_times" in updates or "allow_offgrid_times" in updates:
             times = updates.get("spike_times")
-            offgrid = updates.get("allow_offgrid_times")
             clock = _clock(engine)
             new_times = []
             for j, i in enumerate(idx):
                 t = self.arrays["spike_times"][i] if times is None else times[j]
-                og = self.arrays["allow_offgrid_times"][i] if offgrid is None else np.asarray(offgrid).reshape(-1)[min(j, np.size(offgrid) - 1)]
-                new_times.append(_grid_spike_times(np.asarray(t, np.float64).ravel(),
-                                                   bool(og), clock, self.model))
+                t = np.asarray(t, np.float64).ravel()
+                if self._flag(updates, "precise_times", j, i):
+                    # kept as given (NEST: sorted, not 0; negative ones are never sent)
+                    if t.size and np.any(np.diff(t) < 0):
+                        raise BadProperty(f"{self.model}: spike_times must be sorted in "
+                                          "non-descending order")
+                    if t.size and np.any(t == 0.0):
+                        raise BadProperty(f"{self.model}: spike time cannot be set to 0")
+                    new_times.append(t.copy())
+                else:
+                    new_times.append(_grid_spike_times(
+                        t, self._flag(updates, "allow_offgrid_times", j, i), clock,
+                        self.model))
             updates = dict(updates)
             updates["spike_times"] = new_times
         for key in ("spike_weights", "spike_multiplicities"):
@@ -265,12 +301,17 @@ cdef class SpikeGenerator(StimulationBlock):
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
-        ptr = [0]; stamps = []; ws = []; ms = []
+        ptr = [0]; stamps = []; ws = []; ms = []; offs = []
         origin = engine.ms_to_steps_exact(self.arrays["origin"], "origin")
         for i in range(self.n):
             t = np.asarray(self.arrays["spike_times"][i], np.float64)
-            st = np.rint(t / engine.resolution).astype(np.int64) + origin[i]
-            stamps.append(st)
+            if self.arrays["precise_times"][i]:
+                st, off = precise_stamps(t, engine)
+            else:
+                st = np.rint(t / engine.resolution).astype(np.int64)
+                off = np.zeros(len(st))
+            stamps.append(st + origin[i])
+            offs.append(off)
             w = np.asarray(self.arrays["spike_weights"][i], np.float64)
             ws.append(w if len(w) else np.full(len(st), np.nan))
             m = np.asarray(self.arrays["spike_multiplicities"][i], np.int64)
@@ -280,11 +321,13 @@ cdef class SpikeGenerator(StimulationBlock):
         self.stamps = np.concatenate(stamps) if stamps else np.empty(0, np.int64)
         self.sw = np.concatenate(ws) if ws else np.empty(0)
         self.mult = np.concatenate(ms) if ms else np.empty(0, np.int64)
+        self.soff = np.concatenate(offs) if offs else np.empty(0)
+        self.precise = self.sends_precise()
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
-        cdef int64_t stamp, base, p
+        cdef int64_t stamp, base, p, arrive
         cdef double w
         for k in range(self.n):
             p = self.st_ptr[k] + self.position[k]
@@ -299,16 +342,23 @@ cdef class SpikeGenerator(StimulationBlock):
                     base = (stamp - 1) % ctx.ring_len
                     for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
-                        self.add_to_target(ctx, j, base, w, <double>self.mult[p])
+                        if self.precise:
+                            arrive = stamp - 1 + self.tgt_d[j]
+                            add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width,
+                                      self.tgt_code[j], w, <double>self.mult[p], arrive,
+                                      self.soff[p])
+                        else:
+                            self.add_to_target(ctx, j, base, w, <double>self.mult[p])
                 p += 1
             self.position[k] = p - self.st_ptr[k]
 
 
     def emitted(self, s0, s1):
-        """(gids, stamps) of spikes emitted with stamps in (s0, s1], multiplicity expanded."""
-        gids = []; stamps = []
+        """(gids, stamps, offsets) of spikes emitted with stamps in (s0, s1],
+        multiplicity expanded."""
+        gids = []; stamps = []; offsets = []
         st = np.asarray(self.stamps); ptr = np.asarray(self.st_ptr)
-        mult = np.asarray(self.mult)
+        mult = np.asarray(self.mult); off = np.asarray(self.soff)
         tmin = np.asarray(self.t_min); tmax = np.asarray(self.t_max)
         for k in range(self.n):
             s = st[ptr[k]:ptr[k + 1]]
@@ -316,10 +366,28 @@ cdef class SpikeGenerator(StimulationBlock):
             sel = (s > s0) & (s <= s1) & (s > tmin[k]) & (s <= tmax[k])
             rep = np.repeat(s[sel], m[sel])
             stamps.append(rep)
+            offsets.append(np.repeat(off[ptr[k]:ptr[k + 1]][sel], m[sel]))
             gids.append(np.full(len(rep), self.gids[k], np.int64))
         if not gids:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return np.concatenate(gids), np.concatenate(stamps)
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return np.concatenate(gids), np.concatenate(stamps), np.concatenate(offsets)
+
+
+def precise_stamps(t, engine):
+    """(stamps, offsets) of precise times ``t`` (ms): the grid point at or
+    after each time (NEST's Time::ms_stamp: tics truncated, then up to the
+    step) and the offset before it, 0 where it is below rounding."""
+    t = np.asarray(t, np.float64)
+    tps = engine.tics_per_step
+    tics = np.floor(t * engine.tics_per_ms).astype(np.int64)
+    steps = np.floor_divide(tics, tps)
+    up = engine.steps_to_ms(steps) < t
+    steps = steps + up
+    stamp_ms = engine.steps_to_ms(steps)
+    off = stamp_ms - t
+    tiny = (np.abs(off) < 2 * np.finfo(np.float64).eps * np.abs(stamp_ms + t)) | (
+        np.abs(off) < np.finfo(np.float64).tiny)
+    return steps.astype(np.int64), np.where(tiny, 0.0, off)
 
 
 def _clock(engine):

@@ -17,6 +17,28 @@
 #ifndef PYNESTLITE_PROPAGATORS_H
 #define PYNESTLITE_PROPAGATORS_H
 #include <math.h>
+#include <float.h>
+
+/* exp(x) - 1 as NEST 3.10's released builds compute it (their numerics
+ * expm1 without the C library's): the Taylor series x + x^2/2! + ...,
+ * summed until a term falls below DBL_EPSILON times the sum, for |x| <=
+ * ln 2; exp(x) - 1 beyond.  It differs from the C library's expm1 in the
+ * last bit for some x; NEST's propagators use it, so ours do too. */
+static inline double pnl_expm1(double x)
+{
+    if (x == 0)
+        return 0;
+    if (fabs(x) > log(2.0))
+        return exp(x) - 1;
+    double sum = x, term = x * x / 2;
+    long n = 2;
+    while (fabs(term) > fabs(sum) * DBL_EPSILON) {
+        sum += term;
+        ++n;
+        term *= x / n;
+    }
+    return sum;
+}
 
 typedef struct {
     double P31;
@@ -35,7 +57,7 @@ static inline pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m
     const double inv_beta = (tau_m - tau_syn) / (tau_syn * tau_m);
 
     const double exp_h_tau_syn = exp(-h * inv_tau_syn);
-    const double expm1_h_tau = expm1(h * inv_beta);
+    const double expm1_h_tau = pnl_expm1(h * inv_beta);
     double P32 = gamma * exp_h_tau_syn * expm1_h_tau;
     if (!(isnormal(P32) && P32 > 0)) {
         const double exp_h_tau = exp(-h * inv_tau_m);
@@ -49,5 +71,16 @@ static inline pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m
         p.P31 = 0.5 * h * h * inv_c_m * exp_h_tau;
     }
     return p;
+}
+
+/* P32 alone (exponential PSCs), the same arithmetic as above. */
+static inline double pnl_iaf_propagator_exp(double tau_syn, double tau_m, double c_m, double h)
+{
+    const double gamma = tau_syn * tau_m / (tau_m - tau_syn) / c_m;
+    const double inv_beta = (tau_m - tau_syn) / (tau_syn * tau_m);
+    double P32 = gamma * exp(-h * (1 / tau_syn)) * pnl_expm1(h * inv_beta);
+    if (!(isnormal(P32) && P32 > 0))
+        P32 = h * (1 / c_m) * exp(-h * (1 / tau_m));
+    return P32;
 }
 #endif

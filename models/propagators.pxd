@@ -7,3 +7,5 @@ cdef extern from "propagators.h" nogil:
         double P31
         double P32
     pnl_psc_propagator pnl_iaf_propagator(double tau_syn, double tau_m, double c_m, double h)
+    double pnl_iaf_propagator_exp(double tau_syn, double tau_m, double c_m, double h)
+    double pnl_expm1(double x)

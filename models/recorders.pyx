@@ -158,6 +158,7 @@ cdef class SpikeRecorder(RecordingBlock):
     cdef int64_t *lim_hi
     cdef int64_t **ev_gid
     cdef int64_t **ev_stamp
+    cdef double **ev_off            # offsets (precise spikes; NULL until the first)
     cdef int64_t *ev_n
     cdef int64_t *ev_cap
     cdef int64_t n_dev
@@ -175,10 +176,13 @@ cdef class SpikeRecorder(RecordingBlock):
         for i in range(self.n_dev):
             free(self.ev_gid[i])
             free(self.ev_stamp[i])
+            free(self.ev_off[i])
         free(self.mask); free(self.mask_len); free(self.lim_lo); free(self.lim_hi)
-        free(self.ev_gid); free(self.ev_stamp); free(self.ev_n); free(self.ev_cap)
+        free(self.ev_gid); free(self.ev_stamp); free(self.ev_off); free(self.ev_n)
+        free(self.ev_cap)
         self.mask = NULL; self.mask_len = NULL; self.lim_lo = NULL; self.lim_hi = NULL
-        self.ev_gid = NULL; self.ev_stamp = NULL; self.ev_n = NULL; self.ev_cap = NULL
+        self.ev_gid = NULL; self.ev_stamp = NULL; self.ev_off = NULL; self.ev_n = NULL
+        self.ev_cap = NULL
         self.n_dev = 0
 
     def pre_run(self, engine):
@@ -199,11 +203,12 @@ cdef class SpikeRecorder(RecordingBlock):
         self.lim_hi = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
         self.ev_gid = <int64_t **>calloc(max(n, 1), sizeof(int64_t *))
         self.ev_stamp = <int64_t **>calloc(max(n, 1), sizeof(int64_t *))
+        self.ev_off = <double **>calloc(max(n, 1), sizeof(double *))
         self.ev_n = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
         self.ev_cap = <int64_t *>calloc(max(n, 1), sizeof(int64_t))
         if (self.mask == NULL or self.mask_len == NULL or self.lim_lo == NULL
                 or self.lim_hi == NULL or self.ev_gid == NULL or self.ev_stamp == NULL
-                or self.ev_n == NULL or self.ev_cap == NULL):
+                or self.ev_off == NULL or self.ev_n == NULL or self.ev_cap == NULL):
             self._free()
             from pynestlite.errors import KernelMemoryError
             raise KernelMemoryError(f"{self.model}: the event buffers could not be allocated")
@@ -222,6 +227,7 @@ cdef class SpikeRecorder(RecordingBlock):
         cdef int64_t d, s, g, stamp, m, c, cap
         cdef int64_t *pg
         cdef int64_t *ps
+        cdef double *po
         for d in range(self.n_dev):
             if self.mask_len[d] == 0:
                 continue
@@ -247,10 +253,24 @@ cdef class SpikeRecorder(RecordingBlock):
                         self.failed = 1
                         return
                     self.ev_stamp[d] = ps
+                    if self.ev_off[d] != NULL:
+                        po = <double *>realloc(self.ev_off[d], cap * sizeof(double))
+                        if po == NULL:
+                            self.failed = 1
+                            return
+                        self.ev_off[d] = po
                     self.ev_cap[d] = cap
+                if ctx.loff != NULL and self.ev_off[d] == NULL:
+                    # the first precise spike: earlier events lie on the grid
+                    self.ev_off[d] = <double *>calloc(max(self.ev_cap[d], 1), sizeof(double))
+                    if self.ev_off[d] == NULL:
+                        self.failed = 1
+                        return
                 for c in range(m):
                     self.ev_gid[d][self.ev_n[d]] = g
                     self.ev_stamp[d][self.ev_n[d]] = stamp
+                    if self.ev_off[d] != NULL:
+                        self.ev_off[d][self.ev_n[d]] = ctx.loff[s] if ctx.loff != NULL else 0.0
                     self.ev_n[d] += 1
 
     def flush(self, engine):
@@ -271,7 +291,13 @@ cdef class SpikeRecorder(RecordingBlock):
             memcpy(&gv[0], self.ev_gid[d], n * sizeof(int64_t))
             memcpy(&sv[0], self.ev_stamp[d], n * sizeof(int64_t))
             self.ev_n[d] = 0
-            self.store(d, (g, st), engine)
+            if self.ev_off[d] != NULL:
+                off = np.array(<double[:n]>self.ev_off[d], copy=True)
+                free(self.ev_off[d])
+                self.ev_off[d] = NULL
+                self.store(d, (g, st, off), engine)
+            else:
+                self.store(d, (g, st), engine)
 
     def record_precise(self, gids, times, engine):
         """Record spikes at continuous times (ms; time order): each is stamped

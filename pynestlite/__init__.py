@@ -128,7 +128,7 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "time_construction_create", "time_construction_connect", "dict_miss_is_error",
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
-              "tics_per_step", "time_record", "hardware_report")
+              "tics_per_step", "time_record", "hardware_report", "off_grid_spiking")
 _WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "min_delay",
              "max_delay", "local_num_threads", "total_num_virtual_procs", "print_time",
              "data_path", "data_prefix", "overwrite_files", "target", "chip_seed",
@@ -187,6 +187,8 @@ def _kernel_status():
         # fixed behaviour: unknown keys always raise, sources are always kept
         "dict_miss_is_error": True,
         "keep_source_table": True,
+        # a node sends or takes spikes at precise (off-grid) times
+        "off_grid_spiking": k.off_grid_spiking(),
     }
     s.update(k.scheduler.timers)
     return s

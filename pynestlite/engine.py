@@ -24,14 +24,15 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond,
-    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, parrot_neuron, recorders, stdp, stdp_izh)
+    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, parrot_neuron, precise, recorders, stdp,
+    stdp_izh)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
 
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
-             izhikevich, parrot_neuron, generators, recorders, eprop, eprop_bsshslm):
+             izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
@@ -612,6 +613,7 @@ class Engine:
         self.scheduler.configure(dmin + dmax, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
         self.min_delay, self.max_delay = dmin, dmax
+        self._configure_precise()
         # secondary values (learning signals) are exchanged every slice on
         # every rank as soon as one rank has such a connection
         self.secondary_exchange = self.comm.allreduce_max(
@@ -710,6 +712,31 @@ class Engine:
         self.step += steps
         self.simulated = True
 
+    def off_grid_spiking(self):
+        """Whether a node of this rank sends or takes precise spike times
+        (NEST's ``off_grid_spiking``)."""
+        return any(r.block.sends_precise() or getattr(r.block, "precise_input", False)
+                   for r in self.records)
+
+    def _configure_precise(self):
+        """Precise spike times: the input channels that take events at their
+        offsets (spike receptors of models with ``precise_input``) and
+        whether offsets travel with the spikes (some node on any rank sends
+        them)."""
+        cp = None
+        for blk in self.neuron_blocks():
+            if blk.n and getattr(blk, "precise_input", False):
+                if cp is None:
+                    cp = np.zeros(self.next_channel, np.uint8)
+                base = blk.chan_base + np.arange(blk.n, dtype=np.int64) * blk.n_channels
+                for off, split, count in blk.spike_receptors.values():
+                    cp[base + off] = 1
+                    if split:
+                        cp[base + off + 1] = 1
+        sends = any(r.block.sends_precise() for r in self.records)
+        precise = self.comm.allreduce_max(int(sends)) > 0
+        self.scheduler.configure_precise(cp, precise)
+
     def _configure_targets(self, min_delay):
         """Give the scheduler the channel -> slot lookup and the archive layout:
         per local neuron that plastic synapses target, how many do (their
@@ -778,11 +805,12 @@ class Engine:
     def _record_generator_spikes(self, gens, srs, s0, s1):
         """spike_generator -> spike_recorder: its emitted spikes in (s0, s1]."""
         for g in gens:
-            gids, stamps = g.emitted(s0, s1)
+            gids, stamps, offs = g.emitted(s0, s1)
             if len(gids):
-                order = np.lexsort((gids, stamps))
+                order = np.lexsort((-offs, gids, stamps))
+                precise = offs[order] if g.sends_precise() else None
                 for r in srs:
-                    r.record_spikes(gids[order], stamps[order], self)
+                    r.record_spikes(gids[order], stamps[order], self, precise)
 
     def cleanup(self):
         if not self.prepared:
