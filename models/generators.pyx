@@ -15,6 +15,16 @@ poisson_generator
     train: in each active step a count ~ Poisson(rate h / 1000) is drawn from
     the stream keyed by (rng_seed, generator, target), so the trains do not
     depend on the number of ranks.
+poisson_generator_ps
+    ``rate`` (Hz), ``dead_time`` (ms, default 0; 1000/rate >= dead_time).
+    Every target gets an independent train at precise times: intervals
+    dead_time + (1000/rate - dead_time) Exp(1), the first from the
+    equilibrium process (within the dead time with probability
+    rate dead_time / 1000) counted from the start of the active window
+    (origin + start, origin + stop].  Draws come from the stream keyed by
+    (rng_seed, generator, target, multapse), one Philox call per spike, so
+    the trains do not depend on the number of ranks.  Setting ``rate``
+    starts new trains.
 spike_generator
     ``spike_times`` (ms, sorted, > 0, on the grid unless
     ``allow_offgrid_times``, which rounds up to the grid as NEST),
@@ -35,14 +45,15 @@ noise_generator
 
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport sqrt, cos, sin, exp, INFINITY
+from libc.math cimport sqrt, cos, sin, exp, log, floor, INFINITY
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel, add_event
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
-    PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL, PURPOSE_INHOMOGENEOUS)
+    PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL, PURPOSE_INHOMOGENEOUS,
+    PURPOSE_POISSON_PS)
 from pynestlite.errors import BadProperty
 from pynestlite.kernel.connections import multapse_index
 
@@ -214,6 +225,127 @@ cdef class PoissonGenerator(StimulationBlock):
                         self.add_to_target(ctx, j, b0, self.tgt_w[j], <double>c0)
                     if c1 > 0:
                         self.add_to_target(ctx, j, b1, self.tgt_w[j], <double>c1)
+
+
+cdef class PoissonGeneratorPs(StimulationBlock):
+    parameters = {"rate": 0.0, "dead_time": 0.0}
+    non_negative = ("rate", "dead_time")
+    precise_output = True
+    cdef double[::1] rate, dead, nx_off
+    cdef uint64_t[::1] gid
+    cdef int64_t[::1] nx_stamp, draws
+    cdef uint8_t[::1] fresh
+    cdef double h, tics_per_ms, ms_per_tic
+    cdef int64_t tps
+    cdef bint has_trains      # the per-connection arrays exist (after a Prepare)
+    cdef object restart       # rows whose trains start anew (rate set)
+    cdef object trains        # (row, target gid, multapse) -> (stamp, offset, draws)
+
+    def bind(self):
+        self.rate = self.arrays["rate"]
+        self.dead = self.arrays["dead_time"]
+        self.gid = self.gids.astype(np.uint64)
+        if self.restart is None:
+            self.restart = set()
+            self.trains = {}
+
+    def check(self, dict values):
+        StimulationBlock.check(self, values)
+        r, d = values["rate"], values["dead_time"]
+        if np.any((r > 0) & (1000.0 / np.where(r > 0, r, 1.0) < d)):
+            raise BadProperty(f"{self.model}: The inverse rate cannot be smaller than the "
+                              "dead time (1000 / rate >= dead_time).")
+
+    def set(self, dict updates, idx, engine=None):
+        StimulationBlock.set(self, updates, idx, engine)
+        if "rate" in updates:
+            self.restart.update(int(i) for i in np.atleast_1d(idx))
+
+    def pre_run(self, engine):
+        cdef Py_ssize_t j
+        old = self.trains
+        if self.has_trains:
+            # the trains in progress, by connection
+            dev = np.repeat(np.arange(self.n), np.diff(np.asarray(self.tgt_ptr)))
+            for j in range(len(dev)):
+                if not self.fresh[j]:
+                    old[(int(dev[j]), int(self.tgt_gid[j]), int(self.tgt_dup[j]))] = (
+                        self.nx_stamp[j], self.nx_off[j], self.draws[j])
+        StimulationBlock.pre_run(self, engine)
+        m = len(self.tgt_gid)
+        self.nx_stamp = np.zeros(m, np.int64)
+        self.nx_off = np.zeros(m)
+        self.draws = np.zeros(m, np.int64)
+        self.fresh = np.ones(m, np.uint8)
+        dev = np.repeat(np.arange(self.n), np.diff(np.asarray(self.tgt_ptr)))
+        for j in range(m):
+            k = int(dev[j])
+            st = old.get((k, int(self.tgt_gid[j]), int(self.tgt_dup[j])))
+            # a train goes on unless its rate was set or start moved past it
+            if st is not None and k not in self.restart and st[0] >= self.t_min[k]:
+                self.nx_stamp[j], self.nx_off[j], self.draws[j] = st
+                self.fresh[j] = 0
+        self.trains = {}
+        self.restart = set()
+        self.h = engine.resolution
+        self.tics_per_ms = engine.tics_per_ms
+        self.ms_per_tic = engine.ms_per_tic
+        self.tps = engine.tics_per_step
+        self.has_trains = True
+
+    cdef inline int64_t _stamp_steps(self, double x) noexcept nogil:
+        """Steps to the grid point at or after x >= 0 ms (NEST's ms_stamp)."""
+        cdef int64_t s = (<int64_t>floor(x * self.tics_per_ms)) // self.tps
+        if <double>(s * self.tps) * self.ms_per_tic < x:
+            s += 1
+        return s
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef int64_t tmin, tmax, s, arrive
+        cdef double inv_rate, x, u0, u1, new_off
+        cdef uint32_t o[4]
+        cdef uint64_t hi
+        cdef pnl_key key
+        for k in range(self.n):
+            if self.rate[k] <= 0.0:
+                continue
+            tmin = max(ctx.origin + from_lag, self.t_min[k])
+            tmax = min(ctx.origin + to_lag, self.t_max[k])
+            if tmin >= tmax:
+                continue
+            inv_rate = 1000.0 / self.rate[k] - self.dead[k]
+            key = pnl_make_key(ctx.seed, PURPOSE_POISSON_PS, self.gid[k])
+            for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
+                if self.fresh[j]:
+                    # the first spike of a stationary dead-time process
+                    pnl_philox4x32_10(key, <uint64_t>self.draws[j], hi, o)
+                    self.draws[j] += 1
+                    u0 = pnl_bits_to_unit(o[0], o[1])
+                    u1 = pnl_bits_to_unit(o[2], o[3])
+                    if self.dead[k] > 0 and u1 < self.dead[k] * self.rate[k] / 1000.0:
+                        x = u0 * self.dead[k]
+                    else:
+                        x = self.dead[k] + inv_rate * -log(1.0 - u0)
+                    s = self._stamp_steps(x)
+                    self.nx_stamp[j] = tmin + s
+                    self.nx_off[j] = <double>(s * self.tps) * self.ms_per_tic - x
+                    self.fresh[j] = 0
+                while self.nx_stamp[j] <= tmax:
+                    arrive = self.nx_stamp[j] - 1 + self.tgt_d[j]
+                    add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width,
+                              self.tgt_code[j], self.tgt_w[j], 1.0, arrive, self.nx_off[j])
+                    pnl_philox4x32_10(key, <uint64_t>self.draws[j], hi, o)
+                    self.draws[j] += 1
+                    x = self.dead[k] + inv_rate * -log(1.0 - pnl_bits_to_unit(o[0], o[1]))
+                    new_off = -self.nx_off[j] + x
+                    if new_off < 0:
+                        self.nx_off[j] = -new_off
+                    else:
+                        s = self._stamp_steps(new_off)
+                        self.nx_stamp[j] += s
+                        self.nx_off[j] = <double>(s * self.tps) * self.ms_per_tic - new_off
 
 
 cdef class SpikeGenerator(StimulationBlock):
@@ -866,7 +998,8 @@ cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
             self.idx[k] = p - self.at_ptr[k]
 
 
-MODELS = {"poisson_generator": PoissonGenerator, "spike_generator": SpikeGenerator,
+MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": PoissonGeneratorPs,
+          "spike_generator": SpikeGenerator,
           "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
           "sinusoidal_poisson_generator": SinusoidalPoissonGenerator,

@@ -16,8 +16,9 @@ Exact integration as NEST: PSC state (dI, I) with P11 = P22 = exp(-h/tau_syn),
 P21 = h P11; membrane y3 = V_m - E_L with
     y3 <- P30 (y0 + I_e) + P31 dI + P32 I + expm1(-h/tau_m) y3 + y3,
 P30 = -tau_m/C_m expm1(-h/tau_m), P31/P32 from propagators.h (NEST's
-IAFPropagatorAlpha including the tau_m == tau_syn limit).  A spike adds
-w e/tau_syn to dI in the step it arrives.
+IAFPropagatorAlpha including the tau_m == tau_syn limit), expm1 as NEST's
+released builds compute it (pnl_expm1, its series).  A spike adds w
+e/tau_syn to dI in the step it arrives.
 
 Parameters
 ----------
@@ -40,11 +41,11 @@ See also: iaf_psc_exp, iaf_psc_delta.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, expm1, INFINITY, M_E
+from libc.math cimport exp, INFINITY, M_E
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
-from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator
+from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator, pnl_expm1
 
 cnp.import_array()
 
@@ -95,8 +96,8 @@ cdef class IafPscAlpha(NodeBlock):
         for i in range(n):
             p11e[i] = exp(-h / te[i])
             p11i[i] = exp(-h / ti[i])
-            em1[i] = expm1(-h / tm[i])
-            p30[i] = -tm[i] / cm[i] * expm1(-h / tm[i])
+            em1[i] = pnl_expm1(-h / tm[i])
+            p30[i] = -tm[i] / cm[i] * pnl_expm1(-h / tm[i])
             p21e[i] = h * p11e[i]
             p21i[i] = h * p11i[i]
             pe = pnl_iaf_propagator(te[i], tm[i], cm[i], h)

@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Neurons with precise spike times: iaf_psc_exp_ps, iaf_psc_delta_ps,
-parrot_neuron_ps.
+"""Neurons with precise spike times: iaf_psc_exp_ps, iaf_psc_exp_ps_lossless,
+iaf_psc_alpha_ps, iaf_psc_delta_ps, parrot_neuron_ps.
 
 Time convention (NEST's)
 ------------------------
@@ -35,16 +35,17 @@ A, Kunkel S, Helias M, Morrison A, Diesmann M (2010) Front Neuroinform 4:113.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp, expm1, log, fabs, INFINITY
+from libc.math cimport exp, expm1, log, fabs, pow, INFINITY, NAN, M_E
 from libc.float cimport DBL_EPSILON, DBL_MAX
 from libc.stdint cimport int64_t
-from libc.stdlib cimport realloc, free, qsort
+from libc.stdlib cimport calloc, realloc, free, qsort
 from libc.string cimport memmove
 
 from pynestlite.errors import BadProperty, NumericalInstability
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_pevents, pnl_register_push_off, input_row)
-from pynestlite.models.propagators cimport pnl_iaf_propagator_exp, pnl_expm1
+from pynestlite.models.propagators cimport (
+    pnl_psc_propagator, pnl_iaf_propagator, pnl_iaf_propagator_exp, pnl_expm1)
 
 cnp.import_array()
 
@@ -184,38 +185,59 @@ def _check_iaf_ps(block, dict values, positive_taus, bint lossless=False):
                               f"({name} > 0).")
 
 
-ctypedef struct ExpPs:
+cdef enum:
+    PS_EXP = 0          # iaf_psc_exp_ps
+    PS_ALPHA = 1        # iaf_psc_alpha_ps
+    PS_LOSSLESS = 2     # iaf_psc_exp_ps_lossless
+
+
+ctypedef struct IafPs:
+    int kind
     # parameters (potentials relative to E_L)
     double tau_m, tau_ex, tau_in, C, I_e, th, reset, vmin, h
-    # state
-    double y0, ex, iin, V
+    double norm_ex, norm_in             # alpha: e / tau_syn (a weight w peaks at w pA)
+    # step-h propagators: P20 (P30 alpha), P21 (P32 alpha), P31 (alpha), expm1(-h/tau_m)
+    double P20, P21e, P21i, P31e, P31i, em1, eex, ein
+    # lossless spike test (Krishnan et al. 2018)
+    double a1, a2, a3, a4, b1, b2, b3, b4, c1, c2, c3, c4, c5, c6
+    # state: input current of the step, currents (alpha: and their derivatives), V
+    double y0, ex, iin, dex, din, V
     # state at the start of the current piece (spike-time search)
-    double b_y0, b_ex, b_in, b_V
+    double b_y0, b_ex, b_in, b_dex, b_din, b_V
 
 
-cdef inline double _exp_ps_dist(const ExpPs *s, double t) noexcept nogil:
+cdef inline double _ps_dist(const IafPs *s, double t) noexcept nogil:
     """V - V_th at time t after the state saved in b_* (exact solution)."""
-    cdef double P20 = -s.tau_m / s.C * pnl_expm1(-t / s.tau_m)
-    cdef double P21e = pnl_iaf_propagator_exp(s.tau_ex, s.tau_m, s.C, t)
-    cdef double P21i = pnl_iaf_propagator_exp(s.tau_in, s.tau_m, s.C, t)
-    cdef double y = (P20 * (s.I_e + s.b_y0) + P21e * s.b_ex + P21i * s.b_in
-                     + s.b_V * exp(-t / s.tau_m))
+    cdef double em, P30, y
+    cdef pnl_psc_propagator pe, pi
+    if s.kind == PS_ALPHA:
+        em = pnl_expm1(-t * (1.0 / s.tau_m))
+        P30 = -s.tau_m * (1.0 / s.C) * em
+        pe = pnl_iaf_propagator(s.tau_ex, s.tau_m, s.C, t)
+        pi = pnl_iaf_propagator(s.tau_in, s.tau_m, s.C, t)
+        y = (P30 * (s.I_e + s.b_y0) + pe.P31 * s.b_dex + pe.P32 * s.b_ex + pi.P31 * s.b_din
+             + pi.P32 * s.b_in + s.b_V * em + s.b_V)
+        return y - s.th
+    y = (-s.tau_m / s.C * pnl_expm1(-t / s.tau_m) * (s.I_e + s.b_y0)
+         + pnl_iaf_propagator_exp(s.tau_ex, s.tau_m, s.C, t) * s.b_ex
+         + pnl_iaf_propagator_exp(s.tau_in, s.tau_m, s.C, t) * s.b_in
+         + s.b_V * exp(-t / s.tau_m))
     return y - s.th
 
 
-cdef inline int _regula_falsi(const ExpPs *s, double dt, double *root) noexcept nogil:
+cdef inline int _regula_falsi(const IafPs *s, double dt, double *root) noexcept nogil:
     """The crossing of V_th in (0, dt] from the saved state: the Illinois
     variant of regula falsi, stopped when |V - V_th| < 1e-14 mV (NEST's
     spike-time interpolation).  Returns -1 without a sign change or without
     convergence in 500 iterations."""
-    cdef double a = 0.0, b = dt, fa = _exp_ps_dist(s, 0.0), fb = _exp_ps_dist(s, dt)
+    cdef double a = 0.0, b = dt, fa = _ps_dist(s, 0.0), fb = _ps_dist(s, dt)
     cdef double r, fr
     cdef int side = 0, it
     if fa * fb > 0:
         return -1
     for it in range(500):
         r = (a * fb - b * fa) / (fb - fa)
-        fr = _exp_ps_dist(s, r)
+        fr = _ps_dist(s, r)
         if fabs(fr) < 1e-14:
             root[0] = r
             return 0
@@ -236,26 +258,297 @@ cdef inline int _regula_falsi(const ExpPs *s, double dt, double *root) noexcept 
     return -1
 
 
-cdef inline void _exp_ps_propagate(ExpPs *s, double dt, bint refr) noexcept nogil:
-    """Exact propagation by dt (V frozen while refractory; no V_min here)."""
-    cdef double P20, P21e, P21i
+cdef inline void _ps_propagate(IafPs *s, double dt, bint refr) noexcept nogil:
+    """Exact propagation by dt (V frozen while refractory; alpha: V_min)."""
+    cdef double em, P30, e_ex, e_in
+    cdef pnl_psc_propagator pe, pi
+    if s.kind == PS_ALPHA:
+        if not refr:
+            em = pnl_expm1(-dt * (1.0 / s.tau_m))
+            P30 = -s.tau_m * (1.0 / s.C) * em
+            pe = pnl_iaf_propagator(s.tau_ex, s.tau_m, s.C, dt)
+            pi = pnl_iaf_propagator(s.tau_in, s.tau_m, s.C, dt)
+            s.V = (P30 * (s.I_e + s.y0) + pe.P31 * s.dex + pe.P32 * s.ex + pi.P31 * s.din
+                   + pi.P32 * s.iin + s.V * em + s.V)
+            if s.V < s.vmin:
+                s.V = s.vmin
+        e_ex = exp(-dt * (1.0 / s.tau_ex))
+        e_in = exp(-dt * (1.0 / s.tau_in))
+        s.ex = e_ex * dt * s.dex + e_ex * s.ex
+        s.dex = e_ex * s.dex
+        s.iin = e_in * dt * s.din + e_in * s.iin
+        s.din = e_in * s.din
+        return
     if not refr:
-        P20 = -s.tau_m / s.C * pnl_expm1(-dt / s.tau_m)
-        P21e = pnl_iaf_propagator_exp(s.tau_ex, s.tau_m, s.C, dt)
-        P21i = pnl_iaf_propagator_exp(s.tau_in, s.tau_m, s.C, dt)
-        s.V = P20 * (s.I_e + s.y0) + P21e * s.ex + P21i * s.iin + s.V * exp(-dt / s.tau_m)
+        s.V = (-s.tau_m / s.C * pnl_expm1(-dt / s.tau_m) * (s.I_e + s.y0)
+               + pnl_iaf_propagator_exp(s.tau_ex, s.tau_m, s.C, dt) * s.ex
+               + pnl_iaf_propagator_exp(s.tau_in, s.tau_m, s.C, dt) * s.iin
+               + s.V * exp(-dt / s.tau_m))
     s.ex = s.ex * exp(-dt / s.tau_ex)
     s.iin = s.iin * exp(-dt / s.tau_in)
 
 
-cdef inline void _save(ExpPs *s) noexcept nogil:
-    s.b_y0 = s.y0
+cdef inline void _ps_step(IafPs *s, bint refr) noexcept nogil:
+    """A whole step without events (step-h propagators, V_min)."""
+    if not refr:
+        if s.kind == PS_ALPHA:
+            s.V = (s.P20 * (s.I_e + s.y0) + s.P31e * s.dex + s.P21e * s.ex + s.P31i * s.din
+                   + s.P21i * s.iin + s.em1 * s.V + s.V)
+        else:
+            s.V = s.P20 * (s.I_e + s.y0) + s.P21e * s.ex + s.P21i * s.iin + s.em1 * s.V + s.V
+        if s.V < s.vmin:
+            s.V = s.vmin
+    if s.kind == PS_ALPHA:
+        s.ex = s.eex * s.h * s.dex + s.eex * s.ex
+        s.dex = s.eex * s.dex
+        s.iin = s.ein * s.h * s.din + s.ein * s.iin
+        s.din = s.ein * s.din
+    else:
+        s.ex = s.ex * s.eex
+        s.iin = s.iin * s.ein
+
+
+cdef inline void _ps_save(IafPs *s) noexcept nogil:
     s.b_ex = s.ex
     s.b_in = s.iin
+    s.b_dex = s.dex
+    s.b_din = s.din
     s.b_V = s.V
 
 
-cdef class IafPscExpPs(PreciseBlock):
+cdef inline double _lossless_test(const IafPs *s, double dt) noexcept nogil:
+    """Krishnan et al. (2018)'s test whether V reaches threshold within dt
+    from the saved state (one synaptic time constant): dt if V ends above
+    it, the time of V's maximum if it crosses and comes back (a 'missed'
+    spike; NEST's expression), NaN if it does not cross."""
+    cdef double I0 = s.b_ex + s.b_in, V0 = s.b_V, Ie = s.b_y0 + s.I_e
+    cdef double es = pnl_expm1(dt / s.tau_ex), em = pnl_expm1(dt / s.tau_m)
+    cdef double ems = pnl_expm1(dt / s.tau_m - dt / s.tau_ex)
+    cdef double f = (s.a1 * I0 * ems + em * (s.a3 - Ie * s.a2) + s.a3) / s.a4
+    if (V0 < ((I0 + Ie) * (s.b1 * em + s.b2 * es) + s.b3 * (em - es)) / (s.b4 * es)
+            and V0 <= f):
+        return NAN
+    if V0 >= f:
+        return dt
+    if V0 < s.c1 * Ie + s.c2 * I0 + s.c3 * pow(I0, s.c4) * pow(s.c5 - Ie, s.c6):
+        return NAN
+    return (s.a1 / s.tau_m * s.tau_ex) * log(s.b1 * I0 / (s.a2 * Ie - s.a1 * I0 - s.a4 * V0))
+
+
+cdef class IafPsBlock(PreciseBlock):
+    """The integrate-and-fire models with exponential or alpha PSCs and
+    precise spike times (the loop they share; see the models)."""
+    kind = PS_EXP
+    parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
+                  "tau_syn_in": 2.0, "t_ref": 2.0, "V_th": -55.0, "V_reset": -70.0,
+                  "V_min": -INFINITY, "I_e": 0.0}
+    state = {"V_m": -70.0, "I_syn_ex": 0.0, "I_syn_in": 0.0, "is_refractory": False}
+    internal = {"y0": 0.0, "dI_ex": 0.0, "dI_in": 0.0, "last_step": -1, "last_offset": 0.0}
+    relative = ("V_m", "V_th", "V_reset", "V_min")
+    n_channels = 3          # ex, in, I0
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2}
+    recordables = ("V_m",)
+    derivative_names = ("dI_ex", "dI_in")
+
+    cdef double[::1] V_m, I_ex, I_in, dI_ex, dI_in, y0, last_off
+    cdef cnp.uint8_t[::1] refr
+    cdef int64_t[::1] last_step, refr_steps, gid
+    cdef IafPs *ps
+    cdef double h
+
+    def __dealloc__(self):
+        free(self.ps)
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.I_ex = a["I_syn_ex"]; self.I_in = a["I_syn_in"]
+        self.dI_ex = a[self.derivative_names[0]]; self.dI_in = a[self.derivative_names[1]]
+        self.y0 = a["y0"]; self.last_off = a["last_offset"]; self.last_step = a["last_step"]
+        self.refr = a["is_refractory"]
+        self.gid = self.gids
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        _check_iaf_ps(self, values, ("tau_m", "tau_syn_ex", "tau_syn_in"),
+                      self.kind == PS_LOSSLESS)
+
+    def pre_run(self, engine):
+        PreciseBlock.pre_run(self, engine)
+        cdef double h = engine.resolution
+        cdef Py_ssize_t i, n = self.n
+        cdef IafPs *s
+        cdef pnl_psc_propagator pe, pi
+        a = self.arrays
+        free(self.ps)
+        self.ps = <IafPs *>calloc(max(n, 1), sizeof(IafPs))
+        if self.ps == NULL:
+            raise MemoryError(f"{self.model}: parameters")
+        for i in range(n):
+            s = &self.ps[i]
+            s.kind = self.kind
+            s.tau_m = a["tau_m"][i]; s.tau_ex = a["tau_syn_ex"][i]; s.tau_in = a["tau_syn_in"][i]
+            s.C = a["C_m"][i]; s.I_e = a["I_e"][i]; s.th = a["V_th"][i]
+            s.reset = a["V_reset"][i]; s.vmin = a["V_min"][i]; s.h = h
+            s.eex = exp(-h / s.tau_ex)
+            s.ein = exp(-h / s.tau_in)
+            if s.kind == PS_ALPHA:
+                s.norm_ex = M_E * (1.0 / s.tau_ex)
+                s.norm_in = M_E * (1.0 / s.tau_in)
+                s.em1 = pnl_expm1(-h / s.tau_m)
+                s.P20 = -s.tau_m / s.C * s.em1
+                pe = pnl_iaf_propagator(s.tau_ex, s.tau_m, s.C, h)
+                pi = pnl_iaf_propagator(s.tau_in, s.tau_m, s.C, h)
+                s.P31e = pe.P31; s.P21e = pe.P32; s.P31i = pi.P31; s.P21i = pi.P32
+            else:
+                s.em1 = expm1(-h / s.tau_m)
+                s.P20 = -s.tau_m / s.C * pnl_expm1(-h / s.tau_m)
+                s.P21e = pnl_iaf_propagator_exp(s.tau_ex, s.tau_m, s.C, h)
+                s.P21i = pnl_iaf_propagator_exp(s.tau_in, s.tau_m, s.C, h)
+            if s.kind == PS_LOSSLESS:
+                s.a1 = s.tau_m * s.tau_ex
+                s.a2 = s.tau_m * (s.tau_m - s.tau_ex)
+                s.a3 = s.C * s.th * (s.tau_m - s.tau_ex)
+                s.a4 = s.C * (s.tau_m - s.tau_ex)
+                s.b1 = -s.tau_m * s.tau_m
+                s.b2 = s.tau_m * s.tau_ex
+                s.b3 = s.tau_m * s.C * s.th
+                s.b4 = -s.C * (s.tau_m - s.tau_ex)
+                s.c1 = s.tau_m / s.C
+                s.c2 = (-s.tau_m * s.tau_ex) / (s.C * (s.tau_m - s.tau_ex))
+                s.c3 = (s.tau_m * s.tau_m) / (s.C * (s.tau_m - s.tau_ex))
+                s.c4 = s.tau_ex / s.tau_m
+                s.c5 = (s.C * s.th) / s.tau_m
+                s.c6 = 1 - (s.tau_ex / s.tau_m)
+        self.refr_steps = engine.ms_to_steps(a["t_ref"])
+        self.h = h
+
+    cdef inline int _emit(self, SliceContext *ctx, IafPs *s, Py_ssize_t i, long lag,
+                          double t0, double dt) noexcept nogil:
+        """A spike in the piece (t0, t0 + dt] of the step (regula falsi)."""
+        cdef double root
+        if _regula_falsi(s, dt, &root) != 0:
+            self.error_code = C_ERROR_ROOT
+            return -1
+        self.last_step[i] = ctx.origin + lag + 1
+        self.last_off[i] = s.h - (t0 + root)
+        s.V = s.reset
+        self.refr[i] = 1
+        pnl_register_push_off(ctx.reg, self.gid[i], <int>lag, 1, self.last_off[i])
+        return 0
+
+    cdef inline int _test(self, SliceContext *ctx, IafPs *s, Py_ssize_t i, long lag,
+                          double t0, double dt) noexcept nogil:
+        """The threshold test at the end of a piece (t0, t0 + dt]."""
+        cdef double tmax
+        if s.kind == PS_LOSSLESS:
+            tmax = _lossless_test(s, dt)
+            if tmax == tmax:
+                return self._emit(ctx, s, i, lag, t0, tmax)
+            return 0
+        if s.V >= s.th:
+            return self._emit(ctx, s, i, lag, t0, dt)
+        return 0
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef int64_t T, p, e, e_end
+        cdef double *row
+        cdef double last, ev_off, ro, gex, gin, val
+        cdef bint has_ro, grid, eor
+        cdef IafPs *s
+        cdef int64_t ch
+        if n == 0:
+            return
+        self.take_events(ctx)
+        p = self.q_head
+        for i in range(n):
+            s = &self.ps[i]
+            s.V = self.V_m[i]; s.ex = self.I_ex[i]; s.iin = self.I_in[i]
+            s.dex = self.dI_ex[i]; s.din = self.dI_in[i]; s.y0 = self.y0[i]
+            # superthreshold at the start (set by the user): a spike at once
+            if s.V >= s.th:
+                self.last_step[i] = ctx.origin + from_lag + 1
+                self.last_off[i] = self.h * (1.0 - DBL_EPSILON)
+                s.V = s.reset
+                self.refr[i] = 1
+                pnl_register_push_off(ctx.reg, self.gid[i], <int>from_lag, 1, self.last_off[i])
+        for lag in range(from_lag, to_lag):
+            T = ctx.origin + lag
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                s = &self.ps[i]
+                has_ro = self.refr[i] and T + 1 - self.last_step[i] == self.refr_steps[i]
+                ro = self.last_off[i]
+                s.b_y0 = s.y0
+                _ps_save(s)
+                e = self.events_of(&p, i, T)
+                e_end = p
+                # input through the ring buffer arrives at the step's end
+                gex = row[3 * i]
+                gin = row[3 * i + 1]
+                grid = gex != 0.0 or gin != 0.0
+                if not (has_ro or e < e_end or grid):
+                    _ps_step(s, self.refr[i])
+                    if self._test(ctx, s, i, lag, 0.0, self.h) < 0:
+                        break
+                else:
+                    last = self.h
+                    while has_ro or e < e_end or grid:
+                        # the next event: the refractory end first at equal times
+                        eor = has_ro and (e == e_end or ro >= self.q[e].off)
+                        ev_off = ro if eor else (self.q[e].off if e < e_end else 0.0)
+                        if s.kind == PS_ALPHA or last - ev_off > 0:
+                            _ps_propagate(s, last - ev_off, self.refr[i])
+                            if self._test(ctx, s, i, lag, self.h - last, last - ev_off) < 0:
+                                break
+                        if eor:
+                            self.refr[i] = 0
+                            has_ro = False
+                        else:
+                            if e < e_end:
+                                val = self.q[e].val
+                                ch = self.q[e].ch
+                                e += 1
+                            elif gex != 0.0:
+                                val = gex
+                                ch = 0
+                                gex = 0.0
+                            else:
+                                val = gin
+                                ch = 1
+                                gin = 0.0
+                            grid = gex != 0.0 or gin != 0.0
+                            if s.kind == PS_ALPHA:
+                                if ch == 0:
+                                    s.dex += s.norm_ex * val
+                                else:
+                                    s.din += s.norm_in * val
+                            elif ch == 0:
+                                s.ex += val
+                            else:
+                                s.iin += val
+                        _ps_save(s)
+                        last = ev_off
+                    if self.error_code != 0:
+                        break
+                    if last > 0:
+                        _ps_propagate(s, last, self.refr[i])
+                        if self._test(ctx, s, i, lag, self.h - last, last) < 0:
+                            break
+                s.y0 = row[3 * i + 2]
+                row[3 * i] = 0.0; row[3 * i + 1] = 0.0; row[3 * i + 2] = 0.0
+            if self.error_code != 0:
+                break
+        for i in range(n):
+            s = &self.ps[i]
+            self.V_m[i] = s.V; self.I_ex[i] = s.ex; self.I_in[i] = s.iin
+            self.dI_ex[i] = s.dex; self.dI_in[i] = s.din; self.y0[i] = s.y0
+        self.q_head = p
+
+
+cdef class IafPscExpPs(IafPsBlock):
     """iaf_psc_exp_ps -- LIF neuron with exponential PSCs and precise spike times.
 
     Equations
@@ -276,9 +569,9 @@ cdef class IafPscExpPs(PreciseBlock):
     each event, before its weight is added, and at the step's end); the
     spike time inside the piece is found by regula falsi (Illinois, |V -
     V_th| < 1e-14 mV) on the exact solution.  A crossing that goes up and
-    back within one piece is not seen (NEST's iaf_psc_exp_ps).  The input
-    current of a step (receptor 0, currents) acts from the step's end.
-    V >= V_th at the start of an update (set by the user) fires at once.
+    back within one piece is not seen (iaf_psc_exp_ps_lossless sees it).
+    The input current of a step (receptor 0, currents) acts from the step's
+    end.  V >= V_th at the start of an update (set by the user) fires at once.
 
     Parameters
     ----------
@@ -289,161 +582,88 @@ cdef class IafPscExpPs(PreciseBlock):
     State: ``V_m``, ``I_syn_ex``, ``I_syn_in``, ``is_refractory`` (read
     only).  Recordables: ``V_m``.
     """
-    parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
-                  "tau_syn_in": 2.0, "t_ref": 2.0, "V_th": -55.0, "V_reset": -70.0,
-                  "V_min": -INFINITY, "I_e": 0.0}
-    state = {"V_m": -70.0, "I_syn_ex": 0.0, "I_syn_in": 0.0, "is_refractory": False}
-    internal = {"y0": 0.0, "last_step": -1, "last_offset": 0.0}
-    relative = ("V_m", "V_th", "V_reset", "V_min")
-    n_channels = 3          # ex, in, I0
-    spike_receptors = {0: (0, True, False)}
-    current_receptors = {0: 2}
-    recordables = ("V_m",)
+    kind = PS_EXP
 
-    cdef double[::1] V_m, I_ex, I_in, y0, last_off, tau_m, tau_ex, tau_in, C, I_e, th
-    cdef double[::1] reset, vmin, P20, P21e, P21i, em1, eex, ein
-    cdef cnp.uint8_t[::1] refr
-    cdef int64_t[::1] last_step, refr_steps, gid
-    cdef double h
 
-    def bind(self):
-        a = self.arrays
-        self.V_m = a["V_m"]; self.I_ex = a["I_syn_ex"]; self.I_in = a["I_syn_in"]
-        self.y0 = a["y0"]; self.last_off = a["last_offset"]; self.last_step = a["last_step"]
-        self.refr = a["is_refractory"]
-        self.tau_m = a["tau_m"]; self.tau_ex = a["tau_syn_ex"]; self.tau_in = a["tau_syn_in"]
-        self.C = a["C_m"]; self.I_e = a["I_e"]; self.th = a["V_th"]
-        self.reset = a["V_reset"]; self.vmin = a["V_min"]
-        self.gid = self.gids
+cdef class IafPscExpPsLossless(IafPsBlock):
+    """iaf_psc_exp_ps_lossless -- iaf_psc_exp_ps that also finds crossings
+    inside a piece.
+
+    Equations
+    ---------
+    Those of iaf_psc_exp_ps; tau_syn_ex must equal tau_syn_in and differ
+    from tau_m.
+
+    Numerics
+    --------
+    As iaf_psc_exp_ps, but the threshold test at the end of each piece is
+    Krishnan et al. (2018)'s state-space test on the piece's initial state
+    (V0, I0, the input current): a crossing that goes up and comes back
+    within the piece is found (searched up to the time of V's maximum, by
+    NEST's expression) instead of missed.  As in NEST the test does not
+    look at refractoriness: a drive that could take V from V_reset to V_th
+    within one piece fires again while refractory.  t_ref = 0 is allowed.
+
+    Parameters
+    ----------
+    Those of iaf_psc_exp_ps.  State: ``V_m``, ``I_syn_ex``, ``I_syn_in``,
+    ``I_syn`` (their sum, read only), ``is_refractory``.  Recordables:
+    ``V_m``, ``I_syn``, ``I_syn_ex``, ``I_syn_in``.
+
+    References: Krishnan J, Porta Mana P, Helias M, Diesmann M, Di Napoli E
+    (2018) Front Neuroinform 11:75.
+    """
+    kind = PS_LOSSLESS
+    recordables = ("V_m", "I_syn", "I_syn_ex", "I_syn_in")
 
     def check(self, dict values):
-        NodeBlock.check(self, values)
-        _check_iaf_ps(self, values, ("tau_m", "tau_syn_ex", "tau_syn_in"))
+        IafPsBlock.check(self, values)
+        if np.any(values["tau_syn_ex"] != values["tau_syn_in"]):
+            raise BadProperty(f"{self.model}: tau_syn_ex == tau_syn_in is required in the "
+                              "current implementation.")
+        if np.any(values["tau_m"] == values["tau_syn_ex"]) or np.any(
+                values["tau_m"] == values["tau_syn_in"]):
+            raise BadProperty(f"{self.model}: Membrane and synapse time constant(s) must "
+                              "differ.")
 
-    def pre_run(self, engine):
-        PreciseBlock.pre_run(self, engine)
-        cdef double h = engine.resolution
-        cdef Py_ssize_t i, n = self.n
-        a = self.arrays
-        out = {k: np.empty(n) for k in ("P20", "P21e", "P21i", "em1", "eex", "ein")}
-        for i in range(n):
-            out["em1"][i] = expm1(-h / a["tau_m"][i])
-            out["eex"][i] = exp(-h / a["tau_syn_ex"][i])
-            out["ein"][i] = exp(-h / a["tau_syn_in"][i])
-            out["P20"][i] = -a["tau_m"][i] / a["C_m"][i] * pnl_expm1(-h / a["tau_m"][i])
-            out["P21e"][i] = pnl_iaf_propagator_exp(a["tau_syn_ex"][i], a["tau_m"][i],
-                                                    a["C_m"][i], h)
-            out["P21i"][i] = pnl_iaf_propagator_exp(a["tau_syn_in"][i], a["tau_m"][i],
-                                                    a["C_m"][i], h)
-        self.P20 = out["P20"]; self.P21e = out["P21e"]; self.P21i = out["P21i"]
-        self.em1 = out["em1"]; self.eex = out["eex"]; self.ein = out["ein"]
-        self.refr_steps = engine.ms_to_steps(a["t_ref"])
-        self.h = h
+    def get(self, str name, idx):
+        if name == "I_syn":
+            return self.arrays["I_syn_ex"][idx] + self.arrays["I_syn_in"][idx]
+        return IafPsBlock.get(self, name, idx)
 
-    cdef inline int _emit(self, SliceContext *ctx, ExpPs *s, Py_ssize_t i, long lag,
-                          double t0, double dt) noexcept nogil:
-        """A spike in the piece (t0, t0 + dt] of the step (regula falsi)."""
-        cdef double root
-        if _regula_falsi(s, dt, &root) != 0:
-            self.error_code = C_ERROR_ROOT
-            return -1
-        self.last_step[i] = ctx.origin + lag + 1
-        self.last_off[i] = s.h - (t0 + root)
-        s.V = s.reset
-        self.refr[i] = 1
-        pnl_register_push_off(ctx.reg, self.gid[i], <int>lag, 1, self.last_off[i])
-        return 0
 
-    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
-        cdef long lag
-        cdef int64_t T, p = self.q_head, e, e_end
-        cdef double *row
-        cdef double last, ev_off, ro, gex, gin
-        cdef bint has_ro, any_ev, grid
-        cdef ExpPs s
-        if n == 0:
-            return
-        self.take_events(ctx)
-        s.h = self.h
-        for i in range(n):
-            # superthreshold at the start (set by the user): a spike at once
-            if self.V_m[i] >= self.th[i]:
-                self.last_step[i] = ctx.origin + from_lag + 1
-                self.last_off[i] = self.h * (1.0 - DBL_EPSILON)
-                self.V_m[i] = self.reset[i]
-                self.refr[i] = 1
-                pnl_register_push_off(ctx.reg, self.gid[i], <int>from_lag, 1, self.last_off[i])
-        for lag in range(from_lag, to_lag):
-            T = ctx.origin + lag
-            row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
-                s.tau_m = self.tau_m[i]; s.tau_ex = self.tau_ex[i]; s.tau_in = self.tau_in[i]
-                s.C = self.C[i]; s.I_e = self.I_e[i]; s.th = self.th[i]
-                s.reset = self.reset[i]; s.vmin = self.vmin[i]
-                s.y0 = self.y0[i]; s.ex = self.I_ex[i]; s.iin = self.I_in[i]; s.V = self.V_m[i]
-                has_ro = self.refr[i] and T + 1 - self.last_step[i] == self.refr_steps[i]
-                ro = self.last_off[i]
-                _save(&s)
-                e = self.events_of(&p, i, T)
-                e_end = p
-                # input through the ring buffer arrives at the step's end
-                gex = row[3 * i]
-                gin = row[3 * i + 1]
-                grid = gex != 0.0 or gin != 0.0
-                any_ev = has_ro or e < e_end or grid
-                if not any_ev:
-                    if not self.refr[i]:
-                        s.V = (self.P20[i] * (s.I_e + s.y0) + self.P21e[i] * s.ex
-                               + self.P21i[i] * s.iin + self.em1[i] * s.V + s.V)
-                        if s.V < s.vmin:
-                            s.V = s.vmin
-                    s.ex = s.ex * self.eex[i]
-                    s.iin = s.iin * self.ein[i]
-                    if s.V >= s.th:
-                        if self._emit(ctx, &s, i, lag, 0.0, self.h) < 0:
-                            return
-                else:
-                    last = self.h
-                    while has_ro or e < e_end or grid:
-                        # the next event: the refractory end first at equal times
-                        if has_ro and (e == e_end or ro >= self.q[e].off):
-                            ev_off = ro
-                        elif e < e_end:
-                            ev_off = self.q[e].off
-                        else:
-                            ev_off = 0.0
-                        if last - ev_off > 0:
-                            _exp_ps_propagate(&s, last - ev_off, self.refr[i])
-                            if s.V >= s.th:
-                                if self._emit(ctx, &s, i, lag, self.h - last, last - ev_off) < 0:
-                                    return
-                        if has_ro and (e == e_end or ro >= self.q[e].off):
-                            self.refr[i] = 0
-                            has_ro = False
-                        elif e < e_end:
-                            if self.q[e].ch == 0:
-                                s.ex += self.q[e].val
-                            else:
-                                s.iin += self.q[e].val
-                            e += 1
-                        else:
-                            s.ex += gex
-                            s.iin += gin
-                            grid = False
-                        _save(&s)
-                        last = ev_off
-                    if last > 0:
-                        _exp_ps_propagate(&s, last, self.refr[i])
-                        if s.V >= s.th:
-                            if self._emit(ctx, &s, i, lag, self.h - last, last) < 0:
-                                return
-                self.V_m[i] = s.V
-                self.I_ex[i] = s.ex
-                self.I_in[i] = s.iin
-                self.y0[i] = row[3 * i + 2]
-                row[3 * i] = 0.0; row[3 * i + 1] = 0.0; row[3 * i + 2] = 0.0
-        self.q_head = p
+cdef class IafPscAlphaPs(IafPsBlock):
+    """iaf_psc_alpha_ps -- LIF neuron with alpha PSCs and precise spike times.
+
+    Equations
+    ---------
+        dV/dt = -(V - E_L)/tau_m + (I_syn_ex + I_syn_in + I_e + I_0)/C_m
+        I_syn_X(t) = sum_k w_k (t - t_k)/tau_syn_X exp(1 - (t - t_k)/tau_syn_X)
+
+    A spike of weight w (pA, the PSC's peak) adds e w / tau_syn to dI_syn_X
+    at its precise arrival time (X = ex for w >= 0, in otherwise).
+    Threshold V_th, reset to V_reset for t_ref (V frozen, the currents go
+    on); V_min bounds V everywhere.
+
+    Numerics
+    --------
+    Exact integration between events (NEST's alpha propagators, with the
+    limits for tau_m == tau_syn); the threshold test at the end of each
+    piece and the spike time by regula falsi as iaf_psc_exp_ps.
+
+    Parameters
+    ----------
+    Those of iaf_psc_exp_ps.  State: ``V_m``; ``I_syn_ex``, ``I_syn_in``,
+    ``dI_syn_ex``, ``dI_syn_in`` and ``is_refractory`` read only.
+    Recordables: ``V_m``, ``I_syn_ex``, ``I_syn_in``.
+    """
+    kind = PS_ALPHA
+    state = {"V_m": -70.0, "I_syn_ex": 0.0, "I_syn_in": 0.0, "dI_syn_ex": 0.0,
+             "dI_syn_in": 0.0, "is_refractory": False}
+    internal = {"y0": 0.0, "last_step": -1, "last_offset": 0.0}
+    read_only = ("I_syn_ex", "I_syn_in", "dI_syn_ex", "dI_syn_in", "is_refractory")
+    recordables = ("V_m", "I_syn_ex", "I_syn_in")
+    derivative_names = ("dI_syn_ex", "dI_syn_in")
 
 
 cdef class IafPscDeltaPs(PreciseBlock):
@@ -537,13 +757,14 @@ cdef class IafPscDeltaPs(PreciseBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
         cdef long lag
-        cdef int64_t T, p = self.q_head, e, e_end
+        cdef int64_t T, p, e, e_end
         cdef double *row
         cdef double t, ev_off, ro, w, g, U, nxt
         cdef bint has_ro, grid, eor
         if n == 0:
             return
         self.take_events(ctx)
+        p = self.q_head
         for i in range(n):
             if self.V_m[i] >= self.th[i]:
                 self._fire(ctx, i, from_lag, self.h * (1.0 - DBL_EPSILON))
@@ -643,11 +864,12 @@ cdef class ParrotNeuronPs(PreciseBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
         cdef long lag
-        cdef int64_t T, p = self.q_head, e, e_end, k
+        cdef int64_t T, p, e, e_end, k
         cdef double *row
         if n == 0:
             return
         self.take_events(ctx)
+        p = self.q_head
         for lag in range(from_lag, to_lag):
             T = ctx.origin + lag
             row = input_row(ctx, lag, self.chan_base)
@@ -667,5 +889,6 @@ cdef class ParrotNeuronPs(PreciseBlock):
         self.q_head = p
 
 
-MODELS = {"iaf_psc_exp_ps": IafPscExpPs, "iaf_psc_delta_ps": IafPscDeltaPs,
+MODELS = {"iaf_psc_exp_ps": IafPscExpPs, "iaf_psc_exp_ps_lossless": IafPscExpPsLossless,
+          "iaf_psc_alpha_ps": IafPscAlphaPs, "iaf_psc_delta_ps": IafPscDeltaPs,
           "parrot_neuron_ps": ParrotNeuronPs}

@@ -409,10 +409,13 @@ def _plan(pre, post, conn_spec, syn_spec):
     post_kinds = {r.element_type for r, _ in k.groups(post_ids)}
     pre_recs = [r for r, _ in k.groups(pre_ids)]
     post_recs = [r for r, _ in k.groups(post_ids)]
-    if len(pre_kinds) > 1 or len(post_kinds) > 1:
+    # neurons and spike generators may record into one spike_recorder together
+    mixed_recording = (post_kinds == {"recorder"} and pre_kinds == {"neuron", "stimulator"})
+    if (len(pre_kinds) > 1 and not mixed_recording) or len(post_kinds) > 1:
         raise IllegalConnection("Connect: sources (and targets) must all be neurons or all "
                                 "devices of one kind; split the call")
-    pk, tk = pre_kinds.pop(), post_kinds.pop()
+    pk = "neuron" if mixed_recording else pre_kinds.pop()
+    tk = post_kinds.pop()
     k.calls += 1
     call = k.calls
 
@@ -434,13 +437,18 @@ def _plan(pre, post, conn_spec, syn_spec):
                 "voltmeter *to* the neurons (Connect(multimeter, neurons))")
         if pk == "recorder":
             raise IllegalConnection("a recorder cannot be connected to a recorder")
-        if pk == "stimulator" and not all(r.model == "spike_generator" for r in pre_recs):
+        devices = [r for r in pre_recs if r.element_type == "stimulator"]
+        if not all(r.model == "spike_generator" for r in devices):
+            bad = next(r.model for r in devices if r.model != "spike_generator")
             raise IllegalConnection(
-                f"{pre_recs[0].model} -> spike_recorder is not supported; record the "
-                "generator through a parrot_neuron")
+                f"{bad} -> spike_recorder is not supported; record the generator through a "
+                "parrot_neuron")
         src, tgt, _ = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
         if pk == "neuron":
-            sel = k.is_local(src)
+            # neurons record on the rank they live on, devices everywhere
+            neuron_src = np.isin(src, np.concatenate(
+                [g for r, g in k.groups(pre_ids) if r.element_type == "neuron"]))
+            sel = k.is_local(src) | ~neuron_src
             src, tgt = src[sel], tgt[sel]
 
         def commit():

@@ -116,6 +116,34 @@ def bernoulli_network(nest, seed=9, simtime=150.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
 
 
+def precise_network(nest, seed=13, simtime=150.0):
+    """A recurrent network of the precise models (iaf_psc_exp_ps and
+    iaf_psc_delta_ps, two spikes of one neuron possible within a slice)
+    driven by poisson_generator_ps through parrot_neuron_ps relays, with a
+    grid iaf_psc_alpha population taking precise spikes; spike times are
+    stamp * h - offset."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    ex = nest.Create("iaf_psc_exp_ps", 80, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    de = nest.Create("iaf_psc_delta_ps", 40, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    grid = nest.Create("iaf_psc_alpha", 30)
+    par = nest.Create("parrot_neuron_ps", 20)
+    pg = nest.Create("poisson_generator_ps", params={"rate": 3000.0, "dead_time": 0.2})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, par, syn_spec={"delay": 1.0})
+    nest.Connect(par, ex + de, {"rule": "fixed_indegree", "indegree": 8},
+                 {"weight": 120.0, "delay": 1.0})
+    nest.Connect(ex, ex + de, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": nest.random.uniform(50.0, 150.0), "delay": nest.random.uniform(0.5, 2.0)})
+    nest.Connect(de, ex, {"rule": "fixed_indegree", "indegree": 5}, {"weight": -200.0, "delay": 0.8})
+    nest.Connect(ex + de, grid, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": 60.0, "delay": 1.2})
+    nest.Connect(ex + de + grid + par, sr)
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
+
+
 def stdp_network_build(nest, seed=11):
     """Build (not simulate) the network of :func:`stdp_network`; returns its
     spike_recorder."""

@@ -579,6 +579,52 @@ def run_offgrid_generator(nest):
     return out
 
 
+def run_precise_network(nest):
+    """Precise spike times end to end: a spike_generator with precise_times
+    (multiplicities, two spikes in one step, a start/stop window) feeds
+    parrot_neuron_ps relays (recorded directly: relay_*), which drive
+    iaf_psc_exp_ps, iaf_psc_exp_ps_lossless, iaf_psc_alpha_ps and
+    iaf_psc_delta_ps neurons, connected among themselves and into a grid
+    iaf_psc_exp (which takes the precise spikes at the grid); a dc_generator
+    with a window acts on the exp_ps neurons.  The run is split in three
+    Simulate calls (mid-slice cuts)."""
+    _reset(nest)
+    sg = nest.Create("spike_generator", 1, {
+        "precise_times": True, "start": 1.0, "stop": 90.0,
+        "spike_times": [0.55, 1.05, 2.0, 3.0001, 4.33, 4.37, 10.123, 15.5, 15.55, 22.22,
+                        30.001, 31.9999, 47.3, 55.05, 60.01, 75.75, 88.8, 95.0],
+        "spike_multiplicities": [1, 1, 2, 1, 1, 1, 3, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1]})
+    parrots = nest.Create("parrot_neuron_ps", 2)
+    common = {"I_e": 330.0, "tau_syn_ex": 1.5, "tau_syn_in": 1.5}
+    ex = nest.Create("iaf_psc_exp_ps", 2, common)
+    lossless = nest.Create("iaf_psc_exp_ps_lossless", 2, common)
+    alpha = nest.Create("iaf_psc_alpha_ps", 2, dict(common, t_ref=1.55))
+    delta = nest.Create("iaf_psc_delta_ps", 2, {"I_e": 330.0, "t_ref": 1.0})
+    grid = nest.Create("iaf_psc_exp", 1, {"I_e": 300.0})
+    dcg = nest.Create("dc_generator", 1, {"amplitude": 120.0, "start": 20.0, "stop": 60.0})
+    neurons = ex + lossless + alpha + delta
+    nest.Connect(sg, parrots[0], syn_spec={"delay": 1.0})
+    nest.Connect(sg, parrots[1], syn_spec={"delay": 2.3})
+    nest.Connect(parrots, ex + lossless + alpha, syn_spec={"weight": 450.0, "delay": 1.3})
+    nest.Connect(parrots, delta, syn_spec={"weight": 6.0, "delay": 0.7})
+    nest.Connect(ex[0], delta[1], syn_spec={"weight": 4.0, "delay": 0.2})
+    nest.Connect(delta[0], ex[1] + alpha[1], syn_spec={"weight": -700.0, "delay": 0.5})
+    nest.Connect(lossless[0], alpha[0], syn_spec={"weight": 300.0, "delay": 1.1})
+    nest.Connect(neurons, grid, syn_spec={"weight": 150.0, "delay": 0.4})
+    nest.Connect(dcg, ex + lossless, syn_spec={"delay": 0.1})
+    mm = _multimeter(nest, neurons + grid, 0.1)
+    sr = _spike_recorder(nest, neurons + grid)
+    sr_relay = _spike_recorder(nest, parrots)
+    nest.Connect(sg, sr_relay)
+    for t in (37.3, 62.7, 20.0):
+        nest.Simulate(t)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_spikes(sr_relay, kind="relay"))
+    return out
+
+
 def run_device_windows(nest):
     """dc_generator and spike_generator start/stop/origin timing.
 

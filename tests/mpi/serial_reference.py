@@ -42,6 +42,7 @@ CASES = {
     "mixed": lambda: networks.mixed_rules(nest),
     "disconnect": lambda: networks.disconnect_network(nest),
     "bernoulli": lambda: networks.bernoulli_network(nest),
+    "precise": lambda: networks.precise_network(nest),
     "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),
     "eprop_adapt_gd": lambda: eprop_case("eprop_iaf_adapt", "gradient_descent"),
     "eprop_evidence": lambda: evidence_case(),

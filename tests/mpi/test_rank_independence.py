@@ -88,6 +88,17 @@ def test_bernoulli_synapse_transmissions_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_precise_spike_times_rank_independent():
+    # offsets travel with the spikes between ranks; the recorder's steps
+    # and offsets equal one rank's exactly
+    res = networks.precise_network(nest)
+    off_grid = np.abs(res["times"] / 0.1 - np.round(res["times"] / 0.1)) > 1e-6
+    n_off = comm.comm.allreduce(int(off_grid.sum()))
+    assert n_off > 500, f"only {n_off} spikes off the grid"
+    compare("precise", res)
+
+
+@pytest.mark.mpi(min_size=2)
 def test_num_connections_is_global():
     networks.brunel_delta(nest, scale=0.05, simtime=10.0)
     n = nest.GetKernelStatus("num_connections")
