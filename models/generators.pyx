@@ -47,6 +47,7 @@ import numpy as np
 cimport numpy as cnp
 from libc.math cimport sqrt, cos, sin, exp, log, floor, INFINITY
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport realloc, free
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel, add_event
 from pynestlite.kernel.random_streams cimport (
@@ -76,6 +77,9 @@ cdef class StimulationBlock(NodeBlock):
     # 'spike' devices write to spike channels, 'current' ones to current channels
     output = "spike"
     window_shift = 0
+    # a spike_recorder connected to the device gets a train of its own, as a
+    # target would (NEST's Poisson generators)
+    records_to_recorders = False
 
     cdef int64_t[::1] t_min, t_max
     cdef int64_t[::1] tgt_ptr        # per device: first target index
@@ -84,6 +88,19 @@ cdef class StimulationBlock(NodeBlock):
     cdef int64_t[::1] tgt_d
     cdef int64_t[::1] tgt_gid
     cdef int64_t[::1] tgt_dup
+    cdef uint8_t[::1] tgt_rec        # the target is a spike_recorder (records_to_recorders)
+    cdef int64_t[::1] dev_gid
+    cdef bint has_rec
+    # spikes sent to recorders in the run: device gid, recorder gid, stamp, offset
+    cdef int64_t *rv_src
+    cdef int64_t *rv_rec
+    cdef int64_t *rv_stamp
+    cdef double *rv_off
+    cdef int64_t rv_n, rv_cap
+    cdef int rv_failed
+
+    def __dealloc__(self):
+        free(self.rv_src); free(self.rv_rec); free(self.rv_stamp); free(self.rv_off)
 
     @classmethod
     def all_defaults(cls):
@@ -110,6 +127,20 @@ cdef class StimulationBlock(NodeBlock):
         # the device's connections live in the kernel's synapse tables (rows
         # keyed by the device), grouped by device row here
         dev, code, w, d, tg = engine.device_targets(self)
+        rec = np.zeros(len(dev), np.uint8)
+        if type(self).records_to_recorders:
+            rdev, rg = engine.device_recorders(self)
+            if len(rg):
+                order = np.argsort(np.concatenate([dev, rdev]), kind="stable")
+                dev = np.concatenate([dev, rdev])[order]
+                code = np.concatenate([code, np.zeros(len(rg), np.uint32)])[order]
+                w = np.concatenate([w, np.zeros(len(rg))])[order]
+                d = np.concatenate([d, np.zeros(len(rg), np.int64)])[order]
+                tg = np.concatenate([tg, rg])[order]
+                rec = np.concatenate([rec, np.ones(len(rg), np.uint8)])[order]
+        self.has_rec = bool(rec.any())
+        self.tgt_rec = rec
+        self.dev_gid = np.asarray(self.gids, np.int64)
         self.tgt_code = code; self.tgt_w = w; self.tgt_d = d
         self.tgt_gid = tg
         # duplicate index of (device, target) pairs: independent streams per multapse
@@ -118,6 +149,60 @@ cdef class StimulationBlock(NodeBlock):
 
     cdef inline bint active(self, Py_ssize_t k, int64_t stamp) noexcept nogil:
         return self.t_min[k] < stamp and stamp <= self.t_max[k]
+
+    cdef void record_event(self, Py_ssize_t k, Py_ssize_t j, int64_t stamp, double off,
+                           int64_t mult) noexcept nogil:
+        """``mult`` spikes of device ``k`` with ``stamp`` and ``off`` for the
+        spike_recorder of connection ``j`` (handed over after the run)."""
+        cdef int64_t cap, m
+        cdef int64_t *a
+        cdef double *o
+        if self.rv_n + mult > self.rv_cap:
+            cap = max(2 * self.rv_cap, self.rv_n + mult, 256)
+            a = <int64_t *>realloc(self.rv_src, cap * sizeof(int64_t))
+            if a == NULL:
+                self.rv_failed = 1
+                return
+            self.rv_src = a
+            a = <int64_t *>realloc(self.rv_rec, cap * sizeof(int64_t))
+            if a == NULL:
+                self.rv_failed = 1
+                return
+            self.rv_rec = a
+            a = <int64_t *>realloc(self.rv_stamp, cap * sizeof(int64_t))
+            if a == NULL:
+                self.rv_failed = 1
+                return
+            self.rv_stamp = a
+            o = <double *>realloc(self.rv_off, cap * sizeof(double))
+            if o == NULL:
+                self.rv_failed = 1
+                return
+            self.rv_off = o
+            self.rv_cap = cap
+        for m in range(mult):
+            self.rv_src[self.rv_n] = self.dev_gid[k]
+            self.rv_rec[self.rv_n] = self.tgt_gid[j]
+            self.rv_stamp[self.rv_n] = stamp
+            self.rv_off[self.rv_n] = off
+            self.rv_n += 1
+
+    def take_recorded(self):
+        """(device gids, recorder gids, stamps, offsets) of the spikes sent to
+        spike_recorders since the last call."""
+        from pynestlite.errors import KernelMemoryError
+        if self.rv_failed:
+            self.rv_failed = 0
+            self.rv_n = 0
+            raise KernelMemoryError(f"{self.model}: the buffer of recorded spikes could "
+                                    "not grow")
+        n = self.rv_n
+        out = (np.array(<int64_t[:n]>self.rv_src, copy=True) if n else np.empty(0, np.int64),
+               np.array(<int64_t[:n]>self.rv_rec, copy=True) if n else np.empty(0, np.int64),
+               np.array(<int64_t[:n]>self.rv_stamp, copy=True) if n else np.empty(0, np.int64),
+               np.array(<double[:n]>self.rv_off, copy=True) if n else np.empty(0))
+        self.rv_n = 0
+        return out
 
     cdef inline void add_to_target(self, SliceContext *ctx, Py_ssize_t j, int64_t base,
                                    double w, double value) noexcept nogil:
@@ -142,6 +227,7 @@ cdef class StimulationBlock(NodeBlock):
 
 cdef class PoissonGenerator(StimulationBlock):
     parameters = {"rate": 0.0}
+    records_to_recorders = True
     non_negative = ("rate",)
     cdef double[::1] rate
     cdef uint64_t[::1] gid
@@ -221,6 +307,12 @@ cdef class PoissonGenerator(StimulationBlock):
                         if s1 >= 0:
                             pnl_stream_init(&s, key, hi | (<uint64_t>1 << 63), <uint64_t>s1 << 8)
                             c1 = pnl_poisson(&s, mu)
+                    if self.has_rec and self.tgt_rec[j]:
+                        if c0 > 0:
+                            self.record_event(k, j, s0 + 1, 0.0, c0)
+                        if c1 > 0:
+                            self.record_event(k, j, s1 + 1, 0.0, c1)
+                        continue
                     if c0 > 0:
                         self.add_to_target(ctx, j, b0, self.tgt_w[j], <double>c0)
                     if c1 > 0:
@@ -231,6 +323,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
     parameters = {"rate": 0.0, "dead_time": 0.0}
     non_negative = ("rate", "dead_time")
     precise_output = True
+    records_to_recorders = True
     cdef double[::1] rate, dead, nx_off
     cdef uint64_t[::1] gid
     cdef int64_t[::1] nx_stamp, draws
@@ -333,9 +426,12 @@ cdef class PoissonGeneratorPs(StimulationBlock):
                     self.nx_off[j] = <double>(s * self.tps) * self.ms_per_tic - x
                     self.fresh[j] = 0
                 while self.nx_stamp[j] <= tmax:
-                    arrive = self.nx_stamp[j] - 1 + self.tgt_d[j]
-                    add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width,
-                              self.tgt_code[j], self.tgt_w[j], 1.0, arrive, self.nx_off[j])
+                    if self.has_rec and self.tgt_rec[j]:
+                        self.record_event(k, j, self.nx_stamp[j], self.nx_off[j], 1)
+                    else:
+                        arrive = self.nx_stamp[j] - 1 + self.tgt_d[j]
+                        add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width,
+                                  self.tgt_code[j], self.tgt_w[j], 1.0, arrive, self.nx_off[j])
                     pnl_philox4x32_10(key, <uint64_t>self.draws[j], hi, o)
                     self.draws[j] += 1
                     x = self.dead[k] + inv_rate * -log(1.0 - pnl_bits_to_unit(o[0], o[1]))

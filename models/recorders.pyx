@@ -309,6 +309,17 @@ cdef class SpikeRecorder(RecordingBlock):
         offsets = np.maximum(engine.steps_to_ms(stamps) - times, 0.0)
         self.record_spikes(gids, stamps, engine, offsets)
 
+    def record_row(self, row, gids, stamps, engine, offsets=None):
+        """Record spikes (canonical order) for device row ``row`` alone (a
+        train a Poisson generator sent to this recorder), inside its window."""
+        t_min, t_max = self.t_lim
+        sel = (stamps > t_min[row]) & (stamps <= t_max[row])
+        if np.any(sel):
+            cols = (np.asarray(gids)[sel], np.asarray(stamps)[sel])
+            if offsets is not None:
+                cols += (np.asarray(offsets)[sel],)
+            self.store(row, cols, engine)
+
     def record_spikes(self, gids, stamps, engine, offsets=None):
         """Record spikes given as arrays (gid, stamp in canonical order); used
         for spikes that do not pass the record phase (spike_generator)."""

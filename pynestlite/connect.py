@@ -438,11 +438,13 @@ def _plan(pre, post, conn_spec, syn_spec):
         if pk == "recorder":
             raise IllegalConnection("a recorder cannot be connected to a recorder")
         devices = [r for r in pre_recs if r.element_type == "stimulator"]
-        if not all(r.model == "spike_generator" for r in devices):
-            bad = next(r.model for r in devices if r.model != "spike_generator")
+        recordable = [r for r in devices if r.model == "spike_generator"
+                      or getattr(type(r.block), "records_to_recorders", False)]
+        if len(recordable) < len(devices):
+            bad = next(r.model for r in devices if r not in recordable)
             raise IllegalConnection(
-                f"{bad} -> spike_recorder is not supported; record the generator through a "
-                "parrot_neuron")
+                f"{bad} -> spike_recorder is not supported (it sends no spikes); record a "
+                "neuron it drives")
         src, tgt, _ = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
         if pk == "neuron":
             # neurons record on the rank they live on, devices everywhere

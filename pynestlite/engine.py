@@ -688,6 +688,7 @@ class Engine:
                 if srs and gen_sources:
                     self._record_generator_spikes(gen_sources, srs, self.step,
                                                   self.step + steps)
+                self._record_device_trains(stim)
             except Exception as e:
                 error = e
             # a failure in the last slice of any rank surfaces here on all ranks
@@ -801,6 +802,38 @@ class Engine:
         """Time (ms) of the latest spike of each local gid, -1.0 if none."""
         st = self.scheduler.last_spike(gids)
         return np.where(st >= 0, self.steps_to_ms(np.maximum(st, 0)), -1.0)
+
+    def device_recorders(self, block):
+        """The spike_recorders connected to the devices of ``block`` (which
+        send each one a train of its own): (device row, recorder gid), one
+        entry per connection, by device row."""
+        rows, recs = [], []
+        for k, g in enumerate(block.gids):
+            t = self.recording.targets_of(int(g))
+            rows.append(np.full(len(t), k, np.int64))
+            recs.append(np.asarray(t, np.int64))
+        if not rows:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(rows), np.concatenate(recs)
+
+    def _record_device_trains(self, stim):
+        """Hand the trains the Poisson generators sent to spike_recorders in
+        the run to those recorders (rank 0 only: the devices' trains are the
+        same on every rank)."""
+        for blk in stim:
+            if not getattr(type(blk), "records_to_recorders", False):
+                continue
+            src, rec, stamps, offs = blk.take_recorded()
+            if self.rank != 0 or not len(src):
+                continue
+            precise = blk.sends_precise()
+            for r in np.unique(rec):
+                sel = rec == r
+                order = np.lexsort((-offs[sel], src[sel], stamps[sel]))
+                record = self.record_of(int(r))
+                row = int(np.searchsorted(record.block.gids, r))
+                record.block.record_row(row, src[sel][order], stamps[sel][order], self,
+                                        offs[sel][order] if precise else None)
 
     def _record_generator_spikes(self, gens, srs, s0, s1):
         """spike_generator -> spike_recorder: its emitted spikes in (s0, s1]."""

@@ -207,3 +207,21 @@ def test_checks_leave_nothing_half_set():
     with pytest.raises(BadProperty):
         n.set(V_th=-75.0, tau_m=5.0)
     assert n.get("tau_m") == 10.0 and n.get("V_th") == -55.0
+
+
+@pytest.mark.parametrize("model", ["poisson_generator", "poisson_generator_ps"])
+def test_poisson_generators_send_each_spike_recorder_a_train_of_its_own(model):
+    nest.ResetKernel()
+    nest.rng_seed = 3
+    pg = nest.Create(model, params={"rate": 800.0, "start": 100.0, "stop": 5100.0})
+    sr = nest.Create("spike_recorder", 2)
+    nest.Connect(pg, sr)
+    nest.Simulate(3000.0)
+    nest.Simulate(3000.0)
+    trains = [np.sort(sr[i].get("events")["times"]) for i in range(2)]
+    for t in trains:
+        assert abs(len(t) - 4000) < 4 * math.sqrt(4000)
+        assert t.min() > 100.0 and t.max() <= 5100.0
+    assert not np.array_equal(trains[0], trains[1])
+    on_grid = np.allclose(trains[0] / 0.1, np.round(trains[0] / 0.1), atol=1e-9)
+    assert on_grid == (model == "poisson_generator")
