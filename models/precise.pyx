@@ -42,6 +42,7 @@ from libc.stdlib cimport calloc, realloc, free, qsort
 from libc.string cimport memmove
 
 from pynestlite.errors import BadProperty, NumericalInstability
+from pynestlite.models.parrot_neuron import ParrotNeuron
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_pevents, pnl_register_push_off, input_row)
 from pynestlite.models.propagators cimport (
@@ -847,14 +848,15 @@ cdef class ParrotNeuronPs(PreciseBlock):
     (synapse models other than static_synapse) is repeated at the end of
     its step.  Parameters: none.
     """
-    parameters = {}
-    state = {}
-    internal = {}
+    # parameters, receptors (0 repeats, 1 does not) and channels of parrot_neuron
+    parameters = ParrotNeuron.parameters
+    state = ParrotNeuron.state
+    internal = ParrotNeuron.internal
     read_only = ()
-    n_channels = 2
-    spike_receptors = {0: (0, False, True), 1: (1, False, True)}
-    current_receptors = {}
-    recordables = ()
+    n_channels = ParrotNeuron.n_channels
+    spike_receptors = ParrotNeuron.spike_receptors
+    current_receptors = ParrotNeuron.current_receptors
+    recordables = ParrotNeuron.recordables
 
     cdef int64_t[::1] gid
 

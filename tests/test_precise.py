@@ -123,7 +123,9 @@ def test_grid_neurons_take_precise_spikes_at_the_grid_point():
     np.testing.assert_array_equal(out[0], out[1])
 
 
-def test_poisson_generator_ps_rate_dead_time_and_independence():
+def _poisson_ps_parrots(*runs):
+    """poisson_generator_ps (2000 Hz, dead time 0.3 ms, start 10 ms) into 4
+    parrot_neuron_ps; the parrots' spikes after Simulate(t) for t in runs."""
     nest.ResetKernel()
     nest.rng_seed = 5
     pg = nest.Create("poisson_generator_ps", params={"rate": 2000.0, "dead_time": 0.3,
@@ -132,31 +134,27 @@ def test_poisson_generator_ps_rate_dead_time_and_independence():
     sr = nest.Create("spike_recorder")
     nest.Connect(pg, par, syn_spec={"delay": 1.0})
     nest.Connect(par, sr)
-    nest.Simulate(2011.0)
-    ev = sr.get("events")
+    for t in runs:
+        nest.Simulate(t)
+    return par, sr.get("events")
+
+
+def test_poisson_generator_ps_rate_dead_time_and_independence():
+    par, ev = _poisson_ps_parrots(2011.0)
     trains = [np.sort(ev["times"][ev["senders"] == g]) - 1.0 for g in par.tolist()]
     for t in trains:
         assert t.min() > 10.0
         isi = np.diff(t)
         assert isi.min() >= 0.3 - 1e-12
-        # 2000 spikes expected; Poisson-like count with dead time (smaller variance)
+        # 4000 spikes expected; Poisson-like count with dead time (smaller variance)
         assert abs(len(t) - 4000) < 4 * math.sqrt(4000)
         # the part above the dead time is exponential with mean 0.2 ms
         excess = isi - 0.3
         assert abs(excess.mean() - 0.2) < 4 * 0.2 / math.sqrt(len(excess))
     assert len(set(len(t) for t in trains)) > 1     # independent trains
-    # same seed, same trains
-    nest.ResetKernel()
-    nest.rng_seed = 5
-    pg = nest.Create("poisson_generator_ps", params={"rate": 2000.0, "dead_time": 0.3,
-                                                     "start": 10.0})
-    par = nest.Create("parrot_neuron_ps", 4)
-    sr2 = nest.Create("spike_recorder")
-    nest.Connect(pg, par, syn_spec={"delay": 1.0})
-    nest.Connect(par, sr2)
-    nest.Simulate(1000.0)
-    nest.Simulate(1011.0)
-    np.testing.assert_array_equal(np.sort(sr2.get("events")["times"]), np.sort(ev["times"]))
+    # same seed, same trains, also over two Simulate calls
+    _, again = _poisson_ps_parrots(1000.0, 1011.0)
+    np.testing.assert_array_equal(np.sort(again["times"]), np.sort(ev["times"]))
 
 
 def test_refractoriness_is_t_ref_rounded_up_to_steps():
