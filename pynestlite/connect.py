@@ -10,13 +10,16 @@ Devices: generators -> neurons are stored with the generator; neurons ->
 spike_recorder and multimeter -> neurons with the recorder.  Everything is
 validated before anything is stored, so a failing Connect adds nothing.
 """
+import math
+
 import numpy as np
 
 from pynestlite.errors import (
     BadParameter, BadProperty, IllegalConnection, NotImplementedFeature,
     UnaccessedDictionaryEntry, UnknownModelName, require_finite)
 from pynestlite.kernel import connect_rules
-from pynestlite.nodes import as_collection
+from pynestlite.kernel.connections import MAX_DELAY_STEPS, StaticSynapseTable
+from pynestlite.nodes import NodeCollection, as_collection
 from pynestlite.random import Parameter
 
 RULES = ("all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
@@ -276,6 +279,10 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     any rank and leaves the call counter of the random streams as it was, so
     the network built after it is the same as without the failed call.
     """
+    commit = _single_pair(pre, post, conn_spec, syn_spec)
+    if commit is not None:
+        commit()
+        return
     plan = _plan
     if _connect_arrays(pre, post, conn_spec):
         pre, post = np.asarray(pre, np.int64).ravel(), np.asarray(post, np.int64).ravel()
@@ -288,6 +295,73 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     commit = _kernel().agreed(plan, pre, post, conn_spec, syn_spec)
     if commit is not None:
         commit()
+
+
+_PAIR_RULES = (None, "all_to_all", "one_to_one")
+_SCALAR = (float, int, np.floating, np.integer)
+
+
+def _single_pair(pre, post, conn_spec, syn_spec):
+    """The commit of the Connect a script calls in a loop, without the
+    array machinery: one neuron to one neuron on one rank, rule all_to_all
+    or one_to_one without flags, through static_synapse (or a copy) with
+    scalar weight and delay.  None for anything else, and for anything that
+    would fail a check (the general path then raises the error): the result
+    is that of :func:`_plan`, the call counter of the random streams
+    included."""
+    k = _kernel()
+    if k.size != 1 or k.prepared or type(pre) is not NodeCollection or \
+            type(post) is not NodeCollection:
+        return None
+    if type(conn_spec) is dict:
+        if conn_spec.keys() - {"rule"}:
+            return None
+        conn_spec = conn_spec.get("rule")
+    if conn_spec not in _PAIR_RULES:
+        return None
+    if syn_spec is None:
+        syn_spec = {}
+    elif type(syn_spec) is not dict or syn_spec.keys() - {"synapse_model", "weight", "delay"}:
+        return None
+    model = syn_spec.get("synapse_model", "static_synapse")
+    if k.synapse_types.get(model) is not StaticSynapseTable or model not in k.synapse_models:
+        return None
+    pre_ids, post_ids = pre.ids, post.ids
+    if len(pre_ids) != 1 or len(post_ids) != 1:
+        return None
+    defaults = k.synapse_models[model]
+    w = syn_spec.get("weight", defaults["weight"])
+    d = syn_spec.get("delay", defaults["delay"])
+    if not isinstance(w, _SCALAR) or not isinstance(d, _SCALAR) or isinstance(w, bool) \
+            or isinstance(d, bool):
+        return None
+    w, d = float(w), float(d)
+    src, tgt = int(pre_ids[0]), int(post_ids[0])
+    if not (math.isfinite(w) and math.isfinite(d)) or not (0 < src < k.next_gid
+                                                           and 0 < tgt < k.next_gid):
+        return None
+    rs, rt = k.record_of(src), k.record_of(tgt)
+    if rs.element_type != "neuron" or rt.element_type != "neuron":
+        return None
+    blk = rt.block
+    entry = blk.spike_receptors.get(0)
+    steps = math.floor(d * (1.0 / k.resolution) + 0.5)
+    lim = k.user_delays
+    if entry is None or not 1 <= steps <= MAX_DELAY_STEPS or (
+            lim is not None and not lim[0] <= steps <= lim[1]):
+        return None
+    off, split, count = entry
+    ch = blk.chan_base + (tgt - int(blk.gids[0])) * blk.n_channels + off
+    code = (ch << 2) | (2 if count else 0) | (1 if split else 0)
+
+    def commit():
+        k.calls += 1
+        k.delay_min = steps if k.delay_min is None else min(k.delay_min, steps)
+        k.delay_max = steps if k.delay_max is None else max(k.delay_max, steps)
+        k.table(model).add(np.array([src], np.int64), np.array([code], np.uint32), steps,
+                           {"weight": w})
+        k.count_connections(model, 1)
+    return commit
 
 
 def _symmetric(pre, post, conn_spec, syn_spec):
