@@ -893,3 +893,46 @@ def test_make_symmetric_one_to_one_as_nest():
         with pytest.raises(nest.NESTErrors.NotImplemented, match="symmetric"):
             nest.Connect(a, b, dict(rule, make_symmetric=True))
     assert nest.num_connections == 6
+
+
+def _pair_loop_network(loop):
+    """20 neurons; pairs (i -> 2i mod 20) connected one call per pair (the
+    direct path of a single-pair Connect) or in one one_to_one call."""
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 20, {"I_e": 390.0})
+    pre = list(range(20))
+    post = [(2 * i + 3) % 20 for i in pre]
+    w = [50.0 + i for i in pre]
+    d = [0.5 + 0.1 * i for i in pre]
+    if loop:
+        for i in pre:
+            nest.Connect(n[pre[i]], n[post[i]], syn_spec={"weight": w[i], "delay": d[i]})
+    else:
+        ids = np.asarray(n.tolist())
+        nest.Connect(ids[pre], ids[post], "one_to_one", {"weight": w, "delay": d})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(100.0)
+    c = nest.GetConnections()
+    return (c.get("source"), c.get("target"), c.get("weight"), c.get("delay"),
+            sr.get("events")["times"].tolist(), nest.num_connections)
+
+
+def test_single_pair_connect_equals_the_general_path():
+    assert _pair_loop_network(True) == _pair_loop_network(False)
+
+
+def test_single_pair_connect_keeps_the_checks():
+    nest.ResetKernel()
+    a, b = nest.Create("iaf_psc_alpha", 2)
+    with pytest.raises(nest.BadDelay):
+        nest.Connect(a, b, syn_spec={"delay": 0.01})
+    with pytest.raises(nest.BadProperty):
+        nest.Connect(a, b, syn_spec={"weight": float("nan")})
+    p = nest.Create("poisson_generator")
+    with pytest.raises(nest.IllegalConnection):
+        nest.Connect(a, p)
+    assert nest.num_connections == 0
+    nest.Connect(a, b, syn_spec={"weight": 2.0})
+    nest.Connect(a, a)            # an autapse: all_to_all allows it by default
+    assert nest.num_connections == 2
