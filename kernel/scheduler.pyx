@@ -211,8 +211,11 @@ cdef class Scheduler:
                 f"the new min_delay of {min_delay} steps is shorter than the {self.lag} "
                 "steps already simulated of the current slice; simulate in multiples of "
                 "min_delay before connecting with a shorter delay")
-        new = np.zeros((ring_len, max(row_width, 1)), dtype=np.float64)
-        if old is not None:
+        if old is not None and old.shape[0] == ring_len and old.shape[1] == max(row_width, 1):
+            new = old           # the same layout: every slot stays where it is
+        else:
+            new = np.zeros((ring_len, max(row_width, 1)), dtype=np.float64)
+        if old is not None and new is not old:
             now = self.origin + self.lag
             steps = np.arange(now, now + old.shape[0], dtype=np.int64)
             w = min(old.shape[1], new.shape[1])
