@@ -324,6 +324,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
     non_negative = ("rate", "dead_time")
     precise_output = True
     records_to_recorders = True
+    checkpointable = False      # the trains in progress are not saved (save_state refuses)
     cdef double[::1] rate, dead, nx_off
     cdef uint64_t[::1] gid
     cdef int64_t[::1] nx_stamp, draws

@@ -79,6 +79,7 @@ cdef class PreciseBlock(NodeBlock):
     precise_input = True
     precise_output = True
     read_only = ("is_refractory",)
+    checkpointable = False      # the queue of precise input is not saved (save_state refuses)
 
     cdef PEv *q
     cdef int64_t q_head, q_n, q_cap, seen, epoch, nch

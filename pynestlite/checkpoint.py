@@ -84,6 +84,12 @@ def save_state(path):
     try:
         if not k.simulated:
             raise KernelStateError("save_state: nothing has been simulated yet")
+        held = sorted({blk.model for _, blk in _blocks(k)
+                       if not getattr(type(blk), "checkpointable", True)})
+        if held:
+            raise KernelStateError(
+                f"save_state does not cover {', '.join(held)} yet (their state outside the "
+                "parameter arrays: precise input in flight, Poisson trains in progress)")
         sched = k.scheduler.get_state()
         tables = {name: t.get_state() for name, t in k.tables.items() if len(t)}
         with h5py.File(_file_name(path, k), "w") as f:

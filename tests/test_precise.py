@@ -223,3 +223,16 @@ def test_poisson_generators_send_each_spike_recorder_a_train_of_its_own(model):
     assert not np.array_equal(trains[0], trains[1])
     on_grid = np.allclose(trains[0] / 0.1, np.round(trains[0] / 0.1), atol=1e-9)
     assert on_grid == (model == "poisson_generator")
+
+
+def test_save_state_refuses_precise_networks(tmp_path):
+    # the blocks' queues of precise input and the Poisson trains in progress
+    # are not in the checkpoint: a clear error instead of a wrong continuation
+    nest.ResetKernel()
+    pg = nest.Create("poisson_generator_ps", params={"rate": 100.0})
+    par = nest.Create("parrot_neuron_ps")
+    nest.Connect(pg, par)
+    nest.Simulate(10.0)
+    with pytest.raises(nest.KernelStateError, match="parrot_neuron_ps, poisson_generator_ps"):
+        nest.save_state(str(tmp_path / "s.h5"))
+    assert not list(tmp_path.iterdir())
