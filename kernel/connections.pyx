@@ -697,6 +697,12 @@ def multapse_index(sources, targets):
     return dup
 
 
+def channel_code(channel, split, count):
+    """The code a synapse stores for its target channel(s) (an int or a
+    uint32 array): ``(channel << 2) | count | split`` (see nodebase.pxd)."""
+    return (channel << 2) | (2 if count else 0) | (1 if split else 0)
+
+
 def channel_targets(const uint32_t[::1] codes, const int64_t[::1] chan_slot, int64_t size,
                     int64_t rank, gid_t[::1] out):
     """Target gid of every channel code: ``chan_slot[code >> 2] * size + rank + 1``."""

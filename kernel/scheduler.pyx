@@ -729,8 +729,8 @@ cdef class Scheduler:
             # exchange, the status point); both sort the ranks' keys stably,
             # so equal keys (one rank's) keep their order and both agree
             loc_off = np.zeros(self.reg.n + nf, np.float64)
-            for i in range(self.reg.n):
-                loc_off[i] = self.loff[i]
+            if self.reg.n:
+                loc_off[:self.reg.n] = <double[:self.reg.n]>self.loff
             _, offs = engine.comm.exchange_values(local, loc_off)
         flagged = (out & FLUSH_FLAG) != 0
         if flagged.any():

@@ -215,6 +215,14 @@ cdef class StimulationBlock(NodeBlock):
             slot -= ctx.ring_len
         add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j], w, value)
 
+    cdef inline void add_to_target_at(self, SliceContext *ctx, Py_ssize_t j, int64_t stamp,
+                                      double off, double w, double value) noexcept nogil:
+        """As :meth:`add_to_target` for a spike with ``stamp`` and offset
+        ``off``: a target that takes precise input gets it at that time."""
+        cdef int64_t arrive = stamp - 1 + self.tgt_d[j]
+        add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width, self.tgt_code[j],
+                  w, value, arrive, off)
+
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
         """Add ``value`` times each connection weight of device row ``k`` to its
@@ -329,11 +337,10 @@ cdef class PoissonGeneratorPs(StimulationBlock):
     cdef uint64_t[::1] gid
     cdef int64_t[::1] nx_stamp, draws
     cdef uint8_t[::1] fresh
-    cdef double h, tics_per_ms, ms_per_tic
+    cdef double tics_per_ms, ms_per_tic
     cdef int64_t tps
     cdef bint has_trains      # the per-connection arrays exist (after a Prepare)
     cdef object restart       # rows whose trains start anew (rate set)
-    cdef object trains        # (row, target gid, multapse) -> (stamp, offset, draws)
 
     def bind(self):
         self.rate = self.arrays["rate"]
@@ -341,7 +348,6 @@ cdef class PoissonGeneratorPs(StimulationBlock):
         self.gid = self.gids.astype(np.uint64)
         if self.restart is None:
             self.restart = set()
-            self.trains = {}
 
     def check(self, dict values):
         StimulationBlock.check(self, values)
@@ -357,7 +363,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
 
     def pre_run(self, engine):
         cdef Py_ssize_t j
-        old = self.trains
+        old = {}                # (row, target gid, multapse) -> (stamp, offset, draws)
         if self.has_trains:
             # the trains in progress, by connection
             dev = np.repeat(np.arange(self.n), np.diff(np.asarray(self.tgt_ptr)))
@@ -379,9 +385,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
             if st is not None and k not in self.restart and st[0] >= self.t_min[k]:
                 self.nx_stamp[j], self.nx_off[j], self.draws[j] = st
                 self.fresh[j] = 0
-        self.trains = {}
         self.restart = set()
-        self.h = engine.resolution
         self.tics_per_ms = engine.tics_per_ms
         self.ms_per_tic = engine.ms_per_tic
         self.tps = engine.tics_per_step
@@ -396,7 +400,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
-        cdef int64_t tmin, tmax, s, arrive
+        cdef int64_t tmin, tmax, s
         cdef double inv_rate, x, u0, u1, new_off
         cdef uint32_t o[4]
         cdef uint64_t hi
@@ -430,9 +434,8 @@ cdef class PoissonGeneratorPs(StimulationBlock):
                     if self.has_rec and self.tgt_rec[j]:
                         self.record_event(k, j, self.nx_stamp[j], self.nx_off[j], 1)
                     else:
-                        arrive = self.nx_stamp[j] - 1 + self.tgt_d[j]
-                        add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width,
-                                  self.tgt_code[j], self.tgt_w[j], 1.0, arrive, self.nx_off[j])
+                        self.add_to_target_at(ctx, j, self.nx_stamp[j], self.nx_off[j],
+                                              self.tgt_w[j], 1.0)
                     pnl_philox4x32_10(key, <uint64_t>self.draws[j], hi, o)
                     self.draws[j] += 1
                     x = self.dead[k] + inv_rate * -log(1.0 - pnl_bits_to_unit(o[0], o[1]))
@@ -556,7 +559,7 @@ cdef class SpikeGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
-        cdef int64_t stamp, base, p, arrive
+        cdef int64_t stamp, base, p
         cdef double w
         for k in range(self.n):
             p = self.st_ptr[k] + self.position[k]
@@ -572,10 +575,8 @@ cdef class SpikeGenerator(StimulationBlock):
                     for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
                         if self.precise:
-                            arrive = stamp - 1 + self.tgt_d[j]
-                            add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width,
-                                      self.tgt_code[j], w, <double>self.mult[p], arrive,
-                                      self.soff[p])
+                            self.add_to_target_at(ctx, j, stamp, self.soff[p], w,
+                                                  <double>self.mult[p])
                         else:
                             self.add_to_target(ctx, j, base, w, <double>self.mult[p])
                 p += 1
@@ -602,16 +603,22 @@ cdef class SpikeGenerator(StimulationBlock):
         return np.concatenate(gids), np.concatenate(stamps), np.concatenate(offsets)
 
 
+def _ms_stamp_tics(t, tics_per_ms, tics_per_step):
+    """Tics of the grid point at or after each time ``t`` (ms): NEST's
+    Time::ms_stamp (tics truncated, then up to the end of the step).
+    (PoissonGeneratorPs._stamp_steps is its scalar form, in steps.)"""
+    n = np.floor(t * tics_per_ms).astype(np.int64)
+    n -= n % tics_per_step
+    return n + np.where(n * (1.0 / tics_per_ms) < t, tics_per_step, 0)
+
+
 def precise_stamps(t, engine):
     """(stamps, offsets) of precise times ``t`` (ms): the grid point at or
-    after each time (NEST's Time::ms_stamp: tics truncated, then up to the
-    step) and the offset before it, 0 where it is below rounding."""
+    after each time (:func:`_ms_stamp_tics`) and the offset before it, 0
+    where it is below rounding."""
     t = np.asarray(t, np.float64)
-    tps = engine.tics_per_step
-    tics = np.floor(t * engine.tics_per_ms).astype(np.int64)
-    steps = np.floor_divide(tics, tps)
-    up = engine.steps_to_ms(steps) < t
-    steps = steps + up
+    tics = _ms_stamp_tics(t, engine.tics_per_ms, engine.tics_per_step)
+    steps = tics // engine.tics_per_step
     stamp_ms = engine.steps_to_ms(steps)
     off = stamp_ms - t
     tiny = (np.abs(off) < 2 * np.finfo(np.float64).eps * np.abs(stamp_ms + t)) | (
@@ -655,11 +662,8 @@ def _grid_times(t, allow_offgrid, clock, model):
             raise BadProperty(
                 f"{model}: Time point {bad} is not representable in current resolution "
                 f"({h} ms); set allow_offgrid_times=True to round it up")
-        # ms_stamp: round up to the end of the step containing t
-        n = np.floor(t * tics_per_ms).astype(np.int64)
-        n -= n % tics_per_step
-        up = n * ms_per_tic < t
-        n = n + np.where(up, tics_per_step, 0)
+        # round up to the end of the step containing t
+        n = _ms_stamp_tics(t, tics_per_ms, tics_per_step)
         out = np.where(on_grid, tics * ms_per_tic, n * ms_per_tic)
     else:
         out = tics * ms_per_tic

@@ -18,7 +18,7 @@ from pynestlite.errors import (
     BadParameter, BadProperty, IllegalConnection, NotImplementedFeature,
     UnaccessedDictionaryEntry, UnknownModelName, require_finite)
 from pynestlite.kernel import connect_rules
-from pynestlite.kernel.connections import MAX_DELAY_STEPS, StaticSynapseTable
+from pynestlite.kernel.connections import MAX_DELAY_STEPS, StaticSynapseTable, channel_code
 from pynestlite.nodes import NodeCollection, as_collection
 from pynestlite.random import Parameter
 
@@ -351,8 +351,8 @@ def _single_pair(pre, post, conn_spec, syn_spec):
             lim is not None and not lim[0] <= steps <= lim[1]):
         return None
     off, split, count = entry
-    ch = blk.chan_base + (tgt - int(blk.gids[0])) * blk.n_channels + off
-    code = (ch << 2) | (2 if count else 0) | (1 if split else 0)
+    code = channel_code(blk.chan_base + (tgt - int(blk.gids[0])) * blk.n_channels + off,
+                        split, count)
 
     def commit():
         k.calls += 1

@@ -19,7 +19,7 @@ from pynestlite.errors import (
     BadDelay, BadProperty, KernelStateError, TimeMultipleRequired,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
 from pynestlite.kernel.connections import (
-    MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable, channel_targets)
+    MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable, channel_code, channel_targets)
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
@@ -556,7 +556,7 @@ class Engine:
                     off, split, count = entry, False, False
                 sel = slice(None) if one else r == rt
                 ch = blk.chan_base + rows[sel] * blk.n_channels + off
-                out[sel] = (ch.astype(np.uint32) << 2) | (2 if count else 0) | (1 if split else 0)
+                out[sel] = channel_code(ch.astype(np.uint32), split, count)
             codes[pos:pos + len(g)] = out
             pos += len(g)
         return codes
