@@ -96,7 +96,10 @@ static inline __attribute__((always_inline)) int pnl_vbits(pnl_vi m)
 {
     const pnl_vi bit = {1, 2, 4, 8};
     pnl_vi b = m & bit;
-    return (int)((b[0] | b[1]) | (b[2] | b[3]));
+    /* the OR across lanes by two permutations (no lane extracted but one) */
+    b = b | __builtin_shuffle(b, (pnl_vi){2, 3, 0, 1});
+    b = b | __builtin_shuffle(b, (pnl_vi){1, 0, 3, 2});
+    return (int)b[0];
 }
 
 /* the number of bits set in a lane mask */
