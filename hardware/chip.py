@@ -87,6 +87,10 @@ class Chip:
         Fixed-pattern spread of the synaptic input gain (per circuit, per sign).
     fp_threshold : float
         Fixed-pattern spread of the threshold.
+    fp_threshold_mean : float
+        Mean fixed-pattern deviation of the threshold, what calibration
+        leaves as a bias (BrainScaleS-2: 0.13 at a threshold 2.6 above the
+        leak in the thesis' measurements, 0.05 of the distance).
     fp_leak : float
         Fixed-pattern spread of the leak potential.
     t2t_threshold : float
@@ -121,6 +125,7 @@ class Chip:
     fp_tau: float = 0.05
     fp_gain: float = 0.05
     fp_threshold: float = 0.03
+    fp_threshold_mean: float = 0.05
     fp_leak: float = 0.01
     t2t_threshold: float = 0.015
     parrot_delay_range: tuple = (8e-6, 35e-6)
@@ -173,7 +178,8 @@ class Chip:
     def ideal(self):
         """The same chip without fixed-pattern and trial-to-trial noise."""
         return dataclasses.replace(self, name=self.name + " (ideal)", fp_tau=0.0, fp_gain=0.0,
-                                   fp_threshold=0.0, fp_leak=0.0, t2t_threshold=0.0,
+                                   fp_threshold=0.0, fp_threshold_mean=0.0, fp_leak=0.0,
+                                   t2t_threshold=0.0,
                                    parrot_jitter=0.0)
 
     def ms_to_hw(self, ms):

@@ -123,7 +123,8 @@ class Program:
         p["tau_m"] = 1.0 / np.mean(1.0 / (p["tau_m"][:, None] * f("tau_m", chip.fp_tau)), axis=1)
         for x in ("tau_syn_ex", "tau_syn_in", "tau_w"):
             p[x] = np.mean(p[x][:, None] * f(x, chip.fp_tau), axis=1)
-        p["V_th"] = p["V_th"] + chip.fp_threshold * span * z_of("V_th")[:, 0]
+        p["V_th"] = p["V_th"] + span * (chip.fp_threshold_mean
+                                        + chip.fp_threshold * z_of("V_th")[:, 0])
         p["E_L"] = p["E_L"] + chip.fp_leak * span * np.mean(z_of("E_L"), axis=1)
         self.gain = {"ex": np.maximum(1.0 + chip.fp_gain * self.circuit_deviation["gain_ex"], 0.2),
                      "in": np.maximum(1.0 + chip.fp_gain * self.circuit_deviation["gain_in"], 0.2)}

@@ -170,7 +170,7 @@ class Trainer:
         loss, grad = self.loss_fn(outputs[-1], labels)
         grads_w, grads_d, n_clipped = network.network_backward(
             self.spec, weights, input_times, outputs, grad / len(labels), delays,
-            self.config["training"].get("max_dw"))
+            self.config["training"].get("max_dw"), self.config["training"].get("backward", "implicit"))
         self.opt_w.step(self.weights, grads_w)
         if self.thetas is not None:
             dcfg = self.spec["delays"]

@@ -467,7 +467,8 @@ def spike_time_gradients_quadratic(t_in, w, t_out, g_leak=0.5, threshold=1.0):
     return dT_dw, dT_dt
 
 
-def layer_backward(t_in, w, t_out, delta_out, g_leak=1.0, max_dw=None):
+def layer_backward(t_in, w, t_out, delta_out, g_leak=1.0, max_dw=None, form="implicit",
+                   threshold=1.0):
     """Backpropagate dL/dT of a layer to its weights and input times.
 
         G_bij     = dT_bj/dw_ij  delta_bj                (per-sample weight gradient)
@@ -494,6 +495,18 @@ def layer_backward(t_in, w, t_out, delta_out, g_leak=1.0, max_dw=None):
         Leak conductance (C_m = 1).
     max_dw : float, optional
         Clipping bound of the per-sample, per-output weight gradients.
+    form : {"implicit", "nominal"}
+        ``"implicit"``: ``spike_time_gradients``, the slope of the model
+        potential at the given T; with measured times of a noisy substrate
+        (threshold offsets) these are the exact gradients of the neuron that
+        spiked.  ``"nominal"``: the closed forms with the output time
+        inserted (Lambert W for tau_m = tau_s, the quadratic form for
+        tau_m = 2 tau_s), evaluated at the nominal ``threshold``, as the
+        thesis' in-the-loop training does (Ch. 5 eqs. 24-25): a measured T
+        that the nominal neuron could not produce (W undefined) gives no
+        gradient, and threshold offsets of the substrate bias the gradient.
+    threshold : float
+        The nominal threshold (``form="nominal"``).
 
     Returns
     -------
@@ -502,7 +515,18 @@ def layer_backward(t_in, w, t_out, delta_out, g_leak=1.0, max_dw=None):
     n_clipped : int
         Number of (sample, output neuron) pairs zeroed by the clipping.
     """
-    dT_dw, dT_dt = spike_time_gradients(t_in, w, t_out, g_leak)
+    if form == "implicit":
+        dT_dw, dT_dt = spike_time_gradients(t_in, w, t_out, g_leak)
+    elif form == "nominal":
+        if g_leak == 1.0:
+            dT_dw, dT_dt = spike_time_gradients_lambertw(t_in, w, t_out, g_leak, threshold)
+        elif g_leak == 0.5:
+            dT_dw, dT_dt = spike_time_gradients_quadratic(t_in, w, t_out, g_leak, threshold)
+        else:
+            raise ValueError(f"layer_backward: the nominal form needs tau_m = tau_s or "
+                             f"2 tau_s (g_leak 1 or 0.5), got g_leak {g_leak}")
+    else:
+        raise ValueError(f"layer_backward: form must be 'implicit' or 'nominal', got {form!r}")
     d = np.where(np.isfinite(delta_out), delta_out, 0.0)[:, None, :]
     G = dT_dw * d
     n_clipped = 0

@@ -246,7 +246,8 @@ class SoftwareForward:
         return outputs
 
 
-def network_backward(spec, weights, input_times, outputs, delta_out, delays=None, max_dw=None):
+def network_backward(spec, weights, input_times, outputs, delta_out, delays=None, max_dw=None,
+                     form="implicit"):
     """Gradients of a batch loss with respect to weights and axonal delays.
 
     Layer by layer from the top, with the nominal layer inputs
@@ -272,6 +273,9 @@ def network_backward(spec, weights, input_times, outputs, delta_out, delays=None
         Axonal delays per layer as passed to the forward pass.
     max_dw : float, optional
         Per-sample weight-gradient clipping (see ``ttfs.layer_backward``).
+    form : {"implicit", "nominal"}
+        The spike-time gradients (see ``ttfs.layer_backward``; ``"nominal"``
+        evaluates them at the layer's nominal threshold).
 
     Returns
     -------
@@ -291,7 +295,8 @@ def network_backward(spec, weights, input_times, outputs, delta_out, delays=None
         d = None if delays is None else delays[l]
         t_in = layer_inputs(pre, spec["bias_times"][l], d)
         gw, delta_in, nc = ttfs.layer_backward(t_in, weights[l], outputs[l], delta,
-                                               spec["g_leak"][l], max_dw)
+                                               spec["g_leak"][l], max_dw, form,
+                                               spec["threshold"][l])
         n_clipped += nc
         grads_w[l] = gw
         delta = delta_in[:, :pre.shape[1]]
