@@ -247,6 +247,33 @@ def test_implicit_gradients_exact_for_measured_times_with_threshold_noise():
     assert np.all(np.abs(dt - fdt)[m] <= 1e-5 * np.maximum(np.abs(fdt[m]), 1e-2))
 
 
+@pytest.mark.parametrize("g_leak", [1.0, 0.5])
+def test_nominal_backward_equals_implicit_at_nominal_times_and_is_biased_by_offsets(g_leak):
+    """layer_backward(form="nominal"): the closed forms at the nominal threshold.  At the
+    nominal model's own times both forms agree; with times measured at a raised threshold
+    the nominal form differs from the exact (implicit) gradient, and an output the nominal
+    neuron cannot produce (W undefined) gets no gradient."""
+    rng = np.random.default_rng(8)
+    t_in, w = _random_layer(rng)
+    delta = rng.standard_normal((t_in.shape[0], w.shape[1]))
+    T = ttfs.spike_times(t_in, w, g_leak, 1.0)
+    gi, di, _ = ttfs.layer_backward(t_in, w, T, delta, g_leak, form="implicit")
+    gn, dn, _ = ttfs.layer_backward(t_in, w, T, delta, g_leak, form="nominal", threshold=1.0)
+    assert np.isfinite(T).mean() > 0.2
+    assert np.allclose(gn, gi, rtol=1e-7, atol=1e-9) and np.allclose(dn, di, rtol=1e-7, atol=1e-9)
+    T_hi = ttfs.spike_times(t_in, w, g_leak, 1.15)
+    gi, _, _ = ttfs.layer_backward(t_in, w, T_hi, delta, g_leak, form="implicit")
+    gn, _, _ = ttfs.layer_backward(t_in, w, T_hi, delta, g_leak, form="nominal", threshold=1.0)
+    assert np.all(np.isfinite(gn)) and np.abs(gn - gi).max() > 1e-3 * np.abs(gi).max()
+    if g_leak == 1.0:
+        # one input whose PSP peaks at w/e: measured at the peak's time but nominally unreachable
+        dw, dt = ttfs.spike_time_gradients_lambertw(np.zeros((1, 1)), np.full((1, 1), 2.0),
+                                                     np.ones((1, 1)), 1.0, 1.0)
+        assert dw[0, 0, 0] == 0.0 and dt[0, 0, 0] == 0.0
+    with pytest.raises(ValueError, match="form"):
+        ttfs.layer_backward(t_in, w, T, delta, g_leak, form="exact")
+
+
 def _small_network(g_leak, delays, seed=7):
     cfg = configs.get("target1" if g_leak == 1.0 else "target2_delays")
     cfg["network"].update(layer_sizes=[8, 3], multiplex=2, weight_init=[(1.0, 0.8), (1.5, 0.8)])
