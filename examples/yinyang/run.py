@@ -13,7 +13,9 @@ Without options the paper's configurations run:
    thesis: ≈ 12.5 % error in hardware-aware simulation, 13.95 % on the chip).
    The forward pass runs on the emulator with the chip's fixed-pattern and
    trial-to-trial noise and quantized weights; the backward pass uses the
-   measured spike times with the nominal parameters;
+   measured spike times with the nominal parameters, the threshold
+   included (the thesis' backward; see the README for the exact
+   alternative);
    and the same with axonal delays (DelGrad: delays in [2, 3.5] tau_s on
    the inputs and the hidden neurons, realized by parrot neurons on the chip;
    thesis ≈ 9.3 % error in hardware-aware simulation, 7.4 % on the chip);
