@@ -272,6 +272,8 @@ def test_nominal_backward_equals_implicit_at_nominal_times_and_is_biased_by_offs
         assert dw[0, 0, 0] == 0.0 and dt[0, 0, 0] == 0.0
     with pytest.raises(ValueError, match="form"):
         ttfs.layer_backward(t_in, w, T, delta, g_leak, form="exact")
+    with pytest.raises(ValueError, match="backward form"):
+        training.Trainer(configs.get("target3_weights", backward="exact"), seed=0)
 
 
 def _small_network(g_leak, delays, seed=7):

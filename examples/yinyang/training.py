@@ -26,12 +26,13 @@ import time
 import numpy as np
 
 try:
-    from . import dataset, losses, optim
+    from . import dataset, losses, optim, ttfs
     from . import ttfs_network as network
 except ImportError:
     import dataset
     import losses
     import optim
+    import ttfs
     import ttfs_network as network
 
 
@@ -81,6 +82,8 @@ class Trainer:
         self.forward = forward if forward is not None else network.SoftwareForward(self.spec, noise_seq)
         self.rng = np.random.default_rng(shuffle_seq)
         self.loss_fn = losses.make_loss(tr["loss"])
+        self.backward = tr.get("backward", "implicit")
+        ttfs.check_backward_form(self.backward)
         betas, eps = tuple(tr.get("betas", (0.9, 0.999))), tr.get("eps", 1e-8)
         self.opt_w = optim.Adam(self.weights, tr["lr"], betas, eps)
         self.opt_d = optim.Adam(self.thetas, dcfg.get("lr", tr["lr"]), betas, eps) if dcfg else None
@@ -170,7 +173,7 @@ class Trainer:
         loss, grad = self.loss_fn(outputs[-1], labels)
         grads_w, grads_d, n_clipped = network.network_backward(
             self.spec, weights, input_times, outputs, grad / len(labels), delays,
-            self.config["training"].get("max_dw"), self.config["training"].get("backward", "implicit"))
+            self.config["training"].get("max_dw"), self.backward)
         self.opt_w.step(self.weights, grads_w)
         if self.thetas is not None:
             dcfg = self.spec["delays"]

@@ -328,11 +328,18 @@ def spike_times(t_in, w, g_leak=1.0, threshold=1.0):
     ndarray, shape (B, n_out)
         Output spike times, np.inf for silent neurons.
     """
+    return _closed_form(g_leak, spike_times_lambertw, spike_times_quadratic)(
+        t_in, w, g_leak, threshold)
+
+
+def _closed_form(g_leak, lambertw_form, quadratic_form):
+    """The form for tau_m = C_m / g_leak: ``lambertw_form`` where tau_m = tau_s,
+    ``quadratic_form`` where tau_m = 2 tau_s; no closed form otherwise."""
     tm = tau_mem(g_leak)
     if np.isclose(tm, TAU_S, rtol=0.0, atol=1e-12):
-        return spike_times_lambertw(t_in, w, g_leak, threshold)
+        return lambertw_form
     if np.isclose(tm, 2.0 * TAU_S, rtol=0.0, atol=1e-12):
-        return spike_times_quadratic(t_in, w, g_leak, threshold)
+        return quadratic_form
     raise ValueError(f"closed form only for tau_m = tau_s or 2 tau_s (g_leak 1 or 0.5), got g_leak={g_leak}")
 
 
@@ -467,6 +474,15 @@ def spike_time_gradients_quadratic(t_in, w, t_out, g_leak=0.5, threshold=1.0):
     return dT_dw, dT_dt
 
 
+BACKWARD_FORMS = ("implicit", "nominal")
+
+
+def check_backward_form(form):
+    """ValueError unless ``form`` is one of ``BACKWARD_FORMS``."""
+    if form not in BACKWARD_FORMS:
+        raise ValueError(f"backward form must be one of {BACKWARD_FORMS}, got {form!r}")
+
+
 def layer_backward(t_in, w, t_out, delta_out, g_leak=1.0, max_dw=None, form="implicit",
                    threshold=1.0):
     """Backpropagate dL/dT of a layer to its weights and input times.
@@ -515,18 +531,12 @@ def layer_backward(t_in, w, t_out, delta_out, g_leak=1.0, max_dw=None, form="imp
     n_clipped : int
         Number of (sample, output neuron) pairs zeroed by the clipping.
     """
+    check_backward_form(form)
     if form == "implicit":
         dT_dw, dT_dt = spike_time_gradients(t_in, w, t_out, g_leak)
-    elif form == "nominal":
-        if g_leak == 1.0:
-            dT_dw, dT_dt = spike_time_gradients_lambertw(t_in, w, t_out, g_leak, threshold)
-        elif g_leak == 0.5:
-            dT_dw, dT_dt = spike_time_gradients_quadratic(t_in, w, t_out, g_leak, threshold)
-        else:
-            raise ValueError(f"layer_backward: the nominal form needs tau_m = tau_s or "
-                             f"2 tau_s (g_leak 1 or 0.5), got g_leak {g_leak}")
     else:
-        raise ValueError(f"layer_backward: form must be 'implicit' or 'nominal', got {form!r}")
+        dT_dw, dT_dt = _closed_form(g_leak, spike_time_gradients_lambertw,
+                                    spike_time_gradients_quadratic)(t_in, w, t_out, g_leak, threshold)
     d = np.where(np.isfinite(delta_out), delta_out, 0.0)[:, None, :]
     G = dT_dw * d
     n_clipped = 0
