@@ -460,7 +460,7 @@ def _model_defaults(model):
         out["stop"] = float(_device_stop(out["stop"]))
     out["model"] = model
     out["model_id"] = kernel.model_id(model)
-    out["element_type"] = cls.element_type
+    out["element_type"] = getattr(cls, "nest_element_type", cls.element_type)
     if cls.recordables:
         out["recordables"] = sorted(cls.recordables)
     return out

@@ -62,6 +62,11 @@ def parse_conn_spec(conn_spec):
     return rule, spec
 
 
+def cls_uses_archive(cls):
+    """Whether synapses of table class ``cls`` read their target's archive."""
+    return bool(cls.uses_archive or getattr(cls, "uses_eprop_archive", False))
+
+
 def parse_syn_spec(syn_spec):
     k = _kernel()
     if syn_spec is None:
@@ -76,7 +81,11 @@ def parse_syn_spec(syn_spec):
         raise UnknownModelName(
             f"unknown synapse model {model!r}; available: {sorted(k.synapse_models)}")
     defaults = k.synapse_models[model]
+    common = k.synapse_types[model].common
     for key in spec:
+        if key in common:
+            raise NotImplementedFeature(
+                f'Synapse parameter "{key}" can only be set via SetDefaults() or CopyModel().')
         if key not in defaults:
             raise UnaccessedDictionaryEntry(
                 f"syn_spec key {key!r} is not a parameter of {model}; expected one of "
@@ -493,8 +502,7 @@ def _plan(pre, post, conn_spec, syn_spec):
     k.calls += 1
     call = k.calls
 
-    if (k.synapse_types[model].uses_archive
-            or getattr(k.synapse_types[model], "uses_eprop_archive", False)) and tk != "neuron":
+    if cls_uses_archive(k.synapse_types[model]) and tk != "neuron":
         raise IllegalConnection(
             f"{model} is a plastic synapse model: it connects neurons (which keep the "
             f"spike archive it reads), not {pk} -> {tk}; feed device spikes through a "
@@ -572,6 +580,20 @@ def _plan(pre, post, conn_spec, syn_spec):
             k.recording.add(src, tgt, 0, {"port": port})
             k.count_connections(model, len(src))
         return commit
+    if tk == "neuron" and any(getattr(type(r.block), "refuses_devices", False)
+                              for r in post_recs):
+        bad = next(r for r in post_recs if getattr(type(r.block), "refuses_devices", False))
+        if pk != "neuron":
+            raise IllegalConnection(
+                f"{bad.model} (node {post_ids[0]}) takes spikes from neurons only, not from "
+                f"{pre_recs[0].model}; feed device spikes through a parrot_neuron")
+        if cls_uses_archive(k.synapse_types[model]):
+            raise IllegalConnection(f"{bad.model} takes spikes through static synapses only, "
+                                    f"not {model}")
+        if k.size > 1:
+            raise NotImplementedFeature(
+                f"{bad.model} under MPI ({k.size} ranks) is not available yet: its spikes "
+                "are not shared between ranks; run it on one rank")
     if tk == "stimulator":
         raise IllegalConnection(
             f"{post_recs[0].model} (node {post_ids[0]}) is a stimulation device and cannot "

@@ -25,16 +25,17 @@ from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond,
     iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, parrot_neuron, precise, recorders, stdp,
-    stdp_izh)
+    stdp_dopamine, stdp_izh)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
 
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
-             izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm):
+             izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
+             stdp_dopamine):
     NODE_MODELS.update(_mod.MODELS)
-for _mod in (stdp, stdp_izh, eprop, eprop_bsshslm, bernoulli_synapse):
+for _mod in (stdp, stdp_izh, stdp_dopamine, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 
 
@@ -755,7 +756,7 @@ class Engine:
         tau = np.full(n_slots, 20.0)
         tau3 = np.full(n_slots, 110.0)
         for blk in self.neuron_blocks():
-            if blk.n:
+            if blk.n and "tau_minus" in blk.arrays:
                 sl = self.slot_of(blk.gids)
                 tau[sl] = blk.arrays["tau_minus"]
                 tau3[sl] = blk.arrays["tau_minus_triplet"]

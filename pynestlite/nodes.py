@@ -236,7 +236,7 @@ class NodeCollection:
         if key == "model_id":
             return [k.model_id(rec.model)] * len(g)
         if key == "element_type":
-            return [rec.element_type] * len(g)
+            return [getattr(type(rec.block), "nest_element_type", rec.element_type)] * len(g)
         if key == "local":
             return [True] * len(g)
         if key in ("vp", "thread"):

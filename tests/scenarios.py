@@ -1018,6 +1018,68 @@ def run_vogels_sprekeler_parrots(nest):
     return out
 
 
+def run_stdp_dopamine(nest):
+    """stdp_dopamine_synapse with two volume transmitters.
+
+    Pre parrots (fixed trains) project onto two iaf_psc_alpha neurons firing
+    on I_e (their spikes are the postsynaptic side); dopamine parrots feed
+    two volume transmitters (deliver_interval 1 and 3, connection delays 1.5
+    and 0.3 ms).  Model ``stdp_dopamine_synapse`` (b = 0) uses the first, a
+    copy with b = 0.2 and other time constants the second; delays 0.5, 1 and
+    2.3 ms; weights bounded below by Wmin = -5.  Weights, c, n and Kplus are
+    read after each of three Simulate calls (the last one not a multiple of
+    the trigger interval); a weight_recorder records the copy's
+    transmissions.
+    """
+    _reset(nest)
+    pre_t = [float(t) for t in np.round(np.arange(4.0, 290.0, 13.7), 1)]
+    dopa_t = [float(t) for t in np.round(np.arange(9.0, 290.0, 21.3), 1)]
+    sg_pre = nest.Create("spike_generator", 3, {"spike_times": pre_t})
+    sg_pre[1].set({"spike_times": [t + 5.2 for t in pre_t]})
+    sg_pre[2].set({"spike_times": sorted(pre_t[::3] + [t + 0.1 for t in pre_t[::2]])})
+    sg_dopa = nest.Create("spike_generator", 2, {"spike_times": dopa_t})
+    sg_dopa[1].set({"spike_times": sorted(dopa_t + [t + 3.3 for t in dopa_t[::2]])})
+    pre = nest.Create("parrot_neuron", 3)
+    dopa = nest.Create("parrot_neuron", 2)
+    post = nest.Create("iaf_psc_alpha", 2, {"I_e": 420.0})
+    post[1].set({"I_e": 460.0, "tau_minus": 15.0})
+    nest.Connect(sg_pre, pre, "one_to_one")
+    nest.Connect(sg_dopa, dopa, "one_to_one")
+    vt1 = nest.Create("volume_transmitter")
+    vt2 = nest.Create("volume_transmitter", params={"deliver_interval": 3})
+    nest.Connect(dopa, vt1, syn_spec={"delay": 1.5})
+    nest.Connect(dopa[1], vt2, syn_spec={"delay": 0.3})
+    wr = nest.Create("weight_recorder")
+    nest.SetDefaults("stdp_dopamine_synapse", {"volume_transmitter": vt1, "tau_c": 60.0,
+                                               "tau_n": 40.0, "A_minus": 0.8, "Wmin": -5.0,
+                                               "Wmax": 40.0})
+    nest.CopyModel("stdp_dopamine_synapse", "dopa_copy",
+                   {"volume_transmitter": vt2, "b": 0.2, "tau_plus": 12.0, "A_plus": 1.5,
+                    "weight_recorder": wr})
+    rule = {"rule": "all_to_all"}
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_dopamine_synapse", "weight": 5.0,
+                                   "delay": 1.0})
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_dopamine_synapse", "weight": 2.0,
+                                   "delay": 2.3, "c": 0.1, "n": 0.05})
+    nest.Connect(pre, post, rule, {"synapse_model": "dopa_copy", "weight": 8.0, "delay": 0.5,
+                                   "Kplus": 0.5})
+    sr = _spike_recorder(nest, post)
+    mm = _multimeter(nest, post, 0.5)
+    out = {}
+    for i, t in enumerate((100.0, 60.0, 133.7)):
+        nest.Simulate(t)
+        for model in ("stdp_dopamine_synapse", "dopa_copy"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight", "c", "n", "Kplus"), f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    ev = wr.get("events")
+    order = np.lexsort((np.asarray(ev["weights"]), np.asarray(ev["targets"]),
+                        np.asarray(ev["senders"]), np.asarray(ev["times"])))
+    for key in ("senders", "targets", "times", "weights"):
+        out["wr_" + key] = np.asarray(ev[key])[order]
+    return out
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
