@@ -84,3 +84,19 @@ def test_launcher_ranks_are_used():
     if launched is None:
         pytest.skip("not started by an MPI launcher")
     assert nest.NumProcesses() == int(launched)
+
+
+@pytest.mark.mpi(min_size=2)
+def test_volume_transmitter_under_mpi_is_refused_on_every_rank():
+    """The dopamine synapse's transmitter is one rank only for now: a clear
+    error on every rank (no hang), and nothing half-built."""
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 4)
+    vt = nest.Create("volume_transmitter")
+    with pytest.raises(nest.NESTErrors.NotImplemented, match="MPI"):
+        nest.Connect(n, vt)
+    nest.SetDefaults("stdp_dopamine_synapse", {"volume_transmitter": vt})
+    with pytest.raises(nest.NESTErrors.NotImplemented, match="MPI"):
+        nest.Connect(n, n, syn_spec="stdp_dopamine_synapse")
+    assert nest.GetKernelStatus("num_connections") == 0
+    nest.Simulate(5.0)
