@@ -25,7 +25,7 @@ from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond,
     iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, parrot_neuron, precise, recorders, stdp,
-    stdp_dopamine, stdp_izh)
+    stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -35,7 +35,7 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_a
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
              stdp_dopamine):
     NODE_MODELS.update(_mod.MODELS)
-for _mod in (stdp, stdp_izh, stdp_dopamine, eprop, eprop_bsshslm, bernoulli_synapse):
+for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 
 

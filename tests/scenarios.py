@@ -1080,6 +1080,60 @@ def run_stdp_dopamine(nest):
         out["wr_" + key] = np.asarray(ev[key])[order]
     return out
 
+def run_tsodyks(nest):
+    """tsodyks_synapse and tsodyks2_synapse onto iaf_psc_exp neurons.
+
+    Pre parrots with fixed trains (one with spikes of multiplicity 2, one
+    with bursts at 1-2 ms intervals); depressing (tau_fac 0) and
+    facilitating (U 0.1, tau_fac 200 ms) settings of both models, an
+    inhibitory tsodyks_synapse, initial x, y, u set per Connect, delays
+    0.5 / 1 / 2.3 ms; a copy of tsodyks2_synapse with a weight_recorder.
+    State (x, u, y) after each of three Simulate calls; V_m and spikes of
+    the targets show the transmitted weights.
+    """
+    _reset(nest)
+    base = [float(t) for t in np.round(np.arange(5.0, 280.0, 17.3), 1)]
+    sg = nest.Create("spike_generator", 3, {"spike_times": base})
+    sg[1].set({"spike_times": sorted(base[::2] + base[::5])})
+    burst = sorted({round(t + d, 1) for t in base[::4] for d in (0.0, 1.0, 2.5, 3.2)})
+    sg[2].set({"spike_times": burst})
+    pre = nest.Create("parrot_neuron", 3)
+    nest.Connect(sg, pre, "one_to_one")
+    post = nest.Create("iaf_psc_exp", 2, {"tau_syn_ex": 3.0, "tau_syn_in": 3.0,
+                                          "I_e": 360.0})
+    post[1].set({"I_e": 330.0})
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("tsodyks2_synapse", "tsodyks2_rec", {"weight_recorder": wr})
+    rule = {"rule": "all_to_all"}
+    nest.Connect(pre, post, rule, {"synapse_model": "tsodyks_synapse", "weight": 250.0,
+                                   "delay": 1.0})
+    nest.Connect(pre, post, rule, {"synapse_model": "tsodyks_synapse", "weight": -120.0,
+                                   "delay": 2.3, "U": 0.1, "tau_fac": 200.0,
+                                   "tau_rec": 100.0, "x": 0.8, "y": 0.1, "u": 0.2})
+    nest.Connect(pre, post, rule, {"synapse_model": "tsodyks2_synapse", "weight": 300.0,
+                                   "delay": 0.5, "U": 0.2, "u": 0.2, "tau_rec": 300.0})
+    nest.Connect(pre, post, rule, {"synapse_model": "tsodyks2_rec", "weight": 200.0,
+                                   "delay": 1.0, "U": 0.1, "u": 0.1, "tau_fac": 150.0,
+                                   "tau_rec": 120.0, "x": 0.9})
+    mm = _multimeter(nest, post, 0.5)
+    sr = _spike_recorder(nest, post)
+    out = {}
+    for i, t in enumerate((90.0, 70.0, 123.4)):
+        nest.Simulate(t)
+        conns = nest.GetConnections(synapse_model="tsodyks_synapse")
+        out.update(_conn_state(nest, conns, ("weight", "x", "y", "u"), f"tsodyks_{i}_"))
+        for model in ("tsodyks2_synapse", "tsodyks2_rec"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight", "x", "u"), f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    ev = wr.get("events")
+    order = np.lexsort((np.asarray(ev["weights"]), np.asarray(ev["targets"]),
+                        np.asarray(ev["senders"]), np.asarray(ev["times"])))
+    for key in ("senders", "targets", "times", "weights"):
+        out["wr_" + key] = np.asarray(ev[key])[order]
+    return out
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
