@@ -122,6 +122,7 @@ cdef class Scheduler:
     cdef public int64_t origin       # first step of the current (maybe partial) slice
     cdef public long lag             # steps of the current slice already done
     cdef public int64_t recorded     # register entries already ordered and recorded
+    cdef public int64_t local_spikes # spikes of local neurons (multiplicity counted) since reset
     cdef public int64_t n_pending    # exchanged spikes not yet delivered (ggid/glag)
     cdef public int64_t pending_origin   # origin of the slice they belong to
     cdef public object pending_flush     # exchanged flush keys not yet delivered (or None)
@@ -583,6 +584,7 @@ cdef class Scheduler:
             left -= to - self.lag
             done_steps += to - self.lag
             self.lag = to
+            self.local_spikes += self.reg.n - self.recorded
             self._order(self.recorded)
             self._archive()
             self._record(recorders)

@@ -128,12 +128,37 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "time_construction_create", "time_construction_connect", "dict_miss_is_error",
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
-              "tics_per_step", "time_record", "hardware_report", "off_grid_spiking")
+              "tics_per_step", "time_record", "hardware_report", "off_grid_spiking",
+              "local_spike_counter", "memory_size", "rng_types", "max_num_syn_models",
+              "recording_backends")
 _WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "min_delay",
              "max_delay", "local_num_threads", "total_num_virtual_procs", "print_time",
              "data_path", "data_prefix", "overwrite_files", "target", "chip_seed",
-             "hardware_latency", "detailed_timers", "syn_update_interval",
+             "hardware_latency", "detailed_timers", "syn_update_interval", "rng_type",
              "eprop_update_interval", "eprop_learning_window", "eprop_reset_neurons_on_update")
+
+
+#: synapse models a kernel holds at most (built-in ones and copies); NEST's limit
+MAX_SYNAPSE_MODELS = 512
+
+
+def _recording_backends():
+    from pynestlite.recording import BACKENDS
+    return BACKENDS
+
+
+def _memory_kib():
+    """Resident set size of this process in kiB (Linux /proc; elsewhere the
+    peak from getrusage)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _kernel_status():
@@ -189,6 +214,16 @@ def _kernel_status():
         "keep_source_table": True,
         # a node sends or takes spikes at precise (off-grid) times
         "off_grid_spiking": k.off_grid_spiking(),
+        # spikes of this rank's neurons in the latest Simulate (multiplicity counted)
+        "local_spike_counter": int(k.scheduler.local_spikes),
+        # resident memory of this process (kiB), as NEST reports its own
+        "memory_size": _memory_kib(),
+        # every random number comes from the counter-based Philox4x32-10
+        # (NEST's "Philox_32"); no other generator is offered
+        "rng_type": "Philox_32",
+        "rng_types": ["Philox_32"],
+        "max_num_syn_models": MAX_SYNAPSE_MODELS,
+        "recording_backends": tuple(_recording_backends()),
     }
     s.update(k.scheduler.timers)
     return s
@@ -239,6 +274,10 @@ def _check_kernel_status(params):
         if k.next_gid > 1 or k.simulated:
             raise KernelStateError("use_compressed_spikes can only be set before nodes are "
                                    "created")
+    if "rng_type" in p and p["rng_type"] != "Philox_32":
+        raise BadProperty(f"rng_type {p['rng_type']!r} is not available; pynestlite draws "
+                          "every random number from 'Philox_32' (counter-based, the same "
+                          "for any number of ranks)")
     if "rng_seed" in p:
         s = p["rng_seed"]
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool) or not 1 <= s < 2 ** 32:
@@ -366,6 +405,10 @@ def _commit_kernel_status(p):
     if "resolution" in p:
         k.resolution = float(p["resolution"])
         k.tics_per_step = int(round(k.resolution * k.tics_per_ms))
+    if "rng_type" in p and p["rng_type"] != "Philox_32":
+        raise BadProperty(f"rng_type {p['rng_type']!r} is not available; pynestlite draws "
+                          "every random number from 'Philox_32' (counter-based, the same "
+                          "for any number of ranks)")
     if "rng_seed" in p:
         k.rng_seed = int(p["rng_seed"])
     if "local_num_threads" in p:
@@ -512,6 +555,9 @@ def CopyModel(existing, new, params=None):
     """Copy a node or synapse model under a new name, with changed defaults."""
     if new in kernel.models or new in kernel.synapse_models:
         raise NewModelNameExists(f"CopyModel: model {new!r} already exists; choose a new name")
+    if existing in kernel.synapse_models and len(kernel.synapse_models) >= MAX_SYNAPSE_MODELS:
+        raise KernelException(f"CopyModel: Synapse model count exceeded: a kernel holds at "
+                              f"most {MAX_SYNAPSE_MODELS} synapse models (max_num_syn_models)")
     if existing in kernel.synapse_models:
         kernel.synapse_models[new] = dict(kernel.synapse_models[existing])
         kernel.synapse_types[new] = kernel.synapse_types[existing]
@@ -808,6 +854,8 @@ class _KernelAttributeModule(types.ModuleType):
             return GetKernelStatus(name)
         if name == "verbosity":
             return _verbosity
+        if name == "kernel_status":
+            return GetKernelStatus()
         raise AttributeError(f"module 'pynestlite' has no attribute {name!r}")
 
     def __setattr__(self, name, value):

@@ -666,6 +666,7 @@ class Engine:
         try:
             error = None
             try:
+                self.scheduler.local_spikes = 0     # NEST: spikes of the latest run
                 self.scheduler.run(steps, stim, neurons, mms, srs, tables, exchange, self,
                                    progress)
             finally:

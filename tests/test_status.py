@@ -373,3 +373,40 @@ def test_use_compressed_spikes_is_a_kernel_setting_without_effect_on_results():
     nest.Create("iaf_psc_alpha")
     with pytest.raises(KernelException, match="before nodes"):
         nest.use_compressed_spikes = True
+
+
+def test_kernel_counters_and_constants():
+    """local_spike_counter counts the latest run's spikes with multiplicity;
+    memory_size, rng_type(s), max_num_syn_models, recording_backends,
+    nest.kernel_status as NEST names them."""
+    nest.ResetKernel()
+    p = nest.Create("parrot_neuron")
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0, 4.0],
+                                                "spike_multiplicities": [2, 1]})
+    nest.Connect(sg, p)
+    nest.Simulate(3.0)
+    assert nest.local_spike_counter == 2
+    nest.Simulate(7.0)
+    assert nest.GetKernelStatus("local_spike_counter") == 1
+    nest.Simulate(5.0)
+    assert nest.local_spike_counter == 0
+    assert nest.memory_size > 1000
+    assert nest.rng_type == "Philox_32" and nest.rng_types == ["Philox_32"]
+    nest.rng_type = "Philox_32"
+    with pytest.raises(nest.NESTErrors.BadProperty, match="mt19937"):
+        nest.rng_type = "mt19937"
+    assert {"memory", "ascii", "screen"} <= set(nest.recording_backends)
+    assert nest.kernel_status["network_size"] == 2
+    with pytest.raises(nest.NESTErrors.BadProperty):
+        nest.SetKernelStatus({"local_spike_counter": 3})
+
+
+def test_synapse_model_count_is_limited():
+    nest.ResetKernel()
+    room = nest.max_num_syn_models - len(nest.synapse_models)
+    for i in range(room):
+        nest.CopyModel("static_synapse", f"copy_{i}")
+    with pytest.raises(nest.NESTErrors.KernelException, match="Synapse model count exceeded"):
+        nest.CopyModel("static_synapse", "one_too_many")
+    nest.ResetKernel()
+    nest.CopyModel("static_synapse", "one_too_many")
