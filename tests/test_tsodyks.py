@@ -82,3 +82,42 @@ def test_parameter_checks():
     d = nest.GetDefaults("tsodyks2_synapse")
     assert (d["U"], d["u"], d["x"], d["tau_rec"], d["tau_fac"]) == (0.5, 0.5, 1.0, 800.0, 0.0)
     assert "t_last" not in d
+
+
+def _quantal_releases(seed, n_spikes=10000, isi=20.0, n=5, U=0.3, tau_rec=50.0):
+    nest.ResetKernel()
+    nest.rng_seed = seed
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("quantal_stp_synapse", "q_rec", {"weight_recorder": wr})
+    sg = nest.Create("spike_generator",
+                     params={"spike_times": [10.0 + isi * i for i in range(n_spikes)]})
+    pre = nest.Create("parrot_neuron")
+    post = nest.Create("parrot_neuron")
+    nest.Connect(sg, pre)
+    nest.Connect(pre, post, syn_spec={"synapse_model": "q_rec", "weight": 1.0, "n": n, "a": n,
+                                      "U": U, "u": U, "tau_rec": tau_rec})
+    nest.Simulate(20.0 + isi * n_spikes)
+    ev = wr.get("events")
+    return np.asarray(ev["times"]), np.asarray(ev["weights"])
+
+
+def test_quantal_stp_mean_release_matches_the_expectation():
+    """Released sites per spike: at steady state the available sites before a
+    spike average n p / (1 - (1 - U)(1 - p)) (p = 1 - exp(-isi/tau_rec), the
+    recovery probability), each released with probability U: the mean
+    transmitted weight per presynaptic spike is U times that (within 4 s.e.)."""
+    n, U, isi, tau_rec, n_spikes = 5, 0.3, 20.0, 50.0, 10000
+    t, w = _quantal_releases(11, n_spikes, isi, n, U, tau_rec)
+    p = 1.0 - math.exp(-isi / tau_rec)
+    expected = U * n * p / (1.0 - (1.0 - U) * (1.0 - p))
+    per_spike = np.zeros(n_spikes)
+    per_spike[np.rint((t - 11.0) / isi).astype(int)] = w      # stamps: spike time + 1 ms
+    assert np.all(w == np.rint(w)) and w.min() >= 1 and w.max() <= n
+    se = per_spike.std() / math.sqrt(n_spikes) * 2.0          # (serial correlation margin)
+    assert abs(per_spike.mean() - expected) < 4 * se, (per_spike.mean(), expected, se)
+    # the same seed gives the same releases; another seed others
+    t2, w2 = _quantal_releases(11, 2000, isi, n, U, tau_rec)
+    t3, w3 = _quantal_releases(11, 2000, isi, n, U, tau_rec)
+    t4, w4 = _quantal_releases(12, 2000, isi, n, U, tau_rec)
+    assert np.array_equal(t2, t3) and np.array_equal(w2, w3)
+    assert not (len(t2) == len(t4) and np.array_equal(w2, w4))
