@@ -57,13 +57,6 @@ def _require(ok, message):
         raise BadProperty(message)
 
 
-cdef inline double _kplus_after(double kplus, double t_last_ms, double t_ms,
-                                double tau_plus) noexcept nogil:
-    """The presynaptic trace after a spike at ``t_ms``: ``Kplus * exp((t_last
-    - t) / tau_plus) + 1`` (NEST's operation order)."""
-    return kplus * exp((t_last_ms - t_ms) / tau_plus) + 1.0
-
-
 cdef class PairStdpTable(SynapseTable):
     """Machinery shared by the pair-based STDP models: the presynaptic state
     (``Kplus``, ``t_last``) per source row or per synapse, the compact
@@ -71,6 +64,7 @@ cdef class PairStdpTable(SynapseTable):
     (the weight update of one presynaptic spike)."""
     uses_archive = True
     private = ("t_last",)
+    decay_by_inverse = False
     row_state = True        # Kplus, t_last depend on the source alone
     trace_tau = "tau_plus"  # the column of Kplus's time constant
     common = {"weight_recorder": None}
@@ -87,8 +81,10 @@ cdef class PairStdpTable(SynapseTable):
     cdef double[::1] wmax             # every pair rule bounds the weight by Wmax
     cdef Py_ssize_t s_wmax
     cdef double ms_per_step
+    cdef bint tau_inverse             # decays as exp(dt * (1 / tau_plus)) (NEST's *_pl_* order)
     def __init__(self, synapse_model):
         self.per_row = self.row_state
+        self.tau_inverse = self.decay_by_inverse
         self.kplus_row = np.zeros(0, np.float64)
         self.tlast_row = np.zeros(0, np.int64)
         SynapseTable.__init__(self, synapse_model)
@@ -111,8 +107,9 @@ cdef class PairStdpTable(SynapseTable):
         self.w = self.cols["weight"]
         self.tau_plus = self.cols[self.trace_tau]
         self.s_tau_plus = self.stride(self.trace_tau)
-        self.wmax = self.cols["Wmax"]
-        self.s_wmax = self.stride("Wmax")
+        if "Wmax" in self.cols:
+            self.wmax = self.cols["Wmax"]
+            self.s_wmax = self.stride("Wmax")
         self.kp_r = self.kplus_row
         self.tl_r = self.tlast_row
         if not self.per_row:
@@ -122,6 +119,20 @@ cdef class PairStdpTable(SynapseTable):
     def pre_run(self, engine, dict params):
         self.ms_per_step = engine.tics_per_step * engine.ms_per_tic
         self.bind_weight_recorder(engine, params)
+        if self.hom:
+            self.take_common(params)
+
+    #: the rule's parameters are model-level (``common``): ``SetDefaults`` or
+    #: ``CopyModel`` set them for all synapses of a model (NEST's ``*_hom``)
+    hom = ()
+
+    def take_common(self, dict params):
+        """Hold the model-level parameters ``hom`` as the compact columns the
+        delivery reads (one value each)."""
+        for name in self.hom:
+            self.cols[name] = np.full(1, float(params[name]))
+            self.uniform.add(name)
+        self.bind()
 
     def nbytes(self):
         return SynapseTable.nbytes(self) + self.kplus_row.nbytes + self.tlast_row.nbytes
@@ -213,12 +224,18 @@ cdef class PairStdpTable(SynapseTable):
         if self.per_row and self.trace_tau not in self.uniform:
             self._to_per_synapse()
 
+    cdef inline double decay(self, int64_t k, double minus_dt) noexcept nogil:
+        """``exp(minus_dt / tau_plus)`` of synapse ``k`` (by the inverse of
+        tau_plus where the model's NEST original multiplies)."""
+        if self.tau_inverse:
+            return exp(minus_dt * (1. / self.tau_plus[k * self.s_tau_plus]))
+        return exp(minus_dt / self.tau_plus[k * self.s_tau_plus])
+
     cdef inline double pre_decay(self, int64_t k, int64_t t_last, int64_t t_post, double d_ms,
                                  pnl_archive *a) noexcept nogil:
         """``exp((t_last - (t_post + d)) / tau_plus)``: the presynaptic trace
         of the spike at ``t_last`` seen by a postsynaptic spike at ``t_post``."""
-        return exp((pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, t_post) + d_ms))
-                   / self.tau_plus[k * self.s_tau_plus])
+        return self.decay(k, pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, t_post) + d_ms))
 
     cdef inline double post_trace(self, int64_t slot, int64_t t_spike, int64_t d, int col,
                                   pnl_archive *a) noexcept nogil:
@@ -267,12 +284,10 @@ cdef class PairStdpTable(SynapseTable):
                     slot -= L
                 add_to_channel(ctx.inbuf + slot * W, self.cd[k], wk, 1.0)
                 if not self.per_row:
-                    self.kp_s[k] = _kplus_after(kp, pnl_archive_ms(a, t_last), t_ms,
-                                                self.tau_plus[k * self.s_tau_plus])
+                    self.kp_s[k] = kp * self.decay(k, pnl_archive_ms(a, t_last) - t_ms) + 1.0
                     self.tl_s[k] = t_spike
             if self.per_row:
-                self.kp_r[g] = _kplus_after(kplus, pnl_archive_ms(a, t_last), t_ms,
-                                            self.tau_plus[0])
+                self.kp_r[g] = kplus * self.decay(0, pnl_archive_ms(a, t_last) - t_ms) + 1.0
                 self.tl_r[g] = t_spike
 
 
@@ -609,7 +624,89 @@ cdef class VogelsSprekelerSynapseTable(PairStdpTable):
                              self.wmax[k * self.s_wmax])
 
 
+_HOM_PRIVATE = ("t_last", "tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax")
+
+
+cdef class StdpSynapseHomTable(StdpSynapseTable):
+    """``stdp_synapse_hom``: ``stdp_synapse`` with the rule's parameters
+    (``tau_plus`` 20 ms, ``lambda`` 0.01, ``alpha`` 1, ``mu_plus`` 1,
+    ``mu_minus`` 1, ``Wmax`` 100) common to all synapses of the model (set by
+    ``SetDefaults`` / ``CopyModel``; Connect refuses them, as NEST); per
+    synapse ``weight`` and ``Kplus``.  14 bytes per synapse plus 16 per
+    source row."""
+    private = _HOM_PRIVATE
+    hom = ("tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax")
+    common = {"tau_plus": 20.0, "lambda": 0.01, "alpha": 1.0, "mu_plus": 1.0,
+              "mu_minus": 1.0, "Wmax": 100.0, "weight_recorder": None}
+
+    @classmethod
+    def check_common(cls, dict params):
+        PairStdpTable.check_common.__func__(cls, params)
+        if "tau_plus" in params:
+            _require(np.asarray(params["tau_plus"]) > 0, "tau_plus > 0. required.")
+
+
+cdef class StdpPlSynapseHomTable(PairStdpTable):
+    """``stdp_pl_synapse_hom``: STDP with power-law weight dependence
+    (Morrison, Aertsen & Diesmann 2007), all-to-all pairing, parameters
+    common to all synapses of the model.
+
+    Per presynaptic spike at ``t`` with delay ``d`` (previous one ``t_last``):
+    for every postsynaptic spike ``t_j`` in ``(t_last - d, t - d]``,
+    ``w <- w + lambda w^mu Kplus exp((t_last - (t_j + d)) / tau_plus)``; then
+    ``w <- max(w - lambda alpha w K_minus(t - d), 0)``; the spike carries the
+    new weight; ``Kplus <- Kplus exp((t_last - t) / tau_plus) + 1`` (the
+    decays by the inverse of tau_plus, NEST's order).  Common parameters
+    (``SetDefaults`` / ``CopyModel``): ``tau_plus`` 20 ms, ``lambda`` 0.1,
+    ``alpha`` 1, ``mu`` 0.4; per synapse ``weight`` 1, ``Kplus`` 0.  The
+    target's ``tau_minus`` is a neuron parameter.  Reference: Morrison A,
+    Aertsen A, Diesmann M (2007) Neural Comput 19:1437-1467.
+    """
+    decay_by_inverse = True
+    private = ("t_last", "tau_plus", "lambda", "alpha", "mu")
+    hom = ("tau_plus", "lambda", "alpha", "mu")
+    compact = ("tau_plus", "lambda", "alpha", "mu")
+    columns = {"weight": ("float64", 1.0), "tau_plus": ("float64", 20.0),
+               "lambda": ("float64", 0.1), "alpha": ("float64", 1.0), "mu": ("float64", 0.4),
+               "Kplus": ("float64", 0.0), "t_last": ("int64", 0)}
+    common = {"tau_plus": 20.0, "lambda": 0.1, "alpha": 1.0, "mu": 0.4,
+              "weight_recorder": None}
+    cdef double[::1] lam, alpha, mu
+
+    def bind(self):
+        PairStdpTable.bind(self)
+        self.lam = self.cols["lambda"]
+        self.alpha = self.cols["alpha"]
+        self.mu = self.cols["mu"]
+
+    @classmethod
+    def check(cls, dict values, common=None):
+        if "Kplus" in values:
+            _require(np.asarray(values["Kplus"]) >= 0, "Kplus must be >= 0")
+
+    @classmethod
+    def check_common(cls, dict params):
+        PairStdpTable.check_common.__func__(cls, params)
+        if "tau_plus" in params:
+            _require(np.asarray(params["tau_plus"]) > 0, "tau_plus > 0. required.")
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1, j
+        cdef double d_ms = d * self.ms_per_step
+        cdef double lam = self.lam[0], new_w
+        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
+        for j in range(k0, k1):
+            w = w + (lam * pow(w, self.mu[0]) * (kplus[0] * self.pre_decay(
+                k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a)))
+        new_w = w - (lam * self.alpha[0] * w * self.post_trace(slot, t_spike, d, 0, a))
+        return new_w if new_w > 0.0 else 0.0
+
+
 SYNAPSE_MODELS = {
+    "stdp_synapse_hom": StdpSynapseHomTable,
+    "stdp_pl_synapse_hom": StdpPlSynapseHomTable,
     "stdp_synapse": StdpSynapseTable,
     "vogels_sprekeler_synapse": VogelsSprekelerSynapseTable,
     "stdp_triplet_synapse": StdpTripletSynapseTable,

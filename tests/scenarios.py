@@ -1134,6 +1134,58 @@ def run_tsodyks(nest):
         out["wr_" + key] = np.asarray(ev[key])[order]
     return out
 
+def run_stdp_hom(nest):
+    """stdp_synapse_hom and stdp_pl_synapse_hom: the rule's parameters are
+    common to the model (SetDefaults / CopyModel).  Parrot trains as in
+    ``stdp_parrots`` (one source with multiplicity 2), plastic synapses onto
+    post parrots (receptor 1) of two tau_minus and onto an iaf_psc_alpha
+    (V_m shows the weights); a copy of stdp_pl_synapse_hom with other
+    parameters and a weight_recorder.  Weights and Kplus after each of three
+    Simulate calls.
+    """
+    _reset(nest)
+    pre_times, post_times = STDP_PRE_TIMES, STDP_POST_TIMES
+    sg_pre = nest.Create("spike_generator", 2, {"spike_times": pre_times})
+    sg_pre[1].set({"spike_times": sorted([t + 3.1 for t in pre_times[::2]]
+                                         + [t + 3.1 for t in pre_times[::6]])})
+    sg_post = nest.Create("spike_generator", 2, {"spike_times": post_times})
+    sg_post[1].set({"spike_times": [t + 1.4 for t in post_times]})
+    pre = nest.Create("parrot_neuron", 2)
+    post = nest.Create("parrot_neuron", 2)
+    post[1].set({"tau_minus": 15.0})
+    neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 300.0})
+    nest.Connect(sg_pre, pre, "one_to_one")
+    nest.Connect(sg_post, post, "one_to_one")
+    wr = nest.Create("weight_recorder")
+    nest.SetDefaults("stdp_synapse_hom", {"Wmax": 50.0, "lambda": 0.05, "mu_plus": 0.5})
+    nest.CopyModel("stdp_pl_synapse_hom", "pl_copy", {"tau_plus": 15.0, "alpha": 1.1,
+                                                      "mu": 0.3, "lambda": 0.05,
+                                                      "weight_recorder": wr})
+    rule = {"rule": "all_to_all"}
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_synapse_hom", "weight": 10.0,
+                                   "delay": 1.0, "receptor_type": 1})
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_pl_synapse_hom", "weight": 5.0,
+                                   "delay": 2.3, "receptor_type": 1})
+    nest.Connect(pre, post, rule, {"synapse_model": "pl_copy", "weight": 20.0,
+                                   "delay": 0.4, "receptor_type": 1, "Kplus": 0.5})
+    nest.Connect(pre, neuron, rule, {"synapse_model": "pl_copy", "weight": 150.0, "delay": 1.5})
+    mm = _multimeter(nest, neuron, 0.5)
+    sr = _spike_recorder(nest, neuron)
+    out = {}
+    for i, t in enumerate((60.0, 50.0, 90.0)):
+        nest.Simulate(t)
+        for model in ("stdp_synapse_hom", "stdp_pl_synapse_hom", "pl_copy"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight", "Kplus"), f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    ev = wr.get("events")
+    order = np.lexsort((np.asarray(ev["weights"]), np.asarray(ev["targets"]),
+                        np.asarray(ev["senders"]), np.asarray(ev["times"])))
+    for key in ("senders", "targets", "times", "weights"):
+        out["wr_" + key] = np.asarray(ev[key])[order]
+    return out
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())

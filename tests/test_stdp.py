@@ -305,3 +305,24 @@ def test_vogels_sprekeler_defaults_and_sign_rule():
         nest.Connect(n, n, syn_spec={"synapse_model": "vogels_sprekeler_synapse",
                                      "Kplus": -1.0})
     assert nest.GetKernelStatus("num_connections") == 4
+
+
+def test_hom_models_take_their_rule_from_the_model():
+    """stdp_synapse_hom / stdp_pl_synapse_hom: the rule's parameters are
+    model-level; Connect refuses them (NEST: NotImplemented), SetDefaults
+    checks them, and a copy keeps its own."""
+    nest.ResetKernel()
+    n = nest.Create("parrot_neuron", 2)
+    for model, key in (("stdp_synapse_hom", "Wmax"), ("stdp_pl_synapse_hom", "mu")):
+        with pytest.raises(nest.NESTErrors.NotImplemented, match=key):
+            nest.Connect(n, n, syn_spec={"synapse_model": model, key: 1.0})
+        with pytest.raises(nest.NESTErrors.BadProperty, match="tau_plus"):
+            nest.SetDefaults(model, {"tau_plus": -1.0})
+    nest.CopyModel("stdp_pl_synapse_hom", "pl2", {"mu": 0.9})
+    assert nest.GetDefaults("pl2")["mu"] == 0.9
+    assert nest.GetDefaults("stdp_pl_synapse_hom")["mu"] == 0.4
+    nest.Connect(n, n, "one_to_one", {"synapse_model": "pl2", "weight": 2.0})
+    c = nest.GetConnections(synapse_model="pl2")
+    with pytest.raises(nest.NESTErrors.UnaccessedDictionaryEntry):
+        c.set({"mu": 0.5})
+    assert "t_last" not in nest.GetDefaults("stdp_synapse_hom")
