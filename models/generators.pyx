@@ -49,7 +49,8 @@ from libc.math cimport sqrt, cos, sin, exp, log, floor, INFINITY
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport realloc, free
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel, add_event
+from pynestlite.kernel.nodebase cimport (
+    NodeBlock, SliceContext, add_to_channel, add_event, pnl_register_push, pnl_register_push_off)
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
@@ -466,94 +467,15 @@ cdef class SpikeGenerator(StimulationBlock):
     def sends_precise(self):
         return self.n > 0 and bool(np.any(self.arrays["precise_times"]))
 
-    def _flag(self, updates, name, j, i):
-        v = updates.get(name)
-        if v is None:
-            return bool(self.arrays[name][i])
-        v = np.asarray(v).reshape(-1)
-        return bool(v[min(j, v.size - 1)])
-
     def set(self, dict updates, idx, engine=None):
-        idx = np.asarray(idx, np.int64)
-        flags = ("precise_times", "allow_offgrid_times", "shift_now_spikes")
-        for j, i in enumerate(idx):
-            if self._flag(updates, "precise_times", j, i) and (
-                    self._flag(updates, "allow_offgrid_times", j, i)
-                    or self._flag(updates, "shift_now_spikes", j, i)):
-                raise BadProperty(
-                    f"{self.model}: Option precise_times cannot be set to true when either "
-                    "allow_offgrid_times or shift_now_spikes is set to true.")
-            if (any(f in updates for f in flags) and "spike_times" not in updates
-                    and len(self.arrays["spike_times"][i])
-                    and any(self._flag(updates, f, j, i) != bool(self.arrays[f][i])
-                            for f in flags)):
-                raise BadProperty(
-                    f"{self.model}: Options can only be set together with spike times or if "
-                    "no spike times have been set.")
-        # normalise and validate spike times per row before anything is written
-        if "spike_times" in updates or "allow_offgrid_times" in updates:
-            times = updates.get("spike_times")
-            clock = _clock(engine)
-            new_times = []
-            for j, i in enumerate(idx):
-                t = self.arrays["spike_times"][i] if times is None else times[j]
-                t = np.asarray(t, np.float64).ravel()
-                if self._flag(updates, "precise_times", j, i):
-                    # kept as given (NEST: sorted, not 0; negative ones are never sent)
-                    if t.size and np.any(np.diff(t) < 0):
-                        raise BadProperty(f"{self.model}: spike_times must be sorted in "
-                                          "non-descending order")
-                    if t.size and np.any(t == 0.0):
-                        raise BadProperty(f"{self.model}: spike time cannot be set to 0")
-                    new_times.append(t.copy())
-                else:
-                    new_times.append(_grid_spike_times(
-                        t, self._flag(updates, "allow_offgrid_times", j, i), clock,
-                        self.model))
-            updates = dict(updates)
-            updates["spike_times"] = new_times
-        for key in ("spike_weights", "spike_multiplicities"):
-            if key in updates:
-                vals = [np.asarray(v, np.float64 if key == "spike_weights" else np.int64).ravel()
-                        for v in updates[key]]
-                updates[key] = vals
-        # lengths are checked on the new values before anything is written
-        for j, i in enumerate(idx):
-            nt = len(updates["spike_times"][j] if "spike_times" in updates
-                     else self.arrays["spike_times"][i])
-            for key in ("spike_weights", "spike_multiplicities"):
-                nv = len(updates[key][j] if key in updates else self.arrays[key][i])
-                if nv not in (0, nt):
-                    raise BadProperty(
-                        f"{self.model}: {key} must have the same number of elements as "
-                        f"spike_times ({nt}) or 0 elements, got {nv}")
+        updates = spike_train_updates(self, updates, idx, engine)
         StimulationBlock.set(self, updates, idx, engine)
-        for i in idx:
+        for i in np.asarray(idx, np.int64):
             self.arrays["position"][i] = 0
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
-        ptr = [0]; stamps = []; ws = []; ms = []; offs = []
-        origin = engine.ms_to_steps_exact(self.arrays["origin"], "origin")
-        for i in range(self.n):
-            t = np.asarray(self.arrays["spike_times"][i], np.float64)
-            if self.arrays["precise_times"][i]:
-                st, off = precise_stamps(t, engine)
-            else:
-                st = np.rint(t / engine.resolution).astype(np.int64)
-                off = np.zeros(len(st))
-            stamps.append(st + origin[i])
-            offs.append(off)
-            w = np.asarray(self.arrays["spike_weights"][i], np.float64)
-            ws.append(w if len(w) else np.full(len(st), np.nan))
-            m = np.asarray(self.arrays["spike_multiplicities"][i], np.int64)
-            ms.append(m if len(m) else np.ones(len(st), np.int64))
-            ptr.append(ptr[len(ptr) - 1] + len(st))
-        self.st_ptr = np.asarray(ptr, np.int64)
-        self.stamps = np.concatenate(stamps) if stamps else np.empty(0, np.int64)
-        self.sw = np.concatenate(ws) if ws else np.empty(0)
-        self.mult = np.concatenate(ms) if ms else np.empty(0, np.int64)
-        self.soff = np.concatenate(offs) if offs else np.empty(0)
+        self.st_ptr, self.stamps, self.sw, self.mult, self.soff = spike_train_arrays(self, engine)
         self.precise = self.sends_precise()
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
@@ -601,6 +523,107 @@ cdef class SpikeGenerator(StimulationBlock):
         if not gids:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
         return np.concatenate(gids), np.concatenate(stamps), np.concatenate(offsets)
+
+
+def spike_train_arrays(block, engine):
+    """The prescribed trains of ``block`` as flat arrays: per row pointers,
+    stamps (steps, origin added), weights (NaN: the connection's), multiplicities
+    and precise offsets."""
+    ptr = [0]; stamps = []; ws = []; ms = []; offs = []
+    origin = engine.ms_to_steps_exact(block.arrays["origin"], "origin")
+    for i in range(block.n):
+        t = np.asarray(block.arrays["spike_times"][i], np.float64)
+        if block.arrays["precise_times"][i]:
+            st, off = precise_stamps(t, engine)
+        else:
+            st = np.rint(t / engine.resolution).astype(np.int64)
+            off = np.zeros(len(st))
+        stamps.append(st + origin[i])
+        offs.append(off)
+        w = np.asarray(block.arrays["spike_weights"][i] if "spike_weights" in block.arrays
+                       else (), np.float64)
+        ws.append(w if len(w) else np.full(len(st), np.nan))
+        m = np.asarray(block.arrays["spike_multiplicities"][i], np.int64)
+        ms.append(m if len(m) else np.ones(len(st), np.int64))
+        ptr.append(ptr[len(ptr) - 1] + len(st))
+    return (np.asarray(ptr, np.int64),
+            np.concatenate(stamps) if stamps else np.empty(0, np.int64),
+            np.concatenate(ws) if ws else np.empty(0),
+            np.concatenate(ms) if ms else np.empty(0, np.int64),
+            np.concatenate(offs) if offs else np.empty(0))
+
+
+def _flag(block, updates, name, j, i):
+    """Flag ``name`` of row ``i`` after ``updates`` (``j``: its position there)."""
+    v = updates.get(name)
+    if v is None:
+        return bool(block.arrays[name][i])
+    v = np.asarray(v).reshape(-1)
+    return bool(v[min(j, v.size - 1)])
+
+
+def spike_train_updates(block, dict updates, idx, engine):
+    """Checked and normalised updates of a block with prescribed spike trains
+    (spike_generator, spike_train_injector): NEST's rules for
+    ``precise_times``, ``allow_offgrid_times`` and ``shift_now_spikes``,
+    spike times on the grid (or kept exactly with precise_times), per-spike
+    weights and multiplicities of matching length.  Nothing is written."""
+    idx = np.asarray(idx, np.int64)
+    flags = ("precise_times", "allow_offgrid_times", "shift_now_spikes")
+    for j, i in enumerate(idx):
+        if _flag(block, updates, "precise_times", j, i) and (
+                _flag(block, updates, "allow_offgrid_times", j, i)
+                or _flag(block, updates, "shift_now_spikes", j, i)):
+            raise BadProperty(
+                f"{block.model}: Option precise_times cannot be set to true when either "
+                "allow_offgrid_times or shift_now_spikes is set to true.")
+        if (any(f in updates for f in flags) and "spike_times" not in updates
+                and len(block.arrays["spike_times"][i])
+                and any(_flag(block, updates, f, j, i) != bool(block.arrays[f][i])
+                        for f in flags)):
+            raise BadProperty(
+                f"{block.model}: Options can only be set together with spike times or if "
+                "no spike times have been set.")
+    # normalise and validate spike times per row before anything is written
+    if "spike_times" in updates or "allow_offgrid_times" in updates:
+        times = updates.get("spike_times")
+        clock = _clock(engine)
+        new_times = []
+        for j, i in enumerate(idx):
+            t = block.arrays["spike_times"][i] if times is None else times[j]
+            t = np.asarray(t, np.float64).ravel()
+            if _flag(block, updates, "precise_times", j, i):
+                # kept as given (NEST: sorted, not 0; negative ones are never sent)
+                if t.size and np.any(np.diff(t) < 0):
+                    raise BadProperty(f"{block.model}: spike_times must be sorted in "
+                                      "non-descending order")
+                if t.size and np.any(t == 0.0):
+                    raise BadProperty(f"{block.model}: spike time cannot be set to 0")
+                new_times.append(t.copy())
+            else:
+                new_times.append(_grid_spike_times(
+                    t, _flag(block, updates, "allow_offgrid_times", j, i), clock,
+                    block.model))
+        updates = dict(updates)
+        updates["spike_times"] = new_times
+    for key in ("spike_weights", "spike_multiplicities"):
+        if key in updates and key in block.arrays:
+            vals = [np.asarray(v, np.float64 if key == "spike_weights" else np.int64).ravel()
+                    for v in updates[key]]
+            updates[key] = vals
+    # lengths are checked on the new values before anything is written
+    for j, i in enumerate(idx):
+        nt = len(updates["spike_times"][j] if "spike_times" in updates
+                 else block.arrays["spike_times"][i])
+        for key in ("spike_weights", "spike_multiplicities"):
+            if key not in block.arrays:
+                continue
+            nv = len(updates[key][j] if key in updates else block.arrays[key][i])
+            if nv not in (0, nt):
+                raise BadProperty(
+                    f"{block.model}: {key} must have the same number of elements as "
+                    f"spike_times ({nt}) or 0 elements, got {nv}")
+    return updates
 
 
 def _ms_stamp_tics(t, tics_per_ms, tics_per_step):
@@ -1099,7 +1122,93 @@ cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
             self.idx[k] = p - self.at_ptr[k]
 
 
+cdef class SpikeTrainInjector(NodeBlock):
+    """spike_train_injector -- a neuron that fires prescribed spikes.
+
+    The spike train is given as a spike_generator's (``spike_times``,
+    ``spike_multiplicities``, ``precise_times``, ``allow_offgrid_times``,
+    ``shift_now_spikes``, ``origin``, ``start``, ``stop``: the same rules,
+    :func:`spike_train_updates`), but the node is a neuron: it lives on one
+    rank, its spikes go through the spike exchange to synapses of any model
+    (plastic ones included), and recorders record it as a neuron.  A spike at
+    time t leaves at the end of the step ending at t (stamp t; with
+    ``precise_times`` at its exact time within that step).  Receives
+    nothing.
+    """
+    __doc__ = __doc__
+    parameters = {"spike_times": (), "spike_multiplicities": (),
+                  "allow_offgrid_times": False, "shift_now_spikes": False,
+                  "precise_times": False, "origin": 0.0, "start": 0.0, "stop": INFINITY}
+    internal = {"position": 0}
+    grid_times = ("origin", "start", "stop")
+    precise_output = True
+    cdef int64_t[::1] st_ptr, stamps, mult, position, gid, t_min, t_max
+    cdef double[::1] sw, soff
+    cdef bint precise
+
+    @classmethod
+    def all_defaults(cls):
+        d = dict(cls.parameters)
+        d.update(cls.internal)
+        return d
+
+    @classmethod
+    def public_names(cls):
+        return tuple(cls.parameters)
+
+    def bind(self):
+        self.position = self.arrays["position"]
+        self.gid = self.gids
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        if np.any(values["stop"] < values["start"]):
+            raise BadProperty(f"{self.model}: stop must be >= start")
+
+    def sends_precise(self):
+        return self.n > 0 and bool(np.any(self.arrays["precise_times"]))
+
+    def set(self, dict updates, idx, engine=None):
+        updates = spike_train_updates(self, updates, idx, engine)
+        NodeBlock.set(self, updates, idx, engine)
+        for i in np.asarray(idx, np.int64):
+            self.arrays["position"][i] = 0
+
+    def pre_run(self, engine):
+        a = self.arrays
+        self.t_min = engine.ms_to_steps_exact(a["origin"] + a["start"], "start")
+        stop = a["origin"] + a["stop"]
+        self.t_max = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
+                              engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop),
+                                                       "stop")).astype(np.int64)
+        self.st_ptr, self.stamps, self.sw, self.mult, self.soff = spike_train_arrays(self, engine)
+        self.precise = self.sends_precise()
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k
+        cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag, stamp, p
+        for k in range(self.n):
+            p = self.st_ptr[k] + self.position[k]
+            while p < self.st_ptr[k + 1]:
+                stamp = self.stamps[p]
+                if stamp <= tstart:
+                    p += 1
+                    continue
+                if stamp > tstop:
+                    break
+                if self.t_min[k] < stamp <= self.t_max[k]:
+                    if self.precise:
+                        pnl_register_push_off(ctx.reg, self.gid[k], <int>(stamp - 1 - ctx.origin),
+                                              self.mult[p], self.soff[p])
+                    else:
+                        pnl_register_push(ctx.reg, self.gid[k], <int>(stamp - 1 - ctx.origin),
+                                          self.mult[p])
+                p += 1
+            self.position[k] = p - self.st_ptr[k]
+
+
 MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": PoissonGeneratorPs,
+          "spike_train_injector": SpikeTrainInjector,
           "spike_generator": SpikeGenerator,
           "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
