@@ -37,3 +37,4 @@ cpdef enum Purpose:
     PURPOSE_BERNOULLI = 9      # bernoulli_synapse transmissions, per source
     PURPOSE_POISSON_PS = 10    # poisson_generator_ps trains, per target
     PURPOSE_QUANTAL = 11       # quantal_stp_synapse recovery and release, per source
+    PURPOSE_PULSEPACKET = 12   # pulsepacket_generator spike times, per generator

@@ -43,6 +43,8 @@ noise_generator
     I = mean + sqrt(std^2 + y1 std_mod^2) N(0, 1), y1 = sin(2 pi f t + phi).
 """
 
+import math
+
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport sqrt, cos, sin, exp, log, floor, INFINITY
@@ -55,7 +57,7 @@ from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
     PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL, PURPOSE_INHOMOGENEOUS,
-    PURPOSE_POISSON_PS)
+    PURPOSE_POISSON_PS, PURPOSE_PULSEPACKET)
 from pynestlite.errors import BadProperty
 from pynestlite.kernel.connections import multapse_index
 
@@ -1122,6 +1124,95 @@ cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
             self.idx[k] = p - self.at_ptr[k]
 
 
+cdef class PulsepacketGenerator(SpikeGenerator):
+    """pulsepacket_generator -- Gaussian pulse packets.
+
+    Around each time of ``pulse_times`` (ms) it fires ``activity`` spikes at
+    times drawn from a normal distribution with mean the pulse time and
+    standard deviation ``sdev`` (ms); every target receives the same spikes
+    (a step's spikes as one spike of that multiplicity), and a
+    spike_recorder records them.  NEST's timing: a drawn time x falls into
+    step s = ceil(round(x / tic) / tics_per_step) and the spike is stamped
+    s + 1; a pulse is drawn in the first min-delay slice whose start T
+    satisfies pulse time - T <= 10 sdev (1 ms if sdev = 0), and its spikes
+    in steps before T are dropped; spikes outside the activity window
+    (origin + start, origin + stop] are not sent.
+
+    Random numbers: the times of pulse i come from the Philox stream keyed
+    by (rng_seed, generator) at counter i, so they are the same for any
+    number of ranks and however the simulation is split into Simulate calls.
+    """
+    __doc__ = __doc__
+    parameters = {"pulse_times": (), "activity": 0, "sdev": 0.0}
+    internal = {"position": 0}
+
+    def sends_precise(self):
+        return False
+
+    def set(self, dict updates, idx, engine=None):
+        for name, what in (("activity", "activity"), ("sdev", "standard deviation")):
+            if name in updates and np.any(np.asarray(updates[name]) < 0):
+                raise BadProperty(f"{self.model}: The {what} cannot be negative.")
+        if "pulse_times" in updates:
+            updates = dict(updates)
+            updates["pulse_times"] = [np.sort(np.asarray(t, np.float64).ravel())
+                                      for t in updates["pulse_times"]]
+        StimulationBlock.set(self, updates, idx, engine)
+        for i in np.asarray(idx, np.int64):
+            self.arrays["position"][i] = 0
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        tpm, tps = int(round(engine.tics_per_ms)), int(engine.tics_per_step)
+        md = int(engine.min_delay)
+        ptr = [0]; stamps = []; mult = []
+        for i in range(self.n):
+            pulses = np.asarray(self.arrays["pulse_times"][i], np.float64)
+            a = int(self.arrays["activity"][i])
+            sdev = float(self.arrays["sdev"][i])
+            tol = sdev * 10.0 if sdev > 0.0 else 1.0
+            steps = []
+            for p, centre in enumerate(pulses):
+                x = sdev * _normals(engine.rng_seed, int(self.gids[i]), p, a) + centre
+                step = _ms_steps(x, tpm, tps)
+                # the slice that draws the pulse: the first whose start T has
+                # the (grid) pulse time within the tolerance
+                c = _ms_steps(np.array([centre]), tpm, tps)[0] * engine.resolution
+                first = max(0, int(math.ceil((c - tol) / (md * engine.resolution) - 1e-9)))
+                steps.append(step[step >= first * md])
+            st = np.sort(np.concatenate(steps)) if steps else np.empty(0, np.int64)
+            u, m = np.unique(st, return_counts=True)
+            stamps.append(u + 1)
+            mult.append(m.astype(np.int64))
+            ptr.append(ptr[len(ptr) - 1] + len(u))
+        self.st_ptr = np.asarray(ptr, np.int64)
+        self.stamps = np.concatenate(stamps).astype(np.int64) if stamps else np.empty(0, np.int64)
+        self.mult = np.concatenate(mult) if mult else np.empty(0, np.int64)
+        self.sw = np.full(len(self.stamps), np.nan)
+        self.soff = np.zeros(len(self.stamps))
+        self.precise = False
+        # (the update skips spikes stamped before the slice it runs)
+        self.arrays["position"][:] = 0
+
+def _ms_steps(x, tpm, tps):
+    """NEST's Time(Time::ms(x)).get_steps(): tics rounded half up (toward
+    zero for negatives), then up to a whole step."""
+    tics = np.trunc(np.asarray(x, np.float64) * tpm + 0.5).astype(np.int64)
+    return -((-tics) // tps)
+
+
+def _normals(uint64_t seed, uint64_t gid, uint64_t pulse, int64_t n):
+    """``n`` standard normal draws of pulse ``pulse`` of generator ``gid``."""
+    out = np.empty(n, np.float64)
+    cdef double[::1] v = out
+    cdef pnl_stream s
+    cdef int64_t i
+    pnl_stream_init(&s, pnl_make_key(seed, PURPOSE_PULSEPACKET, gid), pulse, 0)
+    for i in range(n):
+        v[i] = pnl_normal(&s)
+    return out
+
+
 cdef class SpikeTrainInjector(NodeBlock):
     """spike_train_injector -- a neuron that fires prescribed spikes.
 
@@ -1209,6 +1300,7 @@ cdef class SpikeTrainInjector(NodeBlock):
 
 MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": PoissonGeneratorPs,
           "spike_train_injector": SpikeTrainInjector,
+          "pulsepacket_generator": PulsepacketGenerator,
           "spike_generator": SpikeGenerator,
           "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,

@@ -520,7 +520,8 @@ def _plan(pre, post, conn_spec, syn_spec):
         if pk == "recorder":
             raise IllegalConnection("a recorder cannot be connected to a recorder")
         devices = [r for r in pre_recs if r.element_type == "stimulator"]
-        recordable = [r for r in devices if r.model == "spike_generator"
+        from pynestlite.models.generators import SpikeGenerator
+        recordable = [r for r in devices if isinstance(r.block, SpikeGenerator)
                       or getattr(type(r.block), "records_to_recorders", False)]
         if len(recordable) < len(devices):
             bad = next(r.model for r in devices if r not in recordable)

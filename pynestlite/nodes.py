@@ -11,6 +11,8 @@ on rank 0.
 import json
 import numbers
 
+import collections.abc
+
 import numpy as np
 
 from pynestlite.errors import (  # noqa: F401  (UnknownParameter: public here too)
@@ -321,7 +323,7 @@ class NodeCollection:
             p = params[0]
             if isinstance(p, str):
                 result = self._one(p, single)
-            elif isinstance(p, (list, tuple, dict, set)):
+            elif isinstance(p, collections.abc.Iterable):       # list, dict keys, ...
                 result = {key: self._one(key, single) for key in p}
             else:
                 raise TypeError("Params should be either a string or an iterable")
