@@ -125,7 +125,7 @@ def get_verbosity():
 # kernel status
 _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_processes",
               "time_simulate", "time_update", "time_deliver", "time_communicate",
-              "time_construction_create", "time_construction_connect", "dict_miss_is_error",
+              "time_construction_create", "time_construction_connect",
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
               "tics_per_step", "time_record", "hardware_report", "off_grid_spiking",
@@ -135,6 +135,7 @@ _WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "
              "max_delay", "local_num_threads", "total_num_virtual_procs", "print_time",
              "data_path", "data_prefix", "overwrite_files", "target", "chip_seed",
              "hardware_latency", "detailed_timers", "syn_update_interval", "rng_type",
+             "dict_miss_is_error",
              "eprop_update_interval", "eprop_learning_window", "eprop_reset_neurons_on_update")
 
 
@@ -209,8 +210,9 @@ def _kernel_status():
         # NEST's delivery option; pynestlite always delivers by source rows
         # (what NEST's compressed spikes do), so it changes no result
         "use_compressed_spikes": k.use_compressed_spikes,
-        # fixed behaviour: unknown keys always raise, sources are always kept
-        "dict_miss_is_error": True,
+        # False: unknown keys of node parameter dicts are ignored with a warning
+        "dict_miss_is_error": k.dict_miss_is_error,
+        # fixed behaviour: sources are always kept
         "keep_source_table": True,
         # a node sends or takes spikes at precise (off-grid) times
         "off_grid_spiking": k.off_grid_spiking(),
@@ -274,6 +276,8 @@ def _check_kernel_status(params):
         if k.next_gid > 1 or k.simulated:
             raise KernelStateError("use_compressed_spikes can only be set before nodes are "
                                    "created")
+    if "dict_miss_is_error" in p and not isinstance(p["dict_miss_is_error"], (bool, np.bool_)):
+        raise BadProperty(f"dict_miss_is_error must be a bool, got {p['dict_miss_is_error']!r}")
     if "rng_type" in p and p["rng_type"] != "Philox_32":
         raise BadProperty(f"rng_type {p['rng_type']!r} is not available; pynestlite draws "
                           "every random number from 'Philox_32' (counter-based, the same "
@@ -405,10 +409,8 @@ def _commit_kernel_status(p):
     if "resolution" in p:
         k.resolution = float(p["resolution"])
         k.tics_per_step = int(round(k.resolution * k.tics_per_ms))
-    if "rng_type" in p and p["rng_type"] != "Philox_32":
-        raise BadProperty(f"rng_type {p['rng_type']!r} is not available; pynestlite draws "
-                          "every random number from 'Philox_32' (counter-based, the same "
-                          "for any number of ranks)")
+    if "dict_miss_is_error" in p:
+        k.dict_miss_is_error = bool(p["dict_miss_is_error"])
     if "rng_seed" in p:
         k.rng_seed = int(p["rng_seed"])
     if "local_num_threads" in p:

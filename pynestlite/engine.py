@@ -117,6 +117,9 @@ class Engine:
         self.resolution = 0.1
         self.tics_per_ms = TICS_PER_MS
         self.use_compressed_spikes = True     # (NEST's default; no effect here)
+        # False: unknown keys in a node's parameter dict are ignored with a
+        # warning instead of raising (NEST's kernel property)
+        self.dict_miss_is_error = True
         self.tics_per_step = 100
         self.rng_seed = DEFAULT_SEED
         self.records = []           # NodeRecord per Create call, ascending gids
@@ -390,6 +393,10 @@ class Engine:
         local_pos = np.searchsorted(all_gids, gids)
         upd = {}
         for name, value in params.items():
+            if name not in block.public_names() and not self.dict_miss_is_error:
+                warnings.warn(f"{block.model} has no parameter {name!r}: ignored "
+                              "(dict_miss_is_error is False)", stacklevel=3)
+                continue
             if name not in block.public_names():
                 raise UnaccessedDictionaryEntry(
                     f"{block.model} has no parameter {name!r}; expected one of "

@@ -527,6 +527,11 @@ def _agree(k, error):
 
 
 def _check_keys(rec, params):
+    """Unknown keys raise, or are left to the engine's warning where the
+    kernel's ``dict_miss_is_error`` is False."""
+    from pynestlite.engine import kernel
+    if not kernel.dict_miss_is_error:
+        return
     names = rec.block.public_names()
     for key in params:
         if key not in names:

@@ -410,3 +410,24 @@ def test_synapse_model_count_is_limited():
         nest.CopyModel("static_synapse", "one_too_many")
     nest.ResetKernel()
     nest.CopyModel("static_synapse", "one_too_many")
+
+
+def test_dict_miss_is_error():
+    """False: unknown keys of node parameter dicts are ignored with a warning
+    (the known ones are still set and checked)."""
+    nest.ResetKernel()
+    assert nest.dict_miss_is_error is True
+    with pytest.raises(UnaccessedDictionaryEntry):
+        nest.Create("iaf_psc_alpha", params={"V_mm": -60.0})
+    nest.SetKernelStatus({"dict_miss_is_error": False})
+    with pytest.warns(UserWarning, match="V_mm"):
+        n = nest.Create("iaf_psc_alpha", params={"V_mm": -60.0, "C_m": 200.0})
+    assert n.C_m == 200.0
+    with pytest.warns(UserWarning, match="tau_foo"):
+        n.set({"tau_foo": 1.0})
+    with pytest.raises(BadProperty, match="C_m"):
+        n.set({"C_m": -1.0, "bar": 2.0})
+    with pytest.raises(BadProperty):
+        nest.SetKernelStatus({"dict_miss_is_error": "no"})
+    nest.ResetKernel()
+    assert nest.GetKernelStatus("dict_miss_is_error") is True
