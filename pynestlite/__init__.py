@@ -843,9 +843,21 @@ def Install(module_name):
                           "modules (NESTML-generated C++ models are not supported)")
 
 
-def message(level, sender, text):
-    if level >= _verbosity:
-        print(f"[{sender}] {text}")
+def message(message, severity=VerbosityLevel.INFO, *, function=None, filename=None,
+            lineno=None):
+    """Print ``message`` if ``severity`` reaches the verbosity (PyNEST 3.10's
+    ``nest.message``); the calling function, file and line are added as
+    NEST adds them, shown at verbosity DEBUG or below."""
+    import inspect
+    if severity < _verbosity:
+        return
+    frame = inspect.stack()[1]
+    where = ""
+    if _verbosity <= VerbosityLevel.DEBUG:
+        where = (f" ({function or frame.function}, {filename or frame.filename}:"
+                 f"{lineno or frame.lineno})")
+    level = VerbosityLevel._value2member_map_.get(int(severity))
+    print(f"[{level.name if level is not None else int(severity)}]{where} {message}")
 
 
 # ---------------------------------------------------------------------------

@@ -222,7 +222,7 @@ class NodeCollection:
         if rec.element_type == "neuron":
             keys.append("t_spike")
         if rec.element_type == "recorder":
-            keys.append("events")
+            keys.extend(("events", "filenames"))
         if rec.block.recordables:
             keys.append("recordables")
         return keys
@@ -251,6 +251,11 @@ class NodeCollection:
         rows = np.searchsorted(blk.gids, g)
         if key == "events":
             return [blk.events(int(r), k) for r in rows]
+        if key == "filenames" and rec.element_type == "recorder":
+            # the files this rank writes (NEST: per virtual process), ascii only
+            from pynestlite.recording import ascii_path
+            return [[ascii_path(k, blk, int(r))] if blk.arrays["record_to"][int(r)] == "ascii"
+                    else [] for r in rows]
         if key == "t_spike":
             return [float(x) for x in k.t_spike(g)]
         if key == "recordables":

@@ -8,8 +8,9 @@ memory
     Events stay in the recorder (``events`` dict of numpy arrays).
 ascii
     One text file per recorder and rank,
-    ``<data_path>/<data_prefix><label or model>-<gid>-<rank>.dat``, with a
-    header line naming the columns, ``# sender<TAB>time_ms[<TAB>variable...]``,
+    ``<data_path>/<data_prefix><label or model>-<gid>-<rank>.dat`` (the
+    recorder's ``filenames``), with NEST's header of three lines (two
+    comment lines, then the columns ``sender<TAB>time_ms[<TAB>variable...]``)
     and one event per line: the sender (integer), the time in ms with three
     decimals and each recorded variable (``%.17g``), tab separated; written
     as events arrive.  The file is created at the first run
@@ -74,7 +75,11 @@ class AsciiWriter:
     def __init__(self, path, columns):
         self.path = path
         self.fh = open(path, "w")
-        self.fh.write("# " + "\t".join(["sender", "time_ms"] + list(columns[2:])) + "\n")
+        # NEST's header: two comment lines, then the column names
+        from pynestlite import __version__
+        self.fh.write(f"# pynestlite version: {__version__}\n"
+                      "# RecordingBackendASCII version: 2\n"
+                      + "\t".join(["sender", "time_ms"] + list(columns[2:])) + "\n")
 
     def reopen(self):
         if self.fh.closed:

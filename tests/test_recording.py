@@ -39,12 +39,12 @@ def _network(tmp_path, record_to, sr_params=None, mm_params=None):
 def _read_dat(path):
     """(header columns, data array with one row per event) of an ascii file."""
     with open(path) as fh:
-        header = fh.readline()
+        first, second, header = fh.readline(), fh.readline(), fh.readline()
         body = fh.read()
-    assert header.startswith("# ")
-    assert "#" not in body, "the header must appear once, at the top"
-    data = np.loadtxt(path, comments="#", ndmin=2)
-    return header[2:].rstrip("\n").split("\t"), data
+    assert first.startswith("# ") and second == "# RecordingBackendASCII version: 2\n"
+    assert "#" not in body and "sender" not in body, "the header must appear once, at the top"
+    data = np.loadtxt(path, skiprows=3, ndmin=2)
+    return header.rstrip("\n").split("\t"), data
 
 
 def _assert_dat_equals_events(path, events, variables=()):
@@ -331,3 +331,21 @@ def test_multimeter_connections_number_their_receptors_as_nest():
     assert nest.GetConnections(target=sr).receptor == [0, 0, 0]
     nest.Simulate(3.0)                                  # the recordings are unchanged
     assert len(m1.events["times"]) == 3 * 2 and len(m2.events["times"]) == 2 * 2
+
+
+def test_filenames_of_an_ascii_recorder(tmp_path):
+    """``filenames``: the file a recorder writes on this rank (ascii), read as
+    NEST's examples read it (three header rows)."""
+    nest.ResetKernel()
+    nest.data_path = str(tmp_path)
+    n = nest.Create("iaf_psc_alpha", params={"I_e": 400.0})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "record_to": "ascii",
+                                           "interval": 1.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(mm, n)
+    nest.Connect(n, sr)
+    nest.Simulate(50.0)
+    assert sr.filenames == []
+    data = np.loadtxt(mm.filenames[0], skiprows=3)
+    np.testing.assert_allclose(data[:, 1], mm.events["times"])
+    np.testing.assert_allclose(data[:, 2], mm.events["V_m"], rtol=1e-15)
