@@ -491,7 +491,7 @@ def test_ascii_file_exists_without_overwrite_files(tmp_path):
     nest.Simulate(20.0)
     text = path.read_text()
     assert text.split("\n")[2] == "sender\ttime_ms" and "old" not in text
-    assert len(text.splitlines()) == 1 + sr.n_events > 1
+    assert len(text.splitlines()) == 3 + sr.n_events > 1
     assert len(os.listdir(tmp_path)) == 2
 
 
