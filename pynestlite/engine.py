@@ -37,6 +37,17 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_a
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
+# NEST's *_hpc variants keep the target as a thread-local index to save
+# memory; every pynestlite table reaches its target through the channel code
+# already, so these names are the same models (own defaults, own table)
+HPC_VARIANTS = ("bernoulli_synapse", "eprop_synapse", "eprop_synapse_bsshslm_2020",
+                "quantal_stp_synapse", "static_synapse", "stdp_dopamine_synapse",
+                "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse", "stdp_nn_symm_synapse",
+                "stdp_pl_synapse_hom", "stdp_synapse", "stdp_synapse_hom",
+                "stdp_triplet_synapse", "tsodyks2_synapse", "tsodyks_synapse",
+                "vogels_sprekeler_synapse")
+for _name in HPC_VARIANTS:
+    SYNAPSE_TYPES[_name + "_hpc"] = SYNAPSE_TYPES[_name]
 
 
 def register_synapse_model(name, table_class):

@@ -326,3 +326,25 @@ def test_hom_models_take_their_rule_from_the_model():
     with pytest.raises(nest.NESTErrors.UnaccessedDictionaryEntry):
         c.set({"mu": 0.5})
     assert "t_last" not in nest.GetDefaults("stdp_synapse_hom")
+
+
+@pytest.mark.parametrize("model", ["stdp_synapse", "tsodyks2_synapse", "static_synapse"])
+def test_hpc_variants_are_the_same_models(model):
+    """NEST's *_hpc names (a memory layout in NEST, the only one here) give
+    exactly the base model's results."""
+    out = []
+    for name in (model, model + "_hpc"):
+        nest.ResetKernel()
+        n = nest.Create("iaf_psc_alpha", 20, params={"I_e": 380.0})
+        n.V_m = [-70.0 + 0.7 * i for i in range(20)]
+        nest.Connect(n, n, {"rule": "fixed_indegree", "indegree": 5},
+                     {"synapse_model": name, "weight": 30.0, "delay": 1.5})
+        sr = nest.Create("spike_recorder")
+        nest.Connect(n, sr)
+        nest.Simulate(300.0)
+        c = nest.GetConnections(source=n, target=n, synapse_model=name)
+        out.append((np.asarray(c.get("weight")), sr.events["times"], sr.events["senders"]))
+        assert name in nest.synapse_models
+    assert len(out[0][1]) > 20
+    for a, b in zip(out[0], out[1]):
+        assert np.array_equal(a, b)
