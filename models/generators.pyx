@@ -117,16 +117,10 @@ cdef class StimulationBlock(NodeBlock):
 
     def check(self, dict values):
         NodeBlock.check(self, values)
-        if np.any(values["stop"] < values["start"]):
-            raise BadProperty(f"{self.model}: stop must be >= start")
+        check_window(self, values)
 
     def pre_run(self, engine):
-        a = self.arrays
-        self.t_min = engine.ms_to_steps_exact(a["origin"] + a["start"], "start")
-        stop = a["origin"] + a["stop"]
-        tmax = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
-                        engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop), "stop"))
-        self.t_max = tmax.astype(np.int64)
+        self.t_min, self.t_max = activity_window(self, engine)
         # the device's connections live in the kernel's synapse tables (rows
         # keyed by the device), grouped by device row here
         dev, code, w, d, tg = engine.device_targets(self)
@@ -526,6 +520,23 @@ cdef class SpikeGenerator(StimulationBlock):
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
         return np.concatenate(gids), np.concatenate(stamps), np.concatenate(offsets)
 
+
+def check_window(block, dict values):
+    """NEST's check of an activity window: ``stop >= start``."""
+    if np.any(values["stop"] < values["start"]):
+        raise BadProperty(f"{block.model}: stop must be >= start")
+
+
+def activity_window(block, engine):
+    """(t_min, t_max) in steps of ``block``'s activity windows: output stamps
+    t with t_min < t <= t_max (origin + start, origin + stop; an open end a
+    far step)."""
+    a = block.arrays
+    t_min = engine.ms_to_steps_exact(a["origin"] + a["start"], "start")
+    stop = a["origin"] + a["stop"]
+    t_max = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
+                     engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop), "stop"))
+    return t_min, t_max.astype(np.int64)
 
 def spike_train_arrays(block, engine):
     """The prescribed trains of ``block`` as flat arrays: per row pointers,
@@ -1253,8 +1264,7 @@ cdef class SpikeTrainInjector(NodeBlock):
 
     def check(self, dict values):
         NodeBlock.check(self, values)
-        if np.any(values["stop"] < values["start"]):
-            raise BadProperty(f"{self.model}: stop must be >= start")
+        check_window(self, values)
 
     def sends_precise(self):
         return self.n > 0 and bool(np.any(self.arrays["precise_times"]))
@@ -1266,12 +1276,7 @@ cdef class SpikeTrainInjector(NodeBlock):
             self.arrays["position"][i] = 0
 
     def pre_run(self, engine):
-        a = self.arrays
-        self.t_min = engine.ms_to_steps_exact(a["origin"] + a["start"], "start")
-        stop = a["origin"] + a["stop"]
-        self.t_max = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
-                              engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop),
-                                                       "stop")).astype(np.int64)
+        self.t_min, self.t_max = activity_window(self, engine)
         self.st_ptr, self.stamps, self.sw, self.mult, self.soff = spike_train_arrays(self, engine)
         self.precise = self.sends_precise()
 

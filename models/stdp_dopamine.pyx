@@ -53,7 +53,7 @@ Morrison A, Diesmann M (2010) Front Comput Neurosci 4:141.
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport exp, fabs, log
-from libc.stdint cimport int64_t, int32_t
+from libc.stdint cimport int64_t, int32_t, INT64_MAX
 from libc.stdlib cimport realloc, free
 from libc.string cimport memmove
 
@@ -214,14 +214,6 @@ cdef class VolumeTransmitter(NodeBlock):
     def trigger_steps(self, int64_t i, int64_t min_delay):
         """Steps between triggers of transmitter ``i``."""
         return int(self.interval[i]) * min_delay
-
-    def buffer(self, int64_t i):
-        """The live (arrival step, multiplicity) pairs of transmitter ``i`` and
-        its last trigger step (for tests and inspection)."""
-        cdef pnl_vt *v = &self.vt[i]
-        steps = np.array([v.step[k] for k in range(v.first, v.n)], np.int64)
-        mult = np.array([v.mult[k] for k in range(v.first, v.n)], np.float64)
-        return steps, mult, v.last_trig
 
     cdef pnl_vt *get_vt(self, int64_t i) noexcept nogil:
         return &self.vt[i]
@@ -410,7 +402,7 @@ cdef class StdpDopamineSynapseTable(SynapseTable):
 
     cdef int64_t next_update(self, int64_t after) noexcept nogil:
         if self.interval <= 0:
-            return INT64_MAX_
+            return INT64_MAX
         return (after // self.interval + 1) * self.interval
 
     cdef void advance(self, SliceContext *ctx, int64_t p, int64_t end) noexcept nogil:
@@ -453,8 +445,6 @@ cdef class StdpDopamineSynapseTable(SynapseTable):
                     (pnl_archive_ms(self.arch, self.t_lu[k]) - t_ms) / self.tau_plus) + 1.0
                 self.t_lu[k] = t_spike
 
-
-cdef int64_t INT64_MAX_ = 0x7fffffffffffffff
 
 
 def volume_transmitter_of(vt, engine):

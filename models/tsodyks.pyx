@@ -73,6 +73,14 @@ def _in_unit(values, name):
         raise BadProperty(f"'{name}' must be in [0,1].")
 
 
+def _check_release(values):
+    """The checks the models with a release fraction share (NEST's texts)."""
+    _in_unit(values, "U")
+    _in_unit(values, "u")
+    _positive(values, "tau_rec")
+    _positive(values, "tau_fac", strict=False)
+
+
 def _positive(values, name, strict=True):
     v = values.get(name)
     if v is None:
@@ -120,6 +128,7 @@ cdef class ShortTermTable(SynapseTable):
                       int64_t n, int64_t origin) noexcept nogil:
         cdef int64_t s, k, g, base, slot, t_spike, r = 0, L = ctx.ring_len, W = ctx.row_width
         cdef double wk
+        cdef bint sent
         for s in range(n):
             g = gids[s]
             if g >= self.n_rows:
@@ -132,10 +141,10 @@ cdef class ShortTermTable(SynapseTable):
             base = (origin + lags[s]) % L
             t_spike = origin + lags[s] + 1
             for k in range(self.rp[g], self.rp[g + 1]):
-                if not self.transmit(k, t_spike, g, r, ctx, &wk):
-                    self.t_last[k] = t_spike
-                    continue
+                sent = self.transmit(k, t_spike, g, r, ctx, &wk)
                 self.t_last[k] = t_spike
+                if not sent:
+                    continue
                 if self.wr_on:
                     self.record_weight(k, t_spike, wk)
                 slot = base + self.dl[k]
@@ -159,10 +168,7 @@ cdef class Tsodyks2SynapseTable(ShortTermTable):
 
     @classmethod
     def check(cls, dict values, common=None):
-        _in_unit(values, "U")
-        _in_unit(values, "u")
-        _positive(values, "tau_rec")
-        _positive(values, "tau_fac", strict=False)
+        _check_release(values)
 
     cdef bint transmit(self, int64_t k, int64_t t_spike, int64_t g, int64_t r,
                        SliceContext *ctx, double *w) noexcept nogil:
@@ -242,10 +248,7 @@ cdef class QuantalStpSynapseTable(ShortTermTable):
 
     @classmethod
     def check(cls, dict values, common=None):
-        _in_unit(values, "U")
-        _in_unit(values, "u")
-        _positive(values, "tau_rec")
-        _positive(values, "tau_fac", strict=False)
+        _check_release(values)
         for name in ("n", "a"):
             v = values.get(name)
             if v is not None and np.any((np.asarray(v) < 0) | (np.asarray(v) >= 1 << 19)):
