@@ -506,7 +506,10 @@ def _model_defaults(model):
     out["model"] = model
     out["model_id"] = kernel.model_id(model)
     out["element_type"] = getattr(cls, "nest_element_type", cls.element_type)
-    if cls.recordables:
+    derived = getattr(cls, "derived_defaults", None)
+    if derived is not None:
+        out.update(derived(defaults))
+    elif cls.recordables:
         out["recordables"] = sorted(cls.recordables)
     return out
 

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, IllegalConnection, NotImplementedFeature,
+    BadParameter, BadProperty, IllegalConnection, NotImplementedFeature, TypeMismatch,
     UnaccessedDictionaryEntry, UnknownModelName, require_finite)
 from pynestlite.kernel import connect_rules
 from pynestlite.kernel.connections import MAX_DELAY_STEPS, StaticSynapseTable, channel_code
@@ -294,8 +294,11 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
         return
     plan = _plan
     if _connect_arrays(pre, post, conn_spec):
+        for name, ids in (("pre", pre), ("post", post)):
+            if np.asarray(ids).dtype.kind not in "iu":
+                raise TypeMismatch(f"Connect: {name} must be integer node ids, got an array "
+                                   f"of {np.asarray(ids).dtype}")
         pre, post = np.asarray(pre, np.int64).ravel(), np.asarray(post, np.int64).ravel()
-        conn_spec = "one_to_one" if conn_spec is None else conn_spec
         plan = _plan_arrays
     if isinstance(conn_spec, dict) and conn_spec.get("make_symmetric"):
         parse_conn_spec(conn_spec)              # (only one_to_one is symmetric)
@@ -417,8 +420,8 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     k.check_mutable("Connect")
     rule, _ = parse_conn_spec(conn_spec)
     if rule != "one_to_one":
-        raise BadProperty("Connect with arrays of node ids needs the rule one_to_one, got "
-                          f"{rule}")
+        raise ValueError("Connect with arrays of node ids (non-unique ids) needs the rule "
+                         f"one_to_one, got {rule}")
     pre = np.asarray(pre, np.int64)
     post = np.asarray(post, np.int64)
     if len(pre) != len(post):
@@ -457,7 +460,14 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     delays = k.delay_to_steps(delays_ms if np.ndim(delays_ms) == 0 else delays_ms[local])
     if hasattr(cls, "check_connection"):
         cls.check_connection(k, pre_recs, post_recs, delays, model)
-    receptor = int(_receptors(syn.get("receptor_type", 0)))
+    receptor = _receptors(syn.get("receptor_type", 0))
+    if np.ndim(receptor) == 0:
+        receptor = int(receptor)
+    elif np.shape(receptor) != (n,):
+        raise BadProperty(f"syn_spec receptor_type: needs a scalar or {n} values, got shape "
+                          f"{np.shape(receptor)}")
+    else:
+        receptor = np.asarray(receptor, np.int64)[local]
     codes = k.channel_codes(tgt, receptor, cls.channel_kind)
     vals = {"weight": weights if np.ndim(weights) == 0 else weights[local]}
     for name in cls.public_columns():

@@ -24,8 +24,8 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond,
-    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, parrot_neuron, precise, recorders, stdp,
-    stdp_dopamine, stdp_izh, tsodyks)
+    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, multisynapse, parrot_neuron, precise,
+    recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -33,7 +33,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine):
+             stdp_dopamine, multisynapse):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
@@ -298,12 +298,22 @@ class Engine:
         self.comm.status_point(error)
         if cls.element_type == "neuron":
             block.chan_base = self.next_channel
-            self.next_channel += cls.n_channels * len(local)
+            self.next_channel += block.n_channels * len(local)
         self.records.append(NodeRecord(first, last, model, block))
         self.firsts.append(first)
         self.next_gid = last + 1
         self.time_construction_create += time.perf_counter() - t0
         return first, last
+
+    def regrow_channels(self, block, old_n_channels):
+        """Give ``block`` (no connection reaches it yet) room for its larger
+        ``n_channels``: in place when its channels are the last ones, else
+        a new range at the end (the old one stays unused)."""
+        if block.chan_base + old_n_channels * block.n == self.next_channel:
+            self.next_channel = block.chan_base + block.n_channels * block.n
+        else:
+            block.chan_base = self.next_channel
+            self.next_channel += block.n_channels * block.n
 
     def agreed(self, plan, *args):
         """Run the check ``plan(*args)`` and agree on its outcome over all ranks.
@@ -559,7 +569,11 @@ class Engine:
             r = receptor if one else receptor[pos:pos + len(g)]
             table = getattr(blk, f"{kind}_receptors", {})
             out = np.empty(len(g), np.uint32)
+            check = getattr(blk, "check_receptor", None)
             for rt in ((int(receptor),) if one else np.unique(r)):
+                sel = slice(None) if one else r == rt
+                if check is not None:
+                    check(rows[sel], int(rt), kind)
                 if int(rt) not in table:
                     what = kind.replace("_", " ")
                     if not table:
@@ -573,7 +587,6 @@ class Engine:
                     off, split, count = entry
                 else:
                     off, split, count = entry, False, False
-                sel = slice(None) if one else r == rt
                 ch = blk.chan_base + rows[sel] * blk.n_channels + off
                 out[sel] = channel_code(ch.astype(np.uint32), split, count)
             codes[pos:pos + len(g)] = out

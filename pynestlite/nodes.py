@@ -259,6 +259,9 @@ class NodeCollection:
         if key == "t_spike":
             return [float(x) for x in k.t_spike(g)]
         if key == "recordables":
+            per_node = getattr(blk, "recordables_of", None)
+            if per_node is not None:
+                return per_node(np.searchsorted(blk.gids, g))
             return [sorted(blk.recordables) for _ in g]
         vals = blk.get(key, rows)
         if key == "stop" and rec.element_type != "neuron":

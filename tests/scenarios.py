@@ -1186,6 +1186,63 @@ def run_stdp_hom(nest):
         out["wr_" + key] = np.asarray(ev[key])[order]
     return out
 
+
+def run_multisynapse(nest):
+    """iaf_psc_exp_multisynapse and iaf_psc_alpha_multisynapse.
+
+    Three nodes of each model: receptor lists of lengths 3, 3 and 2 (one set
+    per node after Create, one grown from the default of length 1), spikes
+    of both signs on receptors 1-3 through three spike generators
+    (multapses, delays 1.0 / 1.3 / 2.1 ms), a dc_generator on receptor 0,
+    t_ref 3 ms on one node, V_min on an alpha node.  V_m, I_syn and the
+    receptor currents, spikes, the receptors of the connections; two
+    Simulate calls.
+    """
+    _reset(nest)
+    out = {}
+    mms, srs = [], []
+    for model in ("iaf_psc_exp_multisynapse", "iaf_psc_alpha_multisynapse"):
+        nodes = nest.Create(model, 3, {"tau_syn": [0.5, 1.5, 4.0], "I_e": 250.0})
+        nodes[1].set({"tau_syn": [3.0, 0.8, 1.2], "t_ref": 3.0, "V_m": -62.0})
+        nodes[2].set({"tau_syn": [2.5, 0.3]})
+        extra = nest.Create(model, 1, {"I_e": 370.0})
+        extra.set({"tau_syn": [0.7, 2.2, 5.0]})
+        if model == "iaf_psc_alpha_multisynapse":
+            nodes[0].set({"V_min": -72.0})
+        targets = nodes + extra
+        sg = nest.Create("spike_generator", 3)
+        sg[0].set({"spike_times": [2.0, 4.0, 9.5, 15.0, 15.1, 30.0, 52.2, 77.7]})
+        sg[1].set({"spike_times": [3.3, 8.0, 20.0, 41.0, 41.5, 60.0, 85.0]})
+        sg[2].set({"spike_times": [6.0, 6.1, 25.0, 47.3, 70.0, 90.0]})
+        nest.Connect(sg[0], targets, syn_spec={"receptor_type": 1, "weight": 400.0, "delay": 1.0})
+        nest.Connect(sg[0], targets, syn_spec={"receptor_type": 2, "weight": -150.0,
+                                               "delay": 2.1})
+        nest.Connect(sg[1], targets, syn_spec={"receptor_type": 2, "weight": 350.0, "delay": 1.3})
+        nest.Connect(sg[2], nodes[:2] + extra, syn_spec={"receptor_type": 3, "weight": 500.0,
+                                                         "delay": 1.0})
+        nest.Connect(sg[2], nodes[2], syn_spec={"receptor_type": 1, "weight": -300.0,
+                                                "delay": 1.0})
+        dc = nest.Create("dc_generator", 1, {"amplitude": 80.0, "start": 40.0, "stop": 70.0})
+        nest.Connect(dc, targets)
+        mms.append(_multimeter(nest, targets, 0.1,
+                               record_from=["V_m", "I_syn", "I_syn_1", "I_syn_2"]))
+        srs.append(_spike_recorder(nest, targets))
+        conns = nest.GetConnections(target=targets)
+        order = np.lexsort((np.asarray(conns.get("delay")), np.asarray(conns.get("receptor")),
+                            np.asarray(conns.get("target")), np.asarray(conns.get("source"))))
+        out[model + "_conn_receptor"] = np.asarray(conns.get("receptor"))[order]
+    nest.Simulate(60.0)
+    nest.Simulate(45.0)
+    for model, mm, sr in zip(("exp_", "alpha_"), mms, srs):
+        out.update(_vm(mm, model))
+        ev = mm.get("events")
+        idx = _order(ev["senders"], ev["times"])
+        for key in ("I_syn", "I_syn_1", "I_syn_2"):
+            out[model + key] = np.asarray(ev[key], np.float64)[idx]
+        out.update(_spikes(sr, model))
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
