@@ -194,7 +194,7 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-#define RKF45_MAX_DIM 8
+#define RKF45_MAX_DIM 66  /* 2 + 2 x 32: aeif_cond_*_multisynapse with 32 receptors */
 
 #define RKF45_SUCCESS 0
 #define RKF45_EINVAL 4 /* same value as GSL_EINVAL */

@@ -114,6 +114,19 @@ cdef int aeif_exp_rhs(double t, const double *y, double *f, void *p) noexcept no
     return 0
 
 
+def check_spike_parameters(model, dict values):
+    """NEST's checks of the AdEx spike parameters (V_peak >= V_th; no overflow
+    of the exponential at V_peak), shared with the multisynapse AdEx models."""
+    if np.any(values["V_peak"] < values["V_th"]):
+        raise BadProperty(f"{model}: V_peak >= V_th required")
+    dt = values["Delta_T"]
+    pos = dt > 0
+    max_exp_arg = log(DBL_MAX / 1e20)
+    if np.any((values["V_peak"][pos] - values["V_th"][pos]) / dt[pos] >= max_exp_arg):
+        raise BadProperty(f"{model}: V_peak, V_th and Delta_T would overflow exp() "
+                          "at spike time; increase Delta_T or reduce V_peak")
+
+
 _PARAMETERS = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th": -50.4, "Delta_T": 2.0,
                "V_peak": 0.0, "V_reset": -60.0, "t_ref": 0.0, "a": 4.0, "b": 80.5,
                "tau_w": 144.0, "tau_syn_ex": 0.2, "tau_syn_in": 2.0, "I_e": 0.0,
@@ -147,14 +160,7 @@ cdef class AeifCondBase(NodeBlock):
 
     def check(self, dict values):
         NodeBlock.check(self, values)
-        if np.any(values["V_peak"] < values["V_th"]):
-            raise BadProperty(f"{self.model}: V_peak >= V_th required")
-        dt = values["Delta_T"]
-        pos = dt > 0
-        max_exp_arg = log(DBL_MAX / 1e20)
-        if np.any((values["V_peak"][pos] - values["V_th"][pos]) / dt[pos] >= max_exp_arg):
-            raise BadProperty(f"{self.model}: V_peak, V_th and Delta_T would overflow exp() "
-                              "at spike time; increase Delta_T or reduce V_peak")
+        check_spike_parameters(self.model, values)
 
     def bind(self):
         a = self.arrays
@@ -296,3 +302,152 @@ cdef class AeifPscAlpha(AeifCondAlpha):
 
 MODELS = {"aeif_cond_alpha": AeifCondAlpha, "aeif_cond_exp": AeifCondExp,
           "aeif_psc_alpha": AeifPscAlpha, "aeif_psc_exp": AeifPscExp}
+
+
+ctypedef struct AeifDeltaParams:
+    int refractory
+    double V_reset, V_peak, V_th, Delta_T_inv, Delta_T, g_L, E_L, C_m_inv, a, tau_w_inv
+    double I_e, I_stim
+
+
+cdef int aeif_delta_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, w); NEST's arithmetic (multiplications by stored inverses)
+    cdef AeifDeltaParams *q = <AeifDeltaParams *>p
+    cdef double V = q.V_reset if q.refractory else (y[0] if y[0] < q.V_peak else q.V_peak)
+    cdef double I_spike = 0.0 if q.Delta_T == 0.0 else \
+        q.g_L * q.Delta_T * exp((V - q.V_th) * q.Delta_T_inv)
+    if q.refractory:
+        f[0] = 0.0
+    else:
+        f[0] = (-q.g_L * (V - q.E_L) + I_spike - y[1] + q.I_e + q.I_stim) * q.C_m_inv
+    f[1] = (q.a * (V - q.E_L) - y[1]) * q.tau_w_inv
+    return 0
+
+
+cdef class AeifPscDelta(NodeBlock):
+    """aeif_psc_delta -- AdEx neuron whose input spikes make V_m jump.
+
+    Equations
+    ---------
+        C_m dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T) - w
+                    + I_e + I_stim + C_m sum_k w_k delta(t - t_k)
+        tau_w dw/dt = a (V - E_L) - w
+
+    A spike of weight w (mV, either sign) adds w to V_m outside the
+    refractory period; during it the spike is lost, or, with
+    ``refractory_input``, added on leaving it, discounted by
+    exp(-remaining steps h / tau_m) with tau_m = C_m/g_L (as NEST).  Spike at
+    V_peak (V_th if Delta_T = 0): reset to V_reset, w += b, clamped for
+    t_ref.
+
+    Numerics
+    --------
+    As NEST: RKF45 (``kernel/rkf45.h``, tolerance ``gsl_error_tol``); after
+    every accepted integration step the step's input (taken once, at the
+    first integration step) and the spike condition.
+
+    Parameters: ``C_m`` 281 pF, ``g_L`` 30 nS, ``E_L`` -70.6 mV, ``V_th``
+    -50.4 mV, ``Delta_T`` 2 mV, ``V_peak`` 0 mV, ``V_reset`` -60 mV,
+    ``t_ref`` 0 ms, ``a`` 4 nS, ``b`` 80.5 pA, ``tau_w`` 144 ms, ``I_e``
+    0 pA, ``gsl_error_tol`` 1e-6, ``refractory_input`` False.
+    State ``V_m`` (mV), ``w`` (pA).
+
+    References: Brette R, Gerstner W (2005) J Neurophysiol 94:3637-3642.
+    See also: aeif_psc_exp, iaf_psc_delta.
+    """
+    parameters = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th": -50.4, "Delta_T": 2.0,
+                  "V_peak": 0.0, "V_reset": -60.0, "t_ref": 0.0, "a": 4.0, "b": 80.5,
+                  "tau_w": 144.0, "I_e": 0.0, "gsl_error_tol": 1e-6, "refractory_input": False}
+    state = {"V_m": -70.6, "w": 0.0}
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0, "refr_buffer": 0.0}
+    strictly_positive = ("C_m", "tau_w", "gsl_error_tol")
+    non_negative = ("t_ref", "Delta_T")
+    ordered = (("V_reset", "V_peak"),)
+    n_channels = 2          # spikes (signed), I0
+    spike_receptors = {0: (0, False, False)}
+    current_receptors = {0: 1}
+    recordables = ("V_m", "w")
+
+    cdef double[::1] V_m, w, C_m, g_L, E_L, V_th, Delta_T, V_peak, V_reset, a, b, tau_w
+    cdef double[::1] I_e, tol, I_stim, h_int, V_peak_eff, refr_buffer
+    cdef unsigned char[::1] refr_input
+    cdef int64_t[::1] r, ref_counts, gid
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        check_spike_parameters(self.model, values)
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.w = a["w"]; self.C_m = a["C_m"]; self.g_L = a["g_L"]
+        self.E_L = a["E_L"]; self.V_th = a["V_th"]; self.Delta_T = a["Delta_T"]
+        self.V_peak = a["V_peak"]; self.V_reset = a["V_reset"]; self.a = a["a"]
+        self.b = a["b"]; self.tau_w = a["tau_w"]; self.I_e = a["I_e"]
+        self.tol = a["gsl_error_tol"]; self.I_stim = a["I_stim"]; self.h_int = a["h_int"]
+        self.refr_buffer = a["refr_buffer"]; self.refr_input = a["refractory_input"]
+        self.r = a["r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        a = self.arrays
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+        self.V_peak_eff = np.where(a["Delta_T"] > 0.0, a["V_peak"], a["V_th"])
+        a["h_int"][a["h_int"] <= 0.0] = engine.resolution
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y[2]
+        cdef double t, spk, tau_m
+        cdef int st
+        cdef rkf45_work work
+        cdef AeifDeltaParams q
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                q.refractory = self.r[i] > 0
+                q.V_reset = self.V_reset[i]; q.V_peak = self.V_peak[i]; q.V_th = self.V_th[i]
+                q.Delta_T = self.Delta_T[i]
+                q.Delta_T_inv = 1.0 / self.Delta_T[i] if self.Delta_T[i] != 0.0 else 0.0
+                q.g_L = self.g_L[i]; q.E_L = self.E_L[i]; q.C_m_inv = 1.0 / self.C_m[i]
+                q.a = self.a[i]; q.tau_w_inv = 1.0 / self.tau_w[i]; q.I_e = self.I_e[i]
+                q.I_stim = self.I_stim[i]
+                tau_m = self.C_m[i] / self.g_L[i]
+                y[0] = self.V_m[i]; y[1] = self.w[i]
+                spk = row[i * 2]            # read once, as NEST's get_value clears it
+                t = 0.0
+                while t < ctx.h:
+                    st = rkf45_evolve_apply_std(&work, self.tol[i], self.tol[i], 0.0, 1.0,
+                                                aeif_delta_rhs, &q, 2, &t, ctx.h,
+                                                &self.h_int[i], y, NULL)
+                    if st != 0:
+                        self.error_code = st
+                        return
+                    if y[0] < -1e3 or y[1] < -1e6 or y[1] > 1e6:
+                        self.error_code = C_ERROR_INSTABILITY
+                        return
+                    if self.r[i] == 0:
+                        y[0] = y[0] + spk
+                        if self.refr_input[i] and self.refr_buffer[i] != 0.0:
+                            y[0] += self.refr_buffer[i]
+                            self.refr_buffer[i] = 0.0
+                    else:
+                        y[0] = self.V_reset[i]
+                        if self.refr_input[i]:
+                            self.refr_buffer[i] += spk * exp(-self.r[i] * ctx.h / tau_m)
+                    spk = 0.0
+                    if self.r[i] == 0 and y[0] >= self.V_peak_eff[i]:
+                        y[0] = self.V_reset[i]
+                        self.r[i] = self.ref_counts[i] + 1 if self.ref_counts[i] > 0 else 0
+                        q.refractory = self.r[i] > 0
+                        y[1] += self.b[i]
+                        pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                if self.r[i] > 0:
+                    self.r[i] -= 1
+                self.V_m[i] = y[0]; self.w[i] = y[1]
+                self.I_stim[i] = row[i * 2 + 1]
+                row[i * 2] = 0.0; row[i * 2 + 1] = 0.0
+
+
+MODELS["aeif_psc_delta"] = AeifPscDelta

@@ -42,7 +42,8 @@ from libc.math cimport exp
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
-from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator
+from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator, pnl_iaf_propagator_exp
+from pynestlite.errors import BadProperty
 
 cnp.import_array()
 
@@ -153,3 +154,110 @@ cdef class IafPscExp(NodeBlock):
 
 
 MODELS = {"iaf_psc_exp": IafPscExp}
+
+
+cdef class IafPscExpHtum(NodeBlock):
+    """iaf_psc_exp_htum -- iaf_psc_exp with an absolute and a total
+    refractory period (Hill & Tononi 2005; Tsodyks et al. 2000).
+
+    Equations as iaf_psc_exp.  After a spike V_m is clamped to V_reset for
+    ``t_ref_abs``; until ``t_ref_tot`` has passed it integrates again but
+    cannot spike (relative refractoriness as a threshold at infinity).
+
+    Numerics: exact integration as iaf_psc_exp (NEST's order: V_m, PSC
+    decay, the step's spikes, then the threshold test outside the total
+    refractory period).  Both refractory periods must be at least one step
+    (BadProperty at Simulate).
+
+    Parameters: ``E_L`` -70 mV, ``C_m`` 250 pF, ``tau_m`` 10 ms,
+    ``tau_syn_ex``/``tau_syn_in`` 2 ms, ``t_ref_abs`` 2 ms, ``t_ref_tot``
+    2 ms (>= t_ref_abs), ``V_th`` -55 mV, ``V_reset`` -70 mV, ``I_e`` 0 pA.
+    State ``V_m``, ``I_syn_ex``, ``I_syn_in``.
+
+    As NEST 3.10, a multimeter records this model's V_m relative to E_L
+    (GetStatus reports it absolute).
+
+    References: Hill S, Tononi G (2005) J Neurophysiol 93:1671-1698.
+    """
+    parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
+                  "tau_syn_in": 2.0, "t_ref_abs": 2.0, "t_ref_tot": 2.0, "V_th": -55.0,
+                  "V_reset": -70.0, "I_e": 0.0}
+    state = {"V_m": -70.0, "I_syn_ex": 0.0, "I_syn_in": 0.0}
+    internal = {"r_abs": 0, "r_tot": 0, "i_0": 0.0}
+    relative = ("V_m", "V_th", "V_reset")
+    strictly_positive = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref_abs", "t_ref_tot")
+    ordered = (("V_reset", "V_th"),)
+    n_channels = 3          # ex, in (split by sign), I0
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2}
+    recordables = ("V_m", "I_syn_ex", "I_syn_in")
+
+    cdef double[::1] V_m, V_th, V_reset, I_e, i_ex, i_in, i_0
+    cdef double[::1] P11ex, P11in, P22, P21ex, P21in, P20
+    cdef int64_t[::1] r_abs, r_tot, n_abs, n_tot, gid
+
+    def sample(self, str name, idx):
+        if name == "V_m":                       # NEST's recordable: relative to E_L
+            return np.array(self.arrays["V_m"][idx], np.float64)
+        return NodeBlock.sample(self, name, idx)
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        if np.any(values["t_ref_abs"] > values["t_ref_tot"]):
+            raise BadProperty(f"{self.model}: the total refractory period t_ref_tot must be "
+                              "larger than or equal to the absolute one t_ref_abs")
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.V_th = a["V_th"]; self.V_reset = a["V_reset"]
+        self.I_e = a["I_e"]; self.i_ex = a["I_syn_ex"]; self.i_in = a["I_syn_in"]
+        self.i_0 = a["i_0"]; self.r_abs = a["r_abs"]; self.r_tot = a["r_tot"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        cdef double h = engine.resolution
+        cdef Py_ssize_t i, n = self.n
+        a = self.arrays
+        te, ti, tm, cm = a["tau_syn_ex"], a["tau_syn_in"], a["tau_m"], a["C_m"]
+        self.P11ex = np.exp(-h / te)
+        self.P11in = np.exp(-h / ti)
+        self.P22 = np.exp(-h / tm)
+        self.P20 = tm / cm * (1.0 - np.asarray(self.P22))
+        self.P21ex = np.array([pnl_iaf_propagator_exp(te[i], tm[i], cm[i], h) for i in range(n)])
+        self.P21in = np.array([pnl_iaf_propagator_exp(ti[i], tm[i], cm[i], h) for i in range(n)])
+        self.n_abs = engine.ms_to_steps(a["t_ref_abs"])
+        self.n_tot = engine.ms_to_steps(a["t_ref_tot"])
+        if n and (np.min(self.n_abs) < 1 or np.min(self.n_tot) < 1):
+            raise BadProperty(f"{self.model}: the absolute and the total refractory time must "
+                              "be at least one time step")
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double V
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                V = self.V_m[i]
+                if self.r_abs[i] == 0:
+                    V = (V * self.P22[i] + self.i_ex[i] * self.P21ex[i]
+                         + self.i_in[i] * self.P21in[i] + (self.I_e[i] + self.i_0[i]) * self.P20[i])
+                else:
+                    self.r_abs[i] -= 1
+                self.i_ex[i] = self.i_ex[i] * self.P11ex[i] + row[i * 3]
+                self.i_in[i] = self.i_in[i] * self.P11in[i] + row[i * 3 + 1]
+                if self.r_tot[i] == 0:
+                    if V >= self.V_th[i]:
+                        self.r_abs[i] = self.n_abs[i]
+                        self.r_tot[i] = self.n_tot[i]
+                        V = self.V_reset[i]
+                        pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                else:
+                    self.r_tot[i] -= 1
+                self.V_m[i] = V
+                self.i_0[i] = row[i * 3 + 2]
+                row[i * 3] = 0.0; row[i * 3 + 1] = 0.0; row[i * 3 + 2] = 0.0
+
+
+MODELS["iaf_psc_exp_htum"] = IafPscExpHtum

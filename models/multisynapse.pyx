@@ -55,11 +55,14 @@ See also: iaf_psc_exp, iaf_psc_alpha.
 import numpy as np
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from libc.math cimport exp, INFINITY, M_E
+from libc.float cimport DBL_EPSILON
+from libc.math cimport exp, fabs, log, INFINITY, M_E
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
-from pynestlite.kernel.nodebase import ARCHIVE_PARAMETERS
+from pynestlite.kernel.nodebase import ERROR_INSTABILITY
+from pynestlite.kernel.rkf45 cimport rkf45_evolve_apply_std, rkf45_work
+from pynestlite.models.aeif import check_spike_parameters
 from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator
 from pynestlite.errors import (BadProperty, IncompatibleReceptorType, NotImplementedFeature,
                                plain)
@@ -73,8 +76,10 @@ cdef class MultisynapseBlock(NodeBlock):
     channels [I0, receptor 1, ..., receptor K] per node, K the block's
     capacity."""
     receptor_state = ()         # per-receptor state column prefixes ("I_syn", ...)
-    receptor_list = "tau_syn"   # the list parameter whose length is the receptor count
-    count_name = "n_synapses"
+    receptor_lists = ("tau_syn",)   # per-receptor list parameters (equal lengths)
+    count_name = "n_synapses"       # the read-only receptor count NEST reports
+    may_grow_when_connected = False     # NEST: the count of a connected node is fixed
+    max_receptors = 1 << 20
     current_receptors = {0: 0}
 
     cdef public int64_t n_channels
@@ -90,7 +95,8 @@ cdef class MultisynapseBlock(NodeBlock):
         self.capacity = 0
         self.pinned = False
         NodeBlock.__init__(self, model, gids, first_gid, last_gid, defaults)
-        k = len(defaults.get(self.receptor_list, self.parameters[self.receptor_list]))
+        first = self.receptor_lists[0]
+        k = len(defaults.get(first, self.parameters[first]))
         self.arrays[self.count_name][:] = k
         self._resize(k)
 
@@ -100,7 +106,8 @@ cdef class MultisynapseBlock(NodeBlock):
     @classmethod
     def derived_defaults(cls, defaults):
         """GetDefaults values that follow from the receptor list."""
-        k = len(defaults.get(cls.receptor_list, cls.parameters[cls.receptor_list]))
+        first = cls.receptor_lists[0]
+        k = len(defaults.get(first, cls.parameters[first]))
         return {cls.count_name: k, "recordables": sorted(cls.names_for(k))}
 
     @classmethod
@@ -144,7 +151,7 @@ cdef class MultisynapseBlock(NodeBlock):
         pass
 
     def get(self, str name, idx):
-        if name == self.receptor_list:
+        if name in self.receptor_lists:
             return [np.array(self.arrays[name][i], np.float64) for i in idx]
         return NodeBlock.get(self, name, idx)
 
@@ -172,53 +179,74 @@ cdef class MultisynapseBlock(NodeBlock):
                 raise IncompatibleReceptorType(
                     f"{self.model} (node {int(self.gids[rows[counts < receptor][0]])}) has "
                     f"receptor types 1 ... {int(counts[counts < receptor][0])} for spikes "
-                    f"({self.receptor_list} has that many entries), got {receptor}")
+                    f"({self.receptor_lists[0]} has that many entries), got {receptor}")
             self.arrays["has_connections"][rows] = 1
         self.pinned = True
 
     def set(self, dict updates, idx, engine=None):
-        lists = updates.get(self.receptor_list)
+        idx = np.asarray(idx, np.int64)
+        given = [name for name in self.receptor_lists if name in updates]
         counts = None
-        if lists is not None:
-            counts = np.empty(len(lists), np.int64)
-            clean = []
-            for j, v in enumerate(lists):
-                arr = np.asarray(v, dtype=np.float64).reshape(-1) if np.ndim(v) <= 1 else None
-                if arr is None:
-                    raise BadProperty(f"{self.model}: {self.receptor_list} must be a list of "
-                                      f"numbers, got {v!r}")
-                self.check_receptor_list(arr)
-                counts[j] = len(arr)
-                clean.append(tuple(float(x) for x in arr))
-            idx_arr = np.asarray(idx, np.int64)
-            counts = np.broadcast_to(counts, (len(idx_arr),)) if len(counts) == 1 else counts
-            changed = counts != self.arrays[self.count_name][idx_arr]
-            if np.any(changed & (self.arrays["has_connections"][idx_arr] != 0)):
+        if given:
+            updates = dict(updates)
+            for name in given:
+                clean = []
+                for v in updates[name]:
+                    if np.ndim(v) > 1:
+                        raise BadProperty(f"{self.model}: {name} must be a list of numbers, "
+                                          f"got {v!r}")
+                    arr = np.asarray(v, dtype=np.float64).reshape(-1)
+                    self.check_receptor_list(name, arr)
+                    clean.append(tuple(float(x) for x in arr))
+                updates[name] = clean
+            old = self.arrays[self.count_name][idx]
+            counts = np.empty(len(idx), np.int64)
+            for j in range(len(idx)):
+                sizes = {len(updates[name][j]) if name in updates
+                         else len(self.arrays[name][idx[j]]) for name in self.receptor_lists}
+                if len(sizes) > 1:
+                    if len(given) < len(self.receptor_lists):
+                        raise BadProperty(
+                            f"{self.model}: if the number of receptor ports is changed, all "
+                            f"of {', '.join(self.receptor_lists)} must be provided")
+                    raise BadProperty(f"{self.model}: {', '.join(self.receptor_lists)} must "
+                                      "have the same size")
+                counts[j] = sizes.pop()
+            connected = self.arrays["has_connections"][idx] != 0
+            if np.any(connected & ((counts < old) if self.may_grow_when_connected
+                                   else (counts != old))):
                 raise BadProperty(f"{self.model}: the neuron has connections, therefore the "
-                                  "number of ports cannot be changed")
+                                  "number of ports cannot be "
+                                  + ("reduced" if self.may_grow_when_connected else "changed"))
             k = int(counts.max()) if len(counts) else 0
             if k > self.capacity and self.pinned:
                 raise NotImplementedFeature(
                     f"{self.model}: cannot raise the number of receptors to {k} (more than "
                     f"the {self.capacity} of the nodes created with these) once connections "
-                    f"reach any of them; set {self.receptor_list} at Create or before Connect")
-            updates = dict(updates)
-            updates[self.receptor_list] = clean
-        self.check_rows(updates, np.asarray(idx, np.int64))
+                    f"reach any of them; set {', '.join(self.receptor_lists)} at Create or "
+                    "before Connect")
+            if k > self.max_receptors:
+                raise BadProperty(f"{self.model}: at most {self.max_receptors} receptors, "
+                                  f"got {k}")
+        self.check_rows(updates, idx)
         NodeBlock.set(self, updates, idx, engine)
         if counts is not None:
-            self.arrays[self.count_name][np.asarray(idx, np.int64)] = counts
+            self.arrays[self.count_name][idx] = counts
             k = int(counts.max()) if len(counts) else 0
             if k > self.capacity:
-                old = self.n_channels
+                old_channels = self.n_channels
                 self._resize(k)
                 if engine is not None and self.chan_base >= 0:
-                    engine.regrow_channels(self, old)
+                    engine.regrow_channels(self, old_channels)
 
-    def check_receptor_list(self, arr):
-        if np.any(~np.isfinite(arr)) or np.any(arr <= 0):
+    def check_receptor_list(self, str name, arr):
+        """Values of one receptor list (all must be finite; time constants > 0)."""
+        if np.any(~np.isfinite(arr)):
+            raise BadProperty(f"{self.model}: {name} must be finite, got "
+                              f"{[plain(x) for x in arr]}")
+        if name.startswith("tau") and np.any(arr <= 0):
             raise BadProperty(f"{self.model}: all synaptic time constants must be strictly "
-                              f"positive, got {[plain(x) for x in arr]}")
+                              f"positive, got {name} = {[plain(x) for x in arr]}")
 
     def check_rows(self, dict updates, idx):
         """Checks that combine the receptor list with other parameters of
@@ -408,5 +436,258 @@ cdef class IafPscAlphaMultisynapse(MultisynapseBlock):
                 row[i * nch] = 0.0
 
 
+
+# ----------------------------------------------------------------------
+# AdEx with conductance receptors: aeif_cond_beta_multisynapse,
+# aeif_cond_alpha_multisynapse
+
+ctypedef struct AeifMsParams:
+    int refractory
+    Py_ssize_t n
+    double V_reset, V_peak, V_th, Delta_T, g_L, E_L, C_m, a, tau_w, I_e, I_stim
+    const double *E_rev
+    const double *tau_rise
+    const double *tau_decay
+
+
+cdef int aeif_ms_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, w, dg_1, g_1, dg_2, g_2, ...), NEST's order and arithmetic
+    cdef AeifMsParams *q = <AeifMsParams *>p
+    cdef Py_ssize_t i
+    cdef double V = q.V_reset if q.refractory else (y[0] if y[0] < q.V_peak else q.V_peak)
+    cdef double w = y[1]
+    cdef double I_syn = 0.0
+    cdef double I_spike
+    for i in range(q.n):
+        I_syn += y[3 + 2 * i] * (q.E_rev[i] - V)
+    I_spike = 0.0 if q.Delta_T == 0.0 else q.Delta_T * q.g_L * exp((V - q.V_th) / q.Delta_T)
+    if q.refractory:
+        f[0] = 0.0
+    else:
+        f[0] = (-q.g_L * (V - q.E_L) + I_spike + I_syn - w + q.I_e + q.I_stim) / q.C_m
+    f[1] = (q.a * (V - q.E_L) - w) / q.tau_w
+    for i in range(q.n):
+        f[2 + 2 * i] = -y[2 + 2 * i] / q.tau_rise[i]
+        f[3 + 2 * i] = y[2 + 2 * i] - y[3 + 2 * i] / q.tau_decay[i]
+    return 0
+
+
+cdef double beta_normalization(double tau_rise, double tau_decay) noexcept nogil:
+    """Factor that makes a beta conductance of unit weight peak at 1 nS
+    (NEST's beta_normalization_factor; the alpha limit e/tau_decay when the
+    time constants are equal to machine precision)."""
+    cdef double diff = tau_decay - tau_rise, peak = 0.0, t_peak
+    if fabs(diff) > DBL_EPSILON:
+        t_peak = tau_decay * tau_rise * log(tau_decay / tau_rise) / diff
+        peak = exp(-t_peak / tau_decay) - exp(-t_peak / tau_rise)
+    if fabs(peak) < DBL_EPSILON:
+        return M_E / tau_decay
+    return (1. / tau_rise - 1. / tau_decay) / peak
+
+
+cdef int C_ERROR_NEGATIVE_WEIGHT = -1001
+cdef int C_ERROR_INSTABILITY = ERROR_INSTABILITY
+
+
+cdef class AeifCondBetaMultisynapse(MultisynapseBlock):
+    __doc__ = """aeif_cond_beta_multisynapse, aeif_cond_alpha_multisynapse -- AdEx
+    neurons (Brette & Gerstner 2005) with any number of conductance receptors.
+
+    Equations
+    ---------
+        C_m dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T)
+                    + sum_k g_k (E_rev[k] - V) - w + I_e + I_stim
+        tau_w dw/dt = a (V - E_L) - w
+        dg'_k/dt = -g'_k/tau_rise[k],  dg_k/dt = g'_k - g_k/tau_decay[k]
+
+    A spike of weight w >= 0 (nS) on receptor k adds w g0_k to g'_k, g0_k
+    normalising the beta function to a peak of w (the alpha model:
+    tau_rise = tau_decay = tau_syn[k], g0 = e/tau_syn).  Negative weights
+    stop the simulation with BadProperty, as NEST.  Spike, reset, adaptation
+    jump b and refractoriness as aeif_cond_alpha; the receptor count is
+    ``len(E_rev)`` (``n_receptors``), at most 32.
+
+    Numerics
+    --------
+    As NEST: GSL's RKF45 (``kernel/rkf45.h``) with tolerance
+    ``gsl_error_tol``, the spike condition after every accepted step, the
+    state vector (V_m, w, dg_1, g_1, ...) in NEST's order and the
+    right-hand side in NEST's arithmetic.
+
+    Parameters: ``C_m`` 281 pF, ``g_L`` 30 nS, ``E_L`` -70.6 mV, ``V_th``
+    -50.4 mV, ``Delta_T`` 2 mV, ``V_peak`` 0 mV, ``V_reset`` -60 mV,
+    ``t_ref`` 0 ms, ``a`` 4 nS, ``b`` 80.5 pA, ``tau_w`` 144 ms, ``I_e``
+    0 pA, ``gsl_error_tol`` 1e-6; ``E_rev`` [0] mV, ``tau_rise`` [2] ms,
+    ``tau_decay`` [20] ms (alpha: ``tau_syn`` [2] ms).
+    State: ``V_m``, ``w``; read only ``g``, ``dg`` (per receptor),
+    ``n_receptors``, ``has_connections``.  Recordables ``V_m``, ``w``,
+    ``g_1`` ...
+
+    References: Brette R, Gerstner W (2005) J Neurophysiol 94:3637-3642.
+    See also: aeif_cond_alpha, iaf_psc_exp_multisynapse.
+    """
+    parameters = {"C_m": 281.0, "g_L": 30.0, "E_L": -70.6, "V_th": -50.4, "Delta_T": 2.0,
+                  "V_peak": 0.0, "V_reset": -60.0, "t_ref": 0.0, "a": 4.0, "b": 80.5,
+                  "tau_w": 144.0, "I_e": 0.0, "gsl_error_tol": 1e-6, "E_rev": (0.0,),
+                  "tau_rise": (2.0,), "tau_decay": (20.0,)}
+    state = {"V_m": -70.6, "w": 0.0, "g": (0.0,), "dg": (0.0,), "n_receptors": 1,
+             "has_connections": False}
+    read_only = ("g", "dg", "n_receptors", "has_connections")
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
+    strictly_positive = ("C_m", "tau_w", "gsl_error_tol")
+    non_negative = ("t_ref", "Delta_T")
+    ordered = (("V_reset", "V_peak"),)
+    receptor_lists = ("E_rev", "tau_rise", "tau_decay")
+    count_name = "n_receptors"
+    may_grow_when_connected = True
+    max_receptors = 32
+    receptor_state = ("g", "dg")
+    fixed_recordables = ("V_m", "w")
+
+    cdef double[::1] V_m, w, I_stim, h_int, V_peak_eff, tol, b, V_reset
+    cdef double[::1] C_m, g_L, E_L, V_th, Delta_T, V_peak, a, tau_w, I_e
+    cdef double[:, ::1] E_rev, tau_r, tau_d, g0
+    cdef int64_t[::1] r, nrec, ref_counts, gid
+
+    @classmethod
+    def names_for(cls, k):
+        return ("V_m", "w") + tuple(f"g_{r}" for r in range(1, k + 1))
+
+    def bind_model(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.w = a["w"]; self.I_stim = a["I_stim"]; self.h_int = a["h_int"]
+        self.tol = a["gsl_error_tol"]; self.b = a["b"]; self.V_reset = a["V_reset"]
+        self.r = a["r"]; self.nrec = a[self.count_name]
+        self.C_m = a["C_m"]; self.g_L = a["g_L"]; self.E_L = a["E_L"]; self.V_th = a["V_th"]
+        self.Delta_T = a["Delta_T"]; self.V_peak = a["V_peak"]; self.a = a["a"]
+        self.tau_w = a["tau_w"]; self.I_e = a["I_e"]
+        self.gid = self.gids
+
+    cdef inline void fill(self, AeifMsParams *q, Py_ssize_t i) noexcept nogil:
+        q.refractory = self.r[i] > 0
+        q.n = self.nrec[i]
+        q.V_reset = self.V_reset[i]; q.V_peak = self.V_peak[i]; q.V_th = self.V_th[i]
+        q.Delta_T = self.Delta_T[i]; q.g_L = self.g_L[i]; q.E_L = self.E_L[i]
+        q.C_m = self.C_m[i]; q.a = self.a[i]; q.tau_w = self.tau_w[i]; q.I_e = self.I_e[i]
+        q.I_stim = self.I_stim[i]
+        q.E_rev = &self.E_rev[i, 0]; q.tau_rise = &self.tau_r[i, 0]
+        q.tau_decay = &self.tau_d[i, 0]
+
+    def get(self, str name, idx):
+        if name in ("g", "dg"):
+            counts = self.arrays[self.count_name]
+            return [np.array([self.arrays[f"{name}_{r}"][i] for r in range(1, counts[i] + 1)])
+                    for i in idx]
+        return MultisynapseBlock.get(self, name, idx)
+
+    def check(self, dict values):
+        MultisynapseBlock.check(self, values)
+        check_spike_parameters(self.model, values)
+
+    def check_rows(self, dict updates, idx):
+        rise = updates.get("tau_rise")
+        decay = updates.get("tau_decay")
+        if rise is None and decay is None:
+            return
+        for j in range(len(idx)):
+            r = rise[j] if rise is not None else self.arrays["tau_rise"][idx[j]]
+            d = decay[j] if decay is not None else self.arrays["tau_decay"][idx[j]]
+            if len(r) == len(d) and any(x > y for x, y in zip(r, d)):
+                raise BadProperty(f"{self.model}: synaptic rise time must be smaller than or "
+                                  "equal to decay time")
+
+    def rise_and_decay(self):
+        """(n, capacity) rise and decay time constants."""
+        return self.rows_matrix("tau_rise"), self.rows_matrix("tau_decay")
+
+    def pre_run(self, engine):
+        cdef Py_ssize_t i, k
+        a = self.arrays
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+        self.V_peak_eff = np.where(a["Delta_T"] > 0.0, a["V_peak"], a["V_th"])
+        a["h_int"][a["h_int"] <= 0.0] = engine.resolution
+        rise, decay = self.rise_and_decay()
+        g0 = np.zeros_like(rise)
+        for i in range(self.n):
+            for k in range(int(self.nrec[i])):
+                g0[i, k] = beta_normalization(rise[i, k], decay[i, k])
+        self.E_rev = self.rows_matrix("E_rev")
+        self.tau_r = rise; self.tau_d = decay; self.g0 = g0
+
+    def error(self):
+        if self.error_code == C_ERROR_NEGATIVE_WEIGHT:
+            return BadProperty(f"{self.model}: synaptic weights for conductance-based "
+                               "multisynapse models must be positive")
+        return MultisynapseBlock.error(self)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, k, n = self.n, K = self.capacity, nch = self.n_channels
+        cdef long lag
+        cdef double *row
+        cdef double t, x
+        cdef double y[66]
+        cdef int st
+        cdef rkf45_work work
+        cdef AeifMsParams q
+        cdef double **G = self.cols      # g_k = G[k], dg_k = G[K + k]
+        if n == 0:
+            return
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                self.fill(&q, i)
+                y[0] = self.V_m[i]; y[1] = self.w[i]
+                for k in range(q.n):
+                    y[2 + 2 * k] = G[K + k][i]
+                    y[3 + 2 * k] = G[k][i]
+                t = 0.0
+                while t < ctx.h:
+                    st = rkf45_evolve_apply_std(&work, self.tol[i], self.tol[i], 0.0, 1.0,
+                                                aeif_ms_rhs, &q, 2 + 2 * q.n, &t, ctx.h,
+                                                &self.h_int[i], y, NULL)
+                    if st != 0:
+                        self.error_code = st
+                        return
+                    if y[0] < -1e3 or y[1] < -1e6 or y[1] > 1e6:
+                        self.error_code = C_ERROR_INSTABILITY
+                        return
+                    if self.r[i] > 0:
+                        y[0] = self.V_reset[i]
+                    elif y[0] >= self.V_peak_eff[i]:
+                        y[0] = self.V_reset[i]
+                        y[1] += self.b[i]
+                        self.r[i] = self.ref_counts[i] + 1 if self.ref_counts[i] > 0 else 0
+                        q.refractory = self.r[i] > 0
+                        pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                if self.r[i] > 0:
+                    self.r[i] -= 1
+                for k in range(q.n):
+                    x = row[i * nch + 1 + k]
+                    if x < 0.0:
+                        self.error_code = C_ERROR_NEGATIVE_WEIGHT
+                        return
+                    y[2 + 2 * k] += x * self.g0[i, k]
+                    row[i * nch + 1 + k] = 0.0
+                self.V_m[i] = y[0]; self.w[i] = y[1]
+                for k in range(q.n):
+                    G[K + k][i] = y[2 + 2 * k]
+                    G[k][i] = y[3 + 2 * k]
+                self.I_stim[i] = row[i * nch]
+                row[i * nch] = 0.0
+
+
+cdef class AeifCondAlphaMultisynapse(AeifCondBetaMultisynapse):
+    __doc__ = AeifCondBetaMultisynapse.__doc__
+    parameters = dict({k: v for k, v in AeifCondBetaMultisynapse.parameters.items()
+                       if k not in ("tau_rise", "tau_decay")}, tau_syn=(2.0,))
+    receptor_lists = ("E_rev", "tau_syn")
+
+    def rise_and_decay(self):
+        tau = self.rows_matrix("tau_syn")
+        return tau, tau
+
+
 MODELS = {"iaf_psc_exp_multisynapse": IafPscExpMultisynapse,
-          "iaf_psc_alpha_multisynapse": IafPscAlphaMultisynapse}
+          "iaf_psc_alpha_multisynapse": IafPscAlphaMultisynapse,
+          "aeif_cond_beta_multisynapse": AeifCondBetaMultisynapse,
+          "aeif_cond_alpha_multisynapse": AeifCondAlphaMultisynapse}

@@ -18,9 +18,11 @@ whose postsynaptic parrot must only fire on its own input).  Sends spikes.
 See also: poisson_generator, spike_generator.
 """
 cimport numpy as cnp
+import numpy as np
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
+from pynestlite.errors import BadProperty
 
 cnp.import_array()
 
@@ -56,3 +58,70 @@ cdef class ParrotNeuron(NodeBlock):
 
 
 MODELS = {"parrot_neuron": ParrotNeuron}
+
+
+cdef class IgnoreAndFire(NodeBlock):
+    """ignore_and_fire -- a neuron that fires at a fixed rate whatever its
+    input (NEST's benchmark neuron: network activity independent of the
+    connectivity).
+
+    It receives spikes (and ignores them) and sends a spike every
+    1/``rate``; the first after ``phase``/``rate``.  In steps (NEST's
+    rounding, Time(ms).get_steps()): period P = steps(1000/rate ms), phase
+    counter c = steps(1000 phase/rate ms), set when the parameters are set;
+    each step spikes if c == 0 (then c = P - 1), else decrements c.
+
+    Parameters: ``rate`` 10 spikes/s (> 0), ``phase`` 1 (in (0, 1]).
+    No recordables.
+    """
+    parameters = {"phase": 1.0, "rate": 10.0}
+    state = {}
+    internal = {"phase_steps": -1, "period_steps": 0}
+    n_channels = 1
+    spike_receptors = {0: (0, False, False)}
+    current_receptors = {}
+    recordables = ()
+
+    cdef int64_t[::1] c, period, gid
+
+    def bind(self):
+        self.c = self.arrays["phase_steps"]
+        self.period = self.arrays["period_steps"]
+        self.gid = self.gids
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        ph = values["phase"]
+        if np.any((ph <= 0.0) | (ph > 1.0)):
+            raise BadProperty(f"{self.model}: phase must be > 0 and <= 1")
+        if np.any(values["rate"] <= 0.0):
+            raise BadProperty(f"{self.model}: firing rate must be > 0")
+
+    def after_set(self, idx, new):
+        if "phase" in new or "rate" in new:
+            self.arrays["phase_steps"][idx] = -1      # recomputed at the next run
+
+    def pre_run(self, engine):
+        a = self.arrays
+        todo = a["phase_steps"] < 0
+        if np.any(todo):
+            rate = a["rate"][todo]
+            a["period_steps"][todo] = engine.ms_to_steps(1.0 / rate * 1000.0)
+            a["phase_steps"][todo] = engine.ms_to_steps(a["phase"][todo] / rate * 1000.0)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                if self.c[i] == 0:
+                    self.c[i] = self.period[i] - 1
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                else:
+                    self.c[i] -= 1
+                row[i] = 0.0
+
+
+MODELS["ignore_and_fire"] = IgnoreAndFire

@@ -124,3 +124,60 @@ def test_single_receptor_psp_closed_form(model):
     np.testing.assert_allclose(ev["V_m"][on], v, rtol=1e-9, atol=1e-12)
     assert np.all(ev["V_m"][~on] == 0.0)
     np.testing.assert_array_equal(ev["I_syn"], ev["I_syn_2"])
+
+
+def test_aeif_receptor_lists():
+    m = "aeif_cond_beta_multisynapse"
+    d = nest.GetDefaults(m)
+    assert d["n_receptors"] == 1 and d["recordables"] == ["V_m", "g_1", "w"]
+    n = nest.Create(m, 2, {"E_rev": [0.0, -80.0], "tau_rise": [1.0, 2.0],
+                           "tau_decay": [5.0, 10.0]})
+    assert n[0].get("n_receptors") == 2
+    with pytest.raises(BadProperty, match="must be provided"):
+        n.set(E_rev=[0.0, -80.0, 10.0])
+    with pytest.raises(BadProperty, match="same size"):
+        n.set(E_rev=[0.0], tau_rise=[1.0, 2.0], tau_decay=[3.0, 4.0])
+    with pytest.raises(BadProperty, match="rise time"):
+        n.set(tau_rise=[6.0, 2.0])
+    with pytest.raises(UnaccessedDictionaryEntry, match="read only"):
+        n.set(g=[1.0, 2.0])
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0]})
+    nest.Connect(sg, n, syn_spec={"receptor_type": 2, "weight": 3.0})
+    # NEST: a connected node may gain receptors (within the block's capacity
+    # here), not lose them
+    n[0].set(E_rev=[0.0, -80.0], tau_rise=[1.0, 1.5], tau_decay=[5.0, 9.0])
+    with pytest.raises(BadProperty, match="cannot be reduced"):
+        n[0].set(E_rev=[0.0], tau_rise=[1.0], tau_decay=[5.0])
+    nest.Simulate(5.0)
+    g = n[1].get("g")
+    assert len(g) == 2 and g[0] == 0.0 and g[1] > 0.0
+    assert n[1].get("dg")[1] != 0.0
+
+
+@pytest.mark.parametrize("model", ("aeif_cond_beta_multisynapse", "aeif_cond_alpha_multisynapse"))
+def test_aeif_negative_weight_stops_simulation(model):
+    n = nest.Create(model)
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0]})
+    nest.Connect(sg, n, syn_spec={"receptor_type": 1, "weight": -1.0})
+    with pytest.raises(BadProperty, match="must be positive"):
+        nest.Simulate(5.0)
+
+
+def test_aeif_beta_peak_is_weight():
+    """The beta conductance of a spike of weight w peaks at w nS, at
+    t_peak = tau_d tau_r ln(tau_d/tau_r)/(tau_d - tau_r) after arrival."""
+    tr, td, w = 1.0, 5.0, 4.0
+    nest.resolution = 0.01
+    n = nest.Create("aeif_cond_beta_multisynapse",
+                    params={"tau_rise": [tr], "tau_decay": [td], "E_rev": [0.0],
+                            "V_peak": 1e3, "V_th": 900.0, "Delta_T": 0.0})
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0]})
+    nest.Connect(sg, n, syn_spec={"receptor_type": 1, "weight": w, "delay": 1.0})
+    mm = nest.Create("multimeter", params={"record_from": ["g_1"], "interval": 0.01})
+    nest.Connect(mm, n)
+    nest.Simulate(20.0)
+    g = mm.events["g_1"]
+    t = mm.events["times"]
+    t_peak = td * tr * np.log(td / tr) / (td - tr)
+    assert abs(t[np.argmax(g)] - (2.0 + t_peak)) <= 0.011
+    np.testing.assert_allclose(g.max(), w, rtol=1e-4)

@@ -201,7 +201,8 @@ def test_models():
     assert set(nest.Models("nodes", "iaf_psc")) == {
         "iaf_psc_alpha", "iaf_psc_exp", "iaf_psc_delta", "eprop_iaf_psc_delta",
         "eprop_iaf_psc_delta_adapt", "iaf_psc_alpha_ps", "iaf_psc_exp_ps",
-        "iaf_psc_exp_ps_lossless", "iaf_psc_delta_ps"}
+        "iaf_psc_exp_ps_lossless", "iaf_psc_delta_ps", "iaf_psc_exp_multisynapse",
+        "iaf_psc_alpha_multisynapse", "iaf_psc_exp_htum"}
 
 
 def test_models_sorted_as_nest():

@@ -1,0 +1,92 @@
+"""Smaller models of NEST's catalogue: iaf_psc_exp_htum, aeif_psc_delta,
+ignore_and_fire.
+(Spike-for-spike agreement with NEST 3.10: the stored scenarios
+``exp_htum_drive`` and ``aeif_psc_delta_drive`` in test_models_vs_nest.py.)"""
+import numpy as np
+import pytest
+
+import pynestlite as nest
+from pynestlite.errors import BadProperty
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    nest.ResetKernel()
+
+
+def test_htum_refractory_periods():
+    """Absolute 2 ms (V_m clamped), total 5 ms (no spike): with a strong
+    constant drive the inter-spike interval is the total period, and V_m
+    moves again after the absolute one."""
+    n = nest.Create("iaf_psc_exp_htum", params={"I_e": 5000.0, "t_ref_abs": 2.0,
+                                                "t_ref_tot": 5.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
+    nest.Connect(mm, n)
+    nest.Simulate(40.0)
+    t = sr.events["times"]
+    assert len(t) >= 5
+    np.testing.assert_allclose(np.diff(t), 5.0 + 0.1, atol=1e-9)
+    v, tv = mm.events["V_m"], mm.events["times"]
+    after = (tv > t[0]) & (tv <= t[0] + 2.0 + 1e-9)
+    # (the multimeter shows V_m relative to E_L, as NEST's recordable)
+    assert np.all(v[after] == nest.GetDefaults("iaf_psc_exp_htum", "V_reset") + 70.0)
+    assert v[np.argmin(np.abs(tv - (t[0] + 3.0)))] > v[after][0]
+
+
+def test_htum_checks():
+    n = nest.Create("iaf_psc_exp_htum")
+    with pytest.raises(BadProperty, match="t_ref_tot"):
+        n.set(t_ref_abs=3.0)
+    with pytest.raises(BadProperty, match="> 0"):
+        n.set(t_ref_abs=0.0)
+    assert n.get("t_ref_abs") == 2.0
+
+
+def test_aeif_psc_delta_jump_and_lost_refractory_input():
+    """A spike of w mV raises V_m by w at once; a spike arriving during the
+    refractory period is lost, or, with refractory_input, added (discounted)
+    when it ends."""
+    out = {}
+    for refr in (False, True):
+        nest.ResetKernel()
+        n = nest.Create("aeif_psc_delta", params={"a": 0.0, "b": 0.0, "t_ref": 5.0,
+                                                  "refractory_input": refr})
+        big = nest.Create("spike_generator", params={"spike_times": [2.0]})
+        small = nest.Create("spike_generator", params={"spike_times": [7.0, 8.0]})
+        nest.Connect(big, n, syn_spec={"weight": 30.0, "delay": 1.0})
+        nest.Connect(small, n, syn_spec={"weight": 3.0, "delay": 1.0})
+        sr = nest.Create("spike_recorder")
+        nest.Connect(n, sr)
+        mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
+        nest.Connect(mm, n)
+        nest.Simulate(30.0)
+        out[refr] = (mm.events["times"], mm.events["V_m"], sr.events["times"])
+    t, v, spikes = out[False]
+    i = np.argmin(np.abs(t - 3.0))
+    # the jump (plus the membrane's drift over one 0.1 ms step, < 1e-5 mV)
+    assert v[i] - v[i - 1] == pytest.approx(30.0, abs=1e-5)
+    assert len(spikes) == 1 and 3.0 < spikes[0] < 3.5      # refractory beyond 8 ms (the inputs)
+    np.testing.assert_array_equal(out[True][2], spikes)
+    end = spikes[0] + 5.0
+    np.testing.assert_array_equal(out[True][1][t <= end], v[t <= end])
+    gap = out[True][1][t > end + 0.15] - v[t > end + 0.15]
+    # two 3 mV inputs, discounted by exp(-remaining refractory time / tau_m)
+    assert 0.0 < gap[0] < 6.0 and np.all(np.diff(gap) < 0)
+
+
+def test_ignore_and_fire_period_phase_and_checks():
+    n = nest.Create("ignore_and_fire", 2, {"rate": 100.0})
+    n[1].set(phase=0.5)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(50.0)
+    t0 = sr.events["times"][sr.events["senders"] == n[0].global_id]
+    t1 = sr.events["times"][sr.events["senders"] == n[1].global_id]
+    # period 10 ms; the first spike after phase/rate (+ one step, NEST's stamp)
+    np.testing.assert_allclose(t0, [10.1, 20.1, 30.1, 40.1], atol=1e-9)
+    np.testing.assert_allclose(t1, [5.1, 15.1, 25.1, 35.1, 45.1], atol=1e-9)
+    for bad in ({"phase": 0.0}, {"phase": 1.5}, {"rate": -1.0}):
+        with pytest.raises(BadProperty):
+            n.set(bad)
