@@ -55,15 +55,15 @@ See also: iaf_psc_exp, iaf_psc_alpha.
 import numpy as np
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from libc.float cimport DBL_EPSILON
-from libc.math cimport exp, fabs, log, INFINITY, M_E
+from libc.math cimport exp, INFINITY, M_E
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 from pynestlite.kernel.nodebase import ERROR_INSTABILITY
 from pynestlite.kernel.rkf45 cimport rkf45_evolve_apply_std, rkf45_work
 from pynestlite.models.aeif import check_spike_parameters
-from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator
+from pynestlite.models.propagators cimport (pnl_beta_normalization, pnl_psc_propagator,
+                                           pnl_iaf_propagator)
 from pynestlite.errors import (BadProperty, IncompatibleReceptorType, NotImplementedFeature,
                                plain)
 
@@ -472,19 +472,6 @@ cdef int aeif_ms_rhs(double t, const double *y, double *f, void *p) noexcept nog
     return 0
 
 
-cdef double beta_normalization(double tau_rise, double tau_decay) noexcept nogil:
-    """Factor that makes a beta conductance of unit weight peak at 1 nS
-    (NEST's beta_normalization_factor; the alpha limit e/tau_decay when the
-    time constants are equal to machine precision)."""
-    cdef double diff = tau_decay - tau_rise, peak = 0.0, t_peak
-    if fabs(diff) > DBL_EPSILON:
-        t_peak = tau_decay * tau_rise * log(tau_decay / tau_rise) / diff
-        peak = exp(-t_peak / tau_decay) - exp(-t_peak / tau_rise)
-    if fabs(peak) < DBL_EPSILON:
-        return M_E / tau_decay
-    return (1. / tau_rise - 1. / tau_decay) / peak
-
-
 cdef int C_ERROR_NEGATIVE_WEIGHT = -1001
 cdef int C_ERROR_INSTABILITY = ERROR_INSTABILITY
 
@@ -610,7 +597,7 @@ cdef class AeifCondBetaMultisynapse(MultisynapseBlock):
         g0 = np.zeros_like(rise)
         for i in range(self.n):
             for k in range(int(self.nrec[i])):
-                g0[i, k] = beta_normalization(rise[i, k], decay[i, k])
+                g0[i, k] = pnl_beta_normalization(rise[i, k], decay[i, k])
         self.E_rev = self.rows_matrix("E_rev")
         self.tau_r = rise; self.tau_d = decay; self.g0 = g0
 

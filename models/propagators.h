@@ -83,4 +83,23 @@ static inline double pnl_iaf_propagator_exp(double tau_syn, double tau_m, double
         P32 = h * (1 / c_m) * exp(-h * (1 / tau_m));
     return P32;
 }
+
+/* Factor that makes a beta-shaped conductance (rise tau_rise, decay
+ * tau_decay) of unit weight peak at 1: (1/tau_rise - 1/tau_decay) divided by
+ * its peak value, or the alpha limit e/tau_decay when the time constants
+ * (or the peak) are equal to machine precision -- NEST's
+ * beta_normalization_factor, in its arithmetic. */
+static inline double pnl_beta_normalization(double tau_rise, double tau_decay)
+{
+    const double diff = tau_decay - tau_rise;
+    double peak = 0;
+    if (fabs(diff) > DBL_EPSILON) {
+        const double t_peak = tau_decay * tau_rise * log(tau_decay / tau_rise) / diff;
+        peak = exp(-t_peak / tau_decay) - exp(-t_peak / tau_rise);
+    }
+    if (fabs(peak) < DBL_EPSILON)
+        return M_E / tau_decay;
+    return (1. / tau_rise - 1. / tau_decay) / peak;
+}
+
 #endif

@@ -36,7 +36,8 @@ VM_RTOL = {
     "aeif_psc_alpha_drive": 1e-9,
     "aeif_psc_exp_drive": 1e-9,
     "hh_psc_alpha_drive": 1e-6,
-    "aeif_multisynapse": 1e-6,      # (RKF45; equal to the last bit today)
+    "aeif_multisynapse": 1e-6,
+    "cond_beta_drive": 1e-6,      # (RKF45; equal to the last bit today)
 }
 
 
@@ -258,6 +259,18 @@ def run_cond_alpha_drive(nest):
     return _drive(nest, "iaf_cond_alpha", params, _EXC_TIMES, w,
                   inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-8.0,
                   dc={"amplitude": 280.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
+def run_cond_beta_drive(nest):
+    params = {"C_m": 200.0, "g_L": 12.0, "tau_rise_ex": 0.3, "tau_decay_ex": 2.5,
+              "tau_rise_in": 1.0, "tau_decay_in": 6.0, "t_ref": 2.5, "E_L": -68.0,
+              "V_th": -52.0, "V_reset": -65.0, "V_m": -68.0, "I_e": 150.0}
+    w = [10.0, -8.0, 20.0, 16.0, 15.0, -12.0, 14.0, -25.0, 28.0, 18.0, 25.0,
+         -5.0, 16.0, 22.0]  # nS
+    return _drive(nest, "iaf_cond_beta", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-8.0,
+                  dc={"amplitude": 200.0, "start": 50.0, "stop": 170.0},
                   t_sim=250.0)
 
 
