@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Stimulation devices: poisson_generator, spike_generator, dc_generator,
-noise_generator.
+noise_generator, mip_generator and the others of ``MODELS``.
 
 Devices are replicated on every rank and act only on that rank's targets,
 as in NEST; their connections are kept here, with the device, and their
@@ -55,10 +55,10 @@ from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, add_to_channel, add_event, pnl_register_push, pnl_register_push_off)
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
-    pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit,
+    pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit, pnl_uniform,
     PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL, PURPOSE_INHOMOGENEOUS,
     PURPOSE_POISSON_PS, PURPOSE_PULSEPACKET)
-from pynestlite.errors import BadProperty
+from pynestlite.errors import BadProperty, plain
 from pynestlite.kernel.connections import multapse_index
 
 cnp.import_array()
@@ -1303,6 +1303,72 @@ cdef class SpikeTrainInjector(NodeBlock):
             self.position[k] = p - self.st_ptr[k]
 
 
+cdef class MipGenerator(StimulationBlock):
+    """mip_generator: correlated Poisson trains by multiple interaction
+    (Kuhn et al. 2003).  A parent Poisson process of ``rate`` (Hz) is drawn
+    once per generator and step; each target receives each parent spike
+    independently with probability ``p_copy`` (NEST's semantics: children
+    are Poisson of rate p_copy rate with pairwise correlation p_copy).
+
+    Draws: the parent count of a step from the stream keyed by (rng_seed,
+    PURPOSE_POISSON, generator) at counter (2^62, step); the copies from the
+    same key at counter (target | multapse << 40, step) -- the generator's
+    own node id keeps them apart from any poisson_generator's -- so the
+    trains do not depend on the number of ranks.
+    """
+    parameters = {"rate": 0.0, "p_copy": 1.0}
+    records_to_recorders = True
+    non_negative = ("rate",)
+    cdef double[::1] rate, p_copy
+    cdef uint64_t[::1] gid
+
+    def check(self, dict values):
+        StimulationBlock.check(self, values)
+        p = values["p_copy"]
+        if np.any((p < 0.0) | (p > 1.0)):
+            raise BadProperty(f"{self.model}: p_copy must be in [0, 1], got "
+                              f"{plain(np.asarray(p)[(p < 0) | (p > 1)][0])}")
+
+    def bind(self):
+        self.rate = self.arrays["rate"]
+        self.p_copy = self.arrays["p_copy"]
+        self.gid = self.gids.astype(np.uint64)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef int64_t step, parent, c, q, base
+        cdef double mu
+        cdef uint64_t hi
+        cdef pnl_key key
+        cdef pnl_stream s
+        for k in range(self.n):
+            if self.rate[k] <= 0.0:
+                continue
+            mu = self.rate[k] * ctx.h * 1e-3
+            key = pnl_make_key(ctx.seed, PURPOSE_POISSON, self.gid[k])
+            for step in range(ctx.origin + from_lag, ctx.origin + to_lag):
+                if not self.active(k, step):
+                    continue
+                pnl_stream_init(&s, key, <uint64_t>1 << 62, <uint64_t>step << 8)
+                parent = pnl_poisson(&s, mu)
+                if parent == 0:
+                    continue
+                base = step % ctx.ring_len
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
+                    pnl_stream_init(&s, key, hi, <uint64_t>step << 8)
+                    c = 0
+                    for q in range(parent):
+                        if pnl_uniform(&s) < self.p_copy[k]:
+                            c += 1
+                    if c == 0:
+                        continue
+                    if self.has_rec and self.tgt_rec[j]:
+                        self.record_event(k, j, step + 1, 0.0, c)
+                    else:
+                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>c)
+
+
 MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": PoissonGeneratorPs,
           "spike_train_injector": SpikeTrainInjector,
           "pulsepacket_generator": PulsepacketGenerator,
@@ -1311,4 +1377,5 @@ MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": Poisson
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
           "sinusoidal_poisson_generator": SinusoidalPoissonGenerator,
           "step_rate_generator": StepRateGenerator,
-          "inhomogeneous_poisson_generator": InhomogeneousPoissonGenerator}
+          "inhomogeneous_poisson_generator": InhomogeneousPoissonGenerator,
+          "mip_generator": MipGenerator}

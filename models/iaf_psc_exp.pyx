@@ -42,7 +42,8 @@ from libc.math cimport exp
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
-from pynestlite.models.propagators cimport pnl_psc_propagator, pnl_iaf_propagator, pnl_iaf_propagator_exp
+from pynestlite.models.propagators cimport (pnl_expm1, pnl_psc_propagator, pnl_iaf_propagator,
+                                           pnl_iaf_propagator_exp)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -261,3 +262,115 @@ cdef class IafPscExpHtum(NodeBlock):
 
 
 MODELS["iaf_psc_exp_htum"] = IafPscExpHtum
+
+
+cdef class Mat2PscExp(NodeBlock):
+    """mat2_psc_exp -- non-resetting leaky integrate-and-fire neuron with a
+    multi-timescale adaptive threshold (MAT(2), Kobayashi et al. 2009).
+
+    Equations
+    ---------
+        dV_m/dt = -(V_m - E_L)/tau_m + (I_syn_ex + I_syn_in + I_e + I_0)/C_m
+        V_th(t) = omega + H_1 + H_2,   dH_j/dt = -H_j/tau_j
+    exponential PSCs as iaf_psc_exp.  When V_m >= V_th outside the
+    refractory period t_ref: a spike, H_1 += alpha_1, H_2 += alpha_2; V_m is
+    not reset.
+
+    Numerics: exact integration as NEST (V_m with expm1 propagators, the
+    thresholds decay, then the PSCs and the step's spikes, then the
+    threshold test), in NEST's arithmetic.
+
+    Parameters: ``E_L`` -70 mV, ``C_m`` 100 pF, ``tau_m`` 5 ms,
+    ``tau_syn_ex`` 1 ms, ``tau_syn_in`` 3 ms, ``t_ref`` 2 ms, ``tau_1``
+    10 ms, ``tau_2`` 200 ms, ``alpha_1`` 37 mV, ``alpha_2`` 2 mV, ``omega``
+    -51 mV (resting threshold), ``I_e`` 0 pA.  State ``V_m``,
+    ``V_th_alpha_1``, ``V_th_alpha_2`` (H_1, H_2); read only ``V_th``.
+    Recordables ``V_m``, ``V_th``.
+
+    References: Kobayashi R, Tsubo Y, Shinomoto S (2009) Front Comput
+    Neurosci 3:9.
+    """
+    parameters = {"E_L": -70.0, "C_m": 100.0, "tau_m": 5.0, "tau_syn_ex": 1.0,
+                  "tau_syn_in": 3.0, "t_ref": 2.0, "tau_1": 10.0, "tau_2": 200.0,
+                  "alpha_1": 37.0, "alpha_2": 2.0, "omega": -51.0, "I_e": 0.0}
+    state = {"V_m": -70.0, "V_th": -51.0, "V_th_alpha_1": 0.0, "V_th_alpha_2": 0.0}
+    read_only = ("V_th",)
+    internal = {"r": 0, "i_0": 0.0, "i_ex": 0.0, "i_in": 0.0}
+    relative = ("V_m", "omega")
+    strictly_positive = ("C_m", "tau_m", "tau_syn_ex", "tau_syn_in", "t_ref", "tau_1", "tau_2")
+    n_channels = 3          # ex, in (split by sign), I0
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2}
+    recordables = ("V_m", "V_th")
+
+    cdef double[::1] V_m, omega, I_e, i_ex, i_in, i_0, H1, H2, alpha_1, alpha_2
+    cdef double[::1] P11ex, P11in, P22_expm1, P21ex, P21in, P20, P11th, P22th
+    cdef int64_t[::1] r, ref_counts, gid
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        tm = values["tau_m"]
+        if np.any((tm == values["tau_syn_ex"]) | (tm == values["tau_syn_in"])):
+            raise BadProperty(f"{self.model}: membrane and synapse time constant(s) must "
+                              "differ")
+
+    def get(self, str name, idx):
+        if name == "V_th":
+            a = self.arrays
+            return (a["E_L"][idx] + a["omega"][idx] + a["V_th_alpha_1"][idx]
+                    + a["V_th_alpha_2"][idx])
+        return NodeBlock.get(self, name, idx)
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.omega = a["omega"]; self.I_e = a["I_e"]
+        self.i_ex = a["i_ex"]; self.i_in = a["i_in"]; self.i_0 = a["i_0"]
+        self.H1 = a["V_th_alpha_1"]; self.H2 = a["V_th_alpha_2"]
+        self.alpha_1 = a["alpha_1"]; self.alpha_2 = a["alpha_2"]; self.r = a["r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        cdef double h = engine.resolution
+        cdef Py_ssize_t i, n = self.n
+        a = self.arrays
+        te, ti, tm, cm = a["tau_syn_ex"], a["tau_syn_in"], a["tau_m"], a["C_m"]
+        p11e = np.exp(-h / te); p11i = np.exp(-h / ti)
+        p22 = np.array([pnl_expm1(-h / tm[i]) for i in range(n)])
+        self.P21ex = np.array([-tm[i] / (cm[i] * (1.0 - tm[i] / te[i])) * p11e[i]
+                               * pnl_expm1(h * (1.0 / te[i] - 1.0 / tm[i])) for i in range(n)])
+        self.P21in = np.array([-tm[i] / (cm[i] * (1.0 - tm[i] / ti[i])) * p11i[i]
+                               * pnl_expm1(h * (1.0 / ti[i] - 1.0 / tm[i])) for i in range(n)])
+        self.P20 = np.array([-tm[i] / cm[i] * p22[i] for i in range(n)])
+        self.P11ex = p11e; self.P11in = p11i; self.P22_expm1 = p22
+        self.P11th = np.exp(-h / a["tau_1"]); self.P22th = np.exp(-h / a["tau_2"])
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double V
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                V = self.V_m[i]
+                V = (V * self.P22_expm1[i] + V + self.i_ex[i] * self.P21ex[i]
+                     + self.i_in[i] * self.P21in[i] + (self.I_e[i] + self.i_0[i]) * self.P20[i])
+                self.H1[i] *= self.P11th[i]
+                self.H2[i] *= self.P22th[i]
+                self.i_ex[i] = self.i_ex[i] * self.P11ex[i] + row[i * 3]
+                self.i_in[i] = self.i_in[i] * self.P11in[i] + row[i * 3 + 1]
+                if self.r[i] == 0:
+                    if V >= self.omega[i] + self.H2[i] + self.H1[i]:
+                        self.r[i] = self.ref_counts[i]
+                        self.H1[i] += self.alpha_1[i]
+                        self.H2[i] += self.alpha_2[i]
+                        pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                else:
+                    self.r[i] -= 1
+                self.V_m[i] = V
+                self.i_0[i] = row[i * 3 + 2]
+                row[i * 3] = 0.0; row[i * 3 + 1] = 0.0; row[i * 3 + 2] = 0.0
+
+
+MODELS["mat2_psc_exp"] = Mat2PscExp

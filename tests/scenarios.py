@@ -224,6 +224,20 @@ def run_ignore_and_fire(nest):
     return out
 
 
+def run_mat2_drive(nest):
+    """mat2_psc_exp: non-resetting, adaptive threshold (V_th recorded too)."""
+    params = {"C_m": 120.0, "tau_m": 6.0, "tau_syn_ex": 1.2, "tau_syn_in": 3.5,
+              "t_ref": 2.0, "E_L": -65.0, "omega": -50.0, "alpha_1": 20.0,
+              "alpha_2": 3.0, "V_m": -62.0, "I_e": 450.0, "V_th_alpha_2": 1.0}
+    w = [300.0, -200.0, 500.0, 400.0, 350.0, -300.0, 330.0, -500.0,
+         650.0, 450.0, 600.0, -150.0, 430.0, 560.0]  # pA
+    out = _drive(nest, "mat2_psc_exp", params, _EXC_TIMES, w,
+                 inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-250.0,
+                 dc={"amplitude": 150.0, "start": 40.0, "stop": 160.0},
+                 t_sim=250.0)
+    return out
+
+
 def run_alpha_drive(nest):
     params = {"C_m": 220.0, "tau_m": 9.0, "tau_syn_ex": 0.8, "tau_syn_in": 4.0,
               "t_ref": 2.2, "E_L": -68.0, "V_th": -54.0, "V_reset": -70.0,

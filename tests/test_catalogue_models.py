@@ -1,12 +1,12 @@
 """Smaller models of NEST's catalogue: iaf_psc_exp_htum, aeif_psc_delta,
-ignore_and_fire.
+ignore_and_fire, mat2_psc_exp, mip_generator.
 (Spike-for-spike agreement with NEST 3.10: the stored scenarios
 ``exp_htum_drive`` and ``aeif_psc_delta_drive`` in test_models_vs_nest.py.)"""
 import numpy as np
 import pytest
 
 import pynestlite as nest
-from pynestlite.errors import BadProperty
+from pynestlite.errors import BadProperty, UnaccessedDictionaryEntry
 
 
 @pytest.fixture(autouse=True)
@@ -90,3 +90,45 @@ def test_ignore_and_fire_period_phase_and_checks():
     for bad in ({"phase": 0.0}, {"phase": 1.5}, {"rate": -1.0}):
         with pytest.raises(BadProperty):
             n.set(bad)
+
+
+def test_mat2_threshold_adapts_without_reset():
+    n = nest.Create("mat2_psc_exp", params={"I_e": 2000.0})
+    assert n.get("V_th") == pytest.approx(-51.0)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(100.0)
+    spikes = sr.events["times"]
+    assert len(spikes) >= 3
+    # after each spike the threshold jumps by alpha_1 + alpha_2 and decays
+    d = nest.GetDefaults("mat2_psc_exp")
+    h1, h2 = n.get("V_th_alpha_1"), n.get("V_th_alpha_2")
+    assert n.get("V_th") == pytest.approx(d["omega"] + h1 + h2)
+    assert 0.0 < h1 < d["alpha_1"] * len(spikes) and h2 > 0.0
+    with pytest.raises(UnaccessedDictionaryEntry, match="read only"):
+        n.set(V_th=-40.0)
+    with pytest.raises(BadProperty, match="must differ"):
+        n.set(tau_syn_ex=5.0)
+
+
+def test_mip_generator_rates_and_copy_correlation():
+    """Children of rate p_copy * rate whose spikes coincide with probability
+    p_copy (the parent's spike copied to both), as NEST's mip_generator."""
+    rate, p, T = 1000.0, 0.3, 20000.0
+    mip = nest.Create("mip_generator", params={"rate": rate, "p_copy": p})
+    par = nest.Create("parrot_neuron", 2)
+    nest.Connect(mip, par)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(par, sr)
+    nest.Simulate(T)
+    ev = sr.events
+    a = np.round(ev["times"][ev["senders"] == par[0].global_id] * 10).astype(int)
+    b = np.round(ev["times"][ev["senders"] == par[1].global_id] * 10).astype(int)
+    expected = rate * p * T / 1000.0                      # 6000 per child
+    for x in (a, b):
+        assert abs(len(x) - expected) < 5 * np.sqrt(expected)
+    common = len(np.intersect1d(a, b))
+    # P(both | first) ~ p (plus chance coincidences of two parent spikes in a step)
+    assert abs(common / len(a) - p) < 0.03
+    with pytest.raises(BadProperty, match="p_copy"):
+        mip.set(p_copy=1.5)
