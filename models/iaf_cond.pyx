@@ -330,3 +330,113 @@ cdef class IafCondBeta(IafCondBase):
 
 
 MODELS["iaf_cond_beta"] = IafCondBeta
+
+
+ctypedef struct CondSfaRrParams:
+    int refractory
+    double V_reset, V_th, E_ex, E_in, g_L, E_L, C_m, I_e, I_stim
+    double tau_ex, tau_in, tau_sfa, tau_rr, E_sfa, E_rr
+
+
+cdef int cond_sfa_rr_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, g_ex, g_in, g_sfa, g_rr); NEST's arithmetic
+    cdef CondSfaRrParams *q = <CondSfaRrParams *>p
+    cdef double V = q.V_reset if q.refractory else (y[0] if y[0] < q.V_th else q.V_th)
+    cdef double I_syn_exc = y[1] * (V - q.E_ex)
+    cdef double I_syn_inh = y[2] * (V - q.E_in)
+    cdef double I_L = q.g_L * (V - q.E_L)
+    cdef double I_sfa = y[3] * (V - q.E_sfa)
+    cdef double I_rr = y[4] * (V - q.E_rr)
+    f[0] = 0.0 if q.refractory else \
+        (-I_L + q.I_stim + q.I_e - I_syn_exc - I_syn_inh - I_sfa - I_rr) / q.C_m
+    f[1] = -y[1] / q.tau_ex
+    f[2] = -y[2] / q.tau_in
+    f[3] = -y[3] / q.tau_sfa
+    f[4] = -y[4] / q.tau_rr
+    return 0
+
+
+cdef class IafCondExpSfaRr(IafCondBase):
+    """iaf_cond_exp_sfa_rr -- iaf_cond_exp with spike-frequency adaptation and
+    relative refractoriness (Dayan & Abbott 2001).
+
+    Two more conductances, each incremented at a spike and decaying
+    exponentially: g_sfa (by ``q_sfa``, time constant ``tau_sfa``, reversal
+    ``E_sfa``) and g_rr (``q_rr``, ``tau_rr``, ``E_rr``); both enter the
+    membrane equation as  - g_X (V - E_X).
+
+    Numerics: RKF45 as iaf_cond_exp (``control_y_new(1e-3, 0)``); per step
+    integrate, add the step's spikes, then refractory clamp / threshold.
+
+    Parameters (NEST's defaults): ``V_th`` -57, ``V_reset`` -70, ``E_L`` -70,
+    ``E_ex`` 0, ``E_in`` -75, ``E_sfa`` -70, ``E_rr`` -70 mV; ``t_ref``
+    0.5, ``tau_syn_ex`` 1.5, ``tau_syn_in`` 10, ``tau_sfa`` 110, ``tau_rr``
+    1.97 ms; ``g_L`` 28.95, ``q_sfa`` 14.48, ``q_rr`` 3214 nS; ``C_m``
+    289.5 pF; ``I_e`` 0 pA.  State and recordables ``V_m``, ``g_ex``,
+    ``g_in``, ``g_sfa``, ``g_rr``.
+
+    References: Dayan P, Abbott LF (2001) Theoretical Neuroscience, MIT
+    Press, p. 166.
+    """
+    parameters = {"V_th": -57.0, "V_reset": -70.0, "t_ref": 0.5, "g_L": 28.95, "C_m": 289.5,
+                  "E_ex": 0.0, "E_in": -75.0, "E_L": -70.0, "tau_syn_ex": 1.5,
+                  "tau_syn_in": 10.0, "I_e": 0.0, "tau_sfa": 110.0, "tau_rr": 1.97,
+                  "E_sfa": -70.0, "E_rr": -70.0, "q_sfa": 14.48, "q_rr": 3214.0}
+    state = {"V_m": -70.0, "g_ex": 0.0, "g_in": 0.0, "g_sfa": 0.0, "g_rr": 0.0}
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
+    strictly_positive = ("C_m", "tau_syn_ex", "tau_syn_in", "tau_sfa", "tau_rr")
+    recordables = ("V_m", "g_ex", "g_in", "g_sfa", "g_rr")
+
+    cdef double[::1] g_sfa, g_rr, tau_sfa, tau_rr, E_sfa, E_rr, q_sfa, q_rr
+
+    def bind(self):
+        IafCondBase.bind(self)
+        a = self.arrays
+        self.g_sfa = a["g_sfa"]; self.g_rr = a["g_rr"]; self.tau_sfa = a["tau_sfa"]
+        self.tau_rr = a["tau_rr"]; self.E_sfa = a["E_sfa"]; self.E_rr = a["E_rr"]
+        self.q_sfa = a["q_sfa"]; self.q_rr = a["q_rr"]
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y[5]
+        cdef int64_t c
+        cdef int st
+        cdef rkf45_work work
+        cdef CondSfaRrParams q
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                c = i * 3
+                q.refractory = self.r[i] > 0
+                q.V_reset = self.V_reset[i]; q.V_th = self.V_th[i]; q.E_ex = self.E_ex[i]
+                q.E_in = self.E_in[i]; q.g_L = self.g_L[i]; q.E_L = self.E_L[i]
+                q.C_m = self.C_m[i]; q.I_e = self.I_e[i]; q.I_stim = self.I_stim[i]
+                q.tau_ex = self.tau_ex[i]; q.tau_in = self.tau_in[i]
+                q.tau_sfa = self.tau_sfa[i]; q.tau_rr = self.tau_rr[i]
+                q.E_sfa = self.E_sfa[i]; q.E_rr = self.E_rr[i]
+                y[0] = self.V_m[i]; y[1] = self.g_ex[i]; y[2] = self.g_in[i]
+                y[3] = self.g_sfa[i]; y[4] = self.g_rr[i]
+                st = rkf45_advance(&work, 1e-3, 0.0, cond_sfa_rr_rhs, &q, 5, ctx.h,
+                                   &self.h_int[i], y, NULL)
+                if st != 0:
+                    self.error_code = st
+                y[1] += row[c]
+                y[2] += -row[c + 1]
+                if self.r[i] > 0:
+                    self.r[i] -= 1
+                    y[0] = self.V_reset[i]
+                elif y[0] >= self.V_th[i]:
+                    self.r[i] = self.ref_counts[i]
+                    y[0] = self.V_reset[i]
+                    y[3] += self.q_sfa[i]
+                    y[4] += self.q_rr[i]
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                self.V_m[i] = y[0]; self.g_ex[i] = y[1]; self.g_in[i] = y[2]
+                self.g_sfa[i] = y[3]; self.g_rr[i] = y[4]
+                self.I_stim[i] = row[c + 2]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
+
+
+MODELS["iaf_cond_exp_sfa_rr"] = IafCondExpSfaRr

@@ -288,6 +288,16 @@ def run_cond_beta_drive(nest):
                   t_sim=250.0)
 
 
+def run_cond_exp_sfa_rr_drive(nest):
+    params = {"I_e": 600.0, "q_sfa": 10.0, "q_rr": 800.0, "t_ref": 1.0}
+    w = [10.0, -8.0, 20.0, 16.0, 15.0, -12.0, 14.0, -25.0, 28.0, 18.0, 25.0,
+         -5.0, 16.0, 22.0]  # nS
+    return _drive(nest, "iaf_cond_exp_sfa_rr", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-8.0,
+                  dc={"amplitude": 300.0, "start": 50.0, "stop": 170.0},
+                  t_sim=250.0)
+
+
 def run_aeif_alpha_drive(nest):
     params = {"I_e": 650.0, "a": 2.0, "b": 60.0, "tau_w": 100.0, "V_m": -70.6}
     w = [10.0, -8.0, 20.0, 16.0, 15.0, -12.0, 14.0, -25.0, 28.0, 18.0, 25.0,
