@@ -38,7 +38,7 @@ See also: iaf_psc_delta, iaf_psc_alpha.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport exp
+from libc.math cimport exp, pow
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
@@ -374,3 +374,161 @@ cdef class Mat2PscExp(NodeBlock):
 
 
 MODELS["mat2_psc_exp"] = Mat2PscExp
+
+
+cdef class Amat2PscExp(Mat2PscExp):
+    """amat2_psc_exp -- mat2_psc_exp with a voltage-dependent threshold
+    component (augmented MAT, Yamauchi et al. 2011).
+
+    Equations as mat2_psc_exp, with V_th = omega + H_1 + H_2 + H_v where
+        d^2 H_v/dt^2 = -2/tau_v dH_v/dt - H_v/tau_v^2 + beta/tau_v dV_m/dt
+    (H_v: ``V_th_v``, driven by the membrane's rate of change, scaled by
+    ``beta``, 0 by default).
+
+    Numerics: exact integration as NEST (its closed-form propagators P60 ...
+    P77 in its arithmetic); the order of the state updates is NEST's: H_v,
+    dH_v, V_m, the adaptive thresholds, the PSCs and the step's spikes, then
+    the threshold test.
+
+    Parameters: ``E_L`` -70 mV, ``C_m`` 200 pF, ``tau_m`` 10 ms,
+    ``tau_syn_ex`` 1 ms, ``tau_syn_in`` 3 ms, ``t_ref`` 2 ms, ``tau_1`` 10 ms,
+    ``tau_2`` 200 ms, ``alpha_1`` 10 mV, ``alpha_2`` 0 mV, ``beta`` 0,
+    ``tau_v`` 5 ms, ``omega`` -65 mV, ``I_e`` 0 pA; tau_m, tau_syn_ex,
+    tau_syn_in and tau_v must differ.  State ``V_m``, ``V_th_alpha_1``,
+    ``V_th_alpha_2``, ``V_th_v``; read only ``V_th``.  Recordables ``V_m``,
+    ``V_th``, ``V_th_v``, ``I_syn_ex``, ``I_syn_in``.
+
+    References: Yamauchi S, Kim H, Shinomoto S (2011) Front Comput Neurosci
+    5:42.
+    """
+    parameters = {"E_L": -70.0, "C_m": 200.0, "tau_m": 10.0, "tau_syn_ex": 1.0,
+                  "tau_syn_in": 3.0, "t_ref": 2.0, "tau_1": 10.0, "tau_2": 200.0,
+                  "alpha_1": 10.0, "alpha_2": 0.0, "beta": 0.0, "tau_v": 5.0, "omega": -65.0,
+                  "I_e": 0.0}
+    state = {"V_m": -70.0, "V_th": -65.0, "V_th_alpha_1": 0.0, "V_th_alpha_2": 0.0,
+             "V_th_v": 0.0, "I_syn_ex": 0.0, "I_syn_in": 0.0}
+    read_only = ("V_th", "I_syn_ex", "I_syn_in")
+    internal = {"r": 0, "i_0": 0.0, "i_ex": 0.0, "i_in": 0.0, "V_th_dv": 0.0}
+    strictly_positive = Mat2PscExp.strictly_positive + ("tau_v",)
+    recordables = ("V_m", "V_th", "V_th_v", "I_syn_ex", "I_syn_in")
+
+    cdef double[::1] Hv, dHv
+    cdef double[::1] P30, P31, P32, P33, P44, P55, P60, P61, P62, P63, P66
+    cdef double[::1] P70, P71, P72, P73, P76, P77
+
+    def check(self, dict values):
+        Mat2PscExp.check(self, values)
+        tv = values["tau_v"]
+        if np.any((tv == values["tau_m"]) | (tv == values["tau_syn_ex"])
+                  | (tv == values["tau_syn_in"])):
+            raise BadProperty(f"{self.model}: tau_v must differ from tau_m, tau_syn_ex and "
+                              "tau_syn_in")
+
+    def get(self, str name, idx):
+        a = self.arrays
+        if name == "V_th":
+            return (a["E_L"][idx] + a["omega"][idx] + a["V_th_alpha_1"][idx]
+                    + a["V_th_alpha_2"][idx] + a["V_th_v"][idx])
+        if name == "I_syn_ex":
+            return np.array(a["i_ex"][idx], np.float64)
+        if name == "I_syn_in":
+            return np.array(a["i_in"][idx], np.float64)
+        return Mat2PscExp.get(self, name, idx)
+
+    def bind(self):
+        Mat2PscExp.bind(self)
+        self.Hv = self.arrays["V_th_v"]
+        self.dHv = self.arrays["V_th_dv"]
+
+    def pre_run(self, engine):
+        cdef double h = engine.resolution
+        cdef Py_ssize_t i, n = self.n
+        cdef double c, beta, taum, tauE, tauI, tauV, eE, eI, em, eV
+        a = self.arrays
+        names = ("P11ex", "P11in", "P30", "P31", "P32", "P33", "P44", "P55", "P60", "P61",
+                 "P62", "P63", "P66", "P70", "P71", "P72", "P73", "P76", "P77")
+        P = {k: np.empty(n) for k in names}
+        for i in range(n):
+            c = a["C_m"][i]; beta = a["beta"][i]; taum = a["tau_m"][i]
+            tauE = a["tau_syn_ex"][i]; tauI = a["tau_syn_in"][i]; tauV = a["tau_v"][i]
+            eE = exp(-h / tauE); eI = exp(-h / tauI); em = exp(-h / taum)
+            eV = exp(-h / tauV)
+            P["P11ex"][i] = eE; P["P11in"][i] = eI; P["P33"][i] = em
+            P["P44"][i] = exp(-h / a["tau_1"][i]); P["P55"][i] = exp(-h / a["tau_2"][i])
+            P["P66"][i] = eV; P["P77"][i] = eV
+            P["P30"][i] = (taum - em * taum) / c
+            P["P31"][i] = ((eE - em) * tauE * taum) / (c * (tauE - taum))
+            P["P32"][i] = ((eI - em) * tauI * taum) / (c * (tauI - taum))
+            P["P60"][i] = (beta * (em - eV) * taum * tauV) / (c * (taum - tauV))
+            P["P61"][i] = (beta * tauE * taum * tauV * (eV * (-tauE + taum) + em * (tauE - tauV)
+                                                       + eE * (-taum + tauV))) \
+                / (c * (tauE - taum) * (tauE - tauV) * (taum - tauV))
+            P["P62"][i] = (beta * tauI * taum * tauV * (eV * (-tauI + taum) + em * (tauI - tauV)
+                                                       + eI * (-taum + tauV))) \
+                / (c * (tauI - taum) * (tauI - tauV) * (taum - tauV))
+            P["P63"][i] = (beta * (-em + eV) * tauV) / (taum - tauV)
+            P["P70"][i] = (beta * taum * tauV * (em * taum * tauV
+                                                 - eV * (h * (taum - tauV) + taum * tauV))) \
+                / (c * pow(taum - tauV, 2))
+            P["P71"][i] = (beta * tauE * taum * tauV
+                           * ((em * taum * pow(tauE - tauV, 2)
+                               - eE * tauE * pow(taum - tauV, 2)) * tauV
+                              - eV * (tauE - taum)
+                              * (h * (tauE - tauV) * (taum - tauV) + tauE * taum * tauV
+                                 - pow(tauV, 3)))) \
+                / (c * (tauE - taum) * pow(tauE - tauV, 2) * pow(taum - tauV, 2))
+            P["P72"][i] = (beta * tauI * taum * tauV
+                           * ((em * taum * pow(tauI - tauV, 2)
+                               - eI * tauI * pow(taum - tauV, 2)) * tauV
+                              - eV * (tauI - taum)
+                              * (h * (tauI - tauV) * (taum - tauV) + tauI * taum * tauV
+                                 - pow(tauV, 3)))) \
+                / (c * (tauI - taum) * pow(tauI - tauV, 2) * pow(taum - tauV, 2))
+            P["P73"][i] = (beta * tauV * (-(em * taum * tauV)
+                                          + eV * (h * (taum - tauV) + taum * tauV))) \
+                / pow(taum - tauV, 2)
+            P["P76"][i] = eV * h
+        self.P11ex = P["P11ex"]; self.P11in = P["P11in"]
+        self.P30 = P["P30"]; self.P31 = P["P31"]; self.P32 = P["P32"]; self.P33 = P["P33"]
+        self.P44 = P["P44"]; self.P55 = P["P55"]; self.P60 = P["P60"]; self.P61 = P["P61"]
+        self.P62 = P["P62"]; self.P63 = P["P63"]; self.P66 = P["P66"]; self.P70 = P["P70"]
+        self.P71 = P["P71"]; self.P72 = P["P72"]; self.P73 = P["P73"]; self.P76 = P["P76"]
+        self.P77 = P["P77"]
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double I, V
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                I = self.I_e[i] + self.i_0[i]
+                V = self.V_m[i]
+                self.Hv[i] = (I * self.P70[i] + self.i_ex[i] * self.P71[i]
+                              + self.i_in[i] * self.P72[i] + V * self.P73[i]
+                              + self.dHv[i] * self.P76[i] + self.Hv[i] * self.P77[i])
+                self.dHv[i] = (I * self.P60[i] + self.i_ex[i] * self.P61[i]
+                               + self.i_in[i] * self.P62[i] + V * self.P63[i]
+                               + self.dHv[i] * self.P66[i])
+                V = (I * self.P30[i] + self.i_ex[i] * self.P31[i] + self.i_in[i] * self.P32[i]
+                     + V * self.P33[i])
+                self.H1[i] *= self.P44[i]
+                self.H2[i] *= self.P55[i]
+                self.i_ex[i] = self.i_ex[i] * self.P11ex[i] + row[i * 3]
+                self.i_in[i] = self.i_in[i] * self.P11in[i] + row[i * 3 + 1]
+                if self.r[i] == 0:
+                    if V >= self.omega[i] + self.H2[i] + self.H1[i] + self.Hv[i]:
+                        self.r[i] = self.ref_counts[i]
+                        self.H1[i] += self.alpha_1[i]
+                        self.H2[i] += self.alpha_2[i]
+                        pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                else:
+                    self.r[i] -= 1
+                self.V_m[i] = V
+                self.i_0[i] = row[i * 3 + 2]
+                row[i * 3] = 0.0; row[i * 3 + 1] = 0.0; row[i * 3 + 2] = 0.0
+
+
+MODELS["amat2_psc_exp"] = Amat2PscExp

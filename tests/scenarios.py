@@ -238,6 +238,19 @@ def run_mat2_drive(nest):
     return out
 
 
+def run_amat2_drive(nest):
+    """amat2_psc_exp with a voltage-dependent threshold (beta > 0)."""
+    params = {"C_m": 150.0, "tau_m": 8.0, "tau_syn_ex": 1.2, "tau_syn_in": 3.5,
+              "t_ref": 2.0, "E_L": -65.0, "omega": -52.0, "alpha_1": 12.0,
+              "alpha_2": 2.0, "beta": 0.6, "tau_v": 4.0, "V_m": -62.0, "I_e": 500.0}
+    w = [300.0, -200.0, 500.0, 400.0, 350.0, -300.0, 330.0, -500.0,
+         650.0, 450.0, 600.0, -150.0, 430.0, 560.0]  # pA
+    return _drive(nest, "amat2_psc_exp", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-250.0,
+                  dc={"amplitude": 150.0, "start": 40.0, "stop": 160.0},
+                  t_sim=250.0)
+
+
 def run_alpha_drive(nest):
     params = {"C_m": 220.0, "tau_m": 9.0, "tau_syn_ex": 0.8, "tau_syn_in": 4.0,
               "t_ref": 2.2, "E_L": -68.0, "V_th": -54.0, "V_reset": -70.0,

@@ -132,3 +132,26 @@ def test_mip_generator_rates_and_copy_correlation():
     assert abs(common / len(a) - p) < 0.03
     with pytest.raises(BadProperty, match="p_copy"):
         mip.set(p_copy=1.5)
+
+
+def test_amat2_voltage_threshold_and_checks():
+    """beta = 0 gives mat2's dynamics (V_th_v stays 0); beta > 0 raises the
+    threshold while V_m rises."""
+    common = {"C_m": 200.0, "tau_m": 10.0, "tau_syn_ex": 1.0, "tau_syn_in": 3.0,
+              "t_ref": 2.0, "tau_1": 10.0, "tau_2": 200.0, "alpha_1": 10.0,
+              "alpha_2": 0.0, "omega": -65.0, "I_e": 400.0}
+    a0 = nest.Create("amat2_psc_exp", params=dict(common, beta=0.0))
+    a1 = nest.Create("amat2_psc_exp", params=dict(common, beta=0.5))
+    m = nest.Create("mat2_psc_exp", params=common)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m", "V_th"], "interval": 0.1})
+    mmv = nest.Create("multimeter", params={"record_from": ["V_th_v"], "interval": 0.1})
+    nest.Connect(mm, a0 + m)
+    nest.Connect(mmv, a1)
+    nest.Simulate(3.0)
+    ev = mm.events
+    s0, sm = ev["senders"] == a0.global_id, ev["senders"] == m.global_id
+    np.testing.assert_allclose(ev["V_m"][s0], ev["V_m"][sm], rtol=1e-12)
+    np.testing.assert_allclose(ev["V_th"][s0], ev["V_th"][sm], rtol=1e-12)
+    assert np.all(mmv.events["V_th_v"][5:] > 0.0)            # V_m rises from rest
+    with pytest.raises(BadProperty, match="tau_v"):
+        a0.set(tau_v=10.0)
