@@ -558,6 +558,8 @@ def _out_value(name, default, x):
     for spike_times & co., lists of names)."""
     if isinstance(x, np.generic):
         return x.item()
+    if isinstance(x, (float, int)):             # a list parameter a model reports as a number
+        return x
     if isinstance(default, (tuple, list)):
         if name == "record_from" or (len(x) and all(isinstance(e, str) for e in x)):
             return list(x)

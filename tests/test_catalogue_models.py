@@ -155,3 +155,45 @@ def test_amat2_voltage_threshold_and_checks():
     assert np.all(mmv.events["V_th_v"][5:] > 0.0)            # V_m rises from rest
     with pytest.raises(BadProperty, match="tau_v"):
         a0.set(tau_v=10.0)
+
+
+@pytest.mark.parametrize("random_dead_time", (False, True))
+def test_pp_psc_delta_rate_with_dead_time(random_dead_time):
+    """Constant rate lam (c_3 = 0) with dead time d: renewal process of mean
+    ISI 1/lam + d (fixed or Gamma-distributed dead time of mean d)."""
+    lam, d, T = 30.0, 5.0, 100000.0
+    n = nest.Create("pp_psc_delta", params={"c_1": 0.0, "c_2": lam, "c_3": 0.0,
+                                            "dead_time": d, "dead_time_random": random_dead_time,
+                                            "dead_time_shape": 3})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(T)
+    t = sr.events["times"]
+    expected = T / 1000.0 / (1.0 / lam + d / 1000.0)
+    assert abs(len(t) - expected) < 0.04 * expected
+    isi = np.diff(t)
+    if random_dead_time:
+        assert isi.min() < d                       # a Gamma dead time can be shorter
+    else:
+        assert isi.min() >= d
+    assert nest.GetStatus(n, "dead_time_random")[0] is random_dead_time
+
+
+def test_pp_psc_delta_adaptation_and_parameters():
+    n = nest.Create("pp_psc_delta", params={"c_2": 30.0, "dead_time": 1e-8,
+                                            "with_reset": False, "tau_sfa": 34.0,
+                                            "q_sfa": 7.0})
+    assert n.get("tau_sfa") == 34.0 and n.get("q_sfa") == 7.0     # as set: numbers
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(20000.0)
+    isi = np.diff(sr.events["times"])
+    corr = np.corrcoef(isi[:-1], isi[1:])[0, 1]
+    assert -1.0 <= corr < -0.02                 # adaptation: negative serial correlation
+    assert n.get("E_sfa") > 0.0
+    m = nest.Create("pp_psc_delta", params={"tau_sfa": [10.0, 100.0], "q_sfa": [1.0, 2.0]})
+    np.testing.assert_array_equal(m.get("tau_sfa"), [10.0, 100.0])
+    with pytest.raises(BadProperty, match="same dimension"):
+        m.set(q_sfa=[1.0])
+    with pytest.raises(BadProperty, match="shape"):
+        m.set(dead_time_shape=0)
