@@ -683,9 +683,10 @@ def Disconnect(*args, conn_spec=None, syn_spec=None):
 
 
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
-    """Synapses matching the query, local to this rank (SynapseCollection)."""
+    """Synapses matching the query, local to this rank (SynapseCollection);
+    ``synapse_label`` selects connections of the ``*_lbl`` models by label."""
     from pynestlite.synapses import get_connections
-    return get_connections(source, target, synapse_model)
+    return get_connections(source, target, synapse_model, synapse_label)
 
 
 def GetStatus(nodes, keys=None, output=""):

@@ -50,6 +50,37 @@ for _name in HPC_VARIANTS:
     SYNAPSE_TYPES[_name + "_hpc"] = SYNAPSE_TYPES[_name]
 
 
+def labelled(table_class):
+    """NEST's ``*_lbl`` variant of a synapse model: the same table with a
+    column ``synapse_label`` (default -1, unlabelled; labels are >= 0), kept
+    compact -- one value -- while all synapses share it.  ``GetConnections(
+    synapse_label=L)`` selects by it."""
+    base_check = table_class.check.__func__
+
+    def check(cls, dict_values, common=None):
+        lab = dict_values.get("synapse_label")
+        if lab is not None and np.any(np.asarray(lab) < -1):       # (-1: unlabelled)
+            raise BadProperty("synapse_label: a connection label must not be negative, got "
+                              f"{int(np.min(lab))}")
+        base_check(cls, dict_values, common)
+
+    return type(table_class.__name__ + "Lbl", (table_class,), {
+        "columns": dict(table_class.columns, synapse_label=("int64", -1)),
+        "compact": tuple(table_class.compact) + ("synapse_label",),
+        "check": classmethod(check),
+        "__doc__": labelled.__doc__,
+    })
+
+
+LABEL_VARIANTS = ("bernoulli_synapse", "quantal_stp_synapse", "static_synapse",
+                  "stdp_dopamine_synapse", "stdp_nn_pre_centered_synapse",
+                  "stdp_nn_restr_synapse", "stdp_nn_symm_synapse", "stdp_pl_synapse_hom",
+                  "stdp_synapse", "stdp_synapse_hom", "stdp_triplet_synapse",
+                  "tsodyks2_synapse", "tsodyks_synapse", "vogels_sprekeler_synapse")
+for _name in LABEL_VARIANTS:
+    SYNAPSE_TYPES[_name + "_lbl"] = labelled(SYNAPSE_TYPES[_name])
+
+
 def register_synapse_model(name, table_class):
     """Make a synapse model available under ``name`` (now and after ResetKernel).
 

@@ -332,13 +332,17 @@ class SynapseCollection:
     def _model_col(self, name):
         """A column some synapse models declare (NaN where a model has none)."""
         out = None
+        every = all(name in st.model_columns for st in self._stores)
         for s, store, sel in self._parts():
             if name not in store.model_columns:
                 continue
             v = store.column(name, self._idx[sel])
             if out is None:
-                out = np.full(len(self), np.nan, np.result_type(v.dtype, np.float64)
-                              if len(self._stores) > 1 else v.dtype)
+                # (integers stay integers when every model has the column)
+                if len(self._stores) > 1 and not every:
+                    out = np.full(len(self), np.nan, np.result_type(v.dtype, np.float64))
+                else:
+                    out = np.zeros(len(self), v.dtype)
             out[sel] = v
         return out
 
@@ -614,7 +618,7 @@ class SynapseCollection:
         return f"SynapseCollection(n={len(self)})"
 
 
-def get_connections(source=None, target=None, synapse_model=None):
+def get_connections(source=None, target=None, synapse_model=None, synapse_label=None):
     """Local connections matching the query (vectorised over whole tables).
 
     Everything comes from the kernel's one connection store (the synapse
@@ -625,6 +629,11 @@ def get_connections(source=None, target=None, synapse_model=None):
     """
     from pynestlite.kernel.connections import channel_targets, row_indices, row_sources
     k = _kernel()
+    if synapse_label is not None:
+        if isinstance(synapse_label, bool) or not isinstance(synapse_label, (int, np.integer)):
+            raise BadParameter(f"GetConnections: synapse_label must be an integer, got "
+                               f"{synapse_label!r}")
+        synapse_label = int(synapse_label)
     if synapse_model is not None:
         if not isinstance(synapse_model, str):
             raise BadParameter(f"GetConnections: synapse_model must be a model name, got "
@@ -654,7 +663,19 @@ def get_connections(source=None, target=None, synapse_model=None):
     for name, table in list(k.tables.items()) + [("static_synapse", k.recording)]:
         if synapse_model is not None and name != synapse_model:
             continue
+        if synapse_label is not None and (table.kind == "recording"
+                                          or "synapse_label" not in type(table).columns):
+            continue                    # only the *_lbl models carry labels
         idx, src, codes = rows(table)
+        if synapse_label is not None:
+            lab = table.cols["synapse_label"]
+            if "synapse_label" in table.uniform:
+                if int(lab[0]) != synapse_label:
+                    continue
+            else:
+                keep = (lab if idx is None else lab[idx]) == synapse_label
+                idx = np.flatnonzero(keep) if idx is None else idx[keep]
+                src, codes = src[keep], codes[keep]
         if table.kind == "recording":
             store = _RecorderStore(table)
             tgt = codes.astype(gdt)

@@ -408,3 +408,35 @@ def test_generator_connections_keep_their_synapse_model():
     static = nest.GetConnections(synapse_model="static_synapse")
     assert len(static) == 2 and set(static.get("source")) == {dc.global_id}
     assert nest.GetDefaults("drive")["num_connections"] == 4
+
+
+def test_labelled_synapse_models():
+    """NEST's *_lbl models: a synapse_label per connection (default -1),
+    GetConnections(synapse_label=...) selects by it; other models refuse it."""
+    import pytest
+    from pynestlite.errors import BadProperty, UnaccessedDictionaryEntry
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 3)
+    nest.Connect(n[0], n[1], syn_spec={"synapse_model": "static_synapse_lbl",
+                                       "synapse_label": 7})
+    nest.Connect(n[0], n[2], syn_spec={"synapse_model": "stdp_synapse_lbl",
+                                       "synapse_label": 7, "weight": 2.0})
+    nest.Connect(n[1], n[2], syn_spec={"synapse_model": "static_synapse_lbl"})
+    nest.Connect(n[1], n[2])
+    assert nest.GetDefaults("static_synapse_lbl", "synapse_label") == -1
+    c = nest.GetConnections(synapse_label=7)
+    assert c.get("synapse_label") == [7, 7]
+    assert c.get("target") == [2, 3]
+    assert c.get("synapse_model") == ["static_synapse_lbl", "stdp_synapse_lbl"]
+    assert len(nest.GetConnections(synapse_label=-1)) == 1
+    c.set(synapse_label=9)
+    assert len(nest.GetConnections(synapse_label=7)) == 0
+    assert nest.GetConnections(synapse_label=9).get("weight") == [1.0, 2.0]
+    with pytest.raises(UnaccessedDictionaryEntry, match="synapse_label"):
+        nest.Connect(n[1], n[2], syn_spec={"synapse_model": "static_synapse",
+                                           "synapse_label": 3})
+    with pytest.raises(BadProperty, match="negative"):
+        nest.Connect(n[1], n[2], syn_spec={"synapse_model": "static_synapse_lbl",
+                                           "synapse_label": -3})
+    assert nest.num_connections == 4
+    nest.Simulate(5.0)
