@@ -58,6 +58,15 @@ ERROR_INSTABILITY = -1000
 # read (see archive.h).
 ARCHIVE_PARAMETERS = {"tau_minus": 20.0, "tau_minus_triplet": 110.0}
 
+# The calcium trace every neuron carries (NEST's structural-plasticity node):
+# at each spike at time t (ms, precise offsets included)
+#     Ca <- Ca exp((Ca_t - t)/tau_Ca) + beta_Ca,   Ca_t <- t
+# (the kernel's archive phase updates it); ``Ca`` reports the value just
+# after the latest spike, as NEST.
+CALCIUM_PARAMETERS = {"tau_Ca": 10000.0, "beta_Ca": 0.001}
+CALCIUM_STATE = {"Ca": 0.0}
+CALCIUM_INTERNAL = {"Ca_t": 0.0}
+
 
 cdef class NodeBlock:
     element_type = "neuron"
@@ -106,14 +115,20 @@ cdef class NodeBlock:
         d.update(cls.parameters)
         if cls.element_type == "neuron":
             d.update(ARCHIVE_PARAMETERS)
+            d.update(CALCIUM_PARAMETERS)
         d.update(cls.state)
+        if cls.element_type == "neuron":
+            d.update(CALCIUM_STATE)
+            d.update(CALCIUM_INTERNAL)
         d.update(cls.internal)
         return d
 
     @classmethod
     def public_names(cls):
-        archive = tuple(ARCHIVE_PARAMETERS) if cls.element_type == "neuron" else ()
-        return tuple(cls.parameters) + archive + tuple(cls.state)
+        if cls.element_type != "neuron":
+            return tuple(cls.parameters) + tuple(cls.state)
+        return (tuple(cls.parameters) + tuple(ARCHIVE_PARAMETERS) + tuple(CALCIUM_PARAMETERS)
+                + tuple(cls.state) + tuple(CALCIUM_STATE))
 
     def bind(self):
         """Take typed views of ``self.arrays`` (called whenever they change)."""
@@ -178,7 +193,9 @@ cdef class NodeBlock:
         _positive(values, self.strictly_positive, self.model, True)
         _positive(values, self.non_negative, self.model, False)
         if self.element_type == "neuron":
-            _positive(values, tuple(ARCHIVE_PARAMETERS), self.model, True)
+            _positive(values, tuple(ARCHIVE_PARAMETERS) + tuple(CALCIUM_PARAMETERS),
+                      self.model, True)
+            _positive(values, tuple(CALCIUM_STATE), self.model, False)
         for a, b in self.ordered:
             if a in values and b in values and np.any(values[a] >= values[b]):
                 raise BadProperty(f"{self.model}: {a} must be smaller than {b}")

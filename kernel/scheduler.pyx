@@ -34,6 +34,7 @@ all local input channels; the slot of step ``t`` is ``t mod ring_len``.
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint8_t, uint64_t, INT64_MAX
+from libc.math cimport exp
 from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcpy
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
@@ -46,7 +47,7 @@ from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_history, pnl_history_grow, pnl_archive_init, pnl_archive_free,
     pnl_eprop, pnl_eprop_enable, pnl_ep_mark_add,
     pnl_archive_resize, pnl_archive_add, pnl_archive_set_clock, pnl_archive_configure_slot,
-    pnl_archive_bytes)
+    pnl_archive_bytes, pnl_archive_ms)
 from pynestlite.kernel.connections cimport SynapseTable
 
 cnp.import_array()
@@ -127,6 +128,8 @@ cdef class Scheduler:
     cdef public int64_t pending_origin   # origin of the slice they belong to
     cdef public object pending_flush     # exchanged flush keys not yet delivered (or None)
     cdef public object pending_values    # exchanged (keys, values) not yet delivered (or None)
+    cdef double[::1] ca, ca_t, ca_tau, ca_beta     # calcium trace per local neuron slot
+    cdef int64_t n_ca
 
     def __cinit__(self):
         pnl_register_init(&self.reg)
@@ -500,15 +503,42 @@ cdef class Scheduler:
                     self.loff[i] = self.korder[i].off
         return 0
 
+    def configure_calcium(self, ca, ca_t, tau, beta):
+        """The calcium trace per local neuron slot (float64 arrays, updated in
+        place at each spike: Ca <- Ca exp((Ca_t - t)/tau) + beta, Ca_t <- t)."""
+        self.ca = ca
+        self.ca_t = ca_t
+        self.ca_tau = tau
+        self.ca_beta = beta
+        self.n_ca = ca.shape[0]
+
+    def calcium_decay(self, double t_end):
+        """End of a run: every trace decays to ``t_end`` (ms), which becomes
+        its reference time (NEST updates it there)."""
+        cdef int64_t i
+        with nogil:
+            for i in range(self.n_ca):
+                self.ca[i] = self.ca[i] * exp((self.ca_t[i] - t_end) / self.ca_tau[i])
+                self.ca_t[i] = t_end
+
     cdef void _archive_phase(self, int64_t start) noexcept nogil:
-        """Archive phase: latest spike per slot; traces and histories of the
-        slots plastic synapses read."""
-        cdef int64_t i, slot, P = self.ctx.n_ranks
+        """Archive phase: latest spike per slot; the calcium trace; traces and
+        histories of the slots plastic synapses read."""
+        cdef int64_t i, slot, stamp, P = self.ctx.n_ranks
+        cdef double t
         cdef pnl_archive *a = &self.archive
         for i in range(start, self.reg.n):
             slot = (key_gid(self.lkeys[i]) - 1) // P
+            stamp = self.ctx.origin + key_lag(self.lkeys[i]) + 1
+            if slot < self.n_ca:
+                t = pnl_archive_ms(a, stamp)
+                if self.precise:
+                    t -= self.loff[i]
+                self.ca[slot] = (self.ca[slot] * exp((self.ca_t[slot] - t) / self.ca_tau[slot])
+                                 + self.ca_beta[slot])
+                self.ca_t[slot] = t
             if slot < a.n_slots:
-                pnl_archive_add(a, slot, self.ctx.origin + key_lag(self.lkeys[i]) + 1)
+                pnl_archive_add(a, slot, stamp)
 
     cdef int _global(self, int64_t n) except -1:
         cdef int64_t cap

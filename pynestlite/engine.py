@@ -725,6 +725,7 @@ class Engine:
                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} steps [{elapsed}<{remaining}]")
             progress = bar.update
         gen_sources = [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]
+        calcium = self._calcium_in(neurons)
         try:
             error = None
             try:
@@ -732,6 +733,7 @@ class Engine:
                 self.scheduler.run(steps, stim, neurons, mms, srs, tables, exchange, self,
                                    progress)
             finally:
+                self._calcium_out(calcium, self.scheduler.origin + self.scheduler.lag)
                 try:
                     for r in srs:
                         r.flush(self)
@@ -832,6 +834,33 @@ class Engine:
                    "min_delay": min_delay}
         self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archive)
         self._configure_eprop(cs, n_slots)
+
+    def _calcium_in(self, neurons):
+        """Hand the neurons' calcium traces to the scheduler for a run: per
+        local slot Ca, Ca_t, tau_Ca, beta_Ca (returns what _calcium_out needs)."""
+        n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
+        ca, ca_t = np.zeros(n_slots), np.zeros(n_slots)
+        tau, beta = np.ones(n_slots), np.zeros(n_slots)
+        parts = []
+        for blk in neurons:
+            if "Ca" in blk.arrays:
+                sl = self.slot_of(blk.gids)
+                a = blk.arrays
+                ca[sl] = a["Ca"]; ca_t[sl] = a["Ca_t"]
+                tau[sl] = a["tau_Ca"]; beta[sl] = a["beta_Ca"]
+                parts.append((blk, sl))
+        self.scheduler.configure_calcium(ca, ca_t, tau, beta)
+        return ca, ca_t, parts
+
+    def _calcium_out(self, calcium, end_step):
+        """Decay the traces to the end of the run (``end_step``), as NEST does
+        there, and write them back to the neurons."""
+        ca, ca_t, parts = calcium
+        if parts:
+            self.scheduler.calcium_decay(float(self.steps_to_ms(end_step)))
+        for blk, sl in parts:
+            blk.arrays["Ca"][:] = ca[sl]
+            blk.arrays["Ca_t"][:] = ca_t[sl]
 
     def _configure_eprop(self, cs, n_slots):
         """The e-prop sections of the archive: per local neuron that e-prop

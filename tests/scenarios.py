@@ -251,6 +251,30 @@ def run_amat2_drive(nest):
                   t_sim=250.0)
 
 
+def run_calcium(nest):
+    """The calcium trace Ca of neurons (NEST's structural-plasticity node):
+    iaf_psc_alpha with default and changed tau_Ca/beta_Ca, a precise
+    iaf_psc_exp_ps and an aeif_cond_alpha (tau_Ca 300 ms); Ca set between runs; Ca
+    after each of three Simulate calls (NEST decays it to the end of each)."""
+    _reset(nest)
+    n = nest.Create("iaf_psc_alpha", 2, {"I_e": 500.0})
+    n[1].set({"tau_Ca": 50.0, "beta_Ca": 0.2})
+    ps = nest.Create("iaf_psc_exp_ps", 1, {"I_e": 600.0})
+    ad = nest.Create("aeif_cond_alpha", 1, {"I_e": 700.0, "tau_Ca": 300.0})
+    nodes = n + ps + ad
+    mm = _multimeter(nest, n, 1.0)
+    sr = _spike_recorder(nest, nodes)
+    out = {}
+    for i, t in enumerate((200.0, 133.3, 71.9)):
+        nest.Simulate(t)
+        out[f"Ca_{i}"] = np.asarray(nodes.get("Ca"), np.float64)
+        if i == 0:
+            n[0].set({"Ca": 1.0})
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
 def run_alpha_drive(nest):
     params = {"C_m": 220.0, "tau_m": 9.0, "tau_syn_ex": 0.8, "tau_syn_in": 4.0,
               "t_ref": 2.2, "E_L": -68.0, "V_th": -54.0, "V_reset": -70.0,

@@ -197,3 +197,19 @@ def test_pp_psc_delta_adaptation_and_parameters():
         m.set(q_sfa=[1.0])
     with pytest.raises(BadProperty, match="shape"):
         m.set(dead_time_shape=0)
+
+
+def test_calcium_trace_parameters():
+    """Every neuron has NEST's calcium trace (values against NEST 3.10: the
+    stored scenario ``calcium``); Ca >= 0, tau_Ca and beta_Ca > 0."""
+    d = nest.GetDefaults("iaf_psc_alpha")
+    assert (d["Ca"], d["tau_Ca"], d["beta_Ca"]) == (0.0, 10000.0, 0.001)
+    assert "Ca" not in nest.GetDefaults("poisson_generator")
+    n = nest.Create("iaf_psc_alpha", params={"Ca": 2.0})
+    assert n.Ca == 2.0
+    for bad in ({"Ca": -1.0}, {"tau_Ca": 0.0}, {"beta_Ca": -0.1}):
+        with pytest.raises(BadProperty):
+            n.set(bad)
+    assert n.Ca == 2.0
+    nest.Simulate(100.0)                        # no spike: decays to t = 100 ms
+    assert n.Ca == pytest.approx(2.0 * np.exp(-100.0 / 10000.0), rel=1e-14)
