@@ -6,6 +6,7 @@
 a small include tree of the .pxd files that is laid out here before
 cythonizing.
 """
+import filecmp
 import glob
 import os
 import shutil
@@ -26,7 +27,11 @@ def _stage_pxd():
         open(os.path.join(INCLUDE_TREE, "pynestlite", "__init__.pxd"), "a").close()
         open(os.path.join(dest, "__init__.pxd"), "a").close()
         for pxd in glob.glob(os.path.join(HERE, sub, "*.pxd")):
-            shutil.copyfile(pxd, os.path.join(dest, os.path.basename(pxd)))
+            target = os.path.join(dest, os.path.basename(pxd))
+            # copied only when changed: a fresh mtime would make every module
+            # that cimports it stale
+            if not os.path.exists(target) or not filecmp.cmp(pxd, target, shallow=False):
+                shutil.copyfile(pxd, target)
 
 
 def _extensions():

@@ -44,8 +44,8 @@ def _positive(values, names, model, strict=True):
         v = values.get(name)
         if v is None:
             continue
-        bad = (v <= 0) if strict else (v < 0)
-        if np.any(bad):
+        bad = np.asarray((v <= 0) if strict else (v < 0))
+        if bad.any():
             what = "> 0" if strict else ">= 0"
             raise BadProperty(
                 f"{model}: {name} must be {what}, got {plain(np.asarray(v)[bad][0])}")
@@ -66,6 +66,32 @@ ARCHIVE_PARAMETERS = {"tau_minus": 20.0, "tau_minus_triplet": 110.0}
 CALCIUM_PARAMETERS = {"tau_Ca": 10000.0, "beta_Ca": 0.001}
 CALCIUM_STATE = {"Ca": 0.0}
 CALCIUM_INTERNAL = {"Ca_t": 0.0}
+
+
+# The names being set by the innermost NodeBlock.set (its check tests only
+# their signs; Python-level calls, one thread).
+_SETTING = []
+
+# Per-class caches of ``all_defaults()`` and ``public_names()`` (class
+# attributes never change after import; the set/get paths read them per name).
+_DEFAULTS = {}
+_PUBLIC = {}
+
+
+def defaults_of(cls):
+    """``cls.all_defaults()``, computed once per class (read only)."""
+    d = _DEFAULTS.get(cls)
+    if d is None:
+        d = _DEFAULTS[cls] = cls.all_defaults()
+    return d
+
+
+def public_of(cls):
+    """``cls.public_names()``, computed once per class."""
+    p = _PUBLIC.get(cls)
+    if p is None:
+        p = _PUBLIC[cls] = cls.public_names()
+    return p
 
 
 cdef class NodeBlock:
@@ -179,8 +205,7 @@ cdef class NodeBlock:
         v = arr[idx]
         if name in self.relative:
             v = v + self.arrays["E_L"][idx]
-        default = self.all_defaults()[name]
-        if isinstance(default, (bool, np.bool_)):
+        if arr.dtype == np.uint8 and isinstance(defaults_of(type(self))[name], (bool, np.bool_)):
             return v.astype(bool)
         return v
 
@@ -188,15 +213,23 @@ cdef class NodeBlock:
         """Validate absolute parameter values of some rows (dict name -> array).
 
         Subclasses extend this; the base checks the model's declared
-        positive and non-negative parameters.
+        positive and non-negative parameters.  Inside :meth:`set` only the
+        names being set are checked for sign (the stored ones passed before).
         """
-        _positive(values, self.strictly_positive, self.model, True)
-        _positive(values, self.non_negative, self.model, False)
+        changed = _SETTING[len(_SETTING) - 1] if _SETTING else None   # (no wraparound here)
+
+        def names(group):
+            return group if changed is None else [n for n in group if n in changed]
+
+        _positive(values, names(self.strictly_positive), self.model, True)
+        _positive(values, names(self.non_negative), self.model, False)
         if self.element_type == "neuron":
-            _positive(values, tuple(ARCHIVE_PARAMETERS) + tuple(CALCIUM_PARAMETERS),
+            _positive(values, names(tuple(ARCHIVE_PARAMETERS) + tuple(CALCIUM_PARAMETERS)),
                       self.model, True)
-            _positive(values, tuple(CALCIUM_STATE), self.model, False)
+            _positive(values, names(tuple(CALCIUM_STATE)), self.model, False)
         for a, b in self.ordered:
+            if changed is not None and a not in changed and b not in changed:
+                continue
             if a in values and b in values and np.any(values[a] >= values[b]):
                 raise BadProperty(f"{self.model}: {a} must be smaller than {b}")
 
@@ -210,8 +243,10 @@ cdef class NodeBlock:
         Every key and value is checked before any is written.
         """
         idx = np.asarray(idx, dtype=np.int64)
-        public = self.public_names()
-        read_only = getattr(type(self), "read_only", ())
+        cls = type(self)
+        public = public_of(cls)
+        defaults = defaults_of(cls)
+        read_only = getattr(cls, "read_only", ())
         for name in updates:
             if name in read_only:
                 raise UnaccessedDictionaryEntry(
@@ -228,7 +263,7 @@ cdef class NodeBlock:
             values[name] = self.get(name, idx)
         new = {}
         for name, v in updates.items():
-            default = self.all_defaults()[name]
+            default = defaults[name]
             if isinstance(self.arrays[name], list):
                 new[name] = v
                 continue
@@ -266,7 +301,11 @@ cdef class NodeBlock:
             if name in self.grid_times and engine is not None:
                 fin = values[name][np.isfinite(values[name])]
                 engine.ms_to_steps_exact(fin, f"{self.model}: {name}")
-        self.check(values)
+        _SETTING.append(new)
+        try:
+            self.check(values)
+        finally:
+            _SETTING.pop()
         # commit: absolute values of relative names are kept when E_L changes
         el = values.get("E_L")
         for name in public:

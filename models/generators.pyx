@@ -47,7 +47,7 @@ import math
 
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport sqrt, cos, sin, exp, log, floor, INFINITY
+from libc.math cimport sqrt, cos, sin, exp, log, lgamma, fabs, floor, INFINITY
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport realloc, free
 
@@ -1070,6 +1070,195 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
                         self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
 
 
+cdef double gamma_hazard_ratio(double a, double x) noexcept nogil:
+    """x^(a-1) exp(-x) / Gamma(a, x) (Gamma(a, x) the upper incomplete gamma
+    function, a >= 1, x >= 0): a series for x < a + 1, else a continued
+    fraction (modified Lentz), both to double precision."""
+    cdef double s, term, b, c, d, f, delta, an, lower
+    cdef int i
+    if x <= 0.0:
+        return 1.0 if a == 1.0 else 0.0
+    if x < a + 1.0:
+        # lower incomplete gamma: exp(-x) x^a sum_n x^n / (a (a+1) ... (a+n))
+        term = 1.0 / a
+        s = term
+        for i in range(1, 1000):
+            term *= x / (a + i)
+            s += term
+            if fabs(term) < fabs(s) * 1e-16:
+                break
+        lower = exp(-x + a * log(x) - lgamma(a)) * s          # P(a, x)
+        return exp((a - 1.0) * log(x) - x - lgamma(a)) / (1.0 - lower)
+    b = x + 1.0 - a
+    c = 1e300
+    d = 1.0 / b
+    f = d
+    for i in range(1, 1000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        if fabs(d) < 1e-300:
+            d = 1e-300
+        c = b + an / c
+        if fabs(c) < 1e-300:
+            c = 1e-300
+        d = 1.0 / d
+        delta = d * c
+        f *= delta
+        if fabs(delta - 1.0) < 1e-16:
+            break
+    return 1.0 / (x * f)           # Gamma(a, x) = exp(-x) x^a f
+
+
+cdef class SinusoidalGammaGenerator(StimulationBlock):
+    """sinusoidal_gamma_generator: gamma processes of order ``order`` with the
+    rate r(t) = rate + amplitude sin(2 pi frequency t + phase)
+    (0 <= amplitude <= rate, order >= 1).
+
+    Each train is an inhomogeneous gamma process by time rescaling: with
+    Lambda(t) = order int_{t0}^{t} r(s) ds since the train's last spike at
+    t0, a step ending at t spikes with probability
+        h order r(t) Lambda^(order-1) exp(-Lambda) / Gamma(order, Lambda)
+    (the hazard of the gamma distribution; Gamma the upper incomplete gamma
+    function), and the spike restarts Lambda at 0, as NEST.  At each Prepare
+    the trains carry Lambda over with the parameters of the previous run and
+    continue with the new ones.  ``individual_spike_trains`` (default True,
+    settable only with SetDefaults or CopyModel): one train per target (per
+    connection), else one train shared by all targets.  Uniform draws come
+    from the stream keyed by (rng_seed, generator, target, multapse), so the
+    trains do not depend on the number of ranks.
+    """
+    parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
+                  "order": 1.0, "individual_spike_trains": True}
+    cdef double[::1] rate_ms, amp_ms, om, phi, order
+    cdef double[::1] t0, L0             # per train: last spike (ms), Lambda there
+    cdef int64_t[::1] train_ptr         # per device row: first train
+    cdef uint8_t[::1] individual
+    cdef uint64_t[::1] gid
+    cdef object train_keys              # per train: (device gid, target gid, multapse)
+    cdef object prev                    # per row: parameters of the previous run
+
+    def bind(self):
+        self.individual = self.arrays["individual_spike_trains"]
+        self.gid = self.gids.astype(np.uint64)
+
+    def set(self, dict updates, idx, engine=None):
+        if "individual_spike_trains" in updates and self.first_gid != 0:
+            raise BadProperty(f"{self.model}: individual_spike_trains can only be set as a "
+                              "model default (SetDefaults or CopyModel)")
+        StimulationBlock.set(self, updates, idx, engine)
+
+    def check(self, dict values):
+        StimulationBlock.check(self, values)
+        if np.any(values["order"] < 1.0):
+            raise BadProperty(f"{self.model}: The gamma order must be at least 1.")
+        amp, rate = values["amplitude"], values["rate"]
+        if np.any((amp < 0.0) | (amp > rate)):
+            raise BadProperty(f"{self.model}: Rate parameters must fulfill "
+                              "0 <= amplitude <= rate.")
+
+    @staticmethod
+    def _delta_lambda(p, double t_a, double t_b):
+        """order int_{t_a}^{t_b} r(s) ds for the parameters p = (rate, amp, om,
+        phi, order) in 1/ms and radians."""
+        rate, amp, om, phi, order = p
+        if t_a == t_b:
+            return 0.0
+        dl = order * rate * (t_b - t_a)
+        if abs(amp) > 0 and abs(om) > 0:
+            dl += -order * amp / om * (cos(om * t_b + phi) - cos(om * t_a + phi))
+        return dl
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        a = self.arrays
+        cdef double t = engine.time_ms
+        n = self.n
+        self.rate_ms = a["rate"] * 1e-3
+        self.amp_ms = a["amplitude"] * 1e-3
+        self.om = np.asarray(a["frequency"], np.float64) * (2.0 * M_PI / 1000.0)
+        self.phi = np.asarray(a["phase"], np.float64) * (M_PI / 180.0)
+        self.order = np.asarray(a["order"], np.float64).copy()
+        params = [(self.rate_ms[k], self.amp_ms[k], self.om[k], self.phi[k], self.order[k])
+                  for k in range(n)]
+        # the trains of the previous run: (last spike, Lambda there)
+        old = {}
+        if self.train_keys is not None:
+            old = {key: (self.t0[i], self.L0[i]) for i, key in enumerate(self.train_keys)}
+        if self.prev is None:
+            self.prev = list(params)
+        ptr = [0]
+        keys, t0, L0 = [], [], []
+        for k in range(n):
+            if self.individual[k]:
+                rows = range(self.tgt_ptr[k], self.tgt_ptr[k + 1])
+                ks = [(int(self.gids[k]), int(self.tgt_gid[j]), int(self.tgt_dup[j]))
+                      for j in rows]
+            else:
+                ks = [(int(self.gids[k]), -1, 0)] if self.tgt_ptr[k + 1] > self.tgt_ptr[k] \
+                    else []
+            for key in ks:
+                st = old.get(key)
+                if st is None:       # a new train starts now
+                    st = (t, 0.0)
+                else:                # carried over to now with the previous parameters
+                    st = (t, st[1] + self._delta_lambda(self.prev[k], st[0], t))
+                keys.append(key); t0.append(st[0]); L0.append(st[1])
+            ptr.append(len(keys))
+        self.train_ptr = np.asarray(ptr, np.int64)
+        self.t0 = np.asarray(t0, np.float64) if t0 else np.zeros(1)
+        self.L0 = np.asarray(L0, np.float64) if L0 else np.zeros(1)
+        self.train_keys = keys
+        self.prev = params
+
+    cdef inline double hazard(self, Py_ssize_t k, Py_ssize_t i, double t, double rate,
+                              double h) noexcept nogil:
+        cdef double om = self.om[k], q = self.order[k]
+        cdef double L = self.L0[i]
+        if self.t0[i] != t:
+            L += q * self.rate_ms[k] * (t - self.t0[i])
+            if fabs(self.amp_ms[k]) > 0 and fabs(om) > 0:
+                L += -q * self.amp_ms[k] / om * (cos(om * t + self.phi[k])
+                                                  - cos(om * self.t0[i] + self.phi[k]))
+        return h * q * rate * gamma_hazard_ratio(q, L)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j, i
+        cdef long lag
+        cdef int64_t step, base
+        cdef double t, rate
+        cdef pnl_key key
+        cdef pnl_stream s
+        for k in range(self.n):
+            if self.train_ptr[k + 1] == self.train_ptr[k]:
+                continue
+            key = pnl_make_key(ctx.seed, PURPOSE_SINUSOIDAL, self.gid[k])
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                t = (step + 1) * ctx.h
+                rate = self.rate_ms[k] + self.amp_ms[k] * sin(self.om[k] * t + self.phi[k])
+                if rate <= 0.0 or not self.active(k, step):
+                    continue
+                base = step % ctx.ring_len
+                if not self.individual[k]:
+                    i = self.train_ptr[k]
+                    pnl_stream_init(&s, key, <uint64_t>1 << 61, <uint64_t>step << 8)
+                    if pnl_uniform(&s) < self.hazard(k, i, t, rate, ctx.h):
+                        self.t0[i] = t
+                        self.L0[i] = 0.0
+                        self.send(ctx, k, step, 1.0)
+                    continue
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    i = self.train_ptr[k] + (j - self.tgt_ptr[k])
+                    pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
+                                    | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 61),
+                                    <uint64_t>step << 8)
+                    if pnl_uniform(&s) < self.hazard(k, i, t, rate, ctx.h):
+                        self.t0[i] = t
+                        self.L0[i] = 0.0
+                        self.add_to_target(ctx, j, base, self.tgt_w[j], 1.0)
+
+
 cdef class StepRateGenerator(StepCurrentGenerator):
     """step_rate_generator: piecewise constant rate.
 
@@ -1376,6 +1565,7 @@ MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": Poisson
           "dc_generator": DcGenerator, "noise_generator": NoiseGenerator,
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
           "sinusoidal_poisson_generator": SinusoidalPoissonGenerator,
+          "sinusoidal_gamma_generator": SinusoidalGammaGenerator,
           "step_rate_generator": StepRateGenerator,
           "inhomogeneous_poisson_generator": InhomogeneousPoissonGenerator,
           "mip_generator": MipGenerator}

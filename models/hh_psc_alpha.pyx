@@ -1,5 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""hh_psc_alpha -- Hodgkin-Huxley neuron with alpha-shaped PSCs, as NEST's.
+"""Hodgkin-Huxley neurons: hh_psc_alpha and hh_cond_exp_traub, as NEST's.
+
+hh_psc_alpha -- Hodgkin-Huxley neuron with alpha-shaped PSCs
+------------------------------------------------------------
 
 Equations
 ---------
@@ -39,7 +42,32 @@ State: ``V_m`` (mV, default -65), ``Act_m``, ``Inact_h``, ``Act_n`` (at their
 steady state for V = -65 mV), ``I_syn_ex``, ``I_syn_in`` (pA).
 
 References: Gerstner W, Kistler W (2002) Spiking Neuron Models, Cambridge.
-See also: iaf_psc_alpha.
+
+hh_cond_exp_traub -- Hodgkin-Huxley neuron of Traub & Miles with exponential conductances
+------------------------------------------------------------------------------------------
+    C_m dV/dt = -(g_Na m^3 h (V - E_Na) + g_K n^4 (V - E_K) + g_L (V - E_L))
+                - g_ex (V - E_ex) - g_in (V - E_in) + I_e + I_stim
+    dx/dt = alpha_x(u) - (alpha_x(u) + beta_x(u)) x,   u = V - V_T,  x in {m, h, n}
+    alpha_n = 0.032 (15 - u) / (exp((15 - u)/5) - 1),  beta_n = 0.5 exp((10 - u)/40)
+    alpha_m = 0.32 (13 - u) / (exp((13 - u)/4) - 1),   beta_m = 0.28 (u - 40) / (exp((u - 40)/5) - 1)
+    alpha_h = 0.128 exp((17 - u)/18),                  beta_h = 4 / (1 + exp((40 - u)/5))
+    dg_X/dt = -g_X / tau_syn_X; a spike of weight w (nS) adds |w| to g_ex (w > 0)
+    or g_in (w < 0).
+
+A spike is emitted when V >= V_T + 30 mV and V fell in this step (a maximum),
+unless within t_ref of the last spike; no reset.  Numerics as hh_psc_alpha
+(RKF45, ``control_y_new(1e-3, 0)``).  The initial gating variables are
+NEST's: the steady state of the rate functions evaluated at u = E_L = -60
+(without subtracting V_T).
+
+Parameters: ``g_Na`` 20000 nS, ``g_K`` 6000 nS, ``g_L`` 10 nS, ``C_m`` 200 pF,
+``E_Na`` 50 mV, ``E_K`` -90 mV, ``E_L`` -60 mV, ``V_T`` -63 mV, ``E_ex`` 0 mV,
+``E_in`` -80 mV, ``tau_syn_ex`` 5 ms, ``tau_syn_in`` 10 ms, ``t_ref`` 2 ms,
+``I_e`` 0 pA.  State: ``V_m`` (E_L), ``Act_m``, ``Inact_h``, ``Act_n``,
+``g_ex``, ``g_in`` (nS).
+
+References: Traub RD, Miles R (1991) Neuronal Networks of the Hippocampus,
+Cambridge.  See also: hh_psc_alpha, iaf_cond_exp.
 """
 import math
 
@@ -72,6 +100,14 @@ def _steady_state(v):
 
 
 _M0, _H0, _N0 = _steady_state(-65.0)
+
+
+def _solver_pre_run(block, engine):
+    """Refractory step counts; the solver's first step size is the
+    resolution where none is carried over from an earlier run."""
+    a = block.arrays
+    a["h_int"][a["h_int"] <= 0.0] = engine.resolution
+    return engine.ms_to_steps(a["t_ref"])
 
 ctypedef struct HHParams:
     double g_Na, g_K, g_L, E_Na, E_K, E_L, C_m, tau_ex, tau_in, I_e, I_stim
@@ -132,10 +168,7 @@ cdef class HhPscAlpha(NodeBlock):
         self.gid = self.gids
 
     def pre_run(self, engine):
-        a = self.arrays
-        self.ref_counts = engine.ms_to_steps(a["t_ref"])
-        unset = a["h_int"] <= 0.0
-        a["h_int"][unset] = engine.resolution
+        self.ref_counts = _solver_pre_run(self, engine)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
@@ -177,4 +210,119 @@ cdef class HhPscAlpha(NodeBlock):
                 row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
 
 
-MODELS = {"hh_psc_alpha": HhPscAlpha}
+def _traub_steady_state(u):
+    """(m, h, n) of hh_cond_exp_traub's rate functions at u (libm's exp)."""
+    alpha_n = 0.032 * (15. - u) / (math.exp((15. - u) / 5.) - 1.)
+    beta_n = 0.5 * math.exp((10. - u) / 40.)
+    alpha_m = 0.32 * (13. - u) / (math.exp((13. - u) / 4.) - 1.)
+    beta_m = 0.28 * (u - 40.) / (math.exp((u - 40.) / 5.) - 1.)
+    alpha_h = 0.128 * math.exp((17. - u) / 18.)
+    beta_h = 4. / (1. + math.exp((40. - u) / 5.))
+    return (alpha_m / (alpha_m + beta_m), alpha_h / (alpha_h + beta_h),
+            alpha_n / (alpha_n + beta_n))
+
+
+_TM0, _TH0, _TN0 = _traub_steady_state(-60.0)
+
+ctypedef struct TraubParams:
+    double g_Na, g_K, g_L, E_Na, E_K, E_L, V_T, E_ex, E_in, C_m, tau_ex, tau_in, I_e, I_stim
+
+
+cdef int traub_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, m, h, n, g_ex, g_in), NEST's order
+    cdef TraubParams *q = <TraubParams *>p
+    cdef double V = y[0]
+    cdef double I_Na = q.g_Na * y[1] * y[1] * y[1] * y[2] * (V - q.E_Na)
+    cdef double I_K = q.g_K * y[3] * y[3] * y[3] * y[3] * (V - q.E_K)
+    cdef double I_L = q.g_L * (V - q.E_L)
+    cdef double I_ex = y[4] * (V - q.E_ex)
+    cdef double I_in = y[5] * (V - q.E_in)
+    f[0] = (-I_Na - I_K - I_L - I_ex - I_in + q.I_stim + q.I_e) / q.C_m
+    cdef double u = V - q.V_T
+    cdef double alpha_n = 0.032 * (15. - u) / (exp((15. - u) / 5.) - 1.)
+    cdef double beta_n = 0.5 * exp((10. - u) / 40.)
+    cdef double alpha_m = 0.32 * (13. - u) / (exp((13. - u) / 4.) - 1.)
+    cdef double beta_m = 0.28 * (u - 40.) / (exp((u - 40.) / 5.) - 1.)
+    cdef double alpha_h = 0.128 * exp((17. - u) / 18.)
+    cdef double beta_h = 4. / (1. + exp((40. - u) / 5.))
+    f[1] = alpha_m - (alpha_m + beta_m) * y[1]
+    f[2] = alpha_h - (alpha_h + beta_h) * y[2]
+    f[3] = alpha_n - (alpha_n + beta_n) * y[3]
+    f[4] = -y[4] / q.tau_ex
+    f[5] = -y[5] / q.tau_in
+    return 0
+
+
+cdef class HhCondExpTraub(NodeBlock):
+    __doc__ = __doc__
+    parameters = {"g_Na": 20000.0, "g_K": 6000.0, "g_L": 10.0, "C_m": 200.0, "E_Na": 50.0,
+                  "E_K": -90.0, "E_L": -60.0, "V_T": -63.0, "E_ex": 0.0, "E_in": -80.0,
+                  "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "t_ref": 2.0, "I_e": 0.0}
+    state = {"V_m": -60.0, "Act_m": _TM0, "Inact_h": _TH0, "Act_n": _TN0,
+             "g_ex": 0.0, "g_in": 0.0}
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
+    strictly_positive = ("C_m", "tau_syn_ex", "tau_syn_in")
+    non_negative = ("t_ref", "Act_m", "Inact_h", "Act_n")
+    n_channels = 3          # ex, in (split by sign), I0
+    spike_receptors = {0: (0, True, False)}
+    current_receptors = {0: 2}
+    recordables = ("V_m", "g_ex", "g_in", "Act_m", "Inact_h", "Act_n")
+
+    cdef double[::1] V_m, m, h, n_, g_ex, g_in, g_Na, g_K, g_L, E_Na, E_K, E_L, V_T
+    cdef double[::1] E_ex, E_in, C_m, tau_ex, tau_in, I_e, I_stim, h_int
+    cdef int64_t[::1] r, ref_counts, gid
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.m = a["Act_m"]; self.h = a["Inact_h"]; self.n_ = a["Act_n"]
+        self.g_ex = a["g_ex"]; self.g_in = a["g_in"]; self.g_Na = a["g_Na"]
+        self.g_K = a["g_K"]; self.g_L = a["g_L"]; self.E_Na = a["E_Na"]; self.E_K = a["E_K"]
+        self.E_L = a["E_L"]; self.V_T = a["V_T"]; self.E_ex = a["E_ex"]; self.E_in = a["E_in"]
+        self.C_m = a["C_m"]; self.tau_ex = a["tau_syn_ex"]; self.tau_in = a["tau_syn_in"]
+        self.I_e = a["I_e"]; self.I_stim = a["I_stim"]; self.h_int = a["h_int"]
+        self.r = a["r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        self.ref_counts = _solver_pre_run(self, engine)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y[6]
+        cdef double U_old
+        cdef int64_t c
+        cdef int st
+        cdef rkf45_work work
+        cdef TraubParams q
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                c = i * 3
+                q.g_Na = self.g_Na[i]; q.g_K = self.g_K[i]; q.g_L = self.g_L[i]
+                q.E_Na = self.E_Na[i]; q.E_K = self.E_K[i]; q.E_L = self.E_L[i]
+                q.V_T = self.V_T[i]; q.E_ex = self.E_ex[i]; q.E_in = self.E_in[i]
+                q.C_m = self.C_m[i]; q.tau_ex = self.tau_ex[i]; q.tau_in = self.tau_in[i]
+                q.I_e = self.I_e[i]; q.I_stim = self.I_stim[i]
+                y[0] = self.V_m[i]; y[1] = self.m[i]; y[2] = self.h[i]; y[3] = self.n_[i]
+                y[4] = self.g_ex[i]; y[5] = self.g_in[i]
+                U_old = y[0]
+                st = rkf45_advance(&work, 1e-3, 0.0, traub_rhs, &q, 6, ctx.h, &self.h_int[i],
+                                   y, NULL)
+                if st != 0:
+                    self.error_code = st
+                y[4] += row[c]
+                y[5] += -row[c + 1]
+                if self.r[i] > 0:
+                    self.r[i] -= 1
+                elif y[0] >= q.V_T + 30. and U_old > y[0]:
+                    self.r[i] = self.ref_counts[i]
+                    pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                self.V_m[i] = y[0]; self.m[i] = y[1]; self.h[i] = y[2]; self.n_[i] = y[3]
+                self.g_ex[i] = y[4]; self.g_in[i] = y[5]
+                self.I_stim[i] = row[c + 2]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
+
+
+MODELS = {"hh_psc_alpha": HhPscAlpha, "hh_cond_exp_traub": HhCondExpTraub}

@@ -24,8 +24,8 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond,
-    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, multisynapse, parrot_neuron, precise,
-    recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
+    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn, multisynapse, parrot_neuron,
+    precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -33,7 +33,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse):
+             stdp_dopamine, multisynapse, lgn):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
@@ -177,6 +177,7 @@ class Engine:
         self.syn_counts = {}        # synapse model -> local connections made with it
         self.next_channel = 0
         self._chan_slot, self._chan_slot_n = None, None     # channel -> slot lookup cache
+        self._calcium_layout = None     # (n_slots, neuron blocks, slots, arrays) of the calcium trace
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
@@ -381,7 +382,10 @@ class Engine:
     def _gid_range(self, gids):
         """(smallest, largest) of non-empty ``gids``; UnknownNode for an id
         outside the network."""
-        lo, hi = int(gids.min()), int(gids.max())
+        if gids.size == 1:
+            lo = hi = int(gids[0])
+        else:
+            lo, hi = int(gids.min()), int(gids.max())
         if lo < 1 or hi >= self.next_gid:
             bad = gids[(gids < 1) | (gids >= self.next_gid)][0]
             raise UnknownNode(f"node {bad} does not exist (network has {self.next_gid - 1} nodes)")
@@ -393,6 +397,8 @@ class Engine:
         out = []
         if gids.size == 0:
             return out
+        if gids.size == 1:                  # (a single node: no reductions)
+            return [(self.record_of(int(gids[0])), gids)]
         lo, hi = self._gid_range(gids)
         rec = self.record_of(lo)
         if hi <= rec.last:                  # one record (the common case of small calls)
@@ -418,6 +424,10 @@ class Engine:
 
     def is_local(self, gids):
         gids = np.asarray(gids, np.int64)
+        if self.size == 1:
+            if gids.size:
+                self._gid_range(gids)
+            return np.ones(len(gids), bool)
         res = np.zeros(len(gids), bool)
         pos = 0
         for rec, g in self.groups(gids):
@@ -820,7 +830,7 @@ class Engine:
             np.maximum.at(max_d, slots, t.cols["delay"].astype(np.int64))
         tau = np.full(n_slots, 20.0)
         tau3 = np.full(n_slots, 110.0)
-        for blk in self.neuron_blocks():
+        for blk in (self.neuron_blocks() if plastic else ()):
             if blk.n and "tau_minus" in blk.arrays:
                 sl = self.slot_of(blk.gids)
                 tau[sl] = blk.arrays["tau_minus"]
@@ -839,16 +849,18 @@ class Engine:
         """Hand the neurons' calcium traces to the scheduler for a run: per
         local slot Ca, Ca_t, tau_Ca, beta_Ca (returns what _calcium_out needs)."""
         n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
-        ca, ca_t = np.zeros(n_slots), np.zeros(n_slots)
-        tau, beta = np.ones(n_slots), np.zeros(n_slots)
-        parts = []
-        for blk in neurons:
-            if "Ca" in blk.arrays:
-                sl = self.slot_of(blk.gids)
-                a = blk.arrays
-                ca[sl] = a["Ca"]; ca_t[sl] = a["Ca_t"]
-                tau[sl] = a["tau_Ca"]; beta[sl] = a["beta_Ca"]
-                parts.append((blk, sl))
+        cache = self._calcium_layout
+        if (cache is None or cache[0] != n_slots or len(cache[1]) != len(neurons)
+                or any(a is not b for a, b in zip(cache[1], neurons))):
+            # the slots of the neurons change only when nodes are created
+            parts = [(blk, self.slot_of(blk.gids)) for blk in neurons if "Ca" in blk.arrays]
+            arrays = (np.zeros(n_slots), np.zeros(n_slots), np.ones(n_slots), np.zeros(n_slots))
+            cache = self._calcium_layout = (n_slots, list(neurons), parts, arrays)
+        _, _, parts, (ca, ca_t, tau, beta) = cache
+        for blk, sl in parts:
+            a = blk.arrays
+            ca[sl] = a["Ca"]; ca_t[sl] = a["Ca_t"]
+            tau[sl] = a["tau_Ca"]; beta[sl] = a["beta_Ca"]
         self.scheduler.configure_calcium(ca, ca_t, tau, beta)
         return ca, ca_t, parts
 

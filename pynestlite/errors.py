@@ -3,6 +3,7 @@
 Every error raised for bad user input is a :class:`KernelException`; its
 message says what was wrong and what was expected.
 """
+import math
 
 
 class KernelException(Exception):
@@ -151,6 +152,10 @@ def require_finite(values, what, error=None, unit="", allow_inf=False):
     arr = np.asarray(values)
     if arr.size == 0 or arr.dtype.kind not in "fiu":
         return
+    if arr.size == 1:                   # (the common single value, without ufuncs)
+        x = float(arr.reshape(-1)[0])
+        if x == x and (allow_inf or math.isfinite(x)):
+            return
     arr = arr.astype(np.float64, copy=False)
     bad = np.isnan(arr) if allow_inf else ~np.isfinite(arr)
     if np.any(bad):

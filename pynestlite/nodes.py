@@ -417,7 +417,13 @@ class NodeCollection:
             raise TypeError(f"set() expects a dict, got {type(params).__name__}")
         if not len(self._ids):
             return
-        snapshot = _Snapshot(k, k.groups(self._ids))
+        groups = k.groups(self._ids)
+        if k.size == 1 and len(items) == 1 and len(groups) == 1:
+            # one block, one rank: the block's own set is all or nothing,
+            # only the random call counter needs restoring
+            snapshot = _Snapshot(k, ())
+        else:
+            snapshot = _Snapshot(k, groups)
         error = None
         try:
             if isinstance(params, (list, tuple)):

@@ -36,6 +36,8 @@ VM_RTOL = {
     "aeif_psc_alpha_drive": 1e-9,
     "aeif_psc_exp_drive": 1e-9,
     "hh_psc_alpha_drive": 1e-6,
+    "hh_cond_exp_traub_drive": 1e-6,
+    "iaf_chxk_2008_drive": 1e-6,
     "aeif_multisynapse": 1e-6,
     "cond_beta_drive": 1e-6,      # (RKF45; equal to the last bit today)
 }
@@ -402,6 +404,50 @@ def run_hh_psc_alpha_drive(nest):
     return _drive(nest, "hh_psc_alpha", {"I_e": 600.0, "t_ref": 1.5}, _EXC_TIMES, w,
                   inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-300.0,
                   dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0}, t_sim=250.0)
+
+
+def run_hh_cond_exp_traub_drive(nest):
+    w = [30.0, -20.0, 60.0, 50.0, 45.0, -40.0, 42.0, -70.0, 80.0, 50.0, 70.0,
+         -15.0, 48.0, 65.0]  # nS
+    return _drive(nest, "hh_cond_exp_traub", {"I_e": 400.0, "t_ref": 1.5}, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-30.0,
+                  dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0}, t_sim=250.0)
+
+
+def run_iaf_chxk_2008_drive(nest):
+    """The AHP neuron (interpolated spike times, AHP from the crossing), and
+    with ``ahp_bug``."""
+    w = [30.0, -20.0, 60.0, 50.0, 45.0, -40.0, 42.0, -70.0, 80.0, 50.0, 70.0,
+         -15.0, 48.0, 65.0]  # nS
+    out = _drive(nest, "iaf_chxk_2008", {"I_e": 1600.0}, _EXC_TIMES, w,
+                 inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-30.0,
+                 dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0}, t_sim=250.0)
+    bug = _drive(nest, "iaf_chxk_2008", {"I_e": 2500.0, "ahp_bug": True, "tau_ahp": 2.0},
+                 _EXC_TIMES, w, inh_times=[30.0], inh_weight=-30.0,
+                 dc={"amplitude": 100.0, "start": 50.0, "stop": 170.0}, t_sim=150.0)
+    out.update({"bug_" + k: v for k, v in bug.items()})
+    return out
+
+
+def run_iaf_chs_2007_drive(nest):
+    """The normalized LGN neuron: excitatory spikes (inhibitory ones are
+    ignored) and a noise signal."""
+    _reset(nest)
+    n = nest.Create("iaf_chs_2007", 2)
+    n[1].set({"V_noise": 0.4, "noise": list(np.sin(np.arange(1500) * 0.37) * 0.8)})
+    sg = nest.Create("spike_generator", 1, {
+        "spike_times": [2.0, 5.0, 5.5, 9.0, 20.0, 20.1, 20.2, 40.0, 41.0, 70.0, 90.0, 91.0],
+        "spike_weights": [0.8, 0.9, 1.2, -2.0, 0.5, 0.6, 0.7, 1.6, 0.9, -1.0, 1.1, 1.3]})
+    nest.Connect(sg, n, syn_spec={"weight": 1.0, "delay": 1.0})
+    mm = _multimeter(nest, n, 0.1)
+    sr = _spike_recorder(nest, n)
+    nest.Simulate(60.0)
+    nest.Simulate(40.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    out.update(_final(n))
+    return out
 
 
 def run_izhikevich_published_numerics(nest):

@@ -213,3 +213,117 @@ def test_calcium_trace_parameters():
     assert n.Ca == 2.0
     nest.Simulate(100.0)                        # no spike: decays to t = 100 ms
     assert n.Ca == pytest.approx(2.0 * np.exp(-100.0 / 10000.0), rel=1e-14)
+
+
+def test_hh_cond_exp_traub_defaults_and_checks():
+    """Gating variables start at NEST's steady state (rate functions at
+    u = E_L = -60 without V_T); a constant drive makes it fire; bad values
+    are refused and leave the node unchanged."""
+    d = nest.GetDefaults("hh_cond_exp_traub")
+    u = -60.0
+    a_m = 0.32 * (13 - u) / (np.exp((13 - u) / 4) - 1)
+    b_m = 0.28 * (u - 40) / (np.exp((u - 40) / 5) - 1)
+    assert d["Act_m"] == pytest.approx(a_m / (a_m + b_m), rel=1e-15)
+    assert d["V_m"] == -60.0 and d["V_T"] == -63.0 and d["g_Na"] == 20000.0
+    n = nest.Create("hh_cond_exp_traub", params={"I_e": 500.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(100.0)
+    t = sr.events["times"]
+    assert len(t) >= 3 and np.all(np.diff(t) > 2.0)      # spikes, beyond t_ref
+    for bad in ({"C_m": 0.0}, {"tau_syn_ex": -1.0}, {"Act_n": -0.1}, {"t_ref": -1.0}):
+        with pytest.raises(BadProperty):
+            n.set(bad)
+    assert n.C_m == 200.0
+
+
+def test_iaf_chs_2007_inputs_and_noise():
+    """Only excitatory spikes count; currents cannot be connected; the
+    noise list is consumed one sample per step and must last the run."""
+    n = nest.Create("iaf_chs_2007", 2)
+    sg = nest.Create("spike_generator", params={"spike_times": [1.0]})
+    nest.Connect(sg, n[0], syn_spec={"weight": 1.0})
+    nest.Connect(sg, n[1], syn_spec={"weight": -1.0})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
+    nest.Connect(mm, n)
+    nest.Simulate(20.0)
+    v, s = mm.events["V_m"], mm.events["senders"]
+    # alpha EPSP: peak V_epsp = 0.77 (times the weight) at tau_epsp after arrival
+    assert v[s == n[0].global_id].max() == pytest.approx(0.77, rel=2e-3)
+    assert np.all(v[s == n[1].global_id] == 0.0)
+    with pytest.raises(nest.NESTErrors.IllegalConnection):
+        nest.Connect(nest.Create("dc_generator"), n[0])
+    with pytest.raises(BadProperty):
+        n.set(V_reset=-1.0)
+    nest.ResetKernel()
+    m = nest.Create("iaf_chs_2007", params={"V_noise": 1.0, "noise": [0.1] * 30})
+    nest.Simulate(3.0)
+    assert m.V_m == pytest.approx(0.1)
+    with pytest.raises(nest.NESTErrors.KernelException, match="noise"):
+        nest.Simulate(1.0)
+
+
+def test_iaf_chxk_2008_spike_times_interpolated():
+    """Spikes carry the linearly interpolated crossing time (off the grid);
+    t_spike is the end of the step; the AHP current is g_ahp (V - E_ahp)."""
+    n = nest.Create("iaf_chxk_2008", params={"I_e": 2000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m", "g_ahp", "I_ahp"],
+                                           "interval": 0.1})
+    nest.Connect(mm, n)
+    nest.Simulate(100.0)
+    t = sr.events["times"]
+    assert len(t) >= 3
+    assert np.all(np.abs(t / 0.1 - np.round(t / 0.1)) > 1e-6)       # off the grid
+    assert n.t_spike == pytest.approx(np.ceil(t[-1] / 0.1) * 0.1)
+    ev = mm.events
+    np.testing.assert_allclose(ev["I_ahp"], ev["g_ahp"] * (ev["V_m"] + 95.0), rtol=1e-12)
+    assert ev["g_ahp"].max() > 0.0
+
+
+def _gamma_trains(params, n_targets=20, t_sim=20000.0):
+    g = nest.Create("sinusoidal_gamma_generator", params=params)
+    p = nest.Create("parrot_neuron", n_targets)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(g, p)
+    nest.Connect(p, sr)
+    nest.Simulate(t_sim)
+    ev = sr.events
+    return [np.sort(ev["times"][ev["senders"] == gid]) for gid in p.tolist()]
+
+
+def test_sinusoidal_gamma_generator_rate_and_regularity():
+    """A stationary gamma process of order k: rate as set, ISI CV = 1/sqrt(k);
+    independent trains per target."""
+    for order in (1.0, 4.0):
+        nest.ResetKernel()
+        trains = _gamma_trains({"rate": 20.0, "order": order})
+        rates = [len(t) / 20.0 for t in trains]
+        assert np.mean(rates) == pytest.approx(20.0, rel=0.03)
+        isi = np.concatenate([np.diff(t) for t in trains])
+        assert isi.std() / isi.mean() == pytest.approx(1.0 / np.sqrt(order), rel=0.06)
+        assert not np.array_equal(trains[0], trains[1])
+
+
+def test_sinusoidal_gamma_generator_modulation_and_checks():
+    """The rate follows rate + amplitude sin(2 pi f t + phase); one shared
+    train with individual_spike_trains False (a model default only)."""
+    trains = _gamma_trains({"rate": 30.0, "amplitude": 25.0, "frequency": 2.0,
+                            "order": 3.0})
+    t = np.concatenate(trains)
+    phase = (t * 2.0 / 1000.0) % 1.0
+    hist = np.histogram(phase, bins=4, range=(0, 1))[0] / (len(trains) * 20.0 * 0.25)
+    # mean rate over the first and third quarter period of 30 + 25 sin: 30 +- 25 * 2 / pi
+    assert hist[0] == pytest.approx(30 + 50 / np.pi, rel=0.08)
+    assert hist[2] == pytest.approx(30 - 50 / np.pi, rel=0.08)
+    nest.ResetKernel()
+    nest.SetDefaults("sinusoidal_gamma_generator", {"individual_spike_trains": False})
+    trains = _gamma_trains({"rate": 20.0, "order": 2.0}, n_targets=3, t_sim=2000.0)
+    np.testing.assert_array_equal(trains[0], trains[1])
+    g = nest.Create("sinusoidal_gamma_generator")
+    for bad in ({"order": 0.5}, {"rate": 10.0, "amplitude": 20.0}, {"amplitude": -1.0},
+                {"individual_spike_trains": True}):
+        with pytest.raises(BadProperty):
+            g.set(bad)
+    nest.SetDefaults("sinusoidal_gamma_generator", {"individual_spike_trains": True})
