@@ -1002,14 +1002,22 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
     stream keyed by (rng_seed, generator, target) or (rng_seed, generator)."""
     parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
                   "individual_spike_trains": True}
-    cdef double[::1] rate_ms
+    internal = {"y_0": 0.0, "y_1": 0.0, "rate_now": 0.0}
+    recordables = ("rate",)             # (Hz, the rate of the latest step)
+    cdef double[::1] rate_ms, rate_now
     cdef uint8_t[::1] individual
     cdef uint64_t[::1] gid
 
     def bind(self):
         OscillatorBlock.bind(self)
         self.individual = self.arrays["individual_spike_trains"]
+        self.rate_now = self.arrays["rate_now"]
         self.gid = self.gids.astype(np.uint64)
+
+    def sample(self, str name, idx):
+        if name == "rate":
+            return np.asarray(self.arrays["rate_now"][idx], np.float64)
+        return StimulationBlock.sample(self, name, idx)
 
     def set(self, dict updates, idx, engine=None):
         if "individual_spike_trains" in updates and self.first_gid != 0:
@@ -1052,6 +1060,7 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
                 step = ctx.origin + lag
                 self.rotate(k)
                 rate = self.rate_ms[k] + self.y_1[k]
+                self.rate_now[k] = 1000.0 * rate if rate > 0.0 else 0.0
                 if rate <= 0.0 or not self.active(k, step):
                     continue
                 if not self.individual[k]:
@@ -1130,7 +1139,9 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
     """
     parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
                   "order": 1.0, "individual_spike_trains": True}
-    cdef double[::1] rate_ms, amp_ms, om, phi, order
+    internal = {"rate_now": 0.0}
+    recordables = ("rate",)             # (Hz, the rate of the latest step)
+    cdef double[::1] rate_ms, amp_ms, om, phi, order, rate_now
     cdef double[::1] t0, L0             # per train: last spike (ms), Lambda there
     cdef int64_t[::1] train_ptr         # per device row: first train
     cdef uint8_t[::1] individual
@@ -1140,7 +1151,13 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
 
     def bind(self):
         self.individual = self.arrays["individual_spike_trains"]
+        self.rate_now = self.arrays["rate_now"]
         self.gid = self.gids.astype(np.uint64)
+
+    def sample(self, str name, idx):
+        if name == "rate":
+            return np.asarray(self.arrays["rate_now"][idx], np.float64)
+        return StimulationBlock.sample(self, name, idx)
 
     def set(self, dict updates, idx, engine=None):
         if "individual_spike_trains" in updates and self.first_gid != 0:
@@ -1230,16 +1247,17 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
-            if self.train_ptr[k + 1] == self.train_ptr[k]:
-                continue
             key = pnl_make_key(ctx.seed, PURPOSE_SINUSOIDAL, self.gid[k])
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
                 t = (step + 1) * ctx.h
                 rate = self.rate_ms[k] + self.amp_ms[k] * sin(self.om[k] * t + self.phi[k])
+                self.rate_now[k] = 1000.0 * rate
                 if rate <= 0.0 or not self.active(k, step):
                     continue
                 base = step % ctx.ring_len
+                if self.train_ptr[k + 1] == self.train_ptr[k]:
+                    continue
                 if not self.individual[k]:
                     i = self.train_ptr[k]
                     pnl_stream_init(&s, key, <uint64_t>1 << 61, <uint64_t>step << 8)

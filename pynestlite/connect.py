@@ -554,10 +554,17 @@ def _plan(pre, post, conn_spec, syn_spec):
         if not all(isinstance(r.block, recorders.Multimeter) for r in pre_recs):
             raise IllegalConnection(f"{pre_recs[0].model} cannot send spikes; connect the "
                                     "neurons *to* the spike_recorder")
-        if tk != "neuron":
-            raise IllegalConnection("a multimeter can only record from neurons")
+        if tk != "neuron" and not all(r.block.recordables for r in post_recs):
+            raise IllegalConnection("a multimeter can only record from neurons and from "
+                                    "the devices with recordables (e.g. the rate of "
+                                    "sinusoidal generators)")
         src, tgt, _ = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
         sel = k.is_local(tgt)
+        if tk != "neuron" and k.rank != 0:
+            # devices live on every rank; their samples are taken once, on rank 0
+            device_tgt = np.isin(tgt, np.concatenate(
+                [g for r, g in k.groups(post_ids) if r.element_type != "neuron"]))
+            sel &= ~device_tgt
         # NEST: "Each multimeter can only be connected once to a given node"
         for rec, g in k.groups(np.unique(src)):
             for gid in g:
