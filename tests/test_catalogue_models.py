@@ -327,3 +327,20 @@ def test_sinusoidal_gamma_generator_modulation_and_checks():
         with pytest.raises(BadProperty):
             g.set(bad)
     nest.SetDefaults("sinusoidal_gamma_generator", {"individual_spike_trains": True})
+
+
+@pytest.mark.parametrize("model", ["sinusoidal_poisson_generator", "sinusoidal_gamma_generator"])
+def test_sinusoidal_generators_record_rate(model):
+    """A multimeter records the rate of the step just ended (Hz), as NEST."""
+    g = nest.Create(model, params={"rate": 40.0, "amplitude": 30.0, "frequency": 10.0,
+                                   "phase": 45.0})
+    mm = nest.Create("multimeter", params={"record_from": ["rate"], "interval": 0.1})
+    nest.Connect(mm, g)
+    nest.Simulate(100.0)
+    t, r = mm.events["times"], mm.events["rate"]
+    assert len(t) == 999
+    np.testing.assert_allclose(r, 40.0 + 30.0 * np.sin(2 * np.pi * 10.0 * t / 1000.0
+                                                       + np.pi / 4), atol=1e-9)
+    with pytest.raises(nest.NESTErrors.IllegalConnection):
+        nest.Connect(nest.Create("multimeter", params={"record_from": ["rate"]}),
+                     nest.Create("dc_generator"))
