@@ -83,6 +83,9 @@ cdef class StimulationBlock(NodeBlock):
     # a spike_recorder connected to the device gets a train of its own, as a
     # target would (NEST's Poisson generators)
     records_to_recorders = False
+    # multimeter recordables: name -> the internal array holding its value in
+    # the latest step (the update loop writes it every step)
+    recorded = {}
 
     cdef int64_t[::1] t_min, t_max
     cdef int64_t[::1] tgt_ptr        # per device: first target index
@@ -118,6 +121,12 @@ cdef class StimulationBlock(NodeBlock):
     def check(self, dict values):
         NodeBlock.check(self, values)
         check_window(self, values)
+
+    def sample(self, str name, idx):
+        held = type(self).recorded.get(name)
+        if held is not None:
+            return np.asarray(self.arrays[held][idx], np.float64)
+        return NodeBlock.sample(self, name, idx)
 
     def pre_run(self, engine):
         self.t_min, self.t_max = activity_window(self, engine)
@@ -761,17 +770,20 @@ cdef class StepCurrentGenerator(StimulationBlock):
     """
     parameters = {"amplitude_times": (), "amplitude_values": (),
                   "allow_offgrid_times": False}
-    internal = {"idx": 0, "amp": 0.0}
+    internal = {"idx": 0, "amp": 0.0, "now": 0.0}
     output = "current"
     times_key = "amplitude_times"
     values_key = "amplitude_values"
     label = "Amplitude"                 # (NEST's error texts)
+    recorded = {"I": "now"}
+    recordables = ("I",)
     cdef int64_t[::1] at_ptr, stamps, idx
-    cdef double[::1] values, amp
+    cdef double[::1] values, amp, now
 
     def bind(self):
         self.idx = self.arrays["idx"]
         self.amp = self.arrays["amp"]
+        self.now = self.arrays["now"]
 
     def set(self, dict updates, idx, engine=None):
         idx = np.asarray(idx, np.int64)
@@ -858,8 +870,10 @@ cdef class StepCurrentGenerator(StimulationBlock):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
                 p = self.take_due(k, p, step)
+                self.now[k] = 0.0
                 if not self.active(k, step + 2):
                     continue
+                self.now[k] = self.amp[k]
                 self.send(ctx, k, step, self.amp[k])
             self.idx[k] = p - self.at_ptr[k]
 
@@ -873,12 +887,16 @@ cdef class AcGenerator(OscillatorBlock):
     device is inactive.
     """
     parameters = {"amplitude": 0.0, "offset": 0.0, "frequency": 0.0, "phase": 0.0}
+    internal = dict(OscillatorBlock.internal, now=0.0)
     output = "current"
-    cdef double[::1] offset
+    recorded = {"I": "now"}
+    recordables = ("I",)
+    cdef double[::1] offset, now
 
     def bind(self):
         OscillatorBlock.bind(self)
         self.offset = self.arrays["offset"]
+        self.now = self.arrays["now"]
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
@@ -894,18 +912,24 @@ cdef class AcGenerator(OscillatorBlock):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
                 self.rotate(k)
+                self.now[k] = 0.0
                 if not self.active(k, step + 2):
                     continue
-                self.send(ctx, k, step, self.y_1[k] + self.offset[k])
+                self.now[k] = self.y_1[k] + self.offset[k]
+                self.send(ctx, k, step, self.now[k])
 
 
 cdef class DcGenerator(StimulationBlock):
     parameters = {"amplitude": 0.0}
+    internal = {"now": 0.0}
     output = "current"
-    cdef double[::1] amp
+    recorded = {"I": "now"}
+    recordables = ("I",)
+    cdef double[::1] amp, now
 
     def bind(self):
         self.amp = self.arrays["amplitude"]
+        self.now = self.arrays["now"]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k
@@ -914,19 +938,23 @@ cdef class DcGenerator(StimulationBlock):
         for k in range(self.n):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
+                self.now[k] = 0.0
                 if not self.active(k, step + 2):
                     continue
+                self.now[k] = self.amp[k]
                 self.send(ctx, k, step, self.amp[k])
 
 
 cdef class NoiseGenerator(OscillatorBlock):
     parameters = {"mean": 0.0, "std": 0.0, "dt": 1.0, "std_mod": 0.0,
                   "frequency": 0.0, "phase": 0.0}
-    internal = dict(OscillatorBlock.internal, next_step=0)
+    internal = dict(OscillatorBlock.internal, next_step=0, now=0.0)
     non_negative = ("std", "std_mod", "frequency")
     strictly_positive = ("dt",)
     output = "current"
-    cdef double[::1] mean, std, std_mod
+    recorded = {"I": "now"}             # (the mean over the targets, as NEST)
+    recordables = ("I",)
+    cdef double[::1] mean, std, std_mod, now
     cdef double[::1] amps
     cdef int64_t[::1] dt_steps, next_step
     cdef uint64_t[::1] gid
@@ -949,6 +977,7 @@ cdef class NoiseGenerator(OscillatorBlock):
         a = self.arrays
         self.mean = a["mean"]; self.std = a["std"]; self.std_mod = a["std_mod"]
         self.next_step = a["next_step"]
+        self.now = a["now"]
         self.gid = self.gids.astype(np.uint64)
 
     def pre_run(self, engine):
@@ -974,6 +1003,7 @@ cdef class NoiseGenerator(OscillatorBlock):
             key = pnl_make_key(ctx.seed, PURPOSE_NOISE, self.gid[k])
             for lag in range(from_lag, to_lag):
                 now = ctx.origin + lag
+                self.now[k] = 0.0
                 if not self.active(k, now + 2):
                     continue
                 if self.std_mod[k] != 0.0:
@@ -988,6 +1018,9 @@ cdef class NoiseGenerator(OscillatorBlock):
                 base = now % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                     self.add_to_target(ctx, j, base, self.tgt_w[j], self.amps[j])
+                    self.now[k] += self.amps[j]
+                if self.tgt_ptr[k + 1] > self.tgt_ptr[k]:
+                    self.now[k] /= self.tgt_ptr[k + 1] - self.tgt_ptr[k]
 
 
 cdef class SinusoidalPoissonGenerator(OscillatorBlock):
@@ -1003,7 +1036,8 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
     parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
                   "individual_spike_trains": True}
     internal = {"y_0": 0.0, "y_1": 0.0, "rate_now": 0.0}
-    recordables = ("rate",)             # (Hz, the rate of the latest step)
+    recorded = {"rate": "rate_now"}     # (Hz)
+    recordables = ("rate",)
     cdef double[::1] rate_ms, rate_now
     cdef uint8_t[::1] individual
     cdef uint64_t[::1] gid
@@ -1013,11 +1047,6 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
         self.individual = self.arrays["individual_spike_trains"]
         self.rate_now = self.arrays["rate_now"]
         self.gid = self.gids.astype(np.uint64)
-
-    def sample(self, str name, idx):
-        if name == "rate":
-            return np.asarray(self.arrays["rate_now"][idx], np.float64)
-        return StimulationBlock.sample(self, name, idx)
 
     def set(self, dict updates, idx, engine=None):
         if "individual_spike_trains" in updates and self.first_gid != 0:
@@ -1140,7 +1169,8 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
     parameters = {"rate": 0.0, "amplitude": 0.0, "frequency": 0.0, "phase": 0.0,
                   "order": 1.0, "individual_spike_trains": True}
     internal = {"rate_now": 0.0}
-    recordables = ("rate",)             # (Hz, the rate of the latest step)
+    recorded = {"rate": "rate_now"}     # (Hz)
+    recordables = ("rate",)
     cdef double[::1] rate_ms, amp_ms, om, phi, order, rate_now
     cdef double[::1] t0, L0             # per train: last spike (ms), Lambda there
     cdef int64_t[::1] train_ptr         # per device row: first train
@@ -1153,11 +1183,6 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
         self.individual = self.arrays["individual_spike_trains"]
         self.rate_now = self.arrays["rate_now"]
         self.gid = self.gids.astype(np.uint64)
-
-    def sample(self, str name, idx):
-        if name == "rate":
-            return np.asarray(self.arrays["rate_now"][idx], np.float64)
-        return StimulationBlock.sample(self, name, idx)
 
     def set(self, dict updates, idx, engine=None):
         if "individual_spike_trains" in updates and self.first_gid != 0:
@@ -1287,6 +1312,8 @@ cdef class StepRateGenerator(StepCurrentGenerator):
     step s + delay.
     """
     output = "rate"
+    recorded = {"rate": "now"}
+    recordables = ("rate",)
 
 
 cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
@@ -1301,7 +1328,9 @@ cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
     trains per target, and the same for any number of ranks.
     """
     parameters = {"rate_times": (), "rate_values": (), "allow_offgrid_times": False}
-    internal = {"idx": 0, "amp": 0.0}
+    internal = {"idx": 0, "amp": 0.0, "now": 0.0}
+    recorded = {}
+    recordables = ()
     output = "spike"
     times_key = "rate_times"
     values_key = "rate_values"
