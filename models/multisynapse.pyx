@@ -82,13 +82,7 @@ cdef class MultisynapseBlock(NodeBlock):
     max_receptors = 1 << 20
     current_receptors = {0: 0}
 
-    cdef public int64_t n_channels
-    cdef public dict spike_receptors
-    cdef public tuple recordables
-    cdef public int64_t capacity
-    cdef public bint pinned         # some connection reaches a node of the block
-    cdef double **cols              # [prefix j][receptor k] -> column, j * capacity + k
-    cdef int64_t ncols
+    # (attributes declared in multisynapse.pxd)
 
     def __init__(self, str model, gids, first_gid, last_gid, dict defaults):
         self.cols = NULL
@@ -473,6 +467,14 @@ cdef int aeif_ms_rhs(double t, const double *y, double *f, void *p) noexcept nog
 
 
 cdef int C_ERROR_NEGATIVE_WEIGHT = -1001
+ERROR_NEGATIVE_WEIGHT = C_ERROR_NEGATIVE_WEIGHT
+
+
+def negative_weight_error(str model):
+    """The error of a conductance multisynapse model that received a
+    negative weight (NEST checks at delivery)."""
+    return BadProperty(f"{model}: synaptic weights for conductance-based multisynapse "
+                       "models must be positive")
 cdef int C_ERROR_INSTABILITY = ERROR_INSTABILITY
 
 
@@ -603,8 +605,7 @@ cdef class AeifCondBetaMultisynapse(MultisynapseBlock):
 
     def error(self):
         if self.error_code == C_ERROR_NEGATIVE_WEIGHT:
-            return BadProperty(f"{self.model}: synaptic weights for conductance-based "
-                               "multisynapse models must be positive")
+            return negative_weight_error(self.model)
         return MultisynapseBlock.error(self)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:

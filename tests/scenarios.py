@@ -1456,6 +1456,119 @@ def run_aeif_multisynapse(nest):
     return out
 
 
+
+# gif models: Delta_V tiny and lambda_0 huge make the escape draw
+# deterministic (the hazard is 0 below V_T and saturates at 1 above it, up
+# to a band of ~1e-7 mV), so both simulators fire at the same steps;
+# lambda_0 = 0 never fires (subthreshold and PSC dynamics alone).
+_GIF_HARD = {"lambda_0": 1e6, "Delta_V": 1e-9}
+
+
+def _gif_record(nest, nodes, extra):
+    """Multimeter (V_m, E_sfa, I_stc and ``extra``) and spike recorder."""
+    mm = _multimeter(nest, nodes, 0.1, record_from=["V_m", "E_sfa", "I_stc"] + extra)
+    sr = _spike_recorder(nest, nodes)
+    return mm, sr
+
+
+def _gif_collect(mm, sr, extra, prefix, out, nodes):
+    """Recorded events, spikes and the final V_m, E_sfa, I_stc of ``nodes``."""
+    out.update(_vm(mm, prefix))
+    ev = mm.get("events")
+    idx = _order(ev["senders"], ev["times"])
+    for key in ["E_sfa", "I_stc"] + extra:
+        out[prefix + key] = np.asarray(ev[key], np.float64)[idx]
+    out.update(_spikes(sr, prefix))
+    for key in ("E_sfa", "I_stc"):
+        out[prefix + "final_" + key] = np.asarray(nodes.get(key), np.float64)
+    out[prefix + "final_V_m"] = np.asarray(nodes.get("V_m"), np.float64)
+
+
+def run_gif_drive(nest):
+    """gif_psc_exp and gif_cond_exp: one node with lambda_0 = 0 (no spikes:
+    membrane, PSCs / conductances and input currents), two with a hard
+    (deterministic) escape threshold, spike-triggered currents and threshold
+    adaptation (two elements each, one negative jump), t_ref 3 ms and 0 ms
+    (no reset); the kernel lists of one node grow between the two Simulate
+    calls (its first elements carry on).  V_m, E_sfa, I_stc and the synaptic
+    variables every step, spikes, final state."""
+    _reset(nest)
+    out = {}
+    runs = []
+    for model, prefix, extra, syn in (
+            ("gif_psc_exp", "psc_", ["I_syn_ex", "I_syn_in"],
+             {"tau_syn_ex": 1.5, "tau_syn_in": 6.0}),
+            ("gif_cond_exp", "cond_", ["g_ex", "g_in"],
+             {"tau_syn_ex": 1.5, "tau_syn_in": 6.0, "E_in": -80.0})):
+        w_scale = 1.0 if model == "gif_psc_exp" else 0.05
+        nodes = nest.Create(model, 3, dict(syn, I_e=60.0, V_T_star=-52.0, V_reset=-62.0,
+                                           lambda_0=0.0, C_m=70.0, g_L=5.0))
+        nodes[1].set(dict(_GIF_HARD, t_ref=3.0, tau_sfa=[12.0, 90.0], q_sfa=[6.0, 1.5],
+                          tau_stc=[4.0, 40.0], q_stc=[25.0, -8.0], I_e=120.0))
+        nodes[2].set(dict(_GIF_HARD, t_ref=0.0, tau_sfa=[30.0], q_sfa=[3.0],
+                          tau_stc=[15.0], q_stc=[10.0], I_e=100.0, V_m=-60.0))
+        times = [[5.0, 12.0, 12.4, 33.0, 61.0, 90.5, 130.0],
+                 [8.0, 20.0, 47.3, 75.0, 110.0]]
+        for j, w in enumerate((60.0 * w_scale, -45.0 * w_scale)):
+            sg = nest.Create("spike_generator", 1, {"spike_times": times[j]})
+            nest.Connect(sg, nodes, syn_spec={"weight": w, "delay": 1.0 + 0.3 * j})
+        dc = nest.Create("dc_generator", 1, {"amplitude": 40.0, "start": 30.0, "stop": 120.0})
+        nest.Connect(dc, nodes)
+        mm, sr = _gif_record(nest, nodes, extra)
+        runs.append((nodes, mm, sr, extra, prefix))
+    nest.Simulate(80.0)
+    for nodes, _, _, _, _ in runs:
+        nodes[1].set({"tau_sfa": [12.0, 90.0, 40.0], "q_sfa": [6.0, 1.5, 2.0]})
+    nest.Simulate(70.0)
+    for nodes, mm, sr, extra, prefix in runs:
+        _gif_collect(mm, sr, extra, prefix, out, nodes)
+    return out
+
+
+def run_gif_multisynapse(nest):
+    """gif_psc_exp_multisynapse and gif_cond_exp_multisynapse: three
+    receptors (time constants and reversal potentials per receptor), one
+    node with lambda_0 = 0, two with a hard escape threshold and adaptation
+    (one with t_ref 0); spikes on receptors 1-3, a dc_generator on
+    receptor 0; V_m, E_sfa, I_stc, spikes and final state over two Simulate
+    calls."""
+    _reset(nest)
+    out = {}
+    runs = []
+    for model, prefix, lists in (
+            ("gif_psc_exp_multisynapse", "psc_", {"tau_syn": [1.0, 5.0, 2.5]}),
+            ("gif_cond_exp_multisynapse", "cond_", {"tau_syn": [1.0, 5.0, 2.5],
+                                                     "E_rev": [0.0, -80.0, 10.0]})):
+        nodes = nest.Create(model, 3, dict(lists, I_e=60.0, V_T_star=-52.0, V_reset=-62.0,
+                                           lambda_0=0.0, C_m=70.0, g_L=5.0))
+        nodes[1].set(dict(_GIF_HARD, t_ref=2.5, tau_sfa=[10.0, 60.0], q_sfa=[5.0, 2.0],
+                          tau_stc=[6.0], q_stc=[20.0], I_e=110.0))
+        nodes[2].set(dict(_GIF_HARD, t_ref=0.0, tau_stc=[3.0, 30.0], q_stc=[60.0, -3.0],
+                          tau_sfa=[20.0], q_sfa=[1.0], I_e=95.0, V_m=-58.0))
+        times = [[5.0, 12.0, 12.4, 33.0, 61.0, 90.5, 130.0],
+                 [8.0, 20.0, 47.3, 75.0, 110.0],
+                 [15.0, 15.1, 52.0, 99.0, 140.0]]
+        cond = "cond" in model
+        for j, w in enumerate((60.0, 45.0, 35.0) if not cond else (3.0, 2.0, 4.0)):
+            if not cond and j == 1:
+                w = -w
+            sg = nest.Create("spike_generator", 1, {"spike_times": times[j]})
+            nest.Connect(sg, nodes, syn_spec={"weight": w, "delay": 1.0 + 0.3 * j,
+                                              "receptor_type": j + 1})
+        dc = nest.Create("dc_generator", 1, {"amplitude": 40.0, "start": 30.0, "stop": 120.0})
+        nest.Connect(dc, nodes)
+        mm, sr = _gif_record(nest, nodes, [])
+        runs.append((nodes, mm, sr, [], prefix))
+    nest.Simulate(80.0)
+    nest.Simulate(70.0)
+    for nodes, mm, sr, extra, prefix in runs:
+        _gif_collect(mm, sr, extra, prefix, out, nodes)
+        if "g" in nodes[0].get():
+            out[prefix + "final_g"] = np.concatenate(
+                [np.asarray(g, np.float64) for g in nodes.get("g")])
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
