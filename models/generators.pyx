@@ -1302,6 +1302,250 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
                         self.add_to_target(ctx, j, base, self.tgt_w[j], 1.0)
 
 
+cdef int64_t binomial(pnl_stream *s, int64_t n, double p) noexcept nogil:
+    """A Binomial(n, p) draw by inversion, one uniform per chunk of trials
+    small enough that (1-p)^chunk stays a normal double (cost O(n min(p, 1-p)))."""
+    cdef bint flip
+    cdef double q, r, f, u
+    cdef int64_t total = 0, chunk, k, m, cmax
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    flip = p > 0.5
+    if flip:
+        p = 1.0 - p
+    q = 1.0 - p
+    r = p / q
+    cmax = <int64_t>(600.0 / -log(q))
+    if cmax < 1:
+        cmax = 1
+    m = n
+    while m > 0:
+        chunk = m if m < cmax else cmax
+        m -= chunk
+        f = exp(chunk * log(q))
+        u = pnl_uniform(s)
+        k = 0
+        while u > f and k < chunk:
+            u -= f
+            k += 1
+            f *= r * (chunk - k + 1) / k
+        total += k
+    return n - total if flip else total
+
+
+cdef class SuperpositionBlock(StimulationBlock):
+    """Base of gamma_sup_generator and ppd_sup_generator: each target gets the
+    superposition of ``n_proc`` independent renewal processes, kept as
+    occupation numbers of a few states (an int64 row per target and row of
+    the device) that move by binomial draws every step.  A target keeps its
+    row across runs; a new target starts from the device's initial
+    occupation.  Draws come from the stream keyed by (rng_seed, generator,
+    target, multapse, step), so the trains do not depend on the number of
+    ranks."""
+    records_to_recorders = True
+    cdef int64_t[:, ::1] occ           # per target: the occupation numbers
+    cdef int64_t[::1] width            # per device row: states used
+    cdef uint64_t[::1] gid
+    cdef object state_of               # (target gid, multapse) per target row
+
+    def bind(self):
+        self.gid = self.gids.astype(np.uint64)
+
+    def initial(self, k, engine):
+        """The initial occupation row of device row ``k`` (int64 array)."""
+        raise NotImplementedError
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        old = {}
+        if self.state_of is not None:
+            old = {key: np.asarray(self.occ[i]).copy() for i, key in enumerate(self.state_of)}
+        rows, keys = [], []
+        self.width = np.zeros(self.n, np.int64)
+        for k in range(self.n):
+            init = self.initial(k, engine)
+            self.width[k] = len(init)
+            for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                key = (int(self.gids[k]), int(self.tgt_gid[j]), int(self.tgt_dup[j]))
+                row = old.get(key)
+                rows.append(init if row is None or len(row) != len(init) else row)
+                keys.append(key)
+        w = max([len(r) for r in rows], default=1)
+        occ = np.zeros((max(len(rows), 1), max(w, 1)), np.int64)
+        for i, r in enumerate(rows):
+            occ[i, :len(r)] = r
+        self.occ = occ
+        self.state_of = keys
+
+    cdef int64_t step_train(self, Py_ssize_t k, Py_ssize_t j, double t_ms,
+                            pnl_stream *s) noexcept nogil:
+        """Advance the processes of target ``j`` by one step: its spike count."""
+        return 0
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, base, cnt
+        cdef pnl_key key
+        cdef pnl_stream s
+        for k in range(self.n):
+            if self.tgt_ptr[k + 1] == self.tgt_ptr[k] or not self.running(k):
+                continue
+            key = pnl_make_key(ctx.seed, PURPOSE_POISSON, self.gid[k])
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                if not self.active(k, step):
+                    continue
+                base = step % ctx.ring_len
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
+                                    | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 60),
+                                    <uint64_t>step << 8)
+                    cnt = self.step_train(k, j, step * ctx.h, &s)
+                    if cnt > 0:
+                        if self.has_rec and self.tgt_rec[j]:
+                            self.record_event(k, j, step + 1, 0.0, cnt)
+                        else:
+                            self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
+
+    cdef bint running(self, Py_ssize_t k) noexcept nogil:
+        return True
+
+
+cdef class GammaSupGenerator(SuperpositionBlock):
+    """gamma_sup_generator: the superposition of ``n_proc`` gamma processes of
+    integer order ``gamma_shape`` and rate ``rate`` (Hz) per target.
+
+    Each component process walks through ``gamma_shape`` phases and spikes
+    when it leaves the last one; per step every phase loses Binomial(occupation,
+    p) processes to the next, p = rate gamma_shape h / 1000, as NEST.  At the
+    start the processes are spread evenly over the phases (the remainder in
+    the last one)."""
+    parameters = {"rate": 0.0, "gamma_shape": 1, "n_proc": 1}
+    cdef double[::1] p_trans
+
+    def check(self, dict values):
+        StimulationBlock.check(self, values)
+        if np.any(values["gamma_shape"] < 1):
+            raise BadProperty(f"{self.model}: The shape must be larger or equal 1")
+        if np.any(values["rate"] < 0.0):
+            raise BadProperty(f"{self.model}: The rate must be larger than 0.")
+        if np.any(values["n_proc"] < 1):
+            raise BadProperty(f"{self.model}: The number of component processes cannot be "
+                              "smaller than one")
+
+    def initial(self, k, engine):
+        a = self.arrays
+        shape, n = int(a["gamma_shape"][k]), int(a["n_proc"][k])
+        row = np.full(shape, n // shape, np.int64)
+        row[-1] += n - (n // shape) * shape
+        return row
+
+    def pre_run(self, engine):
+        SuperpositionBlock.pre_run(self, engine)
+        a = self.arrays
+        self.p_trans = a["rate"] * a["gamma_shape"] * engine.resolution / 1000.0
+
+    cdef bint running(self, Py_ssize_t k) noexcept nogil:
+        return self.p_trans[k] > 0.0
+
+    cdef int64_t step_train(self, Py_ssize_t k, Py_ssize_t j, double t_ms,
+                            pnl_stream *s) noexcept nogil:
+        cdef Py_ssize_t i, w = self.width[k]
+        cdef int64_t moved[64]
+        cdef int64_t last_moved = 0, m
+        cdef int64_t *o = &self.occ[j, 0]
+        # all phases draw first, then move (as NEST)
+        for i in range(w):
+            m = binomial(s, o[i], self.p_trans[k]) if o[i] > 0 else 0
+            if i < 64:
+                moved[i] = m
+            o[i] -= m
+            if i == w - 1:
+                last_moved = m
+            elif i >= 64:
+                o[i + 1] += m          # (beyond the buffer: a phase later is not drawn yet)
+        for i in range(min(w - 1, 64)):
+            o[i + 1] += moved[i]
+        o[0] += last_moved
+        return last_moved
+
+
+cdef class PpdSupGenerator(SuperpositionBlock):
+    """ppd_sup_generator: the superposition of ``n_proc`` Poisson processes
+    with dead time per target, optionally rate modulated.
+
+    ``rate`` (Hz; 1000/rate > dead_time), ``dead_time`` (ms), ``n_proc``,
+    ``frequency`` (Hz) and ``relative_amplitude`` (in [0, 1]) of the
+    modulation.  The processes are active or in one of dead_time/h age bins
+    of refractoriness.  Per step Binomial(active, hazard) spike, with hazard
+    h / (1000/rate - dead_time) (1 + relative_amplitude sin(2 pi frequency t)),
+    and enter the dead time; the oldest age bin becomes active again, as NEST.
+    Row layout: active, the index of the bin to release, the age bins."""
+    parameters = {"rate": 0.0, "dead_time": 0.0, "n_proc": 1, "frequency": 0.0,
+                  "relative_amplitude": 0.0}
+    non_negative = ("dead_time",)
+    cdef double[::1] hazard, omega, rel_amp
+
+    def check(self, dict values):
+        StimulationBlock.check(self, values)
+        r, d = values["rate"], values["dead_time"]
+        with np.errstate(divide="ignore"):
+            inv = np.where(r > 0, 1000.0 / np.where(r > 0, r, 1.0), np.inf)
+        if np.any(inv <= d):
+            raise BadProperty(f"{self.model}: The inverse rate has to be larger than the dead "
+                              "time.")
+        if np.any(values["n_proc"] < 1):
+            raise BadProperty(f"{self.model}: The number of component processes cannot be "
+                              "smaller than one")
+        amp = values["relative_amplitude"]
+        if np.any((amp > 1.0) | (amp < 0.0)):
+            raise BadProperty(f"{self.model}: The relative amplitude of the rate modulation "
+                              "must be in [0,1].")
+
+    def initial(self, k, engine):
+        a = self.arrays
+        h = engine.resolution
+        bins = int(a["dead_time"][k] / h)
+        n = int(a["n_proc"][k])
+        occ0 = int(a["rate"][k] / 1000.0 * n * h)
+        row = np.zeros(2 + bins, np.int64)
+        row[0] = n - occ0 * bins
+        row[2:] = occ0
+        return row
+
+    def pre_run(self, engine):
+        SuperpositionBlock.pre_run(self, engine)
+        a = self.arrays
+        h = engine.resolution
+        with np.errstate(divide="ignore"):
+            self.hazard = np.where(a["rate"] > 0, 1.0 / (1000.0 / np.where(
+                a["rate"] > 0, a["rate"], 1.0) - a["dead_time"]) * h, 0.0)
+        self.omega = 2.0 * M_PI * np.asarray(a["frequency"], np.float64) / 1000.0
+        self.rel_amp = np.asarray(a["relative_amplitude"], np.float64).copy()
+
+    cdef bint running(self, Py_ssize_t k) noexcept nogil:
+        return self.hazard[k] > 0.0
+
+    cdef int64_t step_train(self, Py_ssize_t k, Py_ssize_t j, double t_ms,
+                            pnl_stream *s) noexcept nogil:
+        cdef int64_t *o = &self.occ[j, 0]
+        cdef int64_t bins = self.width[k] - 2, n_spikes = 0, a
+        cdef double hz = self.hazard[k]
+        if self.rel_amp[k] > 0.0 and self.omega[k] != 0.0:
+            hz = hz * (1.0 + self.rel_amp[k] * sin(self.omega[k] * t_ms))
+        if o[0] > 0:
+            n_spikes = binomial(s, o[0], hz)
+        if bins > 0:
+            a = o[1]
+            o[0] += o[2 + a] - n_spikes
+            o[2 + a] = n_spikes
+            o[1] = (a + 1) % bins
+        return n_spikes
+
+
 cdef class StepRateGenerator(StepCurrentGenerator):
     """step_rate_generator: piecewise constant rate.
 
@@ -1613,6 +1857,7 @@ MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": Poisson
           "step_current_generator": StepCurrentGenerator, "ac_generator": AcGenerator,
           "sinusoidal_poisson_generator": SinusoidalPoissonGenerator,
           "sinusoidal_gamma_generator": SinusoidalGammaGenerator,
+          "gamma_sup_generator": GammaSupGenerator, "ppd_sup_generator": PpdSupGenerator,
           "step_rate_generator": StepRateGenerator,
           "inhomogeneous_poisson_generator": InhomogeneousPoissonGenerator,
           "mip_generator": MipGenerator}

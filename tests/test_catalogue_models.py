@@ -344,3 +344,50 @@ def test_sinusoidal_generators_record_rate(model):
     with pytest.raises(nest.NESTErrors.IllegalConnection):
         nest.Connect(nest.Create("multimeter", params={"record_from": ["rate"]}),
                      nest.Create("dc_generator"))
+
+
+def _sup_trains(model, params, n_targets=10, t_sim=10000.0):
+    g = nest.Create(model, params=params)
+    p = nest.Create("parrot_neuron", n_targets)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(g, p)
+    nest.Connect(p, sr)
+    nest.Simulate(t_sim)
+    ev = sr.events
+    return [np.sort(ev["times"][ev["senders"] == gid]) for gid in p.tolist()]
+
+
+def test_gamma_sup_generator_rate_and_regularity():
+    """One component process: a gamma process (ISI CV 1/sqrt(shape)); n_proc
+    of them: rate n_proc * rate; the targets' trains are independent."""
+    trains = _sup_trains("gamma_sup_generator", {"rate": 20.0, "gamma_shape": 4, "n_proc": 1})
+    isi = np.concatenate([np.diff(t) for t in trains])
+    assert np.mean([len(t) for t in trains]) / 10.0 == pytest.approx(20.0, rel=0.05)
+    assert isi.std() / isi.mean() == pytest.approx(0.5, rel=0.08)
+    nest.ResetKernel()
+    trains = _sup_trains("gamma_sup_generator", {"rate": 5.0, "gamma_shape": 3, "n_proc": 40})
+    assert np.mean([len(t) for t in trains]) / 10.0 == pytest.approx(200.0, rel=0.03)
+    assert not np.array_equal(trains[0], trains[1])
+    with pytest.raises(BadProperty):
+        nest.Create("gamma_sup_generator", params={"gamma_shape": 0})
+
+
+def test_ppd_sup_generator_dead_time_and_rate():
+    """One component process: no interval below the dead time, rate as set;
+    a superposition: n_proc * rate; the modulation raises and lowers it."""
+    trains = _sup_trains("ppd_sup_generator", {"rate": 50.0, "dead_time": 5.0, "n_proc": 1})
+    isi = np.concatenate([np.diff(t) for t in trains])
+    assert isi.min() >= 5.0 - 1e-9
+    assert np.mean([len(t) for t in trains]) / 10.0 == pytest.approx(50.0, rel=0.04)
+    nest.ResetKernel()
+    trains = _sup_trains("ppd_sup_generator", {"rate": 10.0, "dead_time": 2.0, "n_proc": 30,
+                                               "frequency": 1.0, "relative_amplitude": 0.8})
+    t = np.concatenate(trains)
+    rate = np.mean([len(x) for x in trains]) / 10.0
+    assert rate == pytest.approx(300.0, rel=0.03)
+    peak = np.sum((t % 1000.0) < 500.0)         # sin > 0 in the first half period
+    assert peak / len(t) == pytest.approx(0.5 + 0.8 / np.pi, abs=0.03)
+    for bad in ({"rate": 500.0, "dead_time": 2.0}, {"relative_amplitude": 1.5},
+                {"n_proc": 0}):
+        with pytest.raises(BadProperty):
+            nest.Create("ppd_sup_generator", params=bad)
