@@ -23,7 +23,7 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, hh_psc_alpha, iaf_cond,
+    aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, glif, hh_psc_alpha, iaf_cond,
     iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, multisynapse, parrot_neuron, precise,
     recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
@@ -33,7 +33,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse):
+             stdp_dopamine, multisynapse, glif):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
