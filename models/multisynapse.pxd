@@ -1,6 +1,7 @@
 # cython: language_level=3
-"""The receptor bookkeeping base of the multisynapse models (for the models
-of other modules that derive from it)."""
+"""Cython declaration of MultisynapseBlock (models/multisynapse.pyx), the
+receptor bookkeeping that the models with per-node receptor lists share
+(the *_multisynapse models, glif_psc, glif_cond ...)."""
 from libc.stdint cimport int64_t
 from pynestlite.kernel.nodebase cimport NodeBlock
 

@@ -81,6 +81,7 @@ cdef class MultisynapseBlock(NodeBlock):
     may_grow_when_connected = False     # NEST: the count of a connected node is fixed
     max_receptors = 1 << 20
     current_receptors = {0: 0}
+    listed_state = ()           # per-receptor state that get reports as lists ("g", "dg")
 
     # (attributes declared in multisynapse.pxd)
 
@@ -147,6 +148,10 @@ cdef class MultisynapseBlock(NodeBlock):
     def get(self, str name, idx):
         if name in self.receptor_lists:
             return [np.array(self.arrays[name][i], np.float64) for i in idx]
+        if name in self.listed_state:
+            counts = self.arrays[self.count_name]
+            return [np.array([self.arrays[f"{name}_{r}"][i] for r in range(1, counts[i] + 1)],
+                             np.float64) for i in idx]
         return NodeBlock.get(self, name, idx)
 
     def sample(self, str name, idx):
@@ -531,6 +536,7 @@ cdef class AeifCondBetaMultisynapse(MultisynapseBlock):
     may_grow_when_connected = True
     max_receptors = 32
     receptor_state = ("g", "dg")
+    listed_state = ("g", "dg")
     fixed_recordables = ("V_m", "w")
 
     cdef double[::1] V_m, w, I_stim, h_int, V_peak_eff, tol, b, V_reset
@@ -561,13 +567,6 @@ cdef class AeifCondBetaMultisynapse(MultisynapseBlock):
         q.I_stim = self.I_stim[i]
         q.E_rev = &self.E_rev[i, 0]; q.tau_rise = &self.tau_r[i, 0]
         q.tau_decay = &self.tau_d[i, 0]
-
-    def get(self, str name, idx):
-        if name in ("g", "dg"):
-            counts = self.arrays[self.count_name]
-            return [np.array([self.arrays[f"{name}_{r}"][i] for r in range(1, counts[i] + 1)])
-                    for i in idx]
-        return MultisynapseBlock.get(self, name, idx)
 
     def check(self, dict values):
         MultisynapseBlock.check(self, values)

@@ -498,6 +498,8 @@ def _model_defaults(model):
     out = {}
     from pynestlite.nodes import _out_value
     for name in cls.public_names():
+        if name in getattr(cls, "write_only", ()):
+            continue
         base = cls.all_defaults().get(name, 0)      # n_events has no stored default
         out[name] = _out_value(name, base, defaults.get(name, base))
     if "stop" in out and cls.element_type != "neuron":

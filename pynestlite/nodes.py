@@ -218,7 +218,8 @@ class NodeCollection:
     # status ------------------------------------------------------------
     def _group_keys(self, rec):
         """Keys nodes of the Create record ``rec`` report."""
-        keys = list(rec.block.public_names()) + list(_COMMON_KEYS)
+        hidden = getattr(rec.block, "write_only", ())     # settable, not reported (as NEST)
+        keys = [k for k in rec.block.public_names() if k not in hidden] + list(_COMMON_KEYS)
         if rec.element_type == "neuron":
             keys.append("t_spike")
         if rec.element_type == "recorder":

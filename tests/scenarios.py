@@ -40,6 +40,7 @@ VM_RTOL = {
     "iaf_chxk_2008_drive": 1e-6,
     "aeif_multisynapse": 1e-6,
     "cond_beta_drive": 1e-6,      # (RKF45; equal to the last bit today)
+    "glif_cond": 1e-6,            # (RKF45)
 }
 
 
@@ -1567,6 +1568,111 @@ def run_gif_multisynapse(nest):
             out[prefix + "final_g"] = np.concatenate(
                 [np.asarray(g, np.float64) for g in nodes.get("g")])
     return out
+
+
+GLIF_MECHANISMS = ("spike_dependent_threshold", "after_spike_currents", "adapting_threshold")
+GLIF_COMBINATIONS = ((False, False, False), (True, False, False), (False, True, False),
+                     (True, True, False), (True, True, True))      # GLIF1 ... GLIF5
+
+
+def _glif_network(nest, model, lists, weights, record):
+    """Five nodes of a GLIF ``model``, one per mechanism combination (GLIF1
+    ... GLIF5), with three receptors (``lists``), plus a sixth GLIF5 node
+    created with the default receptor and grown to three; per-node
+    variations of the state and the after-spike currents; spike trains on
+    receptors 1-3 (``weights``, delays 1.0 / 1.5 / 2.2 ms, one multapse),
+    a dc_generator and a step_current_generator on receptor 0.  Returns
+    the multimeter (``record``) and spike recorder."""
+    nodes = nest.Create(model, 5, lists)
+    for node, combo in zip(nodes, GLIF_COMBINATIONS):
+        node.set(dict(zip(GLIF_MECHANISMS, combo)))
+    nodes[1].set({"V_m": -70.0, "t_ref": 2.0, "threshold_spike": 1.5,
+                  "voltage_reset_fraction": 0.5})
+    nodes[2].set({"ASCurrents": [5.0, -20.0], "V_reset": -75.0})
+    # three after-spike current parameters but (as set) two currents
+    nodes[3].set({"asc_decay": [0.01, 0.2, 0.05], "asc_amps": [-5.0, -50.0, 10.0],
+                  "asc_r": [1.0, 0.5, 0.0], "asc_init": [0.0, 0.0, 0.0]})
+    nodes[4].set({"E_L": -70.0, "threshold_voltage": 0.5, "th_voltage_index": 0.02})
+    extra = nest.Create(model, 1, dict(zip(GLIF_MECHANISMS, GLIF_COMBINATIONS[4])))
+    extra.set(dict(lists, ASCurrents=[-10.0, 30.0], C_m=80.0))
+    targets = nodes + extra
+    sg = nest.Create("spike_generator", 3)
+    sg[0].set({"spike_times": [2.0, 4.0, 9.5, 15.0, 15.1, 30.0, 52.2, 77.7]})
+    sg[1].set({"spike_times": [3.3, 8.0, 20.0, 41.0, 41.5, 60.0, 85.0]})
+    sg[2].set({"spike_times": [6.0, 6.1, 25.0, 47.3, 70.0, 90.0]})
+    for r, (src, d) in enumerate(((sg[0], 1.0), (sg[1], 1.5), (sg[2], 2.2)), start=1):
+        nest.Connect(src, targets, syn_spec={"receptor_type": r, "weight": weights[r - 1],
+                                             "delay": d})
+    nest.Connect(sg[1], targets[:2], syn_spec={"receptor_type": 1, "weight": weights[0],
+                                               "delay": 1.0})
+    dc = nest.Create("dc_generator", 1, {"amplitude": 290.0, "start": 5.0, "stop": 80.0})
+    step = nest.Create("step_current_generator", 1, {"amplitude_times": [30.0, 50.0],
+                                                     "amplitude_values": [120.0, -60.0]})
+    nest.Connect(dc, targets)
+    nest.Connect(step, targets)
+    mm = _multimeter(nest, targets, 0.1, record_from=record)
+    sr = _spike_recorder(nest, targets)
+    return targets, mm, sr
+
+
+def _glif_results(targets, mm, sr, record, prefix):
+    out = {}
+    out.update(_vm(mm, prefix))
+    ev = mm.get("events")
+    idx = _order(ev["senders"], ev["times"])
+    for key in record:
+        if key != "V_m":
+            out[prefix + key] = np.asarray(ev[key], np.float64)[idx]
+    out.update(_spikes(sr, prefix))
+    asc = targets.get("ASCurrents")
+    out[prefix + "final_ASCurrents"] = np.concatenate([np.asarray(a, np.float64) for a in asc])
+    if targets.get("model")[0] != "glif_cond":      # (NEST's glif_cond does not report them)
+        for key in ("threshold_spike", "threshold_voltage"):
+            out[prefix + "final_" + key] = np.asarray(targets.get(key), np.float64)
+    out[prefix + "final_V_m"] = np.asarray(targets.get("V_m"), np.float64)
+    return out
+
+
+def run_glif_psc(nest):
+    """glif_psc and glif_psc_double_alpha: the five mechanism combinations
+    (GLIF1 ... GLIF5) and a grown GLIF5 node of each model (see
+    ``_glif_network``), three receptors of different time constants
+    (double alpha: fast, slow, amp_slow per receptor); V_m, the threshold
+    and its components, the after-spike current sum, I and I_syn every
+    0.1 ms over two Simulate calls; final ASCurrents and threshold
+    components."""
+    _reset(nest)
+    record = ["V_m", "threshold", "threshold_spike", "threshold_voltage", "ASCurrents_sum",
+              "I", "I_syn"]
+    runs = []
+    for model, prefix, lists in (
+            ("glif_psc", "psc_", {"tau_syn": [0.5, 2.0, 5.0]}),
+            ("glif_psc_double_alpha", "alpha2_", {"tau_syn_fast": [0.5, 1.0, 2.0],
+                                                  "tau_syn_slow": [3.0, 6.0, 2.0],
+                                                  "amp_slow": [0.3, 0.5, 1.0]})):
+        runs.append((prefix,) + _glif_network(nest, model, lists, (150.0, -120.0, 90.0),
+                                              record))
+    nest.Simulate(60.0)
+    nest.Simulate(45.0)
+    out = {}
+    for prefix, targets, mm, sr in runs:
+        out.update(_glif_results(targets, mm, sr, record, prefix))
+    return out
+
+
+def run_glif_cond(nest):
+    """glif_cond: as ``glif_psc`` with conductance receptors (E_rev 0,
+    -85, -20 mV; tau_syn 0.2, 2, 1 ms; weights in nS); V_m, the threshold
+    and its components, the after-spike current sum, I, g_1 and g_3."""
+    _reset(nest)
+    record = ["V_m", "threshold", "threshold_spike", "threshold_voltage", "ASCurrents_sum",
+              "I", "g_1", "g_3"]
+    targets, mm, sr = _glif_network(
+        nest, "glif_cond", {"tau_syn": [0.2, 2.0, 1.0], "E_rev": [0.0, -85.0, -20.0]},
+        (8.0, 4.0, 3.0), record)
+    nest.Simulate(60.0)
+    nest.Simulate(45.0)
+    return _glif_results(targets, mm, sr, record, "")
 
 
 SCENARIOS = {
