@@ -686,8 +686,18 @@ def Disconnect(*args, conn_spec=None, syn_spec=None):
 
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
     """Synapses matching the query, local to this rank (SynapseCollection);
-    ``synapse_label`` selects connections of the ``*_lbl`` models by label."""
+    ``synapse_label`` selects connections of the ``*_lbl`` models by label.
+
+    Raises
+    ------
+    TypeError
+        ``source`` or ``target`` is not a NodeCollection (as PyNEST).
+    """
     from pynestlite.synapses import get_connections
+    for name, nodes in (("source", source), ("target", target)):
+        if nodes is not None and not isinstance(nodes, NodeCollection):
+            raise TypeError(f"GetConnections: {name} must be a NodeCollection, got "
+                            f"{type(nodes).__name__}")
     return get_connections(source, target, synapse_model, synapse_label)
 
 

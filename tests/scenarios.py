@@ -37,6 +37,7 @@ VM_RTOL = {
     "aeif_psc_exp_drive": 1e-9,
     "hh_psc_alpha_drive": 1e-6,
     "hh_cond_exp_traub_drive": 1e-6,
+    "hh_psc_alpha_clopath_drive": 1e-6,
     "iaf_chxk_2008_drive": 1e-6,
     "aeif_multisynapse": 1e-6,
     "cond_beta_drive": 1e-6,      # (RKF45; equal to the last bit today)
@@ -405,6 +406,32 @@ def run_hh_psc_alpha_drive(nest):
     return _drive(nest, "hh_psc_alpha", {"I_e": 600.0, "t_ref": 1.5}, _EXC_TIMES, w,
                   inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-300.0,
                   dc={"amplitude": 250.0, "start": 50.0, "stop": 170.0}, t_sim=250.0)
+
+
+def run_hh_psc_alpha_clopath_drive(nest):
+    """hh_psc_alpha_clopath as hh_psc_alpha_drive, with the filtered membrane
+    potentials recorded (short filter time constants, so that they move)."""
+    w = [300.0, -200.0, 600.0, 500.0, 450.0, -400.0, 420.0, -700.0, 800.0, 500.0, 700.0,
+         -150.0, 480.0, 650.0]  # pA
+    _reset(nest)
+    n = nest.Create("hh_psc_alpha_clopath", 1, {"I_e": 600.0, "t_ref": 1.5,
+                                                 "tau_u_bar_plus": 7.0, "tau_u_bar_bar": 50.0})
+    sg = nest.Create("spike_generator", 1, {"spike_times": _EXC_TIMES, "spike_weights": w})
+    nest.Connect(sg, n, syn_spec={"weight": 1.0, "delay": 1.0})
+    mm = _multimeter(nest, n, 0.1, record_from=["V_m", "u_bar_plus", "u_bar_minus",
+                                                "u_bar_bar"])
+    sr = _spike_recorder(nest, n)
+    nest.Simulate(120.0)
+    nest.Simulate(80.0)
+    out = {}
+    out.update(_vm(mm))
+    ev = mm.get("events")
+    idx = _order(np.asarray(ev["senders"]), np.asarray(ev["times"]))
+    for key in ("u_bar_plus", "u_bar_minus", "u_bar_bar"):
+        out[key] = np.asarray(ev[key], np.float64)[idx]
+    out.update(_spikes(sr))
+    out.update(_final(n))
+    return out
 
 
 def run_hh_cond_exp_traub_drive(nest):
