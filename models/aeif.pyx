@@ -451,3 +451,201 @@ cdef class AeifPscDelta(NodeBlock):
 
 
 MODELS["aeif_psc_delta"] = AeifPscDelta
+
+
+ctypedef struct AeifClopathParams:
+    int refractory, clamped
+    double V_reset, V_clamp, V_peak, Delta_T, g_L, E_L, C_m, a, tau_w, tau_z, tau_V_th
+    double V_th_rest, tau_plus, tau_minus, tau_bar, I_e, I_stim
+
+
+cdef int aeif_clopath_rhs(double t, const double *y, double *f, void *p) noexcept nogil:
+    # y = (V_m, w, z, V_th, u_bar_plus, u_bar_minus, u_bar_bar), NEST's order
+    cdef AeifClopathParams *q = <AeifClopathParams *>p
+    cdef double V
+    if q.refractory or q.clamped:
+        V = q.V_clamp if q.clamped else q.V_reset
+    else:
+        V = y[0] if y[0] < q.V_peak else q.V_peak
+    cdef double I_spike = 0.0 if q.Delta_T == 0.0 else \
+        q.g_L * q.Delta_T * exp((V - y[3]) / q.Delta_T)
+    if q.refractory or q.clamped:
+        f[0] = 0.0
+    else:
+        f[0] = (-q.g_L * (V - q.E_L) + I_spike - y[1] + y[2] + q.I_e + q.I_stim) / q.C_m
+    f[1] = 0.0 if q.clamped else (q.a * (V - q.E_L) - y[1]) / q.tau_w
+    f[2] = -y[2] / q.tau_z
+    f[3] = -(y[3] - q.V_th_rest) / q.tau_V_th
+    f[4] = (-y[4] + V) / q.tau_plus
+    f[5] = (-y[5] + V) / q.tau_minus
+    f[6] = (-y[6] + y[5]) / q.tau_bar
+    return 0
+
+
+from pynestlite.models.hh_psc_alpha import CLOPATH_PARAMETERS
+
+
+cdef class AeifPscDeltaClopath(NodeBlock):
+    """aeif_psc_delta_clopath -- AdEx neuron with the adaptive threshold, spike
+    afterpotential and voltage clamp of Clopath et al. (2010), input spikes
+    making V_m jump.
+
+    Equations
+    ---------
+        C_m dV/dt = -g_L (V - E_L) + g_L Delta_T exp((V - V_th)/Delta_T) - w + z
+                    + I_e + I_stim + C_m sum_k w_k delta(t - t_k)
+        tau_w dw/dt = a (V - E_L) - w,      tau_z dz/dt = -z
+        tau_V_th dV_th/dt = -(V_th - V_th_rest)
+        tau_u_bar_plus du_bar_plus/dt = V - u_bar_plus   (and u_bar_minus)
+        tau_u_bar_bar du_bar_bar/dt = u_bar_minus - u_bar_bar
+
+    At V_peak (the threshold V_th if Delta_T = 0) the neuron spikes: V_m is
+    clamped to V_clamp for t_clamp (w frozen), then reset to V_reset and held
+    there for t_ref; w += b, z = I_sp, V_th = V_th_max.  Input spikes are
+    lost while clamped or refractory.  In the right-hand side V is min(V_m,
+    V_peak), V_clamp while clamped and V_reset while refractory, as NEST.
+
+    Numerics
+    --------
+    As NEST: RKF45 (``kernel/rkf45.h``, tolerance ``gsl_error_tol``); after
+    every accepted integration step the step's input (taken once), the spike
+    condition and the end of the clamp.
+
+    Parameters: ``V_peak`` 33 mV, ``V_reset`` -60 mV, ``t_ref`` 0 ms, ``g_L``
+    30 nS, ``C_m`` 281 pF, ``E_L`` -70.6 mV, ``Delta_T`` 2 mV, ``tau_w``
+    144 ms, ``tau_z`` 40 ms, ``tau_V_th`` 50 ms, ``V_th_max`` 30.4 mV,
+    ``V_th_rest`` -50.4 mV, ``tau_u_bar_plus`` 7 ms, ``tau_u_bar_minus``
+    10 ms, ``tau_u_bar_bar`` 500 ms, ``a`` 4 nS, ``b`` 80.5 pA, ``I_sp``
+    400 pA, ``I_e`` 0 pA, ``gsl_error_tol`` 1e-6, ``t_clamp`` 2 ms,
+    ``V_clamp`` 33 mV, and the Clopath archive parameters (kept for
+    ``clopath_synapse``, not available yet).  State ``V_m``, ``w``,
+    ``u_bar_plus``, ``u_bar_minus``, ``u_bar_bar``; ``z`` and ``V_th`` are
+    recordable.
+
+    References: Clopath C et al. (2010) Nat Neurosci 13:344-352.
+    See also: aeif_psc_delta, hh_psc_alpha_clopath.
+    """
+    parameters = dict({"V_peak": 33.0, "V_reset": -60.0, "t_ref": 0.0, "g_L": 30.0,
+                       "C_m": 281.0, "E_L": -70.6, "Delta_T": 2.0, "tau_w": 144.0,
+                       "tau_z": 40.0, "tau_V_th": 50.0, "V_th_max": 30.4, "V_th_rest": -50.4,
+                       "tau_u_bar_plus": 7.0, "tau_u_bar_minus": 10.0, "tau_u_bar_bar": 500.0,
+                       "a": 4.0, "b": 80.5, "I_sp": 400.0, "I_e": 0.0, "gsl_error_tol": 1e-6,
+                       "t_clamp": 2.0, "V_clamp": 33.0}, **CLOPATH_PARAMETERS)
+    state = {"V_m": -70.6, "w": 0.0, "u_bar_plus": -70.6, "u_bar_minus": -70.6,
+             "u_bar_bar": -70.6}
+    internal = {"z": 0.0, "V_th": -50.4, "r": 0, "clamp_r": 0, "I_stim": 0.0, "h_int": 0.0}
+    strictly_positive = ("C_m", "tau_w", "tau_z", "tau_V_th", "tau_u_bar_plus",
+                         "tau_u_bar_minus", "tau_u_bar_bar", "gsl_error_tol", "u_ref_squared")
+    non_negative = ("t_ref", "t_clamp", "Delta_T")
+    ordered = (("V_reset", "V_peak"),)
+    n_channels = 2          # spikes (signed), I0
+    spike_receptors = {0: (0, False, False)}
+    current_receptors = {0: 1}
+    recordables = ("V_m", "w", "z", "V_th", "u_bar_plus", "u_bar_minus", "u_bar_bar")
+
+    cdef double[::1] V_m, w, z, V_th, u_plus, u_minus, u_bar, C_m, g_L, E_L, Delta_T, V_peak
+    cdef double[::1] V_reset, V_clamp, a, b, tau_w, tau_z, tau_V_th, V_th_rest, V_th_max, I_sp
+    cdef double[::1] tau_plus, tau_minus, tau_bar, I_e, tol, I_stim, h_int
+    cdef int64_t[::1] r, clamp_r, ref_counts, clamp_counts, gid
+
+    def check(self, dict values):
+        NodeBlock.check(self, values)
+        if np.any(values["V_th_max"] < values["V_th_rest"]):
+            raise BadProperty(f"{self.model}: V_th_max >= V_th_rest required")
+        if np.any(values["V_peak"] < values["V_th_rest"]):
+            raise BadProperty(f"{self.model}: V_peak >= V_th_rest required")
+        dt = values["Delta_T"]
+        pos = dt > 0
+        if np.any((values["V_peak"][pos] - values["V_th_rest"][pos]) / dt[pos]
+                  >= log(DBL_MAX / 1e20)):
+            raise BadProperty(f"{self.model}: V_peak, V_th_rest and Delta_T would overflow "
+                              "exp() at spike time; increase Delta_T or reduce V_peak")
+
+    def bind(self):
+        a = self.arrays
+        self.V_m = a["V_m"]; self.w = a["w"]; self.z = a["z"]; self.V_th = a["V_th"]
+        self.u_plus = a["u_bar_plus"]; self.u_minus = a["u_bar_minus"]
+        self.u_bar = a["u_bar_bar"]; self.C_m = a["C_m"]; self.g_L = a["g_L"]
+        self.E_L = a["E_L"]; self.Delta_T = a["Delta_T"]; self.V_peak = a["V_peak"]
+        self.V_reset = a["V_reset"]; self.V_clamp = a["V_clamp"]; self.a = a["a"]
+        self.b = a["b"]; self.tau_w = a["tau_w"]; self.tau_z = a["tau_z"]
+        self.tau_V_th = a["tau_V_th"]; self.V_th_rest = a["V_th_rest"]
+        self.V_th_max = a["V_th_max"]; self.I_sp = a["I_sp"]
+        self.tau_plus = a["tau_u_bar_plus"]; self.tau_minus = a["tau_u_bar_minus"]
+        self.tau_bar = a["tau_u_bar_bar"]; self.I_e = a["I_e"]; self.tol = a["gsl_error_tol"]
+        self.I_stim = a["I_stim"]; self.h_int = a["h_int"]; self.r = a["r"]
+        self.clamp_r = a["clamp_r"]
+        self.gid = self.gids
+
+    def pre_run(self, engine):
+        a = self.arrays
+        self.ref_counts = engine.ms_to_steps(a["t_ref"])
+        self.clamp_counts = engine.ms_to_steps(a["t_clamp"])
+        a["h_int"][a["h_int"] <= 0.0] = engine.resolution
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i, n = self.n
+        cdef long lag
+        cdef double *row
+        cdef double y[7]
+        cdef double t, spk, v_peak
+        cdef int st
+        cdef rkf45_work work
+        cdef AeifClopathParams q
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(n):
+                q.V_reset = self.V_reset[i]; q.V_clamp = self.V_clamp[i]
+                q.V_peak = self.V_peak[i]; q.Delta_T = self.Delta_T[i]; q.g_L = self.g_L[i]
+                q.E_L = self.E_L[i]; q.C_m = self.C_m[i]; q.a = self.a[i]
+                q.tau_w = self.tau_w[i]; q.tau_z = self.tau_z[i]; q.tau_V_th = self.tau_V_th[i]
+                q.V_th_rest = self.V_th_rest[i]; q.tau_plus = self.tau_plus[i]
+                q.tau_minus = self.tau_minus[i]; q.tau_bar = self.tau_bar[i]
+                q.I_e = self.I_e[i]; q.I_stim = self.I_stim[i]
+                y[0] = self.V_m[i]; y[1] = self.w[i]; y[2] = self.z[i]; y[3] = self.V_th[i]
+                y[4] = self.u_plus[i]; y[5] = self.u_minus[i]; y[6] = self.u_bar[i]
+                v_peak = self.V_peak[i]
+                spk = row[i * 2]            # read once, as NEST's get_value clears it
+                t = 0.0
+                while t < ctx.h:
+                    q.refractory = self.r[i] > 0
+                    q.clamped = self.clamp_r[i] > 0
+                    st = rkf45_evolve_apply_std(&work, self.tol[i], self.tol[i], 0.0, 1.0,
+                                                aeif_clopath_rhs, &q, 7, &t, ctx.h,
+                                                &self.h_int[i], y, NULL)
+                    if st != 0:
+                        self.error_code = st
+                        return
+                    if y[0] < -1e3 or y[1] < -1e6 or y[1] > 1e6:
+                        self.error_code = C_ERROR_INSTABILITY
+                        return
+                    if self.r[i] == 0 and self.clamp_r[i] == 0:
+                        y[0] = y[0] + spk
+                    spk = 0.0
+                    if self.Delta_T[i] == 0.0:
+                        v_peak = y[3]
+                    if y[0] >= v_peak and self.clamp_r[i] == 0:
+                        y[0] = self.V_clamp[i]
+                        y[1] += self.b[i]
+                        y[2] = self.I_sp[i]
+                        y[3] = self.V_th_max[i]
+                        self.clamp_r[i] = self.clamp_counts[i] + 1 if self.clamp_counts[i] > 0 \
+                            else 0
+                        pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
+                    elif self.clamp_r[i] == 1:
+                        y[0] = self.V_reset[i]
+                        self.clamp_r[i] = 0
+                        self.r[i] = self.ref_counts[i] + 1 if self.ref_counts[i] > 0 else 0
+                    if self.r[i] > 0:
+                        y[0] = self.V_reset[i]
+                if self.clamp_r[i] > 0:
+                    self.clamp_r[i] -= 1
+                if self.r[i] > 0:
+                    self.r[i] -= 1
+                self.V_m[i] = y[0]; self.w[i] = y[1]; self.z[i] = y[2]; self.V_th[i] = y[3]
+                self.u_plus[i] = y[4]; self.u_minus[i] = y[5]; self.u_bar[i] = y[6]
+                self.I_stim[i] = row[i * 2 + 1]
+                row[i * 2] = 0.0; row[i * 2 + 1] = 0.0
+
+
+MODELS["aeif_psc_delta_clopath"] = AeifPscDeltaClopath

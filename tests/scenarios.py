@@ -38,6 +38,7 @@ VM_RTOL = {
     "hh_psc_alpha_drive": 1e-6,
     "hh_cond_exp_traub_drive": 1e-6,
     "hh_psc_alpha_clopath_drive": 1e-6,
+    "aeif_psc_delta_clopath_drive": 1e-6,
     "iaf_chxk_2008_drive": 1e-6,
     "aeif_multisynapse": 1e-6,
     "cond_beta_drive": 1e-6,      # (RKF45; equal to the last bit today)
@@ -428,6 +429,34 @@ def run_hh_psc_alpha_clopath_drive(nest):
     ev = mm.get("events")
     idx = _order(np.asarray(ev["senders"]), np.asarray(ev["times"]))
     for key in ("u_bar_plus", "u_bar_minus", "u_bar_bar"):
+        out[key] = np.asarray(ev[key], np.float64)[idx]
+    out.update(_spikes(sr))
+    out.update(_final(n))
+    return out
+
+
+def run_aeif_psc_delta_clopath_drive(nest):
+    """aeif_psc_delta_clopath: voltage jumps, clamp, refractoriness, adaptive
+    threshold and the filtered potentials; a second node with t_ref > 0 and
+    a third with Delta_T = 0 (spike at the moving threshold)."""
+    _reset(nest)
+    n = nest.Create("aeif_psc_delta_clopath", 3, {"I_e": 1500.0})
+    n[1].set({"t_ref": 1.5, "t_clamp": 1.0, "I_e": 1300.0})
+    n[2].set({"Delta_T": 0.0, "I_e": 1400.0, "V_peak": 40.0})
+    sg = nest.Create("spike_generator", 1, {
+        "spike_times": [5.0, 10.0, 10.5, 20.0, 33.3, 45.0, 46.0, 70.2, 95.5],
+        "spike_weights": [3.0, -2.0, 6.0, 5.0, 4.5, -4.0, 8.0, 5.0, 7.0]})
+    nest.Connect(sg, n, syn_spec={"weight": 1.0, "delay": 1.0})
+    mm = _multimeter(nest, n, 0.1, record_from=["V_m", "w", "z", "V_th", "u_bar_plus",
+                                                "u_bar_minus", "u_bar_bar"])
+    sr = _spike_recorder(nest, n)
+    nest.Simulate(80.0)
+    nest.Simulate(70.0)
+    out = {}
+    out.update(_vm(mm))
+    ev = mm.get("events")
+    idx = _order(np.asarray(ev["senders"]), np.asarray(ev["times"]))
+    for key in ("w", "z", "V_th", "u_bar_plus", "u_bar_minus", "u_bar_bar"):
         out[key] = np.asarray(ev[key], np.float64)[idx]
     out.update(_spikes(sr))
     out.update(_final(n))

@@ -415,3 +415,24 @@ def test_get_connections_takes_node_collections():
         nest.GetConnections([1, 2])
     with pytest.raises(TypeError, match="NodeCollection"):
         nest.GetConnections(target=[1])
+
+
+def test_aeif_psc_delta_clopath_clamp_and_threshold():
+    """After a spike V_m stays at V_clamp for t_clamp, then V_reset; the
+    threshold jumps to V_th_max and relaxes (values against NEST 3.10: the
+    stored scenario ``aeif_psc_delta_clopath_drive``)."""
+    n = nest.Create("aeif_psc_delta_clopath", params={"I_e": 1500.0, "t_clamp": 1.0})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m", "V_th"], "interval": 0.1})
+    nest.Connect(mm, n)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(30.0)
+    t_sp = sr.events["times"][0]
+    t, v, th = mm.events["times"], mm.events["V_m"], mm.events["V_th"]
+    clamp = (t > t_sp) & (t < t_sp + 1.0 - 1e-9)
+    assert np.all(v[clamp] == 33.0)
+    assert v[np.argmin(np.abs(t - (t_sp + 1.0)))] == -60.0
+    assert 30.0 < th[np.argmin(np.abs(t - t_sp))] <= 30.4 and th[-1] < 25.0
+    for bad in ({"V_th_max": -60.0}, {"t_clamp": -1.0}, {"V_reset": 40.0}):
+        with pytest.raises(BadProperty):
+            n.set(bad)
