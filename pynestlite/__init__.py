@@ -45,6 +45,7 @@ from pynestlite.errors import (  # noqa: F401
     UnknownReceptorType)
 from pynestlite.errors import plain as _plain
 from pynestlite.nodes import NodeCollection
+from pynestlite.connect import CollocatedSynapses  # noqa: F401
 from pynestlite.random import CreateParameter, Parameter, logic, math  # noqa: F401
 from pynestlite.recording import gather_events, merge_hdf5  # noqa: F401
 from pynestlite.synapses import SynapseCollection

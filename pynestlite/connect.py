@@ -288,6 +288,9 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     any rank and leaves the call counter of the random streams as it was, so
     the network built after it is the same as without the failed call.
     """
+    if isinstance(syn_spec, CollocatedSynapses):
+        _connect_collocated(pre, post, conn_spec, syn_spec)
+        return
     commit = _single_pair(pre, post, conn_spec, syn_spec)
     if commit is not None:
         commit()
@@ -307,6 +310,57 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
     commit = _kernel().agreed(plan, pre, post, conn_spec, syn_spec)
     if commit is not None:
         commit()
+
+
+class CollocatedSynapses:
+    """Several synapses per pair of a connection rule (PyNEST's
+    ``nest.CollocatedSynapses(spec1, spec2, ...)`` as a ``syn_spec``): every
+    pair the rule chooses gets one synapse of each specification.
+
+    Parameters
+    ----------
+    *syn_specs : dict
+        Synapse specifications as for ``Connect``.
+    """
+
+    def __init__(self, *syn_specs):
+        if not syn_specs or not all(isinstance(d, dict) for d in syn_specs):
+            raise TypeError("CollocatedSynapses takes one or more syn_spec dicts")
+        self.syn_specs = list(syn_specs)
+
+    def __len__(self):
+        return len(self.syn_specs)
+
+    def __repr__(self):
+        return f"CollocatedSynapses({', '.join(map(repr, self.syn_specs))})"
+
+
+def _connect_collocated(pre, post, conn_spec, collocated):
+    """Connect with each specification of ``collocated`` over the same pairs:
+    the rule's random choice of pairs uses the random call of the first
+    specification every time (each specification's own random values use
+    calls of their own).  All specifications are checked before any is
+    stored; a failure stores none and leaves the call counter as it was."""
+    k = _kernel()
+    if _connect_arrays(pre, post, conn_spec):
+        raise TypeError("CollocatedSynapses: pre and post must be NodeCollections")
+    symmetric = isinstance(conn_spec, dict) and conn_spec.get("make_symmetric")
+    if symmetric:
+        parse_conn_spec(conn_spec)              # (only one_to_one is symmetric)
+    calls = k.calls
+    commits = []
+    try:
+        for spec in collocated.syn_specs:
+            if symmetric:
+                commits.append(k.agreed(_plan_arrays, *_symmetric(pre, post, conn_spec, spec)))
+            else:
+                commits.append(k.agreed(_plan, pre, post, conn_spec, spec, calls + 1))
+    except BaseException:
+        k.calls = calls
+        raise
+    for commit in commits:
+        if commit is not None:
+            commit()
 
 
 _PAIR_RULES = (None, "all_to_all", "one_to_one")
@@ -484,8 +538,11 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     return commit
 
 
-def _plan(pre, post, conn_spec, syn_spec):
-    """Check a Connect call and return the function that stores it (or None)."""
+def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
+    """Check a Connect call and return the function that stores it (or None).
+
+    ``pair_call``: the random call number for the rule's choice of pairs
+    (default: this call's own; CollocatedSynapses repeat one)."""
     from pynestlite.models import recorders
     from pynestlite.kernel.random_streams import Purpose
     k = _kernel()
@@ -619,7 +676,8 @@ def _plan(pre, post, conn_spec, syn_spec):
 
     # synapses to neurons ---------------------------------------------------
     local_post = post_ids[k.is_local(post_ids)]
-    src, tgt, info = _pairs(rule, spec, pre_ids, post_ids, local_post, k, call)
+    src, tgt, info = _pairs(rule, spec, pre_ids, post_ids, local_post, k,
+                            call if pair_call is None else pair_call)
     weights = _values(syn["weight"], "weight", info, pre_ids, post_ids, src, tgt, k,
                       Purpose.PURPOSE_SYN_PARAMETER)
     require_finite(weights, "weight")
@@ -687,7 +745,14 @@ def _plan(pre, post, conn_spec, syn_spec):
         if name != "weight":
             values[name] = _values(syn[name], name, info, pre_ids, post_ids, src, tgt, k,
                                    Purpose.PURPOSE_SYN_PARAMETER)
-    cls.check({name: np.atleast_1d(v) for name, v in values.items()}, k.synapse_models[model])
+    # as NEST, a Connect that gives only weight and delay sets the weight
+    # without the model's cross checks of it (the sign against Wmax ...);
+    # any other synapse parameter makes them apply
+    given = set(syn_spec) if isinstance(syn_spec, dict) else set()
+    plain_weight = not (given - {"weight", "delay", "synapse_model", "receptor_type"})
+    cls.check({name: np.atleast_1d(v) for name, v in values.items()
+               if not (plain_weight and name == "weight" and len(values) > 1)},
+              k.synapse_models[model])
     del tgt
 
     def commit():

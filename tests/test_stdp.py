@@ -180,7 +180,7 @@ def test_tau_minus_is_a_neuron_parameter_on_every_neuron_model():
 
 @pytest.mark.parametrize("model", ["stdp_synapse", "stdp_triplet_synapse"])
 @pytest.mark.parametrize("spec, match", [
-    ({"weight": -1.0}, "same sign"),
+    ({"weight": -1.0, "tau_plus": 10.0}, "same sign"),
     ({"weight": 5.0, "Wmax": -10.0}, "same sign"),
     ({"Kplus": -0.5}, "Kplus"),
     ({"tau_plus": 0.0}, "tau_plus"),
@@ -192,6 +192,16 @@ def test_bad_stdp_parameters_are_refused_at_connect(spec, match, model):
     with pytest.raises(nest.BadProperty, match=match):
         nest.Connect(n, n, syn_spec=dict({"synapse_model": model}, **spec))
     assert nest.GetKernelStatus("num_connections") == 0
+
+
+@pytest.mark.parametrize("model", ["stdp_synapse", "stdp_triplet_synapse"])
+def test_weight_alone_skips_the_sign_check_at_connect(model):
+    """As NEST 3.10: a Connect that gives only weight (and delay) sets it
+    without checking its sign against Wmax; other parameters check it."""
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(n[0], n[1], syn_spec={"synapse_model": model, "weight": -1.0})
+    assert nest.GetConnections(synapse_model=model).weight == -1.0
 
 
 @pytest.mark.parametrize("spec, match", [

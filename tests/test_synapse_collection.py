@@ -440,3 +440,27 @@ def test_labelled_synapse_models():
                                            "synapse_label": -3})
     assert nest.num_connections == 4
     nest.Simulate(5.0)
+
+
+def test_collocated_synapses_share_the_pairs():
+    """A random rule with CollocatedSynapses: each chosen pair gets one
+    synapse of every specification; a bad specification stores nothing."""
+    nest.ResetKernel()
+    a = nest.Create("iaf_psc_alpha", 20)
+    b = nest.Create("iaf_psc_alpha", 10)
+    spec = nest.CollocatedSynapses({"weight": -2.0, "delay": 1.5},
+                                   {"synapse_model": "stdp_synapse", "weight": 3.0})
+    assert len(spec) == 2
+    nest.Connect(a, b, {"rule": "fixed_indegree", "indegree": 4}, spec)
+    st = nest.GetConnections(synapse_model="static_synapse")
+    sp = nest.GetConnections(synapse_model="stdp_synapse")
+    assert len(st) == len(sp) == 40
+    pairs = lambda c: sorted(zip(c.source, c.target))
+    assert pairs(st) == pairs(sp)
+    assert set(st.weight) == {-2.0} and set(sp.weight) == {3.0}
+    bad = nest.CollocatedSynapses({"weight": 1.0}, {"synapse_model": "no_such_synapse"})
+    with pytest.raises(nest.NESTErrors.UnknownModelName):
+        nest.Connect(a, b, "all_to_all", bad)
+    assert nest.num_connections == 80
+    with pytest.raises(TypeError):
+        nest.CollocatedSynapses()
