@@ -62,6 +62,9 @@ cdef class PairStdpTable(SynapseTable):
     (``Kplus``, ``t_last``) per source row or per synapse, the compact
     parameter columns, and the delivery loop; a model supplies ``pair``
     (the weight update of one presynaptic spike)."""
+    #: as NEST, a Connect that gives only weight and delay sets the weight
+    #: without the cross checks against the other parameters (Wmax's sign)
+    weight_checked_at_connect = False
     uses_archive = True
     private = ("t_last",)
     decay_by_inverse = False

@@ -745,11 +745,12 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
         if name != "weight":
             values[name] = _values(syn[name], name, info, pre_ids, post_ids, src, tgt, k,
                                    Purpose.PURPOSE_SYN_PARAMETER)
-    # as NEST, a Connect that gives only weight and delay sets the weight
-    # without the model's cross checks of it (the sign against Wmax ...);
-    # any other synapse parameter makes them apply
+    # as NEST, a Connect that gives only weight and delay sets the weight of
+    # NEST's STDP models without their cross checks of it (the sign against
+    # Wmax); any other synapse parameter makes them apply
     given = set(syn_spec) if isinstance(syn_spec, dict) else set()
-    plain_weight = not (given - {"weight", "delay", "synapse_model", "receptor_type"})
+    plain_weight = (not getattr(cls, "weight_checked_at_connect", True)
+                    and not (given - {"weight", "delay", "synapse_model", "receptor_type"}))
     cls.check({name: np.atleast_1d(v) for name, v in values.items()
                if not (plain_weight and name == "weight" and len(values) > 1)},
               k.synapse_models[model])
