@@ -1049,9 +1049,7 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
         self.gid = self.gids.astype(np.uint64)
 
     def set(self, dict updates, idx, engine=None):
-        if "individual_spike_trains" in updates and self.first_gid != 0:
-            raise BadProperty(f"{self.model}: individual_spike_trains can only be set as a "
-                              "model default (SetDefaults or CopyModel)")
+        refuse_instance_train_mode(self, updates)
         StimulationBlock.set(self, updates, idx, engine)
 
     def pre_run(self, engine):
@@ -1148,6 +1146,27 @@ cdef double gamma_hazard_ratio(double a, double x) noexcept nogil:
     return 1.0 / (x * f)           # Gamma(a, x) = exp(-x) x^a f
 
 
+cpdef inline double delta_lambda(double rate, double amp, double om, double phi,
+                                 double order, double t_a, double t_b) noexcept nogil:
+    """order int_{t_a}^{t_b} (rate + amp sin(om s + phi)) ds (rates in 1/ms,
+    om in rad/ms): the rescaled time of sinusoidal_gamma_generator."""
+    cdef double dl
+    if t_a == t_b:
+        return 0.0
+    dl = order * rate * (t_b - t_a)
+    if fabs(amp) > 0 and fabs(om) > 0:
+        dl += -order * amp / om * (cos(om * t_b + phi) - cos(om * t_a + phi))
+    return dl
+
+
+def refuse_instance_train_mode(block, dict updates):
+    """NEST: ``individual_spike_trains`` is a model default only (SetDefaults
+    or CopyModel), never set on created generators."""
+    if "individual_spike_trains" in updates and block.first_gid != 0:
+        raise BadProperty(f"{block.model}: individual_spike_trains can only be set as a "
+                          "model default (SetDefaults or CopyModel)")
+
+
 cdef class SinusoidalGammaGenerator(StimulationBlock):
     """sinusoidal_gamma_generator: gamma processes of order ``order`` with the
     rate r(t) = rate + amplitude sin(2 pi frequency t + phase)
@@ -1185,9 +1204,7 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
         self.gid = self.gids.astype(np.uint64)
 
     def set(self, dict updates, idx, engine=None):
-        if "individual_spike_trains" in updates and self.first_gid != 0:
-            raise BadProperty(f"{self.model}: individual_spike_trains can only be set as a "
-                              "model default (SetDefaults or CopyModel)")
+        refuse_instance_train_mode(self, updates)
         StimulationBlock.set(self, updates, idx, engine)
 
     def check(self, dict values):
@@ -1198,18 +1215,6 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
         if np.any((amp < 0.0) | (amp > rate)):
             raise BadProperty(f"{self.model}: Rate parameters must fulfill "
                               "0 <= amplitude <= rate.")
-
-    @staticmethod
-    def _delta_lambda(p, double t_a, double t_b):
-        """order int_{t_a}^{t_b} r(s) ds for the parameters p = (rate, amp, om,
-        phi, order) in 1/ms and radians."""
-        rate, amp, om, phi, order = p
-        if t_a == t_b:
-            return 0.0
-        dl = order * rate * (t_b - t_a)
-        if abs(amp) > 0 and abs(om) > 0:
-            dl += -order * amp / om * (cos(om * t_b + phi) - cos(om * t_a + phi))
-        return dl
 
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
@@ -1244,7 +1249,7 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
                 if st is None:       # a new train starts now
                     st = (t, 0.0)
                 else:                # carried over to now with the previous parameters
-                    st = (t, st[1] + self._delta_lambda(self.prev[k], st[0], t))
+                    st = (t, st[1] + delta_lambda(*self.prev[k], st[0], t))
                 keys.append(key); t0.append(st[0]); L0.append(st[1])
             ptr.append(len(keys))
         self.train_ptr = np.asarray(ptr, np.int64)
@@ -1255,14 +1260,9 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
 
     cdef inline double hazard(self, Py_ssize_t k, Py_ssize_t i, double t, double rate,
                               double h) noexcept nogil:
-        cdef double om = self.om[k], q = self.order[k]
-        cdef double L = self.L0[i]
-        if self.t0[i] != t:
-            L += q * self.rate_ms[k] * (t - self.t0[i])
-            if fabs(self.amp_ms[k]) > 0 and fabs(om) > 0:
-                L += -q * self.amp_ms[k] / om * (cos(om * t + self.phi[k])
-                                                  - cos(om * self.t0[i] + self.phi[k]))
-        return h * q * rate * gamma_hazard_ratio(q, L)
+        cdef double L = self.L0[i] + delta_lambda(self.rate_ms[k], self.amp_ms[k], self.om[k],
+                                                  self.phi[k], self.order[k], self.t0[i], t)
+        return h * self.order[k] * rate * gamma_hazard_ratio(self.order[k], L)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j, i

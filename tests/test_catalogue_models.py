@@ -282,8 +282,9 @@ def test_iaf_chxk_2008_spike_times_interpolated():
     assert ev["g_ahp"].max() > 0.0
 
 
-def _gamma_trains(params, n_targets=20, t_sim=20000.0):
-    g = nest.Create("sinusoidal_gamma_generator", params=params)
+def _parrot_trains(model, params, n_targets, t_sim):
+    """The spike trains a generator sends to ``n_targets`` parrot neurons."""
+    g = nest.Create(model, params=params)
     p = nest.Create("parrot_neuron", n_targets)
     sr = nest.Create("spike_recorder")
     nest.Connect(g, p)
@@ -291,6 +292,10 @@ def _gamma_trains(params, n_targets=20, t_sim=20000.0):
     nest.Simulate(t_sim)
     ev = sr.events
     return [np.sort(ev["times"][ev["senders"] == gid]) for gid in p.tolist()]
+
+
+def _gamma_trains(params, n_targets=20, t_sim=20000.0):
+    return _parrot_trains("sinusoidal_gamma_generator", params, n_targets, t_sim)
 
 
 def test_sinusoidal_gamma_generator_rate_and_regularity():
@@ -347,14 +352,7 @@ def test_sinusoidal_generators_record_rate(model):
 
 
 def _sup_trains(model, params, n_targets=10, t_sim=10000.0):
-    g = nest.Create(model, params=params)
-    p = nest.Create("parrot_neuron", n_targets)
-    sr = nest.Create("spike_recorder")
-    nest.Connect(g, p)
-    nest.Connect(p, sr)
-    nest.Simulate(t_sim)
-    ev = sr.events
-    return [np.sort(ev["times"][ev["senders"] == gid]) for gid in p.tolist()]
+    return _parrot_trains(model, params, n_targets, t_sim)
 
 
 def test_gamma_sup_generator_rate_and_regularity():
