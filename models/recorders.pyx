@@ -48,7 +48,11 @@ cnp.import_array()
 cdef class RecordingBlock(NodeBlock):
     element_type = "recorder"
     device_parameters = {"origin": 0.0, "start": 0.0, "stop": INFINITY,
-                         "record_to": "memory", "label": "", "time_in_steps": False}
+                         "record_to": "memory", "label": "", "time_in_steps": False,
+                         "file_extension": "dat", "precision": 3}
+    # settable always, reported only where record_to is 'ascii' (as NEST's
+    # status shows the keys of the chosen back end)
+    ascii_keys = ("file_extension", "precision", "filenames")
     grid_times = ("origin", "start", "stop")
     cdef public list chunks
     cdef public object backends
@@ -89,6 +93,16 @@ cdef class RecordingBlock(NodeBlock):
                     raise BadProperty(
                         f"{self.model}: record_to must be one of 'memory', 'ascii', "
                         f"'hdf5', 'screen', got {v!r}")
+        if "precision" in updates:
+            for v in np.atleast_1d(np.asarray(updates["precision"])):
+                if not float(v).is_integer() or v < 0:
+                    raise BadProperty(f"{self.model}: precision must be a non-negative "
+                                      f"integer (decimals of the ascii times), got {v!r}")
+        if "file_extension" in updates:
+            for v in np.atleast_1d(np.asarray(updates["file_extension"], dtype=object)):
+                if not isinstance(v, str):
+                    raise BadProperty(f"{self.model}: file_extension must be a string, "
+                                      f"got {v!r}")
         if updates:
             NodeBlock.set(self, updates, idx, engine)
         if clear:               # only once every other value was accepted

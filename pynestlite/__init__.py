@@ -40,7 +40,7 @@ from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
     BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection,
     InexistentConnection, KernelException, KernelMemoryError, KernelStateError, NESTErrors,
-    NewModelNameExists, NumericalInstability, TimeMultipleRequired, UnaccessedDictionaryEntry,
+    NewModelNameExists, NotImplementedFeature, NumericalInstability, ReadOnlyKernelProperty, TimeMultipleRequired, UnaccessedDictionaryEntry,
     UnknownKernelKey, UnknownKernelProperty, UnknownModelName, UnknownNode, UnknownParameter,
     UnknownReceptorType)
 from pynestlite.errors import plain as _plain
@@ -118,6 +118,14 @@ def set_verbosity(level):
     _verbosity = VerbosityLevel(level)
 
 
+def _resize_log(comm):
+    """NEST's spike_buffer_resize_log: when the per-rank block of the spike
+    exchange changed size, the largest count that caused it, the new size."""
+    log = np.array(list(comm.resize_log), np.float64).reshape(-1, 3)
+    return {"times": log[:, 0], "global_max_spikes_sent": log[:, 1],
+            "new_buffer_size": log[:, 2]}
+
+
 def get_verbosity():
     return _verbosity
 
@@ -130,7 +138,7 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
               "tics_per_step", "time_record", "hardware_report", "off_grid_spiking",
-              "local_spike_counter", "memory_size", "rng_types", "max_num_syn_models",
+              "local_spike_counter", "memory_size", "spike_buffer_resize_log", "rng_types", "max_num_syn_models",
               "recording_backends")
 _WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "min_delay",
              "max_delay", "local_num_threads", "total_num_virtual_procs", "print_time",
@@ -221,6 +229,9 @@ def _kernel_status():
         "local_spike_counter": int(k.scheduler.local_spikes),
         # resident memory of this process (kiB), as NEST reports its own
         "memory_size": _memory_kib(),
+        # NEST logs each growth of its fixed-size MPI spike buffers; the
+        # exchange here sends variable-size messages, so nothing is ever resized
+        "spike_buffer_resize_log": _resize_log(k.comm),
         # every random number comes from the counter-based Philox4x32-10
         # (NEST's "Philox_32"); no other generator is offered
         "rng_type": "Philox_32",
@@ -262,8 +273,17 @@ def _check_kernel_status(params):
     if not isinstance(params, dict):
         raise BadParameter(f"SetKernelStatus expects a dict, got {type(params).__name__}")
     for key in params:
+        if key == "biological_time":
+            # NEST's one settable value: 0.0 (a no-op before anything ran)
+            if params[key] != 0.0:
+                raise BadProperty(f"biological_time can only be set to 0.0, got {params[key]!r}")
+            if k.time_ms > 0:
+                raise NotImplementedFeature(
+                    "resetting biological_time to 0 after a simulation is not supported "
+                    "(the event queues would lose spikes); use ResetKernel")
+            continue
         if key in _READ_ONLY:
-            raise BadProperty(f"kernel property {key!r} is read-only")
+            raise ReadOnlyKernelProperty(f"kernel property {key!r} is read-only")
         if key not in _WRITABLE:
             raise UnknownKernelProperty(
                 f"unknown kernel property {key!r}; settable: {sorted(_WRITABLE)}")
@@ -503,6 +523,9 @@ def _model_defaults(model):
             continue
         base = cls.all_defaults().get(name, 0)      # n_events has no stored default
         out[name] = _out_value(name, base, defaults.get(name, base))
+    if out.get("record_to", "ascii") != "ascii":
+        for name in getattr(cls, "ascii_keys", ()):
+            out.pop(name, None)
     if "stop" in out and cls.element_type != "neuron":
         from pynestlite.nodes import _device_stop
         out["stop"] = float(_device_stop(out["stop"]))
@@ -517,11 +540,30 @@ def _model_defaults(model):
     return out
 
 
+def to_json(data, **kwargs):
+    """``data`` (dicts, lists, numpy values, NodeCollections,
+    SynapseCollections) as a JSON string; ``kwargs`` go to ``json.dumps``."""
+    import json
+    from pynestlite.nodes import _json_default
+    from pynestlite.synapses import SynapseCollection
+    if isinstance(data, SynapseCollection):
+        data = data.get()
+    return json.dumps(data, default=_json_default, **kwargs)
+
+
 def GetDefaults(model, keys=None, output=""):
-    """Default parameters of a node or synapse model."""
+    """Default parameters of a node or synapse model (``output="json"``: as
+    a JSON string)."""
+    if output not in ("", "json"):
+        raise TypeError(f"GetDefaults: output must be '' or 'json', got {output!r}")
     d = _model_defaults(model)
+    if output == "json":
+        return to_json(d if keys is None else GetDefaults(model, keys))
     if keys is None:
         return d
+    if not isinstance(keys, (str, list, tuple)):
+        raise UnknownParameter(f"GetDefaults: keys must be a str or a list of str, got "
+                               f"{keys!r}")
     names = [keys] if isinstance(keys, str) else list(keys)
     for key in names:
         if key not in d:
@@ -893,11 +935,17 @@ class _KernelAttributeModule(types.ModuleType):
         if name in _WRITABLE:
             SetKernelStatus({name: value})
         elif name in _READ_ONLY:
-            raise BadProperty(f"kernel property {name!r} is read-only")
+            from pynestlite.errors import ReadOnlyKernelAttribute
+            raise ReadOnlyKernelAttribute(f"kernel property {name!r} is read-only")
         elif name == "verbosity":
             set_verbosity(value)
-        else:
+        elif name.startswith("_"):
             super().__setattr__(name, value)
+        else:
+            # as PyNEST: only kernel attributes can be assigned on the module
+            raise AttributeError(
+                f"cannot set {name!r} on the module: it is not a kernel attribute "
+                f"(settable: {sorted(_WRITABLE) + ['verbosity']})")
 
 
 sys.modules[__name__].__class__ = _KernelAttributeModule

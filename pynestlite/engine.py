@@ -156,6 +156,8 @@ class Engine:
     # ------------------------------------------------------------------
     # life cycle
     def reset(self):
+        if isinstance(self.comm.resize_log, list):
+            self.comm.resize_log.clear()
         self.resolution = 0.1
         self.tics_per_ms = TICS_PER_MS
         self.use_compressed_spikes = True     # (NEST's default; no effect here)
@@ -727,6 +729,8 @@ class Engine:
         srs = [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)]
         tables = [t for t in self.tables.values() if len(t)]
         exchange = self.comm.exchange_spikes if self.size > 1 else None
+        if self.size > 1:
+            self.comm.clock_ms = lambda: self.scheduler.origin * self.resolution
         progress = None
         bar = None
         if self.print_time and self.rank == 0:

@@ -27,7 +27,13 @@ class IncompatibleReceptorType(UnknownReceptorType):
 
 
 class UnaccessedDictionaryEntry(KernelException):
-    """A dictionary key that no model or kernel property knows."""
+    """A dictionary key that no model or kernel property knows.  The message
+    starts as NEST's ("Unaccessed elements in params: ...")."""
+
+    def __init__(self, message="", *args):
+        if not str(message).startswith("Unaccessed"):
+            message = f"Unaccessed elements in params: {message}"
+        super().__init__(message, *args)
 
 
 class BadProperty(KernelException):
@@ -123,6 +129,14 @@ class UnknownKernelKey(UnaccessedDictionaryEntry, KeyError):
     """GetKernelStatus of an unknown key (PyNEST raises KeyError)."""
 
     __str__ = BaseException.__str__
+
+
+class ReadOnlyKernelProperty(BadProperty, ValueError):
+    """A read-only kernel property was given to SetKernelStatus."""
+
+
+class ReadOnlyKernelAttribute(AttributeError, BadProperty):
+    """A read-only kernel property assigned as an attribute (``nest.X = v``)."""
 
 
 class UnknownKernelProperty(UnaccessedDictionaryEntry, ValueError):

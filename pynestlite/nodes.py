@@ -223,7 +223,13 @@ class NodeCollection:
         if rec.element_type == "neuron":
             keys.append("t_spike")
         if rec.element_type == "recorder":
-            keys.extend(("events", "filenames"))
+            keys.append("events")
+            ascii_keys = getattr(rec.block, "ascii_keys", ())
+            if "record_to" in rec.block.arrays and any(
+                    v == "ascii" for v in rec.block.arrays["record_to"]):
+                keys.extend(k for k in ascii_keys if k not in keys)
+            else:
+                keys = [k for k in keys if k not in ascii_keys]
         if rec.block.recordables:
             keys.append("recordables")
         return keys

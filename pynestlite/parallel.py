@@ -41,6 +41,7 @@ class SerialComm:
     rank = 0
     size = 1
     is_mpi = False
+    resize_log = ()     # no exchange buffers on one rank
 
     def exchange_spikes(self, keys):
         """Sorted spike keys ``(lag << 40) | gid`` of all ranks (here: the input)."""
@@ -99,12 +100,21 @@ class MPIComm(SerialComm):
         self.size = comm.Get_size()
         self._resize(64)
         self._low_slices = 0
+        # (time in ms, largest count of a rank, new capacity) of every
+        # change of the block size: NEST's spike_buffer_resize_log
+        self.resize_log = []
+        self.clock_ms = None    # set by the kernel: start of the current slice
 
     def _resize(self, capacity):
         self.capacity = int(capacity)
         self._send = np.zeros(self.capacity + 1, np.int64)
         self._recv = np.zeros(self.size * (self.capacity + 1), np.int64)
         self._blocks = self._recv.reshape(self.size, self.capacity + 1)
+
+    def _logged_resize(self, big):
+        self._resize(max(int(self.GROW * big), 64))
+        t = self.clock_ms() if self.clock_ms is not None else float("nan")
+        self.resize_log.append((t, big, self.capacity))
 
     def _allgather_block(self, value, keys=None):
         """The collective: every rank contributes [value, keys...]; returns the blocks."""
@@ -155,12 +165,12 @@ class MPIComm(SerialComm):
             out = np.concatenate(parts)
         # the same decision on every rank: it depends only on the counts
         if big > C:
-            self._resize(max(int(self.GROW * big), 64))
+            self._logged_resize(big)
             self._low_slices = 0
         elif big < self.SHRINK_LIMIT * C and C > 64:
             self._low_slices += 1
             if self._low_slices >= self.SHRINK_AFTER:
-                self._resize(max(int(self.GROW * big), 64))
+                self._logged_resize(big)
                 self._low_slices = 0
         else:
             self._low_slices = 0

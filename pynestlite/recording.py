@@ -8,11 +8,13 @@ memory
     Events stay in the recorder (``events`` dict of numpy arrays).
 ascii
     One text file per recorder and rank,
-    ``<data_path>/<data_prefix><label or model>-<gid>-<rank>.dat`` (the
-    recorder's ``filenames``), with NEST's header of three lines (two
-    comment lines, then the columns ``sender<TAB>time_ms[<TAB>variable...]``)
-    and one event per line: the sender (integer), the time in ms with three
-    decimals and each recorded variable (``%.17g``), tab separated; written
+    ``<data_path>/<data_prefix><label or model>-<gid>-<rank>.<file_extension>``
+    (the recorder's ``filenames``; ``file_extension`` is ``dat`` unless set),
+    with NEST's header of three lines (two comment lines, then the columns
+    ``sender<TAB>time_ms[<TAB>variable...]``) and one event per line: the
+    sender (integer), the time in ms with ``precision`` decimals (3 unless
+    set) and each recorded variable (``%.17g``, so that values read back
+    equal the recorded doubles), tab separated; written
     as events arrive.  The file is created at the first run
     (Prepare ... Cleanup) that records to it and is appended to by later runs
     until ResetKernel.  Times are always in ms, also with ``time_in_steps``.
@@ -58,13 +60,13 @@ from pynestlite.errors import BadParameter, BadProperty
 BACKENDS = ("memory", "ascii", "hdf5", "screen")
 
 
-def _format_rows(cols, engine):
+def _format_rows(cols, engine, precision=3):
     """Lines ``sender<TAB>time_ms[<TAB>value...]`` of a chunk of events."""
     times = engine.steps_to_ms(cols[1])
     data = [np.asarray(cols[0]), times] + [np.asarray(c, np.float64) for c in cols[2:]]
     lines = []
     for row in zip(*data):
-        lines.append(f"{int(row[0])}\t{row[1]:.3f}" +
+        lines.append(f"{int(row[0])}\t{row[1]:.{precision}f}" +
                      "".join(f"\t{float(v):.17g}" for v in row[2:]) + "\n")
     return "".join(lines)
 
@@ -72,8 +74,9 @@ def _format_rows(cols, engine):
 class AsciiWriter:
     """The ``.dat`` file of one recorder (opened per run, appended across runs)."""
 
-    def __init__(self, path, columns):
+    def __init__(self, path, columns, precision=3):
         self.path = path
+        self.precision = int(precision)
         self.fh = open(path, "w")
         # NEST's header: two comment lines, then the column names
         from pynestlite import __version__
@@ -86,7 +89,7 @@ class AsciiWriter:
             self.fh = open(self.path, "a")
 
     def write(self, cols, engine):
-        self.fh.write(_format_rows(cols, engine))
+        self.fh.write(_format_rows(cols, engine, self.precision))
 
     def close(self):
         if not self.fh.closed:
@@ -137,7 +140,7 @@ def ascii_path(engine, blk, i, directory=None):
     """Path of the ascii file of device row ``i`` of recorder block ``blk``."""
     directory = directory if directory is not None else (engine.data_path or ".")
     return os.path.join(directory, f"{engine.data_prefix}{_label(blk, i)}-"
-                        f"{int(blk.gids[i])}-{engine.rank}.dat")
+                        f"{int(blk.gids[i])}-{engine.rank}.{blk.arrays['file_extension'][i]}")
 
 
 def hdf5_path(engine, run=None, directory=None):
@@ -192,7 +195,8 @@ def open_backends(engine):
     opened = []
     try:
         for b, i, path in new_ascii:
-            opened.append((path, AsciiWriter(path, _columns(b, i))))
+            opened.append((path, AsciiWriter(path, _columns(b, i),
+                                             b.arrays["precision"][i])))
     except OSError as e:
         for _, w in opened:
             w.close()

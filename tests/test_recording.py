@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pynestlite as nest
-from pynestlite.errors import BadParameter
+from pynestlite.errors import BadParameter, BadProperty
 
 h5py = pytest.importorskip("h5py")
 
@@ -333,6 +333,28 @@ def test_multimeter_connections_number_their_receptors_as_nest():
     assert len(m1.events["times"]) == 3 * 2 and len(m2.events["times"]) == 2 * 2
 
 
+def test_ascii_file_extension_and_time_precision(tmp_path):
+    """``file_extension`` names the file, ``precision`` sets the decimals of
+    the times; values keep every bit."""
+    nest.ResetKernel()
+    nest.data_path = str(tmp_path)
+    n = nest.Create("iaf_psc_alpha", params={"I_e": 400.0})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "record_to": "ascii",
+                                           "file_extension": "txt", "precision": 1,
+                                           "interval": 0.5})
+    nest.Connect(mm, n)
+    nest.Simulate(3.0)
+    path = mm.filenames[0]
+    assert path.endswith("-0.txt")
+    rows = open(path).read().splitlines()[3:]
+    assert [r.split("\t")[1] for r in rows[:3]] == ["0.5", "1.0", "1.5"]
+    np.testing.assert_array_equal(np.loadtxt(path, skiprows=3)[:, 2], mm.events["V_m"])
+    with pytest.raises(BadProperty, match="precision"):
+        mm.precision = 2.5
+    with pytest.raises(BadProperty, match="precision must be a non-negative integer"):
+        mm.precision = -1
+
+
 def test_filenames_of_an_ascii_recorder(tmp_path):
     """``filenames``: the file a recorder writes on this rank (ascii), read as
     NEST's examples read it (three header rows)."""
@@ -345,7 +367,10 @@ def test_filenames_of_an_ascii_recorder(tmp_path):
     nest.Connect(mm, n)
     nest.Connect(n, sr)
     nest.Simulate(50.0)
-    assert sr.filenames == []
+    # as NEST: only an ascii recorder reports filenames, file_extension, precision
+    assert not {"filenames", "file_extension", "precision"} & set(sr.get())
+    assert mm.get(["file_extension", "precision"]) == {"file_extension": "dat",
+                                                       "precision": 3}
     data = np.loadtxt(mm.filenames[0], skiprows=3)
     np.testing.assert_allclose(data[:, 1], mm.events["times"])
     np.testing.assert_allclose(data[:, 2], mm.events["V_m"], rtol=1e-15)
