@@ -156,6 +156,8 @@ class Engine:
     # ------------------------------------------------------------------
     # life cycle
     def reset(self):
+        # ResetKernel count: collections made before a reset refer to nothing
+        self.epoch = getattr(self, "epoch", -1) + 1
         if isinstance(self.comm.resize_log, list):
             self.comm.resize_log.clear()
         self.resolution = 0.1

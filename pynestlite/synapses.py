@@ -190,6 +190,7 @@ class SynapseCollection:
         self._src = e.astype(gdt) if src is None else np.asarray(src, gdt)
         self._tgt = e.astype(gdt) if tgt is None else np.asarray(tgt, gdt)
         self.print_full = False
+        self._epoch = _kernel().epoch
 
     # sequence protocol -----------------------------------------------------
     def __len__(self):
@@ -197,8 +198,10 @@ class SynapseCollection:
 
     def _subset(self, sel):
         stores = [s.copy() for s in self._stores]
-        return SynapseCollection(stores, self._sid[sel], self._idx[sel], self._src[sel],
-                                 self._tgt[sel])
+        sub = SynapseCollection(stores, self._sid[sel], self._idx[sel], self._src[sel],
+                                self._tgt[sel])
+        sub._epoch = self._epoch
+        return sub
 
     def __getitem__(self, key):
         n = len(self)
@@ -340,10 +343,10 @@ class SynapseCollection:
             if out is None:
                 # (integers stay integers when every model has the column)
                 if len(self._stores) > 1 and not every:
-                    out = np.full(len(self), np.nan, np.result_type(v.dtype, np.float64))
+                    out = np.full(len(self), None, dtype=object)   # None: model lacks it
                 else:
                     out = np.zeros(len(self), v.dtype)
-            out[sel] = v
+            out[sel] = v.tolist() if out.dtype == object else v
         return out
 
     def _keys(self):
@@ -372,7 +375,8 @@ class SynapseCollection:
                 import pandas
             except ImportError:
                 raise ImportError("Pandas could not be imported") from None
-        n = len(self)
+        # (after ResetKernel the connections are gone: as empty, as PyNEST)
+        n = len(self) if self._epoch == _kernel().epoch else 0
         if n == 0:
             res = {} if keys is None else ()
             if output == "json":
@@ -433,6 +437,8 @@ class SynapseCollection:
         connection); keyword arguments work as a dict.  Everything is checked
         before anything changes.
         """
+        if self._epoch != _kernel().epoch:
+            return                  # connections deleted by ResetKernel
         new = _kernel().agreed(self._plan_set, params, kwargs)
         if new:
             self._commit_set(new)
