@@ -95,6 +95,7 @@ typedef struct {
     int64_t ncol;
     pnl_eprop *eprop;       /* per slot e-prop section (NULL until needed) */
     int64_t *last_spike;    /* per slot: stamp of the latest spike, -1 if none */
+    double *last_off;       /* per slot: its precise offset (ms before the stamp; 0 on grid) */
     pnl_history *hist;      /* per slot (empty unless n_incoming > 0) */
     int64_t min_delay;      /* steps */
     int64_t tics_per_step;
@@ -133,7 +134,7 @@ static inline void pnl_archive_free(pnl_archive *a)
         for (int64_t i = 0; i < a->n_slots; ++i)
             pnl_eprop_clear(&a->eprop[i]);
     free(a->eprop);
-    free(a->hist); free(a->last_spike);
+    free(a->hist); free(a->last_spike); free(a->last_off);
     pnl_archive_init(a);
 }
 
@@ -173,6 +174,9 @@ static inline int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t nc
     int64_t *ls = (int64_t *)realloc(a->last_spike, (size_t)n_slots * sizeof(int64_t));
     if (!ls) { a->failed = 1; return -1; }
     a->last_spike = ls;
+    double *lo = (double *)realloc(a->last_off, (size_t)n_slots * sizeof(double));
+    if (!lo) { a->failed = 1; return -1; }
+    a->last_off = lo;
     pnl_history *h = (pnl_history *)realloc(a->hist, (size_t)n_slots * sizeof(pnl_history));
     if (!h) { a->failed = 1; return -1; }
     a->hist = h;
@@ -184,6 +188,7 @@ static inline int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t nc
     }
     for (int64_t i = a->n_slots; i < n_slots; ++i) {
         a->last_spike[i] = -1;
+        a->last_off[i] = 0.0;
         memset(&a->hist[i], 0, sizeof(pnl_history));
         a->hist[i].tau_minus_inv = 1.0 / 20.0;
         a->hist[i].tau_minus_triplet_inv = 1.0 / 110.0;

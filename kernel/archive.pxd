@@ -50,6 +50,7 @@ cdef extern from "archive.h" nogil:
         int64_t ncol
         pnl_eprop *eprop
         int64_t *last_spike
+        double *last_off
         pnl_history *hist
         int64_t min_delay
         int64_t tics_per_step

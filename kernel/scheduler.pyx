@@ -344,17 +344,20 @@ cdef class Scheduler:
         """Bytes the archive holds (slots and allocated histories)."""
         return int(pnl_archive_bytes(&self.archive))
 
-    def last_spike(self, gids):
-        """Stamp (steps) of the latest spike of local neurons ``gids`` (-1: none)."""
+    def last_spike(self, gids, with_offset=False):
+        """Stamp (steps) of the latest spike of local neurons ``gids`` (-1:
+        none); ``with_offset``: also its precise offset (ms before the stamp)."""
         g = np.asarray(gids, np.int64)
         slot = (g - 1) // max(self.ctx.n_ranks, 1)
         out = np.full(len(g), -1, np.int64)
+        off = np.zeros(len(g))
         cdef int64_t i
         local = (g - 1) % max(self.ctx.n_ranks, 1) == self.ctx.rank
         for i in range(len(g)):
             if local[i] and 0 <= slot[i] < self.archive.n_slots:
                 out[i] = self.archive.last_spike[slot[i]]
-        return out
+                off[i] = self.archive.last_off[slot[i]]
+        return (out, off) if with_offset else out
 
     def history(self, int64_t gid, bint full=False):
         """Stamps kept in the archive of local neuron ``gid`` (oldest first);
@@ -398,6 +401,8 @@ cdef class Scheduler:
              "inbuf": np.array(self.inbuf, copy=True),
              "last_spike": np.array([self.archive.last_spike[i]
                                      for i in range(self.archive.n_slots)], np.int64),
+             "last_off": np.array([self.archive.last_off[i]
+                                   for i in range(self.archive.n_slots)], np.float64),
              "kminus": np.array([self.archive.hist[i].kminus
                                  for i in range(self.archive.n_slots)]),
              "kminus_triplet": np.array([self.archive.hist[i].kminus_triplet
@@ -448,6 +453,7 @@ cdef class Scheduler:
         cdef pnl_history *h
         for slot in range(self.archive.n_slots):
             self.archive.last_spike[slot] = d["last_spike"][slot]
+            self.archive.last_off[slot] = d["last_off"][slot] if "last_off" in d else 0.0
             h = &self.archive.hist[slot]
             h.kminus = d["kminus"][slot]
             h.kminus_triplet = d["kminus_triplet"][slot]
@@ -539,6 +545,7 @@ cdef class Scheduler:
                 self.ca_t[slot] = t
             if slot < a.n_slots:
                 pnl_archive_add(a, slot, stamp)
+                a.last_off[slot] = self.loff[i] if self.precise else 0.0
 
     cdef int _global(self, int64_t n) except -1:
         cdef int64_t cap

@@ -623,9 +623,20 @@ def spike_train_updates(block, dict updates, idx, engine):
                     raise BadProperty(f"{block.model}: spike time cannot be set to 0")
                 new_times.append(t.copy())
             else:
-                new_times.append(_grid_spike_times(
-                    t, _flag(block, updates, "allow_offgrid_times", j, i), clock,
-                    block.model))
+                shift = _flag(block, updates, "shift_now_spikes", j, i)
+                g = _grid_spike_times(t, _flag(block, updates, "allow_offgrid_times", j, i),
+                                      clock, block.model, shift)
+                if shift and g.size:
+                    # a spike due now cannot be sent any more: one step later
+                    h = clock[0]
+                    if "origin" in updates:
+                        o = np.asarray(updates["origin"], np.float64).reshape(-1)
+                        origin = o[min(j, o.size - 1)]
+                    else:
+                        origin = block.arrays["origin"][i]
+                    now = np.rint(engine.time_ms / h)
+                    g = np.where(np.rint((origin + g) / h) == now, g + h, g)
+                new_times.append(g)
         updates = dict(updates)
         updates["spike_times"] = new_times
     for key in ("spike_weights", "spike_multiplicities"):
@@ -680,11 +691,12 @@ def _clock(engine):
     return engine.resolution, engine.tics_per_ms
 
 
-def _grid_spike_times(t, allow_offgrid, clock, model):
-    """Spike times on the grid of resolution ``h`` (ms), NEST's rules."""
+def _grid_spike_times(t, allow_offgrid, clock, model, shift_now=False):
+    """Spike times on the grid of resolution ``h`` (ms), NEST's rules (0 is
+    allowed only with ``shift_now_spikes``)."""
     if t.size and np.any(np.diff(t) < 0):
         raise BadProperty(f"{model}: spike_times must be sorted in non-descending order")
-    if t.size and np.any(t == 0.0):
+    if t.size and np.any(t == 0.0) and not shift_now:
         raise BadProperty(f"{model}: spike time cannot be set to 0")
     if t.size and np.any(t < 0):
         raise BadProperty(f"{model}: spike times must be positive")

@@ -454,6 +454,8 @@ cdef class Multimeter(RecordingBlock):
             if not (t_min[i] < stamp <= t_max[i]) or not self.plan[i]:
                 continue
             names = a["record_from"][i]
+            if not names:
+                continue                # nothing to record: no events (as NEST)
             senders = np.concatenate([g for _, _, g in self.plan[i]])
             cols = [senders, np.full(len(senders), stamp, np.int64)]
             for name in names:

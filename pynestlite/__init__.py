@@ -40,7 +40,8 @@ from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
     BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection,
     InexistentConnection, KernelException, KernelMemoryError, KernelStateError, NESTErrors,
-    NewModelNameExists, NotImplementedFeature, NumericalInstability, ReadOnlyKernelProperty, TimeMultipleRequired, UnaccessedDictionaryEntry,
+    NewModelNameExists, NonScalarDefault, NotImplementedFeature, NumericalInstability,
+    ReadOnlyKernelProperty, TypeMismatch, TimeMultipleRequired, UnaccessedDictionaryEntry,
     UnknownKernelKey, UnknownKernelProperty, UnknownModelName, UnknownNode, UnknownParameter,
     UnknownReceptorType)
 from pynestlite.errors import plain as _plain
@@ -439,9 +440,12 @@ def _commit_kernel_status(p):
     if "total_num_virtual_procs" in p:
         k.local_num_threads = int(p["total_num_virtual_procs"]) // k.size
     if "min_delay" in p:
+        k.user_delays_ms = (float(p["min_delay"]), float(p["max_delay"]))
+    if "min_delay" in p or ("resolution" in p and k.user_delays_ms is not None):
+        # kept in ms: a new resolution rounds min_delay down and max_delay up (as NEST)
         res = k.resolution
-        k.user_delays = (int(np.floor(float(p["min_delay"]) / res + 1e-9)),
-                         int(np.ceil(float(p["max_delay"]) / res - 1e-9)))
+        k.user_delays = (max(1, int(np.floor(k.user_delays_ms[0] / res + 1e-9))),
+                         int(np.ceil(k.user_delays_ms[1] / res - 1e-9)))
     for key in ("print_time", "overwrite_files"):
         if key in p:
             setattr(k, key, bool(p[key]))
@@ -513,7 +517,8 @@ def _model_defaults(model):
         return d
     if model not in kernel.models:
         raise UnknownModelName(
-            f"unknown model {model!r}; node models: {sorted(kernel.models)}; synapse models: "
+            f"{model!r} is not a known model name; node models: {sorted(kernel.models)}; "
+            "synapse models: "
             f"{sorted(kernel.synapse_models)}")
     cls, defaults = kernel.model_class(model)
     out = {}
@@ -583,7 +588,11 @@ def SetDefaults(model, params, val=None):
                     f"{model} has no parameter {key!r}; expected one of "
                     f"{sorted(k for k in d if not k.startswith('_'))}")
         if "delay" in params:
-            kernel.delay_to_steps(params["delay"])
+            steps = kernel.delay_to_steps(params["delay"])
+            if np.ndim(steps) == 0:
+                # stored on the grid, as NEST (tics / tics_per_ms: 3.5 stays 3.5)
+                params = dict(params, delay=float(int(steps) * kernel.tics_per_step
+                                                  / kernel.tics_per_ms))
         cls = kernel.synapse_types[model]
         cls.check_common(params)
         if hasattr(cls, "merge_common"):
@@ -595,6 +604,13 @@ def SetDefaults(model, params, val=None):
         d.update(params)
         return
     cls, defaults = kernel.model_class(model)
+    base = cls.all_defaults()
+    for key, v in params.items():
+        listed = isinstance(base.get(key), (list, tuple, np.ndarray, dict))
+        if isinstance(v, Parameter) or (isinstance(v, (list, tuple, np.ndarray))
+                                        and key in base and not listed):
+            raise NonScalarDefault(f"SetDefaults() accepts only explicit, single parameter "
+                                   f"values: {model}.{key} got {v!r}")
     probe = cls(model, np.array([0], np.int64), 0, 0, defaults)
     kernel.set_block(probe, np.arange(1), np.array([0], np.int64), params)
     for key, v in params.items():
@@ -650,7 +666,8 @@ def Create(model, n=1, params=None, positions=None):
         raise KernelException("spatial networks (positions) are not supported by pynestlite")
     if isinstance(params, (list, tuple)):
         if len(params) != n:
-            raise BadProperty(f"Create: got {len(params)} parameter dicts for {n} nodes")
+            raise TypeMismatch(f"Create: got {len(params)} parameter dicts for {n} nodes; "
+                               "a list of params needs one dict per node")
         keys = sorted({k for d in params for k in d})
         merged = {}
         cls, defaults = kernel.model_class(model)
@@ -693,6 +710,30 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
     kernel.time_construction_connect += _time.perf_counter() - t0
     if return_synapsecollection:
         return GetConnections(pre, post)
+
+
+def TripartiteConnect(pre, post, third, conn_spec, third_factor_conn_spec, syn_specs=None):
+    """Connect ``pre`` to ``post`` by ``conn_spec`` and, for each of these
+    primary connections, with a third-factor rule, a node of ``third``
+    (NEST's ``third_factor_bernoulli_with_pool``: ``p``, ``pool_type``
+    'random' or 'block', ``pool_size``).  ``syn_specs`` holds the synapse
+    specifications ``primary``, ``third_in`` (pre -> third) and
+    ``third_out`` (third -> post); see :mod:`pynestlite.tripartite`.
+
+    Raises
+    ------
+    IllegalConnection
+        An unknown third-factor rule, or devices among the nodes.
+    BadProperty
+        ``make_symmetric``, bad ``p``, ``pool_type`` or ``pool_size``.
+    ValueError
+        Parameter lists in ``syn_specs``.
+    """
+    import time as _time
+    from pynestlite.tripartite import tripartite_connect
+    t0 = _time.perf_counter()
+    tripartite_connect(pre, post, third, conn_spec, third_factor_conn_spec, syn_specs)
+    kernel.time_construction_connect += _time.perf_counter() - t0
 
 
 def Disconnect(*args, conn_spec=None, syn_spec=None):
@@ -939,10 +980,10 @@ class _KernelAttributeModule(types.ModuleType):
             raise ReadOnlyKernelAttribute(f"kernel property {name!r} is read-only")
         elif name == "verbosity":
             set_verbosity(value)
-        elif name.startswith("_"):
-            super().__setattr__(name, value)
+        elif name.startswith("_") or name in self.__dict__:
+            super().__setattr__(name, value)     # e.g. a test replacing a function
         else:
-            # as PyNEST: only kernel attributes can be assigned on the module
+            # as PyNEST: new attributes cannot be assigned on the module
             raise AttributeError(
                 f"cannot set {name!r} on the module: it is not a kernel attribute "
                 f"(settable: {sorted(_WRITABLE) + ['verbosity']})")

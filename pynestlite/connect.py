@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from pynestlite.errors import (
-    BadParameter, BadProperty, IllegalConnection, NotImplementedFeature, TypeMismatch,
-    UnaccessedDictionaryEntry, UnknownModelName, require_finite)
+    BadParameter, BadProperty, IllegalConnection, InfeasibleDegree, NotImplementedFeature,
+    TypeMismatch, UnaccessedDictionaryEntry, UnknownModelName, require_finite)
 from pynestlite.kernel import connect_rules
 from pynestlite.kernel.connections import MAX_DELAY_STEPS, StaticSynapseTable, channel_code
 from pynestlite.nodes import NodeCollection, as_collection
@@ -118,8 +118,8 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
     if rule == "fixed_indegree":
         K = _count(spec["indegree"], "indegree")
         if not multapses and K > len(pre):
-            raise BadParameter(f"indegree {K} is larger than the number of sources "
-                               f"{len(pre)} and multapses are not allowed")
+            raise InfeasibleDegree(f"Indegree {K} is larger than the number of sources "
+                                   f"{len(pre)} and multapses are not allowed")
         _check_degree(K, "indegree", len(pre), pre, post, autapses, multapses)
         src = connect_rules.fixed_indegree(seed, call, local_post, pre, K, autapses, multapses)
         tgt = np.repeat(local_post, K)
@@ -127,8 +127,8 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
     if rule == "fixed_outdegree":
         K = _count(spec["outdegree"], "outdegree")
         if not multapses and K > len(post):
-            raise BadParameter(f"outdegree {K} is larger than the number of targets "
-                               f"{len(post)} and multapses are not allowed")
+            raise InfeasibleDegree(f"Outdegree {K} is larger than the number of targets "
+                                   f"{len(post)} and multapses are not allowed")
         _check_degree(K, "outdegree", len(post), post, pre, autapses, multapses)
         tgt_all = connect_rules.fixed_outdegree(seed, call, pre, post, K, autapses, multapses)
         src_all = np.repeat(pre, K)
@@ -342,8 +342,9 @@ def _connect_collocated(pre, post, conn_spec, collocated):
     calls of their own).  All specifications are checked before any is
     stored; a failure stores none and leaves the call counter as it was."""
     k = _kernel()
-    if _connect_arrays(pre, post, conn_spec):
-        raise TypeError("CollocatedSynapses: pre and post must be NodeCollections")
+    arrays = _connect_arrays(pre, post, conn_spec)
+    if arrays:
+        pre, post = np.asarray(pre, np.int64).ravel(), np.asarray(post, np.int64).ravel()
     symmetric = isinstance(conn_spec, dict) and conn_spec.get("make_symmetric")
     if symmetric:
         parse_conn_spec(conn_spec)              # (only one_to_one is symmetric)
@@ -353,6 +354,8 @@ def _connect_collocated(pre, post, conn_spec, collocated):
         for spec in collocated.syn_specs:
             if symmetric:
                 commits.append(k.agreed(_plan_arrays, *_symmetric(pre, post, conn_spec, spec)))
+            elif arrays:
+                commits.append(k.agreed(_plan_arrays, pre, post, conn_spec, spec))
             else:
                 commits.append(k.agreed(_plan, pre, post, conn_spec, spec, calls + 1))
     except BaseException:
@@ -496,8 +499,10 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     def values(name):
         v = syn[name]
         if isinstance(v, Parameter):
-            raise BadProperty(f"syn_spec {name}: random Parameters are not supported when "
-                              "connecting arrays of node ids; draw the values with numpy")
+            # drawn per target as for the rules (keyed by target and call)
+            from pynestlite.kernel.random_streams import Purpose
+            return _values(v, name, None, pre, post, pre, post, k,
+                           Purpose.PURPOSE_SYN_PARAMETER)
         arr = np.asarray(v, np.float64)
         if arr.ndim == 0:
             return np.float64(arr)
@@ -536,6 +541,13 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
         k.table(model).add(src, codes, delays, vals)
         k.count_connections(model, len(src))
     return commit
+
+
+def _static_model(cls):
+    """Whether synapses of table class ``cls`` only carry a weight (and
+    maybe a label): the models a device may connect through."""
+    return (set(cls.columns) - {"synapse_label"} == {"weight"}
+            and cls.channel_kind != "learning_signal")
 
 
 def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
@@ -582,7 +594,8 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     if tk == "recorder":
         if not all(isinstance(r.block, recorders.SpikeRecorder) for r in post_recs):
             raise IllegalConnection(
-                f"{post_recs[0].model} cannot receive spikes; connect a multimeter or "
+                f"Creation of connection is not possible: {post_recs[0].model} cannot "
+                "receive spikes; connect a multimeter or "
                 "voltmeter *to* the neurons (Connect(multimeter, neurons))")
         if pk == "recorder":
             raise IllegalConnection("a recorder cannot be connected to a recorder")
@@ -611,6 +624,10 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
         if not all(isinstance(r.block, recorders.Multimeter) for r in pre_recs):
             raise IllegalConnection(f"{pre_recs[0].model} cannot send spikes; connect the "
                                     "neurons *to* the spike_recorder")
+        cls = k.synapse_types[model]
+        if not _static_model(cls) or model.endswith("_hpc"):
+            raise IllegalConnection(f"a multimeter connects through static_synapse or "
+                                    f"static_synapse_lbl only, not {model}")
         if tk != "neuron" and not all(r.block.recordables for r in post_recs):
             raise IllegalConnection("a multimeter can only record from neurons and from "
                                     "the devices with recordables (e.g. the rate of "
@@ -695,7 +712,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
         # generator; the generator reads them at Prepare and writes its output
         # through them (the kernel does not deliver them)
         cls = k.synapse_types[model]
-        if cls.columns.keys() != {"weight"} or cls.channel_kind == "learning_signal":
+        if not _static_model(cls):
             raise IllegalConnection(
                 f"stimulation devices connect through static synapse models only, not "
                 f"{model}")

@@ -16,7 +16,8 @@ import numpy as np
 
 from pynestlite import parallel
 from pynestlite.errors import (
-    BadDelay, BadProperty, KernelStateError, TimeMultipleRequired,
+    BadDelay, BadProperty, DimensionMismatch, KernelStateError, TimeMultipleRequired,
+    ValueOverflow,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
 from pynestlite.kernel.connections import (
     MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable, channel_code, channel_targets)
@@ -185,6 +186,7 @@ class Engine:
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
+        self.user_delays_ms = None  # the same in ms, as set
         self.min_delay = self.max_delay = None     # steps, fixed by the last Prepare
         self.step = 0               # biological time in steps
         self.prepared = False
@@ -267,7 +269,8 @@ class Engine:
         steps = np.floor(d * (1.0 / self.resolution) + 0.5).astype(np.int64)
         if d.size and np.any(steps < 1):
             bad = np.ravel(d[steps < 1] if d.ndim else d)[0]
-            raise BadDelay(f"delay {bad} ms is below the resolution {self.resolution} ms")
+            raise BadDelay(f"Delay must be greater than or equal to resolution: delay {bad} ms "
+                           f"is below the resolution {self.resolution} ms")
         if d.size and np.any(steps > MAX_DELAY_STEPS):
             raise BadDelay(f"delay {np.max(d)} ms exceeds the largest supported delay "
                            f"({MAX_DELAY_STEPS} steps = {MAX_DELAY_STEPS * self.resolution} ms)")
@@ -293,7 +296,8 @@ class Engine:
     def model_class(self, name):
         if name not in self.models:
             raise UnknownModelName(
-                f"unknown model {name!r}; available node models: {sorted(self.models)}")
+                f"{name!r} is not a known model name; available node models: "
+                f"{sorted(self.models)}")
         return self.models[name]
 
     def check_mutable(self, what):
@@ -374,7 +378,8 @@ class Engine:
     def record_of(self, gid):
         i = bisect.bisect_right(self.firsts, gid) - 1
         if i < 0 or gid > self.records[i].last:
-            raise UnknownNode(f"node {gid} does not exist (network has {self.next_gid - 1} nodes)")
+            raise UnknownNode(f"Node with id {gid} does not exist. (The network has "
+                              f"{self.next_gid - 1} nodes.)")
         return self.records[i]
 
     def check_gids(self, gids):
@@ -392,7 +397,8 @@ class Engine:
             lo, hi = int(gids.min()), int(gids.max())
         if lo < 1 or hi >= self.next_gid:
             bad = gids[(gids < 1) | (gids >= self.next_gid)][0]
-            raise UnknownNode(f"node {bad} does not exist (network has {self.next_gid - 1} nodes)")
+            raise UnknownNode(f"Node with id {bad} does not exist. (The network has "
+                              f"{self.next_gid - 1} nodes.)")
         return lo, hi
 
     def groups(self, gids):
@@ -483,10 +489,14 @@ class Engine:
             elif isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1 \
                     and not isinstance(default, (tuple, list)):
                 if len(value) != n_all:
-                    raise BadProperty(
+                    raise DimensionMismatch(
                         f"{block.model}: {name} got {len(value)} values for {n_all} nodes")
                 v = np.asarray(value)[local_pos]
             else:
+                if isinstance(value, int) and not isinstance(value, bool) \
+                        and not -2 ** 63 <= value < 2 ** 63:
+                    raise ValueOverflow(f"{block.model}: parameter {name!r}: the integer "
+                                        f"{value} does not fit a 64-bit integer")
                 if not _scalar_fits(value, default):
                     raise BadProperty(f"{block.model}: parameter {name!r} expects a "
                                       f"{type(default).__name__}, got {value!r}")
@@ -909,10 +919,13 @@ class Engine:
         ep["new_marks"] = marks[ep["slots"]]
         self.scheduler.configure_eprop(ep)
 
-    def t_spike(self, gids):
-        """Time (ms) of the latest spike of each local gid, -1.0 if none."""
-        st = self.scheduler.last_spike(gids)
-        return np.where(st >= 0, self.steps_to_ms(np.maximum(st, 0)), -1.0)
+    def t_spike(self, gids, precise=False):
+        """Time (ms) of the latest spike of each local gid, -1.0 if none; on
+        the grid, or (``precise``: models with precise input, as NEST's
+        precise models) the stamp minus the spike's offset."""
+        st, off = self.scheduler.last_spike(gids, with_offset=True)
+        t = self.steps_to_ms(np.maximum(st, 0))
+        return np.where(st >= 0, t - off if precise else t, -1.0)
 
     def device_recorders(self, block):
         """The spike_recorders connected to the devices of ``block`` (which

@@ -18,6 +18,10 @@ class UnknownNode(KernelException):
     """A node id that does not exist."""
 
 
+class InvalidNodeCollection(KernelException):
+    """A NodeCollection whose nodes were deleted by ResetKernel."""
+
+
 class UnknownReceptorType(KernelException):
     """A receptor type the target model does not have."""
 
@@ -46,6 +50,22 @@ class BadParameter(KernelException):
 
 class BadParameterValue(BadParameter):
     """A parameter value outside what the function accepts."""
+
+
+class DimensionMismatch(BadProperty, IndexError):
+    """A list of per-node values whose length is not the number of nodes."""
+
+
+class ValueOverflow(BadProperty, OverflowError):
+    """An integer that does not fit the 64 bits NEST's dictionaries hold."""
+
+
+class NonScalarDefault(BadProperty, ValueError):
+    """SetDefaults given a list or a random Parameter: defaults are single values."""
+
+
+class InfeasibleDegree(BadParameter, BadProperty):
+    """A fixed in- or outdegree that cannot be met without multapses."""
 
 
 class TypeMismatch(BadProperty, TypeError):

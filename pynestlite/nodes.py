@@ -16,7 +16,8 @@ import collections.abc
 import numpy as np
 
 from pynestlite.errors import (  # noqa: F401  (UnknownParameter: public here too)
-    BadProperty, KernelException, UnaccessedDictionaryEntry, UnknownAttribute, UnknownParameter)
+    BadProperty, InvalidNodeCollection, KernelException, UnaccessedDictionaryEntry,
+    UnknownAttribute, UnknownParameter)
 
 __all__ = ["NodeCollection", "UnknownParameter"]
 
@@ -49,7 +50,7 @@ class NodeCollection:
         An id that does not exist.
     """
 
-    __slots__ = ("_ids",)
+    __slots__ = ("_ids", "_epoch")
 
     def __init__(self, ids=()):
         if ids is None:
@@ -67,14 +68,18 @@ class NodeCollection:
         srt = np.unique(arr)
         if len(srt) != len(arr):
             raise BadProperty("All node IDs in a NodeCollection have to be unique")
+        if np.any(np.diff(arr) < 0):
+            raise BadProperty("node IDs of a NodeCollection must be sorted in ascending order")
         if len(srt):
             _kernel().check_gids(srt)
         object.__setattr__(self, "_ids", srt)
+        object.__setattr__(self, "_epoch", _kernel().epoch)
 
     @classmethod
     def _from_sorted(cls, ids):
         nc = cls.__new__(cls)
         object.__setattr__(nc, "_ids", np.ascontiguousarray(ids, np.int64))
+        object.__setattr__(nc, "_epoch", _kernel().epoch)
         return nc
 
     # sequence protocol -------------------------------------------------
@@ -86,6 +91,7 @@ class NodeCollection:
             yield NodeCollection._from_sorted(np.array([g]))
 
     def __getitem__(self, key):
+        self._check_valid()
         if isinstance(key, (bool, np.bool_)):
             raise IndexError("cannot index a NodeCollection with a bool")
         if isinstance(key, (int, np.integer)):
@@ -97,10 +103,19 @@ class NodeCollection:
         if isinstance(key, slice):
             if key.step is not None and key.step < 1:
                 raise IndexError("slicing step for NodeCollection must be strictly positive")
+            n = len(self._ids)
+            for end in (key.start, key.stop):
+                if end is not None and not -n <= end <= n:
+                    raise IndexError(f"slice bound {end} out of range for NodeCollection "
+                                     f"of size {n}")
             return NodeCollection._from_sorted(self._ids[key])
         if isinstance(key, (list, tuple, np.ndarray)):
             if len(key) == 0:
                 return NodeCollection._from_sorted(np.zeros(0, np.int64))
+            if isinstance(key, (list, tuple)):
+                kinds = {isinstance(x, (bool, np.bool_)) for x in key}
+                if len(kinds) > 1:
+                    raise TypeError("NodeCollection indices must be all bools or all integers")
             k = np.asarray(key)
             if k.ndim != 1:
                 raise TypeError("NodeCollection indices must be one-dimensional")
@@ -124,11 +139,20 @@ class NodeCollection:
         raise IndexError("only integers, slices, lists, tuples, and numpy arrays are "
                          "valid indices")
 
+    def _check_valid(self):
+        """Nodes made before the latest ResetKernel no longer exist."""
+        if self._epoch != _kernel().epoch:
+            raise InvalidNodeCollection(
+                "InvalidNodeCollection: the nodes of this NodeCollection were deleted by "
+                "ResetKernel; create them again")
+
     def __add__(self, other):
         if not isinstance(other, NodeCollection):
             if isinstance(other, numbers.Number) and other == 0:   # sum([nc1, nc2])
                 return self
             return NotImplemented
+        self._check_valid()
+        other._check_valid()
         if np.intersect1d(self._ids, other._ids).size:
             raise BadProperty("Cannot join overlapping NodeCollections.")
         return NodeCollection._from_sorted(np.union1d(self._ids, other._ids))
@@ -264,7 +288,8 @@ class NodeCollection:
             return [[ascii_path(k, blk, int(r))] if blk.arrays["record_to"][int(r)] == "ascii"
                     else [] for r in rows]
         if key == "t_spike":
-            return [float(x) for x in k.t_spike(g)]
+            return [float(x) for x in
+                    k.t_spike(g, precise=getattr(blk, "precise_input", False))]
         if key == "recordables":
             per_node = getattr(blk, "recordables_of", None)
             if per_node is not None:
@@ -329,6 +354,7 @@ class NodeCollection:
         UnknownParameter (a KeyError)
             No node of the collection has the key.
         """
+        self._check_valid()
         if output not in ("", "json", "pandas"):
             raise TypeError(f"output must be '', 'json' or 'pandas', got {output!r}")
         single = len(self._ids) == 1
@@ -402,6 +428,7 @@ class NodeCollection:
         BadProperty
             A value of the wrong type, length or range.
         """
+        self._check_valid()
         k = _kernel()
         if params is None:
             params = kwargs
@@ -695,7 +722,7 @@ def as_collection(obj, what="nodes"):
     if isinstance(obj, NodeCollection):
         return obj
     if isinstance(obj, (list, tuple, np.ndarray)):
-        return NodeCollection(np.asarray(obj, np.int64))
+        return NodeCollection(np.unique(np.asarray(obj, np.int64)))
     if isinstance(obj, (int, np.integer)):
         return NodeCollection([int(obj)])
     raise KernelException(f"{what} must be a NodeCollection, got {type(obj).__name__}")

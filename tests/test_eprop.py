@@ -179,7 +179,7 @@ def test_perturbation_cascade():
     before_a, before_b = ta <= t_kick, tb <= t_kick
     np.testing.assert_array_equal(sa[before_a], sb[before_b])
     np.testing.assert_array_equal(ta[before_a], tb[before_b])
-    first = a["nodes"][1][0].global_id
+    first = a["nodes"][1].tolist()[0]     # (ids survive the reset of the second run)
     # the forced spike: the kick arrives in step t_kick, its spike is stamped t_kick + 1
     assert np.sum((sb == first) & (tb == t_kick + 1)) == 1
     assert np.sum((sa == first) & (ta == t_kick + 1)) == 0

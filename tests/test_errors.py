@@ -118,7 +118,7 @@ def _random_draws(failing=None, noop=None):
 # Create
 def test_create_unknown_model():
     nest.Create("iaf_psc_alpha", 2)
-    msg = _fails(UnknownModelName, "unknown model 'no_such_model'",
+    msg = _fails(UnknownModelName, "'no_such_model' is not a known model name",
                  lambda: nest.Create("no_such_model", 3))
     assert "iaf_psc_alpha" in msg            # lists the available models
     _next_id_is(3)
@@ -292,7 +292,7 @@ def test_indegree_larger_than_sources_without_multapses():
     pre = nest.Create("iaf_psc_alpha", 2)
     post = nest.Create("iaf_psc_alpha", 3)
     _fails(BadParameter,
-           "indegree 3 is larger than the number of sources 2 and multapses are not allowed",
+           "Indegree 3 is larger than the number of sources 2 and multapses are not allowed",
            lambda: nest.Connect(pre, post, {"rule": "fixed_indegree", "indegree": 3,
                                             "allow_multapses": False}))
 
@@ -540,11 +540,11 @@ def test_failed_recorder_set_keeps_events():
 # node ids
 def test_nodecollection_with_unknown_node_id():
     nest.Create("iaf_psc_alpha", 3)
-    _fails(UnknownNode, "node 99 does not exist (network has 3 nodes)",
+    _fails(UnknownNode, "Node with id 99 does not exist. (The network has 3 nodes.)",
            lambda: nest.NodeCollection([1, 99]))
-    _fails(UnknownNode, "node 0 does not exist (network has 3 nodes)",
+    _fails(UnknownNode, "Node with id 0 does not exist. (The network has 3 nodes.)",
            lambda: nest.NodeCollection([0, 2]))
-    _fails(UnknownNode, "node 4 does not exist", lambda: nest.Connect([1, 4], [2]))
+    _fails(UnknownNode, "Node with id 4 does not exist", lambda: nest.Connect([1, 4], [2]))
 
 
 # ---------------------------------------------------------------------------

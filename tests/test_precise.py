@@ -236,3 +236,16 @@ def test_save_state_refuses_precise_networks(tmp_path):
     with pytest.raises(nest.KernelStateError, match="parrot_neuron_ps, poisson_generator_ps"):
         nest.save_state(str(tmp_path / "s.h5"))
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("model", ["iaf_psc_exp_ps", "iaf_psc_alpha_ps", "iaf_psc_delta_ps"])
+def test_t_spike_is_the_precise_time(model):
+    # NEST's precise models keep the offset in their archive's last spike
+    nest.ResetKernel()
+    n = nest.Create(model, params={"I_e": 1000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    nest.Simulate(20.0)
+    t = sr.events["times"]
+    assert abs(t[-1] / 0.1 - round(t[-1] / 0.1)) > 1e-6          # off the grid
+    assert n.t_spike == t[-1]
