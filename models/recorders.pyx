@@ -562,5 +562,5 @@ cdef class SpinDetector(SpikeRecorder):
         return out
 
 
-MODELS = {"spike_recorder": SpikeRecorder, "spin_detector": SpinDetector, "multimeter": Multimeter, "voltmeter": Voltmeter,
-          "weight_recorder": WeightRecorder}
+MODELS = {"spike_recorder": SpikeRecorder, "spin_detector": SpinDetector,
+          "multimeter": Multimeter, "voltmeter": Voltmeter, "weight_recorder": WeightRecorder}
