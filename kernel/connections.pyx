@@ -516,6 +516,9 @@ cdef class StaticSynapseTable(SynapseTable):
     ``origin + lag + delay``.
     """
     columns = {"weight": ("float64", 1.0)}
+    # the delivery hands single events (sender, step) to the channels that
+    # take them (precise and binary targets)
+    single_events = True
 
     def bind(self):
         SynapseTable.bind(self)
@@ -542,8 +545,9 @@ cdef class StaticSynapseTable(SynapseTable):
 
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil:
-        """As :meth:`deliver` in a network with targets that take precise
-        input: those get each spike as an event with its offset."""
+        """As :meth:`deliver` in a network with targets that take single
+        events: precise targets get each spike with its offset, binary
+        targets decode each spike with its sender."""
         cdef int64_t s, k, g, step, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows
         cdef double off
@@ -554,7 +558,8 @@ cdef class StaticSynapseTable(SynapseTable):
             off = ctx.goff[s] if ctx.goff != NULL else 0.0
             for k in range(self.rp[g], self.rp[g + 1]):
                 step = origin + lags[s] + self.dl[k]
-                add_event(ctx, ctx.inbuf + (step % L) * W, self.cd[k], self.w[k], 1.0, step, off)
+                add_event(ctx, ctx.inbuf + (step % L) * W, self.cd[k], self.w[k], 1.0, step, off,
+                          g, origin + lags[s])
 
 
 cdef class RecordingTable(SynapseTable):

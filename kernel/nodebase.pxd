@@ -62,8 +62,13 @@ ctypedef struct SliceContext:
     # in a network without them)
     const double *loff     # offsets of the ordered local keys of the record phase
     const double *goff     # offsets of the spikes being delivered
-    const uint8_t *chan_precise   # per input channel: takes events at their offsets
+    const uint8_t *chan_precise   # per input channel: how it takes single events
+                                  # (CHAN_SUMMED, CHAN_PRECISE, CHAN_BINARY)
     pnl_pevents *pev       # precise input in flight (see spike_register.h)
+    # binary input (channels marked CHAN_BINARY; NULL without them): per
+    # input channel the sender and the emission step of the latest event
+    int64_t *bin_src
+    int64_t *bin_stamp
 
 # Channel codes stored with every synapse: (channel << 2) | count | split.
 # split: negative weights go to channel + 1 (models with ex/in buffers);
@@ -77,20 +82,66 @@ cdef inline void add_to_channel(double *row, uint32_t code, double w, double mul
             ch += 1
         row[ch] += w * mult
 
+# How an input channel takes the events the event-wise delivery path hands
+# it (``SliceContext.chan_precise``; networks without precise or binary
+# receivers use the summing path only):
+cdef enum:
+    CHAN_SUMMED = 0     # weight times multiplicity added to the ring buffer
+    CHAN_PRECISE = 1    # queued with its offset (models with precise input)
+    CHAN_BINARY = 2     # decoded as a binary transition (binary neurons)
+
+# Signal types (NEST's): what a node sends and what it can take; a
+# connection needs a common bit.
+cdef enum:
+    SIGNAL_SPIKE = 1
+    SIGNAL_BINARY = 2
+    SIGNAL_ALL = 3
+
+
+cdef inline double binary_input(SliceContext *ctx, int64_t ch, int64_t src, int64_t stamp,
+                                double w, double mult) noexcept nogil:
+    """The change of a binary neuron's summed input ``h`` that an event of
+    ``src`` emitted at step ``stamp`` with multiplicity ``mult`` encodes, as
+    NEST decodes it per event: multiplicity 2 is an up-transition (+w); a
+    single event is a down-transition (-w) unless it is the second of a pair
+    from the same sender in the same step (up: the first counted -w, so +2w).
+    Other multiplicities carry no transition."""
+    cdef double v = 0.0
+    if mult == 1.0:
+        if ctx.bin_src[ch] == src and ctx.bin_stamp[ch] == stamp:
+            v = 2.0 * w
+        else:
+            v = -w
+    elif mult == 2.0:
+        v = w
+    ctx.bin_src[ch] = src
+    ctx.bin_stamp[ch] = stamp
+    return v
+
+
 cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double w,
-                           double mult, int64_t step, double off) noexcept nogil:
+                           double mult, int64_t step, double off, int64_t src,
+                           int64_t stamp) noexcept nogil:
     """As :func:`add_to_channel` into ``row`` (the ring-buffer slot of
-    absolute step ``step``), except that a channel taking precise input gets
-    the event with its offset (ms before the end of ``step``) instead."""
+    absolute step ``step``) for one event of node ``src`` emitted at step
+    ``stamp``, except that a channel taking precise input gets the event with
+    its offset (ms before the end of ``step``) instead, and a binary channel
+    the transition it encodes (:func:`binary_input`)."""
     cdef int64_t ch = code >> 2
     cdef double v
+    cdef uint8_t how
+    if ctx.chan_precise != NULL and not (code & 2):
+        how = ctx.chan_precise[ch]
+        if how == CHAN_BINARY:
+            row[ch] += binary_input(ctx, ch, src, stamp, w, mult)
+            return
     if code & 2:
         v = mult
     else:
         if (code & 1) and w < 0.0:
             ch += 1
         v = w * mult
-    if ctx.chan_precise != NULL and ctx.chan_precise[ch]:
+    if ctx.chan_precise != NULL and ctx.chan_precise[ch] == CHAN_PRECISE:
         pnl_pevents_push(ctx.pev, ch, step, off, v)
     else:
         row[ch] += v

@@ -28,6 +28,10 @@ current_receptors : dict
     receptor_type -> channel offset for currents (dc/noise generators).
 recordables : tuple of str
     Names a multimeter may record.
+sends_signal, receives_signal : int
+    NEST's signal types (SIGNAL_SPIKE, SIGNAL_BINARY or both, SIGNAL_ALL):
+    a connection needs a bit in common (binary neurons talk to binary
+    neurons and to the devices that take both).
 """
 import numpy as np
 cimport numpy as cnp
@@ -52,6 +56,11 @@ def _positive(values, names, model, strict=True):
 
 
 ERROR_INSTABILITY = -1000
+
+# channel kinds and signal types of nodebase.pxd, for the front end
+CHANNEL_PRECISE = CHAN_PRECISE
+CHANNEL_BINARY = CHAN_BINARY
+SIGNAL_TYPES = {"spike": SIGNAL_SPIKE, "binary": SIGNAL_BINARY, "all": SIGNAL_ALL}
 
 # Parameters of the spike archive every neuron carries (NEST's archiving
 # node): the time constants of the postsynaptic traces that plastic synapses
@@ -104,6 +113,8 @@ cdef class NodeBlock:
     spike_receptors = {}
     current_receptors = {}
     recordables = ()
+    sends_signal = SIGNAL_SPIKE
+    receives_signal = SIGNAL_SPIKE
     strictly_positive = ()
     non_negative = ()
     ordered = ()            # pairs (a, b) of parameters that need a < b

@@ -42,7 +42,7 @@ from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
     pnl_register_reserve, pnl_pevents, pnl_pevents_init, pnl_pevents_free, pnl_vregister, pnl_vregister_init, pnl_vregister_free,
-    PNL_GID_BITS, key_gid, key_lag)
+    PNL_GID_BITS, key_gid, key_lag, CHAN_BINARY)
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_history, pnl_history_grow, pnl_archive_init, pnl_archive_free,
     pnl_eprop, pnl_eprop_enable, pnl_ep_mark_add,
@@ -110,6 +110,7 @@ cdef class Scheduler:
     cdef KeyOff *korder              # scratch of the precise order phase
     cdef public bint precise         # some node sends or takes precise spike times
     cdef public object chan_precise  # uint8 per input channel (or None)
+    cdef public object bin_state     # int64 [2, channels]: binary decode state (or None)
     cdef pnl_archive archive
     cdef int64_t *lkeys              # local keys of the slice, canonical order
     cdef int64_t lcap
@@ -145,6 +146,9 @@ cdef class Scheduler:
         self.ctx.loff = NULL
         self.ctx.goff = NULL
         self.ctx.chan_precise = NULL
+        self.bin_state = None
+        self.ctx.bin_src = NULL
+        self.ctx.bin_stamp = NULL
         self.ctx.pev = &self.pev
         self.ctx.reg = &self.reg
         self.ctx.flush = &self.freg
@@ -181,15 +185,30 @@ cdef class Scheduler:
         """Precise spike times: ``precise`` when a node of the network (on any
         rank) sends spikes with offsets (the offsets then travel with the
         keys); ``chan_precise`` (uint8 per local input channel, or None)
-        marks the channels that take events at their offsets."""
+        marks the channels that take single events: at their offsets
+        (CHAN_PRECISE) or decoded as binary transitions (CHAN_BINARY, which
+        keep the sender and step of their latest event here)."""
+        cdef uint8_t[::1] cp
+        cdef int64_t[:, ::1] bs
         self.precise = precise
+        self.bin_state = None
+        self.ctx.bin_src = NULL
+        self.ctx.bin_stamp = NULL
         if chan_precise is None or not np.any(chan_precise):
             self.chan_precise = None
             self.ctx.chan_precise = NULL
             return
         self.chan_precise = np.ascontiguousarray(chan_precise, np.uint8)
-        cdef uint8_t[::1] cp = self.chan_precise
+        cp = self.chan_precise
         self.ctx.chan_precise = &cp[0]
+        if np.any(self.chan_precise == CHAN_BINARY):
+            # (no sender has gid 0: the first event of a channel is never
+            # taken for the second of a pair)
+            self.bin_state = np.zeros((2, cp.shape[0]), np.int64)
+            self.bin_state[1] = -1
+            bs = self.bin_state
+            self.ctx.bin_src = &bs[0, 0]
+            self.ctx.bin_stamp = &bs[1, 0]
 
     @property
     def timers(self):

@@ -30,6 +30,7 @@ cdef class BernoulliSynapseTable(StaticSynapseTable):
     """``bernoulli_synapse``: ``weight`` (float64), ``p_transmit`` (float64,
     held once while all synapses agree), and at Prepare each synapse's target
     gid and multapse index (the counter of its draws)."""
+    single_events = False           # (its delivery sums into the channels)
     columns = {"weight": ("float64", 1.0), "p_transmit": ("float64", 1.0)}
     compact = ("p_transmit",)
     common = {"weight_recorder": None}

@@ -52,7 +52,8 @@ from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport realloc, free
 
 from pynestlite.kernel.nodebase cimport (
-    NodeBlock, SliceContext, add_to_channel, add_event, pnl_register_push, pnl_register_push_off)
+    NodeBlock, SliceContext, add_to_channel, add_event, pnl_register_push, pnl_register_push_off,
+    SIGNAL_ALL)
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit, pnl_uniform,
@@ -221,13 +222,15 @@ cdef class StimulationBlock(NodeBlock):
             slot -= ctx.ring_len
         add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j], w, value)
 
-    cdef inline void add_to_target_at(self, SliceContext *ctx, Py_ssize_t j, int64_t stamp,
-                                      double off, double w, double value) noexcept nogil:
-        """As :meth:`add_to_target` for a spike with ``stamp`` and offset
-        ``off``: a target that takes precise input gets it at that time."""
+    cdef inline void add_to_target_at(self, SliceContext *ctx, Py_ssize_t k, Py_ssize_t j,
+                                      int64_t stamp, double off, double w,
+                                      double value) noexcept nogil:
+        """As :meth:`add_to_target` for a spike of device row ``k`` with
+        ``stamp`` and offset ``off``: a target that takes precise input gets
+        it at that time, a binary target decodes it."""
         cdef int64_t arrive = stamp - 1 + self.tgt_d[j]
         add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width, self.tgt_code[j],
-                  w, value, arrive, off)
+                  w, value, arrive, off, self.dev_gid[k], stamp - 1)
 
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
@@ -440,7 +443,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
                     if self.has_rec and self.tgt_rec[j]:
                         self.record_event(k, j, self.nx_stamp[j], self.nx_off[j], 1)
                     else:
-                        self.add_to_target_at(ctx, j, self.nx_stamp[j], self.nx_off[j],
+                        self.add_to_target_at(ctx, k, j, self.nx_stamp[j], self.nx_off[j],
                                               self.tgt_w[j], 1.0)
                     pnl_philox4x32_10(key, <uint64_t>self.draws[j], hi, o)
                     self.draws[j] += 1
@@ -455,6 +458,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
 
 
 cdef class SpikeGenerator(StimulationBlock):
+    sends_signal = SIGNAL_ALL          # (binary neurons take its spikes too)
     parameters = {"spike_times": (), "spike_weights": (), "spike_multiplicities": (),
                   "allow_offgrid_times": False, "shift_now_spikes": False,
                   "precise_times": False}
@@ -501,8 +505,8 @@ cdef class SpikeGenerator(StimulationBlock):
                     base = (stamp - 1) % ctx.ring_len
                     for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
-                        if self.precise:
-                            self.add_to_target_at(ctx, j, stamp, self.soff[p], w,
+                        if self.precise or ctx.chan_precise != NULL:
+                            self.add_to_target_at(ctx, k, j, stamp, self.soff[p], w,
                                                   <double>self.mult[p])
                         else:
                             self.add_to_target(ctx, j, base, w, <double>self.mult[p])
@@ -958,6 +962,7 @@ cdef class DcGenerator(StimulationBlock):
 
 
 cdef class NoiseGenerator(OscillatorBlock):
+    sends_signal = SIGNAL_ALL
     parameters = {"mean": 0.0, "std": 0.0, "dt": 1.0, "std_mod": 0.0,
                   "frequency": 0.0, "phase": 0.0}
     internal = dict(OscillatorBlock.internal, next_step=0, now=0.0)

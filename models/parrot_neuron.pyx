@@ -21,7 +21,8 @@ cimport numpy as cnp
 import numpy as np
 from libc.stdint cimport int64_t
 
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
+from pynestlite.kernel.nodebase cimport (
+    NodeBlock, SliceContext, pnl_register_push, input_row, SIGNAL_ALL)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -29,6 +30,8 @@ cnp.import_array()
 
 cdef class ParrotNeuron(NodeBlock):
     __doc__ = __doc__
+    sends_signal = SIGNAL_ALL
+    receives_signal = SIGNAL_ALL
     parameters = {}
     state = {}
     internal = {}

@@ -39,7 +39,8 @@ from libc.math cimport INFINITY
 from libc.stdint cimport int64_t, uint16_t, INT64_MAX
 from libc.stdlib cimport calloc, realloc, free
 from libc.string cimport memcpy
-from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, key_gid, key_lag
+from pynestlite.kernel.nodebase cimport (
+    NodeBlock, SliceContext, key_gid, key_lag, SIGNAL_ALL, SIGNAL_BINARY)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -164,6 +165,7 @@ cdef class RecordingBlock(NodeBlock):
 
 
 cdef class SpikeRecorder(RecordingBlock):
+    receives_signal = SIGNAL_ALL
     cdef public list sources        # per device at Prepare: uint16 connections per gid
     # record phase (C): per device its source counts and a growing event buffer
     cdef uint16_t **mask
@@ -364,6 +366,7 @@ cdef class Multimeter(RecordingBlock):
     the last slice run (T - min_delay when T is a multiple of min_delay); the
     rest follows with the next ``Simulate``.
     """
+    sends_signal = SIGNAL_ALL
     parameters = {"record_from": (), "interval": 1.0, "offset": 0.0}
     internal = {"next_rec": -1}
     strictly_positive = ("interval",)
@@ -469,6 +472,7 @@ cdef class Voltmeter(Multimeter):
 
 
 cdef class WeightRecorder(RecordingBlock):
+    receives_signal = SIGNAL_ALL
     parameters = {"senders": (), "targets": ()}
 
     def columns(self):
@@ -497,5 +501,82 @@ cdef class WeightRecorder(RecordingBlock):
                                ports[sel]), engine)
 
 
-MODELS = {"spike_recorder": SpikeRecorder, "multimeter": Multimeter, "voltmeter": Voltmeter,
-          "weight_recorder": WeightRecorder}
+def decode_spins(const int64_t[::1] gids, const int64_t[::1] stamps, int64_t batch):
+    """Binary states from the spikes a spin_detector received, as NEST's
+    spin_detector decodes them.
+
+    The spikes come in delivery order (by stamp, then sender) and are
+    delivered in batches of ``batch`` steps (one min-delay slice: stamps
+    ``(k batch, (k + 1) batch]``).  A spike is held; the next one of the
+    same sender and stamp turns it into state 1 (an up-transition: a spike
+    of multiplicity 2), anything else writes it as state 0, and the spike
+    that wrote a held one is not held itself (NEST's rule; so of two single
+    spikes of different senders in one batch only the first is recorded).
+    A spike still held at the end of its batch is written with state 0.
+
+    Returns
+    -------
+    (senders, stamps, states) : int64 arrays
+    """
+    cdef Py_ssize_t n = gids.shape[0], k, m = 0
+    out_g = np.empty(n, np.int64)
+    out_s = np.empty(n, np.int64)
+    out_v = np.empty(n, np.int64)
+    cdef int64_t[::1] og = out_g, os = out_s, ov = out_v
+    cdef bint held = False
+    cdef int64_t hg = 0, hs = 0, hv = 0
+    with nogil:
+        for k in range(n):
+            if held and (stamps[k] - 1) // batch != (hs - 1) // batch:
+                og[m] = hg; os[m] = hs; ov[m] = hv; m += 1
+                held = False
+            if held and gids[k] == hg and stamps[k] == hs:
+                hv = 1
+            if held:
+                og[m] = hg; os[m] = hs; ov[m] = hv; m += 1
+                held = False
+            else:
+                hg = gids[k]; hs = stamps[k]; hv = 0
+                held = True
+        if held:
+            og[m] = hg; os[m] = hs; ov[m] = hv; m += 1
+    return out_g[:m], out_s[:m], out_v[:m]
+
+
+cdef class SpinDetector(SpikeRecorder):
+    """spin_detector -- records the binary states that binary neurons send.
+
+    A binary neuron sends an up-transition (to state 1) as two spikes in one
+    step and a down-transition (to 0) as one spike; the detector decodes
+    them (:func:`decode_spins`, NEST's rule, per min-delay batch of
+    deliveries) and records sender, time and ``state`` (0 or 1) of each.
+    Device parameters and windows (origin, start, stop) as spike_recorder;
+    ``events`` has ``senders``, ``times`` and ``state``.  Receives binary
+    signals only (binary neurons, spike_generator, parrot_neuron).
+    """
+    receives_signal = SIGNAL_BINARY
+    cdef public int64_t batch
+
+    def pre_run(self, engine):
+        self.batch = max(int(engine.min_delay), 1)
+        SpikeRecorder.pre_run(self, engine)
+
+    def columns(self):
+        return ("senders", "times", "state")
+
+    def store(self, i, columns, engine):
+        if len(columns[0]) == 0:
+            return
+        g, st, state = decode_spins(np.ascontiguousarray(columns[0], np.int64),
+                                    np.ascontiguousarray(columns[1], np.int64),
+                                    max(self.batch, 1))
+        RecordingBlock.store(self, i, (g, st, state), engine)
+
+    def events(self, i, engine):
+        out = RecordingBlock.events(self, i, engine)
+        out["state"] = np.asarray(out["state"], np.int64)
+        return out
+
+
+MODELS = {"spike_recorder": SpikeRecorder, "spin_detector": SpinDetector,
+          "multimeter": Multimeter, "voltmeter": Voltmeter, "weight_recorder": WeightRecorder}

@@ -412,6 +412,8 @@ def _single_pair(pre, post, conn_spec, syn_spec):
     rs, rt = k.record_of(src), k.record_of(tgt)
     if rs.element_type != "neuron" or rt.element_type != "neuron":
         return None
+    if not type(rs.block).sends_signal & type(rt.block).receives_signal:
+        return None
     blk = rt.block
     entry = blk.spike_receptors.get(0)
     steps = math.floor(d * (1.0 / k.resolution) + 0.5)
@@ -491,9 +493,11 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     model, syn = parse_syn_spec(syn_spec)
     pre_recs = [r for r, _ in k.groups(np.unique(pre))]
     post_recs = [r for r, _ in k.groups(np.unique(post))]
+    _check_signals(pre_recs, post_recs)
     if any(r.element_type != "neuron" for r in pre_recs + post_recs):
         raise IllegalConnection("Connect with arrays of node ids connects neurons; connect "
                                 "devices with NodeCollections")
+    _check_binary_synapse(post_recs, model, k.synapse_types[model])
     n = len(pre)
 
     def values(name):
@@ -550,6 +554,29 @@ def _static_model(cls):
             and cls.channel_kind != "learning_signal")
 
 
+def _check_signals(pre_recs, post_recs):
+    """NEST's signal check: a source and a target must share a signal type
+    (spiking and binary neurons do not connect to each other)."""
+    sends = {type(r.block).sends_signal: r for r in pre_recs}
+    takes = {type(r.block).receives_signal: r for r in post_recs}
+    for s, src in sends.items():
+        for t, tgt in takes.items():
+            if not s & t:
+                raise IllegalConnection(
+                    f"Source and target neuron are not compatible (e.g., spiking vs binary "
+                    f"neuron): {src.model} -> {tgt.model}")
+
+
+def _check_binary_synapse(post_recs, model, cls):
+    """Binary neurons decode their input in the static delivery: other
+    synapse models cannot reach them."""
+    if (any(getattr(type(r.block), "binary_input", False) for r in post_recs)
+            and not getattr(cls, "single_events", False)):
+        raise IllegalConnection(
+            f"binary neurons take their input through static synapses only, not {model} "
+            f"(the transitions are decoded in the static delivery)")
+
+
 def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     """Check a Connect call and return the function that stores it (or None).
 
@@ -578,6 +605,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
                                 "devices of one kind; split the call")
     pk = "neuron" if mixed_recording else pre_kinds.pop()
     tk = post_kinds.pop()
+    _check_signals(pre_recs, post_recs)
     k.calls += 1
     call = k.calls
 
@@ -747,6 +775,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     cls = k.synapse_types[model]
     if hasattr(cls, "check_connection"):
         cls.check_connection(k, pre_recs, post_recs, delays, model)
+    _check_binary_synapse(post_recs, model, cls)
     kind = cls.channel_kind
     if rule == "fixed_indegree" and np.ndim(receptor) == 0:
         # codes of the local targets, each repeated indegree times (the

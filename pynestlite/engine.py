@@ -19,12 +19,13 @@ from pynestlite.errors import (
     BadDelay, BadProperty, DimensionMismatch, KernelStateError, TimeMultipleRequired,
     ValueOverflow,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
+from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE
 from pynestlite.kernel.connections import (
     MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable, channel_code, channel_targets)
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, gif, glif, hh_psc_alpha,
+    aeif, bernoulli_synapse, binary, eprop, eprop_bsshslm, generators, gif, glif, hh_psc_alpha,
     iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn, multisynapse,
     parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
@@ -34,7 +35,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse, lgn, gif, glif):
+             stdp_dopamine, multisynapse, lgn, gif, glif, binary):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
@@ -812,20 +813,26 @@ class Engine:
                    for r in self.records)
 
     def _configure_precise(self):
-        """Precise spike times: the input channels that take events at their
-        offsets (spike receptors of models with ``precise_input``) and
+        """Single-event input: the input channels that take events at their
+        offsets (spike receptors of models with ``precise_input``) or decode
+        binary transitions (models with ``binary_input``) and
         whether offsets travel with the spikes (some node on any rank sends
         them)."""
         cp = None
         for blk in self.neuron_blocks():
             if blk.n and getattr(blk, "precise_input", False):
-                if cp is None:
-                    cp = np.zeros(self.next_channel, np.uint8)
-                base = blk.chan_base + np.arange(blk.n, dtype=np.int64) * blk.n_channels
-                for off, split, count in blk.spike_receptors.values():
-                    cp[base + off] = 1
-                    if split:
-                        cp[base + off + 1] = 1
+                kind = CHANNEL_PRECISE
+            elif blk.n and getattr(blk, "binary_input", False):
+                kind = CHANNEL_BINARY
+            else:
+                continue
+            if cp is None:
+                cp = np.zeros(self.next_channel, np.uint8)
+            base = blk.chan_base + np.arange(blk.n, dtype=np.int64) * blk.n_channels
+            for off, split, count in blk.spike_receptors.values():
+                cp[base + off] = kind
+                if split:
+                    cp[base + off + 1] = kind
         sends = any(r.block.sends_precise() for r in self.records)
         precise = self.comm.allreduce_max(int(sends)) > 0
         self.scheduler.configure_precise(cp, precise)

@@ -1731,6 +1731,71 @@ def run_glif_cond(nest):
     return _glif_results(targets, mm, sr, record, "")
 
 
+def run_binary_input(nest):
+    """Binary neurons: the summed input h follows the decoded transitions of
+    the senders.  spike_generators send up-transitions (two spikes in one
+    step, or multiplicity 2) and down-transitions (one spike) with several
+    weights and delays, directly and through a parrot_neuron (which repeats
+    them), to silent ginzburg, mcculloch_pitts and erfc neurons (theta far
+    above h) and to a chain mcculloch_pitts -> ginzburg -> erfc whose gains
+    are saturated (c_3 = 1000, sigma = 0.001: probabilities exactly 0 or 1)
+    and whose tau_m = 0.001 ms updates them in every step: deterministic,
+    although the update times are random.  h and S every 0.1 ms over two
+    Simulate calls, h at the end of each; the chain's transitions (spike
+    recorder: two events per up-transition) and spin_detectors on the
+    generators, the parrot and the chain (one per sender).  Weights are
+    dyadic, so every sum of h is exact in any order."""
+    _reset(nest)
+    models = ("ginzburg_neuron", "mcculloch_pitts_neuron", "erfc_neuron")
+    silent = [nest.Create(m, 2, {"tau_m": 5.0, "theta": 100.0}) for m in models]
+    mp = nest.Create("mcculloch_pitts_neuron", 1, {"tau_m": 0.001, "theta": 1.0})
+    gz = nest.Create("ginzburg_neuron", 1, {"tau_m": 0.001, "theta": 0.5, "c_3": 1000.0})
+    ef = nest.Create("erfc_neuron", 1, {"tau_m": 0.001, "theta": -0.5, "sigma": 0.001})
+    chain = mp + gz + ef
+    sg1 = nest.Create("spike_generator", 1, {
+        "spike_times": [2.0, 2.0, 5.0, 7.3, 7.3, 9.1, 13.0, 13.0, 14.5]})
+    sg2 = nest.Create("spike_generator", 1, {
+        "spike_times": [3.0, 4.0, 6.0, 15.2], "spike_multiplicities": [1, 2, 1, 2]})
+    sg3 = nest.Create("spike_generator", 1, {"spike_times": [1.0, 1.0, 8.0, 11.6, 11.6]})
+    parrot = nest.Create("parrot_neuron")
+    nest.Connect(sg3, parrot)
+    for pop in silent + [mp]:
+        nest.Connect(sg1, pop, syn_spec={"weight": 1.5, "delay": 1.0})
+        nest.Connect(sg2, pop, syn_spec={"weight": -0.75, "delay": 2.3})
+        nest.Connect(parrot, pop, syn_spec={"weight": 2.0, "delay": 0.5})
+    nest.Connect(mp, gz, syn_spec={"weight": 1.0, "delay": 0.3})
+    nest.Connect(gz, ef, syn_spec={"weight": -1.0, "delay": 0.2})
+    targets = silent[0] + silent[1] + silent[2] + chain
+    mm = nest.Create("multimeter", 1, {"record_from": ["h", "S"], "interval": 0.1})
+    nest.Connect(mm, targets)
+    sr = _spike_recorder(nest, chain)
+    detectors = []
+    for src in (sg1, sg2, parrot, mp, gz, ef):
+        sd = nest.Create("spin_detector")
+        nest.Connect(src, sd)
+        detectors.append(sd)
+    nest.Simulate(12.0)
+    h_mid = np.asarray(targets.get("h"), dtype=np.float64)
+    nest.Simulate(10.0)
+    ev = mm.get("events")
+    senders = np.asarray(ev["senders"], dtype=np.int64)
+    times = np.asarray(ev["times"], dtype=np.float64)
+    idx = _order(senders, times)
+    out = {"h_vm_times": times[idx], "h_vm_senders": senders[idx],
+           "h_V_m": np.asarray(ev["h"], dtype=np.float64)[idx],
+           "h_S": np.asarray(ev["S"], dtype=np.float64)[idx],
+           "h_mid": h_mid, "h_final": np.asarray(targets.get("h"), dtype=np.float64)}
+    out.update(_spikes(sr))
+    for k, sd in enumerate(detectors):
+        ev = sd.get("events")
+        senders = np.asarray(ev["senders"], dtype=np.int64)
+        times = np.asarray(ev["times"], dtype=np.float64)
+        idx = _order(senders, times)
+        out[f"sd{k}_times"] = times[idx]
+        out[f"sd{k}_senders"] = senders[idx]
+        out[f"sd{k}_state"] = np.asarray(ev["state"], dtype=np.int64)[idx]
+    return out
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
