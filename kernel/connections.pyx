@@ -602,8 +602,8 @@ cdef class DetectorTable(SynapseTable):
     histograms.  Delivery (at the start of the slice after the spikes were
     emitted, as NEST delivers to these devices) only logs the synapse index,
     the spike's stamp and the delivering slice; the detectors take the log
-    after the run (:meth:`take_events`), in the canonical (stamp, sender)
-    order of delivery.  The ordinary synapse tables are not involved.
+    after the run (:meth:`take_events`, ordered there as NEST hands them
+    over).  The ordinary synapse tables are not involved.
     """
     kind = "detector"
     columns = {"weight": ("float64", 1.0), "port": ("uint16", 0)}

@@ -10,8 +10,9 @@ spikes when NEST hands them over, and in its order (which decides which of
 two spikes pairs with the other, and the order of the sums):
 
 * spikes of neurons (parrots included) at the start of the min_delay slice
-  after the one in which they were emitted, in the canonical (stamp,
-  sender) order, per sender through its connections in creation order, a
+  after the one in which they were emitted, a slice's spikes sender by
+  sender (gid order, the order in which NEST updates its nodes), each
+  sender's in time order, through its connections in creation order, a
   spike of multiplicity m as m spikes; after ``Simulate`` the spikes of the
   last slice therefore reach the devices with the next run, as in NEST;
 * spikes of spike_generators when they are sent, during the update of their

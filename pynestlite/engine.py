@@ -965,11 +965,13 @@ class Engine:
         ks, stamps, due = det.take_events()
         mult = np.ones(len(ks), np.int64)
         weights = det.get("weight", ks).astype(np.float64)
-        # sort keys: (slice start, phase 0 delivered / 1 sent, position)
-        slices, phase, pos = due, np.zeros(len(ks), np.int64), np.arange(len(ks))
-        parts = [(ks, stamps, mult, weights, slices, phase, pos)]
-        md = self.min_delay
         rp = det.row_ptr
+        src = np.searchsorted(rp, ks, side="right") - 1
+        # sort keys: slice, phase (0: delivered at its start, 1: sent during
+        # its update), sender, stamp, position (connection order)
+        parts = [(ks, stamps, mult, weights, due, np.zeros(len(ks), np.int64), src,
+                  np.arange(len(ks)))]
+        md = self.min_delay
         for g in gen_sources:
             gids, st, m, sw = g.sent(s0, s1)
             if not len(gids):
@@ -979,21 +981,20 @@ class Engine:
             counts[inside] = rp[gids[inside] + 1] - rp[gids[inside]]
             if not counts.any():
                 continue
-            idx, _ = det.connections_of(gids)      # each spike through each connection
+            idx, gsrc = det.connections_of(gids)      # each spike through each connection
             w = det.get("weight", idx).astype(np.float64)
             swr = np.repeat(sw, counts)
             w = np.where(np.isnan(swr), w, swr * w)
-            str_ = np.repeat(st, counts)
-            sl = origin0 + (str_ - 1 - origin0) // md * md
-            # a generator sends all its spikes of a slice in its turn: by
-            # slice, then generator, then in the order sent
-            order_in = np.repeat(np.arange(len(gids)), counts)
-            parts.append((idx, str_, np.repeat(m, counts), w, sl,
-                          np.ones(len(idx), np.int64),
-                          np.repeat(gids, counts) * (len(gids) + 1) + order_in))
-        if len(parts) > 1:
-            cols = [np.concatenate([p[j] for p in parts]) for j in range(7)]
-            order = np.lexsort((cols[6], cols[5], cols[4]))
+            gst = np.repeat(st, counts)
+            parts.append((idx, gst, np.repeat(m, counts), w,
+                          origin0 + (gst - 1 - origin0) // md * md,
+                          np.ones(len(idx), np.int64), gsrc, np.arange(len(idx))))
+        if len(parts) > 1 or len(ks):
+            cols = [np.concatenate([p[j] for p in parts]) for j in range(8)]
+            # NEST hands a slice's delivered spikes over sender by sender (the
+            # order in which the nodes were updated), each sender's in time
+            # order; a generator sends its spikes of a slice in its turn
+            order = np.lexsort((cols[7], cols[1], cols[6], cols[5], cols[4]))
             ks, stamps, mult, weights = (c[order] for c in cols[:4])
         if not len(ks):
             return
