@@ -665,10 +665,6 @@ cdef class DetectorTable(SynapseTable):
         self.ev_n = 0
         return ks, st, due
 
-    def clear_events(self):
-        """Drop the logged deliveries (the detectors were reset)."""
-        self.ev_n = 0
-
     def connections_of(self, sources):
         """(synapse index, source) of the connections of the given source
         gids, each source's connections in creation order."""

@@ -82,7 +82,7 @@ See also: spike_recorder.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport INFINITY, floor, fabs
+from libc.math cimport INFINITY, floor
 from libc.stdint cimport int64_t, INT64_MAX
 
 from pynestlite.kernel.nodebase cimport NodeBlock
