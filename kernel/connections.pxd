@@ -45,3 +45,10 @@ cdef class StaticSynapseTable(SynapseTable):
 
 cdef class RecordingTable(SynapseTable):
     pass
+
+
+cdef class DetectorTable(SynapseTable):
+    cdef int64_t *ev_k
+    cdef int64_t *ev_stamp
+    cdef int64_t *ev_due
+    cdef int64_t ev_n, ev_cap

@@ -595,6 +595,98 @@ cdef class RecordingTable(SynapseTable):
         return self.cols["code"][self.row_ptr[gid]:self.row_ptr[gid + 1]].astype(np.int64)
 
 
+cdef class DetectorTable(SynapseTable):
+    """Connections into devices with input ports (correlation_detector,
+    correlomatrix_detector): rows keyed by the source, ``code`` the
+    detector's gid, ``port`` the receptor the connection was made with and
+    ``weight`` its weight.  The delay column counts towards the kernel's
+    delay extrema, as in NEST, but the detectors ignore it.
+
+    Every rank holds all connections of every detector, so every rank sees
+    the same spikes (the exchanged spikes of all ranks) and builds the same
+    histograms.  Delivery (at the start of the slice after the spikes were
+    emitted, as NEST delivers to these devices) only logs the synapse index,
+    the spike's stamp and the delivering slice; the detectors take the log
+    after the run (:meth:`take_events`, ordered there as NEST hands them
+    over).  The ordinary synapse tables are not involved.
+    """
+    kind = "detector"
+    columns = {"weight": ("float64", 1.0), "port": ("uint16", 0)}
+    compact = ("port",)
+
+    def __init__(self, synapse_model="static_synapse"):
+        SynapseTable.__init__(self, synapse_model)
+
+    def __dealloc__(self):
+        free(self.ev_k)
+        free(self.ev_stamp)
+        free(self.ev_due)
+
+    cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                      int64_t n, int64_t origin) noexcept nogil:
+        cdef int64_t s, g, k, cap, n_rows = self.rp.shape[0] - 1
+        cdef int64_t due = origin + ctx.min_delay       # the slice delivering them
+        cdef int64_t *p1
+        cdef int64_t *p2
+        cdef int64_t *p3
+        for s in range(n):
+            g = gids[s]
+            if g >= n_rows:
+                continue
+            for k in range(self.rp[g], self.rp[g + 1]):
+                if self.ev_n == self.ev_cap:
+                    cap = 2 * self.ev_cap if self.ev_cap else 1024
+                    p1 = <int64_t *>realloc(self.ev_k, cap * sizeof(int64_t))
+                    if p1 != NULL:
+                        self.ev_k = p1
+                    p2 = <int64_t *>realloc(self.ev_stamp, cap * sizeof(int64_t))
+                    if p2 != NULL:
+                        self.ev_stamp = p2
+                    p3 = <int64_t *>realloc(self.ev_due, cap * sizeof(int64_t))
+                    if p3 != NULL:
+                        self.ev_due = p3
+                    if p1 == NULL or p2 == NULL or p3 == NULL:
+                        self.failed = True
+                        return
+                    self.ev_cap = cap
+                self.ev_k[self.ev_n] = k
+                self.ev_stamp[self.ev_n] = origin + lags[s] + 1
+                self.ev_due[self.ev_n] = due
+                self.ev_n += 1
+
+    def take_events(self):
+        """The logged deliveries since the last call: synapse index, spike
+        stamp and the first step of the slice that delivered it, arrays in
+        delivery order; the log is emptied."""
+        cdef int64_t n = self.ev_n
+        ks = np.empty(n, np.int64)
+        st = np.empty(n, np.int64)
+        due = np.empty(n, np.int64)
+        cdef int64_t[::1] vk = ks, vs = st, vd = due
+        if n:
+            memcpy(&vk[0], self.ev_k, n * sizeof(int64_t))
+            memcpy(&vs[0], self.ev_stamp, n * sizeof(int64_t))
+            memcpy(&vd[0], self.ev_due, n * sizeof(int64_t))
+        self.ev_n = 0
+        return ks, st, due
+
+    def connections_of(self, sources):
+        """(synapse index, source) of the connections of the given source
+        gids, each source's connections in creation order."""
+        sources = np.asarray(sources, np.int64)
+        rp = self.row_ptr
+        inside = sources + 1 < rp.shape[0]
+        lo = np.zeros(len(sources), np.int64)
+        hi = np.zeros(len(sources), np.int64)
+        lo[inside] = rp[sources[inside]]
+        hi[inside] = rp[sources[inside] + 1]
+        counts = hi - lo
+        src = np.repeat(sources, counts)
+        first = np.cumsum(counts) - counts
+        idx = np.repeat(lo - first, counts) + np.arange(counts.sum(), dtype=np.int64)
+        return idx, src
+
+
 SYNAPSE_TYPES = {"static_synapse": StaticSynapseTable}
 
 

@@ -514,6 +514,26 @@ cdef class SpikeGenerator(StimulationBlock):
             self.position[k] = p - self.st_ptr[k]
 
 
+    def sent(self, s0, s1):
+        """(gids, stamps, multiplicities, spike weights (NaN: none)) of the
+        spikes sent with stamps in (s0, s1], per generator in gid order,
+        each in the order sent (NEST sends a spike of multiplicity m as one
+        event to devices)."""
+        st = np.asarray(self.stamps); ptr = np.asarray(self.st_ptr)
+        mult = np.asarray(self.mult); sw = np.asarray(self.sw)
+        tmin = np.asarray(self.t_min); tmax = np.asarray(self.t_max)
+        parts = []
+        for k in range(self.n):
+            s = st[ptr[k]:ptr[k + 1]]
+            sel = np.flatnonzero((s > s0) & (s <= s1) & (s > tmin[k]) & (s <= tmax[k]))
+            sel += ptr[k]
+            parts.append((np.full(len(sel), self.gids[k], np.int64), st[sel], mult[sel],
+                          sw[sel]))
+        if not parts:
+            return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
+                    np.empty(0))
+        return tuple(np.concatenate([p[j] for p in parts]) for j in range(4))
+
     def emitted(self, s0, s1):
         """(gids, stamps, offsets) of spikes emitted with stamps in (s0, s1],
         multiplicity expanded."""

@@ -414,7 +414,9 @@ def _check_time_representation(p):
                           f"({1.0 / tpms:g} ms at tics_per_ms {tpms})")
     if float(res) != k.resolution or tpms != k.tics_per_ms:
         why = [w for w, bad in (("nodes have been created", k.next_gid > 1),
-                                ("the network has been simulated", k.simulated)) if bad]
+                                ("the network has been simulated", k.simulated),
+                                ("model defaults were modified (SetDefaults, CopyModel)",
+                                 k.model_defaults_modified)) if bad]
         if why:
             raise KernelStateError(f"the time representation (resolution, tics_per_ms) "
                                    f"cannot change: {' and '.join(why)}; call ResetKernel "
@@ -577,9 +579,16 @@ def GetDefaults(model, keys=None, output=""):
 
 
 def SetDefaults(model, params, val=None):
-    """Change defaults of a model; values are checked as for a node."""
+    """Change defaults of a model; values are checked as for a node.  As in
+    NEST, the time representation cannot change afterwards (until
+    ResetKernel)."""
     if val is not None:
         params = {params: val}
+    _set_defaults(model, params)
+    kernel.model_defaults_modified = True
+
+
+def _set_defaults(model, params):
     if model in kernel.synapse_models:
         d = kernel.synapse_models[model]
         for key, v in params.items():
@@ -638,6 +647,7 @@ def CopyModel(existing, new, params=None):
             kernel.synapse_models.pop(new, None)
             kernel.synapse_types.pop(new, None)
             raise
+    kernel.model_defaults_modified = True
 
 
 # ---------------------------------------------------------------------------

@@ -576,6 +576,54 @@ def _check_binary_synapse(post_recs, model, cls):
             f"binary neurons take their input through static synapses only, not {model} "
             f"(the transitions are decoded in the static delivery)")
 
+def _plan_detector(k, pre, post, pk, pre_recs, post_recs, rule, spec, model, syn, syn_spec,
+                   call):
+    """Connections into correlation devices: every rank keeps all of them
+    (the detector sees the spikes of all ranks), with weight, delay and the
+    receptor port, which the device checks."""
+    from pynestlite.kernel.random_streams import Purpose
+    from pynestlite.models.generators import SpikeGenerator
+    dev = post_recs[0].model
+    if pk == "recorder":
+        raise IllegalConnection(f"a recorder cannot be connected to {dev}")
+    bad = [r for r in pre_recs if r.element_type == "stimulator"
+           and not isinstance(r.block, SpikeGenerator)]
+    if bad:
+        raise IllegalConnection(
+            f"{bad[0].model} -> {dev} is not supported: it sends each target a train of its "
+            "own; feed it through a parrot_neuron")
+    cls = k.synapse_types[model]
+    if cls.columns.keys() != {"weight"} or cls.channel_kind != "spike":
+        raise IllegalConnection(f"{dev} receives spikes through static synapse models only, "
+                                f"not {model}")
+    pre_ids, post_ids = pre.ids, post.ids
+    src, tgt, info = _pairs(rule, spec, pre_ids, post_ids, post_ids, k, call)
+    weights = _values(syn["weight"], "weight", info, pre_ids, post_ids, src, tgt, k,
+                      Purpose.PURPOSE_SYN_PARAMETER)
+    require_finite(weights, "weight")
+    delays_ms = _values(syn["delay"], "delay", info, pre_ids, post_ids, src, tgt, k,
+                        Purpose.PURPOSE_SYN_PARAMETER)
+    receptor = syn.get("receptor_type", 0)
+    if isinstance(receptor, Parameter) or np.ndim(receptor) > 0:
+        receptor = _receptors(_values(receptor, "receptor_type", info, pre_ids, post_ids,
+                                      src, tgt, k, Purpose.PURPOSE_SYN_PARAMETER))
+    else:
+        receptor = int(_receptors(receptor))
+    ports = np.broadcast_to(np.asarray(receptor, np.int64), tgt.shape)
+    delays = k.delay_to_steps(delays_ms)
+    for rec, g in k.groups(np.unique(tgt)):
+        sel = np.isin(tgt, g)
+        rec.block.check_ports(np.searchsorted(rec.block.gids, tgt[sel]), ports[sel])
+    # NEST counts a connection on the rank of its target (the device)
+    n_here = int(np.count_nonzero((tgt - 1) % k.size == k.rank))
+
+    def commit():
+        k.note_delays(np.atleast_1d(delays))
+        k.detection.add(src, tgt, delays, {"weight": weights,
+                                          "port": ports.astype(np.uint16)})
+        k.count_connections(model, n_here)
+    return commit
+
 
 def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     """Check a Connect call and return the function that stores it (or None).
@@ -614,6 +662,13 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
             f"{model} is a plastic synapse model: it connects neurons (which keep the "
             f"spike archive it reads), not {pk} -> {tk}; feed device spikes through a "
             "parrot_neuron")
+
+    # correlation devices (receptor ports; any rule, as NEST's devices with
+    # proxies) -------------------------------------------------------------
+    if tk == "recorder" and all(getattr(type(r.block), "receives_ports", False)
+                                for r in post_recs):
+        return _plan_detector(k, pre, post, pk, pre_recs, post_recs, rule, spec, model, syn,
+                              syn_spec, call)
 
     # recorders ---------------------------------------------------------
     if "recorder" in (pk, tk) and rule not in ("all_to_all", "one_to_one"):

@@ -21,11 +21,13 @@ from pynestlite.errors import (
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
 from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE
 from pynestlite.kernel.connections import (
-    MAX_DELAY_STEPS, SYNAPSE_TYPES, RecordingTable, SynapseTable, channel_code, channel_targets)
+    MAX_DELAY_STEPS, SYNAPSE_TYPES, DetectorTable, RecordingTable, SynapseTable, channel_code,
+    channel_targets)
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, bernoulli_synapse, binary, eprop, eprop_bsshslm, generators, gif, glif, hh_psc_alpha,
+    aeif, bernoulli_synapse, binary, correlation, eprop, eprop_bsshslm, generators, gif, glif,
+    hh_psc_alpha,
     iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn, multisynapse,
     parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
@@ -35,7 +37,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse, lgn, gif, glif, binary):
+             stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
@@ -175,11 +177,13 @@ class Engine:
         self.next_gid = 1
         self.prepared_gid = 1       # nodes below it existed at the last Prepare
         self.models = {name: (cls, {}) for name, cls in NODE_MODELS.items()}
+        self.model_defaults_modified = False    # SetDefaults/CopyModel fix the time base
         # synapse model registry: name -> table class, name -> defaults
         self.synapse_types = dict(SYNAPSE_TYPES)
         self.synapse_models = {k: cls.defaults() for k, cls in SYNAPSE_TYPES.items()}
         self.tables = {}            # synapse model -> table (sources: neurons, generators)
         self.recording = RecordingTable()   # neuron -> spike_recorder, multimeter -> neuron
+        self.detection = DetectorTable()    # spikes -> correlation devices (every rank: all)
         self.syn_counts = {}        # synapse model -> local connections made with it
         self.next_channel = 0
         self._chan_slot, self._chan_slot_n = None, None     # channel -> slot lookup cache
@@ -566,7 +570,7 @@ class Engine:
 
     def all_tables(self):
         """Every connection of this rank: the synapse tables and the recording table."""
-        return list(self.tables.values()) + [self.recording]
+        return list(self.tables.values()) + [self.recording, self.detection]
 
     def recording_targets(self, gid):
         """Targets (local) of the recording connections of source ``gid``."""
@@ -693,7 +697,7 @@ class Engine:
             # the last run's last slice waits for delivery (NEST delivers it at
             # the start of the next run); new delay extrema re-lay the ring
             # buffer, so it goes through the synapses that existed in that run
-            self.scheduler.deliver_pending(list(self.tables.values()))
+            self.scheduler.deliver_pending(list(self.tables.values()) + [self.detection])
         for t in self.all_tables():
             t.finalize(self.next_gid)
         self._configure_targets(dmin)
@@ -741,6 +745,8 @@ class Engine:
         mms = [r.block for r in recs if isinstance(r.block, recorders.Multimeter)]
         srs = [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)]
         tables = [t for t in self.tables.values() if len(t)]
+        if len(self.detection):
+            tables.append(self.detection)
         exchange = self.comm.exchange_spikes if self.size > 1 else None
         if self.size > 1:
             self.comm.clock_ms = lambda: self.scheduler.origin * self.resolution
@@ -753,6 +759,7 @@ class Engine:
             progress = bar.update
         gen_sources = [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]
         calcium = self._calcium_in(neurons)
+        origin0 = self.scheduler.origin
         try:
             error = None
             try:
@@ -775,6 +782,10 @@ class Engine:
                 for t in tables:
                     if getattr(t, "weight_recorder", None) is not None:
                         t.flush_weights(self)
+            except Exception as e:
+                error = e
+            try:
+                self._detect(gen_sources, origin0, self.step, self.step + steps)
             except Exception as e:
                 error = e
             try:
@@ -965,6 +976,62 @@ class Engine:
                 row = int(np.searchsorted(record.block.gids, r))
                 record.block.record_row(row, src[sel][order], stamps[sel][order], self,
                                         offs[sel][order] if precise else None)
+
+    def _detect(self, gen_sources, origin0, s0, s1):
+        """Hand the spikes that reached correlation devices in the run (steps
+        s0 .. s1, the first slice starting at ``origin0``) to them, in NEST's
+        order: the spikes of neurons as delivered (at the start of the next
+        slice; logged by the detector table), the spikes of spike_generators
+        when sent (during the update of their slice, by generator, each spike
+        as one event of its multiplicity).  In a slice the delivered spikes
+        come first, then the generators' spikes of the slice."""
+        det = self.detection
+        if not len(det):
+            return
+        ks, stamps, due = det.take_events()
+        mult = np.ones(len(ks), np.int64)
+        weights = det.get("weight", ks).astype(np.float64)
+        rp = det.row_ptr
+        src = np.searchsorted(rp, ks, side="right") - 1
+        # sort keys: slice, phase (0: delivered at its start, 1: sent during
+        # its update), sender, stamp, position (connection order)
+        parts = [(ks, stamps, mult, weights, due, np.zeros(len(ks), np.int64), src,
+                  np.arange(len(ks)))]
+        md = self.min_delay
+        for g in gen_sources:
+            gids, st, m, sw = g.sent(s0, s1)
+            if not len(gids):
+                continue
+            counts = np.zeros(len(gids), np.int64)
+            inside = gids + 1 < len(rp)
+            counts[inside] = rp[gids[inside] + 1] - rp[gids[inside]]
+            if not counts.any():
+                continue
+            idx, gsrc = det.connections_of(gids)      # each spike through each connection
+            w = det.get("weight", idx).astype(np.float64)
+            swr = np.repeat(sw, counts)
+            w = np.where(np.isnan(swr), w, swr * w)
+            gst = np.repeat(st, counts)
+            parts.append((idx, gst, np.repeat(m, counts), w,
+                          origin0 + (gst - 1 - origin0) // md * md,
+                          np.ones(len(idx), np.int64), gsrc, np.arange(len(idx))))
+        if len(parts) > 1 or len(ks):
+            cols = [np.concatenate([p[j] for p in parts]) for j in range(8)]
+            # NEST hands a slice's delivered spikes over sender by sender (the
+            # order in which the nodes were updated), each sender's in time
+            # order; a generator sends its spikes of a slice in its turn
+            order = np.lexsort((cols[7], cols[1], cols[6], cols[5], cols[4]))
+            ks, stamps, mult, weights = (c[order] for c in cols[:4])
+        if not len(ks):
+            return
+        dets = det.cols["code"][ks].astype(np.int64)
+        ports = det.get("port", ks).astype(np.int64)
+        for rec, gids in self.groups(np.unique(dets)):
+            blk = rec.block
+            for gid in gids:
+                sel = dets == gid
+                row = int(np.searchsorted(blk.gids, gid))
+                blk.handle_events(row, stamps[sel], ports[sel], weights[sel], mult[sel], self)
 
     def _record_generator_spikes(self, gens, srs, s0, s1):
         """spike_generator -> spike_recorder: its emitted spikes in (s0, s1]."""

@@ -246,7 +246,8 @@ class NodeCollection:
         keys = [k for k in rec.block.public_names() if k not in hidden] + list(_COMMON_KEYS)
         if rec.element_type == "neuron":
             keys.append("t_spike")
-        if rec.element_type == "recorder":
+        if rec.element_type == "recorder" and not getattr(type(rec.block), "receives_ports",
+                                                            False):
             keys.append("events")
             ascii_keys = getattr(rec.block, "ascii_keys", ())
             if "record_to" in rec.block.arrays and any(
@@ -296,6 +297,8 @@ class NodeCollection:
                 return per_node(np.searchsorted(blk.gids, g))
             return [sorted(blk.recordables) for _ in g]
         vals = blk.get(key, rows)
+        if key in getattr(type(blk), "array_results", ()):
+            return list(vals)           # arrays of their own shape and dtype
         if key == "stop" and rec.element_type != "neuron":
             vals = _device_stop(vals)
         if isinstance(vals, np.ndarray):

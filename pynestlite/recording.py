@@ -166,7 +166,8 @@ def open_backends(engine):
     Prepare leaves no file behind and the recorders as they were.
     """
     st = _state(engine)
-    recs = [r.block for r in engine.records if r.element_type == "recorder"]
+    recs = [r.block for r in engine.records if r.element_type == "recorder"
+            and not getattr(type(r.block), "receives_ports", False)]
     wants = [(b, i, b.arrays["record_to"][i]) for b in recs for i in range(b.n)]
     for b, i, kind in wants:
         if kind not in BACKENDS:
@@ -235,7 +236,8 @@ def close_backends(engine):
     st = _state(engine)
     for w in st["ascii"].values():
         w.close()
-    recs = [r.block for r in engine.records if r.element_type == "recorder"]
+    recs = [r.block for r in engine.records if r.element_type == "recorder"
+            and not getattr(type(r.block), "receives_ports", False)]
     for b in recs:
         for i in range(b.n):
             if isinstance(b.backends[i], ScreenWriter):

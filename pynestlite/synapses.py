@@ -171,6 +171,24 @@ class _RecorderStore(_TableStore):
         pass
 
 
+class _DetectorStore(_TableStore):
+    """Connections into correlation devices: weight, delay and the receptor
+    port as given at Connect (the devices ignore the delay)."""
+
+    kind = "detector"
+
+    def __init__(self, table, version=None):
+        _TableStore.__init__(self, table, version)
+        self.model = "static_synapse"
+
+    @property
+    def model_columns(self):
+        return ()
+
+    def receptor(self, idx, tgt, src):
+        return self.table.get("port", idx).astype(np.int64)
+
+
 class SynapseCollection:
     """Connections selected by :func:`GetConnections` (local to this rank).
 
@@ -666,10 +684,11 @@ def get_connections(source=None, target=None, synapse_model=None, synapse_label=
         return idx, src.astype(gdt), codes[idx]
 
     candidates = []        # (model, kind order, store, idx, src, tgt)
-    for name, table in list(k.tables.items()) + [("static_synapse", k.recording)]:
+    for name, table in list(k.tables.items()) + [("static_synapse", k.recording),
+                                                  ("static_synapse", k.detection)]:
         if synapse_model is not None and name != synapse_model:
             continue
-        if synapse_label is not None and (table.kind == "recording"
+        if synapse_label is not None and (table.kind in ("recording", "detector")
                                           or "synapse_label" not in type(table).columns):
             continue                    # only the *_lbl models carry labels
         idx, src, codes = rows(table)
@@ -682,6 +701,15 @@ def get_connections(source=None, target=None, synapse_model=None, synapse_label=
                 keep = (lab if idx is None else lab[idx]) == synapse_label
                 idx = np.flatnonzero(keep) if idx is None else idx[keep]
                 src, codes = src[keep], codes[keep]
+        if table.kind == "detector":
+            # every rank holds them; reported on the rank of the device, as NEST
+            store = _DetectorStore(table)
+            tgt = codes.astype(gdt)
+            mine = (tgt.astype(np.int64) - 1) % k.size == k.rank
+            pos = np.flatnonzero(mine)
+            candidates.append((name, 1, store, pos if idx is None else idx[pos], src[pos],
+                               tgt[pos]))
+            continue
         if table.kind == "recording":
             store = _RecorderStore(table)
             tgt = codes.astype(gdt)

@@ -1796,6 +1796,89 @@ def run_binary_input(nest):
         out[f"sd{k}_state"] = np.asarray(ev["state"], dtype=np.int64)[idx]
     return out
 
+def _correlation_network(nest):
+    """Spike sources for the correlation devices: two spike_generators (a
+    multiplicity 2 and 3 among their spikes, coincidences, differences at
+    the bin edges), two parrots repeating them (delay 1 ms) and an
+    iaf_psc_alpha firing regularly (its V_m and spikes recorded)."""
+    _reset(nest)
+    t0 = [1.0, 2.0, 2.5, 6.0, 6.3, 11.0, 15.2, 20.0, 20.1, 33.3, 39.8, 39.9, 40.0, 41.2,
+          55.5, 60.0, 70.1, 79.9, 84.8, 84.9, 85.0]
+    m0 = [1] * len(t0)
+    m0[3] = 2
+    t1 = [0.5, 2.0, 5.4, 5.5, 5.6, 6.4, 6.5, 6.6, 11.5, 20.0, 21.3, 33.0, 39.9, 40.0,
+          40.4, 52.2, 60.0, 60.2, 77.7, 84.9]
+    m1 = [1] * len(t1)
+    m1[9] = 3
+    sg = nest.Create("spike_generator", 2)
+    sg[0].set(spike_times=t0, spike_multiplicities=m0)
+    sg[1].set(spike_times=t1, spike_multiplicities=m1)
+    par = nest.Create("parrot_neuron", 2)
+    nest.Connect(sg, par, "one_to_one", {"delay": 1.0})
+    nrn = nest.Create("iaf_psc_alpha", 1, {"I_e": 800.0})
+    vm = _multimeter(nest, nrn, 1.0)
+    sr = _spike_recorder(nest, nrn)
+    return sg, par, nrn, vm, sr
+
+
+def _neuron_results(vm, sr):
+    out = _spikes(sr)
+    out.update(_vm(vm))
+    return out
+
+
+def run_correlation_detector_sg(nest):
+    """correlation_detector fed by spike_generators (with multiplicities),
+    parrots and a neuron, with weights; three devices (defaults, a
+    Tstart/Tstop window with other bins, an activity window); results after
+    a first run (the spikes of its last slice reach the devices with the
+    second run) and at the end."""
+    sg, par, nrn, vm, sr = _correlation_network(nest)
+    cd = nest.Create("correlation_detector", 3)
+    cd[1].set(delta_tau=0.3, tau_max=3.0, Tstart=10.0, Tstop=60.0)
+    cd[2].set(start=5.0, stop=70.0, delta_tau=1.0, tau_max=4.0)
+    nest.Connect(sg[0], cd, syn_spec={"weight": 1.5, "receptor_type": 0})
+    nest.Connect(nrn, cd, syn_spec={"weight": -0.7, "receptor_type": 1})
+    nest.Connect(par[1], cd, syn_spec={"weight": 2.0, "receptor_type": 1})
+    nest.Connect(sg[1], cd, syn_spec={"weight": 0.3, "receptor_type": 1})
+    nest.Connect(par[0], cd, syn_spec={"weight": 1.1, "receptor_type": 0, "delay": 2.0})
+    nest.Connect(sg[1], cd[0], syn_spec={"weight": 0.1, "receptor_type": 0})
+    out = {}
+    nest.Simulate(40.0)
+    for key in ("histogram", "count_histogram", "histogram_correction", "n_events"):
+        out["mid_" + key] = np.concatenate([np.asarray(c.get(key)) for c in cd])
+    nest.Simulate(45.0)
+    for key in ("histogram", "count_histogram", "histogram_correction", "n_events"):
+        out["cd_" + key] = np.concatenate([np.asarray(c.get(key)) for c in cd])
+    out.update(_neuron_results(vm, sr))
+    return out
+
+
+def run_correlomatrix_detector_sg(nest):
+    """correlomatrix_detector with three ports fed by spike_generators,
+    parrots and a neuron (a generator on two ports), with weights; two
+    devices (defaults with N_channels 3; other bins, Tstart/Tstop and an
+    activity window); results after a first run and at the end."""
+    sg, par, nrn, vm, sr = _correlation_network(nest)
+    cm = nest.Create("correlomatrix_detector", 2, {"N_channels": 3})
+    cm[1].set(delta_tau=0.3, tau_max=2.1, Tstart=8.0, Tstop=62.0, start=3.0, stop=75.0)
+    nest.Connect(sg[0], cm, syn_spec={"weight": 1.5, "receptor_type": 0})
+    nest.Connect(nrn, cm, syn_spec={"weight": -0.7, "receptor_type": 2})
+    nest.Connect(par[1], cm, syn_spec={"weight": 2.0, "receptor_type": 1})
+    nest.Connect(sg[1], cm, syn_spec={"weight": 0.3, "receptor_type": 1})
+    nest.Connect(par[0], cm, syn_spec={"weight": 1.1, "receptor_type": 2, "delay": 2.0})
+    nest.Connect(sg[1], cm[0], syn_spec={"weight": 0.1, "receptor_type": 0})
+    out = {}
+    nest.Simulate(40.0)
+    for key in ("covariance", "count_covariance", "n_events"):
+        out["mid_" + key] = np.concatenate([np.ravel(c.get(key)) for c in cm])
+    nest.Simulate(45.0)
+    for key in ("covariance", "count_covariance", "n_events"):
+        out["cm_" + key] = np.concatenate([np.ravel(c.get(key)) for c in cm])
+    out.update(_neuron_results(vm, sr))
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
