@@ -540,9 +540,11 @@ def SetDefaults(model, params, val=None):
                 raise UnaccessedDictionaryEntry(
                     f"{model} has no parameter {key!r}; expected one of "
                     f"{sorted(k for k in d if not k.startswith('_'))}")
-        if "delay" in params:
-            kernel.delay_to_steps(params["delay"])
         cls = kernel.synapse_types[model]
+        if "delay" in params:
+            # (a model with continuous delays checks the two steps it needs)
+            getattr(cls, "split_delay", lambda k, d: k.delay_to_steps(d))(kernel,
+                                                                          params["delay"])
         cls.check_common(params)
         if hasattr(cls, "merge_common"):
             # model-level parameters that are dicts (an optimizer) merge key by key
