@@ -39,6 +39,7 @@ cdef class SynapseTable:
 
 cdef class StaticSynapseTable(SynapseTable):
     cdef double[::1] w
+    cdef Py_ssize_t s_w          # weight stride: 0 while compact (a model-level weight)
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil
 

@@ -232,6 +232,27 @@ cdef class SynapseTable:
         defaults, including ``common``)."""
         pass
 
+    #: columns whose value is model-level (``common``): ``SetDefaults`` or
+    #: ``CopyModel`` set them for all synapses of a model (NEST's ``*_hom``
+    #: models); declared ``compact`` and ``private`` as well, they are held
+    #: as one value that :meth:`take_common` refreshes before each run
+    hom = ()
+
+    def take_common(self, dict params):
+        """Hold the model-level parameters ``hom`` as the compact columns the
+        delivery reads (one value each)."""
+        for name in self.hom:
+            dt = self.all_columns()[name][0]
+            self.cols[name] = np.full(1, params[name], dt)
+            self.uniform.add(name)
+        self.bind()
+
+    @classmethod
+    def has_weight(cls):
+        """Whether each synapse has its own weight (False where the weight is
+        model-level: NEST's ``*_hom_w`` models report none per connection)."""
+        return "weight" not in cls.hom
+
     @classmethod
     def check(cls, dict values, common=None):
         """Validate values of the model's columns (raise BadProperty).
@@ -273,7 +294,8 @@ cdef class SynapseTable:
         chunk = {"code": np.asarray(codes, np.uint32)}
         chunk["delay"] = delays if np.ndim(delays) == 0 else np.asarray(delays, np.uint16)
         for name, (dt, default) in self.columns.items():
-            v = values.get(name, default)
+            # (a model-level value is the table's one value, never per synapse)
+            v = self.cols[name][0] if name in self.hom else values.get(name, default)
             if np.ndim(v) != 0:
                 v = np.asarray(v, dt)
                 if name in self.compact and v.shape[0] and np.all(v == v[0]):
@@ -346,7 +368,13 @@ cdef class SynapseTable:
         self.bind()
 
     def get(self, str name, idx):
-        """Values of column ``name`` of the synapses ``idx``."""
+        """Values of column ``name`` of the synapses ``idx`` (a model-level
+        parameter ``hom``: its current value, for each of them)."""
+        if name in self.hom:
+            from pynestlite.engine import kernel
+            value = kernel.synapse_models[self.synapse_model][name]
+            return np.full(np.shape(np.arange(self.n_synapses())[idx]), value,
+                           self.all_columns()[name][0])
         col = self.cols[name]
         if name in self.uniform:
             return np.array(np.broadcast_to(col, (self.n_synapses(),))[idx])
@@ -523,6 +551,7 @@ cdef class StaticSynapseTable(SynapseTable):
     def bind(self):
         SynapseTable.bind(self)
         self.w = self.cols["weight"]
+        self.s_w = self.stride("weight")
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
@@ -541,7 +570,7 @@ cdef class StaticSynapseTable(SynapseTable):
                 slot = base + self.dl[k]
                 if slot >= L:
                     slot -= L
-                add_to_channel(buf + slot * W, self.cd[k], self.w[k], 1.0)
+                add_to_channel(buf + slot * W, self.cd[k], self.w[k * self.s_w], 1.0)
 
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil:
@@ -558,8 +587,8 @@ cdef class StaticSynapseTable(SynapseTable):
             off = ctx.goff[s] if ctx.goff != NULL else 0.0
             for k in range(self.rp[g], self.rp[g + 1]):
                 step = origin + lags[s] + self.dl[k]
-                add_event(ctx, ctx.inbuf + (step % L) * W, self.cd[k], self.w[k], 1.0, step, off,
-                          g, origin + lags[s])
+                add_event(ctx, ctx.inbuf + (step % L) * W, self.cd[k], self.w[k * self.s_w], 1.0,
+                          step, off, g, origin + lags[s])
 
 
 cdef class RecordingTable(SynapseTable):

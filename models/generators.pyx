@@ -93,6 +93,8 @@ cdef class StimulationBlock(NodeBlock):
     cdef uint32_t[::1] tgt_code
     cdef double[::1] tgt_w
     cdef int64_t[::1] tgt_d
+    cdef double[::1] tgt_doff        # continuous part of the delay (cont_delay_synapse), ms
+    cdef double h_ms                 # the resolution (ms)
     cdef int64_t[::1] tgt_gid
     cdef int64_t[::1] tgt_dup
     cdef uint8_t[::1] tgt_rec        # the target is a spike_recorder (records_to_recorders)
@@ -133,7 +135,7 @@ cdef class StimulationBlock(NodeBlock):
         self.t_min, self.t_max = activity_window(self, engine)
         # the device's connections live in the kernel's synapse tables (rows
         # keyed by the device), grouped by device row here
-        dev, code, w, d, tg = engine.device_targets(self)
+        dev, code, w, d, tg, doff = engine.device_targets(self)
         rec = np.zeros(len(dev), np.uint8)
         if type(self).records_to_recorders:
             rdev, rg = engine.device_recorders(self)
@@ -143,12 +145,15 @@ cdef class StimulationBlock(NodeBlock):
                 code = np.concatenate([code, np.zeros(len(rg), np.uint32)])[order]
                 w = np.concatenate([w, np.zeros(len(rg))])[order]
                 d = np.concatenate([d, np.zeros(len(rg), np.int64)])[order]
+                doff = np.concatenate([doff, np.zeros(len(rg))])[order]
                 tg = np.concatenate([tg, rg])[order]
                 rec = np.concatenate([rec, np.ones(len(rg), np.uint8)])[order]
         self.has_rec = bool(rec.any())
         self.tgt_rec = rec
         self.dev_gid = np.asarray(self.gids, np.int64)
         self.tgt_code = code; self.tgt_w = w; self.tgt_d = d
+        self.tgt_doff = np.ascontiguousarray(doff, np.float64)
+        self.h_ms = engine.tics_per_step * engine.ms_per_tic
         self.tgt_gid = tg
         # duplicate index of (device, target) pairs: independent streams per multapse
         self.tgt_dup = multapse_index(dev, tg)
@@ -227,10 +232,16 @@ cdef class StimulationBlock(NodeBlock):
                                       double value) noexcept nogil:
         """As :meth:`add_to_target` for a spike of device row ``k`` with
         ``stamp`` and offset ``off``: a target that takes precise input gets
-        it at that time, a binary target decodes it."""
+        it at that time, a binary target decodes it.  The continuous part of
+        a delay (``tgt_doff``) adds to the offset, a step earlier where the
+        sum reaches the resolution."""
         cdef int64_t arrive = stamp - 1 + self.tgt_d[j]
+        cdef double total = off + self.tgt_doff[j]
+        if total >= self.h_ms:
+            arrive -= 1
+            total -= self.h_ms
         add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width, self.tgt_code[j],
-                  w, value, arrive, off, self.dev_gid[k], stamp - 1)
+                  w, value, arrive, total, self.dev_gid[k], stamp - 1)
 
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
@@ -485,7 +496,8 @@ cdef class SpikeGenerator(StimulationBlock):
     def pre_run(self, engine):
         StimulationBlock.pre_run(self, engine)
         self.st_ptr, self.stamps, self.sw, self.mult, self.soff = spike_train_arrays(self, engine)
-        self.precise = self.sends_precise()
+        # (continuous delays give grid spikes offsets too)
+        self.precise = self.sends_precise() or bool(np.any(np.asarray(self.tgt_doff) != 0))
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j

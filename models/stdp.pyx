@@ -18,8 +18,8 @@ already fired).
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport copysign, exp, fabs, pow
-from libc.stdint cimport int64_t, int32_t
+from libc.math cimport copysign, exp, fabs, pow, round
+from libc.stdint cimport int64_t, int32_t, uint8_t
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.kernel.archive cimport (
@@ -124,18 +124,6 @@ cdef class PairStdpTable(SynapseTable):
         self.bind_weight_recorder(engine, params)
         if self.hom:
             self.take_common(params)
-
-    #: the rule's parameters are model-level (``common``): ``SetDefaults`` or
-    #: ``CopyModel`` set them for all synapses of a model (NEST's ``*_hom``)
-    hom = ()
-
-    def take_common(self, dict params):
-        """Hold the model-level parameters ``hom`` as the compact columns the
-        delivery reads (one value each)."""
-        for name in self.hom:
-            self.cols[name] = np.full(1, float(params[name]))
-            self.uniform.add(name)
-        self.bind()
 
     def nbytes(self):
         return SynapseTable.nbytes(self) + self.kplus_row.nbytes + self.tlast_row.nbytes
@@ -707,7 +695,299 @@ cdef class StdpPlSynapseHomTable(PairStdpTable):
         return new_w if new_w > 0.0 else 0.0
 
 
+cdef class JonkeSynapseTable(PairStdpTable):
+    """``jonke_synapse``: STDP with exponential weight dependence and a
+    constant depression term (Jonke, Legenstein, Habenschuss & Maass 2017),
+    all-to-all pairing as ``stdp_synapse``.
+
+    Per presynaptic spike at ``t`` with delay ``d`` (previous one ``t_last``),
+    unless ``lambda`` is 0 (then the weight stays):
+
+    1. for every postsynaptic spike ``t_j`` in ``(t_last - d, t - d]``:
+       ``w <- min(w + lambda (exp(mu_plus w) Kplus exp((t_last - (t_j + d))
+       / tau_plus) - beta), Wmax)``;
+    2. ``w <- max(w + lambda (-alpha exp(mu_minus w) K_minus(t - d) - beta),
+       0)``, ``K_minus`` the target's trace (its ``tau_minus``);
+    3. the spike is delivered with the new weight;
+       ``Kplus <- Kplus exp((t_last - t) / tau_plus) + 1``, ``t_last <- t``.
+
+    Common parameters (``SetDefaults`` / ``CopyModel``; NEST checks none):
+    ``alpha`` 1, ``beta`` 0, ``lambda`` 0.01, ``mu_plus`` 0, ``mu_minus`` 0,
+    ``tau_plus`` 20 ms, ``Wmax`` 100; per synapse ``weight`` 1, ``Kplus`` 0.
+    14 bytes per synapse plus 16 per source row.  Reference: Jonke Z,
+    Legenstein R, Habenschuss S, Maass W (2017) J Neurosci 37:8511-8523.
+    """
+    hom = ("tau_plus", "lambda", "alpha", "beta", "mu_plus", "mu_minus", "Wmax")
+    compact = hom
+    private = ("t_last",) + hom
+    columns = {"weight": ("float64", 1.0), "tau_plus": ("float64", 20.0),
+               "lambda": ("float64", 0.01), "alpha": ("float64", 1.0),
+               "beta": ("float64", 0.0), "mu_plus": ("float64", 0.0),
+               "mu_minus": ("float64", 0.0), "Wmax": ("float64", 100.0),
+               "Kplus": ("float64", 0.0), "t_last": ("int64", 0)}
+    common = {"tau_plus": 20.0, "lambda": 0.01, "alpha": 1.0, "beta": 0.0, "mu_plus": 0.0,
+              "mu_minus": 0.0, "Wmax": 100.0, "weight_recorder": None}
+    cdef double lam, alpha, beta, mu_plus, mu_minus
+
+    def pre_run(self, engine, dict params):
+        PairStdpTable.pre_run(self, engine, params)
+        self.lam = params["lambda"]
+        self.alpha = params["alpha"]
+        self.beta = params["beta"]
+        self.mu_plus = params["mu_plus"]
+        self.mu_minus = params["mu_minus"]
+
+    @classmethod
+    def check(cls, dict values, common=None):
+        if "Kplus" in values:
+            _require(np.asarray(values["Kplus"]) >= 0, "Kplus must be non-negative.")
+
+    cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
+                     int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:
+        cdef pnl_archive *a = ctx.archive
+        cdef int64_t k0, k1, j
+        cdef double d_ms = d * self.ms_per_step, wmax = self.wmax[0], new_w
+        pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
+        for j in range(k0, k1):
+            if self.lam != 0.0:
+                new_w = w + self.lam * (exp(self.mu_plus * w) * (kplus[0] * self.pre_decay(
+                    k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a)) - self.beta)
+                w = new_w if new_w < wmax else wmax
+        if self.lam != 0.0:
+            new_w = w + self.lam * (-self.alpha * exp(self.mu_minus * w)
+                                    * self.post_trace(slot, t_spike, d, 0, a) - self.beta)
+            w = new_w if new_w > 0.0 else 0.0
+        return w
+
+
+_FACETSHW_LUT_0 = (2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 14, 15)
+_FACETSHW_LUT_1 = (0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11, 12, 13)
+
+
+cdef class StdpFacetshwSynapseHomTable(SynapseTable):
+    """``stdp_facetshw_synapse_hom``: STDP as on the FACETS / BrainScaleS
+    wafer-scale hardware (Pfeil et al. 2012): 4-bit weights, pair
+    accumulations evaluated only when the synapse's driver reads it out, and
+    a reduced symmetric nearest-neighbour pairing.
+
+    Per presynaptic spike at ``t`` (ms) with delay ``d`` on a synapse whose
+    source fired last at ``t_last``:
+
+    1. at its first spike the synapse takes the next ``synapse_id`` (the
+       model's ``no_synapses``, which grows by one; ``readout_cycle_duration
+       = int((no_synapses - 1) / synapses_per_driver + 1)
+       driver_readout_time``), and its first readout time is
+       ``int(synapse_id / synapses_per_driver) driver_readout_time``;
+    2. if ``t`` is past the synapse's ``next_readout_time``: the weight is
+       discretized, ``e = round(w / weight_per_lut_entry)``; the evaluation
+       function ``E(c) = (a_thresh_tl + c2 a_causal + c1 a_acausal) / (1 +
+       c2 + c1) > (a_thresh_th + c0 a_causal + c3 a_acausal) / (1 + c0 +
+       c3)`` of the configuration bits ``configbit_0`` and ``configbit_1``
+       selects ``lookuptable_0`` (only the first true), ``lookuptable_1``
+       (only the second) or ``lookuptable_2`` (both) to map ``e``, the pair
+       of ``reset_pattern`` bits of that table resetting ``a_causal`` and
+       ``a_acausal`` to 0; ``next_readout_time`` advances by
+       ``readout_cycle_duration`` until past ``t``; ``w = e
+       weight_per_lut_entry`` (also when no table applied);
+    3. if the target fired in ``(t_last - d, t - d]``, with its first spike
+       there ``t_f`` and its last ``t_l``: ``a_causal += exp((t_last - (t_f +
+       d)) / tau_plus)``, ``a_acausal += exp((t_l + d - t) / tau_minus_stdp)``;
+    4. the spike is delivered with ``w``; ``t_last <- t``.
+
+    Common parameters (``SetDefaults`` / ``CopyModel``): ``tau_plus`` 20 ms,
+    ``tau_minus_stdp`` 20 ms, ``Wmax`` 100 (setting it sets
+    ``weight_per_lut_entry = Wmax / 15``), ``no_synapses`` 0,
+    ``synapses_per_driver`` 50, ``driver_readout_time`` 15 ms,
+    ``readout_cycle_duration`` (derived), the three look-up tables (16
+    entries in [0, 15]), ``configbit_0`` (0, 0, 1, 0), ``configbit_1`` (0,
+    1, 0, 0), ``reset_pattern`` (six 1s).  Per synapse: ``weight`` 1,
+    ``a_causal`` 0, ``a_acausal`` 0, ``a_thresh_th`` 21.835,
+    ``a_thresh_tl`` 21.835, ``init_flag`` False, ``synapse_id`` 0,
+    ``next_readout_time`` 0 ms.  As NEST, the synapse ids follow the order of
+    the synapses' first spikes (within a step: the canonical (lag, gid)
+    order, each source's synapses in the order they were made).  A
+    ``readout_cycle_duration`` that is not positive stops the readout loop
+    (NEST loops for ever).  Precise spike offsets are ignored, as in NEST.
+    Reference: Pfeil T et al. (2012) Front Neurosci 6:90.
+    """
+    uses_archive = True
+    columns = {"weight": ("float64", 1.0), "a_causal": ("float64", 0.0),
+               "a_acausal": ("float64", 0.0), "a_thresh_th": ("float64", 21.835),
+               "a_thresh_tl": ("float64", 21.835), "init_flag": ("uint8", 0),
+               "synapse_id": ("int64", 0), "next_readout_time": ("float64", 0.0),
+               "t_last": ("int64", 0)}
+    private = ("t_last",)
+    common = {"tau_plus": 20.0, "tau_minus_stdp": 20.0, "Wmax": 100.0,
+              "weight_per_lut_entry": 100.0 / 15, "no_synapses": 0,
+              "synapses_per_driver": 50, "driver_readout_time": 15.0,
+              "readout_cycle_duration": 0.0,
+              "lookuptable_0": np.array(_FACETSHW_LUT_0, np.int64),
+              "lookuptable_1": np.array(_FACETSHW_LUT_1, np.int64),
+              "lookuptable_2": np.arange(16, dtype=np.int64),
+              "configbit_0": np.array((0, 0, 1, 0), np.int64),
+              "configbit_1": np.array((0, 1, 0, 0), np.int64),
+              "reset_pattern": np.ones(6, np.int64),
+              "weight_recorder": None}
+    cdef double[::1] w, a_c, a_a, th_th, th_tl, next_ro
+    cdef uint8_t[::1] init
+    cdef int64_t[::1] syn_id, t_last
+    cdef double tau_plus, tau_minus, wple, driver_time, cycle, ms_per_step
+    cdef int64_t no_synapses, per_driver
+    cdef int64_t lut[3][16]
+    cdef int64_t cbit[2][4]
+    cdef int64_t reset[6]
+
+    def bind(self):
+        SynapseTable.bind(self)
+        c = self.cols
+        self.w = c["weight"]; self.a_c = c["a_causal"]; self.a_a = c["a_acausal"]
+        self.th_th = c["a_thresh_th"]; self.th_tl = c["a_thresh_tl"]
+        self.next_ro = c["next_readout_time"]; self.init = c["init_flag"]
+        self.syn_id = c["synapse_id"]; self.t_last = c["t_last"]
+
+    @staticmethod
+    def merge_common(dict current, dict params, n_connections):
+        """The derived parameters NEST updates with the ones set: ``Wmax``
+        sets ``weight_per_lut_entry`` (unless given too), ``no_synapses``,
+        ``synapses_per_driver`` and ``driver_readout_time`` set
+        ``readout_cycle_duration``."""
+        params = dict(params)
+        for name in ("lookuptable_0", "lookuptable_1", "lookuptable_2", "configbit_0",
+                     "configbit_1", "reset_pattern"):
+            if name in params:
+                params[name] = np.array(np.asarray(params[name]).ravel(), np.int64)
+        merged = {**current, **params}
+        if "Wmax" in params and "weight_per_lut_entry" not in params:
+            params["weight_per_lut_entry"] = float(merged["Wmax"]) / (
+                len(merged["lookuptable_0"]) - 1)
+        if any(name in params for name in ("no_synapses", "synapses_per_driver",
+                                           "driver_readout_time")):
+            params["readout_cycle_duration"] = _readout_cycle(
+                int(merged["no_synapses"]), int(merged["synapses_per_driver"]),
+                float(merged["driver_readout_time"]))
+        return params
+
+    @classmethod
+    def check_common(cls, dict params):
+        SynapseTable.check_common.__func__(cls, params)
+        for name in ("lookuptable_0", "lookuptable_1", "lookuptable_2"):
+            if name in params:
+                lut = np.asarray(params[name]).ravel()
+                if lut.shape[0] != 16:
+                    raise BadProperty("Look-up table has not 2^4 entries!")
+                if np.any((lut < 0) | (lut > 15)) or np.any(lut != np.round(lut)):
+                    raise BadProperty("Look-up table entries must be integers in [0,15]")
+        for name in ("configbit_0", "configbit_1"):
+            if name in params and np.asarray(params[name]).size != 4:
+                raise BadProperty("Wrong number of configuration bits (!=4).")
+        if "reset_pattern" in params and np.asarray(params["reset_pattern"]).size != 6:
+            raise BadProperty("Wrong number of reset bits (!=6).")
+
+    def pre_run(self, engine, dict params):
+        cdef int i, j
+        self.bind_weight_recorder(engine, params)
+        self.ms_per_step = engine.tics_per_step * engine.ms_per_tic
+        self.tau_plus = params["tau_plus"]
+        self.tau_minus = params["tau_minus_stdp"]
+        self.wple = params["weight_per_lut_entry"]
+        self.driver_time = params["driver_readout_time"]
+        self.cycle = params["readout_cycle_duration"]
+        self.no_synapses = params["no_synapses"]
+        self.per_driver = params["synapses_per_driver"]
+        for i in range(3):
+            for j in range(16):
+                self.lut[i][j] = params[f"lookuptable_{i}"][j]
+        for i in range(2):
+            for j in range(4):
+                self.cbit[i][j] = params[f"configbit_{i}"][j]
+        for i in range(6):
+            self.reset[i] = params["reset_pattern"][i]
+
+    def after_run(self, engine):
+        """The model's synapse count and readout cycle as the run left them."""
+        d = engine.synapse_models[self.synapse_model]
+        d["no_synapses"] = int(self.no_synapses)
+        d["readout_cycle_duration"] = float(self.cycle)
+
+    cdef inline bint evaluate(self, int64_t k, int c) noexcept nogil:
+        cdef int64_t *b = self.cbit[c]
+        return ((self.th_tl[k] + b[2] * self.a_c[k] + b[1] * self.a_a[k])
+                / <double>(1 + b[2] + b[1])
+                > (self.th_th[k] + b[0] * self.a_c[k] + b[3] * self.a_a[k])
+                / <double>(1 + b[0] + b[3]))
+
+    cdef void readout(self, int64_t k, double t_ms) noexcept nogil:
+        """Step 2 of the rule (class docstring)."""
+        cdef int64_t e = <int64_t>round(self.w[k] / self.wple)
+        cdef bint e0 = self.evaluate(k, 0), e1 = self.evaluate(k, 1)
+        cdef int table = -1
+        if e0 and not e1:
+            table = 0
+        elif e1 and not e0:
+            table = 1
+        elif e0 and e1:
+            table = 2
+        if table >= 0 and 0 <= e < 16:
+            e = self.lut[table][e]
+            if self.reset[2 * table]:
+                self.a_c[k] = 0.0
+            if self.reset[2 * table + 1]:
+                self.a_a[k] = 0.0
+        if self.cycle > 0.0:
+            while t_ms > self.next_ro[k]:
+                self.next_ro[k] += self.cycle
+        self.w[k] = <double>e * self.wple
+
+    cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                      int64_t n, int64_t origin) noexcept nogil:
+        cdef int64_t s, k, g, d, slot, k0, k1, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t t_spike, tgt
+        cdef double t_ms, d_ms
+        cdef pnl_archive *a = ctx.archive
+        for s in range(n):
+            g = gids[s]
+            if g >= self.n_rows:
+                continue
+            t_spike = origin + lags[s] + 1
+            t_ms = pnl_archive_ms(a, t_spike)
+            for k in range(self.rp[g], self.rp[g + 1]):
+                if not self.init[k]:
+                    self.syn_id[k] = self.no_synapses
+                    self.no_synapses += 1
+                    self.cycle = <double>(<int64_t>((self.no_synapses - 1.0) / self.per_driver
+                                                    + 1.0)) * self.driver_time
+                    self.next_ro[k] = <double>(self.syn_id[k] // self.per_driver) \
+                        * self.driver_time
+                    self.init[k] = 1
+                if t_ms > self.next_ro[k]:
+                    self.readout(k, t_ms)
+                d = self.dl[k]
+                d_ms = d * self.ms_per_step
+                tgt = ctx.chan_slot[self.cd[k] >> 2]
+                if pnl_archive_history(a, tgt, self.t_last[k] - d, t_spike - d, &k0, &k1) > 0:
+                    self.a_c[k] += exp((pnl_archive_ms(a, self.t_last[k])
+                                        - (pnl_archive_ms(a, pnl_archive_stamp(a, tgt, k0))
+                                           + d_ms)) / self.tau_plus)
+                    self.a_a[k] += exp(((pnl_archive_ms(a, pnl_archive_stamp(a, tgt, k1 - 1))
+                                         + d_ms) - t_ms) / self.tau_minus)
+                if self.wr_on:
+                    self.record_weight(k, t_spike, self.w[k])
+                slot = (origin + lags[s]) % L + d
+                if slot >= L:
+                    slot -= L
+                add_to_channel(ctx.inbuf + slot * W, self.cd[k], self.w[k], 1.0)
+                self.t_last[k] = t_spike
+
+
+def _readout_cycle(int64_t no_synapses, int64_t per_driver, double driver_time):
+    """NEST's readout cycle of a driver: ``int((no_synapses - 1) /
+    synapses_per_driver + 1) driver_readout_time``."""
+    return float(<int64_t>((no_synapses - 1.0) / per_driver + 1.0)) * driver_time
+
+
 SYNAPSE_MODELS = {
+    "stdp_facetshw_synapse_hom": StdpFacetshwSynapseHomTable,
+    "jonke_synapse": JonkeSynapseTable,
     "stdp_synapse_hom": StdpSynapseHomTable,
     "stdp_pl_synapse_hom": StdpPlSynapseHomTable,
     "stdp_synapse": StdpSynapseTable,

@@ -32,6 +32,14 @@ Pzz = expm1(-h/tau_rec), Pxy = (Pzz tau_rec - (Pyy - 1) tau_psc) / (tau_psc
 0, ``x`` 1, ``y`` 0, ``tau_psc`` 3 ms, ``tau_rec`` 800 ms, ``tau_fac`` 0 ms.
 ``tau_psc`` should equal the target's synaptic time constant.
 
+``tsodyks_synapse_hom``: ``tsodyks_synapse`` with ``weight``, ``U``,
+``tau_psc``, ``tau_rec`` and ``tau_fac`` common to all synapses of the model
+(set by ``SetDefaults`` / ``CopyModel``; Connect refuses them, connections
+do not report them), per synapse ``x``, ``y`` and ``u``.  NEST's arithmetic
+of this model differs slightly from ``tsodyks_synapse``'s and is followed:
+Pzz = exp(-h/tau_rec), Pxy = ((Pzz - 1) tau_rec - (Pyy - 1) tau_psc) /
+(tau_psc - tau_rec), x <- x + (Pxy y + (1 - Pzz) z).
+
 ``quantal_stp_synapse`` (Fuhrmann et al. 2002; Loebel et al. 2009): ``n``
 release sites of which ``a`` are available, utilisation ``u``; from the
 second spike on u <- U + u (1 - U) exp(-h / tau_fac) (0 where tau_fac <
@@ -229,6 +237,67 @@ cdef class TsodyksSynapseTable(ShortTermTable):
         return True
 
 
+cdef class TsodyksSynapseHomTable(ShortTermTable):
+    """``tsodyks_synapse_hom`` (module docstring): the model-level parameters
+    held as one value each; 40 bytes per synapse (code, delay, x, y, u,
+    t_last)."""
+    columns = {"weight": ("float64", 1.0), "U": ("float64", 0.5), "u": ("float64", 0.0),
+               "x": ("float64", 1.0), "y": ("float64", 0.0), "tau_psc": ("float64", 3.0),
+               "tau_rec": ("float64", 800.0), "tau_fac": ("float64", 0.0),
+               "t_last": ("int64", 0)}
+    hom = ("weight", "U", "tau_psc", "tau_rec", "tau_fac")
+    compact = hom
+    private = ("t_last",) + hom
+    common = {"weight": 1.0, "U": 0.5, "tau_psc": 3.0, "tau_rec": 800.0, "tau_fac": 0.0,
+              "weight_recorder": None}
+    checked_together = ("x", "y")
+    cdef double[::1] U, u, x, y, tau_psc, tau_rec, tau_fac
+
+    def bind(self):
+        ShortTermTable.bind(self)
+        c = self.cols
+        self.U = c["U"]; self.u = c["u"]; self.x = c["x"]; self.y = c["y"]
+        self.tau_psc = c["tau_psc"]; self.tau_rec = c["tau_rec"]; self.tau_fac = c["tau_fac"]
+
+    @classmethod
+    def check(cls, dict values, common=None):
+        if "x" in values and "y" in values:
+            if np.any(np.asarray(values["x"]) + np.asarray(values["y"]) > 1.0):
+                raise BadProperty("x + y must be <= 1.0.")
+
+    @classmethod
+    def check_common(cls, dict params):
+        ShortTermTable.check_common.__func__(cls, params)
+        _in_unit(params, "U")
+        _positive(params, "tau_psc")
+        _positive(params, "tau_rec")
+        _positive(params, "tau_fac", strict=False)
+
+    def pre_run(self, engine, dict params):
+        ShortTermTable.pre_run(self, engine, params)
+        self.take_common(params)
+
+    cdef bint transmit(self, int64_t k, int64_t t_spike, int64_t g, int64_t r,
+                       SliceContext *ctx, double *w) noexcept nogil:
+        cdef double h = self.ms(t_spike) - self.ms(self.t_last[k])
+        cdef double tau_psc = self.tau_psc[0], tau_rec = self.tau_rec[0]
+        cdef double Puu = 0.0 if self.tau_fac[0] == 0.0 else exp(-h / self.tau_fac[0])
+        cdef double Pyy = exp(-h / tau_psc)
+        cdef double Pzz = exp(-h / tau_rec)
+        cdef double Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) / (tau_psc - tau_rec)
+        cdef double Pxz = 1.0 - Pzz
+        cdef double z = 1.0 - self.x[k] - self.y[k], dy
+        self.u[k] *= Puu
+        self.x[k] += Pxy * self.y[k] + Pxz * z
+        self.y[k] *= Pyy
+        self.u[k] += self.U[0] * (1.0 - self.u[k])
+        dy = self.u[k] * self.x[k]
+        self.x[k] -= dy
+        self.y[k] += dy
+        w[0] = dy * self.w[0]
+        return True
+
+
 cdef class QuantalStpSynapseTable(ShortTermTable):
     """``quantal_stp_synapse`` (module docstring): 62 bytes per synapse, and
     at Prepare each synapse's target gid and multapse index (the counter of
@@ -291,5 +360,6 @@ cdef class QuantalStpSynapseTable(ShortTermTable):
 
 
 SYNAPSE_MODELS = {"tsodyks_synapse": TsodyksSynapseTable,
+                  "tsodyks_synapse_hom": TsodyksSynapseHomTable,
                   "tsodyks2_synapse": Tsodyks2SynapseTable,
                   "quantal_stp_synapse": QuantalStpSynapseTable}

@@ -596,13 +596,16 @@ def _set_defaults(model, params):
                 raise UnaccessedDictionaryEntry(
                     f"{model} has no parameter {key!r}; expected one of "
                     f"{sorted(k for k in d if not k.startswith('_'))}")
-        if "delay" in params:
+        cls = kernel.synapse_types[model]
+        if "delay" in params and hasattr(cls, "split_delay"):
+            # (a model with continuous delays checks the two steps it needs)
+            cls.split_delay(kernel, params["delay"])
+        elif "delay" in params:
             steps = kernel.delay_to_steps(params["delay"])
             if np.ndim(steps) == 0:
                 # stored on the grid, as NEST (tics / tics_per_ms: 3.5 stays 3.5)
                 params = dict(params, delay=float(int(steps) * kernel.tics_per_step
                                                   / kernel.tics_per_ms))
-        cls = kernel.synapse_types[model]
         cls.check_common(params)
         if hasattr(cls, "merge_common"):
             # model-level parameters that are dicts (an optimizer) merge key by key

@@ -471,6 +471,21 @@ def _connect_arrays(pre, post, conn_spec):
     return False
 
 
+def _continuous_delays(k, model, syn_spec, delays):
+    """Delays (steps), extra columns and the delays to note for the kernel's
+    extrema of a Connect through ``model``.  A model with continuous delays
+    (``split_delay``: ``cont_delay_synapse``) keeps, as NEST, the sub-step
+    part of its default delay; a delay given to Connect is rounded to steps."""
+    cls = k.synapse_types[model]
+    if not hasattr(cls, "split_delay"):
+        return delays, {}, delays
+    d_steps, d_off = cls.split_delay(k, k.synapse_models[model]["delay"])
+    if isinstance(syn_spec, dict) and "delay" in syn_spec:
+        # (as NEST, only the rounded delay counts for the delay extrema)
+        return delays, {"delay_offset": d_off[0]}, delays
+    return d_steps[0], {"delay_offset": d_off[0]}, cls.delay_steps_used(d_steps[0], d_off[0])
+
+
 def _plan_arrays(pre, post, conn_spec, syn_spec):
     """Connect(pre_ids, post_ids, "one_to_one", syn_spec) with numpy arrays of
     node ids, as PyNEST's connect_arrays: pair i connects pre[i] -> post[i]
@@ -532,7 +547,8 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     else:
         receptor = np.asarray(receptor, np.int64)[local]
     codes = k.channel_codes(tgt, receptor, cls.channel_kind)
-    vals = {"weight": weights if np.ndim(weights) == 0 else weights[local]}
+    delays, offsets, noted_delays = _continuous_delays(k, model, syn_spec, delays)
+    vals = {"weight": weights if np.ndim(weights) == 0 else weights[local], **offsets}
     for name in cls.public_columns():
         if name != "weight":
             v = values(name)
@@ -541,7 +557,7 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     k.calls += 1
 
     def commit():
-        k.note_delays(np.atleast_1d(delays))
+        k.note_delays(np.atleast_1d(noted_delays))
         k.table(model).add(src, codes, delays, vals)
         k.count_connections(model, len(src))
     return commit
@@ -550,7 +566,7 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
 def _static_model(cls):
     """Whether synapses of table class ``cls`` only carry a weight (and
     maybe a label): the models a device may connect through."""
-    return (set(cls.columns) - {"synapse_label"} == {"weight"}
+    return (set(cls.public_columns()) - {"synapse_label", "weight"} == set()
             and cls.channel_kind != "learning_signal")
 
 
@@ -790,11 +806,12 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     else:
         receptor = int(_receptors(receptor))
     delays = k.delay_to_steps(delays_ms)
+    cls = k.synapse_types[model]
+    delays, offsets, noted_delays = _continuous_delays(k, model, syn_spec, delays)
     if pk == "stimulator":
         # generator -> neuron: rows of the synapse model's table keyed by the
         # generator; the generator reads them at Prepare and writes its output
         # through them (the kernel does not deliver them)
-        cls = k.synapse_types[model]
         if not _static_model(cls):
             raise IllegalConnection(
                 f"stimulation devices connect through static synapse models only, not "
@@ -823,11 +840,10 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
                 tgt[sel], receptor if np.ndim(receptor) == 0 else receptor[sel], kind)
 
         def commit():
-            k.note_delays(np.atleast_1d(delays))
-            k.table(model).add(src, codes, delays, {"weight": weights})
+            k.note_delays(np.atleast_1d(noted_delays))
+            k.table(model).add(src, codes, delays, {"weight": weights, **offsets})
             k.count_connections(model, len(src))
         return commit
-    cls = k.synapse_types[model]
     if hasattr(cls, "check_connection"):
         cls.check_connection(k, pre_recs, post_recs, delays, model)
     _check_binary_synapse(post_recs, model, cls)
@@ -841,7 +857,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
 
     # the model's own columns: syn_spec values over the model's defaults (as
     # weight and delay); scalars stay scalars until the rows are written
-    values = {"weight": weights}
+    values = {"weight": weights, **offsets}
     for name in cls.public_columns():
         if name != "weight":
             values[name] = _values(syn[name], name, info, pre_ids, post_ids, src, tgt, k,
@@ -858,7 +874,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     del tgt
 
     def commit():
-        k.note_delays(np.atleast_1d(delays))
+        k.note_delays(np.atleast_1d(noted_delays))
         k.table(model).add(src, codes, delays, values)
         k.count_connections(model, len(src))
     return commit

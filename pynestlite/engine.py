@@ -26,10 +26,10 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, bernoulli_synapse, binary, correlation, eprop, eprop_bsshslm, generators, gif, glif,
-    hh_psc_alpha,
-    iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn, multisynapse,
-    parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
+    aeif, bernoulli_synapse, binary, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
+    generators, gif, glif, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp,
+    izhikevich, lgn, multisynapse, parrot_neuron, precise, recorders, static_synapse_hom_w, stdp,
+    stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -39,17 +39,19 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_a
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
              stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation):
     NODE_MODELS.update(_mod.MODELS)
-for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
+for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse,
+             static_synapse_hom_w, cont_delay_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 # NEST's *_hpc variants keep the target as a thread-local index to save
 # memory; every pynestlite table reaches its target through the channel code
 # already, so these names are the same models (own defaults, own table)
-HPC_VARIANTS = ("bernoulli_synapse", "eprop_synapse", "eprop_synapse_bsshslm_2020",
-                "quantal_stp_synapse", "static_synapse", "stdp_dopamine_synapse",
-                "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse", "stdp_nn_symm_synapse",
-                "stdp_pl_synapse_hom", "stdp_synapse", "stdp_synapse_hom",
-                "stdp_triplet_synapse", "tsodyks2_synapse", "tsodyks_synapse",
-                "vogels_sprekeler_synapse")
+HPC_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "eprop_synapse",
+                "eprop_synapse_bsshslm_2020", "jonke_synapse", "quantal_stp_synapse",
+                "static_synapse", "static_synapse_hom_w", "stdp_dopamine_synapse",
+                "stdp_facetshw_synapse_hom", "stdp_nn_pre_centered_synapse",
+                "stdp_nn_restr_synapse", "stdp_nn_symm_synapse", "stdp_pl_synapse_hom",
+                "stdp_synapse", "stdp_synapse_hom", "stdp_triplet_synapse", "tsodyks2_synapse",
+                "tsodyks_synapse", "tsodyks_synapse_hom", "vogels_sprekeler_synapse")
 for _name in HPC_VARIANTS:
     SYNAPSE_TYPES[_name + "_hpc"] = SYNAPSE_TYPES[_name]
 
@@ -76,11 +78,13 @@ def labelled(table_class):
     })
 
 
-LABEL_VARIANTS = ("bernoulli_synapse", "quantal_stp_synapse", "static_synapse",
-                  "stdp_dopamine_synapse", "stdp_nn_pre_centered_synapse",
-                  "stdp_nn_restr_synapse", "stdp_nn_symm_synapse", "stdp_pl_synapse_hom",
-                  "stdp_synapse", "stdp_synapse_hom", "stdp_triplet_synapse",
-                  "tsodyks2_synapse", "tsodyks_synapse", "vogels_sprekeler_synapse")
+LABEL_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "jonke_synapse",
+                  "quantal_stp_synapse", "static_synapse", "static_synapse_hom_w",
+                  "stdp_dopamine_synapse", "stdp_facetshw_synapse_hom",
+                  "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse",
+                  "stdp_nn_symm_synapse", "stdp_pl_synapse_hom", "stdp_synapse",
+                  "stdp_synapse_hom", "stdp_triplet_synapse", "tsodyks2_synapse",
+                  "tsodyks_synapse", "tsodyks_synapse_hom", "vogels_sprekeler_synapse")
 for _name in LABEL_VARIANTS:
     SYNAPSE_TYPES[_name + "_lbl"] = labelled(SYNAPSE_TYPES[_name])
 
@@ -538,11 +542,12 @@ class Engine:
     def device_targets(self, block):
         """Connections of a stimulation device block, from the synapse tables.
 
-        Returns (device row, channel code, weight, delay steps, target gid),
+        Returns (device row, channel code, weight, delay steps, target gid,
+        continuous part of the delay in ms (``cont_delay_synapse``; else 0)),
         grouped by device row; per device, the tables in the order their
         models were first used and each table's rows in creation order.
         """
-        devs, codes, ws, ds = [], [], [], []
+        devs, codes, ws, ds, offs = [], [], [], [], []
         gids = np.asarray(block.gids, np.int64)
         for t in self.tables.values():
             t.finalize(self.next_gid)
@@ -557,16 +562,18 @@ class Engine:
             idx = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(n.sum())
             devs.append(np.repeat(np.searchsorted(gids, g), n))
             codes.append(t.cols["code"][idx])
-            ws.append(t.cols["weight"][idx])
+            ws.append(t.get("weight", idx))
             ds.append(t.cols["delay"][idx].astype(np.int64))
+            offs.append(t.delay_offsets(idx) if hasattr(t, "delay_offsets")
+                        else np.zeros(len(idx)))
         if not devs:
             e = np.empty(0, np.int64)
-            return e, e.astype(np.uint32), e.astype(np.float64), e, e
+            return e, e.astype(np.uint32), e.astype(np.float64), e, e, e.astype(np.float64)
         dev = np.concatenate(devs)
         order = np.argsort(dev, kind="stable")
         code = np.concatenate(codes)[order]
         return (dev[order], code, np.concatenate(ws)[order], np.concatenate(ds)[order],
-                self.decode_targets(code))
+                self.decode_targets(code), np.concatenate(offs)[order])
 
     def all_tables(self):
         """Every connection of this rank: the synapse tables and the recording table."""
@@ -782,6 +789,8 @@ class Engine:
                 for t in tables:
                     if getattr(t, "weight_recorder", None) is not None:
                         t.flush_weights(self)
+                    if hasattr(t, "after_run"):
+                        t.after_run(self)        # model-level state the run changed
             except Exception as e:
                 error = e
             try:

@@ -101,6 +101,12 @@ class _TableStore:
         return self.table.sizeof()
 
     @property
+    def has_weight(self):
+        """Whether the connections have a weight of their own (NEST's
+        ``*_hom_w`` models have a model-level one and report none)."""
+        return self.table.has_weight()
+
+    @property
     def model_columns(self):
         return self.table.public_columns()
 
@@ -114,6 +120,17 @@ class _TableStore:
 
     def delay_steps(self, idx):
         return self.table.get("delay", idx).astype(np.int64)
+
+    def delay_offsets(self, idx):
+        """The sub-step part of the delays (ms; models with continuous delays),
+        or None."""
+        t = self.table
+        return t.delay_offsets(idx) if hasattr(t, "delay_offsets") else None
+
+    @property
+    def split_delay(self):
+        """``split_delay`` of a model with continuous delays, or None."""
+        return getattr(type(self.table), "split_delay", None)
 
     def receptor(self, idx, tgt, src):
         codes = self.table.get("code", idx)
@@ -152,6 +169,10 @@ class _RecorderStore(_TableStore):
         return ()
 
     @property
+    def has_weight(self):
+        return True
+
+    @property
     def nested(self):
         return {}
 
@@ -160,6 +181,11 @@ class _RecorderStore(_TableStore):
 
     def delay_steps(self, idx):
         return None
+
+    def delay_offsets(self, idx):
+        return None
+
+    split_delay = None
 
     def receptor(self, idx, tgt, src):
         return self.table.get("port", idx).astype(np.int64)
@@ -320,8 +346,25 @@ class SynapseCollection:
             return names[self._sid] if n else np.empty(0, dtype=object)
         if name == "synapse_id":
             ids = {m: k.synapse_model_id(m) for m in k.synapse_models}
-            return np.array([ids.get(s.model, -1) for s in self._stores] or [0],
-                            np.int64)[self._sid]
+            out = np.array([ids.get(s.model, -1) for s in self._stores] or [0],
+                           np.int64)[self._sid]
+            # (stdp_facetshw_synapse_hom reports its own synapse_id there, as NEST)
+            for s, store, sel in self._parts():
+                if name in store.model_columns:
+                    out[sel] = store.column(name, self._idx[sel])
+            return out
+        weightless = name == "weight" and [st for _, st, _ in self._parts()
+                                           if not st.has_weight]
+        if weightless:
+            # NEST's *_hom_w connections report no weight: no key when all of
+            # them are such, None for them among others
+            if len(weightless) == len(list(self._parts())):
+                raise SynapseKeyError(name)
+            out = np.full(n, None, dtype=object)
+            for s, store, sel in self._parts():
+                if store.has_weight:
+                    out[sel] = store.weight(self._idx[sel]).tolist()
+            return out
         out = np.empty(n, np.int64 if name == "receptor" else np.float64)
         h_ms = k.tics_per_step * k.ms_per_tic
         for s, store, sel in self._parts():
@@ -332,6 +375,9 @@ class SynapseCollection:
                 steps = store.delay_steps(idx)
                 # NEST: Time::delay_steps_to_ms = steps * resolution
                 out[sel] = RECORDER_DELAY_MS if steps is None else steps * h_ms
+                sub = store.delay_offsets(idx)
+                if sub is not None:
+                    out[sel] = out[sel] - sub
             else:
                 out[sel] = store.receptor(idx, self._tgt[sel].astype(np.int64),
                                           self._src[sel].astype(np.int64))
@@ -372,7 +418,10 @@ class SynapseCollection:
         extra = []
         for s in self._stores:
             extra += [c for c in s.model_columns if c not in KEYS and c not in extra]
-        return KEYS + tuple(sorted(extra))
+        keys = KEYS
+        if not any(st.has_weight for _, st, _ in self._parts()):
+            keys = tuple(key for key in KEYS if key != "weight")
+        return keys + tuple(sorted(extra))
 
     @staticmethod
     def _fmt(col, single):
@@ -518,6 +567,8 @@ class SynapseCollection:
         settable = SETTABLE + tuple(c for st in self._stores for c in st.model_columns
                                     if c not in SETTABLE)
         settable += tuple(c for cols in nested.values() for c in cols.values())
+        if "weight" in keys and not all(st.has_weight for _, st, _ in self._parts()):
+            settable = tuple(c for c in settable if c != "weight")
         for key in keys:
             if key not in settable:
                 raise UnaccessedDictionaryEntry(
@@ -533,6 +584,11 @@ class SynapseCollection:
                 vals = self._values(key, params[key], n)
             require_finite(vals, f"SynapseCollection.set: {key}")
             if key == "delay":
+                if any(st.split_delay is not None for _, st, _ in self._parts()):
+                    new["delay_ms"] = (rows, vals)     # (continuous delays: see _commit_set)
+                    for _, st, _ in self._parts():
+                        if st.split_delay is not None:
+                            st.split_delay(k, vals)
                 vals = k.delay_to_steps(vals)
             new[key] = (rows, vals)
         if n:
@@ -584,6 +640,16 @@ class SynapseCollection:
                     continue
                 if key == "weight":
                     store.set_weight(self._idx[sel], col[sel])
+                elif key == "delay" and store.split_delay is not None:
+                    ms = new["delay_ms"][1]
+                    if rows is not None:
+                        ms_col = np.empty(n)
+                        ms_col[rows] = ms
+                        ms = ms_col
+                    steps, off = store.split_delay(k, ms[sel])
+                    store.set_delay(self._idx[sel], steps)
+                    store.set_column("delay_offset", self._idx[sel], off)
+                    k.note_delays(type(store.table).delay_steps_used(steps, off))
                 elif key == "delay":
                     store.set_delay(self._idx[sel], col[sel])
                 elif key in store.model_columns or any(
@@ -619,7 +685,8 @@ class SynapseCollection:
         if n == 0:
             return "The synapse collection does not contain any connections."
         src, tgt = self._src.tolist(), self._tgt.tolist()
-        w = self._col("weight").tolist()
+        w = [np.nan if x is None else x for x in (
+            self._col("weight").tolist() if "weight" in self._keys() else [None] * n)]
         d = self._col("delay").tolist()
         m = [str(x) for x in self._col("synapse_model")]
         rows = list(range(n))

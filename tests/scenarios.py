@@ -1413,6 +1413,228 @@ def run_stdp_hom(nest):
     return out
 
 
+def _conn_columns(conns, keys, prefix):
+    """Columns of ``conns`` ordered by (source, target, delay) (one synapse
+    per ordered triple; for models without a weight per connection)."""
+    d = conns.get(["source", "target", "delay"] + list(keys))
+    order = np.lexsort((np.asarray(d["delay"]), np.asarray(d["target"]),
+                        np.asarray(d["source"])))
+    out = {prefix + name: np.asarray(d[name], np.int64)[order] for name in ("source", "target")}
+    out[prefix + "delay"] = np.asarray(d["delay"], np.float64)[order]
+    for key in keys:
+        out[prefix + key] = np.asarray(d[key], np.float64)[order]
+    return out
+
+
+def run_syn_hom(nest):
+    """static_synapse_hom_w and tsodyks_synapse_hom: the weight (and the
+    Tsodyks parameters U, tau_psc, tau_rec, tau_fac) common to a model, set
+    by SetDefaults and CopyModel and changed between runs.
+
+    Parrots with fixed trains (one with multiplicity 2, one with bursts)
+    onto iaf_psc_exp neurons and an iaf_psc_exp_ps neuron (precise input
+    channel); a depressing and a facilitating copy of tsodyks_synapse_hom
+    (x, y, u set per Connect); excitatory and inhibitory copies of
+    static_synapse_hom_w.  State x, y, u after each of three Simulate
+    calls; V_m and spikes of the targets show the transmitted weights.
+    """
+    _reset(nest)
+    base = [float(t) for t in np.round(np.arange(5.0, 280.0, 17.3), 1)]
+    sg = nest.Create("spike_generator", 3, {"spike_times": base})
+    sg[1].set({"spike_times": sorted(base[::2] + base[::5])})
+    burst = sorted({round(t + d, 1) for t in base[::4] for d in (0.0, 1.0, 2.5, 3.2)})
+    sg[2].set({"spike_times": burst})
+    pre = nest.Create("parrot_neuron", 3)
+    nest.Connect(sg, pre, "one_to_one")
+    post = nest.Create("iaf_psc_exp", 2, {"tau_syn_ex": 3.0, "tau_syn_in": 3.0,
+                                          "I_e": 360.0})
+    post[1].set({"I_e": 330.0})
+    ps = nest.Create("iaf_psc_exp_ps", 1, {"tau_syn_ex": 3.0, "tau_syn_in": 3.0,
+                                           "I_e": 350.0})
+    nest.SetDefaults("static_synapse_hom_w", {"weight": 40.0})
+    nest.CopyModel("static_synapse_hom_w", "hom_w_inh", {"weight": -25.0, "delay": 2.0})
+    nest.SetDefaults("tsodyks_synapse_hom", {"weight": 250.0, "U": 0.3, "tau_rec": 200.0,
+                                             "tau_fac": 50.0, "tau_psc": 3.0})
+    nest.CopyModel("tsodyks_synapse_hom", "tsodyks_hom_dep",
+                   {"weight": -120.0, "U": 0.6, "tau_rec": 100.0, "tau_fac": 0.0,
+                    "delay": 1.3})
+    rule = {"rule": "all_to_all"}
+    targets = post + ps
+    nest.Connect(pre, targets, rule, {"synapse_model": "static_synapse_hom_w"})
+    nest.Connect(pre[:2], targets, rule, {"synapse_model": "hom_w_inh", "delay": 0.7})
+    nest.Connect(pre, targets, rule, {"synapse_model": "tsodyks_synapse_hom", "delay": 2.3,
+                                      "x": 0.8, "y": 0.1, "u": 0.2})
+    nest.Connect(pre, targets, rule, {"synapse_model": "tsodyks_hom_dep"})
+    mm = _multimeter(nest, targets, 0.5)
+    sr = _spike_recorder(nest, targets)
+    out = {}
+    for i, t in enumerate((90.0, 70.0, 123.4)):
+        nest.Simulate(t)
+        for model in ("tsodyks_synapse_hom", "tsodyks_hom_dep"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_columns(conns, ("x", "y", "u"), f"{model}_{i}_"))
+        if i == 0:
+            nest.SetDefaults("static_synapse_hom_w", {"weight": 55.0})
+            nest.SetDefaults("tsodyks_hom_dep", {"weight": -90.0, "U": 0.5})
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
+def run_jonke(nest):
+    """jonke_synapse: STDP with exponential weight dependence and the
+    constant term beta; the rule's parameters common to a model.  Parrot
+    trains as in ``stdp_parrots`` (one source with multiplicity 2) onto post
+    parrots (receptor 1) of two tau_minus and onto an iaf_psc_alpha (V_m
+    shows the weights); a copy with other parameters (beta > 0, a lower
+    Wmax that clips), one with lambda = 0.  Weights and Kplus after each of
+    three Simulate calls.
+    """
+    _reset(nest)
+    pre_times, post_times = STDP_PRE_TIMES, STDP_POST_TIMES
+    sg_pre = nest.Create("spike_generator", 2, {"spike_times": pre_times})
+    sg_pre[1].set({"spike_times": sorted([t + 3.1 for t in pre_times[::2]]
+                                         + [t + 3.1 for t in pre_times[::6]])})
+    sg_post = nest.Create("spike_generator", 2, {"spike_times": post_times})
+    sg_post[1].set({"spike_times": [t + 1.4 for t in post_times]})
+    pre = nest.Create("parrot_neuron", 2)
+    post = nest.Create("parrot_neuron", 2)
+    post[1].set({"tau_minus": 15.0})
+    neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 370.0})
+    nest.Connect(sg_pre, pre, "one_to_one")
+    nest.Connect(sg_post, post, "one_to_one")
+    nest.SetDefaults("jonke_synapse", {"lambda": 0.05, "mu_plus": 0.02, "mu_minus": 0.01,
+                                       "alpha": 1.2, "Wmax": 60.0})
+    nest.CopyModel("jonke_synapse", "jonke_copy", {"tau_plus": 15.0, "beta": 0.1,
+                                                   "lambda": 0.2, "Wmax": 21.0,
+                                                   "mu_plus": 0.0, "mu_minus": 0.05})
+    nest.CopyModel("jonke_synapse", "jonke_frozen", {"lambda": 0.0})
+    rule = {"rule": "all_to_all"}
+    nest.Connect(pre, post, rule, {"synapse_model": "jonke_synapse", "weight": 10.0,
+                                   "delay": 1.0, "receptor_type": 1})
+    nest.Connect(pre, post, rule, {"synapse_model": "jonke_copy", "weight": 20.0,
+                                   "delay": 2.3, "receptor_type": 1, "Kplus": 0.5})
+    nest.Connect(pre, post, rule, {"synapse_model": "jonke_frozen", "weight": 5.0,
+                                   "delay": 0.4, "receptor_type": 1})
+    nest.Connect(pre, neuron, rule, {"synapse_model": "jonke_copy", "weight": 150.0,
+                                     "delay": 1.5})
+    mm = _multimeter(nest, neuron, 0.5)
+    sr = _spike_recorder(nest, neuron)
+    out = {}
+    for i, t in enumerate((60.0, 50.0, 90.0)):
+        nest.Simulate(t)
+        for model in ("jonke_synapse", "jonke_copy", "jonke_frozen"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight", "Kplus"), f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
+def run_facetshw(nest):
+    """stdp_facetshw_synapse_hom: 4-bit weights changed through look-up
+    tables at the synapses' readout times.  Parrot trains as in
+    ``stdp_parrots`` (first spikes of the sources at distinct times, so the
+    synapse ids do not depend on the order of delivery within a step) onto
+    post parrots (receptor 1) and an iaf_psc_alpha (V_m shows the weights);
+    low evaluation thresholds set per Connect so that the tables apply; a
+    copy with two synapses per driver, a 4 ms readout, other tables,
+    configuration bits and reset pattern.  Weights, accumulations, ids and
+    readout times after each of three Simulate calls; the model's
+    no_synapses and readout_cycle_duration.
+    """
+    _reset(nest)
+    pre_times, post_times = STDP_PRE_TIMES, STDP_POST_TIMES
+    sg_pre = nest.Create("spike_generator", 2, {"spike_times": pre_times})
+    sg_pre[1].set({"spike_times": sorted([t + 3.1 for t in pre_times[::2]]
+                                         + [t + 3.1 for t in pre_times[::6]])})
+    sg_post = nest.Create("spike_generator", 2, {"spike_times": post_times})
+    sg_post[1].set({"spike_times": [t + 1.4 for t in post_times]})
+    pre = nest.Create("parrot_neuron", 2)
+    post = nest.Create("parrot_neuron", 2)
+    neuron = nest.Create("iaf_psc_alpha", 1, {"I_e": 370.0})
+    nest.Connect(sg_pre, pre, "one_to_one")
+    nest.Connect(sg_post, post, "one_to_one")
+    nest.SetDefaults("stdp_facetshw_synapse_hom", {"Wmax": 150.0, "tau_plus": 15.0})
+    nest.CopyModel("stdp_facetshw_synapse_hom", "facetshw_copy",
+                   {"synapses_per_driver": 2, "driver_readout_time": 4.0,
+                    "tau_minus_stdp": 10.0, "configbit_0": [1, 0, 0, 1],
+                    "configbit_1": [0, 1, 1, 0], "reset_pattern": [1, 0, 0, 1, 1, 1],
+                    "lookuptable_2": [min(i + 2, 15) for i in range(16)]})
+    rule = {"rule": "all_to_all"}
+    nest.Connect(pre, post, rule, {"synapse_model": "stdp_facetshw_synapse_hom",
+                                   "weight": 50.0, "delay": 1.0, "receptor_type": 1,
+                                   "a_thresh_th": 0.6, "a_thresh_tl": 0.5})
+    nest.Connect(pre, post, rule, {"synapse_model": "facetshw_copy", "weight": 33.0,
+                                   "delay": 2.3, "receptor_type": 1, "a_thresh_th": 0.8,
+                                   "a_thresh_tl": 0.9})
+    nest.Connect(pre, neuron, rule, {"synapse_model": "facetshw_copy", "weight": 120.0,
+                                     "delay": 1.5, "a_thresh_th": 0.3, "a_thresh_tl": 0.4})
+    mm = _multimeter(nest, neuron, 0.5)
+    sr = _spike_recorder(nest, neuron)
+    out = {}
+    keys = ("weight", "a_causal", "a_acausal", "synapse_id", "next_readout_time")
+    for i, t in enumerate((60.0, 50.0, 90.0)):
+        nest.Simulate(t)
+        for model in ("stdp_facetshw_synapse_hom", "facetshw_copy"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_columns(conns, keys, f"{model}_{i}_"))
+            d = nest.GetDefaults(model)
+            out[f"{model}_{i}_no_synapses"] = np.array([d["no_synapses"]], np.int64)
+            out[f"{model}_{i}_readout_cycle"] = np.array([d["readout_cycle_duration"]])
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
+def run_cont_delay(nest):
+    """cont_delay_synapse: delays that are not multiples of the resolution.
+
+    Precise spike_generators (off-grid times), parrot_neuron_ps relays of
+    them and a precise neuron (iaf_psc_exp_ps, driven to fire) send through
+    cont_delay_synapse to iaf_psc_exp_ps and iaf_psc_delta_ps targets (at
+    offset times) and to an iaf_psc_alpha (at its steps): a default delay of
+    1.73 ms (SetDefaults), a copy with 2.46 ms, a Connect with a delay of
+    1.0 ms (rounded; the default's sub-step part kept), delays set per
+    connection (1.35, 2.2, 2.05, 1.27 ms) after the first run.  Delays read
+    back; V_m and spikes of the targets.
+    """
+    _reset(nest)
+    sg = nest.Create("spike_generator", 2, {"precise_times": True,
+                                            "spike_times": [2.0, 5.55, 9.123, 20.07, 31.5]})
+    sg[1].set({"spike_times": [3.31, 3.39, 14.96, 27.2, 40.02]})
+    src = nest.Create("iaf_psc_exp_ps", 1, {"I_e": 600.0})
+    exp_ps = nest.Create("iaf_psc_exp_ps", 2, {"I_e": 300.0})
+    delta_ps = nest.Create("iaf_psc_delta_ps", 1, {"I_e": 300.0})
+    grid = nest.Create("iaf_psc_alpha", 1, {"I_e": 300.0})
+    targets = exp_ps + delta_ps + grid
+    nest.SetDefaults("cont_delay_synapse", {"weight": 200.0, "delay": 1.73})
+    nest.CopyModel("cont_delay_synapse", "cont_delay_copy", {"weight": -80.0, "delay": 2.46})
+    rule = {"rule": "all_to_all"}
+    relay = nest.Create("parrot_neuron_ps", 2)
+    nest.Connect(sg, relay, "one_to_one", {"synapse_model": "cont_delay_synapse"})
+    nest.Connect(sg, targets, rule, {"synapse_model": "cont_delay_synapse"})
+    nest.Connect(relay, targets, rule, {"synapse_model": "cont_delay_copy"})
+    nest.Connect(src, targets, rule, {"synapse_model": "cont_delay_synapse", "weight": 150.0,
+                                      "delay": 1.0})
+    nest.Connect(src, targets, rule, {"synapse_model": "cont_delay_copy"})
+    mm = _multimeter(nest, targets, 0.1)
+    sr = _spike_recorder(nest, targets + src)
+    out = {}
+    for i, t in enumerate((12.0, 38.0)):
+        nest.Simulate(t)
+        for model in ("cont_delay_synapse", "cont_delay_copy"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight",), f"{model}_{i}_"))
+        if i == 0:
+            nest.GetConnections(relay[1], exp_ps[0]).set({"delay": 1.35})
+            nest.GetConnections(src, targets, synapse_model="cont_delay_copy").set(
+                {"delay": [2.2, 1.35, 2.05, 1.27]})
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    return out
+
+
 def run_multisynapse(nest):
     """iaf_psc_exp_multisynapse and iaf_psc_alpha_multisynapse.
 
