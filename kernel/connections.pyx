@@ -526,7 +526,7 @@ cdef class StaticSynapseTable(SynapseTable):
         cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows
         cdef double *buf = ctx.inbuf
-        if ctx.chan_precise != NULL:
+        if ctx.chan_precise != NULL or ctx.chan_payload != NULL:
             self.deliver_precise(ctx, gids, lags, n, origin)
             return
         for s in range(n):
@@ -543,7 +543,8 @@ cdef class StaticSynapseTable(SynapseTable):
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil:
         """As :meth:`deliver` in a network with targets that take precise
-        input: those get each spike as an event with its offset."""
+        input or payloads: those get each spike as an event with its offset,
+        these the weight times the spike's payload."""
         cdef int64_t s, k, g, step, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows
         cdef double off

@@ -64,6 +64,10 @@ ctypedef struct SliceContext:
     const double *goff     # offsets of the spikes being delivered
     const uint8_t *chan_precise   # per input channel: takes events at their offsets
     pnl_pevents *pev       # precise input in flight (see spike_register.h)
+    # spike payloads (models that send a value with each spike in the
+    # offset field, e.g. a release fraction; NULL in a network without
+    # receptors that read it)
+    const uint8_t *chan_payload   # per input channel: weight times the spike's payload
 
 # Channel codes stored with every synapse: (channel << 2) | count | split.
 # split: negative weights go to channel + 1 (models with ex/in buffers);
@@ -81,7 +85,9 @@ cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double
                            double mult, int64_t step, double off) noexcept nogil:
     """As :func:`add_to_channel` into ``row`` (the ring-buffer slot of
     absolute step ``step``), except that a channel taking precise input gets
-    the event with its offset (ms before the end of ``step``) instead."""
+    the event with its offset (ms before the end of ``step``) instead, and
+    a payload channel gets the weight times ``off`` (the value the sender
+    put in the offset field)."""
     cdef int64_t ch = code >> 2
     cdef double v
     if code & 2:
@@ -90,6 +96,9 @@ cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double
         if (code & 1) and w < 0.0:
             ch += 1
         v = w * mult
+    if ctx.chan_payload != NULL and ctx.chan_payload[ch]:
+        row[ch] += v * off
+        return
     if ctx.chan_precise != NULL and ctx.chan_precise[ch]:
         pnl_pevents_push(ctx.pev, ch, step, off, v)
     else:

@@ -110,6 +110,7 @@ cdef class Scheduler:
     cdef KeyOff *korder              # scratch of the precise order phase
     cdef public bint precise         # some node sends or takes precise spike times
     cdef public object chan_precise  # uint8 per input channel (or None)
+    cdef public object chan_payload  # uint8 per input channel (or None)
     cdef pnl_archive archive
     cdef int64_t *lkeys              # local keys of the slice, canonical order
     cdef int64_t lcap
@@ -142,6 +143,8 @@ cdef class Scheduler:
         self.korder = NULL
         self.precise = False
         self.chan_precise = None
+        self.chan_payload = None
+        self.ctx.chan_payload = NULL
         self.ctx.loff = NULL
         self.ctx.goff = NULL
         self.ctx.chan_precise = NULL
@@ -177,12 +180,22 @@ cdef class Scheduler:
         free(self.goff)
         free(self.korder)
 
-    def configure_precise(self, chan_precise, bint precise):
-        """Precise spike times: ``precise`` when a node of the network (on any
-        rank) sends spikes with offsets (the offsets then travel with the
-        keys); ``chan_precise`` (uint8 per local input channel, or None)
-        marks the channels that take events at their offsets."""
+    def configure_precise(self, chan_precise, bint precise, chan_payload=None):
+        """Precise spike times and payloads: ``precise`` when a node of the
+        network (on any rank) sends spikes with offsets or payloads (they
+        then travel with the keys); ``chan_precise`` (uint8 per local input
+        channel, or None) marks the channels that take events at their
+        offsets, ``chan_payload`` those that multiply the weight by the
+        payload."""
         self.precise = precise
+        cdef uint8_t[::1] pp
+        if chan_payload is None or not np.any(chan_payload):
+            self.chan_payload = None
+            self.ctx.chan_payload = NULL
+        else:
+            self.chan_payload = np.ascontiguousarray(chan_payload, np.uint8)
+            pp = self.chan_payload
+            self.ctx.chan_payload = &pp[0]
         if chan_precise is None or not np.any(chan_precise):
             self.chan_precise = None
             self.ctx.chan_precise = NULL
