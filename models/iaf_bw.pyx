@@ -346,6 +346,7 @@ cdef class IafBw2001Exact(NodeBlock):
     n_channels = 4          # AMPA, GABA, NMDA (moved to a channel per connection), I_stim
     spike_receptors = {1: (0, False, False), 2: (1, False, False), 3: (2, False, True)}
     port_receptors = (3,)
+    checkpointable = False      # the NMDA pairs per connection are not saved (save_state refuses)
     current_receptors = {0: 3}
     receptor_types = {"AMPA": 1, "GABA": 2, "NMDA": 3}
     recordables = ("V_m", "s_AMPA", "s_GABA", "s_NMDA", "I_NMDA", "I_AMPA", "I_GABA")

@@ -24,8 +24,8 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, gif, glif, hh_psc_alpha,
-    iaf_bw, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn, multisynapse,
-    iaf_tum, parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
+    iaf_bw, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn,
+    multisynapse, parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461

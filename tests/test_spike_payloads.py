@@ -180,3 +180,40 @@ def test_bw_exact_nmda_connection_limit():
         nest.Connect(par[0], ex[0], syn_spec={"receptor_type": 3})
     nest.Simulate(5.0)
     assert nest.num_connections == 31
+
+
+def _payload_net():
+    nest.ResetKernel()
+    tum = nest.Create("iaf_tum_2000", 3, {"I_e": 500.0, "tau_fac": 50.0})
+    bw = nest.Create("iaf_bw_2001", 3, {"t_ref": 1.0})
+    dc = nest.Create("dc_generator", 1, {"amplitude": 600.0})
+    nest.Connect(dc, bw)
+    nest.Connect(tum, tum, syn_spec={"weight": 300.0, "delay": 1.5, "receptor_type": 1})
+    nest.Connect(bw, bw, syn_spec={"weight": 1.0, "delay": 2.0, "receptor_type": 3})
+    sr = nest.Create("spike_recorder", 1, {"time_in_steps": True})
+    nest.Connect(tum + bw, sr)
+    return tum + bw, sr
+
+
+def test_payload_models_checkpoint_continue_exactly(tmp_path):
+    nodes, sr = _payload_net()
+    nest.Simulate(120.0)
+    whole = (nodes.get("V_m"), sr.events["times"].copy(), sr.events["offsets"].copy())
+    nodes, sr = _payload_net()
+    nest.Simulate(57.0)
+    nest.save_state(str(tmp_path / "p.h5"))
+    first = (sr.events["times"].copy(), sr.events["offsets"].copy())
+    nodes, sr = _payload_net()
+    nest.load_state(str(tmp_path / "p.h5"))
+    nest.Simulate(63.0)
+    assert nodes.get("V_m") == whole[0]
+    np.testing.assert_array_equal(np.concatenate([first[0], sr.events["times"]]), whole[1])
+    np.testing.assert_array_equal(np.concatenate([first[1], sr.events["offsets"]]), whole[2])
+    assert len(whole[1]) > 20
+
+
+def test_bw_exact_refuses_checkpoint(tmp_path):
+    nest.Create("iaf_bw_2001_exact")
+    nest.Simulate(1.0)
+    with pytest.raises(nest.KernelException):
+        nest.save_state(str(tmp_path / "x.h5"))
