@@ -147,7 +147,8 @@ def precise_network(nest, seed=13, simtime=150.0):
 def payload_network(nest, seed=17, simtime=200.0):
     """Recurrent networks of the models that send a value with each spike:
     iaf_tum_2000 (the release u x, taken on receptor 1) and iaf_bw_2001
-    (the NMDA jump, taken on the NMDA receptor), driven by Poisson input.
+    (the NMDA jump, taken on the NMDA receptor), driven by Poisson input,
+    and iaf_bw_2001_exact targets (an input channel per NMDA connection).
     The recorded times are stamp * h - payload (as NEST), so they show that
     the payloads travel between ranks unchanged; V_m of the first ten
     neurons of each model too."""
@@ -167,9 +168,14 @@ def payload_network(nest, seed=17, simtime=200.0):
                  {"weight": nest.random.uniform(0.5, 1.5), "delay": 0.8, "receptor_type": 3})
     nest.Connect(bw, bw, {"rule": "fixed_indegree", "indegree": 4},
                  {"weight": 1.0, "delay": 1.3, "receptor_type": 2})
+    # iaf_bw_2001_exact: one input channel per NMDA connection, on its rank
+    ex = nest.Create("iaf_bw_2001_exact", 20, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    nest.Connect(pg, ex, syn_spec={"weight": 2.5, "delay": 1.0, "receptor_type": 1})
+    nest.Connect(bw + tum, ex, {"rule": "fixed_indegree", "indegree": 6},
+                 {"weight": nest.random.uniform(0.5, 1.5), "delay": 1.1, "receptor_type": 3})
     mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
-    nest.Connect(mm, tum[:10] + bw[:10])
-    nest.Connect(tum + bw, sr)
+    nest.Connect(mm, tum[:10] + bw[:10] + ex[:10])
+    nest.Connect(tum + bw + ex, sr)
     nest.Simulate(simtime)
     ev = sr.get("events")
     vm = mm.get("events")
