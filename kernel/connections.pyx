@@ -558,7 +558,7 @@ cdef class StaticSynapseTable(SynapseTable):
         cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows
         cdef double *buf = ctx.inbuf
-        if ctx.chan_precise != NULL:
+        if ctx.chan_precise != NULL or ctx.chan_payload != NULL:
             self.deliver_precise(ctx, gids, lags, n, origin)
             return
         for s in range(n):
@@ -575,8 +575,9 @@ cdef class StaticSynapseTable(SynapseTable):
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil:
         """As :meth:`deliver` in a network with targets that take single
-        events: precise targets get each spike with its offset, binary
-        targets decode each spike with its sender."""
+        events or payloads: precise targets get each spike with its offset,
+        binary targets decode each spike with its sender, payload targets
+        the weight times the spike's payload."""
         cdef int64_t s, k, g, step, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows
         cdef double off

@@ -69,6 +69,10 @@ ctypedef struct SliceContext:
     # input channel the sender and the emission step of the latest event
     int64_t *bin_src
     int64_t *bin_stamp
+    # spike payloads (models that send a value with each spike in the
+    # offset field, e.g. a release fraction; NULL in a network without
+    # receptors that read it)
+    const uint8_t *chan_payload   # per input channel: weight times the spike's payload
 
 # Channel codes stored with every synapse: (channel << 2) | count | split.
 # split: negative weights go to channel + 1 (models with ex/in buffers);
@@ -125,8 +129,9 @@ cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double
     """As :func:`add_to_channel` into ``row`` (the ring-buffer slot of
     absolute step ``step``) for one event of node ``src`` emitted at step
     ``stamp``, except that a channel taking precise input gets the event with
-    its offset (ms before the end of ``step``) instead, and a binary channel
-    the transition it encodes (:func:`binary_input`)."""
+    its offset (ms before the end of ``step``) instead, a binary channel the
+    transition it encodes (:func:`binary_input`), and a payload channel the
+    weight times ``off`` (the value the sender put in the offset field)."""
     cdef int64_t ch = code >> 2
     cdef double v
     cdef uint8_t how
@@ -141,6 +146,9 @@ cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double
         if (code & 1) and w < 0.0:
             ch += 1
         v = w * mult
+    if ctx.chan_payload != NULL and ctx.chan_payload[ch]:
+        row[ch] += v * off
+        return
     if ctx.chan_precise != NULL and ctx.chan_precise[ch] == CHAN_PRECISE:
         pnl_pevents_push(ctx.pev, ch, step, off, v)
     else:

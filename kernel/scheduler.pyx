@@ -111,6 +111,7 @@ cdef class Scheduler:
     cdef public bint precise         # some node sends or takes precise spike times
     cdef public object chan_precise  # uint8 per input channel (or None)
     cdef public object bin_state     # int64 [2, channels]: binary decode state (or None)
+    cdef public object chan_payload  # uint8 per input channel (or None)
     cdef pnl_archive archive
     cdef int64_t *lkeys              # local keys of the slice, canonical order
     cdef int64_t lcap
@@ -143,6 +144,8 @@ cdef class Scheduler:
         self.korder = NULL
         self.precise = False
         self.chan_precise = None
+        self.chan_payload = None
+        self.ctx.chan_payload = NULL
         self.ctx.loff = NULL
         self.ctx.goff = NULL
         self.ctx.chan_precise = NULL
@@ -181,19 +184,29 @@ cdef class Scheduler:
         free(self.goff)
         free(self.korder)
 
-    def configure_precise(self, chan_precise, bint precise):
-        """Precise spike times: ``precise`` when a node of the network (on any
-        rank) sends spikes with offsets (the offsets then travel with the
-        keys); ``chan_precise`` (uint8 per local input channel, or None)
-        marks the channels that take single events: at their offsets
-        (CHAN_PRECISE) or decoded as binary transitions (CHAN_BINARY, which
-        keep the sender and step of their latest event here)."""
+    def configure_precise(self, chan_precise, bint precise, chan_payload=None):
+        """Precise spike times, binary input and payloads: ``precise`` when a
+        node of the network (on any rank) sends spikes with offsets or
+        payloads (they then travel with the keys); ``chan_precise`` (uint8
+        per local input channel, or None) marks the channels that take single
+        events: at their offsets (CHAN_PRECISE) or decoded as binary
+        transitions (CHAN_BINARY, which keep the sender and step of their
+        latest event here); ``chan_payload`` those that multiply the weight
+        by the payload."""
         cdef uint8_t[::1] cp
+        cdef uint8_t[::1] pp
         cdef int64_t[:, ::1] bs
         self.precise = precise
         self.bin_state = None
         self.ctx.bin_src = NULL
         self.ctx.bin_stamp = NULL
+        if chan_payload is None or not np.any(chan_payload):
+            self.chan_payload = None
+            self.ctx.chan_payload = NULL
+        else:
+            self.chan_payload = np.ascontiguousarray(chan_payload, np.uint8)
+            pp = self.chan_payload
+            self.ctx.chan_payload = &pp[0]
         if chan_precise is None or not np.any(chan_precise):
             self.chan_precise = None
             self.ctx.chan_precise = NULL

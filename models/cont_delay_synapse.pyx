@@ -103,7 +103,7 @@ cdef class ContDelaySynapseTable(SynapseTable):
                 if total >= h:
                     step -= 1
                     total -= h
-                if ctx.chan_precise != NULL:
+                if ctx.chan_precise != NULL or ctx.chan_payload != NULL:
                     add_event(ctx, ctx.inbuf + (step % L) * W, self.cd[k], self.w[k], 1.0,
                               step, total, g, origin + lags[s])
                 else:

@@ -223,6 +223,15 @@ cdef class StimulationBlock(NodeBlock):
         ring-buffer slot is ``base`` (= step mod ring_len; a delay is below
         ring_len = min_delay + max_delay, so one wrap-around suffices)."""
         cdef int64_t slot = base + self.tgt_d[j]
+        cdef int64_t ch
+        if ctx.chan_payload != NULL:
+            # a payload channel multiplies the weight by the spike's payload,
+            # which is 0 for a device's spike on the grid (as NEST's offset)
+            ch = self.tgt_code[j] >> 2
+            if (self.tgt_code[j] & 1) and w < 0.0:
+                ch += 1
+            if ctx.chan_payload[ch] and not (self.tgt_code[j] & 2):
+                return
         if slot >= ctx.ring_len:
             slot -= ctx.ring_len
         add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j], w, value)

@@ -74,7 +74,9 @@ def _build_info():
         "have_hdf5": importlib.util.find_spec("h5py") is not None,
         "have_threads": False,          # local_num_threads runs one thread
         "threads_model": "none",
-        "have_boost": False, "have_music": False, "have_libneurosim": False,
+        # the Boost-based model of NEST (iaf_bw_2001: the incomplete gamma
+        # function) is here, re-implemented
+        "have_boost": True, "have_music": False, "have_libneurosim": False,
         "have_sionlib": False, "ndebug": True, "exitcode": 0,
         "test_exitcodes": {"success": 0, "skipped": 200, "skipped_no_mpi": 201,
                            "skipped_have_mpi": 202, "skipped_no_threading": 203,
@@ -544,6 +546,8 @@ def _model_defaults(model):
         out.update(derived(defaults))
     elif cls.recordables:
         out["recordables"] = sorted(cls.recordables)
+    if getattr(cls, "receptor_types", None):
+        out["receptor_types"] = dict(cls.receptor_types)
     return out
 
 

@@ -183,6 +183,41 @@ def _check_degree(K, name, n_pool, pool, keys, autapses, multapses):
                            "and multapses")
 
 
+def _check_spike_pairs(pre_recs, post_recs, receptor, syn_cls, tgt):
+    """Model rules on who may send spikes to whom on which receptor (NEST's
+    handshake at Connect): a target model's ``check_sources(models,
+    receptor, name)`` and a source model's ``check_targets(blocks, models)``
+    raise UnknownReceptorType or IllegalConnection."""
+    if getattr(syn_cls, "channel_kind", "spike") != "spike":
+        return
+    post_blocks = [r.block for r in post_recs if r.element_type == "neuron"]
+    # (devices that send currents or rates connect to their own receptors)
+    senders = [r for r in pre_recs
+               if r.element_type == "neuron" or getattr(r.block, "output", "spike") == "spike"]
+    if not post_blocks or not senders:
+        return
+    models = tuple({type(r.block) for r in senders})
+    for blk in {type(b): b for b in post_blocks}.values():
+        check = getattr(blk, "check_sources", None)
+        if check is not None:
+            for rt in np.unique(np.asarray(receptor, np.int64)):
+                check(models, int(rt), blk.model)
+        payload = set(getattr(blk, "payload_receptors", ()))
+        if payload and not issubclass(syn_cls, StaticSynapseTable) and any(
+                int(rt) in payload for rt in np.unique(np.asarray(receptor, np.int64))):
+            raise IllegalConnection(
+                f"{blk.model}: receptor_type {sorted(payload)} takes the payload of the "
+                "spikes through static synapses only")
+    for blk in post_blocks:
+        ports = getattr(blk, "check_ports", None)
+        if ports is not None:
+            ports(post_blocks, receptor, tgt)
+    for cls in models:
+        check = getattr(cls, "check_targets", None)
+        if check is not None:
+            check(post_blocks, models)
+
+
 def _receptors(receptor):
     """Integer receptor type(s): BadProperty for non-integral values."""
     arr = np.asarray(receptor)
@@ -415,6 +450,9 @@ def _single_pair(pre, post, conn_spec, syn_spec):
     if not type(rs.block).sends_signal & type(rt.block).receives_signal:
         return None
     blk = rt.block
+    if (hasattr(blk, "check_sources") or hasattr(rs.block, "check_targets")
+            or getattr(blk, "port_receptors", ())):
+        return None                 # model rules on the pair: the general path
     entry = blk.spike_receptors.get(0)
     steps = math.floor(d * (1.0 / k.resolution) + 0.5)
     lim = k.user_delays
@@ -546,6 +584,7 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
                           f"{np.shape(receptor)}")
     else:
         receptor = np.asarray(receptor, np.int64)[local]
+    _check_spike_pairs(pre_recs, post_recs, receptor, cls, tgt)
     codes = k.channel_codes(tgt, receptor, cls.channel_kind)
     delays, offsets, noted_delays = _continuous_delays(k, model, syn_spec, delays)
     vals = {"weight": weights if np.ndim(weights) == 0 else weights[local], **offsets}
@@ -558,7 +597,7 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
 
     def commit():
         k.note_delays(np.atleast_1d(noted_delays))
-        k.table(model).add(src, codes, delays, vals)
+        k.table(model).add(src, k.assign_ports(codes, vals["weight"]), delays, vals)
         k.count_connections(model, len(src))
     return commit
 
@@ -807,6 +846,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
         receptor = int(_receptors(receptor))
     delays = k.delay_to_steps(delays_ms)
     cls = k.synapse_types[model]
+    _check_spike_pairs(pre_recs, post_recs, receptor, cls, tgt)
     delays, offsets, noted_delays = _continuous_delays(k, model, syn_spec, delays)
     if pk == "stimulator":
         # generator -> neuron: rows of the synapse model's table keyed by the
@@ -841,7 +881,8 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
 
         def commit():
             k.note_delays(np.atleast_1d(noted_delays))
-            k.table(model).add(src, codes, delays, {"weight": weights, **offsets})
+            k.table(model).add(src, k.assign_ports(codes, weights), delays,
+                               {"weight": weights, **offsets})
             k.count_connections(model, len(src))
         return commit
     if hasattr(cls, "check_connection"):
@@ -875,6 +916,6 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
 
     def commit():
         k.note_delays(np.atleast_1d(noted_delays))
-        k.table(model).add(src, codes, delays, values)
+        k.table(model).add(src, k.assign_ports(codes, values["weight"]), delays, values)
         k.count_connections(model, len(src))
     return commit

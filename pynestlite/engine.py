@@ -27,9 +27,9 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, binary, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
-    generators, gif, glif, hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp,
-    izhikevich, lgn, multisynapse, parrot_neuron, precise, recorders, static_synapse_hom_w, stdp,
-    stdp_dopamine, stdp_izh, tsodyks)
+    generators, gif, glif, hh_psc_alpha, iaf_bw, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
+    iaf_psc_exp, iaf_tum, izhikevich, lgn, multisynapse, parrot_neuron, precise, recorders,
+    static_synapse_hom_w, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -37,7 +37,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation):
+             stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation, iaf_tum, iaf_bw):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse,
              static_synapse_hom_w, cont_delay_synapse):
@@ -664,6 +664,31 @@ class Engine:
         """Local neuron slot of gids on this rank: ``(g - 1) // size``."""
         return (np.asarray(gids, np.int64) - 1) // self.size
 
+    def assign_ports(self, codes, weights):
+        """Give every new connection to a receptor of ``port_receptors`` (a
+        model that integrates each such connection on its own, e.g.
+        iaf_bw_2001_exact's NMDA receptor) its own input channel, after the
+        node's fixed ones; the block learns (node row, channel, weight).
+        Returns the codes (counting channels: they add the multiplicity)."""
+        blocks = [b for b in self.neuron_blocks() if b.n and getattr(b, "port_receptors", ())]
+        if not blocks or not len(codes):
+            return codes
+        codes = np.array(codes, np.uint32, copy=True)
+        ch = (codes >> 2).astype(np.int64)
+        weights = np.broadcast_to(np.asarray(weights, np.float64), codes.shape)
+        for blk in blocks:
+            rel = ch - blk.chan_base
+            inside = (rel >= 0) & (rel < blk.n * blk.n_channels)
+            offs = {blk.spike_receptors[rt][0] for rt in blk.port_receptors}
+            sel = np.flatnonzero(inside & np.isin(rel % max(blk.n_channels, 1), list(offs)))
+            if not len(sel):
+                continue
+            new = self.next_channel + np.arange(len(sel), dtype=np.int64)
+            self.next_channel += len(sel)
+            blk.add_ports(rel[sel] // blk.n_channels, new, weights[sel])
+            codes[sel] = channel_code(new.astype(np.uint32), False, True)
+        return codes
+
     def channel_slots(self):
         """Per local input channel: the local neuron slot it belongs to (-1: none).
 
@@ -676,6 +701,10 @@ class Engine:
                 if blk.n and blk.n_channels:
                     ch = blk.chan_base + np.arange(blk.n * blk.n_channels, dtype=np.int64)
                     cs[ch] = np.repeat(self.slot_of(blk.gids), blk.n_channels)
+                ports = getattr(blk, "ports", None)
+                if ports is not None:
+                    rows, chans = ports()
+                    cs[chans] = self.slot_of(blk.gids[rows])
             self._chan_slot, self._chan_slot_n = cs, self.next_channel
         return self._chan_slot
 
@@ -833,11 +862,12 @@ class Engine:
                    for r in self.records)
 
     def _configure_precise(self):
-        """Single-event input: the input channels that take events at their
-        offsets (spike receptors of models with ``precise_input``) or decode
-        binary transitions (models with ``binary_input``) and
-        whether offsets travel with the spikes (some node on any rank sends
-        them)."""
+        """Single-event input and payloads: the input channels that take
+        events at their offsets (spike receptors of models with
+        ``precise_input``) or decode binary transitions (models with
+        ``binary_input``), those that multiply the weight by the spike's
+        payload (the ``payload_receptors`` of a model) and whether offsets
+        travel with the spikes (some node on any rank sends them)."""
         cp = None
         for blk in self.neuron_blocks():
             if blk.n and getattr(blk, "precise_input", False):
@@ -853,9 +883,21 @@ class Engine:
                 cp[base + off] = kind
                 if split:
                     cp[base + off + 1] = kind
+        pp = None
+        for blk in self.neuron_blocks():
+            receptors = getattr(blk, "payload_receptors", ())
+            if blk.n and receptors:
+                if pp is None:
+                    pp = np.zeros(self.next_channel, np.uint8)
+                base = blk.chan_base + np.arange(blk.n, dtype=np.int64) * blk.n_channels
+                for rt in receptors:
+                    off, split, count = blk.spike_receptors[rt]
+                    pp[base + off] = 1
+                    if split:
+                        pp[base + off + 1] = 1
         sends = any(r.block.sends_precise() for r in self.records)
         precise = self.comm.allreduce_max(int(sends)) > 0
-        self.scheduler.configure_precise(cp, precise)
+        self.scheduler.configure_precise(cp, precise, pp)
 
     def _configure_targets(self, min_delay):
         """Give the scheduler the channel -> slot lookup and the archive layout:

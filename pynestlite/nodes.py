@@ -257,6 +257,8 @@ class NodeCollection:
                 keys = [k for k in keys if k not in ascii_keys]
         if rec.block.recordables:
             keys.append("recordables")
+        if getattr(rec.block, "receptor_types", None):
+            keys.append("receptor_types")
         return keys
 
     def _group_values(self, rec, g, key):
@@ -291,6 +293,8 @@ class NodeCollection:
         if key == "t_spike":
             return [float(x) for x in
                     k.t_spike(g, precise=getattr(blk, "precise_input", False))]
+        if key == "receptor_types":
+            return [dict(blk.receptor_types) for _ in g]
         if key == "recordables":
             per_node = getattr(blk, "recordables_of", None)
             if per_node is not None:

@@ -67,6 +67,10 @@ def _decode_receptors(codes, tgt, kind):
         if rec.element_type != "neuron" or not blk.n_channels:
             continue
         sel = np.isin(tgt, g)
+        dec = getattr(blk, "receptors_of_channels", None)
+        if dec is not None and kind == "spike":
+            out[sel] = dec(ch[sel])
+            continue
         off = (ch[sel] - blk.chan_base) % blk.n_channels
         out[sel] = _receptor_lookup(blk, kind)[off]
     return out

@@ -144,6 +144,46 @@ def precise_network(nest, seed=13, simtime=150.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
 
 
+def payload_network(nest, seed=17, simtime=200.0):
+    """Recurrent networks of the models that send a value with each spike:
+    iaf_tum_2000 (the release u x, taken on receptor 1) and iaf_bw_2001
+    (the NMDA jump, taken on the NMDA receptor), driven by Poisson input,
+    and iaf_bw_2001_exact targets (an input channel per NMDA connection).
+    The recorded times are stamp * h - payload (as NEST), so they show that
+    the payloads travel between ranks unchanged; V_m of the first ten
+    neurons of each model too."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    tum = nest.Create("iaf_tum_2000", 60, {"V_m": nest.random.uniform(-70.0, -56.0),
+                                           "tau_fac": 200.0, "U": 0.2})
+    bw = nest.Create("iaf_bw_2001", 40, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    pg = nest.Create("poisson_generator", params={"rate": 8000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, tum, syn_spec={"weight": 60.0, "delay": 1.0})
+    nest.Connect(pg, bw, syn_spec={"weight": 2.5, "delay": 1.0, "receptor_type": 1})
+    nest.Connect(tum, tum, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": nest.random.uniform(200.0, 600.0), "delay": nest.random.uniform(0.5, 2.0),
+                  "receptor_type": 1})
+    nest.Connect(bw, bw, {"rule": "fixed_indegree", "indegree": 8},
+                 {"weight": nest.random.uniform(0.5, 1.5), "delay": 0.8, "receptor_type": 3})
+    nest.Connect(bw, bw, {"rule": "fixed_indegree", "indegree": 4},
+                 {"weight": 1.0, "delay": 1.3, "receptor_type": 2})
+    # iaf_bw_2001_exact: one input channel per NMDA connection, on its rank
+    ex = nest.Create("iaf_bw_2001_exact", 20, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    nest.Connect(pg, ex, syn_spec={"weight": 2.5, "delay": 1.0, "receptor_type": 1})
+    nest.Connect(bw + tum, ex, {"rule": "fixed_indegree", "indegree": 6},
+                 {"weight": nest.random.uniform(0.5, 1.5), "delay": 1.1, "receptor_type": 3})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
+    nest.Connect(mm, tum[:10] + bw[:10] + ex[:10])
+    nest.Connect(tum + bw + ex, sr)
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    vm = mm.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "vm_senders": np.asarray(vm["senders"]), "vm_times": np.asarray(vm["times"]),
+            "V_m": np.asarray(vm["V_m"])}
+
+
 def stdp_network_build(nest, seed=11):
     """Build (not simulate) the network of :func:`stdp_network`; returns its
     spike_recorder."""

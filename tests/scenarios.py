@@ -43,6 +43,8 @@ VM_RTOL = {
     "aeif_multisynapse": 1e-6,
     "cond_beta_drive": 1e-6,      # (RKF45; equal to the last bit today)
     "glif_cond": 1e-6,            # (RKF45)
+    "iaf_bw_2001_network": 1e-6,  # (RKF45)
+    "iaf_bw_2001_exact_network": 1e-6,  # (RKF45)
 }
 
 
@@ -2098,6 +2100,162 @@ def run_correlomatrix_detector_sg(nest):
     for key in ("covariance", "count_covariance", "n_events"):
         out["cm_" + key] = np.concatenate([np.ravel(c.get(key)) for c in cm])
     out.update(_neuron_results(vm, sr))
+    return out
+
+
+def _recorded(mm, names, prefix=""):
+    """Multimeter events of ``names`` (besides V_m), sorted as ``_vm``."""
+    ev = mm.get("events")
+    senders = np.asarray(ev["senders"], dtype=np.int64)
+    times = np.asarray(ev["times"], dtype=np.float64)
+    idx = _order(senders, times)
+    return {prefix + name: np.asarray(ev[name], dtype=np.float64)[idx] for name in names}
+
+
+def run_iaf_tum_2000_network(nest):
+    """iaf_tum_2000: a neuron driven by a dc window sends its release u x
+    with each spike; two iaf_tum_2000 targets take it on receptor 1 (one
+    with facilitation off, tau_fac = 0, and a stochastic-free threshold),
+    one also gets plain spike_generator input on receptor 0 and an I_1
+    current on receptor 1; an iaf_psc_exp target takes the same spikes with
+    plain weights.  Recorded: V_m and I_syn_ex; the spikes with the default
+    recorder (NEST reports a time minus the release) and in steps; final
+    x, y, u.  Three Simulate calls."""
+    _reset(nest)
+    params = {"tau_psc": 3.0, "tau_rec": 300.0, "tau_fac": 500.0, "U": 0.3}
+    pre = nest.Create("iaf_tum_2000", 2, params)
+    pre[1].set({"I_e": 420.0, "tau_fac": 0.0, "x": 0.6, "y": 0.1, "u": 0.2})
+    post = nest.Create("iaf_tum_2000", 2, {"tau_syn_ex": 1.5, "tau_syn_in": 2.5,
+                                           "I_e": 320.0})
+    plain = nest.Create("iaf_psc_exp", 1)
+    dc = nest.Create("dc_generator", 1, {"amplitude": 520.0, "start": 10.0, "stop": 230.0})
+    sg = nest.Create("spike_generator", 1, {"spike_times": [5.0, 40.0, 40.1, 77.7, 150.0]})
+    step = nest.Create("step_current_generator", 1, {"amplitude_times": [20.0, 120.0],
+                                                     "amplitude_values": [80.0, 0.0]})
+    nest.Connect(dc, pre[0])
+    nest.Connect(pre, post, syn_spec={"weight": 4000.0, "delay": 1.0, "receptor_type": 1})
+    nest.Connect(pre[1], post[0], syn_spec={"weight": -1500.0, "delay": 2.5,
+                                            "receptor_type": 1})
+    nest.Connect(sg, post[1], syn_spec={"weight": 300.0, "delay": 1.5})
+    nest.Connect(step, post[1], syn_spec={"receptor_type": 1})
+    nest.Connect(pre, plain, syn_spec={"weight": 400.0, "delay": 0.7})
+    mm = _multimeter(nest, post + plain, 0.1)
+    mm_cur = nest.Create("multimeter", 1, {"record_from": ["I_syn_ex", "I_syn_in"],
+                                           "interval": 0.1})
+    nest.Connect(mm_cur, post)
+    sr = _spike_recorder(nest, pre + post + plain)
+    sr_steps = _spike_recorder(nest, pre + post, time_in_steps=True)
+    for t in (63.3, 100.0, 86.7):
+        nest.Simulate(t)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_recorded(mm_cur, ("I_syn_ex", "I_syn_in")))
+    out.update(_spikes(sr))
+    ev = sr_steps.get("events")
+    idx = _order(ev["senders"], ev["times"])
+    out["steps_senders"] = np.asarray(ev["senders"], np.int64)[idx]
+    out["steps_times"] = np.asarray(ev["times"], np.int64)[idx]
+    out["steps_offsets"] = np.asarray(ev["offsets"], np.float64)[idx]
+    for name in ("x", "y", "u"):
+        out["final_" + name] = np.asarray((pre + post).get(name), np.float64)
+    return out
+
+
+def run_iaf_bw_2001_network(nest):
+    """iaf_bw_2001: three neurons driven through AMPA by spike_generators
+    and a dc window, connected among themselves through AMPA, GABA and
+    NMDA (the NMDA weight times the sender's jump); an iaf_cond_exp target
+    of the same spikes.  Recorded: V_m, the gates and currents; spikes with
+    the default recorder (time minus the jump, as NEST) and in steps."""
+    _reset(nest)
+    params = {"V_th": -52.0, "V_reset": -59.0, "t_ref": 1.5, "C_m": 400.0}
+    bw = nest.Create("iaf_bw_2001", 3, params)
+    bw[2].set({"tau_rise_NMDA": 2.5, "alpha": 0.36, "conc_Mg2": 1.4, "E_in": -75.0})
+    ce = nest.Create("iaf_cond_exp", 1)
+    rt = bw[0].get("receptor_types")
+    sg = nest.Create("spike_generator", 2, [
+        {"spike_times": [2.0 + 3.1 * k for k in range(60)]},
+        {"spike_times": [4.0 + 5.3 * k for k in range(30)]}])
+    dc = nest.Create("dc_generator", 1, {"amplitude": 330.0, "start": 30.0, "stop": 140.0})
+    nest.Connect(sg[0], bw[0], syn_spec={"weight": 30.0, "receptor_type": rt["AMPA"]})
+    nest.Connect(sg[1], bw[1], syn_spec={"weight": 22.0, "delay": 1.3,
+                                         "receptor_type": rt["AMPA"]})
+    nest.Connect(sg[1], bw[2], syn_spec={"weight": 6.0, "receptor_type": rt["GABA"]})
+    nest.Connect(dc, bw[1:])
+    nest.Connect(bw[0], bw[1:], syn_spec={"weight": 3.0, "delay": 1.5,
+                                          "receptor_type": rt["NMDA"]})
+    nest.Connect(bw[1], bw[2], syn_spec={"weight": 2.0, "delay": 0.8,
+                                         "receptor_type": rt["NMDA"]})
+    nest.Connect(bw[0], bw[2], syn_spec={"weight": 25.0, "delay": 2.0,
+                                         "receptor_type": rt["AMPA"]})
+    nest.Connect(bw[2], bw[0], syn_spec={"weight": 4.0, "delay": 1.1,
+                                         "receptor_type": rt["GABA"]})
+    nest.Connect(bw, ce, syn_spec={"weight": 12.0, "delay": 1.0})
+    mm = _multimeter(nest, bw + ce, 0.1)
+    mm_s = nest.Create("multimeter", 1, {
+        "record_from": ["s_AMPA", "s_GABA", "s_NMDA", "I_NMDA", "I_AMPA", "I_GABA"],
+        "interval": 0.1})
+    nest.Connect(mm_s, bw)
+    sr = _spike_recorder(nest, bw + ce)
+    sr_steps = _spike_recorder(nest, bw, time_in_steps=True)
+    for t in (77.7, 122.3):
+        nest.Simulate(t)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_recorded(mm_s, ("s_AMPA", "s_GABA", "s_NMDA", "I_NMDA", "I_AMPA", "I_GABA")))
+    out.update(_spikes(sr))
+    ev = sr_steps.get("events")
+    idx = _order(ev["senders"], ev["times"])
+    out["steps_senders"] = np.asarray(ev["senders"], np.int64)[idx]
+    out["steps_times"] = np.asarray(ev["times"], np.int64)[idx]
+    out["steps_offsets"] = np.asarray(ev["offsets"], np.float64)[idx]
+    out["final_s_NMDA"] = np.asarray(bw.get("s_NMDA"), np.float64)
+    return out
+
+
+def run_iaf_bw_2001_exact_network(nest):
+    """iaf_bw_2001_exact: one NMDA ODE pair per connection.  Two senders
+    (an iaf_bw_2001_exact and a parrot of a spike_generator) reach three
+    iaf_bw_2001_exact targets through one to three NMDA connections each
+    (different weights and delays, a multapse), plus AMPA and GABA input
+    and a dc window.  Recorded: V_m, s_NMDA (the weighted sum) and I_NMDA;
+    spikes; the receptor GetConnections reports per connection (NEST's
+    port: 3 + k for the k-th NMDA connection of a node)."""
+    _reset(nest)
+    ex = nest.Create("iaf_bw_2001_exact", 4, {"V_th": -52.0, "V_reset": -59.0, "t_ref": 1.0})
+    ex[3].set({"tau_rise_NMDA": 3.0, "alpha": 0.8, "C_m": 350.0})
+    rt = ex[0].get("receptor_types")
+    sg = nest.Create("spike_generator", 2, [
+        {"spike_times": [2.0 + 3.7 * k for k in range(50)]},
+        {"spike_times": [5.0 + 9.1 * k for k in range(20)]}])
+    par = nest.Create("parrot_neuron")
+    dc = nest.Create("dc_generator", 1, {"amplitude": 300.0, "start": 40.0, "stop": 120.0})
+    nest.Connect(sg[0], ex[0], syn_spec={"weight": 30.0, "receptor_type": rt["AMPA"]})
+    nest.Connect(sg[1], par)
+    nest.Connect(dc, ex[1:])
+    nest.Connect(ex[0], ex[1:], syn_spec={"weight": 1.5, "delay": 1.2,
+                                          "receptor_type": rt["NMDA"]})
+    nest.Connect(par, ex[2:], syn_spec={"weight": 0.8, "delay": 2.1,
+                                        "receptor_type": rt["NMDA"]})
+    nest.Connect(ex[0], ex[3], syn_spec={"weight": 2.5, "delay": 0.5,
+                                         "receptor_type": rt["NMDA"]})
+    nest.Connect(ex[0], ex[2], syn_spec={"weight": 10.0, "receptor_type": rt["AMPA"]})
+    nest.Connect(par, ex[1], syn_spec={"weight": 5.0, "receptor_type": rt["GABA"]})
+    mm = _multimeter(nest, ex, 0.1)
+    mm_s = nest.Create("multimeter", 1, {"record_from": ["s_NMDA", "I_NMDA"],
+                                         "interval": 0.1})
+    nest.Connect(mm_s, ex)
+    sr = _spike_recorder(nest, ex)
+    for t in (55.5, 104.5):
+        nest.Simulate(t)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_recorded(mm_s, ("s_NMDA", "I_NMDA")))
+    out.update(_spikes(sr))
+    conns = nest.GetConnections(target=ex).get(["source", "target", "receptor", "weight"])
+    order = np.lexsort((conns["weight"], conns["receptor"], conns["target"], conns["source"]))
+    for key in ("source", "target", "receptor"):
+        out["conn_" + key] = np.asarray(conns[key], np.int64)[order]
     return out
 
 

@@ -43,6 +43,7 @@ CASES = {
     "disconnect": lambda: networks.disconnect_network(nest),
     "bernoulli": lambda: networks.bernoulli_network(nest),
     "precise": lambda: networks.precise_network(nest),
+    "payload": lambda: networks.payload_network(nest),
     "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),
     "eprop_adapt_gd": lambda: eprop_case("eprop_iaf_adapt", "gradient_descent"),
     "eprop_evidence": lambda: evidence_case(),

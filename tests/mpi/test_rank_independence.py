@@ -99,6 +99,15 @@ def test_precise_spike_times_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_spike_payloads_rank_independent():
+    # the releases of iaf_tum_2000 and the NMDA jumps of iaf_bw_2001 travel
+    # with the spikes between ranks: spike times (stamp - payload, as NEST)
+    # and V_m equal one rank's exactly
+    res = networks.payload_network(nest)
+    compare("payload", res, extra=("vm_senders", "vm_times", "V_m"))
+
+
+@pytest.mark.mpi(min_size=2)
 def test_num_connections_is_global():
     networks.brunel_delta(nest, scale=0.05, simtime=10.0)
     n = nest.GetKernelStatus("num_connections")
