@@ -754,6 +754,9 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     cls.check({name: np.atleast_1d(v) for name, v in values.items()
                if not (plain_weight and name == "weight" and len(values) > 1)},
               k.synapse_models[model])
+    if hasattr(cls, "connect_columns"):
+        # private columns a model derives from the Connect call (urbanczik's init_weight)
+        values = cls.connect_columns(values, given, k.synapse_models[model])
     del tgt
 
     def commit():
