@@ -529,6 +529,9 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
             v = values(name)
             vals[name] = v if np.ndim(v) == 0 else v[local]
     cls.check({name: np.atleast_1d(v) for name, v in vals.items()}, k.synapse_models[model])
+    if hasattr(cls, "connect_columns"):
+        vals = cls.connect_columns(vals, set(syn_spec) if isinstance(syn_spec, dict) else set(),
+                                   k.synapse_models[model])
     k.calls += 1
 
     def commit():

@@ -105,7 +105,20 @@ def test_connect_weight_alone_keeps_default_initial_weight():
                                         "receptor_type": 3})
     nest.Simulate(30.0)
     # phi_max = 0: no error, the weight is the initial weight (1.0, the default)
-    assert nest.GetConnections(parrot, nrn).get("weight") == 1.0
+    conn = nest.GetConnections(parrot, nrn)
+    assert conn.get("weight") == 1.0
+    # a SetStatus makes the new weight the initial one
+    conn.set(weight=55.0)
+    sg.set(spike_times=[40.0])
+    nest.Simulate(20.0)
+    assert conn.get("weight") == 55.0
+    # so does a Connect of arrays with synapse parameters besides the weight
+    nest.Connect(np.array([parrot.global_id]), np.array([nrn.global_id]), "one_to_one",
+                 {"synapse_model": "urbanczik_synapse", "weight": 7.0, "eta": 0.5,
+                  "receptor_type": 3})
+    sg.set(spike_times=[60.0])
+    nest.Simulate(20.0)
+    assert sorted(nest.GetConnections(parrot, nrn).get("weight")) == [7.0, 55.0]
 
 
 def test_escape_noise_rate():
