@@ -205,6 +205,8 @@ cdef class PpCondExpMcUrbanczik(CompartmentBlock):
     recordables = ("V_m.s", "g_ex.s", "g_in.s", "V_m.p", "I_ex.p", "I_in.p")
     write_only = _FLAT
     supports_urbanczik_archiving = True
+    # the error histories live outside the parameter arrays: save_state refuses
+    checkpointable = False
 
     cdef double[::1] t_ref, phi_max, rate_slope, beta, theta, g_sp, g_ps, h_int
     cdef int64_t[::1] r, ref_counts, gid
