@@ -629,6 +629,10 @@ def _set_defaults(model, params):
                                    f"values: {model}.{key} got {v!r}")
     probe = cls(model, np.array([0], np.int64), 0, 0, defaults)
     kernel.set_block(probe, np.arange(1), np.array([0], np.int64), params)
+    expand = getattr(cls, "expand_status", None)
+    if expand is not None:
+        # sub-dictionaries are stored as the flat names they set (merged key by key)
+        params = expand(params)
     for key, v in params.items():
         defaults[key] = v if not isinstance(v, np.ndarray) else v.tolist()
 

@@ -593,6 +593,9 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
             v = values(name)
             vals[name] = v if np.ndim(v) == 0 else v[local]
     cls.check({name: np.atleast_1d(v) for name, v in vals.items()}, k.synapse_models[model])
+    if hasattr(cls, "connect_columns"):
+        vals = cls.connect_columns(vals, set(syn_spec) if isinstance(syn_spec, dict) else set(),
+                                   k.synapse_models[model])
     k.calls += 1
 
     def commit():
@@ -912,6 +915,9 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     cls.check({name: np.atleast_1d(v) for name, v in values.items()
                if not (plain_weight and name == "weight" and len(values) > 1)},
               k.synapse_models[model])
+    if hasattr(cls, "connect_columns"):
+        # private columns a model derives from the Connect call (urbanczik's init_weight)
+        values = cls.connect_columns(values, given, k.synapse_models[model])
     del tgt
 
     def commit():

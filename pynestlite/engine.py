@@ -27,9 +27,9 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, binary, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
-    generators, gif, glif, hh_psc_alpha, iaf_bw, iaf_cond, iaf_psc_alpha, iaf_psc_delta,
-    iaf_psc_exp, iaf_tum, izhikevich, lgn, multisynapse, parrot_neuron, precise, recorders,
-    static_synapse_hom_w, stdp, stdp_dopamine, stdp_izh, tsodyks)
+    generators, gif, glif, hh_psc_alpha, iaf_bw, iaf_cond, iaf_cond_alpha_mc, iaf_psc_alpha,
+    iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn, multisynapse, parrot_neuron, precise,
+    recorders, static_synapse_hom_w, stdp, stdp_dopamine, stdp_izh, tsodyks, urbanczik)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -37,10 +37,11 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation, iaf_tum, iaf_bw):
+             stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation, iaf_tum, iaf_bw,
+             iaf_cond_alpha_mc, urbanczik):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse,
-             static_synapse_hom_w, cont_delay_synapse):
+             static_synapse_hom_w, cont_delay_synapse, urbanczik):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 # NEST's *_hpc variants keep the target as a thread-local index to save
 # memory; every pynestlite table reaches its target through the channel code
@@ -51,7 +52,8 @@ HPC_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "eprop_synapse",
                 "stdp_facetshw_synapse_hom", "stdp_nn_pre_centered_synapse",
                 "stdp_nn_restr_synapse", "stdp_nn_symm_synapse", "stdp_pl_synapse_hom",
                 "stdp_synapse", "stdp_synapse_hom", "stdp_triplet_synapse", "tsodyks2_synapse",
-                "tsodyks_synapse", "tsodyks_synapse_hom", "vogels_sprekeler_synapse")
+                "tsodyks_synapse", "tsodyks_synapse_hom", "urbanczik_synapse",
+                "vogels_sprekeler_synapse")
 for _name in HPC_VARIANTS:
     SYNAPSE_TYPES[_name + "_hpc"] = SYNAPSE_TYPES[_name]
 
@@ -81,10 +83,10 @@ def labelled(table_class):
 LABEL_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "jonke_synapse",
                   "quantal_stp_synapse", "static_synapse", "static_synapse_hom_w",
                   "stdp_dopamine_synapse", "stdp_facetshw_synapse_hom",
-                  "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse",
-                  "stdp_nn_symm_synapse", "stdp_pl_synapse_hom", "stdp_synapse",
-                  "stdp_synapse_hom", "stdp_triplet_synapse", "tsodyks2_synapse",
-                  "tsodyks_synapse", "tsodyks_synapse_hom", "vogels_sprekeler_synapse")
+                  "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse", "stdp_nn_symm_synapse",
+                  "stdp_pl_synapse_hom", "stdp_synapse", "stdp_synapse_hom",
+                  "stdp_triplet_synapse", "tsodyks2_synapse", "tsodyks_synapse",
+                  "tsodyks_synapse_hom", "urbanczik_synapse", "vogels_sprekeler_synapse")
 for _name in LABEL_VARIANTS:
     SYNAPSE_TYPES[_name + "_lbl"] = labelled(SYNAPSE_TYPES[_name])
 
@@ -486,6 +488,17 @@ class Engine:
             is_obj = isinstance(default, (tuple, list, str))
             if isinstance(value, Parameter):
                 v = self.evaluate_parameter(value, all_gids)[local_pos]
+            elif isinstance(default, dict):
+                # a sub-dictionary (a compartment of a multi-compartment model): one for
+                # all nodes, or one per node
+                if isinstance(value, dict):
+                    v = [value] * len(gids)
+                elif (isinstance(value, (list, tuple)) and len(value) == n_all
+                      and all(isinstance(x, dict) for x in value)):
+                    v = [value[i] for i in local_pos]
+                else:
+                    raise BadProperty(f"{block.model}: {name} expects a dictionary, got "
+                                      f"{value!r}")
             elif is_obj:
                 if isinstance(default, str):
                     v = [value] * len(gids) if isinstance(value, str) else \

@@ -2259,6 +2259,156 @@ def run_iaf_bw_2001_exact_network(nest):
     return out
 
 
+def _mc_network(nest, model, receptors, compartments, params, spikes, currents, record):
+    """Two multi-compartment neurons (NEST defaults and ``params``), each
+    receptor driven by its own spike_generator (``spikes``: receptor ->
+    (times, weight)), each current receptor by a dc_generator (``currents``:
+    receptor -> dc parameters); a multimeter records ``record`` every 0.1 ms."""
+    n = nest.Create(model, 2)
+    n[1].set(params)
+    syns = nest.GetDefaults(model)["receptor_types"]
+    assert sorted(syns) == sorted(receptors)
+    delays = (1.0, 1.3, 2.0, 0.7, 1.5, 1.1)
+    for j, (receptor, (times, weight)) in enumerate(sorted(spikes.items())):
+        sg = nest.Create("spike_generator", 1, {"spike_times": times})
+        nest.Connect(sg, n, syn_spec={"receptor_type": syns[receptor], "weight": weight,
+                                      "delay": delays[j % len(delays)]})
+    for receptor, dc in sorted(currents.items()):
+        gen = nest.Create("dc_generator", 1, dc)
+        nest.Connect(gen, n, syn_spec={"receptor_type": syns[receptor]})
+    mm = nest.Create("multimeter", 1, {"record_from": record, "interval": 0.1})
+    nest.Connect(mm, n)
+    sr = _spike_recorder(nest, n)
+    return n, mm, sr
+
+
+def _mc_results(n, mm, sr, record, compartments, prefix=""):
+    """Per compartment suffix X: ``X_V_m`` (with ``X_vm_times``,
+    ``X_vm_senders``); the other recordables as ``rec_<name>``; spikes; the
+    final V_m of each compartment and t_spike."""
+    ev = mm.get("events")
+    idx = _order(ev["senders"], ev["times"])
+    out = {}
+    for key in record:
+        name, _, sfx = key.partition(".")
+        values = np.asarray(ev[key], np.float64)[idx]
+        if name == "V_m":
+            out[prefix + sfx + "_vm_times"] = np.asarray(ev["times"], np.float64)[idx]
+            out[prefix + sfx + "_vm_senders"] = np.asarray(ev["senders"], np.int64)[idx]
+            out[prefix + sfx + "_V_m"] = values
+        else:
+            out[prefix + "rec_" + key.replace(".", "_")] = values
+    out.update(_spikes(sr, prefix))
+    for comp in compartments:
+        out[prefix + "final_" + comp + "_V_m"] = np.asarray([d["V_m"] for d in n.get(comp)],
+                                                           np.float64)
+    out[prefix + "final_t_spike"] = np.asarray(n.get("t_spike"), np.float64)
+    return out
+
+
+def run_iaf_cond_alpha_mc(nest):
+    """iaf_cond_alpha_mc: defaults changed by SetDefaults (a partial soma
+    sub-dictionary), one neuron with NEST's defaults and one with changed
+    top-level and per-compartment parameters; a spike_generator on each of
+    the six spike receptors, a dc_generator on each current receptor, somatic
+    I_e that makes both fire; all recordables every 0.1 ms over two Simulate
+    calls with a somatic I_e change in between; final V_m per compartment."""
+    _reset(nest)
+    nest.SetDefaults("iaf_cond_alpha_mc", {"soma": {"I_e": 330.0}, "g_sp": 3.0})
+    nest.SetDefaults("iaf_cond_alpha_mc", {"soma": {"g_L": 12.0}})
+    compartments = ("soma", "proximal", "distal")
+    receptors = [f"{c}_{k}" for c in compartments for k in ("exc", "inh", "curr")]
+    spikes = {
+        "soma_exc": ([5.0, 12.0, 12.5, 40.0, 90.0, 150.0, 151.0], 25.0),
+        "soma_inh": ([20.0, 21.0, 60.0, 160.0], 30.0),
+        "proximal_exc": ([8.0, 30.0, 30.2, 70.0, 120.0, 200.0], 40.0),
+        "proximal_inh": ([15.0, 55.0, 130.0, 210.0], 20.0),
+        "distal_exc": ([3.0, 45.0, 46.0, 47.0, 100.0, 180.0], 60.0),
+        "distal_inh": ([35.0, 110.0, 190.0], 50.0),
+    }
+    currents = {
+        "soma_curr": {"amplitude": 40.0, "start": 50.0, "stop": 120.0},
+        "proximal_curr": {"amplitude": -80.0, "start": 20.0, "stop": 90.0},
+        "distal_curr": {"amplitude": 150.0, "start": 100.0, "stop": 220.0},
+    }
+    params = {"V_th": -58.0, "V_reset": -62.0, "t_ref": 3.0, "g_pd": 2.5,
+              "soma": {"C_m": 120.0, "tau_syn_in": 3.0, "V_m": -65.0},
+              "proximal": {"tau_syn_ex": 1.0, "E_L": -68.0, "I_e": 30.0},
+              "distal": {"C_m": 90.0, "E_in": -80.0, "I_e": -20.0, "V_m": -75.0}}
+    record = nest.GetDefaults("iaf_cond_alpha_mc")["recordables"]
+    n, mm, sr = _mc_network(nest, "iaf_cond_alpha_mc", receptors, compartments, params,
+                            spikes, currents, record)
+    nest.Simulate(130.0)
+    n.soma = {"I_e": 280.0}
+    nest.Simulate(120.0)
+    return _mc_results(n, mm, sr, record, compartments)
+
+
+def run_pp_cond_exp_mc_urbanczik(nest):
+    """pp_cond_exp_mc_urbanczik and urbanczik_synapse in two deterministic
+    settings.  ``quiet_``: the escape noise off (phi_max = 0: no draw), one
+    neuron with NEST's defaults and one with changed parameters (g_ps > 0
+    couples the soma back into the dendrite), a spike_generator on each spike
+    receptor, a dc_generator on each current receptor, somatic I_e; all
+    recordables every 0.1 ms over two Simulate calls.  ``sure_``: phi_max so
+    large that the firing probability rounds to 1 (a spike whenever the dead
+    time is over, in NEST and here alike), plastic urbanczik synapses from
+    parrot neurons onto both dendrites (delays 0.1 and 1.5 ms) whose
+    transmitted weights a weight_recorder logs."""
+    compartments = ("soma", "dendritic")
+    receptors = [f"{c}_{k}" for c in compartments for k in ("exc", "inh", "curr")]
+    spikes = {
+        "soma_exc": ([5.0, 12.0, 12.5, 40.0, 90.0, 150.0], 8.0),
+        "soma_inh": ([20.0, 21.0, 60.0, 160.0], 12.0),
+        "dendritic_exc": ([8.0, 30.0, 30.2, 70.0, 120.0, 180.0], 300.0),
+        "dendritic_inh": ([15.0, 55.0, 130.0, 190.0], 250.0),
+    }
+    currents = {
+        "soma_curr": {"amplitude": 150.0, "start": 50.0, "stop": 120.0},
+        "dendritic_curr": {"amplitude": 500.0, "start": 20.0, "stop": 90.0},
+    }
+    params = {"g_sp": 300.0, "g_ps": 40.0,
+              "soma": {"C_m": 250.0, "tau_syn_in": 5.0, "V_m": -65.0, "E_in": -80.0},
+              "dendritic": {"tau_syn_ex": 2.0, "E_L": -68.0, "g_L": 20.0, "V_m": -75.0}}
+    record = nest.GetDefaults("pp_cond_exp_mc_urbanczik")["recordables"]
+    out = {}
+    for prefix, phi_max in (("quiet_", 0.0), ("sure_", 1e6)):
+        _reset(nest)
+        nest.SetDefaults("pp_cond_exp_mc_urbanczik", {"phi_max": phi_max,
+                                                      "soma": {"I_e": 200.0}})
+        n, mm, sr = _mc_network(nest, "pp_cond_exp_mc_urbanczik", receptors, compartments,
+                                params, spikes, currents, record)
+        wr = None
+        if prefix == "sure_":
+            n.t_ref = 2.0
+            syns = nest.GetDefaults("pp_cond_exp_mc_urbanczik")["receptor_types"]
+            wr = nest.Create("weight_recorder")
+            nest.CopyModel("urbanczik_synapse", "urbanczik_wr",
+                           {"weight_recorder": wr, "eta": 2e-7, "Wmax": 1000.0})
+            pre = nest.Create("spike_generator", 1, {
+                "spike_times": [3.0, 17.0, 25.5, 44.0, 80.0, 81.0, 133.0, 170.0, 199.0]})
+            parrots = nest.Create("parrot_neuron", 2)
+            nest.Connect(pre, parrots)
+            nest.Connect(parrots[0], n, syn_spec={
+                "synapse_model": "urbanczik_wr", "receptor_type": syns["dendritic_exc"],
+                "weight": 400.0, "tau_Delta": 50.0, "delay": 0.1})
+            nest.Connect(parrots[1], n, syn_spec={
+                "synapse_model": "urbanczik_wr", "receptor_type": syns["dendritic_inh"],
+                "weight": 300.0, "eta": 1e-7, "delay": 1.5})
+        nest.Simulate(110.0)
+        n.dendritic = {"I_e": 50.0}
+        n.soma = {"I_e": 100.0}
+        nest.Simulate(100.0)
+        out.update(_mc_results(n, mm, sr, record, compartments, prefix))
+        if wr is not None:
+            ev = wr.get("events")
+            idx = np.lexsort((np.asarray(ev["targets"]), np.asarray(ev["senders"]),
+                              np.asarray(ev["times"])))
+            for key in ("times", "senders", "targets", "weights"):
+                out[prefix + "wr_" + key] = np.asarray(ev[key])[idx]
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
