@@ -537,6 +537,8 @@ def _model_defaults(model):
         out.update(derived(defaults))
     elif cls.recordables:
         out["recordables"] = sorted(cls.recordables)
+    if getattr(cls, "receptor_types", None):
+        out["receptor_types"] = dict(cls.receptor_types)
     return out
 
 

@@ -24,8 +24,8 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, gif, glif, hh_psc_alpha,
-    iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn, multisynapse,
-    parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
+    ht_neuron, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn,
+    multisynapse, parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -33,7 +33,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse, lgn, gif, glif):
+             stdp_dopamine, multisynapse, lgn, gif, glif, ht_neuron):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
@@ -41,7 +41,7 @@ for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, berno
 # memory; every pynestlite table reaches its target through the channel code
 # already, so these names are the same models (own defaults, own table)
 HPC_VARIANTS = ("bernoulli_synapse", "eprop_synapse", "eprop_synapse_bsshslm_2020",
-                "quantal_stp_synapse", "static_synapse", "stdp_dopamine_synapse",
+                "ht_synapse", "quantal_stp_synapse", "static_synapse", "stdp_dopamine_synapse",
                 "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse", "stdp_nn_symm_synapse",
                 "stdp_pl_synapse_hom", "stdp_synapse", "stdp_synapse_hom",
                 "stdp_triplet_synapse", "tsodyks2_synapse", "tsodyks_synapse",
@@ -72,7 +72,7 @@ def labelled(table_class):
     })
 
 
-LABEL_VARIANTS = ("bernoulli_synapse", "quantal_stp_synapse", "static_synapse",
+LABEL_VARIANTS = ("bernoulli_synapse", "ht_synapse", "quantal_stp_synapse", "static_synapse",
                   "stdp_dopamine_synapse", "stdp_nn_pre_centered_synapse",
                   "stdp_nn_restr_synapse", "stdp_nn_symm_synapse", "stdp_pl_synapse_hom",
                   "stdp_synapse", "stdp_synapse_hom", "stdp_triplet_synapse",

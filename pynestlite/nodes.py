@@ -232,6 +232,8 @@ class NodeCollection:
                 keys = [k for k in keys if k not in ascii_keys]
         if rec.block.recordables:
             keys.append("recordables")
+        if getattr(rec.block, "receptor_types", None):
+            keys.append("receptor_types")
         return keys
 
     def _group_values(self, rec, g, key):
@@ -265,6 +267,8 @@ class NodeCollection:
                     else [] for r in rows]
         if key == "t_spike":
             return [float(x) for x in k.t_spike(g)]
+        if key == "receptor_types":
+            return [dict(blk.receptor_types) for _ in g]
         if key == "recordables":
             per_node = getattr(blk, "recordables_of", None)
             if per_node is not None:
