@@ -85,7 +85,8 @@ Parameters (defaults)
 ``theta`` (theta_eq); the gating variables start at their equilibria for that
 V_m, and ``equilibrate=True`` in a SetStatus sets them to the equilibria of
 the (new) V_m.  Receptors: ``receptor_types`` {AMPA: 1, NMDA: 2, GABA_A: 3,
-GABA_B: 4} (spikes need one of them); currents at receptor 0.  Recordables:
+GABA_B: 4} (spikes need one of them; GetConnections reports the port, the
+type minus 1, as NEST); currents at receptor 0.  Recordables:
 ``V_m``, ``theta``, ``g_AMPA``, ``g_NMDA`` (= g m_NMDA), ``g_GABA_A``,
 ``g_GABA_B``, ``I_NaP``, ``I_KNa``, ``I_T``, ``I_h``.
 
@@ -284,6 +285,7 @@ cdef class HtNeuron(NodeBlock):
                        4: (3, False, False)}
     current_receptors = {0: 4}
     receptor_types = {"AMPA": 1, "NMDA": 2, "GABA_A": 3, "GABA_B": 4}
+    receptor_ports = {1: 0, 2: 1, 3: 2, 4: 3}    # GetConnections' "receptor" (NEST: type - 1)
     recordables = ("V_m", "theta", "g_AMPA", "g_NMDA", "g_GABA_A", "g_GABA_B", "I_NaP",
                    "I_KNa", "I_T", "I_h")
 

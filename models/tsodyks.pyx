@@ -302,7 +302,7 @@ cdef class QuantalStpSynapseTable(ShortTermTable):
 
 
 cdef class HtSynapseTable(ShortTermTable):
-    """``ht_synapse`` (module docstring): 40 bytes per synapse."""
+    """``ht_synapse`` (module docstring): 46 bytes per synapse."""
     columns = {"weight": ("float64", 1.0), "tau_P": ("float64", 500.0),
                "delta_P": ("float64", 0.125), "P": ("float64", 1.0), "t_last": ("int64", 0)}
     cdef double[::1] tau_P, delta_P, P

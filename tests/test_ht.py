@@ -154,3 +154,12 @@ def test_ht_synapse_checks(params):
 def test_ht_synapse_variants(model):
     d = nest.GetDefaults(model)
     assert (d["tau_P"], d["delta_P"], d["P"]) == (500.0, 0.125, 1.0)
+
+
+def test_connections_report_the_port():
+    """As NEST, GetConnections reports ht_neuron's port: receptor_type - 1."""
+    src = nest.Create("parrot_neuron")
+    n = nest.Create("ht_neuron")
+    for rt in (1, 2, 3, 4):
+        nest.Connect(src, n, syn_spec={"synapse_model": "ht_synapse", "receptor_type": rt})
+    assert sorted(nest.GetConnections().receptor) == [0, 1, 2, 3]
