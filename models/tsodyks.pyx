@@ -1,8 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Short-term plasticity of Tsodyks and Markram: ``tsodyks_synapse``,
-``tsodyks2_synapse`` (NEST's models, in NEST's order of operations: the
-transmitted weights equal NEST 3.10's bit for bit) and the stochastic
-``quantal_stp_synapse``.
+"""Short-term plasticity: ``tsodyks_synapse``, ``tsodyks2_synapse`` (Tsodyks
+and Markram), ``ht_synapse`` (Hill and Tononi's depression; NEST's models, in
+NEST's order of operations: the transmitted weights equal NEST 3.10's bit
+for bit) and the stochastic ``quantal_stp_synapse``.
 
 Both models keep, per synapse, the state of the presynaptic resources and
 update it only when a spike crosses the synapse (event-driven, exact
@@ -54,14 +54,25 @@ the r-th spike of g in the step) come from the Philox stream keyed by
 number of ranks nor on the order of delivery (NEST draws from the thread's
 generator in delivery order: same statistics, other realisation).
 
-All three take a ``weight_recorder`` (model parameter).  A spike of multiplicity
+``ht_synapse`` (Hill & Tononi 2005): synaptic depression of a pool of
+size ``P`` that recovers towards 1 with ``tau_P``; at every spike (h from
+t = 0 for the first)
+
+    P <- 1 - (1 - P) exp(-h / tau_P)
+
+the spike carries ``P weight``, then P <- P (1 - delta_P).  Parameters:
+``weight`` 1, ``P`` 1 (in [0, 1]), ``tau_P`` 500 ms (> 0), ``delta_P``
+0.125 (in [0, 1]).
+
+All four take a ``weight_recorder`` (model parameter).  A spike of multiplicity
 m crosses the synapse m times at the same time (h = 0 after the first), as
 in NEST.
 
 References: Tsodyks M, Pawelzik K, Markram H (1998) Neural Comput
 10:821-835; Tsodyks M, Uziel A, Markram H (2000) J Neurosci 20:RC50;
 Fuhrmann G et al. (2002) J Neurophysiol 87:140-148; Loebel A et al. (2009)
-Front Comput Neurosci 3:27.
+Front Comput Neurosci 3:27; Hill S, Tononi G (2005) J Neurophysiol
+93:1671-1698.
 """
 import numpy as np
 from libc.math cimport exp, expm1
@@ -359,7 +370,38 @@ cdef class QuantalStpSynapseTable(ShortTermTable):
         return True
 
 
-SYNAPSE_MODELS = {"tsodyks_synapse": TsodyksSynapseTable,
+cdef class HtSynapseTable(ShortTermTable):
+    """``ht_synapse`` (module docstring): 46 bytes per synapse."""
+    columns = {"weight": ("float64", 1.0), "tau_P": ("float64", 500.0),
+               "delta_P": ("float64", 0.125), "P": ("float64", 1.0), "t_last": ("int64", 0)}
+    cdef double[::1] tau_P, delta_P, P
+
+    def bind(self):
+        ShortTermTable.bind(self)
+        c = self.cols
+        self.tau_P = c["tau_P"]; self.delta_P = c["delta_P"]; self.P = c["P"]
+
+    @classmethod
+    def check(cls, dict values, common=None):
+        v = values.get("tau_P")
+        if v is not None and np.any(np.asarray(v) <= 0.0):
+            raise BadProperty("tau_P > 0 required.")
+        for name in ("delta_P", "P"):
+            v = values.get(name)
+            if v is not None and np.any((np.asarray(v) < 0.0) | (np.asarray(v) > 1.0)):
+                raise BadProperty(f"0 <= {name} <= 1 required.")
+
+    cdef bint transmit(self, int64_t k, int64_t t_spike, int64_t g, int64_t r,
+                       SliceContext *ctx, double *w) noexcept nogil:
+        cdef double h = self.ms(t_spike) - self.ms(self.t_last[k])
+        self.P[k] = 1 - (1 - self.P[k]) * exp(-h / self.tau_P[k])
+        w[0] = self.w[k] * self.P[k]
+        self.P[k] *= (1 - self.delta_P[k])
+        return True
+
+
+SYNAPSE_MODELS = {"ht_synapse": HtSynapseTable,
+                  "tsodyks_synapse": TsodyksSynapseTable,
                   "tsodyks_synapse_hom": TsodyksSynapseHomTable,
                   "tsodyks2_synapse": Tsodyks2SynapseTable,
                   "quantal_stp_synapse": QuantalStpSynapseTable}

@@ -27,9 +27,10 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, binary, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
-    generators, gif, glif, hh_psc_alpha, iaf_bw, iaf_cond, iaf_cond_alpha_mc, iaf_psc_alpha,
-    iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn, multisynapse, parrot_neuron, precise,
-    recorders, static_synapse_hom_w, stdp, stdp_dopamine, stdp_izh, tsodyks, urbanczik)
+    generators, gif, glif, hh_psc_alpha, ht_neuron, iaf_bw, iaf_cond, iaf_cond_alpha_mc,
+    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn, multisynapse,
+    parrot_neuron, precise, recorders, static_synapse_hom_w, stdp, stdp_dopamine, stdp_izh,
+    tsodyks, urbanczik)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -38,7 +39,7 @@ NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
              stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation, iaf_tum, iaf_bw,
-             iaf_cond_alpha_mc, urbanczik):
+             iaf_cond_alpha_mc, urbanczik, ht_neuron):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse,
              static_synapse_hom_w, cont_delay_synapse, urbanczik):
@@ -47,7 +48,7 @@ for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, berno
 # memory; every pynestlite table reaches its target through the channel code
 # already, so these names are the same models (own defaults, own table)
 HPC_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "eprop_synapse",
-                "eprop_synapse_bsshslm_2020", "jonke_synapse", "quantal_stp_synapse",
+                "eprop_synapse_bsshslm_2020", "ht_synapse", "jonke_synapse", "quantal_stp_synapse",
                 "static_synapse", "static_synapse_hom_w", "stdp_dopamine_synapse",
                 "stdp_facetshw_synapse_hom", "stdp_nn_pre_centered_synapse",
                 "stdp_nn_restr_synapse", "stdp_nn_symm_synapse", "stdp_pl_synapse_hom",
@@ -80,7 +81,7 @@ def labelled(table_class):
     })
 
 
-LABEL_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "jonke_synapse",
+LABEL_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "ht_synapse", "jonke_synapse",
                   "quantal_stp_synapse", "static_synapse", "static_synapse_hom_w",
                   "stdp_dopamine_synapse", "stdp_facetshw_synapse_hom",
                   "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse", "stdp_nn_symm_synapse",

@@ -48,10 +48,12 @@ def _receptor_lookup(blk, kind):
     """Array: channel offset within a node -> receptor type (for ``kind``)."""
     lut = np.zeros(max(int(blk.n_channels), 1), np.int64)
     table = blk.spike_receptors if kind == "spike" else blk.current_receptors
+    # the port NEST reports where it differs from the receptor type (ht_neuron)
+    ports = getattr(blk, "receptor_ports", {}) if kind == "spike" else {}
     for rt in sorted(table, reverse=True):       # lowest receptor wins on shared offsets
         entry = table[rt]
         off = entry[0] if kind == "spike" else entry
-        lut[int(off)] = int(rt)
+        lut[int(off)] = int(ports.get(rt, rt))
     return lut
 
 

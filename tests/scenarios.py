@@ -15,7 +15,8 @@ Conventions for the returned arrays (the tests rely on them):
 * ``<prefix>vm_times`` / ``<prefix>vm_senders`` / ``<prefix>V_m``: multimeter /
   voltmeter events;
 * any other key is an exact quantity (counts, final values read with ``get``)
-  unless it ends in ``V_m`` (then it is a membrane potential).
+  unless it ends in ``V_m`` (then it is a membrane potential) or ``_analog``
+  (another recorded analog quantity, compared as V_m).
 
 Events are sorted by (sender, time) (stable sort, so equal pairs keep their
 order) because the order in which a simulator hands out events is not part
@@ -45,6 +46,8 @@ VM_RTOL = {
     "glif_cond": 1e-6,            # (RKF45)
     "iaf_bw_2001_network": 1e-6,  # (RKF45)
     "iaf_bw_2001_exact_network": 1e-6,  # (RKF45)
+    "ht_neuron_drive": 1e-6,      # (RKF45; V_m and the *_analog recordables)
+    "ht_synapse": 1e-6,           # (ht_neuron targets: RKF45)
 }
 
 
@@ -53,7 +56,9 @@ def vm_rtol(name):
 
 
 def is_vm_key(key):
-    return key.endswith("V_m")
+    """Keys compared with the scenario's tolerance: membrane potentials and
+    other recorded analog quantities of ODE models (suffix ``_analog``)."""
+    return key.endswith("V_m") or key.endswith("_analog")
 
 
 # ---------------------------------------------------------------------------
@@ -2406,6 +2411,118 @@ def run_pp_cond_exp_mc_urbanczik(nest):
                               np.asarray(ev["times"])))
             for key in ("times", "senders", "targets", "weights"):
                 out[prefix + "wr_" + key] = np.asarray(ev[key])[idx]
+    return out
+
+
+HT_RECORDABLES = ["V_m", "theta", "g_AMPA", "g_NMDA", "g_GABA_A", "g_GABA_B", "I_NaP",
+                  "I_KNa", "I_T", "I_h"]
+
+
+def _ht_results(targets, mm, sr, prefix=""):
+    """All recordables of ht_neuron targets (V_m as V_m, the others as
+    ``*_analog``), their spikes and final V_m / theta."""
+    out = {}
+    out.update(_vm(mm, prefix))
+    ev = mm.get("events")
+    idx = _order(ev["senders"], ev["times"])
+    for key in HT_RECORDABLES[1:]:
+        out[prefix + key + "_analog"] = np.asarray(ev[key], np.float64)[idx]
+    out.update(_spikes(sr, prefix))
+    out[prefix + "final_V_m"] = np.asarray(targets.get("V_m"), np.float64)
+    out[prefix + "final_theta_analog"] = np.asarray(targets.get("theta"), np.float64)
+    return out
+
+
+def run_ht_neuron_drive(nest):
+    """ht_neuron driven through each of its four receptors (AMPA, NMDA,
+    GABA_A, GABA_B: spike_generators of their own times, weights and delays,
+    a multapse on NMDA, spike_weights on GABA_A) and a dc_generator (the
+    model has no I_e), in four variants: defaults; instantaneous NMDA
+    unblocking with other time constants and t_ref 3 ms; V_m -60 mV set with
+    ``equilibrate``; ``voltage_clamp`` at -45 mV (NMDA unblocks).  All
+    recordables every 0.1 ms over two Simulate calls, spikes, final V_m and
+    theta."""
+    _reset(nest)
+    targets = nest.Create("ht_neuron", 4)
+    targets[1].set({"instant_unblock_NMDA": True, "t_ref": 3.0, "tau_spike": 1.2,
+                    "theta_eq": -52.0, "tau_theta": 3.0, "g_peak_NMDA": 0.1,
+                    "tau_rise_AMPA": 0.7, "tau_decay_AMPA": 3.0, "g_peak_T": 1.5,
+                    "N_T": 3.0, "g_peak_h": 0.8})
+    targets[2].set({"V_m": -60.0, "equilibrate": True})
+    targets[3].set({"V_m": -45.0, "voltage_clamp": True})
+    rt = nest.GetDefaults("ht_neuron")["receptor_types"]
+    ampa = nest.Create("spike_generator", 1, {"spike_times": [
+        5.0, 12.0, 12.5, 30.0, 30.2, 30.4, 61.0, 90.0, 90.1, 140.0, 141.0, 142.3, 200.0]})
+    nmda = nest.Create("spike_generator", 1, {"spike_times": [
+        20.0, 22.0, 70.5, 72.0, 74.0, 150.0, 151.2, 210.0]})
+    gaba_a = nest.Create("spike_generator", 1, {
+        "spike_times": [40.0, 41.0, 100.0, 160.3, 230.0],
+        "spike_weights": [1.0, 2.0, 0.5, 3.0, 1.5]})
+    gaba_b = nest.Create("spike_generator", 1, {"spike_times": [50.0, 50.5, 51.0, 180.0]})
+    nest.Connect(ampa, targets, syn_spec={"weight": 2.0, "delay": 1.0,
+                                          "receptor_type": rt["AMPA"]})
+    nest.Connect(nmda, targets, syn_spec={"weight": 1.5, "delay": 2.3,
+                                          "receptor_type": rt["NMDA"]})
+    nest.Connect(nmda, targets, syn_spec={"weight": 0.7, "delay": 1.1,
+                                          "receptor_type": rt["NMDA"]})
+    nest.Connect(gaba_a, targets, syn_spec={"weight": 1.0, "delay": 1.7,
+                                            "receptor_type": rt["GABA_A"]})
+    nest.Connect(gaba_b, targets, syn_spec={"weight": 4.0, "delay": 1.4,
+                                            "receptor_type": rt["GABA_B"]})
+    dc = nest.Create("dc_generator", 1, {"amplitude": 28.0, "start": 80.0, "stop": 190.0})
+    nest.Connect(dc, targets, syn_spec={"delay": 0.1})
+    mm = _multimeter(nest, targets, 0.1, record_from=HT_RECORDABLES)
+    sr = _spike_recorder(nest, targets)
+    nest.Simulate(120.0)
+    nest.Simulate(130.0)
+    return _ht_results(targets, mm, sr)
+
+
+def run_ht_synapse(nest):
+    """ht_synapse (depression of a pool P that recovers with tau_P): parrot
+    sources with fixed trains (one with spikes of multiplicity 2, one with
+    bursts) onto ht_neuron targets (AMPA, NMDA) and an iaf_psc_alpha (V_m
+    shows the transmitted weights), default and set tau_P / delta_P / P,
+    delays 1 / 1.5 / 2 ms; the _lbl and _hpc variants and a copy with a
+    weight_recorder.  Weight and P after each of three Simulate calls."""
+    _reset(nest)
+    base = [float(t) for t in np.round(np.arange(5.0, 280.0, 13.7), 1)]
+    sg = nest.Create("spike_generator", 3, {"spike_times": base})
+    sg[1].set({"spike_times": sorted(base[::2] + base[::5])})
+    burst = sorted({round(t + d, 1) for t in base[::3] for d in (0.0, 1.0, 2.5, 3.2)})
+    sg[2].set({"spike_times": burst})
+    pre = nest.Create("parrot_neuron", 3)
+    nest.Connect(sg, pre, "one_to_one")
+    ht = nest.Create("ht_neuron", 2)
+    iaf = nest.Create("iaf_psc_alpha", 1, {"I_e": 300.0})
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("ht_synapse", "ht_synapse_rec", {"weight_recorder": wr, "tau_P": 200.0})
+    nest.Connect(pre, ht, "all_to_all", {"synapse_model": "ht_synapse", "weight": 1.5,
+                                         "delay": 1.0, "receptor_type": 1})
+    nest.Connect(pre, ht, "all_to_all", {"synapse_model": "ht_synapse_lbl", "weight": 2.0,
+                                         "delay": 1.5, "receptor_type": 2,
+                                         "tau_P": 120.0, "delta_P": 0.3, "P": 0.8,
+                                         "synapse_label": 3})
+    nest.Connect(pre, iaf, "all_to_all", {"synapse_model": "ht_synapse_hpc", "weight": 80.0,
+                                          "delay": 2.0, "delta_P": 0.5})
+    nest.Connect(pre, iaf, "all_to_all", {"synapse_model": "ht_synapse_rec", "weight": 60.0,
+                                          "delay": 1.0})
+    mm = _multimeter(nest, ht + iaf, 0.5)
+    sr = _spike_recorder(nest, ht + iaf)
+    out = {}
+    for i, t in enumerate((90.0, 70.0, 123.4)):
+        nest.Simulate(t)
+        for model in ("ht_synapse", "ht_synapse_lbl", "ht_synapse_hpc", "ht_synapse_rec"):
+            conns = nest.GetConnections(synapse_model=model)
+            out.update(_conn_state(nest, conns, ("weight", "P", "tau_P", "delta_P"),
+                                   f"{model}_{i}_"))
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    ev = wr.get("events")
+    order = np.lexsort((np.asarray(ev["weights"]), np.asarray(ev["targets"]),
+                        np.asarray(ev["senders"]), np.asarray(ev["times"])))
+    for key in ("senders", "targets", "times", "weights"):
+        out["wr_" + key] = np.asarray(ev[key])[order]
     return out
 
 

@@ -38,7 +38,7 @@ import scenarios  # noqa: E402
 def _sanity(name, arrays):
     n_spikes = sum(len(v) for k, v in arrays.items() if k.endswith("spike_times"))
     assert n_spikes >= 2, f"{name}: only {n_spikes} neuron spikes"
-    vm_keys = [k for k in arrays if scenarios.is_vm_key(k) and not k.startswith("final_")
+    vm_keys = [k for k in arrays if k.endswith("V_m") and not k.startswith("final_")
                and "final_" not in k]
     assert vm_keys, f"{name}: no V_m recorded"
     for key in vm_keys:
