@@ -23,9 +23,9 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, gif, glif, hh_psc_alpha,
-    iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn, multisynapse,
-    parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
+    aeif, bernoulli_synapse, eprop, eprop_bsshslm, generators, gif, gif_pop_psc_exp, glif,
+    hh_psc_alpha, iaf_cond, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, izhikevich, lgn,
+    multisynapse, parrot_neuron, precise, recorders, stdp, stdp_dopamine, stdp_izh, tsodyks)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -33,7 +33,7 @@ DEFAULT_SEED = 143202461
 NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
-             stdp_dopamine, multisynapse, lgn, gif, glif):
+             stdp_dopamine, multisynapse, lgn, gif, gif_pop_psc_exp, glif):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
