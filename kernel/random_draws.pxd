@@ -2,14 +2,17 @@
 """Discrete draws built on the counter-based streams (see philox.h) that
 more than one model family uses: the superposition generators and the
 population model gif_pop_psc_exp draw binomial counts."""
+cimport cython
 from libc.math cimport exp, log
 from libc.stdint cimport int64_t
 from pynestlite.kernel.random_streams cimport pnl_stream, pnl_uniform
 
 
+@cython.cdivision(True)
 cdef inline int64_t pnl_binomial(pnl_stream *s, int64_t n, double p) noexcept nogil:
     """A Binomial(n, p) draw by inversion, one uniform per chunk of trials
-    small enough that (1-p)^chunk stays a normal double (cost O(n min(p, 1-p)))."""
+    small enough that (1-p)^chunk stays a normal double (cost O(n min(p, 1-p)));
+    a p so small that 1 - p rounds to 1 gives 0, one uniform per trial."""
     cdef bint flip
     cdef double q, r, f, u
     cdef int64_t total = 0, chunk, k, m, cmax
@@ -22,7 +25,10 @@ cdef inline int64_t pnl_binomial(pnl_stream *s, int64_t n, double p) noexcept no
         p = 1.0 - p
     q = 1.0 - p
     r = p / q
-    cmax = <int64_t>(600.0 / -log(q))
+    if q >= 1.0:
+        cmax = 1
+    else:
+        cmax = <int64_t>(600.0 / -log(q))
     if cmax < 1:
         cmax = 1
     m = n
