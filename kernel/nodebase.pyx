@@ -32,6 +32,10 @@ sends_signal, receives_signal : int
     NEST's signal types (SIGNAL_SPIKE, SIGNAL_BINARY or both, SIGNAL_ALL):
     a connection needs a bit in common (binary neurons talk to binary
     neurons and to the devices that take both).
+archiving : bool
+    Whether a neuron keeps the spike archive and calcium trace (NEST's
+    archiving node; True for all but population models such as
+    gif_pop_psc_exp).
 """
 import numpy as np
 cimport numpy as cnp
@@ -115,6 +119,7 @@ cdef class NodeBlock:
     recordables = ()
     sends_signal = SIGNAL_SPIKE
     receives_signal = SIGNAL_SPIKE
+    archiving = True
     strictly_positive = ()
     non_negative = ()
     ordered = ()            # pairs (a, b) of parameters that need a < b
@@ -150,11 +155,12 @@ cdef class NodeBlock:
     def all_defaults(cls):
         d = {}
         d.update(cls.parameters)
-        if cls.element_type == "neuron":
+        archived = cls.element_type == "neuron" and cls.archiving
+        if archived:
             d.update(ARCHIVE_PARAMETERS)
             d.update(CALCIUM_PARAMETERS)
         d.update(cls.state)
-        if cls.element_type == "neuron":
+        if archived:
             d.update(CALCIUM_STATE)
             d.update(CALCIUM_INTERNAL)
         d.update(cls.internal)
@@ -162,7 +168,7 @@ cdef class NodeBlock:
 
     @classmethod
     def public_names(cls):
-        if cls.element_type != "neuron":
+        if cls.element_type != "neuron" or not cls.archiving:
             return tuple(cls.parameters) + tuple(cls.state)
         return (tuple(cls.parameters) + tuple(ARCHIVE_PARAMETERS) + tuple(CALCIUM_PARAMETERS)
                 + tuple(cls.state) + tuple(CALCIUM_STATE))
@@ -234,7 +240,7 @@ cdef class NodeBlock:
 
         _positive(values, names(self.strictly_positive), self.model, True)
         _positive(values, names(self.non_negative), self.model, False)
-        if self.element_type == "neuron":
+        if self.element_type == "neuron" and self.archiving:
             _positive(values, names(tuple(ARCHIVE_PARAMETERS) + tuple(CALCIUM_PARAMETERS)),
                       self.model, True)
             _positive(values, names(tuple(CALCIUM_STATE)), self.model, False)

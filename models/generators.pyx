@@ -59,6 +59,7 @@ from pynestlite.kernel.random_streams cimport (
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit, pnl_uniform,
     PURPOSE_POISSON, PURPOSE_NOISE, PURPOSE_SINUSOIDAL, PURPOSE_INHOMOGENEOUS,
     PURPOSE_POISSON_PS, PURPOSE_PULSEPACKET)
+from pynestlite.kernel.random_draws cimport pnl_binomial
 from pynestlite.errors import BadProperty, plain
 from pynestlite.kernel.connections import multapse_index
 
@@ -1360,39 +1361,6 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
                         self.add_to_target(ctx, j, base, self.tgt_w[j], 1.0)
 
 
-cdef int64_t binomial(pnl_stream *s, int64_t n, double p) noexcept nogil:
-    """A Binomial(n, p) draw by inversion, one uniform per chunk of trials
-    small enough that (1-p)^chunk stays a normal double (cost O(n min(p, 1-p)))."""
-    cdef bint flip
-    cdef double q, r, f, u
-    cdef int64_t total = 0, chunk, k, m, cmax
-    if n <= 0 or p <= 0.0:
-        return 0
-    if p >= 1.0:
-        return n
-    flip = p > 0.5
-    if flip:
-        p = 1.0 - p
-    q = 1.0 - p
-    r = p / q
-    cmax = <int64_t>(600.0 / -log(q))
-    if cmax < 1:
-        cmax = 1
-    m = n
-    while m > 0:
-        chunk = m if m < cmax else cmax
-        m -= chunk
-        f = exp(chunk * log(q))
-        u = pnl_uniform(s)
-        k = 0
-        while u > f and k < chunk:
-            u -= f
-            k += 1
-            f *= r * (chunk - k + 1) / k
-        total += k
-    return n - total if flip else total
-
-
 cdef class SuperpositionBlock(StimulationBlock):
     """Base of gamma_sup_generator and ppd_sup_generator: each target gets the
     superposition of ``n_proc`` independent renewal processes, kept as
@@ -1517,7 +1485,7 @@ cdef class GammaSupGenerator(SuperpositionBlock):
         cdef int64_t *o = &self.occ[j, 0]
         # all phases draw first, then move (as NEST)
         for i in range(w):
-            m = binomial(s, o[i], self.p_trans[k]) if o[i] > 0 else 0
+            m = pnl_binomial(s, o[i], self.p_trans[k]) if o[i] > 0 else 0
             if i < 64:
                 moved[i] = m
             o[i] -= m
@@ -1595,7 +1563,7 @@ cdef class PpdSupGenerator(SuperpositionBlock):
         if self.rel_amp[k] > 0.0 and self.omega[k] != 0.0:
             hz = hz * (1.0 + self.rel_amp[k] * sin(self.omega[k] * t_ms))
         if o[0] > 0:
-            n_spikes = binomial(s, o[0], hz)
+            n_spikes = pnl_binomial(s, o[0], hz)
         if bins > 0:
             a = o[1]
             o[0] += o[2 + a] - n_spikes

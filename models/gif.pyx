@@ -132,11 +132,13 @@ KERNEL_PARAMETERS = {"tau_sfa": (), "q_sfa": (), "tau_stc": (), "q_stc": ()}
 COMMON_STATE = {"V_m": -70.0, "E_sfa": 0.0, "I_stc": 0.0}
 
 
-def kernel_lists(block, dict updates, idx):
-    """Checked tau_sfa/q_sfa/tau_stc/q_stc updates (tuples per row), after
-    the values the rows keep; raises BadProperty as the model requires."""
+def kernel_lists(block, dict updates, idx, kernels=KERNELS):
+    """Checked updates of the kernel lists (tuples per row; by default
+    tau_sfa/q_sfa/tau_stc/q_stc, else the (tau, q, ...) names of
+    ``kernels``), after the values the rows keep; raises BadProperty as the
+    model requires."""
     updates = dict(updates)
-    for name in KERNEL_LISTS:
+    for name in [n for tau_name, q_name, _ in kernels for n in (tau_name, q_name)]:
         if name not in updates:
             continue
         rows = []
@@ -158,14 +160,14 @@ def kernel_lists(block, dict updates, idx):
             rows.append(tuple(float(x) for x in arr))
         updates[name] = rows
     for j in range(len(idx)):
-        for tau_name, q_name, _ in KERNELS:
+        for tau_name, q_name, _ in kernels:
             tau = updates[tau_name][j] if tau_name in updates else block.arrays[tau_name][idx[j]]
             q = updates[q_name][j] if q_name in updates else block.arrays[q_name][idx[j]]
             if len(tau) != len(q):
                 raise BadProperty(f"{block.model}: '{tau_name}' and '{q_name}' need to have "
                                   f"the same dimensions (sizes {len(tau)} and {len(q)})")
     for j in range(len(idx)):
-        for tau_name, _, _ in KERNELS:
+        for tau_name, _, _ in kernels:
             if tau_name in updates and any(t <= 0 for t in updates[tau_name][j]):
                 raise BadProperty(f"{block.model}: all time constants must be strictly "
                                   f"positive, got {tau_name} = {list(updates[tau_name][j])}")

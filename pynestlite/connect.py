@@ -827,6 +827,11 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
             raise NotImplementedFeature(
                 f"{bad.model} under MPI ({k.size} ranks) is not available yet: its spikes "
                 "are not shared between ranks; run it on one rank")
+    if tk == "neuron" and cls_uses_archive(k.synapse_types[model]):
+        bad = next((r for r in post_recs if not r.block.archiving), None)
+        if bad is not None:     # (population models keep no spike archive)
+            raise IllegalConnection(f"{bad.model}: the target node does not support STDP "
+                                    f"synapses ({model})")
     if tk == "stimulator":
         raise IllegalConnection(
             f"{post_recs[0].model} (node {post_ids[0]}) is a stimulation device and cannot "

@@ -27,10 +27,10 @@ from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
     aeif, bernoulli_synapse, binary, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
-    generators, gif, glif, hh_psc_alpha, ht_neuron, iaf_bw, iaf_cond, iaf_cond_alpha_mc,
-    iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn, multisynapse,
-    parrot_neuron, precise, recorders, static_synapse_hom_w, stdp, stdp_dopamine, stdp_izh,
-    tsodyks, urbanczik)
+    generators, gif, gif_pop_psc_exp, glif, hh_psc_alpha, ht_neuron, iaf_bw, iaf_cond,
+    iaf_cond_alpha_mc, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn,
+    multisynapse, parrot_neuron, precise, recorders, static_synapse_hom_w, stdp, stdp_dopamine,
+    stdp_izh, tsodyks, urbanczik)
 
 TICS_PER_MS = 1000         # the default tic (1 µs); settable with the resolution
 DEFAULT_SEED = 143202461
@@ -39,7 +39,7 @@ NODE_MODELS = {}
 for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_alpha,
              izhikevich, parrot_neuron, precise, generators, recorders, eprop, eprop_bsshslm,
              stdp_dopamine, multisynapse, lgn, gif, glif, binary, correlation, iaf_tum, iaf_bw,
-             iaf_cond_alpha_mc, urbanczik, ht_neuron):
+             iaf_cond_alpha_mc, urbanczik, ht_neuron, gif_pop_psc_exp):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse,
              static_synapse_hom_w, cont_delay_synapse, urbanczik):

@@ -244,7 +244,7 @@ class NodeCollection:
         """Keys nodes of the Create record ``rec`` report."""
         hidden = getattr(rec.block, "write_only", ())     # settable, not reported (as NEST)
         keys = [k for k in rec.block.public_names() if k not in hidden] + list(_COMMON_KEYS)
-        if rec.element_type == "neuron":
+        if rec.element_type == "neuron" and rec.block.archiving:
             keys.append("t_spike")
         if rec.element_type == "recorder" and not getattr(type(rec.block), "receives_ports",
                                                             False):

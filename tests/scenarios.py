@@ -2526,6 +2526,62 @@ def run_ht_synapse(nest):
     return out
 
 
+def run_gif_pop_psc_exp_drive(nest):
+    """gif_pop_psc_exp where its dynamics are deterministic.  Two
+    populations far below threshold (V_T_star 80 mV: expected spike counts
+    below 1e-9 per step, so no draw gives a spike), binomial and
+    Poisson counts, a short history (len_kernel 60, t_ref 2 ms) that the
+    initial cohort leaves during the run: V_m, the synaptic currents, the
+    free threshold E_sfa and the expected count ``mean`` every step; the
+    second node is set again between the two Simulate calls (its population
+    starts afresh).  A third, firing population (defaults, automatic
+    len_kernel): its free membrane and synaptic currents, which the spike
+    draws do not touch, and the chosen len_kernel.  A population of 5 far
+    above threshold (every escape probability is 1: all neurons fire
+    together whenever the refractory period of 1 ms ends, a deterministic
+    count N): its spikes (multiplicity 5) and all recordables.  Input: excitatory and
+    inhibitory spikes with multiplicities, a dc current."""
+    _reset(nest)
+    out = {}
+    quiet = nest.Create("gif_pop_psc_exp", 2, {
+        "N": 400, "V_T_star": 80.0, "len_kernel": 60, "t_ref": 2.0, "tau_m": 15.0,
+        "tau_syn_ex": 2.5, "tau_syn_in": 7.0, "tau_sfa": [8.0, 120.0], "q_sfa": [4.0, 1.5],
+        "I_e": 60.0, "E_L": -3.0, "V_reset": -8.0, "V_m": 2.0})
+    quiet[1].set({"BinoRand": False, "Delta_V": 3.5, "lambda_0": 25.0})
+    firing = nest.Create("gif_pop_psc_exp", 1, {"N": 300, "I_e": 250.0})
+    burst = nest.Create("gif_pop_psc_exp", 1, {"N": 5, "V_T_star": -100.0, "t_ref": 1.0,
+                                               "len_kernel": 30})
+    pops = quiet + firing + burst
+    sg_ex = nest.Create("spike_generator", 1, {
+        "spike_times": [3.0, 9.5, 9.6, 31.0, 64.2, 101.0, 140.0],
+        "spike_multiplicities": [1, 3, 1, 2, 5, 1, 2]})
+    sg_in = nest.Create("spike_generator", 1, {
+        "spike_times": [6.0, 22.0, 57.5, 88.0, 120.0], "spike_multiplicities": [2, 1, 4, 1, 1]})
+    nest.Connect(sg_ex, pops, syn_spec={"weight": 35.0, "delay": 1.0})
+    nest.Connect(sg_in, pops, syn_spec={"weight": -25.0, "delay": 1.5})
+    dc = nest.Create("dc_generator", 1, {"amplitude": 45.0, "start": 40.0, "stop": 110.0})
+    nest.Connect(dc, pops)
+    rec = ["V_m", "I_syn_ex", "I_syn_in", "E_sfa", "mean", "n_events"]
+    mm_quiet = _multimeter(nest, quiet, 0.1, record_from=rec)
+    mm_firing = _multimeter(nest, firing, 0.1, record_from=rec[:3])
+    mm_burst = _multimeter(nest, burst, 0.1, record_from=rec)
+    sr_burst = _spike_recorder(nest, burst)
+    nest.Simulate(80.0)
+    quiet[1].set({"V_m": -1.0})
+    nest.Simulate(70.0)
+    for mm, prefix, keys in ((mm_quiet, "quiet_", rec[1:]), (mm_firing, "firing_", rec[1:3]),
+                             (mm_burst, "burst_", rec[1:])):
+        out.update(_vm(mm, prefix))
+        ev = mm.get("events")
+        idx = _order(ev["senders"], ev["times"])
+        for key in keys:
+            out[prefix + key] = np.asarray(ev[key], np.float64)[idx]
+    out.update(_spikes(sr_burst, "burst_"))
+    out["final_V_m"] = np.asarray(pops.get("V_m"), np.float64)
+    out["len_kernel"] = np.asarray(pops.get("len_kernel"), np.int64)
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())
