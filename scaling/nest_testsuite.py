@@ -8,6 +8,7 @@ passed / failed / errors / skipped per folder for both.
 
     python scaling/nest_testsuite.py [--folders connect other ...] [--only pynestlite]
                                      [--nest-results nest.json] [--timeout 1800]
+                                     [--pynestlite-results here.json]
                                      [--json out.json] [--reasons 40]
 
 With both simulators it also prints the parity figure of issue 11: of the
@@ -186,6 +187,9 @@ def main(argv=None):
     ap.add_argument("--nest-results", default=None,
                     help="per-test NEST outcomes saved by an earlier run (--json); "
                          "NEST is not run again")
+    ap.add_argument("--pynestlite-results", default=None,
+                    help="per-test pynestlite outcomes saved by an earlier run (--json); "
+                         "the suite is not run on pynestlite again")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per folder")
     ap.add_argument("--json", default=None, help="write the per-test outcomes here")
     ap.add_argument("--reasons", type=int, default=0,
@@ -198,6 +202,9 @@ def main(argv=None):
     if args.nest_results:
         with open(args.nest_results) as fh:
             results["nest"] = json.load(fh)["nest"]
+    if args.pynestlite_results:
+        with open(args.pynestlite_results) as fh:
+            results["pynestlite"] = json.load(fh)["pynestlite"]
     sims = [args.only] if args.only else ["nest", "pynestlite"]
     sims = [s for s in sims if s not in results]
     with tempfile.TemporaryDirectory() as shim_dir:

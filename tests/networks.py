@@ -296,3 +296,34 @@ def hardware_script(nest, seed=None, runs=(200.0,), rate=2000.0, traced=3):
     for t in runs:
         nest.Simulate(t)
     return sr.get("events"), vm.get("events")
+
+
+def tripartite_network(nest, seed=21, simtime=150.0):
+    """TripartiteConnect: pre -> post (pairwise_bernoulli) with third-factor
+    nodes from random pools (third_in: pre -> third, third_out: third ->
+    post); Poisson drive into pre, strong third_out weights, so the spikes
+    of post depend on which third-factor connections were made.  Returns the
+    spikes of all nodes and the (source, target) of every local
+    third-factor connection."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    pre = nest.Create("iaf_psc_alpha", 60, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    post = nest.Create("iaf_psc_alpha", 40)
+    third = nest.Create("parrot_neuron", 30)
+    pg = nest.Create("poisson_generator", params={"rate": 9000.0})
+    nest.Connect(pg, pre, syn_spec={"weight": 25.0, "delay": 1.0})
+    nest.TripartiteConnect(
+        pre, post, third, {"rule": "pairwise_bernoulli", "p": 0.2},
+        {"rule": "third_factor_bernoulli_with_pool", "p": 0.5, "pool_type": "random",
+         "pool_size": 5},
+        {"primary": {"weight": 50.0, "delay": 1.0},
+         "third_in": {"weight": 1.0, "delay": 0.5},
+         "third_out": {"weight": 300.0, "delay": 1.5}})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pre + post + third, sr)
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    conns = [nest.GetConnections(source=third), nest.GetConnections(target=third)]
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "conn_source": np.concatenate([np.asarray(c.get("source"), np.int64).ravel() for c in conns]),
+            "conn_target": np.concatenate([np.asarray(c.get("target"), np.int64).ravel() for c in conns])}

@@ -108,6 +108,27 @@ def test_spike_payloads_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_tripartite_connections_rank_independent():
+    # the third-factor pools and choices are drawn over the gathered primary
+    # connections: the same connections (and so spikes) on any number of ranks
+    res = networks.tripartite_network(nest)
+    tmp = comm.comm.bcast(__import__("tempfile").mkdtemp() if comm.rank == 0 else None)
+    ref = serial_reference("tripartite", tmp) if comm.rank == 0 else None
+    got = gathered(res, ["conn_source", "conn_target"])
+    failure = None
+    if comm.rank == 0:
+        pairs = sorted(zip(got["conn_source"].tolist(), got["conn_target"].tolist()))
+        rpairs = sorted(zip(ref["conn_source"].tolist(), ref["conn_target"].tolist()))
+        assert len(rpairs) > 100
+        if pairs != rpairs:
+            failure = (f"tripartite: {len(pairs)} third-factor connections on {comm.size} "
+                       f"ranks vs {len(rpairs)} on one rank")
+    failure = comm.comm.bcast(failure)
+    assert failure is None, failure
+    compare("tripartite", res)
+
+
+@pytest.mark.mpi(min_size=2)
 def test_num_connections_is_global():
     networks.brunel_delta(nest, scale=0.05, simtime=10.0)
     n = nest.GetKernelStatus("num_connections")
