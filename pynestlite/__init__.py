@@ -174,16 +174,20 @@ def _memory_kib():
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def _kernel_status():
+def _kernel_status(collective=True):
+    """The kernel's status; ``collective`` False: without the values summed
+    over ranks (for a call that not every rank makes)."""
     k = kernel
-    dmin, dmax = k.delay_extrema()
+    # (a fresh kernel's extrema are 1 step each)
+    dmin, dmax = k.delay_extrema() if collective else (k.user_delays or (1, 1))
     s = {
         "resolution": k.resolution,
         "rng_seed": k.rng_seed,
         "biological_time": k.time_ms,
         "min_delay": dmin * k.resolution,
         "max_delay": dmax * k.resolution,
-        "num_connections": k.num_connections(),
+        "num_connections": (k.num_connections() if collective
+                            else sum(k.syn_counts.values())),
         "network_size": k.next_gid - 1,
         "local_num_threads": k.local_num_threads,
         "total_num_virtual_procs": k.size * k.local_num_threads,
@@ -572,11 +576,18 @@ def GetDefaults(model, keys=None, output=""):
         return to_json(d if keys is None else GetDefaults(model, keys))
     if keys is None:
         return d
-    if not isinstance(keys, (str, list, tuple)):
-        raise UnknownParameter(f"GetDefaults: keys must be a str or a list of str, got "
-                               f"{keys!r}")
-    names = [keys] if isinstance(keys, str) else list(keys)
+    if isinstance(keys, str):
+        names = [keys]
+    else:
+        try:
+            names = list(keys)       # (any iterable of names, as PyNEST: a set, dict keys)
+        except TypeError:
+            raise UnknownParameter(f"GetDefaults: keys must be a str or an iterable of str, "
+                                   f"got {keys!r}") from None
     for key in names:
+        if not isinstance(key, str):
+            raise UnknownParameter(f"GetDefaults: keys must be a str or an iterable of str, "
+                                   f"got {keys!r}")
         if key not in d:
             raise UnknownParameter(f"{model} has no parameter {key!r}")
     return d[keys] if isinstance(keys, str) else [d[key] for key in names]
@@ -1001,13 +1012,41 @@ class _KernelAttributeModule(types.ModuleType):
             raise ReadOnlyKernelAttribute(f"kernel property {name!r} is read-only")
         elif name == "verbosity":
             set_verbosity(value)
-        elif name.startswith("_") or name in self.__dict__:
-            super().__setattr__(name, value)     # e.g. a test replacing a function
+        elif name.startswith("_"):
+            super().__setattr__(name, value)
         else:
-            # as PyNEST: new attributes cannot be assigned on the module
+            # as PyNEST: only kernel attributes can be assigned on the module
+            # (neither new names nor its functions)
             raise AttributeError(
                 f"cannot set {name!r} on the module: it is not a kernel attribute "
                 f"(settable: {sorted(_WRITABLE) + ['verbosity']})")
 
 
+class KernelAttribute:
+    """A kernel property as an attribute of the module (``nest.resolution``),
+    as PyNEST's: reads GetKernelStatus; ``_default`` is its value in a
+    fresh kernel; ``_readonly`` whether SetKernelStatus refuses it."""
+
+    def __init__(self, name, readonly):
+        self._name = name
+        self._readonly = readonly
+
+    def __get__(self, instance, owner=None):
+        return self if instance is None else GetKernelStatus(self._name)
+
+    def __set__(self, instance, value):
+        instance.__setattr__(self._name, value)
+
+    @property
+    def _default(self):
+        return _KERNEL_DEFAULTS[self._name]
+
+    def __repr__(self):
+        return f"<KernelAttribute {self._name}{' (read-only)' if self._readonly else ''}>"
+
+
+_KERNEL_DEFAULTS = _kernel_status(collective=False)     # (the kernel is fresh at import)
+for _name in _READ_ONLY + _WRITABLE:
+    if _name in _KERNEL_DEFAULTS:
+        setattr(_KernelAttributeModule, _name, KernelAttribute(_name, _name in _READ_ONLY))
 sys.modules[__name__].__class__ = _KernelAttributeModule

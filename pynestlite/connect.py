@@ -484,6 +484,12 @@ def _symmetric(pre, post, conn_spec, syn_spec):
                           f"{len(a)} and {len(b)}")
     spec = {key: v for key, v in conn_spec.items() if key != "make_symmetric"}
     if isinstance(syn_spec, dict):
+        drawn = sorted(key for key, v in syn_spec.items() if isinstance(v, Parameter))
+        if drawn:
+            # (as NEST: the two directions would draw different values)
+            raise NotImplementedFeature(
+                f"make_symmetric: random parameters are not supported, got {drawn}; give "
+                "scalars or arrays")
         syn_spec = {key: (np.concatenate([np.ravel(v)] * 2)
                           if isinstance(v, (list, tuple, np.ndarray)) and np.size(v) == len(a)
                           and len(a) > 1 else v)
@@ -609,6 +615,7 @@ def _static_model(cls):
     """Whether synapses of table class ``cls`` only carry a weight (and
     maybe a label): the models a device may connect through."""
     return (set(cls.public_columns()) - {"synapse_label", "weight"} == set()
+            and set(cls.common) - {"weight"} == set()
             and cls.channel_kind != "learning_signal")
 
 
@@ -735,8 +742,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     if tk == "recorder":
         if not all(isinstance(r.block, recorders.SpikeRecorder) for r in post_recs):
             raise IllegalConnection(
-                f"Creation of connection is not possible: {post_recs[0].model} cannot "
-                "receive spikes; connect a multimeter or "
+                f"{post_recs[0].model} cannot receive spikes; connect a multimeter or "
                 "voltmeter *to* the neurons (Connect(multimeter, neurons))")
         if pk == "recorder":
             raise IllegalConnection("a recorder cannot be connected to a recorder")

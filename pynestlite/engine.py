@@ -168,6 +168,12 @@ class Engine:
     # life cycle
     def reset(self):
         # ResetKernel count: collections made before a reset refer to nothing
+        # (but compare by ids and models, as NEST's: the layout of each
+        # earlier kernel -- one (first, last, model) per Create -- is kept)
+        if hasattr(self, "epoch"):
+            self.past_layouts[self.epoch] = self.layout()
+        else:
+            self.past_layouts = {}
         self.epoch = getattr(self, "epoch", -1) + 1
         if isinstance(self.comm.resize_log, list):
             self.comm.resize_log.clear()
@@ -386,6 +392,24 @@ class Engine:
             self.calls = calls
             raise
         return result
+
+    def layout(self, epoch=None):
+        """(first, last, model) of each Create call of the kernel of
+        ``epoch`` (ResetKernel count; default: the current one)."""
+        if epoch is None or epoch == self.epoch:
+            return [(r.first, r.last, r.model) for r in self.records]
+        return self.past_layouts.get(epoch, [])
+
+    def models_of(self, gids, epoch):
+        """Model name of each of ``gids`` in the kernel of ``epoch`` (None
+        for an id that kernel did not have)."""
+        lay = self.layout(epoch)
+        firsts = [f for f, _, _ in lay]
+        out = []
+        for g in np.asarray(gids, np.int64).tolist():
+            i = bisect.bisect_right(firsts, g) - 1
+            out.append(lay[i][2] if i >= 0 and g <= lay[i][1] else None)
+        return out
 
     def record_of(self, gid):
         i = bisect.bisect_right(self.firsts, gid) - 1

@@ -89,7 +89,14 @@ class BadDelay(KernelException):
 
 
 class IllegalConnection(KernelException):
-    """A connection NEST forbids (device as target, recorder as source ...)."""
+    """A connection NEST forbids (device as target, recorder as source ...).
+    The message starts as NEST's."""
+    PREFIX = "Creation of connection is not possible: "
+
+    def __init__(self, message="", *args):
+        if isinstance(message, str) and not message.startswith(self.PREFIX):
+            message = self.PREFIX + message
+        super().__init__(message, *args)
 
 
 class TimeMultipleRequired(BadParameter):

@@ -141,7 +141,7 @@ class NodeCollection:
 
     def _check_valid(self):
         """Nodes made before the latest ResetKernel no longer exist."""
-        if self._epoch != _kernel().epoch:
+        if self._epoch != _kernel().epoch and len(self._ids):
             raise InvalidNodeCollection(
                 "InvalidNodeCollection: the nodes of this NodeCollection were deleted by "
                 "ResetKernel; create them again")
@@ -161,7 +161,14 @@ class NodeCollection:
         return self.__add__(other)
 
     def __eq__(self, other):
-        return isinstance(other, NodeCollection) and np.array_equal(self._ids, other._ids)
+        """Equal node ids of equal models (as NEST; collections from before a
+        ResetKernel compare with the models they had)."""
+        if not isinstance(other, NodeCollection) or not np.array_equal(self._ids, other._ids):
+            return False
+        if self._epoch == other._epoch:
+            return True
+        k = _kernel()
+        return k.models_of(self._ids, self._epoch) == k.models_of(other._ids, other._epoch)
 
     def __ne__(self, other):
         return not self == other

@@ -74,10 +74,28 @@ def from_device(detec, events=None, **kwargs):
 
 
 def from_file(fname, **kwargs):
-    """Plot a spike_recorder ascii file (columns sender, time_ms)."""
+    """Plot spike_recorder ascii files (one name or a list, e.g. one file per
+    rank; columns sender, time_ms after the three header lines)."""
+    return from_file_numpy(fname, **kwargs)
+
+
+def from_file_numpy(fname, **kwargs):
+    """As :func:`from_file`, read with numpy."""
+    from pynestlite.recording import read_ascii
+    if not isinstance(fname, (str, list, tuple)):
+        raise TypeError(f"fname must be a str or a list of str, got {fname!r}")
+    return from_data(read_ascii(fname)[:, :2], **kwargs)
+
+
+def from_file_pandas(fname, **kwargs):
+    """As :func:`from_file`, read with pandas (which must be installed)."""
+    import pandas
+    from pynestlite.recording import ASCII_HEADER_LINES
     files = [fname] if isinstance(fname, str) else list(fname)
-    data = np.concatenate([np.loadtxt(f, comments="#", ndmin=2) for f in files])
-    return from_data(data[:, :2], **kwargs)
+    data = np.concatenate([
+        pandas.read_table(f, header=ASCII_HEADER_LINES - 1, skipinitialspace=True).values
+        for f in files])
+    return from_data(np.asarray(data, float)[:, :2], **kwargs)
 
 
 def show():

@@ -136,6 +136,18 @@ def _state(engine):
     return st
 
 
+ASCII_HEADER_LINES = 3       # two comment lines, then the column names
+
+
+def read_ascii(fnames):
+    """The events of ascii files (one name or a list, e.g. one file per
+    rank) as one float array, a row per event: sender, time_ms, values."""
+    if isinstance(fnames, str):
+        fnames = [fnames]
+    parts = [np.loadtxt(f, skiprows=ASCII_HEADER_LINES, ndmin=2) for f in fnames]
+    return np.concatenate(parts) if parts else np.empty((0, 2))
+
+
 def ascii_path(engine, blk, i, directory=None):
     """Path of the ascii file of device row ``i`` of recorder block ``blk``."""
     directory = directory if directory is not None else (engine.data_path or ".")

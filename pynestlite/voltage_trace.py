@@ -33,16 +33,18 @@ def from_device(detec, neurons=None, title=None, grayscale=False, timeunit="ms")
 
 
 def from_file(fname, title=None, grayscale=False):
-    """Plot a multimeter ascii file (columns sender, time_ms, V_m)."""
+    """Plot multimeter ascii files (one name or a list; columns sender,
+    time_ms, V_m after the three header lines)."""
     import matplotlib.pyplot as plt
-    data = np.loadtxt(fname, comments="#", ndmin=2)
+    from pynestlite.recording import read_ascii
+    data = read_ascii(fname)
     lines = []
     for s in np.unique(data[:, 0]):
         sel = data[:, 0] == s
         lines += plt.plot(data[sel, 1], data[sel, 2], color="black" if grayscale else None)
     plt.xlabel("Time (ms)")
     plt.ylabel("Membrane potential (mV)")
-    plt.title(title or fname)
+    plt.title(title or (fname if isinstance(fname, str) else ", ".join(fname)))
     return lines
 
 

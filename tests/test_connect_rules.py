@@ -892,6 +892,11 @@ def test_make_symmetric_one_to_one_as_nest():
     for rule in ({"rule": "all_to_all"}, {"rule": "fixed_indegree", "indegree": 2}):
         with pytest.raises(nest.NESTErrors.NotImplemented, match="symmetric"):
             nest.Connect(a, b, dict(rule, make_symmetric=True))
+    for key in ("weight", "alpha"):
+        # the two directions would draw different values (NEST refuses too)
+        with pytest.raises(nest.NESTErrors.NotImplemented, match="random parameters"):
+            nest.Connect(a, b, {"rule": "one_to_one", "make_symmetric": True},
+                         {"synapse_model": "stdp_synapse", key: nest.random.uniform()})
     assert nest.num_connections == 6
 
 

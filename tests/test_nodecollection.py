@@ -590,3 +590,29 @@ def test_strided_slices_select_connections():
     nest.Connect(n, n, "one_to_one")
     c = nest.GetConnections(source=n[::2])
     assert c.source == [1, 3, 5] and c.target == [1, 3, 5]
+
+
+def test_equality_across_resetkernel_compares_ids_and_models():
+    # as NEST: collections from before a ResetKernel keep the models they had
+    nest.ResetKernel()
+    exp_1 = nest.Create("iaf_psc_exp", 10)
+    nest.ResetKernel()
+    exp_2 = nest.Create("iaf_psc_exp", 10)
+    assert exp_1 == exp_2
+    nest.ResetKernel()
+    alpha = nest.Create("iaf_psc_alpha", 10)
+    assert alpha == nest.NodeCollection(alpha.tolist())
+    assert alpha != exp_1 and exp_1 != alpha
+    assert alpha[:5] != alpha
+
+
+def test_empty_collections_stay_usable_after_resetkernel():
+    empty = [nest.NodeCollection(), nest.NodeCollection([])]
+    nest.ResetKernel()
+    for nc in empty:
+        nc.set()
+        assert len(nc) == 0
+    old = nest.Create("iaf_psc_alpha", 2)
+    nest.ResetKernel()
+    with pytest.raises(nest.NESTErrors.KernelException, match="ResetKernel"):
+        old.set(V_m=-60.0)

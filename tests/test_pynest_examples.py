@@ -91,3 +91,35 @@ def test_brunel_delta_nest_example_calls():
     assert abs(rate_in - nest_rate) < 0.10 * nest_rate, (rate_in, nest_rate)
     axes = nest.raster_plot.from_device(espikes, hist=True)
     assert len(axes) == 2
+
+
+def test_plots_from_ascii_files(tmp_path):
+    # the ascii back end's files (three header lines) read back by the
+    # plotting modules: the plotted points are the recorded events
+    nest.ResetKernel()
+    nest.SetKernelStatus({"data_path": str(tmp_path), "overwrite_files": True})
+    n = nest.Create("iaf_psc_alpha", 2, {"I_e": 400.0})
+    sr = nest.Create("spike_recorder", params={"record_to": "ascii"})
+    vm = nest.Create("voltmeter", params={"record_to": "ascii", "interval": 1.0})
+    nest.Connect(n, sr)
+    nest.Connect(vm, n)
+    nest.Simulate(100.0)
+    import importlib.util
+    import matplotlib.pyplot as plt
+    ev = sr.events
+    readers = [nest.raster_plot.from_file, nest.raster_plot.from_file_numpy]
+    if importlib.util.find_spec("pandas"):
+        readers.append(nest.raster_plot.from_file_pandas)
+    for reader in readers:
+        plt.close("all")
+        reader(sr.filenames)
+        x, y = plt.gcf().axes[0].lines[0].get_data()
+        np.testing.assert_allclose(x, ev["times"], atol=5e-4)      # (3 decimals in the file)
+        np.testing.assert_array_equal(y, ev["senders"])
+    plt.close("all")
+    lines = nest.voltage_trace.from_file(vm.filenames[0])
+    assert len(lines) == 2
+    v = vm.events
+    sel = v["senders"] == n[0].global_id
+    np.testing.assert_allclose(lines[0].get_ydata(), v["V_m"][sel], rtol=0, atol=0)
+    plt.close("all")

@@ -95,6 +95,11 @@ def test_getdefaults_recorder():
 
 def test_getdefaults_list_and_keyerror_as_nest():
     assert nest.GetDefaults("iaf_psc_alpha", ["C_m", "tau_m"]) == [250.0, 10.0]
+    # any iterable of names, in its order (a dict's keys, a tuple)
+    assert nest.GetDefaults("iaf_psc_alpha", {"tau_m": 0, "C_m": 0}.keys()) == [10.0, 250.0]
+    assert nest.GetDefaults("iaf_psc_alpha", ("C_m",)) == [250.0]
+    with pytest.raises(KeyError, match="iterable of str"):
+        nest.GetDefaults("iaf_psc_alpha", 42)
     with pytest.raises(KeyError):
         nest.GetDefaults("iaf_psc_alpha", "foo")
     assert nest.GetDefaults("iaf_psc_alpha", "recordables") == ["I_syn_ex", "I_syn_in", "V_m"]
@@ -432,3 +437,19 @@ def test_dict_miss_is_error():
         nest.SetKernelStatus({"dict_miss_is_error": "no"})
     nest.ResetKernel()
     assert nest.GetKernelStatus("dict_miss_is_error") is True
+
+
+def test_kernel_attributes_are_descriptors_with_defaults():
+    nest.ResetKernel()
+    nest.resolution = 0.25
+    attr = type(nest).resolution
+    assert attr._default == 0.1 and nest.resolution == 0.25
+    assert type(nest).keep_source_table._default is True
+    assert nest.get("keep_source_table") == nest.keep_source_table
+    with pytest.raises(AttributeError):
+        nest.network_size = 3                 # read-only
+    with pytest.raises(AttributeError):
+        nest.get = 5                          # module functions cannot be replaced
+    with pytest.raises(AttributeError):
+        nest.noSuchKernelAttribute = 1
+    nest.ResetKernel()

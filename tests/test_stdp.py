@@ -70,22 +70,24 @@ def _parrot_weights(force_per_synapse):
     nest.ResetKernel()
     out = scenarios.run_stdp_parrots(nest) if not force_per_synapse else None
     if force_per_synapse:
-        # the same scenario, with the state of every model per synapse
-        orig = nest.Simulate
+        # the same scenario, with the state of every model per synapse: the
+        # scenario gets the module through a proxy whose Simulate first sets
+        # every synapse's Kplus (which makes the tables keep it per synapse)
         first = [True]
 
-        def simulate(t):
-            if first[0]:
-                for model in ("stdp_synapse", "stdp_heterogeneous"):
-                    c = nest.GetConnections(synapse_model=model)
-                    c.set(Kplus=c.get("Kplus"))
-                first[0] = False
-            orig(t)
-        nest.Simulate = simulate
-        try:
-            out = scenarios.run_stdp_parrots(nest)
-        finally:
-            nest.Simulate = orig
+        class Proxy:
+            def __getattr__(self, name):
+                return getattr(nest, name)
+
+            @staticmethod
+            def Simulate(t):
+                if first[0]:
+                    for model in ("stdp_synapse", "stdp_heterogeneous"):
+                        c = nest.GetConnections(synapse_model=model)
+                        c.set(Kplus=c.get("Kplus"))
+                    first[0] = False
+                nest.Simulate(t)
+        out = scenarios.run_stdp_parrots(Proxy())
     return out
 
 
