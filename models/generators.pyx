@@ -424,7 +424,8 @@ cdef class PoissonGeneratorPs(StimulationBlock):
     cdef inline int64_t _stamp_steps(self, double x) noexcept nogil:
         """Steps to the grid point at or after x >= 0 ms (NEST's ms_stamp)."""
         cdef int64_t s = (<int64_t>floor(x * self.tics_per_ms)) // self.tps
-        if <double>(s * self.tps) * self.ms_per_tic < x:
+        # (NEST compares tics * (1 / tics_per_step) * ms_per_step, in this order)
+        if <double>(s * self.tps) * (1.0 / self.tps) * (<double>self.tps / self.tics_per_ms) < x:
             s += 1
         return s
 
@@ -711,7 +712,10 @@ def _ms_stamp_tics(t, tics_per_ms, tics_per_step):
     (PoissonGeneratorPs._stamp_steps is its scalar form, in steps.)"""
     n = np.floor(t * tics_per_ms).astype(np.int64)
     n -= n % tics_per_step
-    return n + np.where(n * (1.0 / tics_per_ms) < t, tics_per_step, 0)
+    # (NEST compares tics * (1 / tics_per_step) * ms_per_step, in this order:
+    # 353538.3 ms is 3535383 steps of 0.1 ms, not one more)
+    ms = n * (1.0 / tics_per_step) * (tics_per_step / tics_per_ms)
+    return n + np.where(ms < t, tics_per_step, 0)
 
 
 def precise_stamps(t, engine):

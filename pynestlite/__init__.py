@@ -439,6 +439,13 @@ def _commit_kernel_status(p):
     if "resolution" in p:
         k.resolution = float(p["resolution"])
         k.tics_per_step = int(round(k.resolution * k.tics_per_ms))
+        # the synapse models' default delay (1 ms) moves to the new grid, at
+        # or after 1 ms, as NEST's (0.3 ms steps: 1.2 ms; 5 ms steps: 5 ms)
+        # (no model default can have been set: the grid is locked then)
+        d = k.default_delay_ms()
+        for defaults in k.synapse_models.values():
+            if "delay" in defaults:
+                defaults["delay"] = d
     if "dict_miss_is_error" in p:
         k.dict_miss_is_error = bool(p["dict_miss_is_error"])
     if "rng_seed" in p:

@@ -611,6 +611,18 @@ def _plan_arrays(pre, post, conn_spec, syn_spec):
     return commit
 
 
+def _recorder_delay_steps(k, syn):
+    """The delay of a recorder's connections, in steps: unused for the
+    recording, but (as in NEST, where they are ordinary connections) part of
+    the delay extrema, so a network recorded with the default delay of 1 ms
+    runs in slices of 1 ms (and the multimeter hands out its samples a slice
+    later) like NEST's."""
+    d = syn.get("delay")
+    if d is None or isinstance(d, Parameter):
+        return np.empty(0, np.int64)
+    return np.atleast_1d(k.delay_to_steps(d))
+
+
 def _static_model(cls):
     """Whether synapses of table class ``cls`` only carry a weight (and
     maybe a label): the models a device may connect through."""
@@ -763,7 +775,10 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
             sel = k.is_local(src) | ~neuron_src
             src, tgt = src[sel], tgt[sel]
 
+        noted = _recorder_delay_steps(k, syn)
+
         def commit():
+            k.note_delays(noted)
             k.recording.add(src, tgt, 0, {})
             k.count_connections(model, len(src))
         return commit
@@ -815,7 +830,10 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
         before = k.recording.multimeter_counts(k.next_gid)[tgt]
         port = (before + occurrence(tgt) + 1).astype(np.uint16)
 
+        noted = _recorder_delay_steps(k, syn)
+
         def commit():
+            k.note_delays(noted)
             k.recording.add(src, tgt, 0, {"port": port})
             k.count_connections(model, len(src))
         return commit

@@ -276,6 +276,17 @@ class Engine:
                               f"resolution {self.resolution} ms")
         return (tics // self.tics_per_step).astype(np.int64)
 
+    def default_delay_ms(self):
+        """A synapse model's default delay on the current grid: 1 ms rounded
+        up to a whole number of steps (NEST's recalibration), steps * h."""
+        steps = max(1, -(-int(self.tics_per_ms) // int(self.tics_per_step)))
+        return steps * self.ms_per_step()
+
+    def ms_per_step(self):
+        """NEST's Range::MS_PER_STEP: tics_per_step / tics_per_ms (delays in ms
+        are steps times this)."""
+        return self.tics_per_step / self.tics_per_ms
+
     def steps_to_ms(self, steps):
         """Times in ms as NEST reports them: tics * ms_per_tic."""
         return (np.asarray(steps, np.int64) * self.tics_per_step) * self.ms_per_tic

@@ -372,14 +372,14 @@ class SynapseCollection:
                     out[sel] = store.weight(self._idx[sel]).tolist()
             return out
         out = np.empty(n, np.int64 if name == "receptor" else np.float64)
-        h_ms = k.tics_per_step * k.ms_per_tic
+        h_ms = k.ms_per_step()
         for s, store, sel in self._parts():
             idx = self._idx[sel]
             if name == "weight":
                 out[sel] = store.weight(idx)
             elif name == "delay":
                 steps = store.delay_steps(idx)
-                # NEST: Time::delay_steps_to_ms = steps * resolution
+                # NEST: Time::delay_steps_to_ms = steps * ms_per_step
                 out[sel] = RECORDER_DELAY_MS if steps is None else steps * h_ms
                 sub = store.delay_offsets(idx)
                 if sub is not None:

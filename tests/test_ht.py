@@ -62,7 +62,7 @@ def _first_sample(params, record):
     n = nest.Create("ht_neuron", 1, params)
     mm = nest.Create("multimeter", {"record_from": record, "interval": 0.1})
     nest.Connect(mm, n)
-    nest.Simulate(0.2)
+    nest.Simulate(2.0)        # (samples of the first 1 ms slice; NEST hands them out after it)
     return {k: mm.get("events")[k][0] for k in record}
 
 

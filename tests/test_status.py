@@ -453,3 +453,40 @@ def test_kernel_attributes_are_descriptors_with_defaults():
     with pytest.raises(AttributeError):
         nest.noSuchKernelAttribute = 1
     nest.ResetKernel()
+
+
+@pytest.mark.parametrize("res, delay", [(0.3, 1.2), (0.4, 3 * 0.4), (0.7, 1.4), (2.0, 2.0),
+                                        (5.0, 5.0), (0.025, 1.0)])
+def test_default_delay_moves_to_the_new_grid(res, delay):
+    # NEST 3.10's values: 1 ms rounded up to whole steps, reported as steps * h
+    nest.ResetKernel()
+    nest.resolution = res
+    assert nest.GetDefaults("static_synapse", "delay") == delay
+    assert nest.GetDefaults("stdp_synapse", "delay") == delay
+    n = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(n[0], n[1])
+    assert nest.GetConnections().delay == delay
+    nest.ResetKernel()
+    assert nest.GetDefaults("static_synapse", "delay") == 1.0
+
+
+def test_recorder_connections_count_for_the_delay_extrema():
+    # as NEST (recorder connections are connections with a delay): a network
+    # recorded only with the default delay runs in 1 ms slices
+    cases = [("mm", (1.0, 1.0)), ("sr", (1.0, 1.0)), ("sr_delay", (0.3, 0.3)),
+             ("mm_and_syn", (0.3, 1.0))]
+    for case, expected in cases:
+        nest.ResetKernel()
+        nest.resolution = 0.01
+        n = nest.Create("iaf_psc_alpha", 2)
+        if case == "mm":
+            nest.Connect(nest.Create("multimeter", params={"record_from": ["V_m"]}), n)
+        elif case == "sr":
+            nest.Connect(n, nest.Create("spike_recorder"))
+        elif case == "sr_delay":
+            nest.Connect(n, nest.Create("spike_recorder"), syn_spec={"delay": 0.3})
+        else:
+            nest.Connect(n[0], n[1], syn_spec={"delay": 0.3})
+            nest.Connect(nest.Create("voltmeter"), n)
+        nest.Simulate(1.0)
+        assert (nest.min_delay, nest.max_delay) == pytest.approx(expected), case
