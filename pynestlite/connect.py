@@ -620,6 +620,9 @@ def _recorder_delay_steps(k, syn):
     d = syn.get("delay")
     if d is None or isinstance(d, Parameter):
         return np.empty(0, np.int64)
+    # (the delay is not stored: one beyond the kernel's range counts as its
+    # largest delay, so that NEST's 1 ms default works at any resolution)
+    d = np.minimum(np.asarray(d, np.float64), MAX_DELAY_STEPS * k.ms_per_step())
     return np.atleast_1d(k.delay_to_steps(d))
 
 

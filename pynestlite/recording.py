@@ -139,12 +139,29 @@ def _state(engine):
 ASCII_HEADER_LINES = 3       # two comment lines, then the column names
 
 
+def _header_lines(fname):
+    """Lines before the numbers of a text file: NEST's three-line header of
+    an ascii recording (comments, then the column names), or none (a file of
+    numbers only, e.g. written by numpy.savetxt)."""
+    n = 0
+    with open(fname) as fh:
+        for line in fh:
+            token = line.split(maxsplit=1)[0] if line.strip() else "#"
+            try:
+                float(token)
+                return n
+            except ValueError:
+                n += 1
+    return n
+
+
 def read_ascii(fnames):
     """The events of ascii files (one name or a list, e.g. one file per
-    rank) as one float array, a row per event: sender, time_ms, values."""
+    rank) as one float array, a row per event: sender, time_ms, values.
+    NEST's header (:data:`ASCII_HEADER_LINES`) is skipped where present."""
     if isinstance(fnames, str):
         fnames = [fnames]
-    parts = [np.loadtxt(f, skiprows=ASCII_HEADER_LINES, ndmin=2) for f in fnames]
+    parts = [np.loadtxt(f, skiprows=_header_lines(f), ndmin=2) for f in fnames]
     return np.concatenate(parts) if parts else np.empty((0, 2))
 
 

@@ -123,3 +123,16 @@ def test_plots_from_ascii_files(tmp_path):
     sel = v["senders"] == n[0].global_id
     np.testing.assert_allclose(lines[0].get_ydata(), v["V_m"][sel], rtol=0, atol=0)
     plt.close("all")
+
+
+def test_voltage_trace_from_a_file_without_header(tmp_path):
+    # (NEST's voltage_trace.from_file reads plain number files too)
+    import matplotlib.pyplot as plt
+    data = np.array([[1, 0.1, -70.0], [2, 0.1, -69.0], [1, 0.2, -68.0], [2, 0.2, -67.0]])
+    path = tmp_path / "v.txt"
+    np.savetxt(path, data)
+    plt.close("all")
+    lines = nest.voltage_trace.from_file(str(path))
+    np.testing.assert_array_equal(lines[0].get_ydata(), [-70.0, -68.0])
+    np.testing.assert_array_equal(lines[1].get_xdata(), [0.1, 0.2])
+    plt.close("all")
