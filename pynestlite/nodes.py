@@ -50,7 +50,9 @@ class NodeCollection:
         An id that does not exist.
     """
 
-    __slots__ = ("_ids", "_epoch")
+    # _sliced: made by a slice NEST keeps as a "sliced composite" (a step > 1,
+    # or a slice over several parts of a composite), which cannot be joined
+    __slots__ = ("_ids", "_epoch", "_sliced")
 
     def __init__(self, ids=()):
         if ids is None:
@@ -74,12 +76,14 @@ class NodeCollection:
             _kernel().check_gids(srt)
         object.__setattr__(self, "_ids", srt)
         object.__setattr__(self, "_epoch", _kernel().epoch)
+        object.__setattr__(self, "_sliced", False)
 
     @classmethod
     def _from_sorted(cls, ids):
         nc = cls.__new__(cls)
         object.__setattr__(nc, "_ids", np.ascontiguousarray(ids, np.int64))
         object.__setattr__(nc, "_epoch", _kernel().epoch)
+        object.__setattr__(nc, "_sliced", False)
         return nc
 
     # sequence protocol -------------------------------------------------
@@ -108,7 +112,10 @@ class NodeCollection:
                 if end is not None and not -n <= end <= n:
                     raise IndexError(f"slice bound {end} out of range for NodeCollection "
                                      f"of size {n}")
-            return NodeCollection._from_sorted(self._ids[key])
+            out = NodeCollection._from_sorted(self._ids[key])
+            if (key.step or 1) > 1 or (not _one_part(self._ids) and not _one_part(out._ids)):
+                object.__setattr__(out, "_sliced", True)
+            return out
         if isinstance(key, (list, tuple, np.ndarray)):
             if len(key) == 0:
                 return NodeCollection._from_sorted(np.zeros(0, np.int64))
@@ -153,6 +160,8 @@ class NodeCollection:
             return NotImplemented
         self._check_valid()
         other._check_valid()
+        if len(self._ids) and len(other._ids) and (self._sliced or other._sliced):
+            raise BadProperty("Cannot add NodeCollection to a sliced composite.")
         if np.intersect1d(self._ids, other._ids).size:
             raise BadProperty("Cannot join overlapping NodeCollections.")
         return NodeCollection._from_sorted(np.union1d(self._ids, other._ids))
@@ -670,6 +679,19 @@ def _thread_local_ids(rec, g, k):
         out += np.maximum(0, (j_hi - res) // threads - (j_lo - 1 - res) // threads)
     out[g >= k.prepared_gid] = -1
     return [int(x) for x in out]
+
+
+def _one_part(ids):
+    """Whether ``ids`` form one part (NEST's primitive NodeCollection):
+    contiguous ids of one model."""
+    if len(ids) <= 1:
+        return True
+    if int(ids[-1]) - int(ids[0]) + 1 != len(ids):
+        return False
+    k = _kernel()
+    if k.record_of(int(ids[0])) is k.record_of(int(ids[-1])):
+        return True
+    return len({rec.model for rec, _ in k.groups(ids)}) == 1
 
 
 def _repr_parts(ids):

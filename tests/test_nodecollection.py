@@ -616,3 +616,22 @@ def test_empty_collections_stay_usable_after_resetkernel():
     nest.ResetKernel()
     with pytest.raises(nest.NESTErrors.KernelException, match="ResetKernel"):
         old.set(V_m=-60.0)
+
+
+def test_sliced_composites_cannot_be_joined_as_nest():
+    # NEST 3.10's outcomes for each slice + a new node
+    nest.ResetKernel()
+    comp = nest.Create("iaf_psc_alpha", 10) + nest.Create("iaf_psc_exp", 7)
+    other = nest.Create("iaf_psc_delta")
+    prim = nest.Create("iaf_psc_alpha", 5)
+    cases = [(comp[::2], False), (comp[2:14], False), (comp[:5], True), (comp[10:], True),
+             (comp[0:17], False), (prim[::2], False), (prim[1:3], True), (prim[::5], False)]
+    for nc, joins in cases:
+        if joins:
+            assert len(nc + other) == len(nc) + 1
+        else:
+            with pytest.raises(nest.NESTErrors.BadProperty, match="sliced composite"):
+                nc + other
+            with pytest.raises(nest.NESTErrors.BadProperty, match="sliced composite"):
+                other + nc
+    assert len(comp[::2] + nest.NodeCollection()) == 9      # (empty joins)
