@@ -1924,11 +1924,16 @@ cdef class SpikeDilutor(StimulationBlock):
     parrot to the dilutor).  Sends spikes (to neurons and spike_recorders).
     NEST deprecates the model in favour of ``bernoulli_synapse``.
 
+    Not yet: ``save_state`` (the mother spikes in flight live outside the
+    node arrays; it refuses a network with a dilutor), Disconnect of its
+    input connections.
+
     See also: mip_generator, parrot_neuron, bernoulli_synapse.
     """
     __doc__ = __doc__
     parameters = {"p_copy": 1.0}
     records_to_recorders = True
+    checkpointable = False
     # incoming connections go to the detector table, receptor 0 only
     receives_ports = True
     live_input = True
