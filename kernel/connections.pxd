@@ -53,3 +53,7 @@ cdef class DetectorTable(SynapseTable):
     cdef int64_t *ev_stamp
     cdef int64_t *ev_due
     cdef int64_t ev_n, ev_cap
+    cdef int64_t[::1] live_col       # per synapse: column of live_ring (-1: logged)
+    cdef double[:, ::1] live_ring    # [ring_len, live receivers]: spike counts by arrival step
+    cdef bint has_live
+    cdef public object live_gids     # the live receivers' gids (ascending)

@@ -639,6 +639,12 @@ cdef class DetectorTable(SynapseTable):
     the spike's stamp and the delivering slice; the detectors take the log
     after the run (:meth:`take_events`, ordered there as NEST hands them
     over).  The ordinary synapse tables are not involved.
+
+    *Live* receivers (devices that act on their input during the run, e.g.
+    spike_dilutor; :meth:`configure_live`) take the spikes instead as counts
+    in a ring buffer of their own, ``live_ring[arrival step mod ring_len,
+    column]``, arrival = emission step + delay (as a neuron's input); the
+    device reads and zeroes its column's entry in its update of that step.
     """
     kind = "detector"
     columns = {"weight": ("float64", 1.0), "port": ("uint16", 0)}
@@ -646,6 +652,7 @@ cdef class DetectorTable(SynapseTable):
 
     def __init__(self, synapse_model="static_synapse"):
         SynapseTable.__init__(self, synapse_model)
+        self.live_gids = np.empty(0, np.int64)
 
     def __dealloc__(self):
         free(self.ev_k)
@@ -659,11 +666,15 @@ cdef class DetectorTable(SynapseTable):
         cdef int64_t *p1
         cdef int64_t *p2
         cdef int64_t *p3
+        cdef int64_t L = self.live_ring.shape[0] if self.has_live else 1
         for s in range(n):
             g = gids[s]
             if g >= n_rows:
                 continue
             for k in range(self.rp[g], self.rp[g + 1]):
+                if self.has_live and self.live_col[k] >= 0:
+                    self.live_ring[(origin + lags[s] + self.dl[k]) % L, self.live_col[k]] += 1.0
+                    continue
                 if self.ev_n == self.ev_cap:
                     cap = 2 * self.ev_cap if self.ev_cap else 1024
                     p1 = <int64_t *>realloc(self.ev_k, cap * sizeof(int64_t))
@@ -683,6 +694,33 @@ cdef class DetectorTable(SynapseTable):
                 self.ev_stamp[self.ev_n] = origin + lags[s] + 1
                 self.ev_due[self.ev_n] = due
                 self.ev_n += 1
+
+    def configure_live(self, live_gids, int64_t ring_len, int64_t step):
+        """Make the devices ``live_gids`` (ascending) live receivers with a
+        ring buffer of ``ring_len`` slots (call after :meth:`finalize`).
+        Counts still pending (arrival at ``step`` or later) move to the new
+        layout.  Returns the ring (numpy, [ring_len, len(live_gids)])."""
+        live_gids = np.asarray(live_gids, np.int64)
+        ring = np.zeros((ring_len, len(live_gids)), np.float64)
+        if self.has_live:
+            old = np.asarray(self.live_ring)
+            old_gids = self.live_gids
+            keep = np.isin(old_gids, live_gids)
+            L0 = old.shape[0]
+            t = step + np.arange(min(L0, ring_len), dtype=np.int64)
+            cols = np.searchsorted(live_gids, old_gids[keep])
+            ring[np.ix_(t % ring_len, cols)] = old[np.ix_(t % L0, np.flatnonzero(keep))]
+        codes = np.asarray(self.cols["code"], np.int64) if len(self) else np.empty(0, np.int64)
+        col = np.full(len(codes), -1, np.int64)
+        if len(live_gids):
+            pos = np.minimum(np.searchsorted(live_gids, codes), len(live_gids) - 1)
+            hit = live_gids[pos] == codes
+            col[hit] = pos[hit]
+        self.live_col = col
+        self.live_ring = ring
+        self.live_gids = live_gids
+        self.has_live = len(live_gids) > 0
+        return ring
 
     def take_events(self):
         """The logged deliveries since the last call: synapse index, spike

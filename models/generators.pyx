@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Stimulation devices: poisson_generator, spike_generator, dc_generator,
-noise_generator, mip_generator and the others of ``MODELS``.
+noise_generator, mip_generator, spike_dilutor and the others of ``MODELS``.
 
 Devices are replicated on every rank and act only on that rank's targets,
 as in NEST; their connections are kept here, with the device, and their
@@ -1879,6 +1879,144 @@ cdef class MipGenerator(StimulationBlock):
                         self.add_to_target(ctx, j, base, self.tgt_w[j], <double>c)
 
 
+cdef class SpikeDilutor(StimulationBlock):
+    """spike_dilutor -- repeats each incoming spike to each target with
+    probability ``p_copy``.
+
+    Semantics
+    ---------
+    The spikes of the *mother process* are the spikes of the neurons
+    connected to the dilutor (weights ignored, a spike of multiplicity m
+    counts m times), each arriving at its emission step plus the delay of its
+    connection.  In each step in which n > 0 mother spikes arrive, every
+    target of the dilutor independently receives c ~ Binomial(n, p_copy)
+    copies (one event of multiplicity c, nothing if c = 0), stamped with that
+    step and arriving after the delay of the dilutor's connection to it.
+    With p_copy = 1 the dilutor repeats the mother process to every target
+    (total latency: input delay plus output delay); each child train is a
+    p_copy-thinning of it, and two children share a mother spike with
+    probability p_copy^2.
+
+    Activity window: as NEST's spike_dilutor, the device is active for a
+    whole min_delay slice when the slice's first step T satisfies
+    ``origin + start < T <= origin + stop`` (steps); mother spikes arriving
+    in an inactive slice are dropped.  (NEST leaves them in its ring buffer,
+    where they reappear min_delay + max_delay steps later and are repeated
+    then if the device has become active; pynestlite does not replay them.)
+
+    Parameters
+    ----------
+        ``p_copy``   1.0   copy probability, in [0, 1]
+        ``origin``, ``start``, ``stop`` (ms): the activity window above.
+
+    Distribution and draws
+    ----------------------
+    The dilutor is replicated on every rank, like every stimulation device,
+    and sends only to its local targets.  Every rank holds all of its
+    incoming connections (the kernel's detector table, as for
+    correlation_detector) and counts the exchanged spikes of all ranks into
+    a ring buffer of its own (``DetectorTable.configure_live``), so every
+    rank sees the whole mother process -- NEST's dilutor sees only the
+    spikes of the local sources.  The copies for target j at step t come
+    from the stream keyed by (rng_seed, PURPOSE_POISSON, dilutor gid) at
+    counter (target gid | multapse << 40, t): one uniform per mother spike,
+    a copy where it is below p_copy.  The children therefore do not depend
+    on the number of ranks (NEST's do, and differ from these).
+
+    Receives spikes from neurons (receptor 0, static synapse models); a
+    device cannot feed it (connect the device to a parrot_neuron and the
+    parrot to the dilutor).  Sends spikes (to neurons and spike_recorders).
+    NEST deprecates the model in favour of ``bernoulli_synapse``.
+
+    Not yet: ``save_state`` (the mother spikes in flight live outside the
+    node arrays; it refuses a network with a dilutor), Disconnect of its
+    input connections.
+
+    See also: mip_generator, parrot_neuron, bernoulli_synapse.
+    """
+    __doc__ = __doc__
+    parameters = {"p_copy": 1.0}
+    records_to_recorders = True
+    checkpointable = False
+    # incoming connections go to the detector table, receptor 0 only
+    receives_ports = True
+    live_input = True
+    cdef double[::1] p_copy
+    cdef uint64_t[::1] gid
+    cdef int64_t[::1] col            # per dilutor: its column of ring (-1: no input)
+    cdef double[:, ::1] ring         # mother spikes by arrival step (the kernel's)
+
+    def check(self, dict values):
+        StimulationBlock.check(self, values)
+        p = np.asarray(values["p_copy"], np.float64)
+        bad = ~((p >= 0.0) & (p <= 1.0))
+        if np.any(bad):
+            raise BadProperty(f"{self.model}: copy probability p_copy must be in [0, 1], "
+                              f"got {plain(np.atleast_1d(p)[np.atleast_1d(bad)][0])}")
+
+    def bind(self):
+        self.p_copy = self.arrays["p_copy"]
+        self.gid = self.gids.astype(np.uint64)
+
+    def check_ports(self, rows, ports):
+        """UnknownReceptorType for any receptor but 0 (as NEST)."""
+        from pynestlite.errors import UnknownReceptorType
+        ports = np.atleast_1d(ports)
+        if np.any(ports != 0):
+            raise UnknownReceptorType(
+                f"Receptor type {int(ports[ports != 0][0])} is not available in "
+                f"{self.model} (node {int(self.gids[int(np.atleast_1d(rows)[0])])}); "
+                "it has receptor 0 only")
+
+    def pre_run(self, engine):
+        StimulationBlock.pre_run(self, engine)
+        ring, gids = engine.live_input_ring()
+        self.ring = ring
+        pos = np.minimum(np.searchsorted(gids, self.gids), max(len(gids) - 1, 0))
+        hit = (np.asarray(gids)[pos] == self.gids) if len(gids) else \
+            np.zeros(self.n, bool)
+        self.col = np.where(hit, pos, -1).astype(np.int64)
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef long lag
+        cdef int64_t step, n_mother, c, q, base, slot, L
+        cdef bint on
+        cdef uint64_t hi
+        cdef pnl_key key
+        cdef pnl_stream s
+        if self.ring.shape[1] == 0:
+            return
+        L = self.ring.shape[0]
+        for k in range(self.n):
+            if self.col[k] < 0:
+                continue
+            # NEST: the window is tested at the slice's first step
+            on = self.active(k, ctx.origin)
+            key = pnl_make_key(ctx.seed, PURPOSE_POISSON, self.gid[k])
+            for lag in range(from_lag, to_lag):
+                step = ctx.origin + lag
+                slot = step % L
+                n_mother = <int64_t>(self.ring[slot, self.col[k]] + 0.5)
+                self.ring[slot, self.col[k]] = 0.0
+                if not on or n_mother == 0:
+                    continue
+                base = step % ctx.ring_len
+                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
+                    pnl_stream_init(&s, key, hi, <uint64_t>step << 8)
+                    c = 0
+                    for q in range(n_mother):
+                        if pnl_uniform(&s) < self.p_copy[k]:
+                            c += 1
+                    if c == 0:
+                        continue
+                    if self.has_rec and self.tgt_rec[j]:
+                        self.record_event(k, j, step + 1, 0.0, c)
+                    else:
+                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>c)
+
+
 MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": PoissonGeneratorPs,
           "spike_train_injector": SpikeTrainInjector,
           "pulsepacket_generator": PulsepacketGenerator,
@@ -1890,4 +2028,4 @@ MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": Poisson
           "gamma_sup_generator": GammaSupGenerator, "ppd_sup_generator": PpdSupGenerator,
           "step_rate_generator": StepRateGenerator,
           "inhomogeneous_poisson_generator": InhomogeneousPoissonGenerator,
-          "mip_generator": MipGenerator}
+          "mip_generator": MipGenerator, "spike_dilutor": SpikeDilutor}

@@ -666,6 +666,11 @@ def _plan_detector(k, pre, post, pk, pre_recs, post_recs, rule, spec, model, syn
     dev = post_recs[0].model
     if pk == "recorder":
         raise IllegalConnection(f"a recorder cannot be connected to {dev}")
+    live = getattr(type(post_recs[0].block), "live_input", False)
+    if live and pk != "neuron":
+        raise IllegalConnection(
+            f"{pre_recs[0].model} -> {dev} is not supported: {dev} takes the spikes of "
+            "neurons; connect the device to a parrot_neuron and the parrot to it")
     bad = [r for r in pre_recs if r.element_type == "stimulator"
            and not isinstance(r.block, SpikeGenerator)]
     if bad:
@@ -745,8 +750,8 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
 
     # correlation devices (receptor ports; any rule, as NEST's devices with
     # proxies) -------------------------------------------------------------
-    if tk == "recorder" and all(getattr(type(r.block), "receives_ports", False)
-                                for r in post_recs):
+    if tk in ("recorder", "stimulator") and all(
+            getattr(type(r.block), "receives_ports", False) for r in post_recs):
         return _plan_detector(k, pre, post, pk, pre_recs, post_recs, rule, spec, model, syn,
                               syn_spec, call)
 

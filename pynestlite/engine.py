@@ -197,6 +197,8 @@ class Engine:
         self.tables = {}            # synapse model -> table (sources: neurons, generators)
         self.recording = RecordingTable()   # neuron -> spike_recorder, multimeter -> neuron
         self.detection = DetectorTable()    # spikes -> correlation devices (every rank: all)
+        self._live_gids = np.empty(0, np.int64)
+        self._live_ring = np.zeros((1, 0))
         self.syn_counts = {}        # synapse model -> local connections made with it
         self.next_channel = 0
         self._chan_slot, self._chan_slot_n = None, None     # channel -> slot lookup cache
@@ -786,6 +788,13 @@ class Engine:
         for t in self.all_tables():
             t.finalize(self.next_gid)
         self._configure_targets(dmin)
+        # devices that act on their input during the run (spike_dilutor)
+        # count the spikes of all ranks in the detector table's live ring
+        live = [r.block.gids for r in self.records
+                if getattr(type(r.block), "live_input", False) and r.block.n]
+        self._live_gids = np.sort(np.concatenate(live)) if live else np.empty(0, np.int64)
+        self._live_ring = self.detection.configure_live(self._live_gids, dmin + dmax,
+                                                        self.step)
         n_local = sum(b.n for b in self.neuron_blocks())
         self.scheduler.configure(dmin + dmax, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
@@ -1044,6 +1053,12 @@ class Engine:
         st, off = self.scheduler.last_spike(gids, with_offset=True)
         t = self.steps_to_ms(np.maximum(st, 0))
         return np.where(st >= 0, t - off if precise else t, -1.0)
+
+    def live_input_ring(self):
+        """(ring, gids) of the devices that take spikes during the run: the
+        counts [ring slot, column] the detector table delivers and the
+        devices' gids by column (set at Prepare)."""
+        return self._live_ring, self._live_gids
 
     def device_recorders(self, block):
         """The spike_recorders connected to the devices of ``block`` (which

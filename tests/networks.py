@@ -116,6 +116,34 @@ def bernoulli_network(nest, seed=9, simtime=150.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
 
 
+def dilutor_network(nest, seed=23, simtime=150.0):
+    """Poisson-driven neurons (on every rank) feed three spike_dilutors
+    (p_copy 0.3, 0.7, 1.0; the mother process is the spikes of all ranks),
+    which drive parrots and, back, the neurons themselves."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    a = nest.Create("iaf_psc_alpha", 60, {"V_m": nest.random.uniform(-70.0, -55.0)})
+    par = nest.Create("parrot_neuron", 40)
+    pg = nest.Create("poisson_generator", params={"rate": 8000.0})
+    dil = nest.Create("spike_dilutor", 3)
+    dil.set(p_copy=[0.3, 0.7, 1.0])
+    dil[2].set(start=20.0, stop=120.0)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, a, syn_spec={"weight": 22.0, "delay": 1.0})
+    nest.Connect(a[:30], dil[0], syn_spec={"delay": 1.2})
+    nest.Connect(a[20:], dil[1:], syn_spec={"delay": 0.7})
+    nest.Connect(dil[0], par[:20], syn_spec={"delay": 1.0})
+    nest.Connect(dil[0], par[:5], syn_spec={"delay": 2.0})          # multapses
+    nest.Connect(dil[1], par[20:], syn_spec={"delay": 0.5})
+    nest.Connect(dil[2], a[::3], syn_spec={"weight": 15.0, "delay": 1.5})
+    nest.Connect(a + par, sr)
+    nest.Simulate(simtime / 2)
+    dil[0].set(p_copy=0.5)
+    nest.Simulate(simtime / 2)
+    ev = sr.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
+
+
 def precise_network(nest, seed=13, simtime=150.0):
     """A recurrent network of the precise models (iaf_psc_exp_ps and
     iaf_psc_delta_ps, two spikes of one neuron possible within a slice)

@@ -2582,6 +2582,55 @@ def run_gif_pop_psc_exp_drive(nest):
     return out
 
 
+def run_spike_dilutor(nest):
+    """spike_dilutor where NEST is deterministic (p_copy 1 and 0): mother
+    spikes from parrots (multiplicities 2 and 3 from spike_generators,
+    coincidences) and from a regularly firing neuron; one dilutor repeats
+    everything (input delays 1.0 and 1.7 ms, outputs 1.0 and 2.3 ms, a
+    multapse, a spike_recorder connected to it), one never copies, one
+    switches from p_copy 0 to 1 between the two runs, one has an activity
+    window (start 15 ms, stop 60.5 ms; NEST tests it at each min_delay
+    slice's first step) and receives nothing before its start.  A neuron
+    driven by the first dilutor has its V_m recorded."""
+    _reset(nest)
+    sg = nest.Create("spike_generator", 2)
+    sg[0].set(spike_times=[2.0, 5.0, 5.0, 12.3, 20.0, 33.3, 41.0, 41.0, 41.0, 55.5, 70.2],
+              spike_multiplicities=[1, 2, 1, 1, 3, 1, 1, 1, 2, 1, 1])
+    sg[1].set(spike_times=[21.0, 30.0, 30.0, 45.3, 58.0, 58.7, 58.8, 59.9, 62.0, 75.0])
+    par = nest.Create("parrot_neuron", 2)
+    src = nest.Create("iaf_psc_alpha", 1, {"I_e": 420.0})
+    nest.Connect(sg[0], par[0], syn_spec={"delay": 1.0})
+    nest.Connect(sg[1], par[1], syn_spec={"delay": 1.0})
+    dil = nest.Create("spike_dilutor", 4)
+    dil[1].set(p_copy=0.0)
+    dil[2].set(p_copy=0.0)
+    dil[3].set(start=15.0, stop=60.5)
+    nest.Connect(par[0], dil[:3], syn_spec={"delay": 1.0, "weight": 5.0})
+    nest.Connect(src, dil[:3], syn_spec={"delay": 1.7})
+    nest.Connect(par[1], dil[3], syn_spec={"delay": 1.0})
+    tgt = nest.Create("parrot_neuron", 8)
+    nest.Connect(dil[0], tgt[0:2], syn_spec={"delay": 1.0})
+    nest.Connect(dil[0], tgt[1], syn_spec={"delay": 2.3})        # a multapse
+    nest.Connect(dil[1], tgt[2:4], syn_spec={"delay": 1.0})
+    nest.Connect(dil[2], tgt[4:6], syn_spec={"delay": 1.0})
+    nest.Connect(dil[3], tgt[6:8], syn_spec={"delay": 2.3})
+    nrn = nest.Create("iaf_psc_delta", 1, {"tau_m": 20.0, "t_ref": 1.0})
+    nest.Connect(dil[0], nrn, syn_spec={"weight": 6.0, "delay": 1.2})
+    vm = _multimeter(nest, src + nrn, 0.1)
+    sr = _spike_recorder(nest, src + nrn)
+    sr_tgt = _spike_recorder(nest, tgt)
+    sr_dil = nest.Create("spike_recorder")
+    nest.Connect(dil[0], sr_dil)
+    nest.Simulate(40.0)
+    dil[2].set(p_copy=1.0)
+    nest.Simulate(50.0)
+    out = _neuron_results(vm, sr)
+    out.update(_spikes(sr_tgt, kind="relay"))
+    out.update(_spikes(sr_dil, prefix="dilutor_", kind="relay"))
+    out["p_copy"] = np.asarray(dil.get("p_copy"), np.float64)
+    return out
+
+
 SCENARIOS = {
     name[len("run_"):]: func
     for name, func in sorted(globals().items())

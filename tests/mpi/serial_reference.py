@@ -42,6 +42,7 @@ CASES = {
     "mixed": lambda: networks.mixed_rules(nest),
     "disconnect": lambda: networks.disconnect_network(nest),
     "bernoulli": lambda: networks.bernoulli_network(nest),
+    "dilutor": lambda: networks.dilutor_network(nest),
     "precise": lambda: networks.precise_network(nest),
     "payload": lambda: networks.payload_network(nest),
     "tripartite": lambda: networks.tripartite_network(nest),

@@ -88,6 +88,13 @@ def test_bernoulli_synapse_transmissions_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_spike_dilutor_copies_rank_independent():
+    # every rank's dilutor sees the mother spikes of all ranks and draws the
+    # copies per (dilutor, target, step): parrots and neurons spike as on one rank
+    res = networks.dilutor_network(nest)
+    compare("dilutor", res)
+
+@pytest.mark.mpi(min_size=2)
 def test_precise_spike_times_rank_independent():
     # offsets travel with the spikes between ranks; the recorder's steps
     # and offsets equal one rank's exactly
