@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Correlation devices: correlation_detector and correlomatrix_detector.
+"""Correlation devices: correlation_detector, correlomatrix_detector and
+correlospinmatrix_detector (binary neurons; see its class doc).
 
 Both receive spikes like a spike_recorder does, but per receptor port (the
 ``receptor_type`` of the connection), weighted by the connection's weight,
@@ -83,9 +84,9 @@ See also: spike_recorder.
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport INFINITY, floor
-from libc.stdint cimport int64_t, INT64_MAX
+from libc.stdint cimport int64_t, uint8_t, INT64_MAX, INT64_MIN
 
-from pynestlite.kernel.nodebase cimport NodeBlock
+from pynestlite.kernel.nodebase cimport NodeBlock, SIGNAL_BINARY
 from pynestlite.errors import (
     BadProperty, StepMultipleRequired, TimeMultipleRequired, UnknownReceptorType,
     UnaccessedDictionaryEntry)
@@ -192,6 +193,108 @@ cdef int64_t correlomatrix_pairs(const int64_t[::1] stamps, const int64_t[::1] p
     return 0
 
 
+cdef int64_t correlospinmatrix_handle(const int64_t[::1] stamps, const int64_t[::1] ports,
+                                      const int64_t[::1] mult, int64_t t_min, int64_t t_max,
+                                      int64_t T, int64_t d, int64_t min_delay,
+                                      int64_t[::1] scal, uint8_t[::1] on, int64_t[::1] changed,
+                                      int64_t[::1] p_on, int64_t[::1] p_off, int64_t[::1] p_ch,
+                                      int64_t[::1] prange,
+                                      int64_t[:, :, ::1] count) noexcept nogil:
+    """correlospinmatrix_detector: decode the spikes in order into binary
+    pulses and count the overlaps (see the class doc).  ``scal`` holds
+    (last port, last stamp, tentative down); the pulses, sorted by their
+    end, are p_on/p_off/p_ch[prange[0]:prange[1]] with room for the batch."""
+    cdef int64_t e, c, s, m, i, j, k, pos, t_i_on, t_i_off, t_min_on, t_j_on, t_j_off
+    cdef int64_t lo, hi, delta, lag, t0 = T // d, n_ch = count.shape[0]
+    cdef bint down
+    cdef double tau_edge = <double>(T + d)
+    for e in range(stamps.shape[0]):
+        s = stamps[e]
+        if s <= t_min or s > t_max:
+            continue
+        c = ports[e]
+        if c < 0 or c >= n_ch:          # (a port N_channels no longer has)
+            continue
+        m = mult[e]
+        down = False
+        if m == 1:
+            if c == scal[0] and s == scal[1]:
+                # the second spike of a pair: an up-transition
+                on[c] = 1
+                changed[c] = s
+                scal[2] = 0
+            else:
+                # a single spike so far: tentatively a down-transition, which
+                # the next spike of another port or step confirms
+                if scal[2]:
+                    down = True
+                scal[2] = 1
+        elif m == 2:
+            on[c] = 1
+            if scal[2]:
+                down = True
+            on[scal[0]] = 0             # (NEST clears the previous sender's port)
+            changed[c] = s
+            scal[2] = 0
+        if down:
+            i = scal[0]
+            t_i_on = changed[i]
+            t_i_off = scal[1]
+            t_min_on = t_i_on
+            for k in range(n_ch):
+                if on[k] and changed[k] < t_min_on:
+                    t_min_on = changed[k]
+            while (prange[0] < prange[1]
+                   and <double>(t_min_on - p_off[prange[0]]) >= tau_edge + min_delay):
+                prange[0] += 1
+            # insert the pulse after every pulse ending at or before it
+            pos = prange[1]
+            while pos > prange[0] and p_off[pos - 1] > t_i_off:
+                p_on[pos] = p_on[pos - 1]
+                p_off[pos] = p_off[pos - 1]
+                p_ch[pos] = p_ch[pos - 1]
+                pos -= 1
+            p_on[pos] = t_i_on
+            p_off[pos] = t_i_off
+            p_ch[pos] = i
+            prange[1] += 1
+            for k in range(prange[0], prange[1]):
+                j = p_ch[k]
+                t_j_on = p_on[k]
+                t_j_off = p_off[k]
+                lo = t_j_on - t_i_off
+                if lo < -T:
+                    lo = -T
+                hi = t_j_off - t_i_on
+                if hi > T:
+                    hi = T
+                lag = min(t_i_off, t_j_off) - max(t_i_on, t_j_on)
+                if lag > 0:
+                    count[i, j, t0] += lag
+                    if i != j:
+                        count[j, i, t0] += lag
+                delta = lo / d              # (truncated towards zero, as C)
+                while delta < 0:
+                    lag = min(t_i_off, t_j_off - delta * d) - max(t_i_on, t_j_on - delta * d)
+                    if lag > 0:
+                        count[i, j, t0 - delta] += lag
+                        count[j, i, t0 + delta] += lag
+                    delta += 1
+                if i != j:
+                    delta = 1
+                    while delta <= hi / d:
+                        lag = (min(t_i_off, t_j_off - delta * d)
+                               - max(t_i_on, t_j_on - delta * d))
+                        if lag > 0:
+                            count[i, j, t0 - delta] += lag
+                            count[j, i, t0 + delta] += lag
+                        delta += 1
+            changed[i] = t_i_off
+        scal[0] = c
+        scal[1] = s
+    return 0
+
+
 def max_double(v):
     """``v``, with +inf as the largest double (as NEST reports open ends)."""
     return np.finfo(np.float64).max if v == INFINITY else float(v)
@@ -234,10 +337,15 @@ cdef class DetectorBlock(NodeBlock):
         bad = (dt < 0) | (kernel.ms_to_tics(dt) % kernel.tics_per_step != 0)
         # the default, or a value the resolution no longer divides (NEST
         # recalibrates such a delta_tau to its default)
-        dt[bad] = default_delta_tau(kernel)
+        dt[bad] = type(self).delta_tau_default(kernel)
         self.res = [None] * self.n
         self.queue = [None] * self.n
         self.fresh = [True] * self.n
+
+    @classmethod
+    def delta_tau_default(cls, engine):
+        """The model's default bin width (ms) at the engine's resolution."""
+        return default_delta_tau(engine)
 
     @classmethod
     def all_defaults(cls):
@@ -260,7 +368,7 @@ cdef class DetectorBlock(NodeBlock):
         out = {"n_events": np.zeros(cls.empty_ports, np.int64)}
         dt = defaults.get("delta_tau", -1.0)
         if dt < 0 or kernel.ms_to_tics(dt) % kernel.tics_per_step != 0:
-            out["delta_tau"] = default_delta_tau(kernel)
+            out["delta_tau"] = cls.delta_tau_default(kernel)
         for name in cls.results:
             out[name] = np.zeros(cls.empty_shape)
         out["Tstop"] = max_double(defaults.get("Tstop", INFINITY))
@@ -524,5 +632,185 @@ cdef class CorrelomatrixDetector(DetectorBlock):
         self.queue[i] = (qt[a:b].copy(), qw[a:b].copy(), qp[a:b].copy())
 
 
+def _nest_time(engine, double ms):
+    """A time as NEST prints it: ``0.15 ms (= 150 tics = 2 steps)``."""
+    tics = int(engine.ms_to_tics(ms))
+    tps = int(engine.tics_per_step)
+    steps = (tics + tps // 2) // tps
+    return (f"{tics / engine.tics_per_ms:g} ms (= {tics} tics = {steps} "
+            f"{'step' if steps == 1 else 'steps'})")
+
+
+cdef class CorrelospinmatrixDetector(DetectorBlock):
+    """correlospinmatrix_detector -- the raw auto- and cross-covariance of the
+    states (spins) of binary neurons, pooled per receptor port.
+
+    Ports 0 .. ``N_channels`` - 1 (the ``receptor_type`` of the connection;
+    all senders of a port are pooled).  Binary neurons (and
+    spike_generators, parrots) send an up-transition as two spikes in one
+    step (or one of multiplicity 2) and a down-transition as one spike; the
+    device decodes them from the spikes it takes (when and in the order NEST
+    hands them over, see the module doc; weights are ignored), keyed by the
+    *port* and the stamp, as NEST does -- not by the sender:
+
+    * a spike of multiplicity 1 with the port and stamp of the previous
+      spike: an up-transition of that port (state on, changed at the stamp);
+    * another spike of multiplicity 1: a tentative down-transition; it
+      becomes one when a further spike of multiplicity 1 of another port or
+      step, or of multiplicity 2, arrives (so the last one of a run waits for
+      a later spike);
+    * a spike of multiplicity 2: an up-transition of its port (the previous
+      spike's port is marked off);
+    * other multiplicities only become the previous spike.
+
+    Only spikes with stamps ``origin + start < t <= origin + stop`` are
+    taken.  A confirmed down-transition of port i closes the binary pulse
+    [t_on, t_off) (steps; t_on the port's last change).  The pulse enters
+    the list of pulses (sorted by their ends; pulses ending before
+    t_min - (T + d) - min_delay are dropped first, t_min the earliest start
+    of the ports marked on and of the new pulse) and overlaps with every
+    listed pulse j (itself included), T = tau_max / h, d = delta_tau / h:
+
+        count_covariance[i][j][T / d] += overlap of [t_i_on, t_i_off) and
+                                         [t_j_on, t_j_off) (steps), and
+                                         [j][i] too if i != j
+        for D = trunc(max(t_j_on - t_i_off, -T) / d) .. -1 and (i != j) for
+        D = 1 .. trunc(min(t_j_off - t_i_on, T) / d):
+            o = overlap of pulse i with pulse j shifted by -D d
+            count_covariance[i][j][T / d - D] += o
+            count_covariance[j][i][T / d + D] += o
+
+    i.e. ``count_covariance[i][j][k]`` counts the steps in which port i was
+    on while port j was on (k - T / d) d steps later, in 1 + 2 T / d bins
+    (integers; exact).
+
+    Parameters
+
+        ``delta_tau``   0.1 ms   bin width, a multiple of the resolution
+                                 (the resolution while 0.1 ms is not one)
+        ``tau_max``     1.0 ms   one-sided width, a multiple of delta_tau
+        ``Tstart``      0 ms     kept (as NEST, which does not use it)
+        ``Tstop``       inf      kept (as NEST, which does not use it)
+        ``N_channels``  1        ports (>= 1)
+        ``origin``, ``start``, ``stop``: the activity window.
+
+    None of delta_tau, tau_max, Tstart and Tstop may be negative.  Result
+    (read only): ``count_covariance`` [N_channels, N_channels, 1 + 2 T / d]
+    (empty [1, 1, 0] until the first Simulate).  Setting any of delta_tau,
+    tau_max, Tstart, Tstop or N_channels clears it and the decoding state.
+
+    Receives: binary signals (binary neurons, parrots, spike_generator).
+    See also: spin_detector, correlomatrix_detector.
+    """
+    parameters = {"delta_tau": -1.0, "tau_max": 1.0, "Tstart": 0.0, "Tstop": INFINITY,
+                  "N_channels": 1}
+    receives_signal = SIGNAL_BINARY
+    results = ("count_covariance",)
+    array_results = results
+    empty_shape = (1, 1, 0)
+    resetting = ("delta_tau", "tau_max", "Tstart", "Tstop", "N_channels")
+
+    @classmethod
+    def delta_tau_default(cls, engine):
+        """0.1 ms (NEST's resolution when the model is registered) while
+        that is a multiple of the resolution, else the resolution."""
+        if engine.ms_to_tics(0.1) % engine.tics_per_step == 0:
+            return 0.1
+        return float(engine.resolution)
+
+    @classmethod
+    def all_defaults(cls):
+        d = dict(cls.device_parameters)
+        d.update(NodeBlock.all_defaults.__func__(cls))
+        for name in cls.results:
+            d[name] = ()
+        return d
+
+    @classmethod
+    def public_names(cls):
+        return tuple(cls.device_parameters) + tuple(cls.parameters) + cls.results
+
+    @classmethod
+    def derived_defaults(cls, defaults):
+        out = DetectorBlock.derived_defaults.__func__(cls, defaults)
+        out.pop("n_events", None)
+        return out
+
+    def n_ports(self, i):
+        return int(self.arrays["N_channels"][i])
+
+    def check(self, dict values):
+        from pynestlite.engine import kernel
+        NodeBlock.check(self, values)
+        if np.any(np.asarray(values["N_channels"]) < 1):
+            raise BadProperty(f"{self.model}: /N_channels can only be larger than zero.")
+        for name in ("delta_tau", "tau_max", "Tstart", "Tstop"):
+            if np.any(np.asarray(values[name], np.float64) < 0):
+                raise BadProperty(f"{self.model}: /{name} must not be negative.")
+        dt = np.atleast_1d(np.asarray(values["delta_tau"], np.float64))
+        tm = np.atleast_1d(np.asarray(values["tau_max"], np.float64))
+        dtics = kernel.ms_to_tics(dt)
+        bad = dtics % kernel.tics_per_step != 0
+        if np.any(bad):
+            raise StepMultipleRequired(
+                f"The time property delta_tau = {_nest_time(kernel, dt[bad][0])} of model "
+                f"{self.model} must be a multiple of the resolution "
+                f"{_nest_time(kernel, kernel.resolution)}.")
+        if np.any(dtics == 0):          # (NEST divides by it)
+            raise BadProperty(f"{self.model}: delta_tau must be positive, got 0 ms")
+        bad = kernel.ms_to_tics(tm) % dtics != 0
+        if np.any(bad):
+            raise TimeMultipleRequired(
+                f"In model {self.model}, the time property tau_max = "
+                f"{_nest_time(kernel, tm[bad][0])} must be multiple of time property "
+                f"delta_tau = {_nest_time(kernel, dt[bad][0])}.")
+        if np.any(values["stop"] < values["start"]):
+            raise BadProperty(f"{self.model}: stop >= start required.")
+
+    def reset(self, i, engine):
+        T, d = self.steps(i, engine)
+        n = self.n_ports(i)
+        nb = int(1 + 2.0 * T / d)
+        self.res[i] = {"count_covariance": np.zeros((n, n, nb), np.int64)}
+        # decoding state: (last port, last stamp, tentative down), the ports'
+        # states and last changes, the pulses (on, off, port)
+        self.queue[i] = (np.array([0, INT64_MIN, 0], np.int64), np.zeros(n, np.uint8),
+                         np.zeros(n, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                         np.zeros(0, np.int64))
+
+    def handle_events(self, int64_t i, stamps, ports, weights, mult, engine):
+        """Take the spikes (arrays in delivery order) of device ``i``."""
+        cdef int64_t n = len(stamps)
+        if n == 0:
+            return
+        r = self.res[i]
+        T, d = self.steps(i, engine)
+        scal, on, changed, on_old, off_old, ch_old = self.queue[i]
+        m = len(on_old)
+        p_on = np.zeros(m + n, np.int64)
+        p_off = np.zeros(m + n, np.int64)
+        p_ch = np.zeros(m + n, np.int64)
+        p_on[:m] = on_old
+        p_off[:m] = off_old
+        p_ch[:m] = ch_old
+        prange = np.array([0, m], np.int64)
+        cdef const int64_t[::1] sv = np.ascontiguousarray(stamps, np.int64)
+        cdef const int64_t[::1] pv = np.ascontiguousarray(ports, np.int64)
+        cdef const int64_t[::1] mv = np.ascontiguousarray(mult, np.int64)
+        cdef int64_t[::1] scv = scal, chv = changed, onv = p_on, offv = p_off, pchv = p_ch
+        cdef int64_t[::1] prv = prange
+        cdef uint8_t[::1] stv = on
+        cdef int64_t[:, :, ::1] cnt = r["count_covariance"]
+        cdef int64_t t_min = self.t_lim[0][i], t_max = self.t_lim[1][i]
+        cdef int64_t TT = T, dd = d, md = engine.min_delay
+        with nogil:
+            correlospinmatrix_handle(sv, pv, mv, t_min, t_max, TT, dd, md, scv, stv, chv,
+                                     onv, offv, pchv, prv, cnt)
+        a, b = int(prange[0]), int(prange[1])
+        self.queue[i] = (scal, on, changed, p_on[a:b].copy(), p_off[a:b].copy(),
+                         p_ch[a:b].copy())
+
+
 MODELS = {"correlation_detector": CorrelationDetector,
-          "correlomatrix_detector": CorrelomatrixDetector}
+          "correlomatrix_detector": CorrelomatrixDetector,
+          "correlospinmatrix_detector": CorrelospinmatrixDetector}

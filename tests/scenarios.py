@@ -2025,6 +2025,64 @@ def run_binary_input(nest):
         out[f"sd{k}_state"] = np.asarray(ev["state"], dtype=np.int64)[idx]
     return out
 
+def run_correlospinmatrix_detector(nest):
+    """correlospinmatrix_detector: spike_generators send up-transitions (two
+    spikes in one step, or multiplicity 2) and down-transitions (one spike),
+    one also a multiplicity 3, to its ports directly; a parrot repeats one of
+    them; the saturated chain mcculloch_pitts -> ginzburg -> erfc of
+    ``binary_input`` (deterministic) is driven by them and feeds ports too,
+    two neurons pooled on one port and a neuron pooled with a generator.  Two
+    devices with four ports (defaults; delta_tau 0.3 ms, tau_max 1.5 ms, an
+    activity window and Tstart/Tstop set); counts after a first run and at
+    the end; the chain's h and transitions."""
+    _reset(nest)
+    mp = nest.Create("mcculloch_pitts_neuron", 1, {"tau_m": 0.001, "theta": 1.0})
+    gz = nest.Create("ginzburg_neuron", 1, {"tau_m": 0.001, "theta": 0.5, "c_3": 1000.0})
+    ef = nest.Create("erfc_neuron", 1, {"tau_m": 0.001, "theta": -0.5, "sigma": 0.001})
+    chain = mp + gz + ef
+    sg1 = nest.Create("spike_generator", 1, {
+        "spike_times": [2.0, 2.0, 5.0, 7.3, 7.3, 9.1, 13.0, 13.0, 14.5, 18.2, 18.2, 21.0,
+                        24.4, 24.4, 25.1, 31.0, 31.0, 33.3]})
+    sg2 = nest.Create("spike_generator", 1, {
+        "spike_times": [3.0, 4.0, 6.0, 15.2, 19.9, 22.0, 27.5, 29.0, 34.1],
+        "spike_multiplicities": [2, 1, 2, 1, 2, 1, 2, 1, 2]})
+    sg3 = nest.Create("spike_generator", 1, {
+        "spike_times": [1.0, 1.0, 8.0, 11.6, 11.6, 16.0, 23.3, 23.3, 28.8, 35.0, 35.0]})
+    sg4 = nest.Create("spike_generator", 1, {
+        "spike_times": [4.4, 10.0, 10.0, 17.7, 26.0], "spike_multiplicities": [3, 1, 1, 2, 1]})
+    parrot = nest.Create("parrot_neuron")
+    nest.Connect(sg3, parrot)
+    nest.Connect(sg1, mp, syn_spec={"weight": 1.5, "delay": 1.0})
+    nest.Connect(sg2, mp, syn_spec={"weight": -0.75, "delay": 2.3})
+    nest.Connect(parrot, mp, syn_spec={"weight": 2.0, "delay": 0.5})
+    nest.Connect(mp, gz, syn_spec={"weight": 1.0, "delay": 0.3})
+    nest.Connect(gz, ef, syn_spec={"weight": -1.0, "delay": 0.2})
+    cs = nest.Create("correlospinmatrix_detector", 2, {"N_channels": 4})
+    cs[1].set(delta_tau=0.3, tau_max=1.5, Tstart=5.0, Tstop=25.0, start=3.0, stop=30.0)
+    for src, port in ((sg1, 0), (sg2, 1), (parrot, 2), (mp, 3), (gz, 3), (ef, 1)):
+        nest.Connect(src, cs, syn_spec={"receptor_type": port})
+    nest.Connect(sg4, cs[0], syn_spec={"receptor_type": 2})
+    mm = nest.Create("multimeter", 1, {"record_from": ["h"], "interval": 0.1})
+    nest.Connect(mm, chain)
+    sr = _spike_recorder(nest, chain)
+    out = {}
+    nest.Simulate(20.0)
+    out["mid_count_covariance"] = np.concatenate(
+        [np.ravel(c.get("count_covariance")) for c in cs]).astype(np.int64)
+    nest.Simulate(20.0)
+    out["cs_count_covariance"] = np.concatenate(
+        [np.ravel(c.get("count_covariance")) for c in cs]).astype(np.int64)
+    out["cs_shape"] = np.concatenate([np.shape(c.get("count_covariance")) for c in cs])
+    ev = mm.get("events")
+    senders = np.asarray(ev["senders"], dtype=np.int64)
+    times = np.asarray(ev["times"], dtype=np.float64)
+    idx = _order(senders, times)
+    out.update({"h_vm_times": times[idx], "h_vm_senders": senders[idx],
+                "h_V_m": np.asarray(ev["h"], dtype=np.float64)[idx]})
+    out.update(_spikes(sr))
+    return out
+
+
 def _correlation_network(nest):
     """Spike sources for the correlation devices: two spike_generators (a
     multiplicity 2 and 3 among their spikes, coincidences, differences at
