@@ -33,12 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One history entry (32 bytes: the fields a synapse reads share a line). */
+/* One history entry (40 bytes). */
 typedef struct {
     int64_t stamp;          /* spike stamp (steps) */
     int64_t count;          /* access counter */
     double kminus;          /* Kminus at the spike */
     double kminus_triplet;  /* Kminus_triplet at the spike */
+    double off;             /* precise offset (ms before the stamp; 0 unless `precise`) */
 } pnl_entry;
 
 typedef struct {
@@ -52,6 +53,8 @@ typedef struct {
     double tau_minus_inv, tau_minus_triplet_inv;
     int64_t n_incoming; /* plastic synapses that read this history */
     int64_t max_delay;  /* their largest delay (steps) */
+    int precise;        /* keep the spikes' offsets (models with precise spike times,
+                         * as NEST's archive of its _ps models) */
 } pnl_history;
 
 /* The e-prop section of a neuron's archive (see eprop_archive.h): one entry
@@ -202,10 +205,11 @@ static inline int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t nc
  * synapses keeps no history (NEST: traces are not updated either). */
 static inline void pnl_archive_configure_slot(pnl_archive *a, int64_t slot, int64_t n_incoming,
                                               int64_t max_delay, double tau_minus,
-                                              double tau_minus_triplet)
+                                              double tau_minus_triplet, int precise)
 {
     pnl_history *h = &a->hist[slot];
     h->n_incoming = n_incoming;
+    h->precise = precise;
     h->max_delay = max_delay;
     h->tau_minus_inv = 1.0 / tau_minus;
     h->tau_minus_triplet_inv = 1.0 / tau_minus_triplet;
@@ -235,21 +239,27 @@ static inline int pnl_history_grow(pnl_archive *a, pnl_history *h)
     return 0;
 }
 
-/* Record a spike of `slot` at `stamp`; returns its entry index (-1: not kept). */
-static inline int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stamp)
+/* Record a spike of `slot` at `stamp` with precise offset `off` (ms before
+ * the stamp; kept only for a `precise` history, whose spike times are then
+ * stamp - off, as NEST's archive); returns its entry index (-1: not kept).
+ * (`last_off` still holds the previous spike's offset here.) */
+static inline int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stamp, double off)
 {
     int64_t prev = a->last_spike[slot];
     pnl_history *h = &a->hist[slot];
     a->last_spike[slot] = stamp;
     if (h->n_incoming == 0)
         return -1;
+    double prev_off = h->precise ? a->last_off[slot] : 0.0;
+    if (!h->precise)
+        off = 0.0;
     /* drop entries every synapse has read that no future read can reach */
     while (h->n - h->first > 1
            && h->e[h->first].count >= h->n_incoming
            && stamp - h->e[h->first + 1].stamp > h->max_delay + a->min_delay)
         h->first += 1;
-    double t = pnl_archive_ms(a, stamp);
-    double t_last = prev >= 0 ? pnl_archive_ms(a, prev) : -1.0;
+    double t = pnl_archive_ms(a, stamp) - off;
+    double t_last = prev >= 0 ? pnl_archive_ms(a, prev) - prev_off : -1.0;
     h->kminus = h->kminus * exp((t_last - t) * h->tau_minus_inv) + 1.0;
     h->kminus_triplet = h->kminus_triplet * exp((t_last - t) * h->tau_minus_triplet_inv) + 1.0;
     if (h->n == h->cap && pnl_history_grow(a, h) != 0) {
@@ -261,6 +271,7 @@ static inline int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stam
     h->e[k].count = 0;
     h->e[k].kminus = h->kminus;
     h->e[k].kminus_triplet = h->kminus_triplet;
+    h->e[k].off = off;
     for (int64_t c = 0; c < a->ncol; ++c)
         h->value[k * a->ncol + c] = 0.0;
     return k;
@@ -294,12 +305,12 @@ static inline double pnl_archive_k_value(const pnl_archive *a, int64_t slot, int
     const pnl_history *h = &a->hist[slot];
     for (int64_t i = h->n - 1; i >= h->first; --i)
         if (h->e[i].stamp < before) {
+            double t_i = pnl_archive_ms(a, h->e[i].stamp) - h->e[i].off;
             if (col == 1)
-                return h->e[i].kminus_triplet
-                       * exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_triplet_inv);
+                return h->e[i].kminus_triplet * exp((t_i - t_ms) * h->tau_minus_triplet_inv);
             if (col == 2)
-                return exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_inv);
-            return h->e[i].kminus * exp((pnl_archive_ms(a, h->e[i].stamp) - t_ms) * h->tau_minus_inv);
+                return exp((t_i - t_ms) * h->tau_minus_inv);
+            return h->e[i].kminus * exp((t_i - t_ms) * h->tau_minus_inv);
         }
     return 0.0;
 }
@@ -313,6 +324,14 @@ static inline int64_t pnl_archive_size(const pnl_archive *a, int64_t slot)
 static inline int64_t pnl_archive_stamp(const pnl_archive *a, int64_t slot, int64_t k)
 {
     return a->hist[slot].e[a->hist[slot].first + k].stamp;
+}
+
+/* Time (ms) of the k-th live entry of `slot`: its stamp's time minus its
+ * precise offset (0 for a history that keeps none). */
+static inline double pnl_archive_entry_ms(const pnl_archive *a, int64_t slot, int64_t k)
+{
+    const pnl_entry *e = a->hist[slot].e + a->hist[slot].first + k;
+    return pnl_archive_ms(a, e->stamp) - e->off;
 }
 
 /* The k-th live entry of `slot`. */

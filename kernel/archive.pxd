@@ -8,6 +8,7 @@ cdef extern from "archive.h" nogil:
         int64_t count
         double kminus
         double kminus_triplet
+        double off
     ctypedef struct pnl_history:
         pnl_entry *e
         double *value
@@ -20,6 +21,7 @@ cdef extern from "archive.h" nogil:
         double tau_minus_triplet_inv
         int64_t n_incoming
         int64_t max_delay
+        int precise
     ctypedef struct pnl_ep_entry:
         int64_t t
         double psi
@@ -65,14 +67,15 @@ cdef extern from "archive.h" nogil:
     int pnl_archive_resize(pnl_archive *a, int64_t n_slots, int64_t ncol)
     void pnl_archive_configure_slot(pnl_archive *a, int64_t slot, int64_t n_incoming,
                                     int64_t max_delay, double tau_minus,
-                                    double tau_minus_triplet)
-    int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stamp)
+                                    double tau_minus_triplet, int precise)
+    int64_t pnl_archive_add(pnl_archive *a, int64_t slot, int64_t stamp, double off)
     int64_t pnl_archive_history(pnl_archive *a, int64_t slot, int64_t t1, int64_t t2,
                                 int64_t *k0, int64_t *k1)
     double pnl_archive_k_value(const pnl_archive *a, int64_t slot, int64_t before,
                                double t_ms, int col)
     int64_t pnl_archive_size(const pnl_archive *a, int64_t slot)
     int64_t pnl_archive_stamp(const pnl_archive *a, int64_t slot, int64_t k)
+    double pnl_archive_entry_ms(const pnl_archive *a, int64_t slot, int64_t k)
     const pnl_entry *pnl_archive_entry(const pnl_archive *a, int64_t slot, int64_t k)
     double *pnl_archive_values(const pnl_archive *a, int64_t slot, int64_t k)
     int64_t pnl_archive_bytes(const pnl_archive *a)

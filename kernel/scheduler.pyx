@@ -299,11 +299,13 @@ cdef class Scheduler:
         cdef int64_t[::1] md = np.ascontiguousarray(archive["max_delay"], np.int64)
         cdef double[::1] tm = np.ascontiguousarray(archive["tau_minus"], np.float64)
         cdef double[::1] tt = np.ascontiguousarray(archive["tau_minus_triplet"], np.float64)
+        cdef int64_t[::1] pr = np.ascontiguousarray(archive["precise"], np.int64)
         cdef int64_t i
         for i in range(self.archive.n_slots):
             self.archive.hist[i].n_incoming = 0
         for i in range(sl.shape[0]):
-            pnl_archive_configure_slot(&self.archive, sl[i], ni[i], md[i], tm[i], tt[i])
+            pnl_archive_configure_slot(&self.archive, sl[i], ni[i], md[i], tm[i], tt[i],
+                                       <int>pr[i])
 
     def configure_eprop(self, dict ep):
         """The e-prop sections of the archive (``eprop_archive.h``): per slot in
@@ -500,6 +502,7 @@ cdef class Scheduler:
                 h.e[k].count = d["hist_count"][pos]
                 h.e[k].kminus = d["hist_kminus"][pos]
                 h.e[k].kminus_triplet = d["hist_kminus_triplet"][pos]
+                h.e[k].off = 0.0        # (models with precise spike times are not checkpointed)
                 for c in range(ncol):
                     h.value[k * ncol + c] = d["hist_values"][pos, c]
                 pos += 1
@@ -576,7 +579,7 @@ cdef class Scheduler:
                                  + self.ca_beta[slot])
                 self.ca_t[slot] = t
             if slot < a.n_slots:
-                pnl_archive_add(a, slot, stamp)
+                pnl_archive_add(a, slot, stamp, self.loff[i] if self.precise else 0.0)
                 a.last_off[slot] = self.loff[i] if self.precise else 0.0
 
     cdef int _global(self, int64_t n) except -1:

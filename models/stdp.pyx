@@ -23,8 +23,8 @@ from libc.stdint cimport int64_t, int32_t, uint8_t
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
 from pynestlite.kernel.archive cimport (
-    pnl_archive, pnl_archive_entry, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms,
-    pnl_archive_stamp)
+    pnl_archive, pnl_archive_entry, pnl_archive_entry_ms, pnl_archive_history,
+    pnl_archive_k_value, pnl_archive_ms)
 from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.errors import BadProperty
 
@@ -222,11 +222,13 @@ cdef class PairStdpTable(SynapseTable):
             return exp(minus_dt * (1. / self.tau_plus[k * self.s_tau_plus]))
         return exp(minus_dt / self.tau_plus[k * self.s_tau_plus])
 
-    cdef inline double pre_decay(self, int64_t k, int64_t t_last, int64_t t_post, double d_ms,
+    cdef inline double pre_decay(self, int64_t k, int64_t t_last, double t_post_ms, double d_ms,
                                  pnl_archive *a) noexcept nogil:
         """``exp((t_last - (t_post + d)) / tau_plus)``: the presynaptic trace
-        of the spike at ``t_last`` seen by a postsynaptic spike at ``t_post``."""
-        return self.decay(k, pnl_archive_ms(a, t_last) - (pnl_archive_ms(a, t_post) + d_ms))
+        of the spike at ``t_last`` (stamp) seen by a postsynaptic spike at
+        ``t_post_ms`` (its archived time: precise for models with precise
+        spike times, as NEST)."""
+        return self.decay(k, pnl_archive_ms(a, t_last) - (t_post_ms + d_ms))
 
     cdef inline double post_trace(self, int64_t slot, int64_t t_spike, int64_t d, int col,
                                   pnl_archive *a) noexcept nogil:
@@ -343,7 +345,7 @@ cdef class PowerLawStdpTable(PairStdpTable):
         pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
         for j in range(k0, k1):
             w = self.facilitate(k, w, scale * self.pre_decay(
-                k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a))
+                k, t_last, pnl_archive_entry_ms(a, slot, j), d_ms, a))
         return w
 
 
@@ -433,7 +435,7 @@ cdef class StdpNnPreCenteredSynapseTable(PowerLawStdpTable):
         cdef int64_t k0, k1
         if pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1) > 0:
             w = self.facilitate(k, w, kplus[0] * self.pre_decay(
-                k, t_last, pnl_archive_stamp(a, slot, k0), d * self.ms_per_step, a))
+                k, t_last, pnl_archive_entry_ms(a, slot, k0), d * self.ms_per_step, a))
             kplus[0] = 0.0
         return self.depress(k, w, self.post_trace(slot, t_spike, d, 2, a))
 
@@ -458,7 +460,7 @@ cdef class StdpNnRestrSynapseTable(PowerLawStdpTable):
         cdef int64_t k0, k1
         if pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1) > 0:
             w = self.facilitate(k, w, self.pre_decay(
-                k, t_last, pnl_archive_stamp(a, slot, k0), d * self.ms_per_step, a))
+                k, t_last, pnl_archive_entry_ms(a, slot, k0), d * self.ms_per_step, a))
             w = self.depress(k, w, self.post_trace(slot, t_spike, d, 2, a))
         return w
 
@@ -540,7 +542,7 @@ cdef class StdpTripletSynapseTable(PairStdpTable):
         pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
         for j in range(k0, k1):
             ky = pnl_archive_entry(a, slot, j).kminus_triplet - 1.0
-            new_w = fabs(w) + kplus[0] * self.pre_decay(k, t_last, pnl_archive_stamp(a, slot, j),
+            new_w = fabs(w) + kplus[0] * self.pre_decay(k, t_last, pnl_archive_entry_ms(a, slot, j),
                                                          d_ms, a) \
                 * (self.a_p[k * self.s_a_p] + self.a_pt[k * self.s_a_pt] * ky)
             w = _up_to_wmax(new_w, wmax)
@@ -609,7 +611,7 @@ cdef class VogelsSprekelerSynapseTable(PairStdpTable):
         pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
         for j in range(k0, k1):
             w = self.facilitate(k, w, kplus[0] * self.pre_decay(
-                k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a))
+                k, t_last, pnl_archive_entry_ms(a, slot, j), d_ms, a))
         w = self.facilitate(k, w, self.post_trace(slot, t_spike, d, 0, a))
         return _down_to_zero(fabs(w) - self.alpha[k * self.s_alpha] * self.eta[k * self.s_eta],
                              self.wmax[k * self.s_wmax])
@@ -690,7 +692,7 @@ cdef class StdpPlSynapseHomTable(PairStdpTable):
         pnl_archive_history(a, slot, t_last - d, t_spike - d, &k0, &k1)
         for j in range(k0, k1):
             w = w + (lam * pow(w, self.mu[0]) * (kplus[0] * self.pre_decay(
-                k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a)))
+                k, t_last, pnl_archive_entry_ms(a, slot, j), d_ms, a)))
         new_w = w - (lam * self.alpha[0] * w * self.post_trace(slot, t_spike, d, 0, a))
         return new_w if new_w > 0.0 else 0.0
 
@@ -751,7 +753,7 @@ cdef class JonkeSynapseTable(PairStdpTable):
         for j in range(k0, k1):
             if self.lam != 0.0:
                 new_w = w + self.lam * (exp(self.mu_plus * w) * (kplus[0] * self.pre_decay(
-                    k, t_last, pnl_archive_stamp(a, slot, j), d_ms, a)) - self.beta)
+                    k, t_last, pnl_archive_entry_ms(a, slot, j), d_ms, a)) - self.beta)
                 w = new_w if new_w < wmax else wmax
         if self.lam != 0.0:
             new_w = w + self.lam * (-self.alpha * exp(self.mu_minus * w)
@@ -966,9 +968,9 @@ cdef class StdpFacetshwSynapseHomTable(SynapseTable):
                 tgt = ctx.chan_slot[self.cd[k] >> 2]
                 if pnl_archive_history(a, tgt, self.t_last[k] - d, t_spike - d, &k0, &k1) > 0:
                     self.a_c[k] += exp((pnl_archive_ms(a, self.t_last[k])
-                                        - (pnl_archive_ms(a, pnl_archive_stamp(a, tgt, k0))
+                                        - (pnl_archive_entry_ms(a, tgt, k0)
                                            + d_ms)) / self.tau_plus)
-                    self.a_a[k] += exp(((pnl_archive_ms(a, pnl_archive_stamp(a, tgt, k1 - 1))
+                    self.a_a[k] += exp(((pnl_archive_entry_ms(a, tgt, k1 - 1)
                                          + d_ms) - t_ms) / self.tau_minus)
                 if self.wr_on:
                     self.record_weight(k, t_spike, self.w[k])

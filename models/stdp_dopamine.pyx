@@ -59,7 +59,7 @@ from libc.string cimport memmove
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, add_to_channel, input_row
 from pynestlite.kernel.archive cimport (
-    pnl_archive, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms, pnl_archive_stamp)
+    pnl_archive, pnl_archive_entry_ms, pnl_archive_history, pnl_archive_k_value, pnl_archive_ms)
 from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.errors import BadProperty, IllegalConnection, NotImplementedFeature
 
@@ -354,7 +354,7 @@ cdef class StdpDopamineSynapseTable(SynapseTable):
         cdef double t_lu = pnl_archive_ms(self.arch, self.t_lu[k]), t0 = t_lu, tj
         pnl_archive_history(self.arch, slot, self.t_lu[k] - d, t_end - d, &j0, &j1)
         for j in range(j0, j1):
-            tj = pnl_archive_ms(self.arch, pnl_archive_stamp(self.arch, slot, j))
+            tj = pnl_archive_entry_ms(self.arch, slot, j)
             self.process_dopa(k, t0, tj + d_ms)
             t0 = tj + d_ms
             if not check_eps or t_spike - tj > STDP_EPS:

@@ -973,15 +973,20 @@ class Engine:
             np.maximum.at(max_d, slots, t.cols["delay"].astype(np.int64))
         tau = np.full(n_slots, 20.0)
         tau3 = np.full(n_slots, 110.0)
+        # models with precise spike times archive stamp - offset (as NEST's
+        # _ps models); the others archive the stamp (other models' offsets
+        # are payloads or, as NEST's iaf_chxk_2008, not archived)
+        precise = np.zeros(n_slots, np.int64)
         for blk in (self.neuron_blocks() if plastic else ()):
             if blk.n and "tau_minus" in blk.arrays:
                 sl = self.slot_of(blk.gids)
                 tau[sl] = blk.arrays["tau_minus"]
                 tau3[sl] = blk.arrays["tau_minus_triplet"]
+                precise[sl] = int(bool(getattr(blk, "precise_input", False)))
         archived = np.flatnonzero(n_in)
         archive = {"slots": archived, "n_incoming": n_in[archived],
                    "max_delay": max_d[archived], "tau_minus": tau[archived],
-                   "tau_minus_triplet": tau3[archived],
+                   "tau_minus_triplet": tau3[archived], "precise": precise[archived],
                    "columns": max([t.archive_columns for t in plastic], default=0),
                    "tics_per_step": self.tics_per_step, "ms_per_tic": self.ms_per_tic,
                    "min_delay": min_delay}

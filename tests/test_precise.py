@@ -249,3 +249,30 @@ def test_t_spike_is_the_precise_time(model):
     t = sr.events["times"]
     assert abs(t[-1] / 0.1 - round(t[-1] / 0.1)) > 1e-6          # off the grid
     assert n.t_spike == t[-1]
+
+
+# NEST 3.10's final stdp_synapse weights between parrot_neuron_ps, the
+# protocol of NEST's test_stdp_multiplicity (8 spikes delta apart before
+# 100 and 200 ms, post = pre + shift; resolution 2^-4 ms)
+_NEST_STDP_PS = {(10.0, 0.001953125): 31.93432951175173,
+                 (10.0, 0.000244140625): 31.92646128428727,
+                 (-10.0, 0.001953125): 0.8711492159921502,
+                 (-10.0, 0.000244140625): 0.8708502716105478}
+
+
+@pytest.mark.parametrize("shift, delta", sorted(_NEST_STDP_PS))
+def test_stdp_reads_the_precise_times_of_the_archive(shift, delta):
+    # the postsynaptic archive of a precise model keeps stamp - offset (NEST);
+    # the presynaptic side stays on the grid
+    nest.ResetKernel()
+    nest.set(resolution=2.0 ** -4, tics_per_ms=512)
+    pre_times = sorted(t - k * delta for t in (100.0, 200.0) for k in range(8))
+    post_times = [t + shift for t in pre_times]
+    pre, post = nest.Create("parrot_neuron_ps", 2)
+    for times, p in ((pre_times, pre), (post_times, post)):
+        sg = nest.Create("spike_generator", params={"spike_times": times, "precise_times": True})
+        nest.Connect(sg, p, syn_spec={"delay": 1.0})
+    nest.Connect(pre, post, syn_spec={"synapse_model": "stdp_synapse", "receptor_type": 1})
+    nest.Simulate(max(pre_times + post_times) + 5.0)
+    w = nest.GetConnections(source=pre, synapse_model="stdp_synapse").get("weight")
+    assert w == _NEST_STDP_PS[(shift, delta)]
