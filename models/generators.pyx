@@ -253,6 +253,32 @@ cdef class StimulationBlock(NodeBlock):
         add_event(ctx, ctx.inbuf + (arrive % ctx.ring_len) * ctx.row_width, self.tgt_code[j],
                   w, value, arrive, total, self.dev_gid[k], stamp - 1)
 
+    cdef void send_copies(self, SliceContext *ctx, Py_ssize_t k, int64_t step, int64_t n,
+                          double p, pnl_key key) noexcept nogil:
+        """Each target of device row ``k`` gets each of ``n`` spikes of
+        ``step`` independently with probability ``p`` (one event of the
+        copies' multiplicity); the draws come from the stream keyed by
+        ``key``, the target (and repeated connection) and the step, so they
+        do not depend on the number of ranks (mip_generator, spike_dilutor)."""
+        cdef Py_ssize_t j
+        cdef int64_t c, q
+        cdef int64_t base = step % ctx.ring_len
+        cdef uint64_t hi
+        cdef pnl_stream s
+        for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+            hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
+            pnl_stream_init(&s, key, hi, <uint64_t>step << 8)
+            c = 0
+            for q in range(n):
+                if pnl_uniform(&s) < p:
+                    c += 1
+            if c == 0:
+                continue
+            if self.has_rec and self.tgt_rec[j]:
+                self.record_event(k, j, step + 1, 0.0, c)
+            else:
+                self.add_to_target(ctx, j, base, self.tgt_w[j], <double>c)
+
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
         """Add ``value`` times each connection weight of device row ``k`` to its
@@ -1845,10 +1871,9 @@ cdef class MipGenerator(StimulationBlock):
         self.gid = self.gids.astype(np.uint64)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
-        cdef int64_t step, parent, c, q, base
+        cdef Py_ssize_t k
+        cdef int64_t step, parent
         cdef double mu
-        cdef uint64_t hi
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
@@ -1861,22 +1886,8 @@ cdef class MipGenerator(StimulationBlock):
                     continue
                 pnl_stream_init(&s, key, <uint64_t>1 << 62, <uint64_t>step << 8)
                 parent = pnl_poisson(&s, mu)
-                if parent == 0:
-                    continue
-                base = step % ctx.ring_len
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
-                    pnl_stream_init(&s, key, hi, <uint64_t>step << 8)
-                    c = 0
-                    for q in range(parent):
-                        if pnl_uniform(&s) < self.p_copy[k]:
-                            c += 1
-                    if c == 0:
-                        continue
-                    if self.has_rec and self.tgt_rec[j]:
-                        self.record_event(k, j, step + 1, 0.0, c)
-                    else:
-                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>c)
+                if parent > 0:
+                    self.send_copies(ctx, k, step, parent, self.p_copy[k], key)
 
 
 cdef class SpikeDilutor(StimulationBlock):
@@ -1978,13 +1989,11 @@ cdef class SpikeDilutor(StimulationBlock):
         self.col = np.where(hit, pos, -1).astype(np.int64)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k
         cdef long lag
-        cdef int64_t step, n_mother, c, q, base, slot, L
+        cdef int64_t step, n_mother, slot, L
         cdef bint on
-        cdef uint64_t hi
         cdef pnl_key key
-        cdef pnl_stream s
         if self.ring.shape[1] == 0:
             return
         L = self.ring.shape[0]
@@ -1999,22 +2008,8 @@ cdef class SpikeDilutor(StimulationBlock):
                 slot = step % L
                 n_mother = <int64_t>(self.ring[slot, self.col[k]] + 0.5)
                 self.ring[slot, self.col[k]] = 0.0
-                if not on or n_mother == 0:
-                    continue
-                base = step % ctx.ring_len
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-                    hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
-                    pnl_stream_init(&s, key, hi, <uint64_t>step << 8)
-                    c = 0
-                    for q in range(n_mother):
-                        if pnl_uniform(&s) < self.p_copy[k]:
-                            c += 1
-                    if c == 0:
-                        continue
-                    if self.has_rec and self.tgt_rec[j]:
-                        self.record_event(k, j, step + 1, 0.0, c)
-                    else:
-                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>c)
+                if on and n_mother > 0:
+                    self.send_copies(ctx, k, step, n_mother, self.p_copy[k], key)
 
 
 MODELS = {"poisson_generator": PoissonGenerator, "poisson_generator_ps": PoissonGeneratorPs,
