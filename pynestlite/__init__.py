@@ -35,6 +35,15 @@ except ModuleNotFoundError as _err:
         "or install in place: pip install -e .") from None
 
 from pynestlite import random  # noqa: F401  (nest.random namespace)
+from pynestlite import spatial  # noqa: F401  (nest.spatial namespace)
+from pynestlite.spatial import distributions as spatial_distributions  # noqa: F401
+from pynestlite.spatial.masks import CreateMask, Mask  # noqa: F401
+from pynestlite.spatial.tools import (  # noqa: F401
+    Displacement, Distance, DumpLayerConnections, DumpLayerNodes, FindCenterElement,
+    FindNearestElement, GetPosition, GetSourceNodes, GetSourcePositions, GetTargetNodes,
+    GetTargetPositions, SelectNodesByMask)
+from pynestlite.spatial.plotting import (  # noqa: F401
+    PlotLayer, PlotProbabilityParameter, PlotSources, PlotTargets)
 from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plotting modules)
 from pynestlite.engine import kernel
 from pynestlite.errors import (  # noqa: F401
@@ -43,7 +52,7 @@ from pynestlite.errors import (  # noqa: F401
     NewModelNameExists, NonScalarDefault, NotImplementedFeature, NumericalInstability,
     ReadOnlyKernelProperty, TypeMismatch, TimeMultipleRequired, UnaccessedDictionaryEntry,
     UnknownKernelKey, UnknownKernelProperty, UnknownModelName, UnknownNode, UnknownParameter,
-    UnknownReceptorType)
+    UnknownReceptorType, LayerExpected, UndefinedName, BadParameterValue)
 from pynestlite.errors import plain as _plain
 from pynestlite.nodes import NodeCollection
 from pynestlite.connect import CollocatedSynapses  # noqa: F401
@@ -301,9 +310,9 @@ def _check_kernel_status(params):
         if not isinstance(p["use_compressed_spikes"], (bool, np.bool_)):
             raise BadProperty(f"use_compressed_spikes must be a bool, got "
                               f"{p['use_compressed_spikes']!r}")
-        if k.next_gid > 1 or k.simulated:
-            raise KernelStateError("use_compressed_spikes can only be set before nodes are "
-                                   "created")
+        if k.simulated:
+            raise KernelStateError("use_compressed_spikes can only be set before the first "
+                                   "simulation")
     if "dict_miss_is_error" in p and not isinstance(p["dict_miss_is_error"], (bool, np.bool_)):
         raise BadProperty(f"dict_miss_is_error must be a bool, got {p['dict_miss_is_error']!r}")
     if "rng_type" in p and p["rng_type"] != "Philox_32":
@@ -701,8 +710,6 @@ def Create(model, n=1, params=None, positions=None):
     if isinstance(n, dict) and params is None:
         # PyNEST accepts the parameters in the place of n: Create(model, params)
         n, params = 1, n
-    if positions is not None:
-        raise KernelException("spatial networks (positions) are not supported by pynestlite")
     if isinstance(params, (list, tuple)):
         if len(params) != n:
             raise TypeMismatch(f"Create: got {len(params)} parameter dicts for {n} nodes; "
@@ -717,6 +724,9 @@ def Create(model, n=1, params=None, positions=None):
     if params is not None and not isinstance(params, dict):
         raise BadProperty(f"Create: params must be a dict or a list of dicts, got "
                           f"{type(params).__name__}")
+    if positions is not None:
+        from pynestlite.spatial.layers import create_layer
+        return create_layer(kernel, model, n, params, positions)
     first, last = kernel.create(model, n, params)
     return NodeCollection._from_sorted(np.arange(first, last + 1, dtype=np.int64))
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from pynestlite.errors import (
     BadParameter, BadProperty, IllegalConnection, InfeasibleDegree, NotImplementedFeature,
-    TypeMismatch, UnaccessedDictionaryEntry, UnknownModelName, require_finite)
+    TypeMismatch, UnaccessedDictionaryEntry, UnknownConnectionRule, UnknownModelName,
+    require_finite)
 from pynestlite.kernel import connect_rules
 from pynestlite.kernel.connections import MAX_DELAY_STEPS, StaticSynapseTable, channel_code
 from pynestlite.nodes import NodeCollection, as_collection
@@ -45,7 +46,8 @@ def parse_conn_spec(conn_spec):
     spec = dict(conn_spec)
     rule = spec.pop("rule", "all_to_all")
     if rule not in RULES:
-        raise BadParameter(f"unknown connection rule {rule!r}; expected one of {list(RULES)}")
+        raise UnknownConnectionRule(f"unknown connection rule {rule!r}; expected one of "
+                                    f"{list(RULES)}")
     for key in RULE_PARAMS[rule]:
         if key not in spec:
             raise BadParameter(f"rule {rule} requires the parameter {key!r}")
@@ -97,6 +99,10 @@ def parse_syn_spec(syn_spec):
 
 def _pairs(rule, spec, pre, post, local_post, k, call):
     """(sources, targets, shape info) of the rule; targets restricted to local ones."""
+    if "src_layer" in spec:
+        from pynestlite.spatial.connect import plan_pairs
+        src, tgt = plan_pairs(spec, pre, post, local_post, call)
+        return src, tgt, ("spatial", spec)
     autapses = bool(spec["allow_autapses"])
     multapses = bool(spec["allow_multapses"])
     seed = k.rng_seed
@@ -151,6 +157,9 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
         sel = np.isin(tgt_all, local_post)
         return src_all[sel], tgt_all[sel], ("fixed_total_number", np.flatnonzero(sel))
     if rule == "pairwise_bernoulli":
+        if isinstance(spec["p"], Parameter) and spec["p"].leaves():
+            return _bernoulli_drawn_p(spec["p"], pre, local_post, autapses, k, call) + \
+                (("pairwise_bernoulli", None),)
         p = _constant(spec["p"], "pairwise_bernoulli: p")
         if not np.isscalar(p):
             raise BadParameter("pairwise_bernoulli: p must be a number in [0, 1]")
@@ -160,6 +169,23 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
         src, tgt = connect_rules.pairwise_bernoulli(seed, call, local_post, pre, p, autapses)
         return src, tgt, ("pairwise_bernoulli", None)
     raise BadParameter(f"unknown connection rule {rule!r}")
+
+
+def _bernoulli_drawn_p(p, pre, local_post, autapses, k, call):
+    """pairwise_bernoulli with a random ``p``: per pair a value of ``p`` and a
+    uniform number, both from the target's streams at the source's index."""
+    from pynestlite.kernel import random_streams
+    from pynestlite.kernel.random_streams import Purpose
+    counts = np.full(len(local_post), len(pre), np.int64)
+    src = np.tile(pre, len(local_post))
+    tgt = np.repeat(local_post, len(pre))
+    pv = k.evaluate_parameter(p, local_post, purpose=Purpose.PURPOSE_CONNECT, counts=counts)
+    u = random_streams.draw("uniform", k.rng_seed, int(Purpose.PURPOSE_CONNECT), call,
+                            np.ascontiguousarray(local_post, np.int64), counts)
+    keep = u < pv
+    if not autapses:
+        keep &= src != tgt
+    return src[keep], tgt[keep]
 
 
 def _check_degree(K, name, n_pool, pool, keys, autapses, multapses):
@@ -266,7 +292,11 @@ def _values(value, name, rule_info, pre, post, src, tgt, k, purpose):
     if isinstance(value, Parameter):
         order = np.argsort(tgt, kind="stable")
         ut, counts = np.unique(tgt[order], return_counts=True)
-        drawn = k.evaluate_parameter(value, ut, purpose=purpose, counts=counts)
+        space = None
+        if rule_info[0] == "spatial" and value.is_spatial():
+            from pynestlite.spatial.connect import connection_space
+            space = connection_space(rule_info[1], src[order], tgt[order])
+        drawn = k.evaluate_parameter(value, ut, purpose=purpose, counts=counts, space=space)
         out = np.empty(n)
         out[order] = drawn
         return out
@@ -719,11 +749,17 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     from pynestlite.kernel.random_streams import Purpose
     k = _kernel()
     k.check_mutable("Connect")
+    from pynestlite.spatial import connect as spatial
     pre = as_collection(pre, "pre")
     post = as_collection(post, "post")
-    rule, spec = parse_conn_spec(conn_spec)
-    model, syn = parse_syn_spec(syn_spec)
     pre_ids, post_ids = pre.ids, post.ids
+    if spatial.is_spatial_connect(conn_spec, syn_spec):
+        rule, spec = spatial.parse(conn_spec if isinstance(conn_spec, dict)
+                                   else {"rule": conn_spec or "all_to_all"},
+                                   syn_spec, pre_ids, post_ids)
+    else:
+        rule, spec = parse_conn_spec(conn_spec)
+    model, syn = parse_syn_spec(syn_spec)
     if len(pre_ids) == 0 or len(post_ids) == 0:
         raise IllegalConnection("Connect: the sources and the targets must not be empty "
                                 "(as NEST)")
@@ -929,7 +965,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
         cls.check_connection(k, pre_recs, post_recs, delays, model)
     _check_binary_synapse(post_recs, model, cls)
     kind = cls.channel_kind
-    if rule == "fixed_indegree" and np.ndim(receptor) == 0:
+    if info[0] == "fixed_indegree" and np.ndim(receptor) == 0:
         # codes of the local targets, each repeated indegree times (the
         # rule's layout), instead of resolving one code per synapse
         codes = np.repeat(k.channel_codes(local_post, receptor, kind), info[1])

@@ -186,6 +186,7 @@ class Engine:
         self.tics_per_step = 100
         self.rng_seed = DEFAULT_SEED
         self.records = []           # NodeRecord per Create call, ascending gids
+        self.layers = []            # spatial.layers.Layer per Create with positions, ascending
         self.firsts = []
         self.next_gid = 1
         self.prepared_gid = 1       # nodes below it existed at the last Prepare
@@ -497,13 +498,26 @@ class Engine:
             pos += len(g)
         return res
 
-    def evaluate_parameter(self, param, gids, purpose=Purpose.PURPOSE_PARAMETER, counts=None):
+    def evaluate_parameter(self, param, gids, purpose=Purpose.PURPOSE_PARAMETER, counts=None,
+                           space=None):
+        """Values of ``param``: ``counts[i]`` (default 1) for node ``gids[i]``,
+        from the nodes' streams of a new call.  ``space`` is the spatial
+        context (default: the nodes' own positions, if the parameter reads
+        positions)."""
         from pynestlite.random import Draw
         self.calls += 1
         gids = np.asarray(gids, np.int64)
         if counts is None:
             counts = np.ones(len(gids), np.int64)
-        return param.evaluate(Draw(self.rng_seed, int(purpose), self.calls, gids, counts, param))
+        if space is None and len(gids) and gids[0] > 0 and param.is_spatial():
+            # (GetValue evaluates for no node: gid 0, no context)
+            from pynestlite.spatial.layers import find_layer
+            from pynestlite.spatial.parameters import NodeSpace
+            layer = find_layer(self, gids)
+            space = NodeSpace(None if layer is None
+                              else np.repeat(layer.pos(gids), counts, axis=0))
+        return param.evaluate(Draw(self.rng_seed, int(purpose), self.calls, gids, counts, param,
+                                   space))
 
     def set_block(self, block, rows, gids, params, all_gids=None):
         """Apply a parameter dict (values scalar, per-node list, or Parameter)."""

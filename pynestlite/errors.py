@@ -68,6 +68,10 @@ class InfeasibleDegree(BadParameter, BadProperty):
     """A fixed in- or outdegree that cannot be met without multapses."""
 
 
+class UnknownConnectionRule(BadProperty, BadParameter):
+    """A connection rule name that does not exist."""
+
+
 class TypeMismatch(BadProperty, TypeError):
     """A value of the wrong type."""
 
@@ -125,6 +129,14 @@ class HardwareResourceError(KernelException):
 
 class HardwareUnsupportedError(KernelException):
     """A model, synapse or recording the hardware target does not support."""
+
+
+class LayerExpected(KernelException):
+    """A spatial operation on nodes that have no positions."""
+
+
+class UndefinedName(KernelException):
+    """A name (e.g. a mask type) that is not defined."""
 
 
 class NumericalInstability(KernelException):

@@ -162,6 +162,8 @@ class NodeCollection:
         other._check_valid()
         if len(self._ids) and len(other._ids) and (self._sliced or other._sliced):
             raise BadProperty("Cannot add NodeCollection to a sliced composite.")
+        if len(self._ids) and len(other._ids):
+            _check_join_layers(self._ids, other._ids)
         if np.intersect1d(self._ids, other._ids).size:
             raise BadProperty("Cannot join overlapping NodeCollections.")
         return NodeCollection._from_sorted(np.union1d(self._ids, other._ids))
@@ -536,11 +538,21 @@ class NodeCollection:
         if name.startswith("_"):
             raise AttributeError(name)
         if name == "spatial":
-            return None
+            return self._spatial()
         try:
             return self.get(name)
         except UnknownParameter as e:
             raise UnknownAttribute(str(e)) from None
+
+    def _spatial(self):
+        """``nc.spatial``: the layer's geometry (and positions of free
+        layers) for nodes of one layer, else None."""
+        from pynestlite.spatial.layers import find_layer
+        self._check_valid()
+        if len(self._ids) == 0:
+            raise AttributeError("Cannot get attribute of empty NodeCollection")
+        layer = find_layer(_kernel(), self._ids)
+        return None if layer is None else layer.metadata(self._ids)
 
     def __setattr__(self, name, value):
         if name.startswith("_"):
@@ -679,6 +691,20 @@ def _thread_local_ids(rec, g, k):
         out += np.maximum(0, (j_hi - res) // threads - (j_lo - 1 - res) // threads)
     out[g >= k.prepared_gid] = -1
     return [int(x) for x in out]
+
+
+def _check_join_layers(a, b):
+    """Collections of layers join only with themselves (NEST's metadata)."""
+    from pynestlite.spatial.layers import find_layer
+    k = _kernel()
+    if not k.layers:
+        return
+    la, lb = find_layer(k, a), find_layer(k, b)
+    if la is None and lb is None:
+        return
+    if la is not lb:
+        raise BadProperty("Can only join NodeCollections with same metadata.")
+    raise BadProperty("Cannot add NodeCollection to a sliced composite.")
 
 
 def _one_part(ids):

@@ -98,9 +98,20 @@ class Parameter:
 
     __hash__ = object.__hash__
 
+    def _children(self):
+        return ()
+
     def is_spatial(self):
-        """pynestlite has no spatial parameters."""
-        return False
+        """Whether the expression reads positions (nest.spatial parameters)."""
+        return any(c.is_spatial() for c in self._children())
+
+    def apply(self, spatial_nc, positions=None):
+        """Values of the parameter for the nodes of ``spatial_nc`` (node
+        context), or, with ``positions``, for connections from its single
+        node to each of the points given (connection context; the node's
+        layer gives the periodicity).  Returns a tuple."""
+        from pynestlite.spatial.tools import apply_parameter
+        return apply_parameter(self, spatial_nc, positions)
 
     def GetValue(self):
         """One value drawn outside any node (PyNEST's ``GetValue``)."""
@@ -126,6 +137,9 @@ class _BinOp(Parameter):
     def leaves(self):
         return self.a.leaves() + self.b.leaves()
 
+    def _children(self):
+        return (self.a, self.b)
+
     def evaluate(self, draw):
         # constants enter as scalars (x ** 2 is then exactly x * x, as in NEST)
         a = self.a.value if isinstance(self.a, _Const) else self.a.evaluate(draw)
@@ -144,6 +158,9 @@ class _Func(Parameter):
     def leaves(self):
         return [l for a in self.args for l in a.leaves()]
 
+    def _children(self):
+        return self.args
+
     def evaluate(self, draw):
         return self.f(*[a.evaluate(draw) for a in self.args])
 
@@ -157,6 +174,9 @@ class _Conditional(Parameter):
 
     def leaves(self):
         return self.cond.leaves() + self.a.leaves() + self.b.leaves()
+
+    def _children(self):
+        return (self.cond, self.a, self.b)
 
     def evaluate(self, draw):
         c = self.cond.evaluate(draw)
@@ -174,6 +194,9 @@ class _Redraw(Parameter):
 
     def leaves(self):
         return self.p.leaves()
+
+    def _children(self):
+        return (self.p,)
 
     def evaluate(self, draw):
         k0, attempt0 = draw.next_leaf, draw.attempt
@@ -295,35 +318,58 @@ _PARAMETER_TYPES = {
     "lognormal": (lognormal, ("mean", "std")),
     "exponential": (exponential, ("beta",)),
 }
-_SPATIAL_TYPES = ("distance", "position", "linear", "gaussian", "gaussian2D", "gamma",
-                  "exp_distribution", "node_pos", "spatial_distance")
+def _spatial_types():
+    """CreateParameter's spatial types (NEST's kernel names) and their keys."""
+    from pynestlite.spatial import parameters as sp
+    return {
+        "distance": (lambda dimension=0: sp._Distance(int(dimension)), ("dimension",)),
+        "position": (lambda dimension=None, synaptic_endpoint=0:
+                     sp._Position(dimension, int(synaptic_endpoint)),
+                     ("dimension", "synaptic_endpoint")),
+        "exp_distribution": (sp.exponential, ("x", "beta")),
+        "gaussian": (sp.gaussian, ("x", "mean", "std")),
+        "gaussian2d": (sp.gaussian2D, ("x", "y", "mean_x", "mean_y", "std_x", "std_y", "rho")),
+        "gamma": (sp.gamma, ("x", "kappa", "theta")),
+        "gabor": (sp.gabor, ("x", "y", "theta", "gamma", "std", "lam", "psi")),
+    }
 
 
 def CreateParameter(parametertype, specs):
     """A parameter by type name and a dict of its values, as PyNEST's
-    ``CreateParameter`` (the same objects as ``nest.random.*``).
+    ``CreateParameter`` (the same objects as ``nest.random.*`` and
+    ``nest.spatial.*``).
 
     Parameters
     ----------
     parametertype : str
         ``constant`` (``value``), ``uniform`` (``min``, ``max``),
         ``uniform_int`` (``max``), ``normal`` and ``lognormal`` (``mean``,
-        ``std``), ``exponential`` (``beta``).
+        ``std``), ``exponential`` (``beta``); spatial: ``distance``
+        (``dimension``), ``position`` (``dimension``,
+        ``synaptic_endpoint``), ``exp_distribution``, ``gaussian``,
+        ``gaussian2d``, ``gamma``, ``gabor`` (an argument parameter ``x``
+        (and ``y``) and the kernel's values).
     specs : dict
 
     Raises
     ------
     BadProperty
-        An unknown type or a value out of range; the spatial types
-        (``distance``, ``position``, ...) need spatial networks, which
-        pynestlite does not have yet.
+        An unknown type or a value out of range.
     UnaccessedDictionaryEntry
         A key the type does not take.
     """
     from pynestlite.errors import UnaccessedDictionaryEntry
-    if parametertype in _SPATIAL_TYPES:
-        raise BadProperty(f"CreateParameter: {parametertype!r} is a spatial parameter; "
-                          "spatial networks (nest.spatial) are not supported yet")
+    spatial = _spatial_types()
+    if parametertype in spatial:
+        cls, keys = spatial[parametertype]
+        if not isinstance(specs, dict):
+            raise BadParameter(f"CreateParameter: specs must be a dict, got {specs!r}")
+        for key in specs:
+            if key not in keys:
+                raise UnaccessedDictionaryEntry(
+                    f"CreateParameter: {parametertype} has no parameter {key!r}; expected "
+                    f"{list(keys)}")
+        return cls(**specs)
     if parametertype not in _PARAMETER_TYPES:
         raise BadProperty(f"CreateParameter: unknown parameter type {parametertype!r}; "
                           f"expected one of {sorted(_PARAMETER_TYPES)}")
@@ -358,8 +404,9 @@ class Draw:
     expression draws independently.
     """
 
-    def __init__(self, seed, purpose, call, gids, counts, param=None):
+    def __init__(self, seed, purpose, call, gids, counts, param=None, space=None):
         from pynestlite.kernel import random_streams
+        self.space = space
         self.n = int(np.sum(counts))
         self._rs = random_streams
         self.seed, self.purpose, self.call = seed, purpose, call

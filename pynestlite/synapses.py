@@ -675,6 +675,13 @@ class SynapseCollection:
         """Iterator over the target node ids."""
         return iter(self._tgt.tolist())
 
+    @property
+    def distance(self):
+        """Per connection the distance from source to target (wrapped by the
+        target's layer; nan where either node has no position)."""
+        from pynestlite.spatial.tools import connection_distances
+        return connection_distances(self._src, self._tgt)
+
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)

@@ -355,3 +355,53 @@ def tripartite_network(nest, seed=21, simtime=150.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
             "conn_source": np.concatenate([np.asarray(c.get("source"), np.int64).ravel() for c in conns]),
             "conn_target": np.concatenate([np.asarray(c.get("target"), np.int64).ravel() for c in conns])}
+
+
+def spatial_network(nest, seed=31, simtime=150.0):
+    """A spatial network: a free layer at random positions (periodic) and a
+    3-D-free 2-D grid layer, connected by pairwise_bernoulli with a Gaussian
+    probability in a circular mask and distance-dependent weights and
+    delays, fixed_indegree in a rectangular mask, fixed_outdegree with an
+    anchored doughnut, and pairwise_bernoulli use_on_source; Poisson drive.
+    Returns the spikes of all nodes and every local connection (source,
+    target, weight, delay)."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    ex = nest.Create("iaf_psc_alpha", 300, {"V_m": nest.random.uniform(-70.0, -56.0)},
+                     positions=nest.spatial.free(nest.random.uniform(-0.5, 0.5),
+                                                 num_dimensions=2, edge_wrap=True))
+    gr = nest.Create("iaf_psc_alpha", positions=nest.spatial.grid(shape=[12, 10],
+                                                                  extent=[1.2, 1.0]))
+    pg = nest.Create("poisson_generator", params={"rate": 9000.0})
+    nest.Connect(pg, ex, syn_spec={"weight": 22.0, "delay": 1.0})
+    d = nest.spatial.distance
+    nest.Connect(ex, ex, {"rule": "pairwise_bernoulli",
+                          "p": nest.spatial_distributions.gaussian(d, std=0.15),
+                          "mask": {"circular": {"radius": 0.3}}, "allow_autapses": False},
+                 {"weight": 30.0 * nest.math.exp(-d / 0.2) + nest.random.uniform(0.0, 5.0),
+                  "delay": 1.0 + 4.0 * d})
+    nest.Connect(ex, gr, {"rule": "fixed_indegree", "indegree": 12,
+                          "p": nest.spatial_distributions.exponential(d, beta=0.2),
+                          "mask": {"rectangular": {"lower_left": [-0.3, -0.3],
+                                                   "upper_right": [0.3, 0.3]}}},
+                 {"weight": 40.0, "delay": 1.5})
+    nest.Connect(gr, ex, {"rule": "fixed_outdegree", "outdegree": 6, "allow_multapses": False,
+                          "mask": {"doughnut": {"inner_radius": 0.05, "outer_radius": 0.35},
+                                   "anchor": [0.05, 0.0]}},
+                 {"weight": -25.0, "delay": 2.0})
+    nest.Connect(gr, gr, {"rule": "pairwise_bernoulli", "p": 0.5, "use_on_source": True,
+                          "mask": {"grid": {"shape": [3, 3]}, "anchor": [1, 1]}},
+                 {"weight": 10.0, "delay": 1.0 + nest.spatial.distance.x})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(ex, sr)
+    nest.Connect(gr, sr)
+    nest.Simulate(simtime)
+    ev = sr.get("events")
+    got = {k: np.concatenate([np.atleast_1d(np.asarray(
+        nest.GetConnections(source=layer).get(k))) for layer in (ex, gr)])
+        for k in ("source", "target", "weight", "delay")}
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "conn_source": np.asarray(got["source"], np.int64),
+            "conn_target": np.asarray(got["target"], np.int64),
+            "conn_weight": np.asarray(got["weight"], np.float64),
+            "conn_delay": np.asarray(got["delay"], np.float64)}

@@ -46,6 +46,7 @@ CASES = {
     "precise": lambda: networks.precise_network(nest),
     "payload": lambda: networks.payload_network(nest),
     "tripartite": lambda: networks.tripartite_network(nest),
+    "spatial": lambda: networks.spatial_network(nest),
     "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),
     "eprop_adapt_gd": lambda: eprop_case("eprop_iaf_adapt", "gradient_descent"),
     "eprop_evidence": lambda: evidence_case(),

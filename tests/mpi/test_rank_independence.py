@@ -136,6 +136,29 @@ def test_tripartite_connections_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_spatial_connections_rank_independent():
+    # masks, distance-dependent p, weights and delays, degree rules and a
+    # periodic layer: every connection (with its weight and delay) and every
+    # spike as on one rank
+    res = networks.spatial_network(nest)
+    keys = ["conn_source", "conn_target", "conn_weight", "conn_delay"]
+    tmp = comm.comm.bcast(__import__("tempfile").mkdtemp() if comm.rank == 0 else None)
+    ref = serial_reference("spatial", tmp) if comm.rank == 0 else None
+    got = gathered(res, keys)
+    failure = None
+    if comm.rank == 0:
+        rows = sorted(zip(*[got[k].tolist() for k in keys]))
+        rrows = sorted(zip(*[ref[k].tolist() for k in keys]))
+        assert len(rrows) > 10000
+        if rows != rrows:
+            failure = (f"spatial: {len(rows)} connections on {comm.size} ranks vs "
+                       f"{len(rrows)} on one rank")
+    failure = comm.comm.bcast(failure)
+    assert failure is None, failure
+    compare("spatial", res)
+
+
+@pytest.mark.mpi(min_size=2)
 def test_num_connections_is_global():
     networks.brunel_delta(nest, scale=0.05, simtime=10.0)
     n = nest.GetKernelStatus("num_connections")

@@ -1,0 +1,405 @@
+"""Masks: the region around a node in which spatial rules look for partners.
+
+A mask is a predicate on displacements ``p`` (candidate position minus the
+driver node's position) with an axis-aligned bounding box; the connection
+rules look up candidates in the box through a cell index and keep those the
+predicate accepts.  Borders are inside (``<=``) except the inner border of
+a doughnut.  Angles are in degrees; rotated shapes test the displacement
+rotated back into the shape's frame (boxes with a 1e-12 tolerance).
+
+========== ==== =============================================================
+type       dims specification
+========== ==== =============================================================
+rectangular 2   lower_left, upper_right, azimuth_angle=0
+box         3   lower_left, upper_right, azimuth_angle=0, polar_angle=0
+circular    2   radius, anchor (centre)=0
+spherical   3   radius, anchor=0
+elliptical  2   major_axis, minor_axis, azimuth_angle=0, anchor=0
+ellipsoidal 3   major_axis, minor_axis, polar_axis, azimuth_angle=0,
+                polar_angle=0, anchor=0
+doughnut    2   inner_radius, outer_radius, anchor=0
+grid        2   shape=[columns, rows] in grid cells (grid layers only); the
+                integer anchor [column, row] is the driver's cell (default
+                the top-left one)
+========== ==== =============================================================
+
+``CreateMask(type, spec, anchor=a)`` shifts the mask by ``a``; masks combine
+with ``|`` (union), ``&`` (intersection) and ``-`` (difference).
+"""
+import numpy as np
+
+from pynestlite.errors import BadProperty, KernelException, UndefinedName
+
+__all__ = ["Mask", "CreateMask"]
+
+_EPS = 1e-12
+
+
+def _vec(v, name, dims=None):
+    try:
+        arr = np.asarray(v, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise BadProperty(f"{name} must be a sequence of numbers, got {v!r}") from None
+    if dims is not None and len(arr) != dims:
+        raise BadProperty(f"{name} must have {dims} entries, got {len(arr)}")
+    return arr
+
+
+def _num(spec, key, default=None, kind="mask"):
+    if key not in spec:
+        if default is None:
+            raise BadProperty(f"{kind} mask: the key {key!r} is required")
+        return float(default)
+    try:
+        return float(spec[key])
+    except (TypeError, ValueError):
+        raise BadProperty(f"{kind} mask: {key} must be a number, got {spec[key]!r}") from None
+
+
+def _rot2(theta_deg):
+    t = np.deg2rad(theta_deg)
+    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+
+
+class _Shape:
+    """A mask shape: ``inside(P)`` for displacements ``P`` (n, dims) and a
+    bounding box ``(ll, ur)``."""
+    grid = False
+
+    def inside(self, P):
+        raise NotImplementedError
+
+    def bbox(self):
+        raise NotImplementedError
+
+
+class _Box(_Shape):
+    def __init__(self, ll, ur, azimuth=0.0, polar=0.0):
+        self.dims = len(ll)
+        self.ll, self.ur = ll, ur
+        self.c = (ll + ur) / 2
+        self.rotated = azimuth != 0.0 or polar != 0.0
+        if self.dims == 2:
+            self.R = _rot2(azimuth)              # the box's frame -> space
+        else:
+            a, p = np.deg2rad(azimuth), np.deg2rad(polar)
+            Rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+            Ry = np.array([[np.cos(p), 0, np.sin(p)], [0, 1, 0], [-np.sin(p), 0, np.cos(p)]])
+            self.R = Rz @ Ry
+
+    def inside(self, P):
+        if not self.rotated:
+            return np.all((P >= self.ll) & (P <= self.ur), axis=1)
+        Q = (P - self.c) @ self.R + self.c        # rotated back: R^T (p - c) + c
+        return np.all((Q >= self.ll - _EPS) & (Q <= self.ur + _EPS), axis=1)
+
+    def bbox(self):
+        if not self.rotated:
+            return self.ll.copy(), self.ur.copy()
+        corners = np.array(np.meshgrid(*[[lo, hi] for lo, hi in zip(self.ll, self.ur)])
+                           ).reshape(self.dims, -1).T
+        rc = (corners - self.c) @ self.R.T + self.c
+        return rc.min(axis=0), rc.max(axis=0)
+
+
+class _Ball(_Shape):
+    def __init__(self, center, radius, inner=None):
+        self.dims = len(center)
+        self.c, self.r, self.inner = center, radius, inner
+
+    def inside(self, P):
+        d = P - self.c
+        r2 = np.sum(d * d, axis=1)
+        ok = r2 <= self.r * self.r
+        if self.inner is not None:
+            ok &= r2 > self.inner * self.inner
+        return ok
+
+    def bbox(self):
+        return self.c - self.r, self.c + self.r
+
+
+class _Ellipse(_Shape):
+    def __init__(self, center, axes, azimuth=0.0, polar=0.0):
+        self.dims = len(center)
+        self.c = center
+        self.axes = axes                      # full axis lengths (polar 0: z ignored)
+        a, p = np.deg2rad(azimuth), np.deg2rad(polar)
+        self.ca, self.sa, self.cp, self.sp = np.cos(a), np.sin(a), np.cos(p), np.sin(p)
+
+    def _frame(self, P):
+        d = P - self.c
+        u = d[:, 0] * self.ca + d[:, 1] * self.sa
+        y = d[:, 0] * self.sa - d[:, 1] * self.ca
+        if self.dims == 2:
+            return u, y, None
+        x = u * self.cp - d[:, 2] * self.sp
+        z = u * self.sp + d[:, 2] * self.cp
+        return x, y, z
+
+    def inside(self, P):
+        x, y, z = self._frame(P)
+        s = 4 * x * x / self.axes[0] ** 2 + 4 * y * y / self.axes[1] ** 2
+        if z is not None and self.axes[2] > 0:
+            s = s + 4 * z * z / self.axes[2] ** 2
+        return s <= 1.0
+
+    def bbox(self):
+        half = self.axes / 2
+        if self.dims == 2:
+            # x = u ca + y sa, y_space = u sa - y ca for the frame coordinates (u, y)
+            M = np.array([[self.ca, self.sa], [self.sa, -self.ca]])
+        else:
+            # frame (x', y', z') -> displacement: the inverse of _frame
+            F = np.array([[self.cp * self.ca, self.cp * self.sa, -self.sp],
+                          [self.sa, -self.ca, 0.0],
+                          [self.sp * self.ca, self.sp * self.sa, self.cp]])
+            M = np.linalg.inv(F)
+            if half[2] == 0:          # no polar axis: z is not restricted
+                w = np.sqrt((M[:, :2] * half[:2]) ** 2 @ np.ones(2))
+                w[2] = np.inf
+                return self.c - w, self.c + w
+        w = np.sqrt((M * half) ** 2 @ np.ones(self.dims))
+        return self.c - w, self.c + w
+
+
+class _GridShape(_Shape):
+    """A rectangle of grid cells; becomes a box in a grid layer's spacing."""
+    grid = True
+
+    def __init__(self, shape, anchor=(0, 0)):
+        self.dims = 2
+        self.shape = shape
+        self.anchor = anchor
+
+    def box(self, layer):
+        if not layer.is_grid:
+            raise BadProperty("Grid masks can only be used with grid layers.")
+        c, r = self.shape
+        ac, ar = self.anchor
+        dx = layer.extent[0] / layer.shape[0]
+        dy = layer.extent[1] / layer.shape[1]
+        ll = np.array([-ac * dx - dx / 2, -((r - ar) * dy - dy / 2)])
+        ur = np.array([(c - ac) * dx - dx / 2, ar * dy + dy / 2])
+        return _Box(ll, ur)
+
+    def inside(self, P):
+        raise KernelException("Grid mask must be applied to a grid layer.")
+
+    def bbox(self):
+        raise KernelException("Grid mask must be applied to a grid layer.")
+
+
+class _Shifted(_Shape):
+    def __init__(self, shape, anchor):
+        self.dims, self.s, self.a = shape.dims, shape, anchor
+
+    def inside(self, P):
+        return self.s.inside(P - self.a)
+
+    def bbox(self):
+        lo, hi = self.s.bbox()
+        return lo + self.a, hi + self.a
+
+
+class _Combined(_Shape):
+    def __init__(self, a, b, op):
+        if a.grid or b.grid:
+            raise KernelException("Grid masks can not be combined.")
+        if a.dims != b.dims:
+            raise BadProperty("Masks of different dimensions cannot be combined.")
+        self.dims, self.a, self.b, self.op = a.dims, a, b, op
+
+    def inside(self, P):
+        ia, ib = self.a.inside(P), self.b.inside(P)
+        if self.op == "|":
+            return ia | ib
+        if self.op == "&":
+            return ia & ib
+        return ia & ~ib
+
+    def bbox(self):
+        (la, ua), (lb, ub) = self.a.bbox(), self.b.bbox()
+        if self.op == "|":
+            return np.minimum(la, lb), np.maximum(ua, ub)
+        if self.op == "&":
+            return np.maximum(la, lb), np.minimum(ua, ub)
+        return la, ua
+
+
+class Mask:
+    """A spatial mask (made by :func:`CreateMask` or from a dict in a conn_spec).
+
+    Masks combine with ``|``, ``&`` and ``-``; ``Inside(point)`` tests a
+    displacement from the driver node.
+    """
+
+    def __init__(self, shape, masktype="mask"):
+        if not isinstance(shape, _Shape):
+            raise TypeError("Expected MaskObject.")
+        self._shape = shape
+        self.masktype = masktype
+
+    def _binop(self, other, op):
+        if not isinstance(other, Mask):
+            raise NotImplementedError(f"Both operands of {op} must be masks.")
+        return Mask(_Combined(self._shape, other._shape, op), "composite")
+
+    def __or__(self, other):
+        return self._binop(other, "|")
+
+    def __and__(self, other):
+        return self._binop(other, "&")
+
+    def __sub__(self, other):
+        return self._binop(other, "-")
+
+    @property
+    def dims(self):
+        return self._shape.dims
+
+    def Inside(self, point):
+        """Whether ``point`` (a displacement from the driver node) is inside."""
+        if self._shape.grid:
+            raise KernelException("Grid mask must be applied to a grid layer.")
+        p = np.asarray(point, np.float64).ravel()
+        if len(p) != self.dims:
+            raise BadProperty(f"Expected a {self.dims}-dimensional position.")
+        return bool(self._shape.inside(p[None, :])[0])
+
+    def for_layer(self, layer):
+        """The shape to apply in ``layer`` (grid masks become boxes); checks
+        the dimensions."""
+        shape = self._shape
+        if shape.grid:
+            shape = shape.box(layer)
+        elif isinstance(shape, _Shifted) and shape.s.grid:
+            raise BadProperty("Grid masks take an integer anchor")
+        if shape.dims != layer.dims:
+            raise BadProperty("Mask is incompatible with layer.")
+        return shape
+
+    def __repr__(self):
+        return f"Mask({self.masktype})"
+
+
+_DIMS = {"rectangular": 2, "box": 3, "circular": 2, "spherical": 3, "elliptical": 2,
+         "ellipsoidal": 3, "doughnut": 2, "grid": 2}
+_KEYS = {"rectangular": ("lower_left", "upper_right", "azimuth_angle", "polar_angle"),
+         "box": ("lower_left", "upper_right", "azimuth_angle", "polar_angle"),
+         "circular": ("radius", "anchor"), "spherical": ("radius", "anchor"),
+         "elliptical": ("major_axis", "minor_axis", "azimuth_angle", "polar_angle",
+                        "polar_axis", "anchor"),
+         "ellipsoidal": ("major_axis", "minor_axis", "polar_axis", "azimuth_angle",
+                         "polar_angle", "anchor"),
+         "doughnut": ("inner_radius", "outer_radius", "anchor"), "grid": ("shape",)}
+
+
+def _make_shape(masktype, spec):
+    from pynestlite.errors import UnaccessedDictionaryEntry
+    if masktype not in _DIMS:
+        raise UndefinedName(f"The name {masktype} is not defined.")
+    if not isinstance(spec, dict):
+        raise BadProperty(f"CreateMask: the specification of a {masktype} mask must be a "
+                          f"dict, got {spec!r}")
+    for key in spec:
+        if key not in _KEYS[masktype]:
+            raise UnaccessedDictionaryEntry(
+                f"Unaccessed elements in mask_dict: {masktype} masks have no parameter "
+                f"{key!r}; expected {list(_KEYS[masktype])}")
+    D = _DIMS[masktype]
+    center = _vec(spec.get("anchor", np.zeros(D)), "anchor", D)
+    if masktype in ("rectangular", "box"):
+        for key in ("lower_left", "upper_right"):
+            if key not in spec:
+                raise BadProperty(f"{masktype} mask: the key {key!r} is required")
+        ll = _vec(spec["lower_left"], "lower_left", D)
+        ur = _vec(spec["upper_right"], "upper_right", D)
+        if not np.all(ll < ur):
+            raise BadProperty(f"nest::BoxMask<{D}>: Upper right must be strictly to the right "
+                              "and above lower left.")
+        if D == 2 and "polar_angle" in spec:
+            raise BadProperty("nest::BoxMask<2>: polar_angle not defined in 2D.")
+        return _Box(ll, ur, _num(spec, "azimuth_angle", 0.0), _num(spec, "polar_angle", 0.0))
+    if masktype in ("circular", "spherical"):
+        r = _num(spec, "radius", kind=masktype)
+        if not r > 0:
+            raise BadProperty(f"nest::BallMask<{D}>: radius > 0 required.")
+        return _Ball(center, r)
+    if masktype == "doughnut":
+        inner = _num(spec, "inner_radius", kind=masktype)
+        outer = _num(spec, "outer_radius", kind=masktype)
+        if not inner < outer:
+            raise BadProperty("nest::create_doughnut: inner_radius < outer_radius required.")
+        return _Ball(center, outer, inner)
+    if masktype in ("elliptical", "ellipsoidal"):
+        a = _num(spec, "major_axis", kind=masktype)
+        b = _num(spec, "minor_axis", kind=masktype)
+        if D == 2:
+            if "polar_axis" in spec:
+                raise BadProperty("nest::EllipseMask<2>: polar_axis not defined in 2D.")
+            if "polar_angle" in spec:
+                raise BadProperty("nest::EllipseMask<2>: polar_angle not defined in 2D.")
+            axes = np.array([a, b])
+        else:
+            axes = np.array([a, b, _num(spec, "polar_axis", 0.0)])
+        if not (a > 0 and b > 0) or (D == 3 and "polar_axis" in spec and not axes[2] > 0):
+            raise BadProperty(f"nest::EllipseMask<{D}>: All axis > 0 required.")
+        if a < b:
+            raise BadProperty(f"nest::EllipseMask<{D}>: major_axis greater than minor_axis "
+                              "required.")
+        return _Ellipse(center, axes, _num(spec, "azimuth_angle", 0.0),
+                        _num(spec, "polar_angle", 0.0))
+    # grid
+    if "shape" not in spec:
+        raise BadProperty("grid mask: the key 'shape' is required")
+    shape = [int(s) for s in spec["shape"]]
+    if len(shape) != 2 or any(s <= 0 for s in shape):
+        raise BadProperty(f"grid mask: shape must be two positive integers, got {spec['shape']!r}")
+    return _GridShape(shape)
+
+
+def CreateMask(masktype, specs, anchor=None):
+    """A mask of type ``masktype`` (see the module docstring) with ``specs``,
+    shifted by ``anchor`` (a grid mask: the integer cell [column, row] of the
+    driver node).
+
+    Raises
+    ------
+    UndefinedName
+        An unknown mask type.
+    BadProperty
+        Values out of range or of the wrong dimension.
+    """
+    shape = _make_shape(masktype, specs)
+    if anchor is not None:
+        a = np.asarray(anchor).ravel()
+        if len(a) not in (2, 3):
+            raise BadProperty("Anchor must be 2- or 3-dimensional.")
+        if shape.grid:
+            if len(a) != 2:
+                raise BadProperty("Mask must be 2-dimensional grid mask.")
+            shape.anchor = tuple(int(x) for x in a)
+        else:
+            a = a.astype(np.float64)
+            if len(a) != shape.dims:
+                raise BadProperty(f"Anchor must be {shape.dims}-dimensional for a "
+                                  f"{masktype} mask.")
+            shape = _Shifted(shape, a)
+    return Mask(shape, masktype)
+
+
+def as_mask(spec):
+    """A conn_spec's ``mask``: a Mask or a dict ``{type: spec, 'anchor': a}``."""
+    if isinstance(spec, Mask):
+        return spec
+    if not isinstance(spec, dict):
+        raise BadProperty(f"mask must be a nest.Mask or a dict {{type: specification}}, got "
+                          f"{spec!r}")
+    spec = dict(spec)
+    anchor = spec.pop("anchor", None)
+    if len(spec) != 1:
+        raise BadProperty(f"mask dict must hold one mask type (and an anchor), got "
+                          f"{sorted(spec)}")
+    (masktype, sub), = spec.items()
+    return CreateMask(masktype, sub, anchor)
