@@ -939,6 +939,25 @@ def GetLocalNodeCollection(nc):
     return NodeCollection._from_sorted(ids)
 
 
+def PrintNodes():
+    """Print the node id ranges and model names of all nodes (consecutive
+    Creates of one model as one range), as NEST."""
+    ranges = []
+    for rec in kernel.records:
+        if ranges and ranges[-1][2] == rec.model and ranges[-1][1] + 1 == rec.first:
+            ranges[-1][1] = rec.last
+        else:
+            ranges.append([rec.first, rec.last, rec.model])
+    if not ranges:
+        return
+    w = len(str(ranges[-1][1]))
+    for first, last, model in ranges:
+        if first == last:
+            print(f"{first:>{w}}{' ' * (w + 4)} {model}")
+        else:
+            print(f"{first:>{w}} .. {last:>{w}} {model}")
+
+
 def GetNodes(properties=None, local_only=False):
     """All nodes of the network as a NodeCollection (NEST's GetNodes).
 

@@ -24,10 +24,12 @@ from pynestlite.nodes import NodeCollection, as_collection
 from pynestlite.random import Parameter
 
 RULES = ("all_to_all", "one_to_one", "fixed_indegree", "fixed_outdegree",
-         "fixed_total_number", "pairwise_bernoulli")
+         "fixed_total_number", "pairwise_bernoulli", "symmetric_pairwise_bernoulli",
+         "pairwise_poisson")
 RULE_PARAMS = {"all_to_all": (), "one_to_one": (), "fixed_indegree": ("indegree",),
                "fixed_outdegree": ("outdegree",), "fixed_total_number": ("N",),
-               "pairwise_bernoulli": ("p",)}
+               "pairwise_bernoulli": ("p",), "symmetric_pairwise_bernoulli": ("p",),
+               "pairwise_poisson": ("pairwise_avg_num_conns",)}
 FLAGS = ("allow_autapses", "allow_multapses", "make_symmetric")
 
 
@@ -56,12 +58,32 @@ def parse_conn_spec(conn_spec):
             raise UnaccessedDictionaryEntry(
                 f"conn_spec key {key!r} is not used by rule {rule}; expected "
                 f"{list(RULE_PARAMS[rule]) + list(FLAGS)}")
-    if spec.get("make_symmetric") and rule != "one_to_one":
+    if rule == "symmetric_pairwise_bernoulli":
+        _check_symmetric_bernoulli(spec)
+    elif rule == "pairwise_poisson" and not spec.get("allow_multapses", True):
+        raise BadProperty("Multapses must be allowed for this connection rule.")
+    elif spec.get("make_symmetric") and rule != "one_to_one":
         raise NotImplementedFeature(f"make_symmetric: rule {rule} does not support symmetric "
                                     "connections (only one_to_one does)")
     spec.setdefault("allow_autapses", True)
     spec.setdefault("allow_multapses", True)
     return rule, spec
+
+
+def _check_symmetric_bernoulli(spec):
+    """NEST's conditions on symmetric_pairwise_bernoulli."""
+    p = spec["p"]
+    if isinstance(p, Parameter) or not isinstance(p, (int, float, np.integer, np.floating)) \
+            or isinstance(p, bool):
+        raise BadProperty(f"symmetric_pairwise_bernoulli: p must be a number, got {p!r}")
+    if not 0 <= p < 1:
+        raise BadProperty("Connection probability 0 <= p < 1 required.")
+    if not spec.get("allow_multapses", True):
+        raise BadProperty("Multapses must be enabled.")
+    if spec.get("allow_autapses", True):
+        raise BadProperty("Autapses must be disabled.")
+    if not spec.get("make_symmetric", False):
+        raise BadProperty("Symmetric connections must be enabled.")
 
 
 def cls_uses_archive(cls):
@@ -156,6 +178,13 @@ def _pairs(rule, spec, pre, post, local_post, k, call):
                                                             autapses, multapses)
         sel = np.isin(tgt_all, local_post)
         return src_all[sel], tgt_all[sel], ("fixed_total_number", np.flatnonzero(sel))
+    if rule == "symmetric_pairwise_bernoulli":
+        src, tgt = _symmetric_bernoulli(float(spec["p"]), pre, post, k, call)
+        sel = np.isin(tgt, local_post)
+        return src[sel], tgt[sel], ("symmetric_pairwise_bernoulli", None)
+    if rule == "pairwise_poisson":
+        return _pairwise_poisson(spec["pairwise_avg_num_conns"], pre, local_post, autapses,
+                                 k, call) + (("pairwise_poisson", None),)
     if rule == "pairwise_bernoulli":
         if isinstance(spec["p"], Parameter) and spec["p"].leaves():
             return _bernoulli_drawn_p(spec["p"], pre, local_post, autapses, k, call) + \
@@ -186,6 +215,70 @@ def _bernoulli_drawn_p(p, pre, local_post, autapses, k, call):
     if not autapses:
         keep &= src != tgt
     return src[keep], tgt[keep]
+
+
+def _symmetric_bernoulli(p, pre, post, k, call):
+    """symmetric_pairwise_bernoulli as NEST builds it: per target t (in
+    order) K ~ Binomial(len(pre), p) redrawn while K = len(pre), then K
+    distinct sources other than t, uniformly; each pair is connected both
+    ways (s -> t and t -> s), so a pair chosen from both ends is doubled.
+    The draws come from t's stream (every rank makes the same choice) and
+    the result holds the connections of every target."""
+    from pynestlite.kernel import random_streams
+    from pynestlite.kernel.random_streams import Purpose
+    n = len(pre)
+    srcs, tgts = [], []
+    for t in post:
+        key = np.array([t], np.int64)
+        attempt = 0
+        while True:
+            u = random_streams.draw("uniform", k.rng_seed, int(Purpose.PURPOSE_CONNECT),
+                                    call + (attempt << 44), key, np.array([2 * n], np.int64))
+            K = int(np.count_nonzero(u[:n] < p))
+            if K < n:
+                break
+            attempt += 1
+        others = pre[pre != t]
+        if K > len(others):
+            raise BadProperty(f"symmetric_pairwise_bernoulli: node {t} has only "
+                              f"{len(others)} other sources")
+        order = np.argsort(u[n:n + len(others)], kind="stable")[:K]
+        chosen = others[order]
+        srcs.append(chosen)
+        tgts.append(np.full(K, t, np.int64))
+    src = np.concatenate(srcs) if srcs else np.empty(0, np.int64)
+    tgt = np.concatenate(tgts) if tgts else np.empty(0, np.int64)
+    return np.concatenate([src, tgt]), np.concatenate([tgt, src])
+
+
+def _pairwise_poisson(lam, pre, local_post, autapses, k, call):
+    """pairwise_poisson: per (source, target) pair Poisson(lam) connections
+    (lam a number >= 0 or a Parameter of the target), drawn by inversion
+    from one uniform of the target's stream at the source's index."""
+    from pynestlite.kernel import random_streams
+    from pynestlite.kernel.random_streams import Purpose
+    counts = np.full(len(local_post), len(pre), np.int64)
+    if isinstance(lam, Parameter):
+        lv = k.evaluate_parameter(lam, local_post, purpose=Purpose.PURPOSE_CONNECT,
+                                  counts=counts)
+    else:
+        if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)):
+            raise BadProperty(f"pairwise_avg_num_conns must be a number or a Parameter, got "
+                              f"{lam!r}")
+        if lam < 0:
+            raise BadProperty("Connection parameter 0 ≤ pairwise_avg_num_conns required.")
+        lv = np.full(int(counts.sum()), float(lam))
+    if np.any(lv < 0):
+        raise BadProperty("Connection parameter 0 ≤ pairwise_avg_num_conns required.")
+    u = random_streams.draw("uniform", k.rng_seed, int(Purpose.PURPOSE_CONNECT), call,
+                            np.ascontiguousarray(local_post, np.int64), counts)
+    from pynestlite.spatial.connect import poisson_counts
+    n = poisson_counts(lv, u)
+    src = np.tile(pre, len(local_post))
+    tgt = np.repeat(local_post, len(pre))
+    if not autapses:
+        n[src == tgt] = 0
+    return np.repeat(src, n), np.repeat(tgt, n)
 
 
 def _check_degree(K, name, n_pool, pool, keys, autapses, multapses):
@@ -368,7 +461,8 @@ def connect(pre, post, conn_spec=None, syn_spec=None):
                                    f"of {np.asarray(ids).dtype}")
         pre, post = np.asarray(pre, np.int64).ravel(), np.asarray(post, np.int64).ravel()
         plan = _plan_arrays
-    if isinstance(conn_spec, dict) and conn_spec.get("make_symmetric"):
+    if isinstance(conn_spec, dict) and conn_spec.get("make_symmetric") and \
+            conn_spec.get("rule") != "symmetric_pairwise_bernoulli":
         parse_conn_spec(conn_spec)              # (only one_to_one is symmetric)
         pre, post, conn_spec, syn_spec = _symmetric(pre, post, conn_spec, syn_spec)
         plan = _plan_arrays

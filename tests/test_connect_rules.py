@@ -461,12 +461,21 @@ def test_pairwise_bernoulli_tiny_p_gives_nothing():
 
 def test_pairwise_bernoulli_bad_p():
     a, b = net(3, 3)
-    for p in (-0.1, 1.5, nest.random.uniform(0.0, 1.0), [0.1]):
+    for p in (-0.1, 1.5, [0.1]):
         with pytest.raises(nest.KernelException):
             nest.Connect(a, b, {"rule": "pairwise_bernoulli", "p": p})
     with pytest.raises(nest.KernelException):
         nest.Connect(a, b, {"rule": "pairwise_bernoulli"})
     assert nest.num_connections == 0
+
+
+def test_pairwise_bernoulli_random_p():
+    # p drawn per pair (NEST accepts a random Parameter): on average its mean
+    a, b = net(60, 50)
+    nest.Connect(a, b, {"rule": "pairwise_bernoulli", "p": nest.random.uniform(0.0, 0.5)})
+    n = nest.num_connections
+    assert abs(n - 0.25 * 3000) < 4 * (3000 * (0.25 - 0.25 ** 2 - 1 / 48)) ** 0.5 + 10
+    assert 0.2 * 3000 < n < 0.3 * 3000
 
 
 def test_conn_spec_errors():

@@ -635,3 +635,15 @@ def test_sliced_composites_cannot_be_joined_as_nest():
             with pytest.raises(nest.NESTErrors.BadProperty, match="sliced composite"):
                 other + nc
     assert len(comp[::2] + nest.NodeCollection()) == 9      # (empty joins)
+
+
+def test_print_nodes(capsys):
+    # NEST 3.10's layout: consecutive Creates of one model form one range
+    nest.ResetKernel()
+    nest.Create("iaf_psc_alpha", 5)
+    nest.Create("iaf_psc_alpha", 7)
+    nest.Create("spike_recorder")
+    nest.Create("parrot_neuron", 300)
+    nest.PrintNodes()
+    assert capsys.readouterr().out == ("  1 ..  12 iaf_psc_alpha\n 13        spike_recorder\n"
+                                       " 14 .. 313 parrot_neuron\n")

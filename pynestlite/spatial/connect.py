@@ -48,7 +48,7 @@ from pynestlite.spatial.parameters import ConnectionSpace
 CONN_KEYS = ("mask", "allow_multapses", "allow_autapses", "rule", "indegree", "outdegree", "p",
              "pairwise_avg_num_conns", "use_on_source", "allow_oversized_mask")
 SYN_KEYS = ("weight", "delay", "synapse_model", "synapse_label", "receptor_type")
-RULES = ("pairwise_bernoulli", "fixed_indegree", "fixed_outdegree")
+RULES = ("pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "pairwise_poisson")
 _CHUNK = 1 << 22         # candidate pairs held at once
 _ATTEMPT_SHIFT = 44      # redraw rounds use stream keys call + (round << 44)
 
@@ -76,6 +76,9 @@ def parse(conn_spec, syn_spec, pre_ids, post_ids):
     """The rule and its settings (raises NEST's errors for what the spatial
     path does not take)."""
     k = _kernel()
+    src_layer, tgt_layer = find_layer(k, pre_ids), find_layer(k, post_ids)
+    if src_layer is None or tgt_layer is None:
+        raise TypeError("Presynaptic NodeCollection must have spatial information")
     for key in conn_spec:
         if key not in CONN_KEYS:
             raise ValueError(f"'{key}' is not allowed in conn_spec when connecting with mask "
@@ -90,12 +93,18 @@ def parse(conn_spec, syn_spec, pre_ids, post_ids):
     if "use_on_source" in conn_spec and rule != "pairwise_bernoulli":
         if rule in ("fixed_indegree", "fixed_outdegree"):
             raise ValueError("'use_on_source' can only be set when using pairwise_bernoulli")
+        if rule == "pairwise_poisson":
+            raise ValueError("'use_on_source' can only be set when using "
+                             "'pairwise_bernoulli'.")
+    if rule == "pairwise_poisson":
+        if not conn_spec.get("allow_multapses", True):
+            raise BadProperty("Multapses must be allowed for this connection rule.")
+        if "pairwise_avg_num_conns" not in conn_spec:
+            raise BadProperty("rule pairwise_poisson requires the parameter "
+                              "'pairwise_avg_num_conns'")
     if rule not in RULES:
         raise ValueError("When using kernel or mask, the only possible connection rules are "
                          "'pairwise_bernoulli', 'fixed_indegree', or 'fixed_outdegree'")
-    src_layer, tgt_layer = find_layer(k, pre_ids), find_layer(k, post_ids)
-    if src_layer is None or tgt_layer is None:
-        raise TypeError("Presynaptic NodeCollection must have spatial information")
     if src_layer.dims != tgt_layer.dims:
         raise BadProperty("Target layer must have same number of dimensions as source layer.")
     spec = {"rule": rule,
@@ -104,7 +113,8 @@ def parse(conn_spec, syn_spec, pre_ids, post_ids):
             "allow_oversized_mask": bool(conn_spec.get("allow_oversized_mask", False)),
             "use_on_source": bool(conn_spec.get("use_on_source", False)),
             "mask": as_mask(conn_spec["mask"]) if "mask" in conn_spec else None,
-            "p": conn_spec.get("p"),
+            "p": conn_spec.get("pairwise_avg_num_conns" if rule == "pairwise_poisson"
+                               else "p"),
             "src_layer": src_layer, "tgt_layer": tgt_layer}
     if rule == "fixed_indegree":
         if "indegree" not in conn_spec:
@@ -127,6 +137,8 @@ def value_layer(spec, what="kernel"):
     rule = spec["rule"]
     if rule == "pairwise_bernoulli" and not spec["use_on_source"]:
         return spec["tgt_layer"]
+    if rule == "pairwise_poisson":
+        return spec["src_layer"]
     if rule == "fixed_outdegree":
         return spec["src_layer"] if what == "kernel" else spec["tgt_layer"]
     return spec["src_layer"]
@@ -334,6 +346,18 @@ def plan_pairs(spec, pre_ids, post_ids, local_post, call):
         u = _uniforms(k, call, ut, cnt)
         keep = u < pv
         return src[keep], tgt[keep]
+    if rule == "pairwise_poisson":
+        di, pi = candidate_pairs(spec, local_post, pre_ids, src_layer, +1, tgt_layer)
+        tgt, src = local_post[di], pre_ids[pi]
+        if not autapses:
+            keep = src != tgt
+            src, tgt = src[keep], tgt[keep]
+        lam = _kernel_values(spec, p, src, tgt)
+        if np.any(lam < 0):
+            raise BadProperty("Connection parameter 0 ≤ pairwise_avg_num_conns required.")
+        ut, cnt = np.unique(tgt, return_counts=True)
+        n = poisson_counts(lam, _uniforms(k, call, ut, cnt))
+        return np.repeat(src, n), np.repeat(tgt, n)
     K = _degree(spec["K"], "indegree" if rule == "fixed_indegree" else "outdegree")
     if rule == "fixed_indegree":
         drivers, pool, pool_layer, drv_layer = local_post, pre_ids, src_layer, tgt_layer
@@ -353,6 +377,22 @@ def plan_pairs(spec, pre_ids, post_ids, local_post, call):
         keep = np.isin(tgt, local_post)
         src, tgt = src[keep], tgt[keep]
     return src, tgt
+
+
+def poisson_counts(lam, u):
+    """Poisson(lam) numbers by inversion of the uniforms ``u``."""
+    n = np.zeros(len(u), np.int64)
+    term = np.exp(-lam)
+    cdf = term.copy()
+    live = u >= cdf
+    j = 0
+    while np.any(live) and j < 100000:
+        j += 1
+        n[live] += 1
+        term = term * lam / j
+        cdf = cdf + term
+        live &= u >= cdf
+    return n
 
 
 def _choose(k, call, drivers, di, cand_ids, K, weights, autapses, multapses, role, masked):
