@@ -386,7 +386,7 @@ def _values(value, name, rule_info, pre, post, src, tgt, k, purpose):
         order = np.argsort(tgt, kind="stable")
         ut, counts = np.unique(tgt[order], return_counts=True)
         space = None
-        if rule_info[0] == "spatial" and value.is_spatial():
+        if rule_info is not None and rule_info[0] == "spatial" and value.is_spatial():
             from pynestlite.spatial.connect import connection_space
             space = connection_space(rule_info[1], src[order], tgt[order])
         drawn = k.evaluate_parameter(value, ut, purpose=purpose, counts=counts, space=space)
@@ -507,6 +507,9 @@ def _connect_collocated(pre, post, conn_spec, collocated):
     symmetric = isinstance(conn_spec, dict) and conn_spec.get("make_symmetric")
     if symmetric:
         parse_conn_spec(conn_spec)              # (only one_to_one is symmetric)
+    from pynestlite.spatial.connect import is_spatial_connect
+    # (one spatial specification makes every one take the spatial rule)
+    spatial_path = is_spatial_connect(conn_spec, collocated)
     calls = k.calls
     commits = []
     try:
@@ -516,7 +519,8 @@ def _connect_collocated(pre, post, conn_spec, collocated):
             elif arrays:
                 commits.append(k.agreed(_plan_arrays, pre, post, conn_spec, spec))
             else:
-                commits.append(k.agreed(_plan, pre, post, conn_spec, spec, calls + 1))
+                commits.append(k.agreed(_plan, pre, post, conn_spec, spec, calls + 1,
+                                        spatial_path))
     except BaseException:
         k.calls = calls
         raise
@@ -834,11 +838,13 @@ def _plan_detector(k, pre, post, pk, pre_recs, post_recs, rule, spec, model, syn
     return commit
 
 
-def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
+def _plan(pre, post, conn_spec, syn_spec, pair_call=None, spatial_path=None):
     """Check a Connect call and return the function that stores it (or None).
 
     ``pair_call``: the random call number for the rule's choice of pairs
-    (default: this call's own; CollocatedSynapses repeat one)."""
+    (default: this call's own; CollocatedSynapses repeat one).
+    ``spatial_path``: take the spatial rules (default: if the specifications
+    ask for them)."""
     from pynestlite.models import recorders
     from pynestlite.kernel.random_streams import Purpose
     k = _kernel()
@@ -847,7 +853,9 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None):
     pre = as_collection(pre, "pre")
     post = as_collection(post, "post")
     pre_ids, post_ids = pre.ids, post.ids
-    if spatial.is_spatial_connect(conn_spec, syn_spec):
+    if spatial_path is None:
+        spatial_path = spatial.is_spatial_connect(conn_spec, syn_spec)
+    if spatial_path:
         rule, spec = spatial.parse(conn_spec if isinstance(conn_spec, dict)
                                    else {"rule": conn_spec or "all_to_all"},
                                    syn_spec, pre_ids, post_ids)

@@ -270,8 +270,11 @@ def test_create_parameter_builds_the_random_and_constant_parameters():
     for kind, specs in (("normal", {"mean": 0.0, "sigma": 1.0}), ("lognormal", {"mu": 0.0})):
         with pytest.raises(nest.NESTErrors.UnaccessedDictionaryEntry):
             nest.CreateParameter(kind, specs)
-    with pytest.raises(BadProperty, match="spatial"):
-        nest.CreateParameter("distance", {})
+    # the spatial types: parameters of positions, evaluated when connecting
+    d = nest.CreateParameter("distance", {"dimension": 1})
+    assert d.is_spatial() and not nest.random.uniform().is_spatial()
+    with pytest.raises(nest.BadParameterValue, match="when connecting"):
+        d.GetValue()
 
 
 def test_constant_parameters_as_rule_values_and_no_parameter_powers():
@@ -281,8 +284,9 @@ def test_constant_parameters_as_rule_values_and_no_parameter_powers():
     nest.Connect(n, n, {"rule": "fixed_indegree", "indegree": two})
     nest.Connect(n, n, {"rule": "pairwise_bernoulli", "p": two / 2})
     assert nest.num_connections == 8
-    with pytest.raises(BadParameter, match="random Parameter"):
-        nest.Connect(n, n, {"rule": "pairwise_bernoulli", "p": nest.random.uniform()})
+    # a random p is drawn per pair (NEST): p >= 1 always connects
+    nest.Connect(n, n, {"rule": "pairwise_bernoulli", "p": nest.random.uniform(1.0, 2.0)})
+    assert nest.num_connections == 12
     with pytest.raises(TypeError):
         two ** two                          # NEST: a Parameter to a number's power only
     assert (two ** 3).GetValue() == 8.0

@@ -160,8 +160,10 @@ class _Pool:
             self.origin = self.pos.min(axis=0) if len(self.pos) else np.zeros(D)
             span = (self.pos.max(axis=0) - self.origin) if len(self.pos) else np.ones(D)
             span = np.where(span > 0, span, 1.0)
-        # cells about the box's size, at most ~2 per node in all
-        width = np.where(np.isfinite(box_width) & (box_width > 0), box_width, span)
+        # cells of a third of the box (a box meets about (3 + 1)^D of them:
+        # the candidates outnumber the nodes in a round mask by ~2), at most
+        # ~2 cells per node in all
+        width = np.where(np.isfinite(box_width) & (box_width > 0), box_width / 3.0, span)
         n = np.maximum(1, np.floor(span / np.maximum(width, 1e-300))).astype(np.int64)
         cap = max(1.0, (2.0 * max(len(self.ids), 1)) ** (1.0 / D))
         n = np.minimum(n, int(np.ceil(cap)))
@@ -249,16 +251,22 @@ def candidate_pairs(spec, drivers, pool_ids, pool_layer, sign, driver_layer):
     pool = _Pool(pool_layer, pool_ids, hi - lo)
     out_d, out_p = [], []
     step = max(1, _CHUNK // max(1, len(pool_ids)))
+    n_pool = len(pool_ids)
     for s in range(0, len(drivers), step):
         box, member, shift = pool.candidates(dpos[s:s + step], lo, hi)
-        q = pool.pos[member] + shift - dpos[s + box]
-        keep = shape.inside(sign * q if sign < 0 else q)
-        out_d.append(box[keep] + s)
-        out_p.append(member[keep])
+        q = pool.pos[member]
+        if pool.periodic:
+            q = q + shift          # (image first, then the driver: NEST's floats)
+        q = q - dpos[s + box]
+        keep = shape.inside(-q if sign < 0 else q)
+        box, member = box[keep], member[keep]
+        # (driver, pool id) order: the draws do not depend on the cell layout
+        order = np.argsort(box * n_pool + member, kind="stable")
+        out_d.append(box[order] + s)
+        out_p.append(member[order])
     di = np.concatenate(out_d) if out_d else np.empty(0, np.int64)
     pi = np.concatenate(out_p) if out_p else np.empty(0, np.int64)
-    order = np.lexsort((pi, di))
-    return di[order], pi[order]
+    return di, pi
 
 
 def _endpoints(spec, src_ids, tgt_ids):
@@ -291,7 +299,13 @@ def _kernel_values(spec, p, src_ids, tgt_ids):
         return np.full(len(src_ids), float(p))
     space = ConnectionSpace(value_layer(spec), *_endpoints(spec, src_ids, tgt_ids))
     # random parts of p draw from the driver's stream, one per candidate
+    # (the candidates come grouped by driver, in ascending order)
     drivers = tgt_ids if spec["rule"] != "fixed_outdegree" else src_ids
+    if len(drivers) and np.all(drivers[1:] >= drivers[:-1]):
+        starts = np.flatnonzero(np.r_[True, drivers[1:] != drivers[:-1]])
+        ud, cnt = drivers[starts], np.diff(np.r_[starts, len(drivers)])
+        return k.evaluate_parameter(p, ud, purpose=Purpose.PURPOSE_CONNECT, counts=cnt,
+                                    space=space)
     ud, cnt = np.unique(drivers, return_counts=True)
     order = np.argsort(drivers, kind="stable")
     space.src_pos, space.tgt_pos = space.src_pos[order], space.tgt_pos[order]

@@ -89,7 +89,10 @@ class _Box(_Shape):
 
     def inside(self, P):
         if not self.rotated:
-            return np.all((P >= self.ll) & (P <= self.ur), axis=1)
+            ok = (P[:, 0] >= self.ll[0]) & (P[:, 0] <= self.ur[0])
+            for d in range(1, self.dims):
+                ok &= (P[:, d] >= self.ll[d]) & (P[:, d] <= self.ur[d])
+            return ok
         Q = (P - self.c) @ self.R + self.c        # rotated back: R^T (p - c) + c
         return np.all((Q >= self.ll - _EPS) & (Q <= self.ur + _EPS), axis=1)
 
@@ -108,8 +111,10 @@ class _Ball(_Shape):
         self.c, self.r, self.inner = center, radius, inner
 
     def inside(self, P):
-        d = P - self.c
-        r2 = np.sum(d * d, axis=1)
+        r2 = np.zeros(len(P))
+        for k in range(self.dims):
+            dk = P[:, k] - self.c[k]
+            r2 += dk * dk
         ok = r2 <= self.r * self.r
         if self.inner is not None:
             ok &= r2 > self.inner * self.inner

@@ -137,7 +137,7 @@ def _mask_patches(mask, center, color):
     anchor = np.asarray(spec.pop("anchor", [0.0, 0.0]), np.float64)
     (kind, m), = spec.items()
     c = np.asarray(center, np.float64)[:2] + anchor[:2]
-    kw = dict(fc="none", ec=color, lw=3)
+    kw = dict(fc=color, ec="black", alpha=0.2, lw=2, zorder=0.5)   # (NEST's look)
     if kind == "circular":
         return [patches.Circle(c + np.asarray(m.get("anchor", [0, 0])), m["radius"], **kw)]
     if kind == "doughnut":
