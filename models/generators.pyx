@@ -237,6 +237,17 @@ cdef class StimulationBlock(NodeBlock):
             slot -= ctx.ring_len
         add_to_channel(ctx.inbuf + slot * ctx.row_width, self.tgt_code[j], w, value)
 
+    cdef inline void deliver(self, SliceContext *ctx, Py_ssize_t k, Py_ssize_t j,
+                             int64_t step, int64_t count) noexcept nogil:
+        """``count`` spikes of device row ``k`` in ``step`` through connection
+        ``j``: into its target's input, or, for a spike_recorder connected to
+        a generator that records its own trains (records_to_recorders), to
+        the recorder."""
+        if self.has_rec and self.tgt_rec[j]:
+            self.record_event(k, j, step + 1, 0.0, count)
+        else:
+            self.add_to_target(ctx, j, step % ctx.ring_len, self.tgt_w[j], <double>count)
+
     cdef inline void add_to_target_at(self, SliceContext *ctx, Py_ssize_t k, Py_ssize_t j,
                                       int64_t stamp, double off, double w,
                                       double value) noexcept nogil:
@@ -262,7 +273,6 @@ cdef class StimulationBlock(NodeBlock):
         do not depend on the number of ranks (mip_generator, spike_dilutor)."""
         cdef Py_ssize_t j
         cdef int64_t c, q
-        cdef int64_t base = step % ctx.ring_len
         cdef uint64_t hi
         cdef pnl_stream s
         for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
@@ -272,12 +282,8 @@ cdef class StimulationBlock(NodeBlock):
             for q in range(n):
                 if pnl_uniform(&s) < p:
                     c += 1
-            if c == 0:
-                continue
-            if self.has_rec and self.tgt_rec[j]:
-                self.record_event(k, j, step + 1, 0.0, c)
-            else:
-                self.add_to_target(ctx, j, base, self.tgt_w[j], <double>c)
+            if c > 0:
+                self.deliver(ctx, k, j, step, c)
 
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
@@ -286,7 +292,10 @@ cdef class StimulationBlock(NodeBlock):
         cdef Py_ssize_t j
         cdef int64_t base = step % ctx.ring_len
         for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
-            self.add_to_target(ctx, j, base, self.tgt_w[j], value)
+            if self.has_rec and self.tgt_rec[j]:
+                self.record_event(k, j, step + 1, 0.0, <int64_t>value)
+            else:
+                self.add_to_target(ctx, j, base, self.tgt_w[j], value)
 
 
 cdef class PoissonGenerator(StimulationBlock):
@@ -1127,6 +1136,7 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
     internal = {"y_0": 0.0, "y_1": 0.0, "rate_now": 0.0}
     recorded = {"rate": "rate_now"}     # (Hz)
     recordables = ("rate",)
+    records_to_recorders = True
     cdef double[::1] rate_ms, rate_now
     cdef uint8_t[::1] individual
     cdef uint64_t[::1] gid
@@ -1166,7 +1176,7 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
-        cdef int64_t step, base, cnt
+        cdef int64_t step, cnt
         cdef double rate
         cdef pnl_key key
         cdef pnl_stream s
@@ -1185,14 +1195,13 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
                     if cnt > 0:
                         self.send(ctx, k, step, <double>cnt)
                     continue
-                base = step % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 62),
                                     <uint64_t>step << 8)
                     cnt = pnl_poisson(&s, rate * ctx.h)
                     if cnt > 0:
-                        self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
+                        self.deliver(ctx, k, j, step, cnt)
 
 
 cdef double gamma_hazard_ratio(double a, double x) noexcept nogil:
@@ -1279,6 +1288,7 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
     internal = {"rate_now": 0.0}
     recorded = {"rate": "rate_now"}     # (Hz)
     recordables = ("rate",)
+    records_to_recorders = True
     cdef double[::1] rate_ms, amp_ms, om, phi, order, rate_now
     cdef double[::1] t0, L0             # per train: last spike (ms), Lambda there
     cdef int64_t[::1] train_ptr         # per device row: first train
@@ -1356,7 +1366,7 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j, i
         cdef long lag
-        cdef int64_t step, base
+        cdef int64_t step
         cdef double t, rate
         cdef pnl_key key
         cdef pnl_stream s
@@ -1369,7 +1379,6 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
                 self.rate_now[k] = 1000.0 * rate
                 if rate <= 0.0 or not self.active(k, step):
                     continue
-                base = step % ctx.ring_len
                 if self.train_ptr[k + 1] == self.train_ptr[k]:
                     continue
                 if not self.individual[k]:
@@ -1388,7 +1397,7 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
                     if pnl_uniform(&s) < self.hazard(k, i, t, rate, ctx.h):
                         self.t0[i] = t
                         self.L0[i] = 0.0
-                        self.add_to_target(ctx, j, base, self.tgt_w[j], 1.0)
+                        self.deliver(ctx, k, j, step, 1)
 
 
 cdef class SuperpositionBlock(StimulationBlock):
@@ -1443,7 +1452,7 @@ cdef class SuperpositionBlock(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef long lag
-        cdef int64_t step, base, cnt
+        cdef int64_t step, cnt
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
@@ -1454,17 +1463,13 @@ cdef class SuperpositionBlock(StimulationBlock):
                 step = ctx.origin + lag
                 if not self.active(k, step):
                     continue
-                base = step % ctx.ring_len
                 for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 60),
                                     <uint64_t>step << 8)
                     cnt = self.step_train(k, j, step * ctx.h, &s)
                     if cnt > 0:
-                        if self.has_rec and self.tgt_rec[j]:
-                            self.record_event(k, j, step + 1, 0.0, cnt)
-                        else:
-                            self.add_to_target(ctx, j, base, self.tgt_w[j], <double>cnt)
+                        self.deliver(ctx, k, j, step, cnt)
 
     cdef bint running(self, Py_ssize_t k) noexcept nogil:
         return True

@@ -562,10 +562,10 @@ class Engine:
                     v = [value] * len(gids)
             elif isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1 \
                     and not isinstance(default, (tuple, list)):
-                if len(value) != n_all:
+                if len(value) < n_all:
                     raise DimensionMismatch(
                         f"{block.model}: {name} got {len(value)} values for {n_all} nodes")
-                v = np.asarray(value)[local_pos]
+                v = np.asarray(value)[local_pos]        # (a longer list: its first values)
             else:
                 if isinstance(value, int) and not isinstance(value, bool) \
                         and not -2 ** 63 <= value < 2 ** 63:

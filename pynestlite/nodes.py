@@ -519,8 +519,9 @@ class NodeCollection:
             sub = {}
             for key, v in params.items():
                 obj = isinstance(rec.block.all_defaults().get(key), (tuple, list))
-                if isinstance(v, (list, tuple, np.ndarray)) and len(v) == n_all \
-                        and n_all > 1 and not obj:
+                # (a longer list: its first values, as NEST)
+                if isinstance(v, (list, tuple, np.ndarray)) and n_all > 1 and not obj and (
+                        len(v) == n_all or (len(v) > n_all and np.ndim(v) == 1)):
                     sub[key] = np.asarray(v)[offset:offset + n]
                 elif isinstance(v, (list, tuple)) and len(v) == n_all and n_all > 1 \
                         and all(isinstance(x, (list, tuple, np.ndarray)) for x in v):

@@ -166,3 +166,27 @@ def test_inhomogeneous_poisson_generator_rates_and_independence():
         g.set(rate_times=[1.0])
     with pytest.raises(nest.BadProperty, match="strictly increasing"):
         g.set(rate_times=[2.0, 2.0], rate_values=[1.0, 2.0])
+
+
+@pytest.mark.parametrize("model", ["sinusoidal_poisson_generator", "sinusoidal_gamma_generator"])
+@pytest.mark.parametrize("individual", [True, False])
+def test_sinusoidal_generators_into_spike_recorders(model, individual):
+    # (NEST's example sinusoidal_poisson_generator.py): a recorder connected
+    # to the generator records a train of its own (or the shared one)
+    nest.ResetKernel()
+    nest.SetDefaults(model, {"individual_spike_trains": individual})
+    g = nest.Create(model, params={"rate": 200.0, "amplitude": 100.0, "frequency": 10.0})
+    parrot = nest.Create("parrot_neuron")
+    sr, sp = nest.Create("spike_recorder"), nest.Create("spike_recorder")
+    nest.Connect(g, sr)
+    nest.Connect(g, parrot, syn_spec={"delay": 1.0})
+    nest.Connect(parrot, sp)
+    nest.Simulate(1000.0)
+    t = sr.get("events", "times")
+    assert abs(len(t) - 200.0) < 5 * np.sqrt(200.0)
+    assert set(sr.get("events", "senders")) == {g.global_id}
+    tp = sp.get("events", "times") - 1.0          # the parrot's delay
+    if individual:
+        assert not np.array_equal(np.sort(t), np.sort(tp))
+    else:
+        np.testing.assert_allclose(np.sort(t), np.sort(tp), atol=1e-9)

@@ -647,3 +647,16 @@ def test_print_nodes(capsys):
     nest.PrintNodes()
     assert capsys.readouterr().out == ("  1 ..  12 iaf_psc_alpha\n 13        spike_recorder\n"
                                        " 14 .. 313 parrot_neuron\n")
+
+
+def test_longer_value_lists_give_their_first_values():
+    # NEST 3.10: a list longer than the collection sets the first values (a
+    # shorter one raises), at Create and in set, also across a composite
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_delta", 3, params={"V_m": np.array([-60., -61., -62., -63.])})
+    assert n.V_m == (-60.0, -61.0, -62.0)
+    both = n + nest.Create("iaf_psc_alpha", 2)
+    both.set({"V_m": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    assert both.V_m == (1.0, 2.0, 3.0, 4.0, 5.0)
+    with pytest.raises(IndexError):
+        n.set({"V_m": [1.0, 2.0]})
