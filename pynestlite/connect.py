@@ -383,13 +383,23 @@ def _values(value, name, rule_info, pre, post, src, tgt, k, purpose):
     """Per-connection values of a syn_spec entry (scalar, array or Parameter)."""
     n = len(src)
     if isinstance(value, Parameter):
-        order = np.argsort(tgt, kind="stable")
-        ut, counts = np.unique(tgt[order], return_counts=True)
+        if n == 0 or np.all(tgt[1:] >= tgt[:-1]):
+            order = None                        # (grouped by target already)
+            starts = np.flatnonzero(np.r_[True, tgt[1:] != tgt[:-1]]) if n else \
+                np.empty(0, np.int64)
+            ut, counts = tgt[starts], np.diff(np.r_[starts, n])
+            s_src, s_tgt = src, tgt
+        else:
+            order = np.argsort(tgt, kind="stable")
+            ut, counts = np.unique(tgt[order], return_counts=True)
+            s_src, s_tgt = src[order], tgt[order]
         space = None
         if rule_info is not None and rule_info[0] == "spatial" and value.is_spatial():
             from pynestlite.spatial.connect import connection_space
-            space = connection_space(rule_info[1], src[order], tgt[order])
+            space = connection_space(rule_info[1], s_src, s_tgt)
         drawn = k.evaluate_parameter(value, ut, purpose=purpose, counts=counts, space=space)
+        if order is None:
+            return np.asarray(drawn, np.float64)
         out = np.empty(n)
         out[order] = drawn
         return out

@@ -499,13 +499,15 @@ class Engine:
         return res
 
     def evaluate_parameter(self, param, gids, purpose=Purpose.PURPOSE_PARAMETER, counts=None,
-                           space=None):
+                           space=None, call=None):
         """Values of ``param``: ``counts[i]`` (default 1) for node ``gids[i]``,
         from the nodes' streams of a new call.  ``space`` is the spatial
         context (default: the nodes' own positions, if the parameter reads
         positions)."""
         from pynestlite.random import Draw
-        self.calls += 1
+        if call is None:                # (a given call: pieces of one evaluation)
+            self.calls += 1
+            call = self.calls
         gids = np.asarray(gids, np.int64)
         if counts is None:
             counts = np.ones(len(gids), np.int64)
@@ -516,7 +518,7 @@ class Engine:
             layer = find_layer(self, gids)
             space = NodeSpace(None if layer is None
                               else np.repeat(layer.pos(gids), counts, axis=0))
-        return param.evaluate(Draw(self.rng_seed, int(purpose), self.calls, gids, counts, param,
+        return param.evaluate(Draw(self.rng_seed, int(purpose), call, gids, counts, param,
                                    space))
 
     def set_block(self, block, rows, gids, params, all_gids=None):

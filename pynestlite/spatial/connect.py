@@ -40,7 +40,7 @@ the layer NEST uses for the rule (see :func:`plan_pairs`).
 """
 import numpy as np
 
-from pynestlite.errors import BadProperty, IllegalConnection, KernelException
+from pynestlite.errors import BadProperty, KernelException
 from pynestlite.spatial.layers import find_layer
 from pynestlite.spatial.masks import _Shifted, as_mask
 from pynestlite.spatial.parameters import ConnectionSpace
@@ -226,63 +226,103 @@ def _check_oversized(shape, layer, allow):
                           "override.")
 
 
-def candidate_pairs(spec, drivers, pool_ids, pool_layer, sign, driver_layer):
-    """Per driver, the pool nodes the mask accepts: (driver index, pool index,
-    displacement pool - driver incl. image), ordered by (driver, pool id,
-    image).  ``sign`` -1 reflects the mask (pairwise_bernoulli on target)."""
-    mask = spec["mask"]
-    dpos = driver_layer.pos(drivers)
-    D = pool_layer.dims
-    if mask is None:
-        # every pool node, once (the nearest image is irrelevant: no mask)
-        di = np.repeat(np.arange(len(drivers)), len(pool_ids))
-        pi = np.tile(np.arange(len(pool_ids)), len(drivers))
+class _Search:
+    """The masked search of one Connect: the mask laid for the pool layer,
+    its (reflected) box and the pool's cell index, made once; ``pairs(d)``
+    gives, for drivers ``d`` (indices into ``drivers``), the accepted pool
+    nodes as (driver index, pool index), by driver, then pool index (a node
+    inside the mask in two periodic images twice)."""
+
+    def __init__(self, spec, drivers, pool_ids, pool_layer, sign, driver_layer):
+        self.drivers, self.pool_ids, self.sign = drivers, pool_ids, sign
+        self.dpos = driver_layer.pos(drivers)
+        mask = spec["mask"]
+        self.shape = None
+        if mask is None:
+            return
+        shape = mask.for_layer(pool_layer)
+        _check_oversized(shape, pool_layer, spec["allow_oversized_mask"])
+        if sign > 0 and isinstance(shape, _Shifted):
+            # the mask's origin is the driver's position plus the anchor (NEST
+            # adds them first: the same floats on the mask's border)
+            self.dpos = self.dpos + shape.a
+            shape = shape.s
+        lo, hi = shape.bbox()
+        if sign < 0:
+            lo, hi = -hi, -lo
+        # (the cells searched reach a little beyond the box: a point on its
+        # border is tested whatever the rounding of the border)
+        tol = 1e-9 * np.maximum(1.0, np.abs(hi - lo))
+        self.lo, self.hi = lo - tol, hi + tol
+        self.shape = shape
+        self.pool = _Pool(pool_layer, pool_ids, self.hi - self.lo)
+        self.code = shape.compiled()
+        self.period = np.ascontiguousarray(
+            pool_layer.extent if self.pool.periodic else np.ones(pool_layer.dims), np.float64)
+
+    def pairs(self, first, last):
+        """The pairs of drivers ``first .. last - 1`` (driver indices absolute)."""
+        n_pool = len(self.pool_ids)
+        if self.shape is None:
+            # no mask: every pool node, once
+            di = np.repeat(np.arange(first, last), n_pool)
+            pi = np.tile(np.arange(n_pool), last - first)
+            return di, pi
+        dpos = np.ascontiguousarray(self.dpos[first:last], np.float64)
+        pool = self.pool
+        if self.code is not None:
+            from pynestlite.kernel.spatial_search import masked_pairs
+            di, pi = masked_pairs(dpos, pool.pos, pool.order, pool.start, pool.ncell,
+                                  pool.origin, pool.size, pool.periodic, self.period, self.lo,
+                                  self.hi, self.sign, self.code[0],
+                                  np.ascontiguousarray(self.code[1], np.float64))
+            return di + first, pi
+        out_d, out_p = [], []
+        step = max(1, _CHUNK // max(1, n_pool))
+        for s in range(0, len(dpos), step):
+            box, member, shift = pool.candidates(dpos[s:s + step], self.lo, self.hi)
+            q = pool.pos[member]
+            if pool.periodic:
+                q = q + shift          # (image first, then the driver: NEST's floats)
+            q = q - dpos[s + box]
+            keep = self.shape.inside(-q if self.sign < 0 else q)
+            box, member = box[keep], member[keep]
+            # (driver, pool id) order: the draws do not depend on the cell layout
+            order = np.argsort(box * n_pool + member, kind="stable")
+            out_d.append(box[order] + s + first)
+            out_p.append(member[order])
+        di = np.concatenate(out_d) if out_d else np.empty(0, np.int64)
+        pi = np.concatenate(out_p) if out_p else np.empty(0, np.int64)
         return di, pi
-    shape = mask.for_layer(pool_layer)
-    _check_oversized(shape, pool_layer, spec["allow_oversized_mask"])
-    if sign > 0 and isinstance(shape, _Shifted):
-        # the mask's origin is the driver's position plus the anchor (NEST
-        # adds them first: the same floats on the mask's border)
-        dpos = dpos + shape.a
-        shape = shape.s
-    lo, hi = shape.bbox()
-    if sign < 0:
-        lo, hi = -hi, -lo
-    pool = _Pool(pool_layer, pool_ids, hi - lo)
-    out_d, out_p = [], []
-    step = max(1, _CHUNK // max(1, len(pool_ids)))
-    n_pool = len(pool_ids)
-    for s in range(0, len(drivers), step):
-        box, member, shift = pool.candidates(dpos[s:s + step], lo, hi)
-        q = pool.pos[member]
-        if pool.periodic:
-            q = q + shift          # (image first, then the driver: NEST's floats)
-        q = q - dpos[s + box]
-        keep = shape.inside(-q if sign < 0 else q)
-        box, member = box[keep], member[keep]
-        # (driver, pool id) order: the draws do not depend on the cell layout
-        order = np.argsort(box * n_pool + member, kind="stable")
-        out_d.append(box[order] + s)
-        out_p.append(member[order])
-    di = np.concatenate(out_d) if out_d else np.empty(0, np.int64)
-    pi = np.concatenate(out_p) if out_p else np.empty(0, np.int64)
-    return di, pi
+
+    def chunks(self, target=1 << 21):
+        """(first, last, di, pi) over the drivers in chunks of about ``target``
+        pairs (bounded memory for large layers)."""
+        n = len(self.drivers)
+        first, size = 0, 64
+        while first < n:
+            last = min(n, first + size)
+            di, pi = self.pairs(first, last)
+            yield first, last, di, pi
+            per = max(1.0, len(di) / max(1, last - first))
+            size = max(1, int(target / per))
+            first = last
+
+
+def candidate_pairs(spec, drivers, pool_ids, pool_layer, sign, driver_layer):
+    """All (driver index, pool index) pairs the mask accepts (see _Search)."""
+    return _Search(spec, drivers, pool_ids, pool_layer, sign, driver_layer).pairs(
+        0, len(drivers))
 
 
 def _endpoints(spec, src_ids, tgt_ids):
     """Source and target positions as the rules hand them to Parameters: the
     positions of the searched (pool) layer, if periodic, as ``ll + (p - ll)``
     (they are stored relative to the layer's corner, as NEST's)."""
-    sp, tp = spec["src_layer"].pos(src_ids), spec["tgt_layer"].pos(tgt_ids)
+    sl, tl = spec["src_layer"], spec["tgt_layer"]
     if spec["rule"] == "fixed_outdegree":
-        ly = spec["tgt_layer"]
-        if ly.edge_wrap:
-            tp = (tp - ly.lower_left) + ly.lower_left
-    else:
-        ly = spec["src_layer"]
-        if ly.edge_wrap:
-            sp = (sp - ly.lower_left) + ly.lower_left
-    return sp, tp
+        return sl.pos(src_ids), (tl.corner_pos(tgt_ids) if tl.edge_wrap else tl.pos(tgt_ids))
+    return (sl.corner_pos(src_ids) if sl.edge_wrap else sl.pos(src_ids)), tl.pos(tgt_ids)
 
 
 def connection_space(spec, src_ids, tgt_ids):
@@ -305,12 +345,12 @@ def _kernel_values(spec, p, src_ids, tgt_ids):
         starts = np.flatnonzero(np.r_[True, drivers[1:] != drivers[:-1]])
         ud, cnt = drivers[starts], np.diff(np.r_[starts, len(drivers)])
         return k.evaluate_parameter(p, ud, purpose=Purpose.PURPOSE_CONNECT, counts=cnt,
-                                    space=space)
+                                    space=space, call=spec["p_call"])
     ud, cnt = np.unique(drivers, return_counts=True)
     order = np.argsort(drivers, kind="stable")
     space.src_pos, space.tgt_pos = space.src_pos[order], space.tgt_pos[order]
     vals = k.evaluate_parameter(p, ud, purpose=Purpose.PURPOSE_CONNECT, counts=cnt,
-                                space=space)
+                                space=space, call=spec["p_call"])
     out = np.empty(len(src_ids))
     out[order] = vals
     return out
@@ -345,33 +385,43 @@ def plan_pairs(spec, pre_ids, post_ids, local_post, call):
     src_layer, tgt_layer = spec["src_layer"], spec["tgt_layer"]
     autapses, multapses = spec["allow_autapses"], spec["allow_multapses"]
     p = spec["p"]
-    if rule == "pairwise_bernoulli":
-        on_source = spec["use_on_source"]
-        di, pi = candidate_pairs(spec, local_post, pre_ids, src_layer,
-                                 +1 if on_source else -1, tgt_layer)
-        tgt, src = local_post[di], pre_ids[pi]
-        if not autapses:
-            keep = src != tgt
-            src, tgt = src[keep], tgt[keep]
-        if p is None:
-            return src, tgt
-        pv = _kernel_values(spec, p, src, tgt)
-        ut, cnt = np.unique(tgt, return_counts=True)     # tgt is grouped by driver
-        u = _uniforms(k, call, ut, cnt)
-        keep = u < pv
-        return src[keep], tgt[keep]
-    if rule == "pairwise_poisson":
-        di, pi = candidate_pairs(spec, local_post, pre_ids, src_layer, +1, tgt_layer)
-        tgt, src = local_post[di], pre_ids[pi]
-        if not autapses:
-            keep = src != tgt
-            src, tgt = src[keep], tgt[keep]
-        lam = _kernel_values(spec, p, src, tgt)
-        if np.any(lam < 0):
-            raise BadProperty("Connection parameter 0 ≤ pairwise_avg_num_conns required.")
-        ut, cnt = np.unique(tgt, return_counts=True)
-        n = poisson_counts(lam, _uniforms(k, call, ut, cnt))
-        return np.repeat(src, n), np.repeat(tgt, n)
+    # one random call for p, whatever the pieces it is evaluated in
+    k.calls += 1
+    spec["p_call"] = k.calls
+    if rule in ("pairwise_bernoulli", "pairwise_poisson"):
+        # per target (driver) its candidate sources, in chunks of targets;
+        # every draw is keyed by the target and the candidate's place
+        sign = -1 if rule == "pairwise_bernoulli" and not spec["use_on_source"] else +1
+        search = _Search(spec, local_post, pre_ids, src_layer, sign, tgt_layer)
+        chunks = search.chunks()
+        out_s, out_t = [], []
+        for _, _, di, pi in chunks:
+            tgt, src = local_post[di], pre_ids[pi]
+            if not autapses:
+                keep = src != tgt
+                src, tgt = src[keep], tgt[keep]
+            if p is None:
+                out_s.append(src)
+                out_t.append(tgt)
+                continue
+            pv = _kernel_values(spec, p, src, tgt)
+            starts = np.flatnonzero(np.r_[True, tgt[1:] != tgt[:-1]]) if len(tgt) else \
+                np.empty(0, np.int64)
+            u = _uniforms(k, call, tgt[starts], np.diff(np.r_[starts, len(tgt)]))
+            if rule == "pairwise_bernoulli":
+                keep = u < pv
+                out_s.append(src[keep])
+                out_t.append(tgt[keep])
+            else:
+                if np.any(pv < 0):
+                    raise BadProperty("Connection parameter 0 ≤ pairwise_avg_num_conns "
+                                      "required.")
+                n = poisson_counts(pv, u)
+                out_s.append(np.repeat(src, n))
+                out_t.append(np.repeat(tgt, n))
+        if not out_s:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(out_s), np.concatenate(out_t)
     K = _degree(spec["K"], "indegree" if rule == "fixed_indegree" else "outdegree")
     if rule == "fixed_indegree":
         drivers, pool, pool_layer, drv_layer = local_post, pre_ids, src_layer, tgt_layer

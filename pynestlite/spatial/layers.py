@@ -139,6 +139,7 @@ class Layer:
     """
 
     def __init__(self, first, last, positions, lower_left, extent, edge_wrap, shape=None):
+        self._corner = None
         self.first, self.last = int(first), int(last)
         self.positions = np.ascontiguousarray(positions, np.float64)
         self.lower_left = np.asarray(lower_left, np.float64)
@@ -168,6 +169,13 @@ class Layer:
         """Positions of ``gids`` (rows in the order given)."""
         return self.positions[self.lids(gids)]
 
+    def corner_pos(self, gids):
+        """Positions of ``gids`` as ``ll + (p - ll)`` (how a periodic layer's
+        positions reach the Parameters when it is searched; cached)."""
+        if getattr(self, "_corner", None) is None:
+            self._corner = (self.positions - self.lower_left) + self.lower_left
+        return self._corner[self.lids(gids)]
+
     def periodic_extent(self):
         """The period per dimension (inf where not periodic)."""
         return self.extent if self.edge_wrap else np.full(self.dims, np.inf)
@@ -189,8 +197,9 @@ class Layer:
         d = np.asarray(tgt_pos, np.float64) - np.asarray(src_pos, np.float64)
         if self.edge_wrap:
             L = self.extent
-            q = d / L
-            d = d - L * np.where(q >= 0, np.floor(q + 0.5), np.ceil(q - 0.5))
+            q = d * (1.0 / L)
+            # C's round (half away from zero)
+            d -= L * np.trunc(q + np.copysign(0.5, q))
         return d
 
     def metadata(self, gids):

@@ -56,15 +56,14 @@ def _num(spec, key, default=None, kind="mask"):
         raise BadProperty(f"{kind} mask: {key} must be a number, got {spec[key]!r}") from None
 
 
-def _rot2(theta_deg):
-    t = np.deg2rad(theta_deg)
-    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-
-
 class _Shape:
     """A mask shape: ``inside(P)`` for displacements ``P`` (n, dims) and a
-    bounding box ``(ll, ur)``."""
+    bounding box ``(ll, ur)``; ``compiled()`` gives the compiled search's
+    (kind, parameters), or None (composite masks: tested in numpy)."""
     grid = False
+
+    def compiled(self):
+        return None
 
     def inside(self, P):
         raise NotImplementedError
@@ -73,19 +72,52 @@ class _Shape:
         raise NotImplementedError
 
 
+def _cos_sin(angle_deg):
+    """cos and sin of an angle in degrees (NEST's ``angle * pi / 180``)."""
+    t = angle_deg * np.pi / 180.0
+    return float(np.cos(t)), float(np.sin(t))
+
+
 class _Box(_Shape):
+    """Box ``ll <= p <= ur``; rotated by the azimuth (and polar) angle about
+    its centre, the point is turned back with NEST's precomputed products
+    and tested against the box widened by 1e-12."""
+
     def __init__(self, ll, ur, azimuth=0.0, polar=0.0):
         self.dims = len(ll)
         self.ll, self.ur = ll, ur
-        self.c = (ll + ur) / 2
         self.rotated = azimuth != 0.0 or polar != 0.0
+        self.azimuth, self.polar = azimuth, polar
+        c = (ur + ll) * 0.5
+        ac, as_ = _cos_sin(azimuth)
+        pc, ps = _cos_sin(polar)
         if self.dims == 2:
-            self.R = _rot2(azimuth)              # the box's frame -> space
+            self.rot = np.array([ac, as_, c[0], c[1], c[0] * ac, c[0] * as_, c[1] * ac,
+                                 c[1] * as_])
         else:
-            a, p = np.deg2rad(azimuth), np.deg2rad(polar)
-            Rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
-            Ry = np.array([[np.cos(p), 0, np.sin(p)], [0, 1, 0], [-np.sin(p), 0, np.cos(p)]])
-            self.R = Rz @ Ry
+            cxc, cxs, cyc, cys = c[0] * ac, c[0] * as_, c[1] * ac, c[1] * as_
+            self.rot = np.array([ac, as_, pc, ps, c[0], c[1], c[2], cxc * pc, cys * pc,
+                                 c[2] * ps, cxs, cyc, cxc * ps, cys * ps, ac * pc, as_ * pc,
+                                 ac * ps, as_ * ps, c[2] * pc])
+
+    def compiled(self):
+        from pynestlite.kernel import spatial_search as ss
+        if not self.rotated:
+            return ss.BOX_KIND, np.concatenate([self.ll, self.ur])
+        return ss.BOX_ROT_KIND, np.concatenate([self.ll, self.ur, self.rot])
+
+    def _turned(self, P):
+        r = self.rot
+        x, y = P[:, 0], P[:, 1]
+        if self.dims == 2:
+            ac, as_, cx, cy, cxc, cxs, cyc, cys = r
+            return [x * ac - cxc + y * as_ - cys + cx, -x * as_ + cxs + y * ac - cyc + cy]
+        z = P[:, 2]
+        (ac, as_, pc, ps, cx, cy, cz, cxc_pc, cys_pc, cz_ps, cxs, cyc, cxc_ps, cys_ps,
+         acpc, aspc, acps, asps, cz_pc) = r
+        return [x * acpc - cxc_pc + y * aspc - cys_pc - z * ps + cz_ps + cx,
+                -x * as_ + cxs + y * ac - cyc + cy,
+                x * acps - cxc_ps + y * asps - cys_ps + z * pc - cz_pc + cz]
 
     def inside(self, P):
         if not self.rotated:
@@ -93,31 +125,63 @@ class _Box(_Shape):
             for d in range(1, self.dims):
                 ok &= (P[:, d] >= self.ll[d]) & (P[:, d] <= self.ur[d])
             return ok
-        Q = (P - self.c) @ self.R + self.c        # rotated back: R^T (p - c) + c
-        return np.all((Q >= self.ll - _EPS) & (Q <= self.ur + _EPS), axis=1)
+        Q = self._turned(P)
+        ok = np.ones(len(P), bool)
+        for d in range(self.dims):
+            ok &= (self.ll[d] - 1e-12 <= Q[d]) & (Q[d] <= self.ur[d] + 1e-12)
+        return ok
 
     def bbox(self):
         if not self.rotated:
             return self.ll.copy(), self.ur.copy()
+        c = (self.ur + self.ll) * 0.5
+        a = self.azimuth * np.pi / 180.0
+        p = self.polar * np.pi / 180.0
+        if self.dims == 2:
+            R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        else:
+            Rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+            Ry = np.array([[np.cos(p), 0, np.sin(p)], [0, 1, 0], [-np.sin(p), 0, np.cos(p)]])
+            R = Rz @ Ry
         corners = np.array(np.meshgrid(*[[lo, hi] for lo, hi in zip(self.ll, self.ur)])
                            ).reshape(self.dims, -1).T
-        rc = (corners - self.c) @ self.R.T + self.c
+        rc = (corners - c) @ R.T + c
         return rc.min(axis=0), rc.max(axis=0)
 
 
+def _in_ball(P, c, r):
+    """NEST's ball test: no coordinate farther than r, then the diamond
+    (the sum of the distances <= r), then the length."""
+    dim_sum = np.zeros(len(P))
+    ok = np.ones(len(P), bool)
+    for k in range(len(c)):
+        di = np.abs(P[:, k] - c[k])
+        ok &= ~(di > r)
+        dim_sum += di
+    ss = np.zeros(len(P))
+    for k in range(len(c)):
+        dk = P[:, k] - c[k]
+        ss += dk * dk
+    return ok & ((dim_sum <= r) | (np.sqrt(ss) <= r))
+
+
 class _Ball(_Shape):
+    """Circle or sphere ``|p - c| <= r`` (NEST's test); with ``inner``, a
+    doughnut: inside the outer ball and not in the inner one."""
+
     def __init__(self, center, radius, inner=None):
         self.dims = len(center)
         self.c, self.r, self.inner = center, radius, inner
 
+    def compiled(self):
+        from pynestlite.kernel import spatial_search as ss
+        return ss.BALL_KIND, np.concatenate(
+            [self.c, [self.r, -1.0 if self.inner is None else self.inner]])
+
     def inside(self, P):
-        r2 = np.zeros(len(P))
-        for k in range(self.dims):
-            dk = P[:, k] - self.c[k]
-            r2 += dk * dk
-        ok = r2 <= self.r * self.r
+        ok = _in_ball(P, self.c, self.r)
         if self.inner is not None:
-            ok &= r2 > self.inner * self.inner
+            ok &= ~_in_ball(P, self.c, self.inner)
         return ok
 
     def bbox(self):
@@ -125,37 +189,46 @@ class _Ball(_Shape):
 
 
 class _Ellipse(_Shape):
+    """Ellipse (ellipsoid): ``x'^2 4/a^2 + y'^2 4/b^2 (+ z'^2 4/c^2) <= 1`` in
+    the frame turned by the azimuth (and polar) angle (NEST's formulas; no
+    polar axis: z is not restricted)."""
+
     def __init__(self, center, axes, azimuth=0.0, polar=0.0):
         self.dims = len(center)
         self.c = center
         self.axes = axes                      # full axis lengths (polar 0: z ignored)
-        a, p = np.deg2rad(azimuth), np.deg2rad(polar)
-        self.ca, self.sa, self.cp, self.sp = np.cos(a), np.sin(a), np.cos(p), np.sin(p)
+        self.scale = np.array([4.0 / (a * a) if a > 0 else 0.0 for a in axes])
+        if len(self.scale) < 3:
+            self.scale = np.concatenate([self.scale, [0.0]])
+        self.ca, self.sa = _cos_sin(azimuth)
+        self.cp, self.sp = _cos_sin(polar)
+
+    def compiled(self):
+        from pynestlite.kernel import spatial_search as ss
+        return ss.ELLIPSE_KIND, np.concatenate(
+            [self.c, self.scale, [self.ca, self.sa, self.cp, self.sp]])
 
     def _frame(self, P):
-        d = P - self.c
-        u = d[:, 0] * self.ca + d[:, 1] * self.sa
-        y = d[:, 0] * self.sa - d[:, 1] * self.ca
+        dx = P[:, 0] - self.c[0]
+        dy = P[:, 1] - self.c[1]
         if self.dims == 2:
-            return u, y, None
-        x = u * self.cp - d[:, 2] * self.sp
-        z = u * self.sp + d[:, 2] * self.cp
-        return x, y, z
+            return dx * self.ca + dy * self.sa, dx * self.sa - dy * self.ca, None
+        dz = P[:, 2] - self.c[2]
+        u = dx * self.ca + dy * self.sa
+        return u * self.cp - dz * self.sp, dx * self.sa - dy * self.ca, u * self.sp + dz * self.cp
 
     def inside(self, P):
         x, y, z = self._frame(P)
-        s = 4 * x * x / self.axes[0] ** 2 + 4 * y * y / self.axes[1] ** 2
-        if z is not None and self.axes[2] > 0:
-            s = s + 4 * z * z / self.axes[2] ** 2
+        s = x * x * self.scale[0] + y * y * self.scale[1]
+        if z is not None:
+            s = s + z * z * self.scale[2]
         return s <= 1.0
 
     def bbox(self):
         half = self.axes / 2
         if self.dims == 2:
-            # x = u ca + y sa, y_space = u sa - y ca for the frame coordinates (u, y)
             M = np.array([[self.ca, self.sa], [self.sa, -self.ca]])
         else:
-            # frame (x', y', z') -> displacement: the inverse of _frame
             F = np.array([[self.cp * self.ca, self.cp * self.sa, -self.sp],
                           [self.sa, -self.ca, 0.0],
                           [self.sp * self.ca, self.sp * self.sa, self.cp]])

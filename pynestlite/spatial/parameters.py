@@ -48,6 +48,14 @@ class ConnectionSpace:
             self._disp = self.layer.param_displacement(self.src_pos, self.tgt_pos)
         return self._disp
 
+    def distance(self, dimension):
+        """The (wrapped) distance, or the absolute value of one component
+        (``dimension`` 1-3), per value (compiled: no temporaries)."""
+        from pynestlite.kernel.spatial_search import distances
+        L = self.layer
+        return distances(np.ascontiguousarray(self.src_pos), np.ascontiguousarray(self.tgt_pos),
+                         np.ascontiguousarray(L.extent, np.float64), L.edge_wrap, dimension)
+
 
 def _space(draw):
     return getattr(draw, "space", None)
@@ -91,13 +99,10 @@ class _Distance(_SpatialLeaf):
         if not isinstance(sp, ConnectionSpace):
             raise BadParameterValue("Spatial distance parameter can only be used when "
                                     "connecting.")
-        d = sp.displacement()
-        if self.dimension == 0:
-            return np.sqrt(np.sum(d * d, axis=1))
-        if self.dimension > d.shape[1]:
+        if self.dimension > sp.src_pos.shape[1]:
             raise KernelException("Spatial distance dimension must be within the defined "
                                   "number of dimensions for the nodes.")
-        return np.abs(d[:, self.dimension - 1])
+        return sp.distance(self.dimension)
 
     def __repr__(self):
         return "distance" + ("", ".x", ".y", ".z")[self.dimension]
