@@ -49,7 +49,8 @@ CONN_KEYS = ("mask", "allow_multapses", "allow_autapses", "rule", "indegree", "o
              "pairwise_avg_num_conns", "use_on_source", "allow_oversized_mask")
 SYN_KEYS = ("weight", "delay", "synapse_model", "synapse_label", "receptor_type")
 RULES = ("pairwise_bernoulli", "fixed_indegree", "fixed_outdegree", "pairwise_poisson")
-_CHUNK = 1 << 22         # candidate pairs held at once
+_CHUNK = 1 << 22         # candidate pairs held at once (numpy search)
+PAIRS_PER_CHUNK = 1 << 21   # accepted pairs per chunk of drivers (results do not depend on it)
 _ATTEMPT_SHIFT = 44      # redraw rounds use stream keys call + (round << 44)
 
 
@@ -295,9 +296,10 @@ class _Search:
         pi = np.concatenate(out_p) if out_p else np.empty(0, np.int64)
         return di, pi
 
-    def chunks(self, target=1 << 21):
-        """(first, last, di, pi) over the drivers in chunks of about ``target``
-        pairs (bounded memory for large layers)."""
+    def chunks(self):
+        """(first, last, di, pi) over the drivers in chunks of about
+        ``PAIRS_PER_CHUNK`` pairs (bounded memory for large layers)."""
+        target = PAIRS_PER_CHUNK
         n = len(self.drivers)
         first, size = 0, 64
         while first < n:
@@ -427,20 +429,27 @@ def plan_pairs(spec, pre_ids, post_ids, local_post, call):
         drivers, pool, pool_layer, drv_layer = local_post, pre_ids, src_layer, tgt_layer
     else:
         drivers, pool, pool_layer, drv_layer = pre_ids, post_ids, tgt_layer, src_layer
-    di, pi = candidate_pairs(spec, drivers, pool, pool_layer, +1, drv_layer)
-    if rule == "fixed_indegree":
-        src_c, tgt_c = pool[pi], drivers[di]
-    else:
-        src_c, tgt_c = drivers[di], pool[pi]
-    weights = None if p is None else _kernel_values(spec, p, src_c, tgt_c)
-    pick = _choose(k, call, drivers, di, pool[pi], K, weights, autapses, multapses,
-                   "target" if rule == "fixed_indegree" else "source",
-                   spec["mask"] is not None)
-    src, tgt = src_c[pick], tgt_c[pick]
-    if rule == "fixed_outdegree":
-        keep = np.isin(tgt, local_post)
-        src, tgt = src[keep], tgt[keep]
-    return src, tgt
+    search = _Search(spec, drivers, pool, pool_layer, +1, drv_layer)
+    out_s, out_t = [], []
+    # in chunks of drivers: each driver's draws are its own
+    for first, last, di, pi in search.chunks():
+        if rule == "fixed_indegree":
+            src_c, tgt_c = pool[pi], drivers[di]
+        else:
+            src_c, tgt_c = drivers[di], pool[pi]
+        weights = None if p is None else _kernel_values(spec, p, src_c, tgt_c)
+        pick = _choose(k, call, drivers[first:last], di - first, pool[pi], K, weights,
+                       autapses, multapses, "target" if rule == "fixed_indegree" else "source",
+                       spec["mask"] is not None)
+        src, tgt = src_c[pick], tgt_c[pick]
+        if rule == "fixed_outdegree":
+            keep = np.isin(tgt, local_post)
+            src, tgt = src[keep], tgt[keep]
+        out_s.append(src)
+        out_t.append(tgt)
+    if not out_s:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(out_s), np.concatenate(out_t)
 
 
 def poisson_counts(lam, u):
