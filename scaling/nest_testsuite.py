@@ -13,7 +13,7 @@ passed / failed / errors / skipped per folder for both.
 
 With both simulators it also prints the parity figure of issue 11: of the
 tests that pass on NEST, how many pass here, excluding those that need
-another open issue (threads, spatial) or are out of scope (rate neurons and
+another open issue (threads) or are out of scope (rate neurons and
 waveform relaxation, gap junctions, compartmental models, astrocytes); the
 classes are the patterns of ``EXCLUDED``.  NEST's per-test outcomes can be
 saved once (``--only nest --json nest.json``) and reused (``--nest-results``).
@@ -33,7 +33,8 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-FOLDERS = ("connect", "other", "recording", "stimulating", "neurons", "synapses", "regressions")
+FOLDERS = ("connect", "other", "recording", "stimulating", "neurons", "synapses", "regressions",
+           "spatial")
 
 SHIM = '''"""The name ``nest`` for pynestlite (NEST's test suite imports nest)."""
 import sys
@@ -57,7 +58,6 @@ def testsuite_dir():
 # other failure counts against PyNEST parity.
 EXCLUDED = (
     ("threads (issue 13)", r"compiled without multi-threading|multithreading|local_num_threads"),
-    ("spatial (issue 12)", r"attribute 'spatial'|positions|spatial"),
     ("out of scope: rate neurons, waveform relaxation",
      r"rate_(ipn|opn)|siegert|rate_transformer|wfr_|use_wfr|diffusion_connection"
      r"|rate_connection|gauss_rate|sigmoid_rate|lin_rate|tanh_rate"),
