@@ -2550,6 +2550,48 @@ def run_clopath_synapse_pairing(nest):
     return out
 
 
+def run_clopath_synapse_long_delays(nest):
+    """clopath_synapse where every delay is 2 ms (min_delay = max_delay = 20
+    steps): a presynaptic spike reads its LTD value up to 39 steps after
+    it was written, from a ring of max_delay + 1 values (values lost in
+    between count as 0, as NEST's); delay_u_bars and A_LTD change between
+    the Simulate calls (the delay line keeps its first length, as NEST's).
+    aeif_psc_delta_clopath targets driven by Poisson-free spike trains."""
+    _reset(nest)
+    nrn = nest.Create("aeif_psc_delta_clopath", 3, {
+        "V_reset": -49.6, "b": 0.0805, "delay_u_bars": 4.0, "A_LTD": 14.0e-4,
+        "A_LTP": 8.0e-4})
+    nrn[2].set({"A_LTD_const": False})
+    parrots = nest.Create("parrot_neuron", 3)
+    pre = [[12.0, 31.3, 47.7, 58.0, 80.1, 96.6, 131.0], [5.0, 25.0, 45.0, 65.0, 85.0],
+           [20.0, 21.0, 40.5, 77.7, 78.0, 120.2]]
+    post = [[10.0, 29.0, 50.0, 61.0, 90.0, 100.0], [15.0, 35.0, 55.0, 75.0, 95.0],
+            [3.0, 19.0, 44.0, 70.0, 76.0, 110.0, 125.0]]
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("clopath_synapse", "clopath_long", {"weight_recorder": wr})
+    for i in range(3):
+        sg = nest.Create("spike_generator", 1, {"spike_times": pre[i]})
+        nest.Connect(sg, parrots[i], syn_spec={"delay": 2.0})
+        sg = nest.Create("spike_generator", 1, {"spike_times": post[i]})
+        nest.Connect(sg, nrn[i], syn_spec={"delay": 2.0, "weight": 80.0})
+        nest.Connect(parrots[i], nrn, syn_spec={"synapse_model": "clopath_long",
+                                                "weight": 0.5 + 0.1 * i, "delay": 2.0})
+    mm = _multimeter(nest, nrn, 1.0)
+    sr = _spike_recorder(nest, nrn)
+    nest.Simulate(60.0)
+    nrn.set({"delay_u_bars": 1.0, "A_LTD": 7.0e-4})
+    nest.Simulate(90.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    ev = wr.get("events")
+    idx = np.lexsort((np.asarray(ev["targets"]), np.asarray(ev["senders"]),
+                      np.asarray(ev["times"])))
+    for key in ("times", "senders", "targets", "weights"):
+        out["wr_" + key] = np.asarray(ev[key])[idx]
+    return out
+
+
 HT_RECORDABLES = ["V_m", "theta", "g_AMPA", "g_NMDA", "g_GABA_A", "g_GABA_B", "I_NaP",
                   "I_KNa", "I_T", "I_h"]
 

@@ -2,8 +2,9 @@
 hh_psc_alpha_clopath (models/clopath.pyx).
 
 The weights against NEST 3.10 are asserted bit for bit by the stored
-scenario ``clopath_synapse_pairing`` (tests/test_models_vs_nest.py); the
-rank independence by tests/test_mpi_ranks.py.  Here: the model's defaults,
+scenarios ``clopath_synapse_pairing`` and ``clopath_synapse_long_delays``
+(tests/test_models_vs_nest.py); the rank independence by
+tests/test_mpi_ranks.py.  Here: the model's defaults,
 NEST's errors, the _lbl and _hpc variants, and the archive's bounds.
 """
 import numpy as np
