@@ -482,7 +482,7 @@ cdef int aeif_clopath_rhs(double t, const double *y, double *f, void *p) noexcep
     return 0
 
 
-from pynestlite.models.clopath cimport ClopathArchive
+from pynestlite.models.clopath cimport CLOPATH_ERROR_MEMORY, ClopathArchive
 from pynestlite.models.clopath import CLOPATH_PARAMETERS
 
 
@@ -539,7 +539,7 @@ cdef class AeifPscDeltaClopath(NodeBlock):
     internal = {"z": 0.0, "V_th": -50.4, "r": 0, "clamp_r": 0, "I_stim": 0.0, "h_int": 0.0}
     strictly_positive = ("C_m", "tau_w", "tau_z", "tau_V_th", "tau_u_bar_plus",
                          "tau_u_bar_minus", "tau_u_bar_bar", "gsl_error_tol", "u_ref_squared")
-    non_negative = ("t_ref", "t_clamp", "Delta_T")
+    non_negative = ("t_ref", "t_clamp", "Delta_T", "delay_u_bars")
     ordered = (("V_reset", "V_peak"),)
     n_channels = 2          # spikes (signed), I0
     spike_receptors = {0: (0, False, False)}
@@ -594,10 +594,9 @@ cdef class AeifPscDeltaClopath(NodeBlock):
         self.clopath_archive.pre_run(a, engine)
 
     def error(self):
-        e = NodeBlock.error(self)
-        if e is None and self.clopath_archive is not None:
-            e = self.clopath_archive.error()
-        return e
+        if self.error_code == CLOPATH_ERROR_MEMORY:
+            return self.clopath_archive.error()
+        return NodeBlock.error(self)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
@@ -654,7 +653,9 @@ cdef class AeifPscDeltaClopath(NodeBlock):
                         self.r[i] = self.ref_counts[i] + 1 if self.ref_counts[i] > 0 else 0
                     if self.r[i] > 0:
                         y[0] = self.V_reset[i]
-                self.clopath_archive.write(i, ctx.origin + lag + 1, y[0], y[4], y[5], y[6])
+                if self.clopath_archive.write(i, ctx.origin + lag + 1, y[0], y[4], y[5], y[6]):
+                    self.error_code = CLOPATH_ERROR_MEMORY
+                    return
                 if self.clamp_r[i] > 0:
                     self.clamp_r[i] -= 1
                 if self.r[i] > 0:

@@ -33,6 +33,10 @@ cdef extern from "clopath_history.h" nogil:
     double pnl_clopath_ltd(const pnl_clopath *c, int64_t stamp)
 
 
+cdef enum:
+    CLOPATH_ERROR_MEMORY = -1001   # a block's error_code: an LTP history could not grow
+
+
 cdef class ClopathArchive:
     cdef pnl_clopath *c         # one per node of the block
     cdef Py_ssize_t n
@@ -40,8 +44,12 @@ cdef class ClopathArchive:
     cdef int64_t tics_per_step
     cdef double ms_per_tic
 
-    cdef inline void write(self, Py_ssize_t i, int64_t stamp, double u, double u_bar_plus,
+    cdef inline bint write(self, Py_ssize_t i, int64_t stamp, double u, double u_bar_plus,
                            double u_bar_minus, double u_bar_bar) noexcept nogil:
+        """Node i's state at the end of the step stamped ``stamp``; True if
+        its LTP history could not grow (the block then sets its error_code
+        to CLOPATH_ERROR_MEMORY)."""
         pnl_clopath_write(&self.c[i], stamp,
                           self.ms_per_tic * <double>(stamp * self.tics_per_step), u,
                           u_bar_plus, u_bar_minus, u_bar_bar)
+        return self.c[i].ltp.failed != 0

@@ -20,7 +20,7 @@ The delay line starts with zeros and the rings are laid out once, at the
 neuron's first Prepare (with that Prepare's ``delay_u_bars`` and max_delay),
 as NEST does.  Parameters (neuron): ``A_LTD`` 1.4e-4, ``A_LTP`` 8e-5,
 ``u_ref_squared`` 60 mV^2 (> 0), ``theta_plus`` -45.3 mV, ``theta_minus``
--70.6 mV, ``A_LTD_const`` True, ``delay_u_bars`` 5 ms.
+-70.6 mV, ``A_LTD_const`` True, ``delay_u_bars`` 5 ms (>= 0).
 
 clopath_synapse
 ---------------
@@ -119,6 +119,8 @@ cdef class ClopathArchive:
 
     def ltp_history(self, Py_ssize_t row):
         """(times in ms, dw) of the live LTP entries of node ``row``."""
+        if not 0 <= row < self.n:
+            raise IndexError(f"node row {row} out of range (0 .. {self.n - 1})")
         h = &self.c[row].ltp
         return (np.array([h.e[k].t for k in range(h.first, h.n)], np.float64),
                 np.array([h.e[k].dw for k in range(h.first, h.n)], np.float64))

@@ -78,7 +78,7 @@ from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 from pynestlite.errors import BadProperty
-from pynestlite.models.clopath cimport ClopathArchive
+from pynestlite.models.clopath cimport CLOPATH_ERROR_MEMORY, ClopathArchive
 from pynestlite.models.clopath import CLOPATH_PARAMETERS
 
 cnp.import_array()
@@ -196,10 +196,9 @@ cdef class HhPscAlpha(NodeBlock):
             self.clopath_archive.pre_run(self.arrays, engine)
 
     def error(self):
-        e = NodeBlock.error(self)
-        if e is None and self.clopath_archive is not None:
-            e = self.clopath_archive.error()
-        return e
+        if self.error_code == CLOPATH_ERROR_MEMORY:
+            return self.clopath_archive.error()
+        return NodeBlock.error(self)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
@@ -234,8 +233,10 @@ cdef class HhPscAlpha(NodeBlock):
                     self.error_code = st
                 y[4] += row[c] * (1.0 * M_E / self.tau_ex[i])
                 y[6] += row[c + 1] * (1.0 * M_E / self.tau_in[i])
-                if self.clopath:
-                    self.clopath_archive.write(i, ctx.origin + lag + 1, y[0], y[8], y[9], y[10])
+                if self.clopath and self.clopath_archive.write(i, ctx.origin + lag + 1, y[0],
+                                                               y[8], y[9], y[10]):
+                    self.error_code = CLOPATH_ERROR_MEMORY
+                    return
                 if self.r[i] > 0:
                     self.r[i] -= 1
                 elif y[0] >= 0 and U_old > y[0]:
@@ -269,6 +270,7 @@ cdef class HhPscAlphaClopath(HhPscAlpha):
     state = dict(HhPscAlpha.state, u_bar_plus=0.0, u_bar_minus=0.0, u_bar_bar=0.0)
     strictly_positive = HhPscAlpha.strictly_positive + (
         "tau_u_bar_plus", "tau_u_bar_minus", "tau_u_bar_bar", "u_ref_squared")
+    non_negative = HhPscAlpha.non_negative + ("delay_u_bars",)
     recordables = HhPscAlpha.recordables + ("u_bar_plus", "u_bar_minus", "u_bar_bar")
     clopath_archiving = True       # clopath_synapse may target it
     # the Clopath archive lives outside the parameter arrays: save_state refuses

@@ -75,6 +75,9 @@ def test_sign_checks():
         conns.set({"Wmin": -1.0})
     with pytest.raises(BadProperty):
         n.set({"u_ref_squared": 0.0})
+    for model in ("aeif_psc_delta_clopath", "hh_psc_alpha_clopath"):
+        with pytest.raises(BadProperty, match="delay_u_bars"):
+            nest.Create(model, params={"delay_u_bars": -1.0})
 
 
 def test_variants_learn_alike():
