@@ -26,7 +26,7 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, bernoulli_synapse, binary, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
+    aeif, bernoulli_synapse, binary, clopath, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
     generators, gif, gif_pop_psc_exp, glif, hh_psc_alpha, ht_neuron, iaf_bw, iaf_cond,
     iaf_cond_alpha_mc, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn,
     multisynapse, parrot_neuron, precise, recorders, static_synapse_hom_w, stdp, stdp_dopamine,
@@ -42,12 +42,12 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_a
              iaf_cond_alpha_mc, urbanczik, ht_neuron, gif_pop_psc_exp):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse,
-             static_synapse_hom_w, cont_delay_synapse, urbanczik):
+             static_synapse_hom_w, cont_delay_synapse, urbanczik, clopath):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 # NEST's *_hpc variants keep the target as a thread-local index to save
 # memory; every pynestlite table reaches its target through the channel code
 # already, so these names are the same models (own defaults, own table)
-HPC_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "eprop_synapse",
+HPC_VARIANTS = ("bernoulli_synapse", "clopath_synapse", "cont_delay_synapse", "eprop_synapse",
                 "eprop_synapse_bsshslm_2020", "ht_synapse", "jonke_synapse", "quantal_stp_synapse",
                 "static_synapse", "static_synapse_hom_w", "stdp_dopamine_synapse",
                 "stdp_facetshw_synapse_hom", "stdp_nn_pre_centered_synapse",
@@ -81,7 +81,7 @@ def labelled(table_class):
     })
 
 
-LABEL_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "ht_synapse", "jonke_synapse",
+LABEL_VARIANTS = ("bernoulli_synapse", "clopath_synapse", "cont_delay_synapse", "ht_synapse", "jonke_synapse",
                   "quantal_stp_synapse", "static_synapse", "static_synapse_hom_w",
                   "stdp_dopamine_synapse", "stdp_facetshw_synapse_hom",
                   "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse", "stdp_nn_symm_synapse",

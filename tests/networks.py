@@ -245,6 +245,34 @@ def stdp_network(nest, seed=11, simtime=200.0, split=2):
     return _spikes_and_synapses(nest, sr, "stdp_synapse", "Kplus")
 
 
+def clopath_network(nest, seed=19, simtime=120.0, split=2):
+    """aeif_psc_delta_clopath neurons (random initial V_m) driven by Poisson
+    input, recurrent clopath_synapse connections (random weights and
+    delays) and hh_psc_alpha_clopath targets; simulated in ``split``
+    Simulate calls.  Returns the spikes and the local clopath synapses
+    (source, target, weight, x_bar)."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    a = nest.Create("aeif_psc_delta_clopath", 40, {"V_m": nest.random.uniform(-70.6, -60.0),
+                                                    "A_LTP": 8e-3, "A_LTD": 1.4e-2})
+    h = nest.Create("hh_psc_alpha_clopath", 10, {"A_LTP": 8e-3, "theta_minus": -64.9,
+                                                  "theta_plus": -35.0})
+    pg = nest.Create("poisson_generator", params={"rate": 4000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, a, syn_spec={"weight": 3.0, "delay": 1.0})
+    nest.Connect(pg, h, syn_spec={"weight": 150.0, "delay": 1.0})
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 8},
+                 {"synapse_model": "clopath_synapse", "weight": nest.random.uniform(1.0, 4.0),
+                  "delay": nest.random.uniform(0.5, 2.0), "Wmax": 8.0})
+    nest.Connect(a, h, {"rule": "fixed_indegree", "indegree": 6},
+                 {"synapse_model": "clopath_synapse", "weight": nest.random.uniform(100.0, 300.0),
+                  "delay": 1.0, "Wmax": 500.0})
+    nest.Connect(a + h, sr)
+    for _ in range(split):
+        nest.Simulate(simtime / split)
+    return _spikes_and_synapses(nest, sr, "clopath_synapse", "x_bar")
+
+
 def _spikes_and_synapses(nest, sr, model, state):
     """Spikes of ``sr`` and the local synapses of ``model`` as columns
     (source, target, weight, ``state``)."""
