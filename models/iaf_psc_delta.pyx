@@ -56,7 +56,7 @@ from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_uniform, pnl_poisson,
     pnl_exponential, PURPOSE_NEURON)
 from pynestlite.models.propagators cimport pnl_expm1
-from pynestlite.models.ignore_and_spike cimport spike_is_due
+from pynestlite.models.ignore_and_spike cimport forced_threshold
 from pynestlite.kernel.nodebase import (
     IGNORE_AND_SPIKE_PARAMETERS, IGNORE_AND_SPIKE_INTERNAL, IGNORE_AND_SPIKE_POSITIVE,
     ignore_and_spike_steps, ignore_and_spike_set)
@@ -84,6 +84,9 @@ cdef class IafPscDelta(NodeBlock):
     cdef double[::1] V_m, V_th, V_reset, V_min, I_e, y0, refr, P30, P33, tau_m
     cdef int64_t[::1] r, ref_counts, gid, until_spike, spike_steps
     cdef uint8_t[::1] refr_input, ignore_spike
+    cdef int64_t[::1] ignoring      # nodes with ignore_and_spike
+    cdef double[::1] thr            # threshold the update compares with (V_th, or
+                                    # -inf/+inf for ignoring nodes)
 
     def bind(self):
         a = self.arrays
@@ -109,6 +112,10 @@ cdef class IafPscDelta(NodeBlock):
         self.tau_m = a["tau_m"]
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
         self.spike_steps = ignore_and_spike_steps(self, engine)
+        self.ignoring = np.flatnonzero(a["ignore_and_spike"]).astype(np.int64)
+        thr = np.array(a["V_th"], np.float64)
+        thr[self.ignoring] = INFINITY
+        self.thr = thr
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         # the array pointers are taken once, before the loops: every access to
@@ -133,14 +140,19 @@ cdef class IafPscDelta(NodeBlock):
         cdef const double *P33 = &self.P33[0]
         cdef const double *I_e = &self.I_e[0]
         cdef const double *V_min = &self.V_min[0]
-        cdef const double *V_th = &self.V_th[0]
         cdef const double *V_reset = &self.V_reset[0]
         cdef const double *tau_m = &self.tau_m[0]
         cdef int64_t *until = &self.until_spike[0]
         cdef const int64_t *spike_steps = &self.spike_steps[0]
-        cdef const uint8_t *ignore = &self.ignore_spike[0]
+        cdef double *thr = &self.thr[0]
+        cdef Py_ssize_t j, n_ign = self.ignoring.shape[0]
+        cdef const int64_t *ign = &self.ignoring[0] if n_ign else NULL
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
+            # ignore-and-spike: the nodes that ignore their threshold get
+            # -inf in the step they must spike, +inf otherwise
+            for j in range(n_ign):
+                thr[ign[j]] = forced_threshold(&until[ign[j]], spike_steps[ign[j]])
             for i in range(n):
                 c = i * nch
                 spikes = row[c]
@@ -158,7 +170,7 @@ cdef class IafPscDelta(NodeBlock):
                     if refr_input[i]:
                         refr[i] += spikes * exp(-r[i] * h / tau_m[i])
                     r[i] -= 1
-                if spike_is_due(V >= V_th[i], ignore[i], &until[i], spike_steps[i]):
+                if V >= thr[i]:
                     r[i] = self.ref_counts[i]
                     V = V_reset[i]
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)

@@ -6,6 +6,7 @@ a neuron spikes ``ignore_and_spike_offset`` after the offset was last set
 whatever its dynamics say; the dynamics go on.  The parameters and the
 countdown's set-up are ``pynestlite.kernel.nodebase.IGNORE_AND_SPIKE_*``."""
 from libc.stdint cimport int64_t, uint8_t
+from libc.math cimport INFINITY
 
 
 cdef inline bint spike_is_due(bint dynamic, uint8_t ignore, int64_t *until,
@@ -20,3 +21,14 @@ cdef inline bint spike_is_due(bint dynamic, uint8_t ignore, int64_t *until,
         until[0] = interval
         return True
     return False
+
+
+cdef inline double forced_threshold(int64_t *until, int64_t interval) noexcept nogil:
+    """The same countdown for a model that compares V with a per-node
+    threshold: -inf in the step the neuron must spike, +inf in the others
+    (an ignoring neuron then never crosses on its own)."""
+    until[0] -= 1
+    if until[0] == 0:
+        until[0] = interval
+        return -INFINITY
+    return INFINITY

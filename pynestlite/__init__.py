@@ -556,6 +556,7 @@ def _model_defaults(model):
     out["model"] = model
     out["model_id"] = kernel.model_id(model)
     out["element_type"] = getattr(cls, "nest_element_type", cls.element_type)
+    out["frozen"] = False       # (a node's status only: not a model default, as NEST)
     derived = getattr(cls, "derived_defaults", None)
     if derived is not None:
         out.update(derived(defaults))
@@ -643,6 +644,9 @@ def _set_defaults(model, params):
         return
     cls, defaults = kernel.model_class(model)
     base = cls.all_defaults()
+    if "frozen" in params:
+        raise UnaccessedDictionaryEntry(f"{model}: 'frozen' is a node's status, not a model "
+                                        "default (set it on the nodes)")
     for key, v in params.items():
         listed = isinstance(base.get(key), (list, tuple, np.ndarray, dict))
         if isinstance(v, Parameter) or (isinstance(v, (list, tuple, np.ndarray))

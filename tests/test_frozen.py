@@ -148,3 +148,12 @@ def test_unfrozen_blocks_take_the_plain_update():
     assert blk.any_frozen
     n[2].frozen = False
     assert not blk.any_frozen
+
+
+def test_frozen_is_no_model_default():
+    assert nest.GetDefaults("iaf_psc_alpha")["frozen"] is False
+    from pynestlite.errors import UnaccessedDictionaryEntry
+    with pytest.raises(UnaccessedDictionaryEntry, match="frozen"):
+        nest.SetDefaults("iaf_psc_alpha", {"frozen": True})
+    with pytest.raises(UnaccessedDictionaryEntry, match="frozen"):
+        nest.CopyModel("iaf_psc_alpha", "iaf_frozen", {"frozen": True})
