@@ -212,6 +212,38 @@ def payload_network(nest, seed=17, simtime=200.0):
             "V_m": np.asarray(vm["V_m"])}
 
 
+def frozen_network(nest, seed=5):
+    """A recurrent iaf_psc_alpha network with Poisson drive in which some
+    neurons (spread over the ranks) and one of two generators are frozen in
+    some runs and thawed in others: the frozen neurons keep their state and
+    their unread input, the others go on.  Spikes and V_m of the first 20."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    nrn = nest.Create("iaf_psc_alpha", 80, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    pg = nest.Create("poisson_generator", 2, {"rate": 12000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg[0], nrn[:40], syn_spec={"weight": 40.0, "delay": 1.0})
+    nest.Connect(pg[1], nrn[40:], syn_spec={"weight": 40.0, "delay": 1.0})
+    nest.Connect(nrn, nrn, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": nest.random.uniform(-60.0, 120.0), "delay": 1.5})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
+    nest.Connect(mm, nrn[:20])
+    nest.Connect(nrn, sr)
+    nrn[::3].frozen = True
+    nest.Simulate(40.0)
+    nrn[::3].frozen = False
+    nrn[1::4].frozen = True
+    pg[1].frozen = True
+    nest.Simulate(33.3)
+    nrn.frozen = False
+    pg[1].frozen = False
+    nest.Simulate(60.0)
+    ev = sr.get("events")
+    vm = mm.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "vm_senders": np.asarray(vm["senders"]), "vm_times": np.asarray(vm["times"]),
+            "V_m": np.asarray(vm["V_m"])}
+
 def stdp_network_build(nest, seed=11):
     """Build (not simulate) the network of :func:`stdp_network`; returns its
     spike_recorder."""

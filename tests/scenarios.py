@@ -236,6 +236,122 @@ def run_ignore_and_fire(nest):
     return out
 
 
+def run_frozen_nodes(nest):
+    """Frozen nodes (NEST's ``frozen``: not updated, events still arrive):
+    neurons frozen in some runs and thawed in others, receiving spikes and a
+    current while frozen (their input stays in the ring buffer, as NEST's);
+    a frozen spike_generator, dc_generator and parrot send nothing; a frozen
+    spike_recorder still records; the multimeter gets no samples of a frozen
+    neuron.  Run lengths that are not multiples of min_delay or of the
+    recording interval."""
+    _reset(nest)
+    nrn = nest.Create("iaf_psc_alpha", 3, {"I_e": 380.0})
+    nrn[1].set(I_e=0.0)
+    delta = nest.Create("iaf_psc_delta", 1, {"I_e": 420.0, "t_ref": 1.3})
+    sg = nest.Create("spike_generator", 1,
+                     {"spike_times": [0.5, 1.2, 2.0, 3.7, 6.1, 8.8, 9.9, 12.4, 15.5,
+                                      18.0, 21.3, 26.6, 31.0, 33.3]})
+    dc = nest.Create("dc_generator", 1, {"amplitude": 250.0, "start": 2.0})
+    par = nest.Create("parrot_neuron", 2)
+    nest.Connect(sg, nrn, syn_spec={"weight": 600.0, "delay": 1.5})
+    nest.Connect(sg, delta, syn_spec={"weight": 3.0, "delay": 1.0})
+    nest.Connect(sg, par, syn_spec={"delay": 1.0})
+    nest.Connect(dc, nrn[1:] + delta, syn_spec={"delay": 0.1})
+    nest.Connect(nrn[2], nrn[0], syn_spec={"weight": 200.0, "delay": 2.2})
+    mm = _multimeter(nest, nrn + delta, 0.3)
+    sr = _spike_recorder(nest, nrn + delta)
+    sr_par = _spike_recorder(nest, par)
+    nrn[0].frozen = True
+    delta.frozen = True
+    par[0].frozen = True
+    sr.frozen = True
+    nest.Simulate(7.3)
+    nrn[0].frozen = False
+    nrn[1].frozen = True
+    sg.frozen = True
+    nest.Simulate(11.1)
+    nrn[1].frozen = False
+    sg.frozen = False
+    dc.frozen = True
+    delta.frozen = False
+    par[0].frozen = False
+    par[1].frozen = True
+    nest.Simulate(9.0)
+    dc.frozen = False
+    nest.Simulate(12.6)
+    out = _neuron_results(mm, sr)
+    out.update(_spikes(sr_par, kind="relay"))
+    out.update(_final(nrn + delta))
+    out["frozen"] = np.asarray([n.get("frozen") for n in nrn + delta + sg + dc + par + sr],
+                               np.int64)
+    return out
+
+
+def run_ignore_and_spike(nest):
+    """``ignore_and_spike``: iaf_psc_delta and eprop_iaf driven to fire on
+    their own but spiking only at the offset and every interval after it
+    (steps counted down from the latest setting of either key); their input
+    and dynamics go on (V_m recorded), a target shows the spikes."""
+    _reset(nest)
+    delta = nest.Create("iaf_psc_delta", 2, {"I_e": 500.0, "ignore_and_spike": True,
+                                              "ignore_and_spike_offset": 2.3,
+                                              "ignore_and_spike_interval": 7.0})
+    delta[1].set(ignore_and_spike_interval=3.1)
+    ep = nest.Create("eprop_iaf", 1, {"ignore_and_spike": True,
+                                      "ignore_and_spike_offset": 1.5,
+                                      "ignore_and_spike_interval": 4.4, "I_e": 3000.0})
+    plain = nest.Create("iaf_psc_delta", 1, {"I_e": 500.0})
+    target = nest.Create("iaf_psc_alpha", 1)
+    nest.Connect(delta + plain, target, syn_spec={"weight": 100.0, "delay": 1.0})
+    nest.Connect(plain, delta, syn_spec={"weight": 2.0, "delay": 1.0})
+    sr = _spike_recorder(nest, delta + ep + plain)
+    mm = _multimeter(nest, delta + plain + target, 0.1)
+    nest.Simulate(23.2)
+    delta[0].set(ignore_and_spike_offset=0.4)
+    nest.Simulate(20.0)
+    delta[1].set(ignore_and_spike=False)
+    nest.Simulate(15.0)
+    out = _neuron_results(mm, sr)
+    out.update(_final(delta + plain))
+    return out
+
+def run_archive_status(nest):
+    """``post_trace`` (the trace the latest pair-based STDP read of the
+    target returned) and ``archiver_length`` (spikes the archive holds) of
+    an iaf_psc_alpha and a parrot_neuron (receptor 1: not repeated) read
+    after every 1 ms run while stdp, stdp_synapse_hom and vogels_sprekeler
+    synapses deliver; a flush-sending parrot (its flush events reach no
+    spike_recorder)."""
+    _reset(nest)
+    sg_pre = nest.Create("spike_generator", 1,
+                         {"spike_times": [2.0, 5.5, 9.0, 11.3, 15.0, 18.2, 22.0, 27.5]})
+    sg_post = nest.Create("spike_generator", 1, {"spike_times": [4.0, 8.1, 12.0, 16.6, 21.0]})
+    pre = nest.Create("parrot_neuron", 1, {"flush_event_send_interval": 2.5})
+    post_par = nest.Create("parrot_neuron", 1, {"tau_minus": 15.0})
+    nrn = nest.Create("iaf_psc_alpha", 1, {"I_e": 700.0, "tau_minus": 25.0})
+    nest.Connect(sg_pre, pre, syn_spec={"delay": 1.0})
+    nest.Connect(sg_post, post_par, syn_spec={"delay": 1.0})
+    nest.Connect(pre, post_par, syn_spec={"synapse_model": "stdp_synapse",
+                                          "receptor_type": 1, "delay": 1.3})
+    nest.Connect(pre, nrn, syn_spec={"synapse_model": "stdp_synapse_hom", "weight": 50.0,
+                                     "delay": 2.0})
+    nest.Connect(pre, nrn, syn_spec={"synapse_model": "vogels_sprekeler_synapse",
+                                     "weight": 20.0, "delay": 1.1})
+    mm = _multimeter(nest, nrn, 0.1)
+    sr = _spike_recorder(nest, nrn)
+    sr_par = _spike_recorder(nest, pre + post_par)
+    trace, length = [], []
+    for _ in range(32):
+        nest.Simulate(1.0)
+        trace.append([post_par.post_trace, nrn.post_trace])
+        length.append([post_par.archiver_length, nrn.archiver_length,
+                       pre.archiver_length])
+    out = _neuron_results(mm, sr)
+    out.update(_spikes(sr_par, kind="relay"))
+    out["post_trace_analog"] = np.asarray(trace, np.float64)
+    out["archiver_length"] = np.asarray(length, np.int64)
+    return out
+
 def run_mat2_drive(nest):
     """mat2_psc_exp: non-resetting, adaptive threshold (V_th recorded too)."""
     params = {"C_m": 120.0, "tau_m": 6.0, "tau_syn_ex": 1.2, "tau_syn_in": 3.5,

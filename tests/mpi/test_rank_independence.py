@@ -133,6 +133,14 @@ def test_spike_payloads_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_frozen_nodes_rank_independent():
+    # frozen neurons on every rank and a frozen generator (replicated on
+    # each rank): spikes and V_m equal one rank's exactly
+    res = networks.frozen_network(nest)
+    compare("frozen", res, extra=("vm_senders", "vm_times", "V_m"))
+
+
+@pytest.mark.mpi(min_size=2)
 def test_tripartite_connections_rank_independent():
     # the third-factor pools and choices are drawn over the gathered primary
     # connections: the same connections (and so spikes) on any number of ranks
