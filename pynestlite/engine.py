@@ -19,7 +19,7 @@ from pynestlite.errors import (
     BadDelay, BadProperty, DimensionMismatch, KernelStateError, TimeMultipleRequired,
     ValueOverflow,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
-from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE
+from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE, defaults_of, public_of
 from pynestlite.kernel.connections import (
     MAX_DELAY_STEPS, SYNAPSE_TYPES, DetectorTable, RecordingTable, SynapseTable, channel_code,
     channel_targets)
@@ -134,9 +134,17 @@ def _scalar_fits(value, default):
     """Whether the scalar ``value`` can be stored in a parameter like ``default``
     (the rules of ``NodeBlock.set``: bools take bools and integers, integers
     take integral numbers, floats take any real number but a bool)."""
-    if not np.isscalar(value) or isinstance(value, (str, bytes)):
+    t = type(value)
+    if t is float:                      # (the common cases without numpy)
+        kind = "f"
+    elif t is int:
+        kind = "i"                      # (out of the int64 range: ValueOverflow before)
+    elif t is bool:
+        kind = "b"
+    elif not np.isscalar(value) or isinstance(value, (str, bytes)):
         return False
-    kind = np.asarray(value).dtype.kind
+    else:
+        kind = np.asarray(value).dtype.kind
     if isinstance(default, (bool, np.bool_)):
         return kind in "biu"
     if isinstance(default, (int, np.integer)):
@@ -204,6 +212,13 @@ class Engine:
         self.next_channel = 0
         self._chan_slot, self._chan_slot_n = None, None     # channel -> slot lookup cache
         self._calcium_layout = None     # (n_slots, neuron blocks, slots, arrays) of the calcium trace
+        # fixed per-call costs of Prepare: what the last one configured, kept
+        # while nothing it depends on changed (see _configure_targets,
+        # _pre_run_blocks and prepare)
+        self._targets_key = None        # inputs of the last configure_targets (no plastic synapses)
+        self._pre_run_keys = {}         # id(block) -> (block, time base of its last pre_run)
+        self._live_key = None           # ring length of the last empty live ring
+        self.node_keys = {}             # id(block) -> (block, the keys its nodes report)
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
@@ -524,21 +539,25 @@ class Engine:
     def set_block(self, block, rows, gids, params, all_gids=None):
         """Apply a parameter dict (values scalar, per-node list, or Parameter)."""
         from pynestlite.random import Parameter
+        self._pre_run_keys.pop(id(block), None)      # its derived values are stale
+        self.node_keys.pop(id(block), None)
         if all_gids is None:
             all_gids = gids
         n_all = len(all_gids)
-        local_pos = np.searchsorted(all_gids, gids)
+        local_pos = np.searchsorted(all_gids, gids) if n_all > 1 else np.zeros(len(gids), np.int64)
+        public = public_of(type(block))
+        defaults = defaults_of(type(block))
         upd = {}
         for name, value in params.items():
-            if name not in block.public_names() and not self.dict_miss_is_error:
+            if name not in public and not self.dict_miss_is_error:
                 warnings.warn(f"{block.model} has no parameter {name!r}: ignored "
                               "(dict_miss_is_error is False)", stacklevel=3)
                 continue
-            if name not in block.public_names():
+            if name not in public:
                 raise UnaccessedDictionaryEntry(
                     f"{block.model} has no parameter {name!r}; expected one of "
-                    f"{sorted(block.public_names())}")
-            default = block.all_defaults()[name]
+                    f"{sorted(public)}")
+            default = defaults[name]
             is_obj = isinstance(default, (tuple, list, str))
             if isinstance(value, Parameter):
                 v = self.evaluate_parameter(value, all_gids)[local_pos]
@@ -808,9 +827,12 @@ class Engine:
         # count the spikes of all ranks in the detector table's live ring
         live = [r.block.gids for r in self.records
                 if getattr(type(r.block), "live_input", False) and r.block.n]
-        self._live_gids = np.sort(np.concatenate(live)) if live else np.empty(0, np.int64)
-        self._live_ring = self.detection.configure_live(self._live_gids, dmin + dmax,
-                                                        self.step)
+        if live or len(self._live_gids) or self._live_key != dmin + dmax:
+            self._live_gids = np.sort(np.concatenate(live)) if live else np.empty(0, np.int64)
+            self._live_ring = self.detection.configure_live(self._live_gids, dmin + dmax,
+                                                            self.step)
+        # (an empty live ring stays empty: nothing to move while no device is live)
+        self._live_key = None if live else dmin + dmax
         n_local = sum(b.n for b in self.neuron_blocks())
         self.scheduler.configure(dmin + dmax, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
@@ -823,8 +845,7 @@ class Engine:
         from pynestlite import recording
         error = None
         try:
-            for rec in self.records:
-                rec.block.pre_run(self)
+            self._pre_run_blocks()
             for name, t in self.tables.items():
                 t.pre_run(self, self.synapse_models[name])
             recording.open_backends(self)
@@ -837,6 +858,32 @@ class Engine:
             raise
         self.prepared = True
         self.prepared_gid = self.next_gid
+
+    def _pre_run_blocks(self):
+        """Every block's ``pre_run``, except for blocks whose model declares
+        ``pre_run_pure`` (derived values of their parameters and the time base
+        only) when neither changed since their last one (:meth:`set_block`
+        and the restoring paths forget it)."""
+        base = (self.resolution, self.tics_per_ms, self.tics_per_step)
+        done = self._pre_run_keys
+        for rec in self.records:
+            blk = rec.block
+            if not getattr(type(blk), "pre_run_pure", False):
+                blk.pre_run(self)
+                continue
+            last = done.pop(id(blk), None)
+            if last is None or last[0] is not blk or last[1] != base:
+                blk.pre_run(self)
+            done[id(blk)] = (blk, base)
+
+    def forget_derived(self):
+        """Drop what Prepare keeps between calls (node arrays or the scheduler
+        were written by another way than :meth:`set_block`)."""
+        self._pre_run_keys.clear()
+        self.node_keys.clear()
+        self._targets_key = None
+        self._live_key = None
+        self._calcium_layout = None
 
     def run(self, t_ms):
         if not self.prepared:
@@ -981,6 +1028,15 @@ class Engine:
         cs = self.channel_slots()
         n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
         plastic = [t for t in self.tables.values() if t.uses_archive and len(t)]
+        key = None
+        if not plastic:
+            # no archive to configure: the same inputs configure the same
+            key = (id(cs), len(cs), n_slots, self.rank, self.size, min_delay,
+                   self.tics_per_step, self.tics_per_ms, id(self.scheduler))
+            if key == self._targets_key:
+                self._configure_eprop(cs, n_slots)
+                return
+        self._targets_key = None
         n_in = np.zeros(n_slots, np.int64)
         max_d = np.zeros(n_slots, np.int64)
         for t in plastic:
@@ -1007,6 +1063,7 @@ class Engine:
                    "tics_per_step": self.tics_per_step, "ms_per_tic": self.ms_per_tic,
                    "min_delay": min_delay}
         self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archive)
+        self._targets_key = key
         self._configure_eprop(cs, n_slots)
 
     def _calcium_in(self, neurons):
