@@ -274,10 +274,27 @@ cdef class NodeBlock:
                     f"{self.model} has no parameter {name!r}; expected one of "
                     f"{sorted(public)}")
         values = {}
-        for name in public:
-            if name not in self.arrays or isinstance(self.arrays[name], list):
-                continue
-            values[name] = self.get(name, idx)
+        arrays = self.arrays
+        if cls.get is NodeBlock.get:
+            # NodeBlock.get inlined (the stored values of every parameter are
+            # read for the checks: a set of one node stays cheap)
+            relative = self.relative
+            el_rows = arrays["E_L"][idx] if relative and "E_L" in arrays else None
+            for name in public:
+                arr = arrays.get(name)
+                if arr is None or isinstance(arr, list):
+                    continue
+                v = arr[idx]
+                if name in relative:
+                    v = v + el_rows
+                if arr.dtype == np.uint8 and isinstance(defaults[name], (bool, np.bool_)):
+                    v = v.astype(bool)
+                values[name] = v
+        else:
+            for name in public:
+                if name not in arrays or isinstance(arrays[name], list):
+                    continue
+                values[name] = self.get(name, idx)
         new = {}
         for name, v in updates.items():
             default = defaults[name]

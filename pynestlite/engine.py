@@ -152,6 +152,11 @@ def _scalar_fits(value, default):
     return kind in "fiu"
 
 
+def block_defaults_get(block, name):
+    """The default of ``name`` in ``block``'s model (None if it has none)."""
+    return defaults_of(type(block)).get(name)
+
+
 class NodeRecord:
     """Nodes of one Create call: gid range, model and the local block."""
 
@@ -219,6 +224,8 @@ class Engine:
         self._pre_run_keys = {}         # id(block) -> (block, time base of its last pre_run)
         self._live_key = None           # ring length of the last empty live ring
         self.node_keys = {}             # id(block) -> (block, the keys its nodes report)
+        self._calcium_synced = False    # the scheduler's calcium traces equal the neurons'
+        self._run_lists = None          # (number of records, the block lists run() hands over)
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
@@ -307,6 +314,8 @@ class Engine:
 
     def steps_to_ms(self, steps):
         """Times in ms as NEST reports them: tics * ms_per_tic."""
+        if type(steps) is int:          # (one time: the same double without arrays)
+            return np.float64((steps * self.tics_per_step) * self.ms_per_tic)
         return (np.asarray(steps, np.int64) * self.tics_per_step) * self.ms_per_tic
 
     def delay_to_steps(self, delay_ms):
@@ -540,7 +549,13 @@ class Engine:
         """Apply a parameter dict (values scalar, per-node list, or Parameter)."""
         from pynestlite.random import Parameter
         self._pre_run_keys.pop(id(block), None)      # its derived values are stale
-        self.node_keys.pop(id(block), None)
+        self._calcium_synced = False
+        if block.element_type != "neuron" or any(
+                not isinstance(block_defaults_get(block, name), (float, int))
+                for name in params):
+            # the keys a node reports change only with a device's settings
+            # (record_to) or a neuron's list-valued ones (receptor counts)
+            self.node_keys.pop(id(block), None)
         if all_gids is None:
             all_gids = gids
         n_all = len(all_gids)
@@ -881,6 +896,7 @@ class Engine:
         were written by another way than :meth:`set_block`)."""
         self._pre_run_keys.clear()
         self.node_keys.clear()
+        self._calcium_synced = False
         self._targets_key = None
         self._live_key = None
         self._calcium_layout = None
@@ -897,10 +913,15 @@ class Engine:
             self.time_simulate = time.perf_counter() - t0
             return
         recs = self.records
-        stim = [r.block for r in recs if r.element_type == "stimulator"]
-        neurons = [r.block for r in recs if r.element_type == "neuron" and r.block.n]
-        mms = [r.block for r in recs if isinstance(r.block, recorders.Multimeter)]
-        srs = [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)]
+        if self._run_lists is None or self._run_lists[0] != len(recs):
+            # (records are only appended, and dropped with the kernel)
+            self._run_lists = (len(recs), (
+                [r.block for r in recs if r.element_type == "stimulator"],
+                [r.block for r in recs if r.element_type == "neuron" and r.block.n],
+                [r.block for r in recs if isinstance(r.block, recorders.Multimeter)],
+                [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)],
+                [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]))
+        stim, neurons, mms, srs, gen_sources = (list(x) for x in self._run_lists[1])
         tables = [t for t in self.tables.values() if len(t)]
         if len(self.detection):
             tables.append(self.detection)
@@ -914,7 +935,6 @@ class Engine:
             bar = tqdm(total=steps, unit="step", desc="Simulating",
                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} steps [{elapsed}<{remaining}]")
             progress = bar.update
-        gen_sources = [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]
         calcium = self._calcium_in(neurons)
         origin0 = self.scheduler.origin
         try:
@@ -967,11 +987,13 @@ class Engine:
         """Run on the emulated chip of the kernel's ``target`` (every rank
         emulates the whole network; errors are agreed over ranks)."""
         from pynestlite.hardware import TARGETS, target
+        self.forget_derived()           # (the chip may write any node's arrays)
         error = None
         try:
             target.run(self, steps, TARGETS[self.target])
         except Exception as e:      # agreed over ranks: all raise
             error = e
+        self.forget_derived()
         self.comm.status_point(error)
         self.step += steps
         self.simulated = True
@@ -1077,7 +1099,13 @@ class Engine:
             parts = [(blk, self.slot_of(blk.gids)) for blk in neurons if "Ca" in blk.arrays]
             arrays = (np.zeros(n_slots), np.zeros(n_slots), np.ones(n_slots), np.zeros(n_slots))
             cache = self._calcium_layout = (n_slots, list(neurons), parts, arrays)
+            self._calcium_synced = False
         _, _, parts, (ca, ca_t, tau, beta) = cache
+        if self._calcium_synced:
+            # the traces are as the last run left them in both places (a set,
+            # a restore or new nodes clear the flag)
+            self.scheduler.configure_calcium(ca, ca_t, tau, beta)
+            return ca, ca_t, parts
         for blk, sl in parts:
             a = blk.arrays
             ca[sl] = a["Ca"]; ca_t[sl] = a["Ca_t"]
@@ -1094,6 +1122,7 @@ class Engine:
         for blk, sl in parts:
             blk.arrays["Ca"][:] = ca[sl]
             blk.arrays["Ca_t"][:] = ca_t[sl]
+        self._calcium_synced = True
 
     def _configure_eprop(self, cs, n_slots):
         """The e-prop sections of the archive: per local neuron that e-prop
