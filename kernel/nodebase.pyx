@@ -330,7 +330,8 @@ cdef class NodeBlock:
                 require_finite(arr, f"{self.model}: parameter {name!r}", allow_inf=not (
                     (name in self.state or name in self.strictly_positive)
                     and np.isfinite(float(default))))
-            values[name] = np.broadcast_to(arr, (idx.shape[0],))
+            values[name] = (arr if arr.ndim == 1 and arr.shape[0] == idx.shape[0]
+                            else np.broadcast_to(arr, (idx.shape[0],)))
             new[name] = values[name]
             if name in self.grid_times and engine is not None:
                 fin = values[name][np.isfinite(values[name])]
