@@ -36,6 +36,11 @@ archiving : bool
     Whether a neuron keeps the spike archive and calcium trace (NEST's
     archiving node; True for all but population models such as
     gif_pop_psc_exp).
+pre_run_pure : bool
+    True when ``pre_run`` only derives values from the block's parameters
+    and the kernel's time base (no state, no time, no connections): the
+    kernel then skips it at a Prepare while neither changed since the last
+    one (default False: it runs at every Prepare).
 """
 import numpy as np
 cimport numpy as cnp
