@@ -226,6 +226,7 @@ class Engine:
         self.node_keys = {}             # id(block) -> (block, the keys its nodes report)
         self._calcium_synced = False    # the scheduler's calcium traces equal the neurons'
         self._run_lists = None          # (number of records, the block lists run() hands over)
+        self._neuron_blocks = None      # (number of records, the neuron blocks)
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
@@ -819,7 +820,13 @@ class Engine:
     # ------------------------------------------------------------------
     # simulation
     def neuron_blocks(self):
-        return [r.block for r in self.records if r.element_type == "neuron"]
+        """The neuron blocks, in Create order (a new list)."""
+        cache = self._neuron_blocks
+        if cache is None or cache[0] != len(self.records):
+            # (records are only appended, and dropped with the kernel)
+            cache = self._neuron_blocks = (
+                len(self.records), [r.block for r in self.records if r.element_type == "neuron"])
+        return list(cache[1])
 
     def prepare(self):
         if self.prepared:
@@ -901,10 +908,12 @@ class Engine:
         self._live_key = None
         self._calcium_layout = None
 
-    def run(self, t_ms):
+    def run(self, t_ms, steps=None):
+        """Advance ``t_ms`` (``steps``: its ``sim_steps``, when known)."""
         if not self.prepared:
             raise KernelStateError("Run called without Prepare")
-        steps = self.sim_steps(t_ms)
+        if steps is None:
+            steps = self.sim_steps(t_ms)
         if steps == 0:
             return
         t0 = time.perf_counter()
