@@ -930,7 +930,7 @@ class Engine:
                 [r.block for r in recs if isinstance(r.block, recorders.Multimeter)],
                 [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)],
                 [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]))
-        stim, neurons, mms, srs, gen_sources = (list(x) for x in self._run_lists[1])
+        stim, neurons, mms, srs, gen_sources = map(list, self._run_lists[1])
         tables = [t for t in self.tables.values() if len(t)]
         if len(self.detection):
             tables.append(self.detection)
@@ -1102,8 +1102,7 @@ class Engine:
         local slot Ca, Ca_t, tau_Ca, beta_Ca (returns what _calcium_out needs)."""
         n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
         cache = self._calcium_layout
-        if (cache is None or cache[0] != n_slots or len(cache[1]) != len(neurons)
-                or any(a is not b for a, b in zip(cache[1], neurons))):
+        if cache is None or cache[0] != n_slots or cache[1] != neurons:   # (blocks: by identity)
             # the slots of the neurons change only when nodes are created
             parts = [(blk, self.slot_of(blk.gids)) for blk in neurons if "Ca" in blk.arrays]
             arrays = (np.zeros(n_slots), np.zeros(n_slots), np.ones(n_slots), np.zeros(n_slots))
