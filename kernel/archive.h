@@ -53,6 +53,8 @@ typedef struct {
     double tau_minus_inv, tau_minus_triplet_inv;
     int64_t n_incoming; /* plastic synapses that read this history */
     int64_t max_delay;  /* their largest delay (steps) */
+    double trace;       /* the trace the latest pair-based read returned (NEST's
+                         * post_trace: get_K_value's value, 0 before any) */
     int precise;        /* keep the spikes' offsets (models with precise spike times,
                          * as NEST's archive of its _ps models) */
 } pnl_history;

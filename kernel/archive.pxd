@@ -21,6 +21,7 @@ cdef extern from "archive.h" nogil:
         double tau_minus_triplet_inv
         int64_t n_incoming
         int64_t max_delay
+        double trace
         int precise
     ctypedef struct pnl_ep_entry:
         int64_t t

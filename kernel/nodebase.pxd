@@ -180,6 +180,9 @@ cdef class NodeBlock:
     cdef public object first_gid
     cdef public object last_gid
     cdef public int error_code      # set by update (nogil) on a numerical failure
+    cdef public object frozen       # uint8 per node: not updated (NEST's ``frozen``)
+    cdef public bint any_frozen     # some node of the block is frozen
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil
     cdef void record(self, SliceContext *ctx, const int64_t *keys, int64_t n) noexcept nogil
     cdef int64_t next_sample(self, int64_t from_step) noexcept nogil
+    cdef int update_frozen(self, SliceContext *ctx, long from_lag, long to_lag) except -1

@@ -86,6 +86,42 @@ CALCIUM_STATE = {"Ca": 0.0}
 CALCIUM_INTERNAL = {"Ca_t": 0.0}
 
 
+# NEST's ignore-and-spike mechanism (models/ignore_and_spike.pxd): the
+# parameters of the models that consult it, the countdown (steps to the
+# next forced spike; -1: restart from the offset at the next Prepare, as
+# after Create or a new offset) and its set-up.
+IGNORE_AND_SPIKE_PARAMETERS = {"ignore_and_spike": False, "ignore_and_spike_offset": 1.0,
+                               "ignore_and_spike_interval": 100.0}
+IGNORE_AND_SPIKE_INTERNAL = {"until_spike": -1}
+IGNORE_AND_SPIKE_POSITIVE = ("ignore_and_spike_offset", "ignore_and_spike_interval")
+IGNORE_AND_SPIKE_FOREVER = 1 << 62       # steps of an infinite interval
+
+
+def ignore_and_spike_steps(block, engine):
+    """Prepare: the interval in steps (NEST's Time(ms).get_steps(), rounded
+    up) and a restarted countdown from the offset where due."""
+    a = block.arrays
+
+    def steps(ms):
+        ms = np.asarray(ms, np.float64)
+        out = np.full(ms.shape, IGNORE_AND_SPIKE_FOREVER, np.int64)
+        ok = np.isfinite(ms) & (ms < IGNORE_AND_SPIKE_FOREVER * engine.resolution)
+        if ok.any():
+            out[ok] = np.minimum(engine.ms_to_steps(ms[ok]), IGNORE_AND_SPIKE_FOREVER)
+        return out
+
+    until = a["until_spike"]
+    fresh = until < 0
+    until[fresh] = steps(a["ignore_and_spike_offset"])[fresh]
+    return steps(a["ignore_and_spike_interval"])
+
+
+def ignore_and_spike_set(block, idx, new):
+    """After ``set``: a new offset restarts the countdown (NEST)."""
+    if "ignore_and_spike_offset" in new:
+        block.arrays["until_spike"][idx] = -1
+
+
 # The names being set by the innermost NodeBlock.set (its check tests only
 # their signs; Python-level calls, one thread).
 _SETTING = []
@@ -110,6 +146,38 @@ def public_of(cls):
     if p is None:
         p = _PUBLIC[cls] = cls.public_names()
     return p
+
+
+cdef void _drop_register(pnl_register *r, int64_t start, object gids):
+    """Remove the entries ``start ..`` of ``r`` whose gid is in ``gids``
+    (sorted), keeping the order of the others."""
+    cdef int64_t n = r.n - start, i, k = start
+    if n <= 0:
+        return
+    cdef int64_t[::1] g = np.ascontiguousarray(
+        np.isin(np.asarray(<int64_t[:n]>(r.gid + start)), gids), np.int64)
+    for i in range(n):
+        if g[i]:
+            continue
+        r.gid[k] = r.gid[start + i]
+        r.lag[k] = r.lag[start + i]
+        r.off[k] = r.off[start + i]
+        k += 1
+    r.n = k
+
+
+cdef void _drop_values(pnl_vregister *r, int64_t start, object gids):
+    """As :func:`_drop_register` for the secondary values."""
+    cdef int64_t n = r.n - start, i, k = start
+    keys = np.asarray(<int64_t[:n]>(r.key + start)) & ((<int64_t>1 << PNL_GID_BITS) - 1)
+    cdef int64_t[::1] g = np.ascontiguousarray(np.isin(keys, gids), np.int64)
+    for i in range(n):
+        if g[i]:
+            continue
+        r.key[k] = r.key[start + i]
+        r.val[k] = r.val[start + i]
+        k += 1
+    r.n = k
 
 
 cdef class NodeBlock:
@@ -138,6 +206,8 @@ cdef class NodeBlock:
         self.last_gid = int(last_gid)
         self.chan_base = -1
         self.error_code = 0
+        self.frozen = np.zeros(self.n, dtype=np.uint8)
+        self.any_frozen = False
         self.arrays = {}
         el = defaults.get("E_L", self.all_defaults().get("E_L", 0.0))
         for name, default in self.all_defaults().items():
@@ -193,6 +263,72 @@ cdef class NodeBlock:
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         pass
+
+    # ------------------------------------------------------------------
+    # frozen nodes
+    def check_frozen(self, values):
+        """Raise BadProperty if some node of this model may not take the
+        ``frozen`` values (a bool array); NEST lets every node be frozen but
+        the multimeter."""
+        pass
+
+    def set_frozen(self, rows, values):
+        """Freeze (True) or thaw (False) the local rows ``rows``."""
+        self.frozen[np.asarray(rows, np.int64)] = np.asarray(values, bool)
+        self.any_frozen = bool(self.frozen.any())
+
+    def mute(self, rows):
+        """Before an update with frozen nodes: silence what the nodes ``rows``
+        would send outside the block's own arrays and register entries
+        (devices: their targets)."""
+        pass
+
+    def unmute(self):
+        """After an update with frozen nodes: undo :meth:`mute`."""
+        pass
+
+    cdef int update_frozen(self, SliceContext *ctx, long from_lag, long to_lag) except -1:
+        """Update phase of a block some of whose nodes are frozen (NEST: a
+        frozen node is not updated; it still receives events).  The block
+        updates as usual, then its frozen rows get back every array row and
+        their input channels in the ring buffer (they read nothing, so their
+        input stays for when they thaw), and what they emitted in the update
+        (spikes, flush events, secondary values) is dropped; the targets of a
+        frozen device are muted during the update.  Only blocks with frozen
+        nodes take this path, so unfrozen networks pay one flag test per
+        block and update."""
+        rows = np.flatnonzero(self.frozen)
+        saved = {}
+        for name, arr in self.arrays.items():
+            if isinstance(arr, np.ndarray) and arr.ndim and arr.shape[0] == self.n:
+                saved[name] = arr[rows].copy()
+        nch = int(self.n_channels)
+        ring = None
+        cols = None
+        if nch > 0 and self.chan_base >= 0 and ctx.ring_len > 0 and ctx.row_width > 0:
+            buf = np.asarray(<double[:ctx.ring_len, :ctx.row_width]>ctx.inbuf)
+            cols = (self.chan_base + rows[:, None] * nch
+                    + np.arange(nch, dtype=np.int64)[None, :]).ravel()
+            cols = cols[cols < ctx.row_width]
+            ring = buf[:, cols].copy()
+        cdef int64_t r0 = ctx.reg.n, f0 = ctx.flush.n if ctx.flush != NULL else 0
+        cdef int64_t v0 = ctx.values.n if ctx.values != NULL else 0
+        self.mute(rows)
+        try:
+            self.update(ctx, from_lag, to_lag)
+        finally:
+            self.unmute()
+        for name, v in saved.items():
+            self.arrays[name][rows] = v
+        if ring is not None:
+            buf[:, cols] = ring
+        frozen_gids = np.ascontiguousarray(self.gids[rows], np.int64)
+        _drop_register(ctx.reg, r0, frozen_gids)
+        if ctx.flush != NULL:
+            _drop_register(ctx.flush, f0, frozen_gids)
+        if ctx.values != NULL and ctx.values.n > v0:
+            _drop_values(ctx.values, v0, frozen_gids)
+        return 0
 
     cdef void record(self, SliceContext *ctx, const int64_t *keys, int64_t n) noexcept nogil:
         """Record phase (recorders): take the local spikes ``keys`` of steps of

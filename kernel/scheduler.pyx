@@ -6,7 +6,9 @@ Per slice (``min_delay`` steps starting at ``origin``):
 1. **update**: every stimulation device, then every neuron block, advances
    the slice's lags; neurons read their input for step ``origin + lag``
    from the ring buffer and append spikes ``(gid, lag)`` to the local
-   register.  The update is cut after each step at which a sampler
+   register.  A block with frozen nodes updates through
+   ``NodeBlock.update_frozen``, which leaves those nodes as they were;
+   others pay one flag test.  The update is cut after each step at which a sampler
    (multimeter) samples, and the **sample** phase runs there;
 2. **order**: the new register entries become spike keys
    ``(lag << 40) | gid`` sorted into the canonical (lag, gid) order;
@@ -393,6 +395,22 @@ cdef class Scheduler:
                 off[i] = self.archive.last_off[slot[i]]
         return (out, off) if with_offset else out
 
+    def archive_reads(self, gids):
+        """Per local neuron ``gids``: the number of spikes its archive holds
+        (NEST's ``archiver_length``) and the trace the latest pair-based
+        plastic synapse read from it (NEST's ``post_trace``); 0 where none."""
+        g = np.asarray(gids, np.int64)
+        slot = (g - 1) // max(self.ctx.n_ranks, 1)
+        length = np.zeros(len(g), np.int64)
+        trace = np.zeros(len(g))
+        cdef int64_t i
+        local = (g - 1) % max(self.ctx.n_ranks, 1) == self.ctx.rank
+        for i in range(len(g)):
+            if local[i] and 0 <= slot[i] < self.archive.n_slots:
+                length[i] = self.archive.hist[slot[i]].n - self.archive.hist[slot[i]].first
+                trace[i] = self.archive.hist[slot[i]].trace
+        return length, trace
+
     def history(self, int64_t gid, bint full=False):
         """Stamps kept in the archive of local neuron ``gid`` (oldest first);
         with ``full``: a dict of the stamps, traces (``Kminus``,
@@ -709,10 +727,16 @@ cdef class Scheduler:
                 c = ns - self.origin + 1
             for i in range(len(stimulators)):
                 blk = <NodeBlock>stimulators[i]
-                blk.update(&self.ctx, a, c)
+                if blk.any_frozen:
+                    blk.update_frozen(&self.ctx, a, c)
+                else:
+                    blk.update(&self.ctx, a, c)
             for i in range(len(neurons)):
                 blk = <NodeBlock>neurons[i]
-                blk.update(&self.ctx, a, c)
+                if blk.any_frozen:
+                    blk.update_frozen(&self.ctx, a, c)
+                else:
+                    blk.update(&self.ctx, a, c)
             if c - 1 + self.origin == ns:
                 for i in range(len(samplers)):
                     samplers[i].sample(ns, engine)

@@ -79,9 +79,16 @@ static inline void pnl_urb_append(pnl_urb_history *h, double t, double dw)
 static inline void pnl_urb_range(pnl_urb_history *h, double t1, double t2,
                                  int64_t *k0, int64_t *k1)
 {
-    int64_t k = h->first;
-    while (k < h->n && h->e[k].t - 1.0e-6 < t1)
-        k++;
+    /* the first entry with t - 1e-6 >= t1 (t ascending: bisection) */
+    int64_t lo = h->first, hi = h->n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (h->e[mid].t - 1.0e-6 < t1)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t k = lo;
     *k0 = k;
     while (k < h->n && h->e[k].t - 1.0e-6 < t2) {
         h->e[k].count++;

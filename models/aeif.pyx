@@ -482,7 +482,8 @@ cdef int aeif_clopath_rhs(double t, const double *y, double *f, void *p) noexcep
     return 0
 
 
-from pynestlite.models.hh_psc_alpha import CLOPATH_PARAMETERS
+from pynestlite.models.clopath cimport CLOPATH_ERROR_MEMORY, ClopathArchive
+from pynestlite.models.clopath import CLOPATH_PARAMETERS
 
 
 cdef class AeifPscDeltaClopath(NodeBlock):
@@ -517,8 +518,10 @@ cdef class AeifPscDeltaClopath(NodeBlock):
     ``V_th_rest`` -50.4 mV, ``tau_u_bar_plus`` 7 ms, ``tau_u_bar_minus``
     10 ms, ``tau_u_bar_bar`` 500 ms, ``a`` 4 nS, ``b`` 80.5 pA, ``I_sp``
     400 pA, ``I_e`` 0 pA, ``gsl_error_tol`` 1e-6, ``t_clamp`` 2 ms,
-    ``V_clamp`` 33 mV, and the Clopath archive parameters (kept for
-    ``clopath_synapse``, not available yet).  State ``V_m``, ``w``,
+    ``V_clamp`` 33 mV, and the parameters of the neuron's Clopath archive
+    (``models/clopath.pyx``), which ``clopath_synapse`` reads: each step
+    the state at the step's end (after the spike, clamp and reset, before
+    the counters count down) goes to it.  State ``V_m``, ``w``,
     ``u_bar_plus``, ``u_bar_minus``, ``u_bar_bar``; ``z`` and ``V_th`` are
     recordable.
 
@@ -536,7 +539,7 @@ cdef class AeifPscDeltaClopath(NodeBlock):
     internal = {"z": 0.0, "V_th": -50.4, "r": 0, "clamp_r": 0, "I_stim": 0.0, "h_int": 0.0}
     strictly_positive = ("C_m", "tau_w", "tau_z", "tau_V_th", "tau_u_bar_plus",
                          "tau_u_bar_minus", "tau_u_bar_bar", "gsl_error_tol", "u_ref_squared")
-    non_negative = ("t_ref", "t_clamp", "Delta_T")
+    non_negative = ("t_ref", "t_clamp", "Delta_T", "delay_u_bars")
     ordered = (("V_reset", "V_peak"),)
     n_channels = 2          # spikes (signed), I0
     spike_receptors = {0: (0, False, False)}
@@ -547,6 +550,10 @@ cdef class AeifPscDeltaClopath(NodeBlock):
     cdef double[::1] V_reset, V_clamp, a, b, tau_w, tau_z, tau_V_th, V_th_rest, V_th_max, I_sp
     cdef double[::1] tau_plus, tau_minus, tau_bar, I_e, tol, I_stim, h_int
     cdef int64_t[::1] r, clamp_r, ref_counts, clamp_counts, gid
+    cdef public ClopathArchive clopath_archive
+    clopath_archiving = True       # clopath_synapse may target it
+    # the Clopath archive lives outside the parameter arrays: save_state refuses
+    checkpointable = False
 
     def check(self, dict values):
         NodeBlock.check(self, values)
@@ -582,6 +589,14 @@ cdef class AeifPscDeltaClopath(NodeBlock):
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
         self.clamp_counts = engine.ms_to_steps(a["t_clamp"])
         a["h_int"][a["h_int"] <= 0.0] = engine.resolution
+        if self.clopath_archive is None:
+            self.clopath_archive = ClopathArchive(self.n)
+        self.clopath_archive.pre_run(a, engine)
+
+    def error(self):
+        if self.error_code == CLOPATH_ERROR_MEMORY:
+            return self.clopath_archive.error()
+        return NodeBlock.error(self)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
@@ -638,6 +653,9 @@ cdef class AeifPscDeltaClopath(NodeBlock):
                         self.r[i] = self.ref_counts[i] + 1 if self.ref_counts[i] > 0 else 0
                     if self.r[i] > 0:
                         y[0] = self.V_reset[i]
+                if self.clopath_archive.write(i, ctx.origin + lag + 1, y[0], y[4], y[5], y[6]):
+                    self.error_code = CLOPATH_ERROR_MEMORY
+                    return
                 if self.clamp_r[i] > 0:
                     self.clamp_r[i] -= 1
                 if self.r[i] > 0:

@@ -45,6 +45,8 @@ from pynestlite.kernel.connections cimport SynapseTable
 from pynestlite.models.eprop_common cimport (
     surrogate_gradient, OptCommon, OptState, optimized_weight, read_optimizer,
     bind_optimizer_state)
+from pynestlite.models.ignore_and_spike cimport spike_is_due
+from pynestlite.kernel.nodebase import ignore_and_spike_steps, ignore_and_spike_set
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
 
 cnp.import_array()
@@ -105,8 +107,7 @@ def adaptation_changed(block, idx, new):
     if block.adaptive and "adaptation" in new:
         a = block.arrays
         a["V_th_adapt"][idx] = a["V_th"][idx] + a["adapt_beta"][idx] * a["adaptation"][idx]
-    if "ignore_and_spike_offset" in new:
-        block.arrays["until_spike"][idx] = -1      # restart the countdown
+    ignore_and_spike_set(block, idx, new)
 
 
 def optimizer_defaults(cls):
@@ -290,10 +291,7 @@ cdef class EpropIafBlock(EpropArchivingBlock):
         self.tau_m = tau
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
         self.flush_steps = _steps(engine, a["flush_event_send_interval"])
-        self.spike_steps = _steps(engine, a["ignore_and_spike_interval"])
-        us = a["until_spike"]
-        fresh = us < 0
-        us[fresh] = _steps(engine, a["ignore_and_spike_offset"])[fresh]
+        self.spike_steps = ignore_and_spike_steps(self, engine)
         a["sg_code"][:] = [SURROGATE_GRADIENTS.index(f) for f in
                            a["surrogate_gradient_function"]]
         self.sg = a["sg_code"]
@@ -367,15 +365,9 @@ cdef class EpropIafBlock(EpropArchivingBlock):
                 z = 0.0
                 self.psi[i] = surrogate_gradient(self.sg[i], self.r[i], v, v_th,
                                                  self.height[i], self.width[i])
-                if self.ignore_spike[i]:
-                    self.until_spike[i] -= 1
-                    spike = self.until_spike[i] == 0
-                    if spike:
-                        self.until_spike[i] = self.spike_steps[i]
-                elif full_reset:
-                    spike = v >= v_th
-                else:
-                    spike = v >= v_th and self.r[i] == 0
+                spike = spike_is_due((v >= v_th) if full_reset else
+                                     (v >= v_th and self.r[i] == 0), self.ignore_spike[i],
+                                     &self.until_spike[i], self.spike_steps[i])
                 if spike:
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)
                     z = 1.0

@@ -53,6 +53,8 @@ from pynestlite.models.eprop import (
     OPTIMIZER_DEFAULTS, adaptation_changed, decay_factor, check_eprop_targets, check_surrogate_gradient,
     check_weights,
     history_duration, history_error, optimizer_defaults)
+from pynestlite.models.ignore_and_spike cimport spike_is_due
+from pynestlite.kernel.nodebase import ignore_and_spike_steps, ignore_and_spike_set
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
 
 cnp.import_array()
@@ -193,10 +195,7 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
         self.P_z = np.where(a["regular_spike_arrival"].astype(bool), 1.0, 1.0 - P_v)
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
         self.flush_steps = _steps(engine, a["flush_event_send_interval"])
-        self.spike_steps = _steps(engine, a["ignore_and_spike_interval"])
-        us = a["until_spike"]
-        fresh = us < 0
-        us[fresh] = _steps(engine, a["ignore_and_spike_offset"])[fresh]
+        self.spike_steps = ignore_and_spike_steps(self, engine)
         a["sg_code"][:] = [SURROGATE_GRADIENTS.index(f) for f in
                            a["surrogate_gradient_function"]]
         self.sg = a["sg_code"]
@@ -271,13 +270,8 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
                 self.z[i] = 0.0
                 self.psi[i] = surrogate_gradient(self.sg[i], self.r[i], v, v_th,
                                                  self.height[i], self.width[i])
-                if self.ignore_spike[i]:
-                    self.until_spike[i] -= 1
-                    spike = self.until_spike[i] == 0
-                    if spike:
-                        self.until_spike[i] = self.spike_steps[i]
-                else:
-                    spike = v >= v_th and self.r[i] == 0
+                spike = spike_is_due(v >= v_th and self.r[i] == 0, self.ignore_spike[i],
+                                     &self.until_spike[i], self.spike_steps[i])
                 if spike:
                     self.n_spikes[i] += 1
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)

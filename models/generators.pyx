@@ -91,6 +91,8 @@ cdef class StimulationBlock(NodeBlock):
 
     cdef int64_t[::1] t_min, t_max
     cdef int64_t[::1] tgt_ptr        # per device: first target index
+    cdef int64_t[::1] tgt_end        # per device: end of its targets (= its first
+                                     # while the device is frozen: no targets)
     cdef uint32_t[::1] tgt_code
     cdef double[::1] tgt_w
     cdef int64_t[::1] tgt_d
@@ -159,6 +161,17 @@ cdef class StimulationBlock(NodeBlock):
         # duplicate index of (device, target) pairs: independent streams per multapse
         self.tgt_dup = multapse_index(dev, tg)
         self.tgt_ptr = np.searchsorted(dev, np.arange(self.n + 1)).astype(np.int64)
+        self.tgt_end = np.array(self.tgt_ptr[1:], np.int64)
+
+    def mute(self, rows):
+        # a frozen device is not updated: it sends nothing and keeps the state
+        # of its connections (the rest of its state the caller restores)
+        for k in rows:
+            self.tgt_end[k] = self.tgt_ptr[k]
+
+    def unmute(self):
+        for k in range(self.n):
+            self.tgt_end[k] = self.tgt_ptr[k + 1]
 
     cdef inline bint active(self, Py_ssize_t k, int64_t stamp) noexcept nogil:
         return self.t_min[k] < stamp and stamp <= self.t_max[k]
@@ -275,7 +288,7 @@ cdef class StimulationBlock(NodeBlock):
         cdef int64_t c, q
         cdef uint64_t hi
         cdef pnl_stream s
-        for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+        for j in range(self.tgt_ptr[k], self.tgt_end[k]):
             hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
             pnl_stream_init(&s, key, hi, <uint64_t>step << 8)
             c = 0
@@ -291,7 +304,7 @@ cdef class StimulationBlock(NodeBlock):
         target, arriving at ``step + delay``."""
         cdef Py_ssize_t j
         cdef int64_t base = step % ctx.ring_len
-        for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+        for j in range(self.tgt_ptr[k], self.tgt_end[k]):
             if self.has_rec and self.tgt_rec[j]:
                 self.record_event(k, j, step + 1, 0.0, <int64_t>value)
             else:
@@ -357,7 +370,7 @@ cdef class PoissonGenerator(StimulationBlock):
                     continue
                 b0 = s0 % L if s0 >= 0 else 0
                 b1 = s1 % L if s1 >= 0 else 0
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                     hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
                     c0 = 0
                     c1 = 0
@@ -480,7 +493,7 @@ cdef class PoissonGeneratorPs(StimulationBlock):
                 continue
             inv_rate = 1000.0 / self.rate[k] - self.dead[k]
             key = pnl_make_key(ctx.seed, PURPOSE_POISSON_PS, self.gid[k])
-            for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+            for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                 hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
                 if self.fresh[j]:
                     # the first spike of a stationary dead-time process
@@ -561,7 +574,7 @@ cdef class SpikeGenerator(StimulationBlock):
                     break
                 if self.active(k, stamp):
                     base = (stamp - 1) % ctx.ring_len
-                    for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
                         if self.precise or ctx.chan_precise != NULL:
                             self.add_to_target_at(ctx, k, j, stamp, self.soff[p], w,
@@ -1108,17 +1121,17 @@ cdef class NoiseGenerator(OscillatorBlock):
                     self.rotate(k)
                 if now >= self.next_step[k]:
                     sd = sqrt(self.std[k] * self.std[k] + self.y_1[k] * self.std_mod[k] * self.std_mod[k])
-                    for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                    for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                         pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40),
                                         <uint64_t>now << 8)
                         self.amps[j] = self.mean[k] + sd * pnl_normal(&s)
                     self.next_step[k] = now + self.dt_steps[k]
                 base = now % ctx.ring_len
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                     self.add_to_target(ctx, j, base, self.tgt_w[j], self.amps[j])
                     self.now[k] += self.amps[j]
-                if self.tgt_ptr[k + 1] > self.tgt_ptr[k]:
-                    self.now[k] /= self.tgt_ptr[k + 1] - self.tgt_ptr[k]
+                if self.tgt_end[k] > self.tgt_ptr[k]:
+                    self.now[k] /= self.tgt_end[k] - self.tgt_ptr[k]
 
 
 cdef class SinusoidalPoissonGenerator(OscillatorBlock):
@@ -1195,7 +1208,7 @@ cdef class SinusoidalPoissonGenerator(OscillatorBlock):
                     if cnt > 0:
                         self.send(ctx, k, step, <double>cnt)
                     continue
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 62),
                                     <uint64_t>step << 8)
@@ -1389,7 +1402,7 @@ cdef class SinusoidalGammaGenerator(StimulationBlock):
                         self.L0[i] = 0.0
                         self.send(ctx, k, step, 1.0)
                     continue
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                     i = self.train_ptr[k] + (j - self.tgt_ptr[k])
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 61),
@@ -1456,14 +1469,14 @@ cdef class SuperpositionBlock(StimulationBlock):
         cdef pnl_key key
         cdef pnl_stream s
         for k in range(self.n):
-            if self.tgt_ptr[k + 1] == self.tgt_ptr[k] or not self.running(k):
+            if self.tgt_end[k] == self.tgt_ptr[k] or not self.running(k):
                 continue
             key = pnl_make_key(ctx.seed, PURPOSE_POISSON, self.gid[k])
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
                 if not self.active(k, step):
                     continue
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40) | (<uint64_t>1 << 60),
                                     <uint64_t>step << 8)
@@ -1667,7 +1680,7 @@ cdef class InhomogeneousPoissonGenerator(StepCurrentGenerator):
                     continue
                 mu = self.amp[k] * (ctx.h * 1e-3)      # rate in Hz, h in ms
                 base = step % ctx.ring_len
-                for j in range(self.tgt_ptr[k], self.tgt_ptr[k + 1]):
+                for j in range(self.tgt_ptr[k], self.tgt_end[k]):
                     pnl_stream_init(&s, key, <uint64_t>self.tgt_gid[j]
                                     | (<uint64_t>self.tgt_dup[j] << 40), <uint64_t>step << 8)
                     cnt = pnl_poisson(&s, mu)

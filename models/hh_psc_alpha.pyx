@@ -78,6 +78,8 @@ from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
 from pynestlite.errors import BadProperty
+from pynestlite.models.clopath cimport CLOPATH_ERROR_MEMORY, ClopathArchive
+from pynestlite.models.clopath import CLOPATH_PARAMETERS
 
 cnp.import_array()
 
@@ -148,12 +150,6 @@ cdef int hh_clopath_rhs(double t, const double *y, double *f, void *p) noexcept 
     return 0
 
 
-# The parameters of the Clopath spike archive (NEST's ClopathArchivingNode).
-CLOPATH_PARAMETERS = {"A_LTD": 14.0e-5, "A_LTP": 8.0e-5, "u_ref_squared": 60.0,
-                      "theta_plus": -45.3, "theta_minus": -70.6, "A_LTD_const": True,
-                      "delay_u_bars": 5.0}
-
-
 cdef class HhPscAlpha(NodeBlock):
     __doc__ = __doc__
     parameters = {"C_m": 100.0, "g_Na": 12000.0, "g_K": 3600.0, "g_L": 30.0, "E_Na": 50.0,
@@ -173,6 +169,7 @@ cdef class HhPscAlpha(NodeBlock):
     cdef double[::1] C_m, tau_ex, tau_in, I_e, I_stim, h_int
     cdef double[::1] u_plus, u_minus, u_bar, tau_plus, tau_minus, tau_bar
     cdef bint clopath
+    cdef public ClopathArchive clopath_archive     # (hh_psc_alpha_clopath; else None)
     cdef int64_t[::1] r, ref_counts, gid
 
     def bind(self):
@@ -193,6 +190,15 @@ cdef class HhPscAlpha(NodeBlock):
 
     def pre_run(self, engine):
         self.ref_counts = _solver_pre_run(self, engine)
+        if self.clopath:
+            if self.clopath_archive is None:
+                self.clopath_archive = ClopathArchive(self.n)
+            self.clopath_archive.pre_run(self.arrays, engine)
+
+    def error(self):
+        if self.error_code == CLOPATH_ERROR_MEMORY:
+            return self.clopath_archive.error()
+        return NodeBlock.error(self)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
@@ -227,6 +233,10 @@ cdef class HhPscAlpha(NodeBlock):
                     self.error_code = st
                 y[4] += row[c] * (1.0 * M_E / self.tau_ex[i])
                 y[6] += row[c + 1] * (1.0 * M_E / self.tau_in[i])
+                if self.clopath and self.clopath_archive.write(i, ctx.origin + lag + 1, y[0],
+                                                               y[8], y[9], y[10]):
+                    self.error_code = CLOPATH_ERROR_MEMORY
+                    return
                 if self.r[i] > 0:
                     self.r[i] -= 1
                 elif y[0] >= 0 and U_old > y[0]:
@@ -249,17 +259,22 @@ cdef class HhPscAlphaClopath(HhPscAlpha):
         tau_u_bar_minus du_bar_minus/dt = V_m - u_bar_minus
         tau_u_bar_bar du_bar_bar/dt = u_bar_minus - u_bar_bar
 
-    (defaults 114, 10, 500 ms; the three start at 0 as NEST's).  The Clopath
-    archive parameters (``A_LTD``, ``A_LTP``, ``u_ref_squared > 0``,
-    ``theta_plus``, ``theta_minus``, ``A_LTD_const``, ``delay_u_bars``) are
-    kept for ``clopath_synapse``, which pynestlite does not provide yet
-    (Connect with it raises UnknownModelName)."""
+    (defaults 114, 10, 500 ms; the three start at 0 as NEST's).  Each step,
+    after the step's input and before the spike test, the state goes to
+    the neuron's Clopath archive (``models/clopath.pyx``: parameters
+    ``A_LTD``, ``A_LTP``, ``u_ref_squared > 0``, ``theta_plus``,
+    ``theta_minus``, ``A_LTD_const``, ``delay_u_bars``), which
+    ``clopath_synapse`` reads."""
     parameters = dict(HhPscAlpha.parameters, tau_u_bar_plus=114.0, tau_u_bar_minus=10.0,
                       tau_u_bar_bar=500.0, **CLOPATH_PARAMETERS)
     state = dict(HhPscAlpha.state, u_bar_plus=0.0, u_bar_minus=0.0, u_bar_bar=0.0)
     strictly_positive = HhPscAlpha.strictly_positive + (
         "tau_u_bar_plus", "tau_u_bar_minus", "tau_u_bar_bar", "u_ref_squared")
+    non_negative = HhPscAlpha.non_negative + ("delay_u_bars",)
     recordables = HhPscAlpha.recordables + ("u_bar_plus", "u_bar_minus", "u_bar_bar")
+    clopath_archiving = True       # clopath_synapse may target it
+    # the Clopath archive lives outside the parameter arrays: save_state refuses
+    checkpointable = False
 
 
 def _traub_steady_state(u):

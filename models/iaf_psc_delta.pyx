@@ -31,6 +31,14 @@ Parameters
     ``V_min``             -inf mV   lower bound of V_m
     ``I_e``               0 pA      constant input current
     ``refractory_input``  False     keep spikes arriving while refractory
+    ``ignore_and_spike``           False  spike at a fixed schedule, not at V_th
+    ``ignore_and_spike_offset``    1 ms   first forced spike after (re)setting it
+    ``ignore_and_spike_interval``  100 ms between forced spikes
+
+With ``ignore_and_spike`` (NEST's ignore-and-spike mechanism) the neuron
+spikes exactly at the offset (rounded up to steps) after Create or the
+latest setting of the offset and every interval after that, and never at
+V_th; reset and refractoriness follow each forced spike as usual.
 
 State: ``V_m`` (mV, default -70).  Receives spikes (receptor 0) and currents
 (receptor 0); sends spikes.  Recordables: V_m.
@@ -48,6 +56,10 @@ from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_uniform, pnl_poisson,
     pnl_exponential, PURPOSE_NEURON)
 from pynestlite.models.propagators cimport pnl_expm1
+from pynestlite.models.ignore_and_spike cimport forced_threshold
+from pynestlite.kernel.nodebase import (
+    IGNORE_AND_SPIKE_PARAMETERS, IGNORE_AND_SPIKE_INTERNAL, IGNORE_AND_SPIKE_POSITIVE,
+    ignore_and_spike_steps, ignore_and_spike_set)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -60,11 +72,11 @@ cdef class IafPscDelta(NodeBlock):
     pre_run_pure = True
     parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "t_ref": 2.0,
                   "V_th": -55.0, "V_reset": -70.0, "V_min": -INFINITY, "I_e": 0.0,
-                  "refractory_input": False}
+                  "refractory_input": False, **IGNORE_AND_SPIKE_PARAMETERS}
     state = {"V_m": -70.0}
-    internal = {"r": 0, "y0": 0.0, "refr_spikes": 0.0}
+    internal = {"r": 0, "y0": 0.0, "refr_spikes": 0.0, **IGNORE_AND_SPIKE_INTERNAL}
     relative = ("V_m", "V_th", "V_reset", "V_min")
-    strictly_positive = ("C_m", "tau_m")
+    strictly_positive = ("C_m", "tau_m") + IGNORE_AND_SPIKE_POSITIVE
     non_negative = ("t_ref",)
     ordered = (("V_reset", "V_th"),)
     n_channels = 2
@@ -73,8 +85,11 @@ cdef class IafPscDelta(NodeBlock):
     recordables = ("V_m",)
 
     cdef double[::1] V_m, V_th, V_reset, V_min, I_e, y0, refr, P30, P33, tau_m
-    cdef int64_t[::1] r, ref_counts, gid
-    cdef uint8_t[::1] refr_input
+    cdef int64_t[::1] r, ref_counts, gid, until_spike, spike_steps
+    cdef uint8_t[::1] refr_input, ignore_spike
+    cdef int64_t[::1] ignoring      # nodes with ignore_and_spike
+    cdef double[::1] thr            # threshold the update compares with (V_th, or
+                                    # -inf/+inf for ignoring nodes)
 
     def bind(self):
         a = self.arrays
@@ -82,6 +97,10 @@ cdef class IafPscDelta(NodeBlock):
         self.V_min = a["V_min"]; self.I_e = a["I_e"]; self.y0 = a["y0"]
         self.refr = a["refr_spikes"]; self.r = a["r"]; self.refr_input = a["refractory_input"]
         self.gid = self.gids
+        self.until_spike = a["until_spike"]; self.ignore_spike = a["ignore_and_spike"]
+
+    def after_set(self, idx, new):
+        ignore_and_spike_set(self, idx, new)
 
     def pre_run(self, engine):
         cdef double h = engine.resolution
@@ -95,6 +114,11 @@ cdef class IafPscDelta(NodeBlock):
         self.P33 = P33; self.P30 = P30
         self.tau_m = a["tau_m"]
         self.ref_counts = engine.ms_to_steps(a["t_ref"])
+        self.spike_steps = ignore_and_spike_steps(self, engine)
+        self.ignoring = np.flatnonzero(a["ignore_and_spike"]).astype(np.int64)
+        thr = np.array(a["V_th"], np.float64)
+        thr[self.ignoring] = INFINITY
+        self.thr = thr
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         # the array pointers are taken once, before the loops: every access to
@@ -119,11 +143,19 @@ cdef class IafPscDelta(NodeBlock):
         cdef const double *P33 = &self.P33[0]
         cdef const double *I_e = &self.I_e[0]
         cdef const double *V_min = &self.V_min[0]
-        cdef const double *V_th = &self.V_th[0]
         cdef const double *V_reset = &self.V_reset[0]
         cdef const double *tau_m = &self.tau_m[0]
+        cdef int64_t *until = &self.until_spike[0]
+        cdef const int64_t *spike_steps = &self.spike_steps[0]
+        cdef double *thr = &self.thr[0]
+        cdef Py_ssize_t j, n_ign = self.ignoring.shape[0]
+        cdef const int64_t *ign = &self.ignoring[0] if n_ign else NULL
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
+            # ignore-and-spike: the nodes that ignore their threshold get
+            # -inf in the step they must spike, +inf otherwise
+            for j in range(n_ign):
+                thr[ign[j]] = forced_threshold(&until[ign[j]], spike_steps[ign[j]])
             for i in range(n):
                 c = i * nch
                 spikes = row[c]
@@ -141,7 +173,7 @@ cdef class IafPscDelta(NodeBlock):
                     if refr_input[i]:
                         refr[i] += spikes * exp(-r[i] * h / tau_m[i])
                     r[i] -= 1
-                if V >= V_th[i]:
+                if V >= thr[i]:
                     r[i] = self.ref_counts[i]
                     V = V_reset[i]
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)

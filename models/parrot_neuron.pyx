@@ -12,7 +12,10 @@ Numerics
 --------
 The input channel counts spikes instead of summing weights.
 
-Parameters: none.  Receives spikes on receptor 0 and repeats them; spikes on
+Parameters: ``flush_event_send_interval`` (inf ms): after a spike, a
+parrot silent for this long sends a flush event (e-prop synapses bring
+their traces up to date with it; other synapses drop it) and again each
+interval of silence after that, as NEST's parrot_neuron.  Receives spikes on receptor 0 and repeats them; spikes on
 receptor 1 are received but not repeated (NEST's port for plastic synapses
 whose postsynaptic parrot must only fire on its own input).  Sends spikes.
 See also: poisson_generator, spike_generator.
@@ -20,6 +23,7 @@ See also: poisson_generator, spike_generator.
 cimport numpy as cnp
 import numpy as np
 from libc.stdint cimport int64_t
+from libc.math cimport INFINITY
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register_push, input_row, SIGNAL_ALL)
@@ -32,32 +36,46 @@ cdef class ParrotNeuron(NodeBlock):
     __doc__ = __doc__
     sends_signal = SIGNAL_ALL
     receives_signal = SIGNAL_ALL
-    parameters = {}
+    parameters = {"flush_event_send_interval": INFINITY}
     state = {}
-    internal = {}
+    internal = {"last_event": 0}
+    strictly_positive = ("flush_event_send_interval",)
     n_channels = 2
     spike_receptors = {0: (0, False, True), 1: (1, False, True)}
     current_receptors = {}
     recordables = ()
 
-    cdef int64_t[::1] gid
+    cdef int64_t[::1] gid, last_event, flush_steps
 
     def bind(self):
         self.gid = self.gids
+        self.last_event = self.arrays["last_event"]
+
+    def pre_run(self, engine):
+        iv = self.arrays["flush_event_send_interval"]
+        steps = np.full(self.n, np.iinfo(np.int64).max, np.int64)
+        ok = np.isfinite(iv) & (iv < 1e15 * engine.resolution)
+        steps[ok] = engine.ms_to_steps(iv[ok])
+        self.flush_steps = steps
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t i, n = self.n
         cdef long lag
         cdef double *row
-        cdef int64_t k
+        cdef int64_t k, t
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
+            t = ctx.origin + lag
             for i in range(n):
                 k = <int64_t>row[2 * i]
                 row[2 * i] = 0.0
                 row[2 * i + 1] = 0.0
                 if k > 0:
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, k)
+                    self.last_event[i] = t
+                elif self.last_event[i] > 0 and t - self.last_event[i] >= self.flush_steps[i]:
+                    pnl_register_push(ctx.flush, self.gid[i], <int>lag, 1)
+                    self.last_event[i] = t
 
 
 MODELS = {"parrot_neuron": ParrotNeuron}

@@ -409,6 +409,12 @@ cdef class Multimeter(RecordingBlock):
     def columns_of(self, i):
         return ("senders", "times") + tuple(self.arrays["record_from"][i])
 
+    def check_frozen(self, values):
+        # NEST's multimeter asks its targets for data in its update: frozen,
+        # it would record nothing, so it refuses to be frozen
+        if np.any(values):
+            raise BadProperty("multimeter cannot be frozen.")
+
     def pre_run(self, engine):
         RecordingBlock.pre_run(self, engine)
         a = self.arrays
@@ -459,10 +465,15 @@ cdef class Multimeter(RecordingBlock):
             names = a["record_from"][i]
             if not names:
                 continue                # nothing to record: no events (as NEST)
-            senders = np.concatenate([g for _, _, g in self.plan[i]])
+            plan = self.plan[i]
+            if any(blk.any_frozen for blk, _, _ in plan):
+                # a frozen node is not updated and logs no data (NEST)
+                plan = [(blk, rows[blk.frozen[rows] == 0], g[blk.frozen[rows] == 0])
+                        if blk.any_frozen else (blk, rows, g) for blk, rows, g in plan]
+            senders = np.concatenate([g for _, _, g in plan])
             cols = [senders, np.full(len(senders), stamp, np.int64)]
             for name in names:
-                cols.append(np.concatenate([blk.sample(name, rows) for blk, rows, _ in self.plan[i]]))
+                cols.append(np.concatenate([blk.sample(name, rows) for blk, rows, _ in plan]))
             if len(senders):
                 self.held[i].append(tuple(cols))
 

@@ -232,9 +232,14 @@ cdef class PairStdpTable(SynapseTable):
 
     cdef inline double post_trace(self, int64_t slot, int64_t t_spike, int64_t d, int col,
                                   pnl_archive *a) noexcept nogil:
-        """The target's trace (``col`` of ``pnl_archive_k_value``) at ``t_spike - d``."""
-        return pnl_archive_k_value(a, slot, t_spike - d,
-                                   pnl_archive_ms(a, t_spike) - d * self.ms_per_step, col)
+        """The target's trace (``col`` of ``pnl_archive_k_value``) at ``t_spike - d``;
+        the Kminus trace (col 0) is kept as the target's ``post_trace``."""
+        cdef double v = pnl_archive_k_value(a, slot, t_spike - d,
+                                            pnl_archive_ms(a, t_spike) - d * self.ms_per_step,
+                                            col)
+        if col == 0:
+            a.hist[slot].trace = v
+        return v
 
     cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
                      int64_t d, int64_t slot, SliceContext *ctx) noexcept nogil:

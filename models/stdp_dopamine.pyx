@@ -413,7 +413,7 @@ cdef class StdpDopamineSynapseTable(SynapseTable):
                       int64_t n, int64_t origin) noexcept nogil:
         cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t t_spike, d, tslot
-        cdef double t_ms, t0
+        cdef double t_ms, t0, km
         if self.vt == NULL:     # (not run yet: no rows either)
             return
         # the trigger at the end of the slice of these spikes comes first (NEST
@@ -433,8 +433,10 @@ cdef class StdpDopamineSynapseTable(SynapseTable):
                 tslot = ctx.chan_slot[self.cd[k] >> 2]
                 t0 = self.facilitate_until(k, tslot, d, t_spike, True, t_ms)
                 self.process_dopa(k, t0, t_ms)
-                self.c[k] -= self.A_minus * pnl_archive_k_value(
-                    self.arch, tslot, t_spike - d, t_ms - d * self.ms_per_step, 0)
+                km = pnl_archive_k_value(self.arch, tslot, t_spike - d,
+                                         t_ms - d * self.ms_per_step, 0)
+                self.arch.hist[tslot].trace = km        # the target's post_trace
+                self.c[k] -= self.A_minus * km
                 if self.wr_on:
                     self.record_weight(k, t_spike, self.w[k])
                 slot = base + d

@@ -147,7 +147,6 @@ def get_verbosity():
 _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_processes",
               "time_simulate", "time_update", "time_deliver", "time_communicate",
               "time_construction_create", "time_construction_connect",
-              "keep_source_table",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
               "tics_per_step", "time_record", "hardware_report", "off_grid_spiking",
               "local_spike_counter", "memory_size", "spike_buffer_resize_log", "rng_types", "max_num_syn_models",
@@ -156,7 +155,7 @@ _WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "
              "max_delay", "local_num_threads", "total_num_virtual_procs", "print_time",
              "data_path", "data_prefix", "overwrite_files", "target", "chip_seed",
              "hardware_latency", "detailed_timers", "syn_update_interval", "rng_type",
-             "dict_miss_is_error",
+             "dict_miss_is_error", "keep_source_table",
              "eprop_update_interval", "eprop_learning_window", "eprop_reset_neurons_on_update")
 
 
@@ -237,8 +236,9 @@ def _kernel_status(collective=True):
         "use_compressed_spikes": k.use_compressed_spikes,
         # False: unknown keys of node parameter dicts are ignored with a warning
         "dict_miss_is_error": k.dict_miss_is_error,
-        # fixed behaviour: sources are always kept
-        "keep_source_table": True,
+        # False: NEST drops its source table after building the connection
+        # infrastructure (see Engine.keep_source_table)
+        "keep_source_table": k.keep_source_table,
         # a node sends or takes spikes at precise (off-grid) times
         "off_grid_spiking": k.off_grid_spiking(),
         # spikes of this rank's neurons in the latest Simulate (multiplicity counted)
@@ -313,6 +313,8 @@ def _check_kernel_status(params):
         if k.simulated:
             raise KernelStateError("use_compressed_spikes can only be set before the first "
                                    "simulation")
+    if "keep_source_table" in p and not isinstance(p["keep_source_table"], (bool, np.bool_)):
+        raise BadProperty(f"keep_source_table must be a bool, got {p['keep_source_table']!r}")
     if "dict_miss_is_error" in p and not isinstance(p["dict_miss_is_error"], (bool, np.bool_)):
         raise BadProperty(f"dict_miss_is_error must be a bool, got {p['dict_miss_is_error']!r}")
     if "rng_type" in p and p["rng_type"] != "Philox_32":
@@ -457,6 +459,8 @@ def _commit_kernel_status(p):
                 defaults["delay"] = d
     if "dict_miss_is_error" in p:
         k.dict_miss_is_error = bool(p["dict_miss_is_error"])
+    if "keep_source_table" in p:
+        k.keep_source_table = bool(p["keep_source_table"])
     if "rng_seed" in p:
         k.rng_seed = int(p["rng_seed"])
     if "local_num_threads" in p:
@@ -561,6 +565,7 @@ def _model_defaults(model):
     out["model"] = model
     out["model_id"] = kernel.model_id(model)
     out["element_type"] = getattr(cls, "nest_element_type", cls.element_type)
+    out["frozen"] = False       # (a node's status only: not a model default, as NEST)
     derived = getattr(cls, "derived_defaults", None)
     if derived is not None:
         out.update(derived(defaults))
@@ -648,6 +653,9 @@ def _set_defaults(model, params):
         return
     cls, defaults = kernel.model_class(model)
     base = cls.all_defaults()
+    if "frozen" in params:
+        raise UnaccessedDictionaryEntry(f"{model}: 'frozen' is a node's status, not a model "
+                                        "default (set it on the nodes)")
     for key, v in params.items():
         listed = isinstance(base.get(key), (list, tuple, np.ndarray, dict))
         if isinstance(v, Parameter) or (isinstance(v, (list, tuple, np.ndarray))
@@ -799,6 +807,7 @@ def Disconnect(*args, conn_spec=None, syn_spec=None):
         devices, or a synapse model whose state lives outside its table.
     """
     from pynestlite.disconnect import disconnect_pairs
+    _require_source_table()
     if len(args) == 1:
         if not isinstance(args[0], SynapseCollection):
             raise TypeError("Disconnect: arguments must be a SynapseCollection or two "
@@ -817,6 +826,14 @@ def Disconnect(*args, conn_spec=None, syn_spec=None):
                         "NodeCollections")
 
 
+def _require_source_table():
+    """NEST's error (where NEST aborts) for reading connections while the
+    kernel's ``keep_source_table`` is False."""
+    if not kernel.keep_source_table:
+        raise KernelException("Invalid attempt to access connection information: source "
+                              "table was cleared.")
+
+
 def GetConnections(source=None, target=None, synapse_model=None, synapse_label=None):
     """Synapses matching the query, local to this rank (SynapseCollection);
     ``synapse_label`` selects connections of the ``*_lbl`` models by label.
@@ -825,8 +842,12 @@ def GetConnections(source=None, target=None, synapse_model=None, synapse_label=N
     ------
     TypeError
         ``source`` or ``target`` is not a NodeCollection (as PyNEST).
+    KernelException
+        The kernel's ``keep_source_table`` is False (NEST cannot read its
+        connections then).
     """
     from pynestlite.synapses import get_connections
+    _require_source_table()
     for name, nodes in (("source", source), ("target", target)):
         if nodes is not None and not isinstance(nodes, NodeCollection):
             raise TypeError(f"GetConnections: {name} must be a NodeCollection, got "

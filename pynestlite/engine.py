@@ -16,7 +16,7 @@ import numpy as np
 
 from pynestlite import parallel
 from pynestlite.errors import (
-    BadDelay, BadProperty, DimensionMismatch, KernelStateError, TimeMultipleRequired,
+    BadDelay, BadProperty, DimensionMismatch, KernelException, KernelStateError, TimeMultipleRequired,
     ValueOverflow,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
 from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE, defaults_of, public_of
@@ -26,7 +26,7 @@ from pynestlite.kernel.connections import (
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
-    aeif, bernoulli_synapse, binary, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
+    aeif, bernoulli_synapse, binary, clopath, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
     generators, gif, gif_pop_psc_exp, glif, hh_psc_alpha, ht_neuron, iaf_bw, iaf_cond,
     iaf_cond_alpha_mc, iaf_psc_alpha, iaf_psc_delta, iaf_psc_exp, iaf_tum, izhikevich, lgn,
     multisynapse, parrot_neuron, precise, recorders, static_synapse_hom_w, stdp, stdp_dopamine,
@@ -42,12 +42,12 @@ for _mod in (iaf_psc_delta, iaf_psc_exp, iaf_psc_alpha, iaf_cond, aeif, hh_psc_a
              iaf_cond_alpha_mc, urbanczik, ht_neuron, gif_pop_psc_exp):
     NODE_MODELS.update(_mod.MODELS)
 for _mod in (stdp, stdp_izh, stdp_dopamine, tsodyks, eprop, eprop_bsshslm, bernoulli_synapse,
-             static_synapse_hom_w, cont_delay_synapse, urbanczik):
+             static_synapse_hom_w, cont_delay_synapse, urbanczik, clopath):
     SYNAPSE_TYPES.update(_mod.SYNAPSE_MODELS)
 # NEST's *_hpc variants keep the target as a thread-local index to save
 # memory; every pynestlite table reaches its target through the channel code
 # already, so these names are the same models (own defaults, own table)
-HPC_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "eprop_synapse",
+HPC_VARIANTS = ("bernoulli_synapse", "clopath_synapse", "cont_delay_synapse", "eprop_synapse",
                 "eprop_synapse_bsshslm_2020", "ht_synapse", "jonke_synapse", "quantal_stp_synapse",
                 "static_synapse", "static_synapse_hom_w", "stdp_dopamine_synapse",
                 "stdp_facetshw_synapse_hom", "stdp_nn_pre_centered_synapse",
@@ -81,7 +81,7 @@ def labelled(table_class):
     })
 
 
-LABEL_VARIANTS = ("bernoulli_synapse", "cont_delay_synapse", "ht_synapse", "jonke_synapse",
+LABEL_VARIANTS = ("bernoulli_synapse", "clopath_synapse", "cont_delay_synapse", "ht_synapse", "jonke_synapse",
                   "quantal_stp_synapse", "static_synapse", "static_synapse_hom_w",
                   "stdp_dopamine_synapse", "stdp_facetshw_synapse_hom",
                   "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse", "stdp_nn_symm_synapse",
@@ -157,6 +157,23 @@ def block_defaults_get(block, name):
     return defaults_of(type(block)).get(name)
 
 
+def _frozen_values(block, value, n_all, local_pos):
+    """The ``frozen`` flags of the local rows from a bool or one bool per
+    node; the model may refuse them (``check_frozen``: the multimeter)."""
+    if isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1:
+        if len(value) != n_all:
+            raise DimensionMismatch(f"{block.model}: frozen got {len(value)} values for "
+                                    f"{n_all} nodes")
+        v = np.asarray(value)
+    else:
+        v = np.full(n_all, value)
+    if v.dtype != np.bool_:
+        raise BadProperty(f"{block.model}: parameter 'frozen' expects a bool, got {value!r}")
+    v = v[local_pos]
+    block.check_frozen(v)
+    return v
+
+
 class NodeRecord:
     """Nodes of one Create call: gid range, model and the local block."""
 
@@ -196,6 +213,14 @@ class Engine:
         # False: unknown keys in a node's parameter dict are ignored with a
         # warning instead of raising (NEST's kernel property)
         self.dict_miss_is_error = True
+        # NEST's keep_source_table: False lets NEST drop the sources of the
+        # connections once it has built its infrastructure, after which
+        # nothing that needs a connection's source works there.  pynestlite
+        # keeps its sources anyway (they are its rows) but refuses, with
+        # NEST's messages, what NEST cannot do then: GetConnections and
+        # Disconnect (NEST aborts), and running binary neurons (they decode
+        # their input by sender) or weight_recorders (they report senders)
+        self.keep_source_table = True
         self.tics_per_step = 100
         self.rng_seed = DEFAULT_SEED
         self.records = []           # NodeRecord per Create call, ascending gids
@@ -564,6 +589,10 @@ class Engine:
         public = public_of(type(block))
         defaults = defaults_of(type(block))
         upd = {}
+        frozen = None
+        if "frozen" in params:
+            params = dict(params)
+            frozen = _frozen_values(block, params.pop("frozen"), n_all, local_pos)
         for name, value in params.items():
             if name not in public and not self.dict_miss_is_error:
                 warnings.warn(f"{block.model} has no parameter {name!r}: ignored "
@@ -615,6 +644,8 @@ class Engine:
             upd[name] = v
         if upd:
             block.set(upd, rows, engine=self)
+        if frozen is not None:
+            block.set_frozen(rows, frozen)
 
     # ------------------------------------------------------------------
     # connections
@@ -860,6 +891,8 @@ class Engine:
                                  self.rng_seed, n_local)
         self.min_delay, self.max_delay = dmin, dmax
         self._configure_precise()
+        if not self.keep_source_table:
+            self._check_without_sources()
         # secondary values (learning signals) are exchanged every slice on
         # every rank as soon as one rank has such a connection
         self.secondary_exchange = self.comm.allreduce_max(
@@ -1012,6 +1045,19 @@ class Engine:
         (NEST's ``off_grid_spiking``)."""
         return any(r.block.sends_precise() or getattr(r.block, "precise_input", False)
                    for r in self.records)
+
+    def _check_without_sources(self):
+        """Prepare with ``keep_source_table`` False: raise NEST's error where
+        the run needs the senders of connections (binary neurons receiving
+        input, synapses reporting to a weight_recorder), on every rank."""
+        has_conn = any(len(t) for t in self.tables.values())
+        binary = has_conn and any(blk.n and getattr(blk, "binary_input", False)
+                                  for blk in self.neuron_blocks())
+        recorded = any(len(t) and self.synapse_models[name].get("weight_recorder") is not None
+                       for name, t in self.tables.items())
+        if self.comm.allreduce_max(int(binary or recorded)):
+            raise KernelException("Cannot use SourceTable::get_node_id when "
+                                  "get_keep_source_table is false")
 
     def _configure_precise(self):
         """Single-event input and payloads: the input channels that take

@@ -40,7 +40,8 @@ def _kernel():
 _COMMON_KEYS = ("global_id", "model", "model_id", "element_type", "local", "vp", "thread",
                 "thread_local_id", "frozen", "node_uses_wfr")
 # keys whose values do not come from the block's arrays (see _group_values)
-_DERIVED_KEYS = frozenset(_COMMON_KEYS) | {"events", "filenames", "t_spike", "receptor_types",
+_DERIVED_KEYS = frozenset(_COMMON_KEYS) | {"events", "filenames", "t_spike", "post_trace",
+                                           "archiver_length", "receptor_types",
                                            "recordables"}
 
 
@@ -278,7 +279,7 @@ class NodeCollection:
         hidden = getattr(rec.block, "write_only", ())     # settable, not reported (as NEST)
         keys = [k for k in rec.block.public_names() if k not in hidden] + list(_COMMON_KEYS)
         if rec.element_type == "neuron" and rec.block.archiving:
-            keys.append("t_spike")
+            keys.extend(("t_spike", "post_trace", "archiver_length"))
         if rec.element_type == "recorder" and not getattr(type(rec.block), "receives_ports",
                                                             False):
             keys.append("events")
@@ -315,9 +316,11 @@ class NodeCollection:
             return vps if key == "vp" else [v // k.size for v in vps]
         if key == "thread_local_id":
             return _thread_local_ids(rec, g, k)
-        if key in ("frozen", "node_uses_wfr"):
+        if key == "node_uses_wfr":
             return [False] * len(g)
         rows = np.searchsorted(blk.gids, g)
+        if key == "frozen":
+            return [bool(x) for x in blk.frozen[rows]]
         if key == "events":
             return [blk.events(int(r), k) for r in rows]
         if key == "filenames" and rec.element_type == "recorder":
@@ -325,6 +328,11 @@ class NodeCollection:
             from pynestlite.recording import ascii_path
             return [[ascii_path(k, blk, int(r))] if blk.arrays["record_to"][int(r)] == "ascii"
                     else [] for r in rows]
+        if key in ("post_trace", "archiver_length") and rec.element_type == "neuron" \
+                and rec.block.archiving:
+            length, trace = k.scheduler.archive_reads(g)
+            return ([float(x) for x in trace] if key == "post_trace"
+                    else [int(x) for x in length])
         if key == "t_spike":
             return [float(x) for x in
                     k.t_spike(g, precise=getattr(blk, "precise_input", False))]
@@ -600,6 +608,7 @@ class _Snapshot:
             chunks = None
             if hasattr(blk, "chunks"):
                 chunks = [list(blk.chunks[i]) for i in rows]
+            arrays[None] = blk.frozen[rows].copy()
             self.saved.append((blk, rows, arrays, chunks))
 
     def restore(self):
@@ -607,6 +616,9 @@ class _Snapshot:
         self.k.forget_derived()
         for blk, rows, arrays, chunks in self.saved:
             for name, old in arrays.items():
+                if name is None:
+                    blk.set_frozen(rows, old)
+                    continue
                 arr = blk.arrays[name]
                 if isinstance(arr, list):
                     for j, i in enumerate(rows):
@@ -634,7 +646,7 @@ def _check_keys(rec, params):
         return
     names = public_of(type(rec.block))
     for key in params:
-        if key not in names:
+        if key not in names and key != "frozen":
             raise UnaccessedDictionaryEntry(
                 f"{rec.model} has no parameter {key!r}; expected one of {sorted(names)}")
 

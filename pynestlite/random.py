@@ -359,21 +359,11 @@ def CreateParameter(parametertype, specs):
         A key the type does not take.
     """
     from pynestlite.errors import UnaccessedDictionaryEntry
-    spatial = _spatial_types()
-    if parametertype in spatial:
-        cls, keys = spatial[parametertype]
-        if not isinstance(specs, dict):
-            raise BadParameter(f"CreateParameter: specs must be a dict, got {specs!r}")
-        for key in specs:
-            if key not in keys:
-                raise UnaccessedDictionaryEntry(
-                    f"CreateParameter: {parametertype} has no parameter {key!r}; expected "
-                    f"{list(keys)}")
-        return cls(**specs)
-    if parametertype not in _PARAMETER_TYPES:
+    types = dict(_PARAMETER_TYPES, **_spatial_types())
+    if parametertype not in types:
         raise BadProperty(f"CreateParameter: unknown parameter type {parametertype!r}; "
-                          f"expected one of {sorted(_PARAMETER_TYPES)}")
-    cls, keys = _PARAMETER_TYPES[parametertype]
+                          f"expected one of {sorted(types)}")
+    cls, keys = types[parametertype]
     if not isinstance(specs, dict):
         raise BadParameter(f"CreateParameter: specs must be a dict, got {specs!r}")
     for key in specs:

@@ -40,6 +40,10 @@ def main(out_dir):
     for key in ("senders", "times"):
         res["stdp_" + key] = gather(p[key])
     res["stdp_syn"] = gather(p["syn"].reshape(-1, 4))
+    c = networks.clopath_network(nest)
+    for key in ("senders", "times"):
+        res["clopath_" + key] = gather(c[key])
+    res["clopath_syn"] = gather(c["syn"].reshape(-1, 4))
     z = networks.izh_network(nest)
     for key in ("senders", "times"):
         res["izh_" + key] = gather(z[key])

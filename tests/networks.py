@@ -212,6 +212,38 @@ def payload_network(nest, seed=17, simtime=200.0):
             "V_m": np.asarray(vm["V_m"])}
 
 
+def frozen_network(nest, seed=5):
+    """A recurrent iaf_psc_alpha network with Poisson drive in which some
+    neurons (spread over the ranks) and one of two generators are frozen in
+    some runs and thawed in others: the frozen neurons keep their state and
+    their unread input, the others go on.  Spikes and V_m of the first 20."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    nrn = nest.Create("iaf_psc_alpha", 80, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    pg = nest.Create("poisson_generator", 2, {"rate": 12000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg[0], nrn[:40], syn_spec={"weight": 40.0, "delay": 1.0})
+    nest.Connect(pg[1], nrn[40:], syn_spec={"weight": 40.0, "delay": 1.0})
+    nest.Connect(nrn, nrn, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": nest.random.uniform(-60.0, 120.0), "delay": 1.5})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
+    nest.Connect(mm, nrn[:20])
+    nest.Connect(nrn, sr)
+    nrn[::3].frozen = True
+    nest.Simulate(40.0)
+    nrn[::3].frozen = False
+    nrn[1::4].frozen = True
+    pg[1].frozen = True
+    nest.Simulate(33.3)
+    nrn.frozen = False
+    pg[1].frozen = False
+    nest.Simulate(60.0)
+    ev = sr.get("events")
+    vm = mm.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "vm_senders": np.asarray(vm["senders"]), "vm_times": np.asarray(vm["times"]),
+            "V_m": np.asarray(vm["V_m"])}
+
 def stdp_network_build(nest, seed=11):
     """Build (not simulate) the network of :func:`stdp_network`; returns its
     spike_recorder."""
@@ -243,6 +275,34 @@ def stdp_network(nest, seed=11, simtime=200.0, split=2):
     for _ in range(split):
         nest.Simulate(simtime / split)
     return _spikes_and_synapses(nest, sr, "stdp_synapse", "Kplus")
+
+
+def clopath_network(nest, seed=19, simtime=120.0, split=2):
+    """aeif_psc_delta_clopath neurons (random initial V_m) driven by Poisson
+    input, recurrent clopath_synapse connections (random weights and
+    delays) and hh_psc_alpha_clopath targets; simulated in ``split``
+    Simulate calls.  Returns the spikes and the local clopath synapses
+    (source, target, weight, x_bar)."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    a = nest.Create("aeif_psc_delta_clopath", 40, {"V_m": nest.random.uniform(-70.6, -60.0),
+                                                    "A_LTP": 8e-3, "A_LTD": 1.4e-2})
+    h = nest.Create("hh_psc_alpha_clopath", 10, {"A_LTP": 8e-3, "theta_minus": -64.9,
+                                                  "theta_plus": -35.0})
+    pg = nest.Create("poisson_generator", params={"rate": 4000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, a, syn_spec={"weight": 3.0, "delay": 1.0})
+    nest.Connect(pg, h, syn_spec={"weight": 150.0, "delay": 1.0})
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 8},
+                 {"synapse_model": "clopath_synapse", "weight": nest.random.uniform(1.0, 4.0),
+                  "delay": nest.random.uniform(0.5, 2.0), "Wmax": 8.0})
+    nest.Connect(a, h, {"rule": "fixed_indegree", "indegree": 6},
+                 {"synapse_model": "clopath_synapse", "weight": nest.random.uniform(100.0, 300.0),
+                  "delay": 1.0, "Wmax": 500.0})
+    nest.Connect(a + h, sr)
+    for _ in range(split):
+        nest.Simulate(simtime / split)
+    return _spikes_and_synapses(nest, sr, "clopath_synapse", "x_bar")
 
 
 def _spikes_and_synapses(nest, sr, model, state):

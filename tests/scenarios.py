@@ -236,6 +236,122 @@ def run_ignore_and_fire(nest):
     return out
 
 
+def run_frozen_nodes(nest):
+    """Frozen nodes (NEST's ``frozen``: not updated, events still arrive):
+    neurons frozen in some runs and thawed in others, receiving spikes and a
+    current while frozen (their input stays in the ring buffer, as NEST's);
+    a frozen spike_generator, dc_generator and parrot send nothing; a frozen
+    spike_recorder still records; the multimeter gets no samples of a frozen
+    neuron.  Run lengths that are not multiples of min_delay or of the
+    recording interval."""
+    _reset(nest)
+    nrn = nest.Create("iaf_psc_alpha", 3, {"I_e": 380.0})
+    nrn[1].set(I_e=0.0)
+    delta = nest.Create("iaf_psc_delta", 1, {"I_e": 420.0, "t_ref": 1.3})
+    sg = nest.Create("spike_generator", 1,
+                     {"spike_times": [0.5, 1.2, 2.0, 3.7, 6.1, 8.8, 9.9, 12.4, 15.5,
+                                      18.0, 21.3, 26.6, 31.0, 33.3]})
+    dc = nest.Create("dc_generator", 1, {"amplitude": 250.0, "start": 2.0})
+    par = nest.Create("parrot_neuron", 2)
+    nest.Connect(sg, nrn, syn_spec={"weight": 600.0, "delay": 1.5})
+    nest.Connect(sg, delta, syn_spec={"weight": 3.0, "delay": 1.0})
+    nest.Connect(sg, par, syn_spec={"delay": 1.0})
+    nest.Connect(dc, nrn[1:] + delta, syn_spec={"delay": 0.1})
+    nest.Connect(nrn[2], nrn[0], syn_spec={"weight": 200.0, "delay": 2.2})
+    mm = _multimeter(nest, nrn + delta, 0.3)
+    sr = _spike_recorder(nest, nrn + delta)
+    sr_par = _spike_recorder(nest, par)
+    nrn[0].frozen = True
+    delta.frozen = True
+    par[0].frozen = True
+    sr.frozen = True
+    nest.Simulate(7.3)
+    nrn[0].frozen = False
+    nrn[1].frozen = True
+    sg.frozen = True
+    nest.Simulate(11.1)
+    nrn[1].frozen = False
+    sg.frozen = False
+    dc.frozen = True
+    delta.frozen = False
+    par[0].frozen = False
+    par[1].frozen = True
+    nest.Simulate(9.0)
+    dc.frozen = False
+    nest.Simulate(12.6)
+    out = _neuron_results(mm, sr)
+    out.update(_spikes(sr_par, kind="relay"))
+    out.update(_final(nrn + delta))
+    out["frozen"] = np.asarray([n.get("frozen") for n in nrn + delta + sg + dc + par + sr],
+                               np.int64)
+    return out
+
+
+def run_ignore_and_spike(nest):
+    """``ignore_and_spike``: iaf_psc_delta and eprop_iaf driven to fire on
+    their own but spiking only at the offset and every interval after it
+    (steps counted down from the latest setting of either key); their input
+    and dynamics go on (V_m recorded), a target shows the spikes."""
+    _reset(nest)
+    delta = nest.Create("iaf_psc_delta", 2, {"I_e": 500.0, "ignore_and_spike": True,
+                                              "ignore_and_spike_offset": 2.3,
+                                              "ignore_and_spike_interval": 7.0})
+    delta[1].set(ignore_and_spike_interval=3.1)
+    ep = nest.Create("eprop_iaf", 1, {"ignore_and_spike": True,
+                                      "ignore_and_spike_offset": 1.5,
+                                      "ignore_and_spike_interval": 4.4, "I_e": 3000.0})
+    plain = nest.Create("iaf_psc_delta", 1, {"I_e": 500.0})
+    target = nest.Create("iaf_psc_alpha", 1)
+    nest.Connect(delta + plain, target, syn_spec={"weight": 100.0, "delay": 1.0})
+    nest.Connect(plain, delta, syn_spec={"weight": 2.0, "delay": 1.0})
+    sr = _spike_recorder(nest, delta + ep + plain)
+    mm = _multimeter(nest, delta + plain + target, 0.1)
+    nest.Simulate(23.2)
+    delta[0].set(ignore_and_spike_offset=0.4)
+    nest.Simulate(20.0)
+    delta[1].set(ignore_and_spike=False)
+    nest.Simulate(15.0)
+    out = _neuron_results(mm, sr)
+    out.update(_final(delta + plain))
+    return out
+
+def run_archive_status(nest):
+    """``post_trace`` (the trace the latest pair-based STDP read of the
+    target returned) and ``archiver_length`` (spikes the archive holds) of
+    an iaf_psc_alpha and a parrot_neuron (receptor 1: not repeated) read
+    after every 1 ms run while stdp, stdp_synapse_hom and vogels_sprekeler
+    synapses deliver; a flush-sending parrot (its flush events reach no
+    spike_recorder)."""
+    _reset(nest)
+    sg_pre = nest.Create("spike_generator", 1,
+                         {"spike_times": [2.0, 5.5, 9.0, 11.3, 15.0, 18.2, 22.0, 27.5]})
+    sg_post = nest.Create("spike_generator", 1, {"spike_times": [4.0, 8.1, 12.0, 16.6, 21.0]})
+    pre = nest.Create("parrot_neuron", 1, {"flush_event_send_interval": 2.5})
+    post_par = nest.Create("parrot_neuron", 1, {"tau_minus": 15.0})
+    nrn = nest.Create("iaf_psc_alpha", 1, {"I_e": 700.0, "tau_minus": 25.0})
+    nest.Connect(sg_pre, pre, syn_spec={"delay": 1.0})
+    nest.Connect(sg_post, post_par, syn_spec={"delay": 1.0})
+    nest.Connect(pre, post_par, syn_spec={"synapse_model": "stdp_synapse",
+                                          "receptor_type": 1, "delay": 1.3})
+    nest.Connect(pre, nrn, syn_spec={"synapse_model": "stdp_synapse_hom", "weight": 50.0,
+                                     "delay": 2.0})
+    nest.Connect(pre, nrn, syn_spec={"synapse_model": "vogels_sprekeler_synapse",
+                                     "weight": 20.0, "delay": 1.1})
+    mm = _multimeter(nest, nrn, 0.1)
+    sr = _spike_recorder(nest, nrn)
+    sr_par = _spike_recorder(nest, pre + post_par)
+    trace, length = [], []
+    for _ in range(32):
+        nest.Simulate(1.0)
+        trace.append([post_par.post_trace, nrn.post_trace])
+        length.append([post_par.archiver_length, nrn.archiver_length,
+                       pre.archiver_length])
+    out = _neuron_results(mm, sr)
+    out.update(_spikes(sr_par, kind="relay"))
+    out["post_trace_analog"] = np.asarray(trace, np.float64)
+    out["archiver_length"] = np.asarray(length, np.int64)
+    return out
+
 def run_mat2_drive(nest):
     """mat2_psc_exp: non-resetting, adaptive threshold (V_th recorded too)."""
     params = {"C_m": 120.0, "tau_m": 6.0, "tau_syn_ex": 1.2, "tau_syn_in": 3.5,
@@ -2469,6 +2585,126 @@ def run_pp_cond_exp_mc_urbanczik(nest):
                               np.asarray(ev["times"])))
             for key in ("times", "senders", "targets", "weights"):
                 out[prefix + "wr_" + key] = np.asarray(ev[key])[idx]
+    return out
+
+
+# spike-pairing protocols of Clopath et al. (2010) (pre, post spike times, ms)
+_CLOPATH_PAIRS = [
+    ([20.0, 120.0, 220.0, 320.0], [10.0, 110.0, 210.0, 310.0]),
+    ([20.0, 53.3, 86.7, 120.0, 153.3], [10.0, 43.3, 76.7, 110.0, 143.3]),
+    ([20.0, 40.0, 60.0, 80.0, 100.0], [10.0, 30.0, 50.0, 70.0, 90.0]),
+    ([53.3, 86.6, 120.0, 153.3, 186.6], [63.3, 96.6, 130.0, 163.3, 196.6]),
+    ([40.0, 60.0, 80.0, 100.0, 120.0, 140.0], [50.0, 70.0, 90.0, 110.0, 130.0, 150.0]),
+]
+
+
+def _clopath_pairing(nest, model, params, post_weight, prefix):
+    """One target neuron per protocol of _CLOPATH_PAIRS (a parrot relays the
+    presynaptic train onto a clopath_synapse, a spike_generator drives the
+    postsynaptic spikes); target 1 has A_LTD_const False, target 2 a second
+    clopath synapse (delay 1.5 ms, its own x_bar and tau_x), target 3 a low
+    Wmax and target 4 the spike of multiplicity 2.  Two Simulate calls."""
+    n = len(_CLOPATH_PAIRS)
+    nrn = nest.Create(model, n, params)
+    nrn[1].set({"A_LTD_const": False, "u_ref_squared": 40.0})
+    parrots = nest.Create("parrot_neuron", n + 1)
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("clopath_synapse", "clopath_wr_" + prefix, {"weight_recorder": wr})
+    for i, (pre, post) in enumerate(_CLOPATH_PAIRS):
+        sg_pre = nest.Create("spike_generator", 1, {"spike_times": pre})
+        nest.Connect(sg_pre, parrots[i], syn_spec={"delay": 0.1})
+        if i == 4:
+            nest.Connect(sg_pre, parrots[i], syn_spec={"delay": 0.1})
+        sg_post = nest.Create("spike_generator", 1, {"spike_times": post})
+        nest.Connect(sg_post, nrn[i], syn_spec={"delay": 0.1, "weight": post_weight})
+        syn = {"synapse_model": "clopath_wr_" + prefix, "weight": 0.5, "delay": 0.1}
+        if i == 3:
+            syn["Wmax"] = 0.5004
+        nest.Connect(parrots[i], nrn[i], syn_spec=syn)
+    sg_extra = nest.Create("spike_generator", 1, {"spike_times": [15.0, 45.0, 48.0, 77.0, 112.0]})
+    nest.Connect(sg_extra, parrots[n], syn_spec={"delay": 0.1})
+    nest.Connect(parrots[n], nrn[2], syn_spec={
+        "synapse_model": "clopath_wr_" + prefix, "weight": 1.0, "delay": 1.5,
+        "x_bar": 0.1, "tau_x": 8.0, "Wmin": 0.2})
+    mm = _multimeter(nest, nrn, 0.5)
+    sr = _spike_recorder(nest, nrn)
+    nest.Simulate(95.0)
+    nest.Simulate(115.0)
+    out = {}
+    out.update(_vm(mm, prefix))
+    out.update(_spikes(sr, prefix))
+    ev = wr.get("events")
+    idx = np.lexsort((np.asarray(ev["targets"]), np.asarray(ev["senders"]),
+                      np.asarray(ev["times"])))
+    for key in ("times", "senders", "targets", "weights"):
+        out[prefix + "wr_" + key] = np.asarray(ev[key])[idx]
+    conns = nest.GetConnections(target=nrn, synapse_model="clopath_wr_" + prefix)
+    status = conns.get(["source", "target", "weight", "x_bar"])
+    idx = np.lexsort((np.asarray(status["target"]), np.asarray(status["source"])))
+    out[prefix + "final_weight"] = np.asarray(status["weight"], np.float64)[idx]
+    out[prefix + "final_x_bar"] = np.asarray(status["x_bar"], np.float64)[idx]
+    return out
+
+
+def run_clopath_synapse_pairing(nest):
+    """clopath_synapse onto aeif_psc_delta_clopath (parameters of NEST's
+    spike-pairing example) and onto hh_psc_alpha_clopath, in the spike-pairing
+    protocols of _clopath_pairing: the weights each transmitted spike carries
+    (weight_recorder), the final weights and presynaptic traces, the neurons'
+    spikes and V_m."""
+    _reset(nest)
+    out = _clopath_pairing(nest, "aeif_psc_delta_clopath", {
+        "V_m": -70.6, "E_L": -70.6, "C_m": 281.0, "theta_minus": -70.6, "theta_plus": -45.3,
+        "A_LTD": 14.0e-5, "A_LTP": 8.0e-5, "tau_u_bar_minus": 10.0, "tau_u_bar_plus": 7.0,
+        "delay_u_bars": 4.0, "a": 4.0, "b": 0.0805, "V_reset": -70.6 + 21.0, "V_clamp": 33.0,
+        "t_clamp": 2.0, "t_ref": 0.0}, 80.0, "aeif_")
+    _reset(nest)
+    out.update(_clopath_pairing(nest, "hh_psc_alpha_clopath", {
+        "V_m": -64.9, "C_m": 100.0, "tau_syn_ex": 0.2, "tau_syn_in": 2.0,
+        "theta_minus": -64.9, "theta_plus": -35.0, "A_LTD": 14.0e-5, "A_LTP": 8.0e-5,
+        "tau_u_bar_minus": 10.0, "tau_u_bar_plus": 114.0, "delay_u_bars": 5.0}, 2000.0, "hh_"))
+    return out
+
+
+def run_clopath_synapse_long_delays(nest):
+    """clopath_synapse where every delay is 2 ms (min_delay = max_delay = 20
+    steps): a presynaptic spike reads its LTD value up to 39 steps after
+    it was written, from a ring of max_delay + 1 values (values lost in
+    between count as 0, as NEST's); delay_u_bars and A_LTD change between
+    the Simulate calls (the delay line keeps its first length, as NEST's).
+    aeif_psc_delta_clopath targets driven by Poisson-free spike trains."""
+    _reset(nest)
+    nrn = nest.Create("aeif_psc_delta_clopath", 3, {
+        "V_reset": -49.6, "b": 0.0805, "delay_u_bars": 4.0, "A_LTD": 14.0e-4,
+        "A_LTP": 8.0e-4})
+    nrn[2].set({"A_LTD_const": False})
+    parrots = nest.Create("parrot_neuron", 3)
+    pre = [[12.0, 31.3, 47.7, 58.0, 80.1, 96.6, 131.0], [5.0, 25.0, 45.0, 65.0, 85.0],
+           [20.0, 21.0, 40.5, 77.7, 78.0, 120.2]]
+    post = [[10.0, 29.0, 50.0, 61.0, 90.0, 100.0], [15.0, 35.0, 55.0, 75.0, 95.0],
+            [3.0, 19.0, 44.0, 70.0, 76.0, 110.0, 125.0]]
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("clopath_synapse", "clopath_long", {"weight_recorder": wr})
+    for i in range(3):
+        sg = nest.Create("spike_generator", 1, {"spike_times": pre[i]})
+        nest.Connect(sg, parrots[i], syn_spec={"delay": 2.0})
+        sg = nest.Create("spike_generator", 1, {"spike_times": post[i]})
+        nest.Connect(sg, nrn[i], syn_spec={"delay": 2.0, "weight": 80.0})
+        nest.Connect(parrots[i], nrn, syn_spec={"synapse_model": "clopath_long",
+                                                "weight": 0.5 + 0.1 * i, "delay": 2.0})
+    mm = _multimeter(nest, nrn, 1.0)
+    sr = _spike_recorder(nest, nrn)
+    nest.Simulate(60.0)
+    nrn.set({"delay_u_bars": 1.0, "A_LTD": 7.0e-4})
+    nest.Simulate(90.0)
+    out = {}
+    out.update(_vm(mm))
+    out.update(_spikes(sr))
+    ev = wr.get("events")
+    idx = np.lexsort((np.asarray(ev["targets"]), np.asarray(ev["senders"]),
+                      np.asarray(ev["times"])))
+    for key in ("times", "senders", "targets", "weights"):
+        out["wr_" + key] = np.asarray(ev[key])[idx]
     return out
 
 

@@ -223,3 +223,26 @@ def test_calcium_set_between_runs_is_used():
     nest.Simulate(30.0)
     # (equal up to the rounding of the decay at the end of each run, as NEST)
     assert m.get("Ca") == pytest.approx(ca, rel=1e-14) and ca > 0.5 * np.exp(-35.0 / tau)
+
+
+def test_ignore_and_spike_with_short_runs():
+    """iaf_psc_delta keeps its derived values between runs: the forced
+    spikes of many short runs are those of one run, and a new interval set
+    between runs is used."""
+    params = {"ignore_and_spike": True, "ignore_and_spike_offset": 1.0,
+              "ignore_and_spike_interval": 3.0}
+
+    def spikes(short):
+        nest.ResetKernel()
+        n = nest.Create("iaf_psc_delta", params=params)
+        sr = nest.Create("spike_recorder")
+        nest.Connect(n, sr)
+        for _ in range(10 if short else 1):
+            nest.Simulate(1.0 if short else 10.0)
+        n.set(ignore_and_spike_interval=2.0)
+        for _ in range(10 if short else 1):
+            nest.Simulate(1.0 if short else 10.0)
+        return list(sr.get("events")["times"])
+    t = spikes(True)
+    assert t == spikes(False)
+    assert np.allclose(np.diff(t)[:2], 3.0) and np.isclose(t[-1] - t[-2], 2.0)

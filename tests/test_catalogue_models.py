@@ -396,15 +396,13 @@ def test_ppd_sup_generator_dead_time_and_rate():
 def test_hh_psc_alpha_clopath_filters_and_checks():
     """The filtered potentials follow V_m (values against NEST 3.10: the
     stored scenario ``hh_psc_alpha_clopath_drive``); u_ref_squared and the
-    filter time constants must be positive; clopath_synapse is missing."""
+    filter time constants must be positive."""
     n = nest.Create("hh_psc_alpha_clopath", params={"tau_u_bar_minus": 1.0})
     nest.Simulate(50.0)                   # at rest: u_bar_minus approaches V_m
     assert n.u_bar_minus == pytest.approx(n.V_m, abs=0.5)
     for bad in ({"u_ref_squared": 0.0}, {"tau_u_bar_bar": -1.0}):
         with pytest.raises(BadProperty):
             n.set(bad)
-    with pytest.raises(nest.NESTErrors.UnknownModelName):
-        nest.Connect(n, n, syn_spec={"synapse_model": "clopath_synapse"})
 
 
 def test_get_connections_takes_node_collections():

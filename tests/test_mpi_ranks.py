@@ -4,8 +4,10 @@ Runs tests/mpi_ranks_script.py under ``mpiexec -n 1``, ``-n 2`` and ``-n 3``
 and compares: spikes of the Brunel network and of a network with
 fixed_outdegree, pairwise_bernoulli and fixed_total_number rules, random
 initial V_m and random weights, of a network with stdp_synapse (spikes,
-plastic weights and Kplus) and of one with stdp_izh_synapse (spikes, weights, wdev); V_m samples; the synapses (source, target,
-weight, delay); and the merged per-rank HDF5 output.  Skipped when mpiexec
+plastic weights and Kplus), of one with stdp_izh_synapse (spikes, weights,
+wdev) and of one with clopath_synapse (spikes, weights, x_bar); V_m
+samples; the synapses (source, target, weight, delay); and the merged
+per-rank HDF5 output.  Skipped when mpiexec
 (``pip install mpich``) is absent.
 """
 import os
@@ -44,7 +46,7 @@ def run(n, tmp_path):
 
 def canonical(res):
     out = {}
-    for net in ("brunel", "mixed", "stdp", "izh"):
+    for net in ("brunel", "mixed", "stdp", "izh", "clopath"):
         s, t = res[f"{net}_senders"], res[f"{net}_times"]
         o = np.lexsort((s, t))
         out[f"{net}_senders"], out[f"{net}_times"] = s[o], t[o]
@@ -53,7 +55,7 @@ def canonical(res):
         out[key] = res[key][o]
     syn = res["syn"]
     out["syn"] = syn[np.lexsort((syn[:, 3], syn[:, 2], syn[:, 1], syn[:, 0]))]
-    for net in ("stdp", "izh"):
+    for net in ("stdp", "izh", "clopath"):
         syn = res[f"{net}_syn"]
         out[f"{net}_syn"] = syn[np.lexsort((syn[:, 3], syn[:, 2], syn[:, 1], syn[:, 0]))]
     for key, val in res.items():
@@ -79,6 +81,9 @@ def test_networks_are_active(results):
     # polychronization plasticity: active, and wdev accumulated
     assert len(r["izh_times"]) > 1000 and len(r["izh_syn"]) == 160 * 20
     assert np.any(r["izh_syn"][:, 3] != 0.0) and np.ptp(r["izh_syn"][:, 2]) > 4.0
+    # Clopath plasticity: the weights left their initial ranges
+    assert len(r["clopath_times"]) > 400 and len(r["clopath_syn"]) == 40 * 8 + 10 * 6
+    assert np.all(r["clopath_syn"][r["clopath_syn"][:, 1] <= 40, 2] > 4.0)
     assert any(k.endswith("_times") and len(v) > 10 for k, v in r.items() if k.startswith("h5_"))
 
 

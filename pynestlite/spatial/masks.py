@@ -29,20 +29,11 @@ with ``|`` (union), ``&`` (intersection) and ``-`` (difference).
 import numpy as np
 
 from pynestlite.errors import BadProperty, KernelException, UndefinedName
+from pynestlite.spatial.layers import _floats as _vec
 
 __all__ = ["Mask", "CreateMask"]
 
 _EPS = 1e-12
-
-
-def _vec(v, name, dims=None):
-    try:
-        arr = np.asarray(v, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        raise BadProperty(f"{name} must be a sequence of numbers, got {v!r}") from None
-    if dims is not None and len(arr) != dims:
-        raise BadProperty(f"{name} must have {dims} entries, got {len(arr)}")
-    return arr
 
 
 def _num(spec, key, default=None, kind="mask"):

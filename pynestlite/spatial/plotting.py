@@ -70,8 +70,9 @@ def PlotLayer(layer, fig=None, nodecolor="b", nodesize=20):
 
 
 def _plot_partners(center_nrn, layer, positions, fig, mask, probability_parameter,
-                   src_color, src_size, tgt_color, tgt_size, mask_color, probability_cmap,
-                   center_is_source):
+                   src_color, src_size, tgt_color, tgt_size, mask_color, probability_cmap):
+    """The partners' positions (``tgt_*``), the centre node (``src_*``) and
+    the mask and probability around the centre."""
     plt = _plt()
     from pynestlite.spatial.tools import GetPosition
     ly = _layer(layer, "PlotTargets")
@@ -111,7 +112,7 @@ def PlotTargets(src_nrn, tgt_layer, syn_type=None, fig=None, mask=None,
     positions = GetTargetPositions(src_nrn, tgt_layer, syn_type)[0]
     return _plot_partners(src_nrn, tgt_layer, positions, fig, mask, probability_parameter,
                           src_color, src_size, tgt_color, tgt_size, mask_color,
-                          probability_cmap, True)
+                          probability_cmap)
 
 
 def PlotSources(src_layer, tgt_nrn, syn_type=None, fig=None, mask=None,
@@ -125,7 +126,7 @@ def PlotSources(src_layer, tgt_nrn, syn_type=None, fig=None, mask=None,
     positions = GetSourcePositions(src_layer, tgt_nrn, syn_type)[0]
     return _plot_partners(tgt_nrn, src_layer, positions, fig, mask, probability_parameter,
                           tgt_color, tgt_size, src_color, src_size, mask_color,
-                          probability_cmap, False)
+                          probability_cmap)
 
 
 def _mask_patches(mask, center, color):

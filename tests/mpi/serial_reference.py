@@ -45,6 +45,7 @@ CASES = {
     "dilutor": lambda: networks.dilutor_network(nest),
     "precise": lambda: networks.precise_network(nest),
     "payload": lambda: networks.payload_network(nest),
+    "frozen": lambda: networks.frozen_network(nest),
     "tripartite": lambda: networks.tripartite_network(nest),
     "spatial": lambda: networks.spatial_network(nest),
     "eprop_adam": lambda: eprop_case("eprop_iaf", "adam"),

@@ -59,6 +59,24 @@ def compare(name, res, spike_keys=("senders", "times"), extra=()):
     assert failure is None, failure
 
 
+def compare_connections(name, res, keys, at_least):
+    """The connections (the columns ``keys``, gathered over ranks) equal those
+    of the same network on one rank."""
+    tmp = comm.comm.bcast(__import__("tempfile").mkdtemp() if comm.rank == 0 else None)
+    ref = serial_reference(name, tmp) if comm.rank == 0 else None
+    got = gathered(res, keys)
+    failure = None
+    if comm.rank == 0:
+        rows = sorted(zip(*[got[k].tolist() for k in keys]))
+        rrows = sorted(zip(*[ref[k].tolist() for k in keys]))
+        assert len(rrows) > at_least
+        if rows != rrows:
+            failure = (f"{name}: {len(rows)} connections on {comm.size} ranks vs "
+                       f"{len(rrows)} on one rank")
+    failure = comm.comm.bcast(failure)
+    assert failure is None, failure
+
+
 @pytest.mark.mpi(min_size=2)
 def test_brunel_spikes_and_vm_rank_independent():
     res = networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True)
@@ -115,23 +133,19 @@ def test_spike_payloads_rank_independent():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_frozen_nodes_rank_independent():
+    # frozen neurons on every rank and a frozen generator (replicated on
+    # each rank): spikes and V_m equal one rank's exactly
+    res = networks.frozen_network(nest)
+    compare("frozen", res, extra=("vm_senders", "vm_times", "V_m"))
+
+
+@pytest.mark.mpi(min_size=2)
 def test_tripartite_connections_rank_independent():
     # the third-factor pools and choices are drawn over the gathered primary
     # connections: the same connections (and so spikes) on any number of ranks
     res = networks.tripartite_network(nest)
-    tmp = comm.comm.bcast(__import__("tempfile").mkdtemp() if comm.rank == 0 else None)
-    ref = serial_reference("tripartite", tmp) if comm.rank == 0 else None
-    got = gathered(res, ["conn_source", "conn_target"])
-    failure = None
-    if comm.rank == 0:
-        pairs = sorted(zip(got["conn_source"].tolist(), got["conn_target"].tolist()))
-        rpairs = sorted(zip(ref["conn_source"].tolist(), ref["conn_target"].tolist()))
-        assert len(rpairs) > 100
-        if pairs != rpairs:
-            failure = (f"tripartite: {len(pairs)} third-factor connections on {comm.size} "
-                       f"ranks vs {len(rpairs)} on one rank")
-    failure = comm.comm.bcast(failure)
-    assert failure is None, failure
+    compare_connections("tripartite", res, ["conn_source", "conn_target"], at_least=100)
     compare("tripartite", res)
 
 
@@ -141,20 +155,9 @@ def test_spatial_connections_rank_independent():
     # periodic layer: every connection (with its weight and delay) and every
     # spike as on one rank
     res = networks.spatial_network(nest)
-    keys = ["conn_source", "conn_target", "conn_weight", "conn_delay"]
-    tmp = comm.comm.bcast(__import__("tempfile").mkdtemp() if comm.rank == 0 else None)
-    ref = serial_reference("spatial", tmp) if comm.rank == 0 else None
-    got = gathered(res, keys)
-    failure = None
-    if comm.rank == 0:
-        rows = sorted(zip(*[got[k].tolist() for k in keys]))
-        rrows = sorted(zip(*[ref[k].tolist() for k in keys]))
-        assert len(rrows) > 10000
-        if rows != rrows:
-            failure = (f"spatial: {len(rows)} connections on {comm.size} ranks vs "
-                       f"{len(rrows)} on one rank")
-    failure = comm.comm.bcast(failure)
-    assert failure is None, failure
+    compare_connections("spatial", res,
+                        ["conn_source", "conn_target", "conn_weight", "conn_delay"],
+                        at_least=10000)
     compare("spatial", res)
 
 
