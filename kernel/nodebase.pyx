@@ -36,6 +36,11 @@ archiving : bool
     Whether a neuron keeps the spike archive and calcium trace (NEST's
     archiving node; True for all but population models such as
     gif_pop_psc_exp).
+pre_run_pure : bool
+    True when ``pre_run`` only derives values from the block's parameters
+    and the kernel's time base (no state, no time, no connections): the
+    kernel then skips it at a Prepare while neither changed since the last
+    one (default False: it runs at every Prepare).
 """
 import numpy as np
 cimport numpy as cnp
@@ -410,10 +415,27 @@ cdef class NodeBlock:
                     f"{self.model} has no parameter {name!r}; expected one of "
                     f"{sorted(public)}")
         values = {}
-        for name in public:
-            if name not in self.arrays or isinstance(self.arrays[name], list):
-                continue
-            values[name] = self.get(name, idx)
+        arrays = self.arrays
+        if cls.get is NodeBlock.get:
+            # NodeBlock.get inlined (the stored values of every parameter are
+            # read for the checks: a set of one node stays cheap)
+            relative = self.relative
+            el_rows = arrays["E_L"][idx] if relative and "E_L" in arrays else None
+            for name in public:
+                arr = arrays.get(name)
+                if arr is None or isinstance(arr, list):
+                    continue
+                v = arr[idx]
+                if name in relative:
+                    v = v + el_rows
+                if arr.dtype == np.uint8 and isinstance(defaults[name], (bool, np.bool_)):
+                    v = v.astype(bool)
+                values[name] = v
+        else:
+            for name in public:
+                if name not in arrays or isinstance(arrays[name], list):
+                    continue
+                values[name] = self.get(name, idx)
         new = {}
         for name, v in updates.items():
             default = defaults[name]
@@ -449,7 +471,8 @@ cdef class NodeBlock:
                 require_finite(arr, f"{self.model}: parameter {name!r}", allow_inf=not (
                     (name in self.state or name in self.strictly_positive)
                     and np.isfinite(float(default))))
-            values[name] = np.broadcast_to(arr, (idx.shape[0],))
+            values[name] = (arr if arr.ndim == 1 and arr.shape[0] == idx.shape[0]
+                            else np.broadcast_to(arr, (idx.shape[0],)))
             new[name] = values[name]
             if name in self.grid_times and engine is not None:
                 fin = values[name][np.isfinite(values[name])]

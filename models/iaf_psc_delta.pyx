@@ -67,6 +67,9 @@ cnp.import_array()
 
 cdef class IafPscDelta(NodeBlock):
     __doc__ = __doc__
+    # pre_run reads only parameters and the time base: the kernel skips it
+    # while neither changed since the last one
+    pre_run_pure = True
     parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "t_ref": 2.0,
                   "V_th": -55.0, "V_reset": -70.0, "V_min": -INFINITY, "I_e": 0.0,
                   "refractory_input": False, **IGNORE_AND_SPIKE_PARAMETERS}

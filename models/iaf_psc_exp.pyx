@@ -51,6 +51,9 @@ cnp.import_array()
 
 cdef class IafPscExp(NodeBlock):
     __doc__ = __doc__
+    # pre_run reads only parameters and the time base: the kernel skips it
+    # while neither changed since the last one
+    pre_run_pure = True
     parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
                   "tau_syn_in": 2.0, "t_ref": 2.0, "V_th": -55.0, "V_reset": -70.0,
                   "I_e": 0.0}

@@ -926,10 +926,10 @@ def Simulate(t):
     TimeMultipleRequired
         ``t`` not a multiple of the resolution.
     """
-    kernel.sim_steps(t)
+    steps = kernel.sim_steps(t)
     kernel.prepare()
     try:
-        kernel.run(t)
+        kernel.run(t, steps)
     finally:
         kernel.cleanup()
 

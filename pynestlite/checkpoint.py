@@ -178,6 +178,7 @@ def load_state(path):
         for name, state in tables.items():
             k.tables[name].set_state(state)
         k.scheduler.set_state(sched)
+        k.forget_derived()          # (parameters and the archive came from the file)
         k.calls = calls
         k.simulated = True
     except Exception as e:      # noqa: BLE001  agreed over ranks below

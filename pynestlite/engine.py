@@ -19,7 +19,7 @@ from pynestlite.errors import (
     BadDelay, BadProperty, DimensionMismatch, KernelException, KernelStateError, TimeMultipleRequired,
     ValueOverflow,
     UnaccessedDictionaryEntry, UnknownModelName, UnknownNode, require_finite)
-from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE
+from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE, defaults_of, public_of
 from pynestlite.kernel.connections import (
     MAX_DELAY_STEPS, SYNAPSE_TYPES, DetectorTable, RecordingTable, SynapseTable, channel_code,
     channel_targets)
@@ -134,15 +134,27 @@ def _scalar_fits(value, default):
     """Whether the scalar ``value`` can be stored in a parameter like ``default``
     (the rules of ``NodeBlock.set``: bools take bools and integers, integers
     take integral numbers, floats take any real number but a bool)."""
-    if not np.isscalar(value) or isinstance(value, (str, bytes)):
+    t = type(value)
+    if t is float:                      # (the common cases without numpy)
+        kind = "f"
+    elif t is int:
+        kind = "i"                      # (out of the int64 range: ValueOverflow before)
+    elif t is bool:
+        kind = "b"
+    elif not np.isscalar(value) or isinstance(value, (str, bytes)):
         return False
-    kind = np.asarray(value).dtype.kind
+    else:
+        kind = np.asarray(value).dtype.kind
     if isinstance(default, (bool, np.bool_)):
         return kind in "biu"
     if isinstance(default, (int, np.integer)):
         return kind in "iu" or (kind == "f" and float(value).is_integer())
     return kind in "fiu"
 
+
+def block_defaults_get(block, name):
+    """The default of ``name`` in ``block``'s model (None if it has none)."""
+    return defaults_of(type(block)).get(name)
 
 
 def _frozen_values(block, value, n_all, local_pos):
@@ -160,6 +172,7 @@ def _frozen_values(block, value, n_all, local_pos):
     v = v[local_pos]
     block.check_frozen(v)
     return v
+
 
 class NodeRecord:
     """Nodes of one Create call: gid range, model and the local block."""
@@ -229,6 +242,16 @@ class Engine:
         self.next_channel = 0
         self._chan_slot, self._chan_slot_n = None, None     # channel -> slot lookup cache
         self._calcium_layout = None     # (n_slots, neuron blocks, slots, arrays) of the calcium trace
+        # fixed per-call costs of Prepare: what the last one configured, kept
+        # while nothing it depends on changed (see _configure_targets,
+        # _pre_run_blocks and prepare)
+        self._targets_key = None        # inputs of the last configure_targets (no plastic synapses)
+        self._pre_run_keys = {}         # id(block) -> (block, time base of its last pre_run)
+        self._live_key = None           # ring length of the last empty live ring
+        self.node_keys = {}             # id(block) -> (block, the keys its nodes report)
+        self._calcium_synced = False    # the scheduler's calcium traces equal the neurons'
+        self._run_lists = None          # (number of records, the block lists run() hands over)
+        self._neuron_blocks = None      # (number of records, the neuron blocks)
         self.delay_min = None       # steps, from connections
         self.delay_max = None
         self.user_delays = None     # (min, max) steps set by the user
@@ -317,6 +340,8 @@ class Engine:
 
     def steps_to_ms(self, steps):
         """Times in ms as NEST reports them: tics * ms_per_tic."""
+        if type(steps) is int:          # (one time: the same double without arrays)
+            return np.float64((steps * self.tics_per_step) * self.ms_per_tic)
         return (np.asarray(steps, np.int64) * self.tics_per_step) * self.ms_per_tic
 
     def delay_to_steps(self, delay_ms):
@@ -549,25 +574,35 @@ class Engine:
     def set_block(self, block, rows, gids, params, all_gids=None):
         """Apply a parameter dict (values scalar, per-node list, or Parameter)."""
         from pynestlite.random import Parameter
+        self._pre_run_keys.pop(id(block), None)      # its derived values are stale
+        self._calcium_synced = False
+        if block.element_type != "neuron" or any(
+                not isinstance(block_defaults_get(block, name), (float, int))
+                for name in params):
+            # the keys a node reports change only with a device's settings
+            # (record_to) or a neuron's list-valued ones (receptor counts)
+            self.node_keys.pop(id(block), None)
         if all_gids is None:
             all_gids = gids
         n_all = len(all_gids)
-        local_pos = np.searchsorted(all_gids, gids)
+        local_pos = np.searchsorted(all_gids, gids) if n_all > 1 else np.zeros(len(gids), np.int64)
+        public = public_of(type(block))
+        defaults = defaults_of(type(block))
         upd = {}
         frozen = None
         if "frozen" in params:
             params = dict(params)
             frozen = _frozen_values(block, params.pop("frozen"), n_all, local_pos)
         for name, value in params.items():
-            if name not in block.public_names() and not self.dict_miss_is_error:
+            if name not in public and not self.dict_miss_is_error:
                 warnings.warn(f"{block.model} has no parameter {name!r}: ignored "
                               "(dict_miss_is_error is False)", stacklevel=3)
                 continue
-            if name not in block.public_names():
+            if name not in public:
                 raise UnaccessedDictionaryEntry(
                     f"{block.model} has no parameter {name!r}; expected one of "
-                    f"{sorted(block.public_names())}")
-            default = block.all_defaults()[name]
+                    f"{sorted(public)}")
+            default = defaults[name]
             is_obj = isinstance(default, (tuple, list, str))
             if isinstance(value, Parameter):
                 v = self.evaluate_parameter(value, all_gids)[local_pos]
@@ -816,7 +851,13 @@ class Engine:
     # ------------------------------------------------------------------
     # simulation
     def neuron_blocks(self):
-        return [r.block for r in self.records if r.element_type == "neuron"]
+        """The neuron blocks, in Create order (a new list)."""
+        cache = self._neuron_blocks
+        if cache is None or cache[0] != len(self.records):
+            # (records are only appended, and dropped with the kernel)
+            cache = self._neuron_blocks = (
+                len(self.records), [r.block for r in self.records if r.element_type == "neuron"])
+        return list(cache[1])
 
     def prepare(self):
         if self.prepared:
@@ -839,9 +880,12 @@ class Engine:
         # count the spikes of all ranks in the detector table's live ring
         live = [r.block.gids for r in self.records
                 if getattr(type(r.block), "live_input", False) and r.block.n]
-        self._live_gids = np.sort(np.concatenate(live)) if live else np.empty(0, np.int64)
-        self._live_ring = self.detection.configure_live(self._live_gids, dmin + dmax,
-                                                        self.step)
+        if live or len(self._live_gids) or self._live_key != dmin + dmax:
+            self._live_gids = np.sort(np.concatenate(live)) if live else np.empty(0, np.int64)
+            self._live_ring = self.detection.configure_live(self._live_gids, dmin + dmax,
+                                                            self.step)
+        # (an empty live ring stays empty: nothing to move while no device is live)
+        self._live_key = None if live else dmin + dmax
         n_local = sum(b.n for b in self.neuron_blocks())
         self.scheduler.configure(dmin + dmax, self.next_channel, dmin, self.resolution,
                                  self.rng_seed, n_local)
@@ -856,8 +900,7 @@ class Engine:
         from pynestlite import recording
         error = None
         try:
-            for rec in self.records:
-                rec.block.pre_run(self)
+            self._pre_run_blocks()
             for name, t in self.tables.items():
                 t.pre_run(self, self.synapse_models[name])
             recording.open_backends(self)
@@ -871,10 +914,39 @@ class Engine:
         self.prepared = True
         self.prepared_gid = self.next_gid
 
-    def run(self, t_ms):
+    def _pre_run_blocks(self):
+        """Every block's ``pre_run``, except for blocks whose model declares
+        ``pre_run_pure`` (derived values of their parameters and the time base
+        only) when neither changed since their last one (:meth:`set_block`
+        and the restoring paths forget it)."""
+        base = (self.resolution, self.tics_per_ms, self.tics_per_step)
+        done = self._pre_run_keys
+        for rec in self.records:
+            blk = rec.block
+            if not getattr(type(blk), "pre_run_pure", False):
+                blk.pre_run(self)
+                continue
+            last = done.pop(id(blk), None)
+            if last is None or last[0] is not blk or last[1] != base:
+                blk.pre_run(self)
+            done[id(blk)] = (blk, base)
+
+    def forget_derived(self):
+        """Drop what Prepare keeps between calls (node arrays or the scheduler
+        were written by another way than :meth:`set_block`)."""
+        self._pre_run_keys.clear()
+        self.node_keys.clear()
+        self._calcium_synced = False
+        self._targets_key = None
+        self._live_key = None
+        self._calcium_layout = None
+
+    def run(self, t_ms, steps=None):
+        """Advance ``t_ms`` (``steps``: its ``sim_steps``, when known)."""
         if not self.prepared:
             raise KernelStateError("Run called without Prepare")
-        steps = self.sim_steps(t_ms)
+        if steps is None:
+            steps = self.sim_steps(t_ms)
         if steps == 0:
             return
         t0 = time.perf_counter()
@@ -883,10 +955,15 @@ class Engine:
             self.time_simulate = time.perf_counter() - t0
             return
         recs = self.records
-        stim = [r.block for r in recs if r.element_type == "stimulator"]
-        neurons = [r.block for r in recs if r.element_type == "neuron" and r.block.n]
-        mms = [r.block for r in recs if isinstance(r.block, recorders.Multimeter)]
-        srs = [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)]
+        if self._run_lists is None or self._run_lists[0] != len(recs):
+            # (records are only appended, and dropped with the kernel)
+            self._run_lists = (len(recs), (
+                [r.block for r in recs if r.element_type == "stimulator"],
+                [r.block for r in recs if r.element_type == "neuron" and r.block.n],
+                [r.block for r in recs if isinstance(r.block, recorders.Multimeter)],
+                [r.block for r in recs if isinstance(r.block, recorders.SpikeRecorder)],
+                [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]))
+        stim, neurons, mms, srs, gen_sources = map(list, self._run_lists[1])
         tables = [t for t in self.tables.values() if len(t)]
         if len(self.detection):
             tables.append(self.detection)
@@ -900,7 +977,6 @@ class Engine:
             bar = tqdm(total=steps, unit="step", desc="Simulating",
                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} steps [{elapsed}<{remaining}]")
             progress = bar.update
-        gen_sources = [r.block for r in recs if isinstance(r.block, generators.SpikeGenerator)]
         calcium = self._calcium_in(neurons)
         origin0 = self.scheduler.origin
         try:
@@ -953,11 +1029,13 @@ class Engine:
         """Run on the emulated chip of the kernel's ``target`` (every rank
         emulates the whole network; errors are agreed over ranks)."""
         from pynestlite.hardware import TARGETS, target
+        self.forget_derived()           # (the chip may write any node's arrays)
         error = None
         try:
             target.run(self, steps, TARGETS[self.target])
         except Exception as e:      # agreed over ranks: all raise
             error = e
+        self.forget_derived()
         self.comm.status_point(error)
         self.step += steps
         self.simulated = True
@@ -1027,6 +1105,15 @@ class Engine:
         cs = self.channel_slots()
         n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
         plastic = [t for t in self.tables.values() if t.uses_archive and len(t)]
+        key = None
+        if not plastic:
+            # no archive to configure: the same inputs configure the same
+            key = (id(cs), len(cs), n_slots, self.rank, self.size, min_delay,
+                   self.tics_per_step, self.tics_per_ms, id(self.scheduler))
+            if key == self._targets_key:
+                self._configure_eprop(cs, n_slots)
+                return
+        self._targets_key = None
         n_in = np.zeros(n_slots, np.int64)
         max_d = np.zeros(n_slots, np.int64)
         for t in plastic:
@@ -1053,6 +1140,7 @@ class Engine:
                    "tics_per_step": self.tics_per_step, "ms_per_tic": self.ms_per_tic,
                    "min_delay": min_delay}
         self.scheduler.configure_targets(cs, n_slots, self.rank, self.size, archive)
+        self._targets_key = key
         self._configure_eprop(cs, n_slots)
 
     def _calcium_in(self, neurons):
@@ -1060,13 +1148,18 @@ class Engine:
         local slot Ca, Ca_t, tau_Ca, beta_Ca (returns what _calcium_out needs)."""
         n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
         cache = self._calcium_layout
-        if (cache is None or cache[0] != n_slots or len(cache[1]) != len(neurons)
-                or any(a is not b for a, b in zip(cache[1], neurons))):
+        if cache is None or cache[0] != n_slots or cache[1] != neurons:   # (blocks: by identity)
             # the slots of the neurons change only when nodes are created
             parts = [(blk, self.slot_of(blk.gids)) for blk in neurons if "Ca" in blk.arrays]
             arrays = (np.zeros(n_slots), np.zeros(n_slots), np.ones(n_slots), np.zeros(n_slots))
             cache = self._calcium_layout = (n_slots, list(neurons), parts, arrays)
+            self._calcium_synced = False
         _, _, parts, (ca, ca_t, tau, beta) = cache
+        if self._calcium_synced:
+            # the traces are as the last run left them in both places (a set,
+            # a restore or new nodes clear the flag)
+            self.scheduler.configure_calcium(ca, ca_t, tau, beta)
+            return ca, ca_t, parts
         for blk, sl in parts:
             a = blk.arrays
             ca[sl] = a["Ca"]; ca_t[sl] = a["Ca_t"]
@@ -1083,6 +1176,7 @@ class Engine:
         for blk, sl in parts:
             blk.arrays["Ca"][:] = ca[sl]
             blk.arrays["Ca_t"][:] = ca_t[sl]
+        self._calcium_synced = True
 
     def _configure_eprop(self, cs, n_slots):
         """The e-prop sections of the archive: per local neuron that e-prop

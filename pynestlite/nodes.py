@@ -15,6 +15,7 @@ import collections.abc
 
 import numpy as np
 
+from pynestlite.kernel.nodebase import defaults_of, public_of
 from pynestlite.errors import (  # noqa: F401  (UnknownParameter: public here too)
     BadProperty, InvalidNodeCollection, KernelException, UnaccessedDictionaryEntry,
     UnknownAttribute, UnknownParameter)
@@ -24,14 +25,24 @@ __all__ = ["NodeCollection", "UnknownParameter"]
 
 
 
+_KERNEL = []
+
+
 def _kernel():
-    from pynestlite.engine import kernel
-    return kernel
+    """The process's kernel (imported on first use: engine imports this module)."""
+    if not _KERNEL:
+        from pynestlite.engine import kernel
+        _KERNEL.append(kernel)
+    return _KERNEL[0]
 
 
 # keys every node reports besides its model's parameters and state
 _COMMON_KEYS = ("global_id", "model", "model_id", "element_type", "local", "vp", "thread",
                 "thread_local_id", "frozen", "node_uses_wfr")
+# keys whose values do not come from the block's arrays (see _group_values)
+_DERIVED_KEYS = frozenset(_COMMON_KEYS) | {"events", "filenames", "t_spike", "post_trace",
+                                           "archiver_length", "receptor_types",
+                                           "recordables"}
 
 
 class NodeCollection:
@@ -259,7 +270,12 @@ class NodeCollection:
 
     # status ------------------------------------------------------------
     def _group_keys(self, rec):
-        """Keys nodes of the Create record ``rec`` report."""
+        """Keys nodes of the Create record ``rec`` report (kept by the kernel
+        until the block is set again)."""
+        return list(_cached_keys(_kernel(), rec)[0])
+
+    @staticmethod
+    def _compute_group_keys(rec):
         hidden = getattr(rec.block, "write_only", ())     # settable, not reported (as NEST)
         keys = [k for k in rec.block.public_names() if k not in hidden] + list(_COMMON_KEYS)
         if rec.element_type == "neuron" and rec.block.archiving:
@@ -283,6 +299,8 @@ class NodeCollection:
         """Values of ``key`` for the (local, sorted) gids ``g`` of record ``rec``."""
         k = _kernel()
         blk = rec.block
+        if key not in _DERIVED_KEYS:
+            return _array_values(k, rec, blk, np.searchsorted(blk.gids, g), key)
         if key == "global_id":
             return [int(x) for x in g]
         if key == "model":
@@ -325,15 +343,7 @@ class NodeCollection:
             if per_node is not None:
                 return per_node(np.searchsorted(blk.gids, g))
             return [sorted(blk.recordables) for _ in g]
-        vals = blk.get(key, rows)
-        if key in getattr(type(blk), "array_results", ()):
-            return list(vals)           # arrays of their own shape and dtype
-        if key == "stop" and rec.element_type != "neuron":
-            vals = _device_stop(vals)
-        if isinstance(vals, np.ndarray):
-            return vals.tolist()
-        default = blk.all_defaults().get(key)
-        return [_out_value(key, default, x) for x in vals]
+        return _array_values(k, rec, blk, rows, key)
 
     def _values(self, key):
         """Values of ``key`` for the local nodes, in id order (None where a
@@ -344,8 +354,9 @@ class NodeCollection:
         out = []
         found = False
         for rec, g in k.groups(self._ids):
-            g = g[k.is_local(g)]
-            if key not in self._group_keys(rec):
+            if k.size > 1:
+                g = g[k.is_local(g)]
+            if key not in _cached_keys(k, rec)[1]:
                 out.extend([None] * len(g))
                 continue
             found = True
@@ -498,7 +509,7 @@ class NodeCollection:
                     for rec, _ in k.groups(nc._ids):
                         _check_keys(rec, d)
             for nc, d in items:
-                nc._set_dict(k, d)
+                nc._set_dict(k, d, groups if nc is self else None)
         except Exception as e:          # noqa: BLE001  (re-raised below, on all ranks)
             error = e
         try:
@@ -507,8 +518,9 @@ class NodeCollection:
             snapshot.restore()
             raise
 
-    def _set_dict(self, k, params):
-        """Apply one parameter dict to all nodes (no rollback here)."""
+    def _set_dict(self, k, params, groups=None):
+        """Apply one parameter dict to all nodes (no rollback here); ``groups``:
+        ``k.groups(self._ids)`` when known."""
         if not params:
             return
         if k.prepared:
@@ -516,7 +528,8 @@ class NodeCollection:
                 if key in ("origin", "start", "stop", "record_to", "spike_times", "interval"):
                     raise KernelException(f"{key} cannot be changed between Prepare and Cleanup")
         # validate the keys on every group before writing anything
-        groups = k.groups(self._ids)
+        if groups is None:
+            groups = k.groups(self._ids)
         for rec, g in groups:
             _check_keys(rec, params)
         n_all = len(self._ids)
@@ -524,8 +537,12 @@ class NodeCollection:
         for rec, g in groups:
             n = len(g)
             sub = {}
+            defaults = defaults_of(type(rec.block))
             for key, v in params.items():
-                obj = isinstance(rec.block.all_defaults().get(key), (tuple, list))
+                if n_all == 1 or not isinstance(v, (list, tuple, np.ndarray)):
+                    sub[key] = v            # (one node, or one value for all)
+                    continue
+                obj = isinstance(defaults.get(key), (tuple, list))
                 # (a longer list: its first values, as NEST)
                 if isinstance(v, (list, tuple, np.ndarray)) and n_all > 1 and not obj and (
                         len(v) == n_all or (len(v) > n_all and np.ndim(v) == 1)):
@@ -535,7 +552,7 @@ class NodeCollection:
                     sub[key] = list(v[offset:offset + n])
                 else:
                     sub[key] = v
-            gl = g[k.is_local(g)]
+            gl = g[k.is_local(g)] if k.size > 1 else g
             rows = np.searchsorted(rec.block.gids, gl)
             # called on every rank, even without local nodes, so that random
             # Parameters advance the call counter identically everywhere
@@ -596,6 +613,7 @@ class _Snapshot:
 
     def restore(self):
         self.k.calls = self.calls
+        self.k.forget_derived()
         for blk, rows, arrays, chunks in self.saved:
             for name, old in arrays.items():
                 if name is None:
@@ -624,14 +642,41 @@ def _agree(k, error):
 def _check_keys(rec, params):
     """Unknown keys raise, or are left to the engine's warning where the
     kernel's ``dict_miss_is_error`` is False."""
-    from pynestlite.engine import kernel
-    if not kernel.dict_miss_is_error:
+    if not _kernel().dict_miss_is_error:
         return
-    names = rec.block.public_names()
+    names = public_of(type(rec.block))
     for key in params:
         if key not in names and key != "frozen":
             raise UnaccessedDictionaryEntry(
                 f"{rec.model} has no parameter {key!r}; expected one of {sorted(names)}")
+
+
+def _array_values(k, rec, blk, rows, key):
+    """Values of the array parameter ``key`` of the rows ``rows`` of ``blk``
+    (record ``rec``), as PyNEST returns them."""
+    vals = blk.get(key, rows)
+    if key in getattr(type(blk), "array_results", ()):
+        return list(vals)           # arrays of their own shape and dtype
+    if key == "stop" and rec.element_type != "neuron":
+        vals = _device_stop(vals)
+    if isinstance(vals, np.ndarray):
+        return vals.tolist()
+    default = blk.all_defaults().get(key)
+    return [_out_value(key, default, x) for x in vals]
+
+
+def _cached_keys(k, rec):
+    """(list, frozenset) of the keys the nodes of ``rec`` report, computed
+    once per block and kept in the kernel until the block is set again
+    (``Engine.set_block``) or the kernel forgets derived values."""
+    blk = rec.block
+    hit = k.node_keys.get(id(blk))
+    if hit is not None and hit[0] is blk:
+        return hit[1]
+    keys = NodeCollection._compute_group_keys(rec)
+    out = (keys, frozenset(keys))
+    k.node_keys[id(blk)] = (blk, out)
+    return out
 
 
 def _device_stop(vals):
