@@ -19,9 +19,10 @@ def _reset():
     nest.ResetKernel()
 
 
-def _pairing(model="clopath_synapse", nrn_model="aeif_psc_delta_clopath", **syn):
-    """NEST's spike-pairing protocol (pre 10 ms after post, 20 Hz): the
-    transmitted weights."""
+def _pairing(model="clopath_synapse", nrn_model="aeif_psc_delta_clopath", runs=(180.0,),
+             **syn):
+    """NEST's spike-pairing protocol (pre 10 ms after post, 20 Hz), simulated
+    in ``runs``: the transmitted weights."""
     nrn = nest.Create(nrn_model, 1, {"delay_u_bars": 4.0, "b": 0.0805, "V_reset": -49.6,
                                      "A_LTD": 14.0e-5, "A_LTP": 8.0e-5})
     parrot = nest.Create("parrot_neuron")
@@ -33,7 +34,8 @@ def _pairing(model="clopath_synapse", nrn_model="aeif_psc_delta_clopath", **syn)
     nest.CopyModel(model, "clopath_rec", {"weight_recorder": wr})
     nest.Connect(parrot, nrn, syn_spec=dict({"synapse_model": "clopath_rec", "weight": 0.5,
                                              "delay": 0.1}, **syn))
-    nest.Simulate(180.0)
+    for t in runs:
+        nest.Simulate(t)
     return np.asarray(wr.events["weights"]), nrn
 
 
@@ -96,20 +98,8 @@ def test_variants_learn_alike():
 def test_split_simulate_equals_one_run():
     base, _ = _pairing()
     nest.ResetKernel()
-    nrn = nest.Create("aeif_psc_delta_clopath", 1, {"delay_u_bars": 4.0, "b": 0.0805,
-                                                    "V_reset": -49.6})
-    parrot = nest.Create("parrot_neuron")
-    sg_pre = nest.Create("spike_generator", 1, {"spike_times": [20.0, 70.0, 120.0, 170.0]})
-    sg_post = nest.Create("spike_generator", 1, {"spike_times": [10.0, 60.0, 110.0, 160.0]})
-    nest.Connect(sg_pre, parrot, syn_spec={"delay": 0.1})
-    nest.Connect(sg_post, nrn, syn_spec={"delay": 0.1, "weight": 80.0})
-    wr = nest.Create("weight_recorder")
-    nest.CopyModel("clopath_synapse", "clopath_rec", {"weight_recorder": wr})
-    nest.Connect(parrot, nrn, syn_spec={"synapse_model": "clopath_rec", "weight": 0.5,
-                                        "delay": 0.1})
-    for t in (15.0, 50.3, 60.0, 54.7):
-        nest.Simulate(t)
-    np.testing.assert_array_equal(wr.events["weights"], base)
+    split, _ = _pairing(runs=(15.0, 50.3, 60.0, 54.7))
+    np.testing.assert_array_equal(split, base)
 
 
 def test_ltp_history_stays_short():

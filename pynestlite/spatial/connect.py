@@ -311,12 +311,6 @@ class _Search:
             first = last
 
 
-def candidate_pairs(spec, drivers, pool_ids, pool_layer, sign, driver_layer):
-    """All (driver index, pool index) pairs the mask accepts (see _Search)."""
-    return _Search(spec, drivers, pool_ids, pool_layer, sign, driver_layer).pairs(
-        0, len(drivers))
-
-
 def _endpoints(spec, src_ids, tgt_ids):
     """Source and target positions as the rules hand them to Parameters: the
     positions of the searched (pool) layer, if periodic, as ``ll + (p - ll)``

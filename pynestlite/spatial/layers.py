@@ -176,10 +176,6 @@ class Layer:
             self._corner = (self.positions - self.lower_left) + self.lower_left
         return self._corner[self.lids(gids)]
 
-    def periodic_extent(self):
-        """The period per dimension (inf where not periodic)."""
-        return self.extent if self.edge_wrap else np.full(self.dims, np.inf)
-
     def displacement(self, src_pos, tgt_pos):
         """``tgt - src`` per dimension, wrapped into [-L/2, L/2) on periodic
         layers (the tools' rule: Displacement, Distance, dumps)."""
@@ -188,18 +184,6 @@ class Layer:
             L = self.extent
             d = -L / 2 + np.fmod(d + L / 2, L)
             d = np.where(d < -L / 2, d + L, d)
-        return d
-
-    def param_displacement(self, src_pos, tgt_pos):
-        """``tgt - src`` per dimension, wrapped to the nearest image with
-        ``d - L * round(d / L)`` (half away from zero; the rule of the
-        spatial Parameters)."""
-        d = np.asarray(tgt_pos, np.float64) - np.asarray(src_pos, np.float64)
-        if self.edge_wrap:
-            L = self.extent
-            q = d * (1.0 / L)
-            # C's round (half away from zero)
-            d -= L * np.trunc(q + np.copysign(0.5, q))
         return d
 
     def metadata(self, gids):

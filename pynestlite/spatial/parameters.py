@@ -11,7 +11,8 @@ in one of two contexts that the :class:`~pynestlite.random.Draw` carries as
   candidate connection and the layer whose periodicity applies.
 
 ``distance`` is the Euclidean length of the displacement target - source,
-each component wrapped to its nearest periodic image (``d - L round(d/L)``);
+each component wrapped to its nearest periodic image (``d - L round(d/L)``,
+computed in ``kernel/spatial_search.pyx``);
 ``distance.x`` is the absolute value of the x component.  ``source_pos`` and
 ``target_pos`` give the raw coordinates.  Using a parameter in the wrong
 context raises BadParameterValue (or KernelException, as NEST).
@@ -41,12 +42,6 @@ class ConnectionSpace:
         self.layer = layer
         self.src_pos = np.asarray(src_pos, np.float64)
         self.tgt_pos = np.asarray(tgt_pos, np.float64)
-        self._disp = None
-
-    def displacement(self):
-        if self._disp is None:
-            self._disp = self.layer.param_displacement(self.src_pos, self.tgt_pos)
-        return self._disp
 
     def distance(self, dimension):
         """The (wrapped) distance, or the absolute value of one component
