@@ -23,8 +23,12 @@ cdef class SynapseTable:
     cdef int64_t *wr_k
     cdef int64_t *wr_stamp
     cdef double *wr_w
-    cdef int64_t wr_n, wr_cap
+    cdef readonly int64_t wr_n, wr_cap   # logged transmissions, buffer capacity
     cdef int wr_failed
+    cdef public int64_t wr_index     # the bound recorder's place in its block
+    cdef uint8_t[::1] wr_sel         # per synapse: logged (senders/targets filter)
+    cdef bint wr_all                 # no filter: every transmission is logged
+    cdef object wr_sel_key
     cdef int record_weight(self, int64_t k, int64_t stamp, double w) noexcept nogil
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil

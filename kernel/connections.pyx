@@ -415,14 +415,53 @@ cdef class SynapseTable:
 
     def bind_weight_recorder(self, engine, params):
         """Take the model's ``weight_recorder`` (a node id or collection; None:
-        off) before a run."""
+        off) before a run, with the synapses its ``senders`` and ``targets``
+        select: only their transmissions are logged (the log of a long run
+        holds what the recorder keeps, not every transmission)."""
         wr = params.get("weight_recorder")
-        self.weight_recorder = None if wr is None else weight_recorder_block(wr, engine)
-        self.wr_on = self.weight_recorder is not None
+        if wr is None:
+            self.weight_recorder = None
+            self.wr_on = False
+            return
+        blk, i = weight_recorder_block(wr, engine, index=True)
+        self.weight_recorder = blk
+        self.wr_index = i
+        self.wr_on = True
+        senders, targets = blk.filters(i)
+        if not len(senders) and not len(targets):
+            self.wr_all = True
+            self.wr_sel_key = None
+            return
+        key = (senders.tobytes(), targets.tobytes(), self.row_ptr, len(self))
+        if self.wr_sel_key is not None and self.wr_sel_key[:2] == key[:2] \
+                and self.wr_sel_key[2] is key[2] and self.wr_sel_key[3] == key[3]:
+            self.wr_all = False
+            return
+        rp = np.asarray(self.row_ptr, np.int64)
+        n = int(rp[-1]) if len(rp) else 0
+        codes = np.asarray(self.cols["code"][:n], np.uint32) if n else np.empty(0, np.uint32)
+        sel = np.ones(n, bool)
+        if len(senders):
+            rows = np.zeros(max(len(rp) - 1, 0), bool)
+            s = senders[senders < len(rows)]
+            rows[s] = True
+            sel &= np.repeat(rows, np.diff(rp))
+        if len(targets):
+            chans = np.unique(codes >> 2)
+            chan_ok = np.zeros(int(chans[-1]) + 1 if len(chans) else 0, bool)
+            if len(chans):
+                chan_ok[chans] = np.isin(engine.decode_targets(chans << 2), targets)
+                sel &= chan_ok[codes >> 2]
+        self.wr_sel = sel.view(np.uint8)
+        self.wr_all = False
+        self.wr_sel_key = key
 
     cdef int record_weight(self, int64_t k, int64_t stamp, double w) noexcept nogil:
-        """Log a transmission of synapse ``k`` (spike stamp, weight sent)."""
+        """Log a transmission of synapse ``k`` (spike stamp, weight sent) if
+        the weight recorder's filter selects it."""
         cdef int64_t cap
+        if not self.wr_all and not self.wr_sel[k]:
+            return 0
         if self.wr_n == self.wr_cap:
             cap = 2 * self.wr_cap if self.wr_cap else 1024
             p1 = <int64_t *>realloc(self.wr_k, cap * sizeof(int64_t))
@@ -470,8 +509,8 @@ cdef class SynapseTable:
         codes = self.cols["code"][ks]
         tgt = engine.decode_targets(codes)
         receptors = _decode_receptors(codes, tgt, "spike")
-        self.weight_recorder.record_weights(src, tgt, st, w, np.asarray(receptors, np.int64),
-                                            ks, engine)
+        self.weight_recorder.record_weights(self.wr_index, src, tgt, st, w,
+                                            np.asarray(receptors, np.int64), ks, engine)
 
     def get_state(self):
         """Every column (private ones included) as arrays, and which columns
@@ -758,8 +797,9 @@ cdef class DetectorTable(SynapseTable):
 SYNAPSE_TYPES = {"static_synapse": StaticSynapseTable}
 
 
-def weight_recorder_block(wr, engine):
-    """The WeightRecorder block of the node ``wr`` (a NodeCollection or id)."""
+def weight_recorder_block(wr, engine, index=False):
+    """The WeightRecorder block of the node ``wr`` (a NodeCollection or id),
+    with the node's place in it when ``index``."""
     from pynestlite.models.recorders import WeightRecorder
     from pynestlite.nodes import as_collection
     try:
@@ -769,7 +809,9 @@ def weight_recorder_block(wr, engine):
         ids, blocks = (), []
     if len(ids) != 1 or len(blocks) != 1 or not isinstance(blocks[0], WeightRecorder):
         raise BadProperty(f"weight_recorder must be one weight_recorder node, got {wr!r}")
-    return blocks[0]
+    if not index:
+        return blocks[0]
+    return blocks[0], int(np.searchsorted(blocks[0].gids, ids[0]))
 
 
 def _scatter_rows(const int64_t[::1] rp, const col_t[::1] col, int64_t[::1] nxt,

@@ -495,21 +495,22 @@ cdef class WeightRecorder(RecordingBlock):
             out[name] = np.asarray(out[name], np.int64)
         return out
 
-    def record_weights(self, src, tgt, stamps, weights, receptors, ports, engine):
-        """Take the transmissions of a run (arrays in delivery order)."""
+    def filters(self, i):
+        """The ``senders`` and ``targets`` of recorder ``i`` as sorted gid arrays
+        (empty: no filter)."""
         from pynestlite.nodes import as_collection
+        return (np.asarray(as_collection(self.arrays["senders"][i], "senders").ids, np.int64),
+                np.asarray(as_collection(self.arrays["targets"][i], "targets").ids, np.int64))
+
+    def record_weights(self, i, src, tgt, stamps, weights, receptors, ports, engine):
+        """Take the transmissions of a run for recorder ``i`` (arrays in
+        delivery order; the synapse table logged only those its senders and
+        targets select)."""
         t_min, t_max = self.t_lim
-        for i in range(self.n):
-            sel = (stamps > t_min[i]) & (stamps <= t_max[i])
-            senders = as_collection(self.arrays["senders"][i], "senders").ids
-            targets = as_collection(self.arrays["targets"][i], "targets").ids
-            if len(senders):
-                sel &= np.isin(src, senders)
-            if len(targets):
-                sel &= np.isin(tgt, targets)
-            if np.any(sel):
-                self.store(i, (src[sel], stamps[sel], tgt[sel], weights[sel], receptors[sel],
-                               ports[sel]), engine)
+        sel = (stamps > t_min[i]) & (stamps <= t_max[i])
+        if np.any(sel):
+            self.store(i, (src[sel], stamps[sel], tgt[sel], weights[sel], receptors[sel],
+                           ports[sel]), engine)
 
 
 def decode_spins(const int64_t[::1] gids, const int64_t[::1] stamps, int64_t batch):

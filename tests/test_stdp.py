@@ -289,6 +289,59 @@ def test_weight_recorder_memory_filter_and_hdf5(tmp_path):
         assert len(g["times"]) > 10 and set(g["senders"][()]) == set(ids[3:])
 
 
+def test_weight_recorders_of_one_create_keep_their_own_events():
+    # two recorders made by one Create, each bound to its own synapse model:
+    # each gets only its model's transmissions (NEST's behaviour)
+    nest.ResetKernel()
+    wr = nest.Create("weight_recorder", 2)
+    nest.CopyModel("stdp_synapse", "s_a", {"weight_recorder": wr[0]})
+    nest.CopyModel("stdp_synapse", "s_b", {"weight_recorder": wr[1]})
+    pg = nest.Create("poisson_generator", params={"rate": 5000.0})
+    pre = nest.Create("parrot_neuron", 2)
+    post = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(pg, pre)
+    nest.Connect(pre[0], post[0], syn_spec={"synapse_model": "s_a"})
+    nest.Connect(pre[1], post[1], syn_spec={"synapse_model": "s_b"})
+    nest.Simulate(50.0)
+    sr_counts = []
+    for i in range(2):
+        ev = wr[i].get("events")
+        assert set(ev["senders"].tolist()) == {pre[i].global_id}
+        assert set(ev["targets"].tolist()) == {post[i].global_id}
+        sr_counts.append(len(ev["senders"]))
+    assert min(sr_counts) > 100
+
+
+def test_weight_recorder_logs_only_the_selected_synapses():
+    # the table logs only what the recorder's senders/targets select, so a
+    # long run with a narrow recorder holds no log of the other synapses
+    from pynestlite.engine import kernel
+    nest.ResetKernel()
+    wr = nest.Create("weight_recorder", params={"senders": [], "targets": []})
+    nest.CopyModel("stdp_synapse", "s_rec", {"weight_recorder": wr})
+    pg = nest.Create("poisson_generator", params={"rate": 2000.0})
+    pre = nest.Create("parrot_neuron", 20)
+    post = nest.Create("iaf_psc_alpha", 10)
+    nest.Connect(pg, pre)
+    nest.Connect(pre, post, syn_spec={"synapse_model": "s_rec", "weight": 1.0})
+    wr.set(senders=pre[:1], targets=post[2:4])
+    nest.Simulate(200.0)
+    table = kernel.tables["s_rec"]
+    ev = wr.get("events")
+    assert set(ev["senders"].tolist()) == {pre[0].global_id}
+    assert set(ev["targets"].tolist()) == set(post[2:4].tolist())
+    # every spike of pre[0] reaches the two selected targets: 2 per spike
+    n_spikes = len(ev["times"]) // 2
+    assert n_spikes > 100 and len(ev["times"]) == 2 * n_spikes
+    # ... and the table's buffer held only those (200 selected out of
+    # ~8,000 transmissions: far below the unfiltered size)
+    assert table.wr_cap <= 2048
+    # the weights logged are those of the selected synapses
+    c = nest.GetConnections(pre[:1], post[2:4], synapse_model="s_rec")
+    for t, w in zip(c.get("target"), c.get("weight")):
+        assert ev["weights"][ev["targets"] == t][-1] == w
+
+
 def test_weight_recorder_must_be_a_weight_recorder():
     nest.ResetKernel()
     n = nest.Create("iaf_psc_alpha", 2)
