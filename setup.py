@@ -34,11 +34,44 @@ def _stage_pxd():
                 shutil.copyfile(pxd, target)
 
 
+# the modules that open parallel regions (the others run inside them as
+# plain functions and need no OpenMP)
+OPENMP_MODULES = {"pynestlite.kernel.scheduler"}
+
+
+def _openmp_flags():
+    """-fopenmp if the C compiler builds and links an OpenMP program (else the
+    kernel runs one thread: ``nest.build_info["threads_model"]`` says which)."""
+    if os.name == "nt" or os.environ.get("PYNESTLITE_NO_OPENMP"):
+        return []
+    import tempfile
+    from setuptools._distutils.ccompiler import new_compiler
+    from setuptools._distutils.sysconfig import customize_compiler
+    cc = new_compiler()
+    customize_compiler(cc)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "omp_probe.c")
+        with open(src, "w") as f:
+            f.write("#include <omp.h>\nint main(void) { int n = 0;\n"
+                    "#pragma omp parallel reduction(+:n)\n n += 1;\n"
+                    "return omp_get_max_threads() > 0 && n > 0 ? 0 : 1; }\n")
+        try:
+            objs = cc.compile([src], output_dir=tmp, extra_postargs=["-fopenmp"])
+            cc.link_executable(objs, os.path.join(tmp, "omp_probe"),
+                               extra_postargs=["-fopenmp"])
+        except Exception:
+            print("pynestlite: the C compiler has no OpenMP; the kernel runs one thread")
+            return []
+    return ["-fopenmp"]
+
+
 def _extensions():
     exts = []
+    omp = _openmp_flags()
     for sub in ("kernel", "models", "analysis", "hardware"):
         for pyx in sorted(glob.glob(os.path.join(sub, "*.pyx"))):
             name = os.path.splitext(os.path.basename(pyx))[0]
+            par = omp if f"pynestlite.{sub}.{name}" in OPENMP_MODULES else []
             exts.append(Extension(
                 f"pynestlite.{sub}.{name}", [pyx],
                 include_dirs=[np.get_include(), "kernel", "models", "hardware"],
@@ -46,7 +79,9 @@ def _extensions():
                 # linked against libm, exp & co. bind to the C library's current
                 # versions; unlinked they bind to the oldest, errno-setting wrappers
                 libraries=["m"] if os.name != "nt" else [],
-                extra_compile_args=["-O3", "-fno-math-errno", "-ffp-contract=off"] if os.name != "nt" else [],
+                extra_compile_args=(["-O3", "-fno-math-errno", "-ffp-contract=off"] + par
+                                    if os.name != "nt" else []),
+                extra_link_args=par,
             ))
     return exts
 

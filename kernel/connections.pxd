@@ -44,8 +44,15 @@ cdef class SynapseTable:
 cdef class StaticSynapseTable(SynapseTable):
     cdef double[::1] w
     cdef Py_ssize_t s_w          # weight stride: 0 while compact (a model-level weight)
+    # threads: per row, where each thread's synapses start (rows ordered by
+    # the target's thread; [n_rows, threads + 1]), or no rows (any order)
+    cdef int64_t[:, ::1] tseg
+    cdef bint has_tseg
+    cdef public object tseg_key
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil
+    cdef void deliver_owned(self, SliceContext *ctx, const int64_t *gids,
+                            const int32_t *lags, int64_t n, int64_t origin) noexcept nogil
 
 
 cdef class RecordingTable(SynapseTable):

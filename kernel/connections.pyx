@@ -586,11 +586,32 @@ cdef class StaticSynapseTable(SynapseTable):
     # the delivery hands single events (sender, step) to the channels that
     # take them (precise and binary targets)
     single_events = True
+    # several threads deliver at once, each to the targets it owns
+    threaded = True
 
     def bind(self):
         SynapseTable.bind(self)
         self.w = self.cols["weight"]
         self.s_w = self.stride("weight")
+
+    def plan_threads(self, chan_slot, bounds):
+        """Before a run on several threads: if every row lists its synapses
+        by the thread of their target (``bounds``: thread ``t`` owns the
+        slots ``bounds[t] .. bounds[t+1] - 1``; rows in target order, as the
+        connection rules make them, are), each thread delivers a contiguous
+        part of each row; otherwise each thread reads the whole row and keeps
+        its targets.  Both deliver the same sums in the same order."""
+        b = np.ascontiguousarray(bounds, np.int64)
+        key = (self.row_ptr, len(self), b.tobytes())
+        if self.tseg_key is not None and self.tseg_key[0] is key[0] \
+                and self.tseg_key[1:] == key[1:]:
+            return self.has_tseg
+        seg = np.empty((self.n_rows, len(b)), np.int64)
+        self.has_tseg = bool(thread_segments(self.rp, self.cd,
+                                             np.ascontiguousarray(chan_slot, np.int64), b, seg))
+        self.tseg = seg if self.has_tseg else None
+        self.tseg_key = key
+        return self.has_tseg
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
@@ -600,12 +621,52 @@ cdef class StaticSynapseTable(SynapseTable):
         if ctx.chan_precise != NULL or ctx.chan_payload != NULL:
             self.deliver_precise(ctx, gids, lags, n, origin)
             return
+        if ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX:
+            self.deliver_owned(ctx, gids, lags, n, origin)
+            return
         for s in range(n):
             g = gids[s]
             if g >= nrows:
                 continue
             base = (origin + lags[s]) % L
             for k in range(self.rp[g], self.rp[g + 1]):
+                slot = base + self.dl[k]
+                if slot >= L:
+                    slot -= L
+                add_to_channel(buf + slot * W, self.cd[k], self.w[k * self.s_w], 1.0)
+
+    cdef void deliver_owned(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                            int64_t n, int64_t origin) noexcept nogil:
+        """As :meth:`deliver` on one of several threads: only the synapses
+        whose target slot the thread owns."""
+        cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t nrows = self.n_rows, lo = ctx.slot_lo, hi = ctx.slot_hi, ts
+        cdef double *buf = ctx.inbuf
+        cdef const int64_t *cs = ctx.chan_slot
+        cdef int t = ctx.thread
+        if self.has_tseg and self.tseg.shape[0] == nrows and t + 1 < self.tseg.shape[1]:
+            for s in range(n):
+                g = gids[s]
+                if g >= nrows:
+                    continue
+                base = (origin + lags[s]) % L
+                for k in range(self.tseg[g, t], self.tseg[g, t + 1]):
+                    slot = base + self.dl[k]
+                    if slot >= L:
+                        slot -= L
+                    add_to_channel(buf + slot * W, self.cd[k], self.w[k * self.s_w], 1.0)
+            return
+        for s in range(n):
+            g = gids[s]
+            if g >= nrows:
+                continue
+            base = (origin + lags[s]) % L
+            for k in range(self.rp[g], self.rp[g + 1]):
+                ts = cs[self.cd[k] >> 2]
+                if ts < 0:
+                    ts = 0          # (a channel of no neuron slot: thread 0's)
+                if ts < lo or ts >= hi:
+                    continue
                 slot = base + self.dl[k]
                 if slot >= L:
                     slot -= L
@@ -908,6 +969,44 @@ def channel_code(channel, split, count):
     """The code a synapse stores for its target channel(s) (an int or a
     uint32 array): ``(channel << 2) | count | split`` (see nodebase.pxd)."""
     return (channel << 2) | (2 if count else 0) | (1 if split else 0)
+
+
+def thread_segments(const int64_t[::1] rp, const uint32_t[::1] cd,
+                    const int64_t[::1] chan_slot, const int64_t[::1] bounds,
+                    int64_t[:, ::1] seg):
+    """Per row ``g``, ``seg[g, t]``: the first synapse whose target slot
+    (``chan_slot[cd >> 2]``) is owned by thread ``t`` or a later one
+    (``bounds[t] <= slot``); ``seg[g, T]`` is the row's end.  Returns False
+    (``seg`` unfinished) if some row does not list its synapses by thread."""
+    cdef Py_ssize_t g, k, nrows = seg.shape[0]
+    cdef int T = bounds.shape[0] - 1, t, owner, last
+    cdef int64_t sl
+    cdef bint ordered = True
+    with nogil:
+        for g in range(nrows):
+            last = 0
+            seg[g, 0] = rp[g]
+            t = 1
+            for k in range(rp[g], rp[g + 1]):
+                sl = chan_slot[cd[k] >> 2]
+                if sl < 0:
+                    sl = 0
+                owner = last
+                while owner + 1 < T and sl >= bounds[owner + 1]:
+                    owner += 1
+                if sl < bounds[owner]:
+                    ordered = False      # an earlier thread's target after a later one's
+                    break
+                while t <= owner:
+                    seg[g, t] = k
+                    t += 1
+                last = owner
+            if not ordered:
+                break
+            while t <= T:
+                seg[g, t] = rp[g + 1]
+                t += 1
+    return ordered
 
 
 def channel_targets(const uint32_t[::1] codes, const int64_t[::1] chan_slot, int64_t size,

@@ -73,6 +73,15 @@ ctypedef struct SliceContext:
     # offset field, e.g. a release fraction; NULL in a network without
     # receptors that read it)
     const uint8_t *chan_payload   # per input channel: weight times the spike's payload
+    # threads: the nodes ``lo .. hi - 1`` of the block being updated (all of
+    # them on one thread), the calling thread and the local neuron slots it
+    # owns (``slot_lo .. slot_hi - 1``: their nodes, their input channels and
+    # so the synapses and device connections that reach them)
+    int64_t lo
+    int64_t hi
+    int thread
+    int64_t slot_lo
+    int64_t slot_hi
 
 # Channel codes stored with every synapse: (channel << 2) | count | split.
 # split: negative weights go to channel + 1 (models with ex/in buffers);
@@ -153,6 +162,15 @@ cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double
         pnl_pevents_push(ctx.pev, ch, step, off, v)
     else:
         row[ch] += v
+
+cdef inline bint owns_target(SliceContext *ctx, uint32_t code) noexcept nogil:
+    """Whether the calling thread owns the input channel of ``code`` (the
+    slot of its target lies in the thread's range; a channel of no neuron
+    slot counts as slot 0)."""
+    cdef int64_t s = ctx.chan_slot[code >> 2]
+    if s < 0:
+        s = 0
+    return ctx.slot_lo <= s and s < ctx.slot_hi
 
 cdef inline double *input_row(SliceContext *ctx, long lag, int64_t chan_base) noexcept nogil:
     """The input channels of a block for step ``origin + lag`` (read, then zeroed)."""

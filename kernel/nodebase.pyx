@@ -197,6 +197,12 @@ cdef class NodeBlock:
     non_negative = ()
     ordered = ()            # pairs (a, b) of parameters that need a < b
     grid_times = ()         # times (ms) that must be whole steps (inf allowed), checked at set
+    # the update of a threaded model handles the nodes ``ctx.lo .. ctx.hi - 1``
+    # only (a device: the connections to targets the thread owns,
+    # ``owns_target``) and writes nothing shared but ``ctx.reg`` and the input
+    # channels of those nodes, so the scheduler may update its blocks on
+    # several threads at once; other models update on one thread
+    threaded = False
 
     def __init__(self, str model, gids, first_gid, last_gid, dict defaults):
         self.model = model

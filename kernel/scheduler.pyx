@@ -40,6 +40,8 @@ from libc.math cimport exp
 from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcpy
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
+from cpython.ref cimport PyObject
+from cython.parallel cimport parallel, threadid
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
@@ -54,9 +56,31 @@ from pynestlite.kernel.connections cimport SynapseTable
 
 cnp.import_array()
 
+cdef extern from "threads.h" nogil:
+    int PNL_OPENMP
+    int pnl_max_threads()
+
+#: whether the kernel runs its parallel phases on several threads (OpenMP)
+HAVE_OPENMP = bool(PNL_OPENMP)
+
+
+def max_threads():
+    """Processors OpenMP sees (1 without OpenMP)."""
+    return int(pnl_max_threads())
+
 GID_BITS = PNL_GID_BITS
 # flag of a flush event's key in the spike exchange (above any lag << 40)
 FLUSH_FLAG = 1 << 62
+
+
+def _threaded(obj):
+    """Whether the class of ``obj`` itself declares ``threaded = True`` (a
+    subclass that changes the update or delivery declares it again) and the
+    object agrees (its ``threadable()``, where it has one)."""
+    if not vars(type(obj)).get("threaded", False):
+        return False
+    f = getattr(obj, "threadable", None)
+    return f is None or bool(f())
 
 
 cdef inline double _now() noexcept nogil:
@@ -134,6 +158,21 @@ cdef class Scheduler:
     cdef public object pending_values    # exchanged (keys, values) not yet delivered (or None)
     cdef double[::1] ca, ca_t, ca_tau, ca_beta     # calcium trace per local neuron slot
     cdef int64_t n_ca
+    # threads: per thread a context and a spike register (merged into reg
+    # after each parallel update), and the local neuron slots it owns
+    cdef public int n_threads
+    cdef public int requested_threads    # local_num_threads (n_threads: 1 without OpenMP)
+    cdef public int64_t thread_slots     # the local slots the threads share
+    cdef SliceContext *tctx
+    cdef pnl_register *treg
+    cdef int64_t *slot_bound         # thread t owns slots slot_bound[t] .. slot_bound[t+1] - 1
+    cdef double *t_thread            # per thread: seconds in the update and deliver phases
+    # the run's blocks updated by all threads (devices first), their first slot
+    cdef PyObject **par_blk
+    cdef int64_t *par_slot0
+    cdef Py_ssize_t n_par, n_par_dev
+    cdef int run_threads             # threads of the current run (1: plain loop)
+    cdef object _par_refs
 
     def __cinit__(self):
         pnl_register_init(&self.reg)
@@ -172,8 +211,25 @@ cdef class Scheduler:
         self.n_pending = 0
         self.pending_origin = 0
         self.detailed_timers = False
+        self.n_threads = 1
+        self.requested_threads = 1
+        self.thread_slots = -1
+        self.tctx = NULL
+        self.treg = NULL
+        self.slot_bound = NULL
+        self.t_thread = NULL
+        self.par_blk = NULL
+        self.par_slot0 = NULL
+        self.n_par = self.n_par_dev = 0
+        self.run_threads = 1
+        self.ctx.lo = 0
+        self.ctx.hi = 0
+        self.ctx.thread = 0
+        self.ctx.slot_lo = 0
+        self.ctx.slot_hi = INT64_MAX
 
     def __dealloc__(self):
+        self._free_threads()
         pnl_register_free(&self.reg)
         pnl_register_free(&self.freg)
         pnl_vregister_free(&self.vreg)
@@ -227,8 +283,102 @@ cdef class Scheduler:
 
     @property
     def timers(self):
+        per = self.thread_timers()
         return {"time_update": self.t_update, "time_deliver": self.t_deliver,
-                "time_communicate": self.t_communicate, "time_record": self.t_record}
+                "time_communicate": self.t_communicate, "time_record": self.t_record,
+                # per thread (detailed_timers): its work in the parallel
+                # phases and its wait for the slowest thread at their ends
+                "time_update_threads": per["update"], "time_deliver_threads": per["deliver"],
+                "time_wait_threads": per["wait"]}
+
+    cdef void _free_threads(self):
+        cdef int t
+        if self.treg != NULL:
+            for t in range(self.n_threads):
+                pnl_register_free(&self.treg[t])
+        free(self.treg)
+        free(self.tctx)
+        free(self.slot_bound)
+        free(self.t_thread)
+        self.treg = NULL
+        self.tctx = NULL
+        self.slot_bound = NULL
+        self.t_thread = NULL
+
+    def configure_threads(self, int n_threads, int64_t n_slots):
+        """Run the update and deliver phases on ``n_threads`` threads (1: the
+        plain loop).  Thread ``t`` owns the local neuron slots
+        ``n_slots * t // n_threads`` up to the next thread's first: it updates
+        their nodes and delivers to their input channels, so no two threads
+        write the same value and every sum keeps its canonical order (results
+        do not depend on the thread count)."""
+        from pynestlite.errors import KernelMemoryError
+        cdef int t
+        if n_threads < 1:
+            raise ValueError(f"n_threads must be positive, got {n_threads}")
+        self._free_threads()
+        self.requested_threads = n_threads
+        self.thread_slots = n_slots
+        if n_threads > 1 and not PNL_OPENMP:
+            n_threads = 1
+        self.n_threads = n_threads
+        # per thread: update, deliver, wait (then one scratch value)
+        self.t_thread = <double *>malloc(4 * n_threads * sizeof(double))
+        if self.t_thread == NULL:
+            raise KernelMemoryError("the thread timers could not be allocated")
+        for t in range(4 * n_threads):
+            self.t_thread[t] = 0.0
+        if n_threads == 1:
+            return
+        self.tctx = <SliceContext *>malloc(n_threads * sizeof(SliceContext))
+        self.treg = <pnl_register *>malloc(n_threads * sizeof(pnl_register))
+        self.slot_bound = <int64_t *>malloc((n_threads + 1) * sizeof(int64_t))
+        if self.tctx == NULL or self.treg == NULL or self.slot_bound == NULL:
+            self._free_threads()
+            self.n_threads = 1
+            raise KernelMemoryError("the per-thread buffers could not be allocated")
+        for t in range(n_threads):
+            pnl_register_init(&self.treg[t])
+        for t in range(n_threads + 1):
+            self.slot_bound[t] = n_slots * t // n_threads
+
+    def thread_bounds(self):
+        """Thread ``t`` owns the local slots ``b[t] .. b[t+1] - 1`` (int64)."""
+        cdef int t
+        if self.slot_bound == NULL:
+            return np.array([0, max(self.thread_slots, 0)], np.int64)
+        return np.array([self.slot_bound[t] for t in range(self.n_threads + 1)], np.int64)
+
+    def thread_timers(self):
+        """Seconds each thread spent updating, delivering and waiting for the
+        others at the end of a parallel phase (counted with detailed_timers)."""
+        cdef int t
+        if self.t_thread == NULL:
+            return {"update": [], "deliver": [], "wait": []}
+        return {"update": [self.t_thread[3 * t] for t in range(self.n_threads)],
+                "deliver": [self.t_thread[3 * t + 1] for t in range(self.n_threads)],
+                "wait": [self.t_thread[3 * t + 2] for t in range(self.n_threads)]}
+
+    def reset_thread_timers(self):
+        cdef int t
+        if self.t_thread != NULL:
+            for t in range(3 * self.n_threads):
+                self.t_thread[t] = 0.0
+
+    cdef void _thread_waits(self, double wall) noexcept nogil:
+        """After a parallel phase of ``wall`` seconds: each thread waited the
+        rest of it (its own time is in the scratch values)."""
+        cdef int t, T = self.n_threads
+        for t in range(T):
+            self.t_thread[3 * t + 2] += wall - self.t_thread[3 * T + t]
+
+    cdef void _thread_context(self, int t) noexcept nogil:
+        """Context of thread ``t``: the loop's, with its own register and slots."""
+        self.tctx[t] = self.ctx
+        self.tctx[t].reg = &self.treg[t]
+        self.tctx[t].thread = t
+        self.tctx[t].slot_lo = self.slot_bound[t]
+        self.tctx[t].slot_hi = self.slot_bound[t + 1]
 
     def configure(self, int64_t ring_len, int64_t row_width, int64_t min_delay, double h,
                   uint64_t seed, int64_t n_local):
@@ -623,6 +773,7 @@ cdef class Scheduler:
         exchange) and re-raised here.
         """
         try:
+            stimulators, neurons = self._plan_threads(stimulators, neurons)
             self._loop(n_steps, stimulators, neurons, samplers, recorders, tables,
                        exchange, engine, progress)
         except BaseException as e:
@@ -631,6 +782,47 @@ cdef class Scheduler:
             if not getattr(e, "pynestlite_agreed", False):
                 engine.comm.fail(e)
             raise
+        finally:
+            free(self.par_blk)
+            free(self.par_slot0)
+            self.par_blk = NULL
+            self.par_slot0 = NULL
+            self.n_par = self.n_par_dev = 0
+
+    def _plan_threads(self, list stimulators, list neurons):
+        """Split the run's blocks: those of threaded models (not frozen) are
+        updated by every thread (``par_blk``), the others on the calling
+        thread (returned).  Per update interval the devices of the calling
+        thread send first, then the threaded ones, then the neurons update
+        (threaded and not), whatever the thread count: so every input
+        channel sums in the same order for any number of threads.  Input that
+        travels with offsets (precise, binary, payload channels: shared
+        queues) makes the run use one thread."""
+        cdef Py_ssize_t i
+        cdef int64_t P = max(self.ctx.n_ranks, 1)
+        T = self.n_threads
+        if (self.precise or self.ctx.chan_precise != NULL or self.ctx.chan_payload != NULL
+                or self.ctx.chan_slot == NULL):
+            T = 1
+        self.run_threads = T
+        par = [b for b in stimulators if _threaded(b) and not b.any_frozen]
+        n_dev = len(par)
+        par += [b for b in neurons if _threaded(b) and not b.any_frozen]
+        keep = set(map(id, par))
+        self.par_blk = <PyObject **>malloc(max(len(par), 1) * sizeof(PyObject *))
+        self.par_slot0 = <int64_t *>malloc(max(len(par), 1) * sizeof(int64_t))
+        if self.par_blk == NULL or self.par_slot0 == NULL:
+            from pynestlite.errors import KernelMemoryError
+            raise KernelMemoryError("the thread plan could not be allocated")
+        for i in range(len(par)):
+            self.par_blk[i] = <PyObject *>par[i]
+            self.par_slot0[i] = (par[i].gids[0] - 1) // P if par[i].n else 0
+        self.n_par = len(par)
+        self.n_par_dev = n_dev
+        # (the lists hold the references while the run lasts)
+        self._par_refs = par
+        return ([b for b in stimulators if id(b) not in keep],
+                [b for b in neurons if id(b) not in keep])
 
     cdef int _loop(self, int64_t n_steps, list stimulators, list neurons, list samplers,
                    list recorders, list tables, exchange, engine, progress) except -1:
@@ -727,12 +919,18 @@ cdef class Scheduler:
                 c = ns - self.origin + 1
             for i in range(len(stimulators)):
                 blk = <NodeBlock>stimulators[i]
+                self.ctx.lo = 0
+                self.ctx.hi = blk.n
                 if blk.any_frozen:
                     blk.update_frozen(&self.ctx, a, c)
                 else:
                     blk.update(&self.ctx, a, c)
+            if self.n_par:
+                self._update_threaded(a, c)
             for i in range(len(neurons)):
                 blk = <NodeBlock>neurons[i]
+                self.ctx.lo = 0
+                self.ctx.hi = blk.n
                 if blk.any_frozen:
                     blk.update_frozen(&self.ctx, a, c)
                 else:
@@ -754,6 +952,69 @@ cdef class Scheduler:
             blk = <NodeBlock>neurons[i]
             if blk.error_code != 0:
                 raise blk.error()
+        for i in range(self.n_par_dev, self.n_par):
+            blk = <NodeBlock>self.par_blk[i]
+            if blk.error_code != 0:
+                raise blk.error()
+        return 0
+
+    cdef int _update_threaded(self, int64_t a, int64_t c) except -1:
+        """The threaded blocks from lag ``a`` to ``c`` on all threads: a
+        device sends to the targets of the thread's slots, a neuron block
+        updates its nodes among those slots; then the threads' spikes join
+        the register (the order phase sorts them)."""
+        cdef int T = self.run_threads, t
+        cdef Py_ssize_t i, n_dev = self.n_par_dev
+        cdef int64_t lo, hi, m
+        cdef SliceContext *cx
+        cdef bint timed = self.detailed_timers
+        cdef double t0, tw
+        self.ctx.origin = self.origin
+        if T == 1 or self.tctx == NULL:
+            for i in range(self.n_par):
+                self.ctx.lo = 0
+                self.ctx.hi = (<NodeBlock>self.par_blk[i]).n
+                (<NodeBlock>self.par_blk[i]).update(&self.ctx, a, c)
+            return 0
+        for t in range(T):
+            self._thread_context(t)
+        tw = _now() if timed else 0.0
+        with nogil, parallel(num_threads=T):
+            t = threadid()
+            t0 = _now() if timed else 0.0
+            cx = &self.tctx[t]
+            for i in range(self.n_par):
+                if i < n_dev:
+                    cx.lo = 0
+                    cx.hi = (<NodeBlock>self.par_blk[i]).n
+                else:
+                    lo = cx.slot_lo - self.par_slot0[i]
+                    hi = cx.slot_hi - self.par_slot0[i]
+                    m = (<NodeBlock>self.par_blk[i]).n
+                    cx.lo = 0 if lo < 0 else (m if lo > m else lo)
+                    cx.hi = 0 if hi < 0 else (m if hi > m else hi)
+                    if cx.lo >= cx.hi:
+                        continue
+                (<NodeBlock>self.par_blk[i]).update(cx, a, c)
+            if timed:
+                self.t_thread[3 * T + t] = _now() - t0
+                self.t_thread[3 * t] += self.t_thread[3 * T + t]
+        if timed:
+            self._thread_waits(_now() - tw)
+        for t in range(T):
+            if self.treg[t].failed:
+                self.reg.failed = 1
+            elif self.treg[t].n:
+                if pnl_register_reserve(&self.reg, self.reg.n + self.treg[t].n) != 0:
+                    break
+                memcpy(self.reg.gid + self.reg.n, self.treg[t].gid,
+                       self.treg[t].n * sizeof(int64_t))
+                memcpy(self.reg.lag + self.reg.n, self.treg[t].lag,
+                       self.treg[t].n * sizeof(int32_t))
+                memcpy(self.reg.off + self.reg.n, self.treg[t].off,
+                       self.treg[t].n * sizeof(double))
+                self.reg.n += self.treg[t].n
+            self.treg[t].n = 0
         return 0
 
     cdef int _archive(self) except -1:
@@ -910,9 +1171,48 @@ cdef class Scheduler:
             return 0
         if n == 0:
             return 0
-        for j in range(len(tables)):
-            tab = <SynapseTable>tables[j]
-            tab.deliver(&self.ctx, self.ggid, self.glag, n, origin)
+        cdef Py_ssize_t j1, nt = len(tables)
+        cdef bint par = self.run_threads > 1 and self.tctx != NULL
+        j = 0
+        while j < nt:
+            if par and _threaded(tables[j]):
+                # a run of threaded tables: each thread delivers to its slots
+                j1 = j + 1
+                while j1 < nt and j1 - j < 32 and _threaded(tables[j1]):
+                    j1 += 1
+                self._deliver_threaded(tables, j, j1, n, origin)
+                j = j1
+            else:
+                tab = <SynapseTable>tables[j]
+                tab.deliver(&self.ctx, self.ggid, self.glag, n, origin)
+                j += 1
+        return 0
+
+    cdef int _deliver_threaded(self, list tables, Py_ssize_t j0, Py_ssize_t j1, int64_t n,
+                               int64_t origin) except -1:
+        """Tables ``j0 .. j1 - 1`` deliver the spikes on all threads, each
+        thread to the input channels of its slots (in table order, as the
+        plain loop: every channel's sum keeps its order)."""
+        cdef PyObject *tab[32]
+        cdef Py_ssize_t j, m = j1 - j0
+        cdef int T = min(self.run_threads, self.n_threads), t
+        cdef bint timed = self.detailed_timers
+        cdef double t0, tw
+        for j in range(m):
+            tab[j] = <PyObject *>tables[j0 + j]
+        for t in range(T):
+            self._thread_context(t)
+        tw = _now() if timed else 0.0
+        with nogil, parallel(num_threads=T):
+            t = threadid()
+            t0 = _now() if timed else 0.0
+            for j in range(m):
+                (<SynapseTable>tab[j]).deliver(&self.tctx[t], self.ggid, self.glag, n, origin)
+            if timed:
+                self.t_thread[3 * T + t] = _now() - t0
+                self.t_thread[3 * t + 1] += self.t_thread[3 * T + t]
+        if timed:
+            self._thread_waits(_now() - tw)
         return 0
 
     def deliver_pending(self, list tables):

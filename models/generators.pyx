@@ -48,12 +48,12 @@ import math
 import numpy as np
 cimport numpy as cnp
 from libc.math cimport sqrt, cos, sin, exp, log, lgamma, fabs, floor, INFINITY
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t, INT64_MAX
 from libc.stdlib cimport realloc, free
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, add_to_channel, add_event, pnl_register_push, pnl_register_push_off,
-    SIGNAL_ALL)
+    SIGNAL_ALL, owns_target)
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit, pnl_uniform,
@@ -314,6 +314,12 @@ cdef class StimulationBlock(NodeBlock):
 cdef class PoissonGenerator(StimulationBlock):
     parameters = {"rate": 0.0}
     records_to_recorders = True
+    # each thread draws the trains of the targets it owns (the draws are
+    # keyed by the target), unless spike_recorders take trains (a shared log)
+    threaded = True
+
+    def threadable(self):
+        return not self.has_rec
     non_negative = ("rate",)
     cdef double[::1] rate
     cdef uint64_t[::1] gid
@@ -338,6 +344,7 @@ cdef class PoissonGenerator(StimulationBlock):
         cdef uint64_t hi
         cdef pnl_key key
         cdef pnl_stream s
+        cdef bint part = ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX   # one of threads
         first = ctx.origin + from_lag
         last = ctx.origin + to_lag          # exclusive
         for k in range(self.n):
@@ -371,6 +378,8 @@ cdef class PoissonGenerator(StimulationBlock):
                 b0 = s0 % L if s0 >= 0 else 0
                 b1 = s1 % L if s1 >= 0 else 0
                 for j in range(self.tgt_ptr[k], self.tgt_end[k]):
+                    if part and not owns_target(ctx, self.tgt_code[j]):
+                        continue
                     hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
                     c0 = 0
                     c1 = 0

@@ -56,6 +56,7 @@ cdef class IafPscAlpha(NodeBlock):
     # pre_run reads only parameters and the time base: the kernel skips it
     # while neither changed since the last one
     pre_run_pure = True
+    threaded = True         # the update reads and writes its own nodes only
     parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
                   "tau_syn_in": 2.0, "t_ref": 2.0, "V_th": -55.0, "V_reset": -70.0,
                   "V_min": -INFINITY, "I_e": 0.0}
@@ -153,7 +154,7 @@ cdef class IafPscAlpha(NodeBlock):
         cdef const double *V_reset = &self.V_reset[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 V = V_m[i]
                 Iex = I_ex[i]

@@ -70,6 +70,7 @@ cdef class IafPscDelta(NodeBlock):
     # pre_run reads only parameters and the time base: the kernel skips it
     # while neither changed since the last one
     pre_run_pure = True
+    threaded = True         # the update reads and writes its own nodes only
     parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "t_ref": 2.0,
                   "V_th": -55.0, "V_reset": -70.0, "V_min": -INFINITY, "I_e": 0.0,
                   "refractory_input": False, **IGNORE_AND_SPIKE_PARAMETERS}
@@ -155,8 +156,9 @@ cdef class IafPscDelta(NodeBlock):
             # ignore-and-spike: the nodes that ignore their threshold get
             # -inf in the step they must spike, +inf otherwise
             for j in range(n_ign):
-                thr[ign[j]] = forced_threshold(&until[ign[j]], spike_steps[ign[j]])
-            for i in range(n):
+                if ctx.lo <= ign[j] < ctx.hi:
+                    thr[ign[j]] = forced_threshold(&until[ign[j]], spike_steps[ign[j]])
+            for i in range(ctx.lo, ctx.hi):
                 c = i * nch
                 spikes = row[c]
                 row[c] = 0.0

@@ -54,6 +54,7 @@ cdef class IafPscExp(NodeBlock):
     # pre_run reads only parameters and the time base: the kernel skips it
     # while neither changed since the last one
     pre_run_pure = True
+    threaded = True         # the update reads and writes its own nodes only
     parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
                   "tau_syn_in": 2.0, "t_ref": 2.0, "V_th": -55.0, "V_reset": -70.0,
                   "I_e": 0.0}
@@ -129,7 +130,7 @@ cdef class IafPscExp(NodeBlock):
         cdef const double *V_reset = &self.V_reset[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 4
                 V = V_m[i]
                 Iex = i_ex[i]

@@ -46,6 +46,7 @@ from pynestlite.spatial.plotting import (  # noqa: F401
     PlotLayer, PlotProbabilityParameter, PlotSources, PlotTargets)
 from pynestlite import raster_plot, voltage_trace  # noqa: F401  (PyNEST plotting modules)
 from pynestlite.engine import kernel
+from pynestlite.kernel.scheduler import HAVE_OPENMP as _HAVE_OPENMP
 from pynestlite.errors import (  # noqa: F401
     BadDelay, BadParameter, BadProperty, GSLSolverFailure, IllegalConnection,
     InexistentConnection, KernelException, KernelMemoryError, KernelStateError, NESTErrors,
@@ -81,8 +82,10 @@ def _build_info():
         # the GSL-based models of NEST (RKF45) are here, re-implemented
         "have_gsl": True,
         "have_hdf5": importlib.util.find_spec("h5py") is not None,
-        "have_threads": False,          # local_num_threads runs one thread
-        "threads_model": "none",
+        # local_num_threads runs that many OpenMP threads per rank (where the
+        # compiler had OpenMP at build time; else one)
+        "have_threads": _HAVE_OPENMP,
+        "threads_model": "openmp" if _HAVE_OPENMP else "none",
         # the Boost-based model of NEST (iaf_bw_2001: the incomplete gamma
         # function) is here, re-implemented
         "have_boost": True, "have_music": False, "have_libneurosim": False,
@@ -148,7 +151,8 @@ _READ_ONLY = ("biological_time", "num_connections", "network_size", "num_process
               "time_simulate", "time_update", "time_deliver", "time_communicate",
               "time_construction_create", "time_construction_connect",
               "node_models", "synapse_models", "connection_rules", "ms_per_tic",
-              "tics_per_step", "time_record", "hardware_report", "off_grid_spiking",
+              "tics_per_step", "time_record", "time_update_threads", "time_deliver_threads",
+              "time_wait_threads", "hardware_report", "off_grid_spiking",
               "local_spike_counter", "memory_size", "spike_buffer_resize_log", "rng_types", "max_num_syn_models",
               "recording_backends")
 _WRITABLE = ("resolution", "tics_per_ms", "use_compressed_spikes", "rng_seed", "min_delay",

@@ -264,7 +264,6 @@ class Engine:
         self.calls = 0              # counter of random evaluations / Connect calls
         self.print_time = False
         self.local_num_threads = 1
-        self._thread_warned = False
         self.data_path = ""
         self.data_prefix = ""
         self.overwrite_files = False
@@ -862,11 +861,6 @@ class Engine:
     def prepare(self):
         if self.prepared:
             raise KernelStateError("Prepare called twice without Cleanup")
-        if self.local_num_threads > 1 and not self._thread_warned:
-            warnings.warn(f"local_num_threads={self.local_num_threads}: pynestlite runs one "
-                          "thread per rank; results are identical to any thread count",
-                          stacklevel=3)
-            self._thread_warned = True
         dmin, dmax = self.delay_extrema()
         if (dmin, dmax) != (self.min_delay, self.max_delay):
             # the last run's last slice waits for delivery (NEST delivers it at
@@ -903,6 +897,12 @@ class Engine:
             self._pre_run_blocks()
             for name, t in self.tables.items():
                 t.pre_run(self, self.synapse_models[name])
+            if self.scheduler.n_threads > 1:
+                bounds = self.scheduler.thread_bounds()
+                cs = self.channel_slots()
+                for t in self.tables.values():
+                    if hasattr(t, "plan_threads") and len(t):
+                        t.plan_threads(cs, bounds)
             recording.open_backends(self)
         except Exception as e:      # e.g. a missing data_path on one rank
             error = e
@@ -1097,6 +1097,12 @@ class Engine:
         precise = self.comm.allreduce_max(int(sends)) > 0
         self.scheduler.configure_precise(cp, precise, pp)
 
+    def _configure_threads(self, n_slots):
+        """Give the scheduler ``local_num_threads`` and the slots they share."""
+        sch = self.scheduler
+        if sch.requested_threads != self.local_num_threads or sch.thread_slots != n_slots:
+            sch.configure_threads(int(self.local_num_threads), int(n_slots))
+
     def _configure_targets(self, min_delay):
         """Give the scheduler the channel -> slot lookup and the archive layout:
         per local neuron that plastic synapses target, how many do (their
@@ -1104,6 +1110,7 @@ class Engine:
         neuron's trace time constants."""
         cs = self.channel_slots()
         n_slots = (self.next_gid - 1 + self.size - 1) // self.size + 1
+        self._configure_threads(n_slots)
         plastic = [t for t in self.tables.values() if t.uses_archive and len(t)]
         key = None
         if not plastic:

@@ -1,0 +1,124 @@
+"""Threads inside a rank: ``local_num_threads`` runs the update and deliver
+phases on several OpenMP threads, and spikes and V_m do not change with the
+thread count (bit for bit)."""
+import numpy as np
+import pytest
+
+import networks
+import pynestlite as nest
+from pynestlite.engine import kernel
+from pynestlite.kernel.scheduler import HAVE_OPENMP
+
+needs_openmp = pytest.mark.skipif(not HAVE_OPENMP, reason="built without OpenMP")
+
+
+class Threaded:
+    """The simulator module, except that ResetKernel also sets
+    ``local_num_threads`` (the shared network builders reset the kernel
+    themselves and take the module as an argument)."""
+
+    def __init__(self, n):
+        self._n = n
+
+    def ResetKernel(self):
+        nest.ResetKernel()
+        nest.SetKernelStatus({"local_num_threads": self._n})
+
+    def __getattr__(self, name):
+        return getattr(nest, name)
+
+
+def run(builder, n, **kw):
+    out = builder(Threaded(n), **kw)
+    assert kernel.scheduler.requested_threads == n
+    return {k: np.array(v, copy=True) for k, v in out.items() if isinstance(v, np.ndarray)}
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_brunel_spikes_and_vm_do_not_depend_on_threads(n):
+    one = run(networks.brunel_delta, 1, scale=0.1, simtime=200.0, record_vm=True)
+    many = run(networks.brunel_delta, n, scale=0.1, simtime=200.0, record_vm=True)
+    assert len(one["times"]) > 2000
+    assert_same(one, many)
+
+
+@pytest.mark.parametrize("builder", [networks.mixed_rules, networks.stdp_network,
+                                     networks.frozen_network, networks.payload_network,
+                                     networks.precise_network, networks.spatial_network],
+                         ids=lambda f: f.__name__)
+def test_networks_do_not_depend_on_threads(builder):
+    # threaded models (iaf_psc_*, poisson_generator, static synapses) mixed
+    # with models updated on one thread, plastic synapses, frozen nodes,
+    # samplers cutting the update, and networks that must run on one thread
+    # (precise times, payloads)
+    one = run(builder, 1)
+    two = run(builder, 2)
+    assert len(one["times"]) > 100
+    assert_same(one, two)
+
+
+@needs_openmp
+def test_both_threads_work():
+    class Timed(Threaded):
+        def ResetKernel(self):
+            Threaded.ResetKernel(self)
+            nest.SetKernelStatus({"detailed_timers": True})
+
+    networks.brunel_delta(Timed(2), scale=0.1, simtime=100.0)
+    s = nest.GetKernelStatus()
+    assert kernel.scheduler.n_threads == 2
+    up, de, wait = (s[f"time_{k}_threads"] for k in ("update", "deliver", "wait"))
+    assert len(up) == len(de) == len(wait) == 2 and min(up) > 0.0 and min(de) > 0.0
+    # each thread's work and wait add up to the same phase time (the wall
+    # time of the parallel phases, within clock resolution)
+    totals = [u + d + w for u, d, w in zip(up, de, wait)]
+    assert min(wait) >= 0.0 and abs(totals[0] - totals[1]) < 0.05 * totals[0] + 1e-3
+    assert totals[0] <= s["time_update"] + s["time_deliver"] + 1e-3
+
+
+def test_thread_keys():
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2})
+    s = nest.GetKernelStatus()
+    assert s["local_num_threads"] == 2
+    assert s["total_num_virtual_procs"] == 2 * s["num_processes"]
+    nest.SetKernelStatus({"total_num_virtual_procs": s["num_processes"]})
+    assert nest.GetKernelStatus("local_num_threads") == 1
+    n = nest.Create("iaf_psc_alpha", 4)
+    assert n.get("thread") == (0, 0, 0, 0)
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2})
+    n = nest.Create("iaf_psc_alpha", 4)
+    # NEST's assignment: virtual process (gid % vps), its thread
+    assert n.get("vp") == (1, 0, 1, 0) and n.get("thread") == (1, 0, 1, 0)
+    assert nest.build_info["have_threads"] == HAVE_OPENMP
+    nest.ResetKernel()
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_bad_thread_counts_are_refused(bad):
+    nest.ResetKernel()
+    with pytest.raises(nest.BadProperty, match="local_num_threads must be a positive integer"):
+        nest.SetKernelStatus({"local_num_threads": bad})
+    assert nest.GetKernelStatus("local_num_threads") == 1
+
+
+def test_threads_cannot_change_once_nodes_exist():
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2})
+    nest.Create("iaf_psc_alpha", 3)
+    for key, v in (("local_num_threads", 1), ("total_num_virtual_procs", 1)):
+        with pytest.raises(nest.KernelStateError, match="after nodes have been created"):
+            nest.SetKernelStatus({key: v})
+    # nothing changed, not even the other keys of the refused call
+    with pytest.raises(nest.KernelStateError):
+        nest.SetKernelStatus({"local_num_threads": 1, "rng_seed": 99})
+    s = nest.GetKernelStatus()
+    assert s["local_num_threads"] == 2 and s["rng_seed"] != 99
+    nest.ResetKernel()
