@@ -36,7 +36,7 @@ def _stage_pxd():
 
 # the modules that open parallel regions (the others run inside them as
 # plain functions and need no OpenMP)
-OPENMP_MODULES = {"pynestlite.kernel.scheduler"}
+OPENMP_MODULES = {"pynestlite.kernel.scheduler", "pynestlite.kernel.connections"}
 
 
 def _openmp_flags():

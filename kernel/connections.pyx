@@ -46,6 +46,7 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, INT64_MAX
 from libc.stdlib cimport realloc, free
 from libc.string cimport memcpy
+from cython.parallel cimport parallel, prange, threadid
 
 from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, add_event
 from pynestlite.errors import BadProperty
@@ -875,38 +876,79 @@ def weight_recorder_block(wr, engine, index=False):
     return blocks[0], int(np.searchsorted(blocks[0].gids, ids[0]))
 
 
+# threads that build the tables (local_num_threads; see set_build_threads)
+cdef int _build_threads = 1
+
+
+def set_build_threads(int n):
+    """Merge pending synapses into the tables on ``n`` threads (each writes
+    the rows of its own range of sources, so the tables do not depend on
+    ``n``)."""
+    global _build_threads
+    _build_threads = max(1, n)
+
+
+def _row_bounds(nxt, int T):
+    """Sources ``b[t] .. b[t+1] - 1`` for thread ``t``: about as many synapses each."""
+    nx = np.asarray(nxt)
+    total_rows = len(nx)
+    if T <= 1 or total_rows == 0:
+        return np.array([0, total_rows], np.int64)
+    b = np.searchsorted(nx, np.linspace(nx[0], nx[-1], T + 1)[1:-1], side="left")
+    return np.concatenate([[0], b, [total_rows]]).astype(np.int64)
+
+
 def _scatter_rows(const int64_t[::1] rp, const col_t[::1] col, int64_t[::1] nxt,
                   col_t[::1] out):
     """Copy the rows of an existing column to the front of the new rows."""
     cdef Py_ssize_t g, k, p
+    cdef Py_ssize_t n_rows = rp.shape[0] - 1
     with nogil:
-        for g in range(rp.shape[0] - 1):
+        for g in prange(n_rows, num_threads=_build_threads, schedule="static"):
             for k in range(rp[g], rp[g + 1]):
-                p = nxt[g]
-                nxt[g] += 1
-                out[p] = col[k]
+                out[nxt[g] + k - rp[g]] = col[k]
+            nxt[g] += rp[g + 1] - rp[g]
 
 
 def _scatter_chunk(src_obj, const col_t[::1] vals, int64_t[::1] nxt, col_t[::1] out):
-    """Append the values of a chunk to their source rows, in chunk order."""
+    """Append the values of a chunk to their source rows, in chunk order (on
+    several threads: each scans the chunk and writes its own sources' rows)."""
     cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
-    cdef Py_ssize_t i, p
-    with nogil:
-        for i in range(src.shape[0]):
-            p = nxt[src[i]]
-            nxt[src[i]] += 1
+    cdef Py_ssize_t i, p, n = src.shape[0]
+    cdef int T = _build_threads if n > 100000 else 1, t
+    cdef const int64_t[::1] b = _row_bounds(nxt, T)
+    cdef int64_t lo, hi, g
+    with nogil, parallel(num_threads=T):
+        t = threadid()
+        lo = b[t]
+        hi = b[t + 1]
+        for i in range(n):
+            g = src[i]
+            if g < lo or g >= hi:
+                continue
+            p = nxt[g]
+            nxt[g] = p + 1
             out[p] = vals[i]
 
 
 def _scatter_fill(src_obj, const col_t[::1] value, int64_t[::1] nxt, col_t[::1] out):
     """As :func:`_scatter_chunk` for a chunk whose values are all ``value[0]``."""
     cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
-    cdef Py_ssize_t i, p
+    cdef Py_ssize_t i, p, n = src.shape[0]
     cdef col_t v = value[0]
-    with nogil:
-        for i in range(src.shape[0]):
-            p = nxt[src[i]]
-            nxt[src[i]] += 1
+    cdef int T = _build_threads if n > 100000 else 1, t
+    cdef const int64_t[::1] b = _row_bounds(nxt, T)
+    cdef int64_t lo, hi, g
+    with nogil, parallel(num_threads=T):
+        t = threadid()
+        lo = b[t]
+        hi = b[t + 1]
+        for i in range(n):
+            g = src[i]
+            if g < lo or g >= hi:
+                continue
+            p = nxt[g]
+            nxt[g] = p + 1
             out[p] = v
 
 

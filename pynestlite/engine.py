@@ -22,7 +22,7 @@ from pynestlite.errors import (
 from pynestlite.kernel.nodebase import CHANNEL_BINARY, CHANNEL_PRECISE, defaults_of, public_of
 from pynestlite.kernel.connections import (
     MAX_DELAY_STEPS, SYNAPSE_TYPES, DetectorTable, RecordingTable, SynapseTable, channel_code,
-    channel_targets)
+    channel_targets, set_build_threads)
 from pynestlite.kernel.random_streams import Purpose
 from pynestlite.kernel.scheduler import Scheduler
 from pynestlite.models import (
@@ -867,6 +867,7 @@ class Engine:
             # the start of the next run); new delay extrema re-lay the ring
             # buffer, so it goes through the synapses that existed in that run
             self.scheduler.deliver_pending(list(self.tables.values()) + [self.detection])
+        set_build_threads(int(self.local_num_threads))
         for t in self.all_tables():
             t.finalize(self.next_gid)
         self._configure_targets(dmin)

@@ -122,3 +122,63 @@ def test_threads_cannot_change_once_nodes_exist():
     s = nest.GetKernelStatus()
     assert s["local_num_threads"] == 2 and s["rng_seed"] != 99
     nest.ResetKernel()
+
+
+def _built_connections(n):
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": n, "rng_seed": 3})
+    a = nest.Create("iaf_psc_alpha", 700)
+    b = nest.Create("iaf_psc_exp", 500)
+    nest.Connect(a, a + b, {"rule": "fixed_indegree", "indegree": 150},
+                 {"weight": nest.random.uniform(1.0, 2.0), "delay": nest.random.uniform(1.0, 3.0)})
+    nest.Simulate(1.0)      # the tables are built (on n threads) ...
+    nest.Connect(b, a, {"rule": "fixed_outdegree", "outdegree": 120},
+                 {"weight": nest.random.normal(0.0, 1.0), "delay": 2.0})
+    nest.Connect(a[::2], b, {"rule": "pairwise_bernoulli", "p": 0.3}, {"weight": -1.5})
+    nest.Simulate(1.0)      # ... and grow (old rows move, new ones are appended)
+    c = nest.GetConnections()
+    return {k: np.asarray(c.get(k)) for k in ("source", "target", "weight", "delay")}
+
+
+def test_tables_built_on_threads_equal_one_thread():
+    one = _built_connections(1)
+    two = _built_connections(2)
+    assert len(one["source"]) > 250000
+    assert_same(one, two)
+
+
+def _threaded_neuron_models():
+    from pynestlite.engine import NODE_MODELS
+    return sorted(name for name, cls in NODE_MODELS.items()
+                  if vars(cls).get("threaded", False) and cls.element_type == "neuron")
+
+
+def _model_run(model, n):
+    """A recurrent population of ``model`` with Poisson drive and mixed-sign
+    random weights; spikes and the V_m trace of every neuron."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": n, "rng_seed": 5})
+    pop = nest.Create(model, 61)
+    pg = nest.Create("poisson_generator", params={"rate": 30000.0})
+    sr = nest.Create("spike_recorder")
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.3})
+    w = 4.0 if "cond" in model else 60.0
+    nest.Connect(pg, pop, syn_spec={"weight": w, "delay": 1.0})
+    nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 12},
+                 {"weight": nest.random.uniform(-2.0 * w, 2.0 * w), "delay": 1.5})
+    nest.Connect(pop, sr)
+    nest.Connect(mm, pop)
+    nest.Simulate(120.0)
+    ev, vm = sr.get("events"), mm.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "vm": np.asarray(vm["V_m"]), "vm_senders": np.asarray(vm["senders"])}
+
+
+@pytest.mark.parametrize("model", _threaded_neuron_models())
+def test_every_threaded_neuron_model_equals_one_thread(model):
+    # a model that declares ``threaded`` must update exactly its range of
+    # nodes: any node updated twice or not at all changes the traces
+    one = _model_run(model, 1)
+    two = _model_run(model, 3)
+    assert np.ptp(one["vm"]) > 1.0 and len(one["vm"]) > 61 * 300
+    assert_same(one, two)
