@@ -99,6 +99,14 @@ cdef class RecordingBlock(NodeBlock):
                 if not float(v).is_integer() or v < 0:
                     raise BadProperty(f"{self.model}: precision must be a non-negative "
                                       f"integer (decimals of the ascii times), got {v!r}")
+        if "time_in_steps" in updates:
+            from pynestlite.engine import kernel
+            new_v = np.broadcast_to(np.asarray(updates["time_in_steps"], bool), (len(idx),))
+            old_v = np.asarray(self.arrays["time_in_steps"], bool)[np.asarray(idx, np.int64)]
+            # (setting the value it has is not an error, as NEST)
+            if kernel.simulated and np.any(new_v != old_v):
+                raise BadProperty(f"{self.model}: property time_in_steps cannot be set after "
+                                  "Simulate has been called")
         if "file_extension" in updates:
             for v in np.atleast_1d(np.asarray(updates["file_extension"], dtype=object)):
                 if not isinstance(v, str):

@@ -337,7 +337,9 @@ def _check_kernel_status(params):
             if key == "total_num_virtual_procs" and v % k.size:
                 raise BadProperty(f"total_num_virtual_procs {v} must be a multiple of the "
                                   f"number of processes {k.size}")
-            if k.next_gid > 1:
+            now = k.local_num_threads * (k.size if key == "total_num_virtual_procs" else 1)
+            if k.next_gid > 1 and v != now:
+                # (setting the value it has is no change, as NEST)
                 raise KernelStateError(f"cannot change {key} after nodes have been created")
     if "min_delay" in p or "max_delay" in p:
         if "min_delay" not in p or "max_delay" not in p:
@@ -768,6 +770,8 @@ def Connect(pre, post, conn_spec=None, syn_spec=None, return_synapsecollection=F
     from pynestlite.connect import connect
     t0 = _time.perf_counter()
     connect(pre, post, conn_spec, syn_spec)
+    # as NEST, a Connect gives every existing node its thread_local_id
+    kernel.prepared_gid = kernel.next_gid
     kernel.time_construction_connect += _time.perf_counter() - t0
     if return_synapsecollection:
         return GetConnections(pre, post)

@@ -227,7 +227,8 @@ class Engine:
         self.layers = []            # spatial.layers.Layer per Create with positions, ascending
         self.firsts = []
         self.next_gid = 1
-        self.prepared_gid = 1       # nodes below it existed at the last Prepare
+        self.prepared_gid = 1       # nodes below it existed at the last Prepare or Connect
+                                    # (they have their thread_local_id)
         self.models = {name: (cls, {}) for name, cls in NODE_MODELS.items()}
         self.model_defaults_modified = False    # SetDefaults/CopyModel fix the time base
         # synapse model registry: name -> table class, name -> defaults
@@ -259,6 +260,7 @@ class Engine:
         self.min_delay = self.max_delay = None     # steps, fixed by the last Prepare
         self.step = 0               # biological time in steps
         self.prepared = False
+        self.failed_prepare = False     # the latest Prepare raised (Cleanup may follow)
         self.simulated = False
         self.scheduler = Scheduler()
         self.calls = 0              # counter of random evaluations / Connect calls
@@ -911,7 +913,10 @@ class Engine:
             self.comm.status_point(error)
         except BaseException:
             recording.abort_backends(self)
+            # as in NEST, a Simulate whose Prepare failed may be followed by Cleanup
+            self.failed_prepare = True
             raise
+        self.failed_prepare = False
         self.prepared = True
         self.prepared_gid = self.next_gid
 
@@ -1328,6 +1333,9 @@ class Engine:
                     r.record_spikes(gids[order], stamps[order], self, precise)
 
     def cleanup(self):
+        if not self.prepared and self.failed_prepare:
+            self.failed_prepare = False     # (its Prepare closed what it had opened)
+            return
         if not self.prepared:
             raise KernelStateError("Cleanup called without Prepare")
         from pynestlite import recording

@@ -17,7 +17,8 @@ ascii
     equal the recorded doubles), tab separated; written
     as events arrive.  The file is created at the first run
     (Prepare ... Cleanup) that records to it and is appended to by later runs
-    until ResetKernel.  Times are always in ms, also with ``time_in_steps``.
+    until ResetKernel.  With ``time_in_steps`` the time columns are
+    ``time_step<TAB>time_offset`` (the step and the precise offset, as NEST).
 hdf5
     One file per run (Prepare ... Cleanup) and rank,
     ``<data_path>/<data_prefix>run-<k>[-rank<r>].h5``, where ``k`` is the
@@ -60,36 +61,53 @@ from pynestlite.errors import BadParameter, BadProperty
 BACKENDS = ("memory", "ascii", "hdf5", "screen")
 
 
-def _format_rows(cols, engine, precision=3):
-    """Lines ``sender<TAB>time_ms[<TAB>value...]`` of a chunk of events."""
-    times = engine.steps_to_ms(cols[1])
-    data = [np.asarray(cols[0]), times] + [np.asarray(c, np.float64) for c in cols[2:]]
+def _format_rows(cols, engine, n_columns, precision=3, time_in_steps=False):
+    """Lines of a chunk of events as NEST's ascii back end writes them:
+    ``sender<TAB>time_ms[<TAB>value...]`` (the time less the precise offset),
+    or with ``time_in_steps`` ``sender<TAB>step<TAB>offset[<TAB>value...]``.
+    ``cols`` holds the ``n_columns`` named columns (sender, step, values),
+    then the offsets where the events carry them."""
+    steps = np.asarray(cols[1])
+    offsets = (np.asarray(cols[n_columns], np.float64) if len(cols) > n_columns
+               else np.zeros(len(steps)))
+    values = [np.asarray(c, np.float64) for c in cols[2:n_columns]]
+    senders = np.asarray(cols[0])
     lines = []
-    for row in zip(*data):
-        lines.append(f"{int(row[0])}\t{row[1]:.{precision}f}" +
-                     "".join(f"\t{float(v):.17g}" for v in row[2:]) + "\n")
+    if time_in_steps:
+        for j in range(len(steps)):
+            lines.append(f"{int(senders[j])}\t{int(steps[j])}\t{offsets[j]:.{precision}f}"
+                         + "".join(f"\t{float(v[j]):.17g}" for v in values) + "\n")
+    else:
+        times = engine.steps_to_ms(steps) - offsets
+        for j in range(len(steps)):
+            lines.append(f"{int(senders[j])}\t{times[j]:.{precision}f}"
+                         + "".join(f"\t{float(v[j]):.17g}" for v in values) + "\n")
     return "".join(lines)
 
 
 class AsciiWriter:
     """The ``.dat`` file of one recorder (opened per run, appended across runs)."""
 
-    def __init__(self, path, columns, precision=3):
+    def __init__(self, path, columns, precision=3, time_in_steps=False):
         self.path = path
         self.precision = int(precision)
+        self.n_columns = len(columns)
+        self.time_in_steps = bool(time_in_steps)
         self.fh = open(path, "w")
         # NEST's header: two comment lines, then the column names
         from pynestlite import __version__
+        timehead = ["time_step", "time_offset"] if self.time_in_steps else ["time_ms"]
         self.fh.write(f"# pynestlite version: {__version__}\n"
                       "# RecordingBackendASCII version: 2\n"
-                      + "\t".join(["sender", "time_ms"] + list(columns[2:])) + "\n")
+                      + "\t".join(["sender"] + timehead + list(columns[2:])) + "\n")
 
     def reopen(self):
         if self.fh.closed:
             self.fh = open(self.path, "a")
 
     def write(self, cols, engine):
-        self.fh.write(_format_rows(cols, engine, self.precision))
+        self.fh.write(_format_rows(cols, engine, self.n_columns, self.precision,
+                                   self.time_in_steps))
 
     def close(self):
         if not self.fh.closed:
@@ -99,8 +117,11 @@ class AsciiWriter:
 class ScreenWriter:
     """``record_to='screen'``: print events to standard output."""
 
+    def __init__(self, columns):
+        self.n_columns = len(columns)
+
     def write(self, cols, engine):
-        sys.stdout.write(_format_rows(cols, engine))
+        sys.stdout.write(_format_rows(cols, engine, self.n_columns))
 
     def close(self):
         sys.stdout.flush()
@@ -226,7 +247,8 @@ def open_backends(engine):
     try:
         for b, i, path in new_ascii:
             opened.append((path, AsciiWriter(path, _columns(b, i),
-                                             b.arrays["precision"][i])))
+                                             b.arrays["precision"][i],
+                                             b.arrays["time_in_steps"][i])))
     except OSError as e:
         for _, w in opened:
             w.close()
@@ -239,7 +261,7 @@ def open_backends(engine):
             w = st["ascii"][ascii_path(engine, b, i)]
             w.reopen()
         elif kind == "screen":
-            w = ScreenWriter()
+            w = ScreenWriter(_columns(b, i))
         elif kind == "hdf5":
             items.append((b, i, b.chunks[i], len(b.chunks[i])))
         b.backends[i] = w

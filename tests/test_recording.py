@@ -98,14 +98,81 @@ def test_ascii_file_name_uses_label_and_data_prefix(tmp_path):
     _assert_dat_equals_events(tmp_path / f"exp1_spikes-{sr.global_id}-0.dat", sr.get("events"))
 
 
-def test_ascii_times_in_ms_also_with_time_in_steps(tmp_path):
+def test_ascii_time_in_steps_writes_steps_and_offsets(tmp_path):
+    # NEST's layout: sender, time_step, time_offset (precision decimals)
     _, sr, _ = _network(tmp_path, "ascii", sr_params={"time_in_steps": True})
     nest.Simulate(T)
     ev = sr.get("events")
     assert ev["times"].dtype.kind == "i"
-    ev_ms = dict(ev, times=ev["times"] * nest.resolution)
-    _assert_dat_equals_events(tmp_path / f"spike_recorder-{sr.global_id}-0.dat",
-                              {"senders": ev_ms["senders"], "times": ev_ms["times"]})
+    cols, data = _read_dat(tmp_path / f"spike_recorder-{sr.global_id}-0.dat")
+    assert cols == ["sender", "time_step", "time_offset"]
+    assert len(data) == len(ev["senders"]) > 0
+    np.testing.assert_array_equal(data[:, 0].astype(np.int64), ev["senders"])
+    np.testing.assert_array_equal(data[:, 1].astype(np.int64), ev["times"])
+    assert np.all(data[:, 2] == 0.0)
+    with open(tmp_path / f"spike_recorder-{sr.global_id}-0.dat") as fh:
+        assert fh.readlines()[3].split("\t")[2] == "0.000\n"
+
+
+@pytest.mark.parametrize("in_steps", [False, True])
+def test_ascii_precise_spike_times(tmp_path, in_steps):
+    # precise spikes: the ms column is the stamp's time less the offset; in
+    # steps, the offset is its own column (as NEST)
+    nest.ResetKernel()
+    nest.data_path = str(tmp_path)
+    pg = nest.Create("poisson_generator_ps", params={"rate": 5000.0})
+    par = nest.Create("parrot_neuron_ps", 3)
+    sr = nest.Create("spike_recorder", params={"record_to": "ascii",
+                                               "time_in_steps": in_steps, "precision": 6})
+    nest.Connect(pg, par)
+    nest.Connect(par, sr)
+    nest.Simulate(30.0)
+    ev = sr.get("events")
+    cols, data = _read_dat(tmp_path / f"spike_recorder-{sr.global_id}-0.dat")
+    assert len(data) == len(ev["senders"]) > 50
+    if in_steps:
+        assert cols == ["sender", "time_step", "time_offset"]
+        np.testing.assert_array_equal(data[:, 1].astype(np.int64), ev["times"])
+        np.testing.assert_allclose(data[:, 2], ev["offsets"], atol=1e-6)
+        assert np.any(data[:, 2] > 0.0)
+    else:
+        assert cols == ["sender", "time_ms"]
+        np.testing.assert_allclose(data[:, 1], ev["times"], atol=1e-6)
+        assert np.any(np.abs(ev["times"] / nest.resolution
+                             - np.round(ev["times"] / nest.resolution)) > 1e-3)
+
+
+def test_time_in_steps_cannot_change_after_simulate():
+    nest.ResetKernel()
+    mm = nest.Create("multimeter")
+    mm.time_in_steps = True
+    nest.Simulate(10.0)
+    mm.time_in_steps = True             # the value it has: no change
+    with pytest.raises(BadProperty, match="time_in_steps cannot be set after Simulate"):
+        mm.time_in_steps = False
+    assert mm.time_in_steps
+
+
+def test_cleanup_after_a_simulate_whose_prepare_failed(tmp_path):
+    # NEST: Simulate = Prepare, Run, Cleanup; after a Prepare that failed
+    # (an output file exists), Cleanup is allowed, then Simulate works
+    nest.ResetKernel()
+    nest.data_path = str(tmp_path)
+    mm = nest.Create("multimeter", params={"record_to": "ascii", "record_from": ["V_m"]})
+    nest.Connect(mm, nest.Create("iaf_psc_alpha"))
+    nest.Simulate(10.0)
+    nest.ResetKernel()
+    nest.data_path = str(tmp_path)
+    mm = nest.Create("multimeter", params={"record_to": "ascii", "record_from": ["V_m"]})
+    nest.Connect(mm, nest.Create("iaf_psc_alpha"))
+    with pytest.raises(BadProperty, match="exists"):
+        nest.Simulate(10.0)
+    nest.Cleanup()
+    with pytest.raises(nest.KernelStateError, match="Cleanup called without Prepare"):
+        nest.Cleanup()
+    nest.overwrite_files = True
+    nest.Simulate(10.0)
+    assert mm.n_events == 9
 
 
 def test_ascii_then_memory_keeps_file_and_memory_consistent(tmp_path):

@@ -182,3 +182,25 @@ def test_every_threaded_neuron_model_equals_one_thread(model):
     two = _model_run(model, 3)
     assert np.ptp(one["vm"]) > 1.0 and len(one["vm"]) > 61 * 300
     assert_same(one, two)
+
+
+def test_setting_the_same_thread_count_after_create_is_no_change():
+    nest.ResetKernel()
+    nest.SetKernelStatus({"total_num_virtual_procs": 2 * nest.NumProcesses()})
+    nest.Create("parrot_neuron", 6)
+    nest.SetKernelStatus({"total_num_virtual_procs": 2 * nest.NumProcesses(),
+                          "local_num_threads": 2})
+    assert nest.GetKernelStatus("local_num_threads") == 2
+    nest.ResetKernel()
+
+
+def test_thread_local_ids_are_given_at_connect():
+    # NEST: -1 until a Connect or a Prepare, then the node's place among its
+    # thread's nodes
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 4})
+    nc = nest.Create("iaf_psc_alpha", 8)
+    assert nc.thread_local_id == (-1,) * 8
+    nest.Connect(nc[:2], nc[2:4])
+    assert nc.thread_local_id == (0, 0, 0, 0, 1, 1, 1, 1)
+    nest.ResetKernel()
