@@ -320,7 +320,8 @@ cdef class PowerLawStdpTable(PairStdpTable):
         if "Kplus" in values:
             _require(np.asarray(values["Kplus"]) >= 0, "Kplus must be >= 0")
         if "tau_plus" in values:
-            _require(np.asarray(values["tau_plus"]) > 0, "tau_plus must be > 0 ms")
+            # (0 is accepted, as NEST accepts it: Kplus then forgets at once)
+            _require(np.asarray(values["tau_plus"]) >= 0, "tau_plus must be >= 0 ms")
 
     @staticmethod
     def same_sign(w, wmax):

@@ -336,7 +336,7 @@ class SynapseCollection:
         if name == "port":
             return self._idx.copy()
         if name == "target_thread":
-            return np.zeros(n, np.int64)
+            return _target_threads(k, self._src.astype(np.int64), self._tgt.astype(np.int64))
         self._sync()
         if name == "sizeof":
             sizes = np.array([s.sizeof for s in self._stores] or [0], np.int64)
@@ -856,3 +856,23 @@ def get_connections(source=None, target=None, synapse_model=None, synapse_label=
         return SynapseCollection(stores, sids[0], idxs[0], srcs[0], tgts[0])
     return SynapseCollection(stores, np.concatenate(sids), np.concatenate(idxs),
                              np.concatenate(srcs), np.concatenate(tgts))
+
+
+def _target_threads(k, src, tgt):
+    """NEST's ``target_thread`` of connections: the thread NEST's assignment
+    of nodes to virtual processes gives the target; a device target lives on
+    every thread and takes a neuron's connection on the thread of that
+    neuron."""
+    from pynestlite.nodes import _neuron_vps
+    size, threads = k.size, max(int(k.local_num_threads), 1)
+    if threads == 1 or len(tgt) == 0:
+        return np.zeros(len(tgt), np.int64)
+    firsts = np.asarray(k.firsts, np.int64)
+    neuron = np.array([r.element_type == "neuron" for r in k.records], bool)
+
+    def is_neuron(g):
+        return neuron[np.searchsorted(firsts, g, side="right") - 1]
+
+    by_source = is_neuron(src) & ~is_neuron(tgt)
+    return np.where(by_source, _neuron_vps(src, size, threads) // size,
+                    _neuron_vps(tgt, size, threads) // size).astype(np.int64)

@@ -180,12 +180,21 @@ def test_tau_minus_is_a_neuron_parameter_on_every_neuron_model():
     assert list(n.get("tau_minus")) == [10.0, 30.0]
 
 
+def test_stdp_synapse_takes_tau_plus_zero_as_nest():
+    # NEST sets no bound on tau_plus; its tests connect with an array that
+    # starts at 0 (the triplet rule keeps its own check)
+    nest.ResetKernel()
+    n = nest.Create("iaf_psc_alpha", 2)
+    nest.Connect(n, n, "one_to_one", {"synapse_model": "stdp_synapse",
+                                      "tau_plus": np.array([0.0, 5.0])})
+    assert sorted(nest.GetConnections().get("tau_plus")) == [0.0, 5.0]
+
+
 @pytest.mark.parametrize("model", ["stdp_synapse", "stdp_triplet_synapse"])
 @pytest.mark.parametrize("spec, match", [
     ({"weight": -1.0, "tau_plus": 10.0}, "same sign"),
     ({"weight": 5.0, "Wmax": -10.0}, "same sign"),
     ({"Kplus": -0.5}, "Kplus"),
-    ({"tau_plus": 0.0}, "tau_plus"),
     ({"tau_plus": -20.0}, "tau_plus"),
 ])
 def test_bad_stdp_parameters_are_refused_at_connect(spec, match, model):

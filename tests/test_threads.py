@@ -204,3 +204,18 @@ def test_thread_local_ids_are_given_at_connect():
     nest.Connect(nc[:2], nc[2:4])
     assert nc.thread_local_id == (0, 0, 0, 0, 1, 1, 1, 1)
     nest.ResetKernel()
+
+
+def test_target_thread_of_connections():
+    # NEST's thread of the target (gid % threads on one rank); a spike
+    # recorder takes a neuron's connection on that neuron's thread
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": 2})
+    n = nest.Create("iaf_psc_delta", 3)
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n[:2], n[2])
+    nest.Connect(n, sr)
+    c = nest.GetConnections()
+    got = sorted(zip(c.get("source"), c.get("target"), c.get("target_thread")))
+    assert got == [(1, 3, 1), (1, 4, 1), (2, 3, 1), (2, 4, 0), (3, 4, 1)]
+    nest.ResetKernel()
