@@ -50,10 +50,12 @@ def test_brunel_spikes_and_vm_do_not_depend_on_threads(n):
 
 @pytest.mark.parametrize("builder", [networks.mixed_rules, networks.stdp_network,
                                      networks.frozen_network, networks.payload_network,
-                                     networks.precise_network, networks.spatial_network],
+                                     networks.precise_network, networks.spatial_network,
+                                     networks.threaded_models_network],
                          ids=lambda f: f.__name__)
 def test_networks_do_not_depend_on_threads(builder):
-    # threaded models (iaf_psc_*, poisson_generator, static synapses) mixed
+    # threaded models (iaf_psc_*, iaf_cond_exp, aeif, izhikevich, multisynapse,
+    # parrots, poisson/dc/spike generators, static synapses) mixed
     # with models updated on one thread, plastic synapses, frozen nodes,
     # samplers cutting the update, and networks that must run on one thread
     # (precise times, payloads)
