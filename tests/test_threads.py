@@ -164,7 +164,7 @@ def _drive(model):
     from pynestlite.engine import NODE_MODELS
     from pynestlite.models.multisynapse import MultisynapseBlock
     w = 4.0 if "cond" in model else 60.0
-    if model.startswith("izhikevich") or model == "aeif_psc_delta":
+    if model.startswith("izhikevich") or model in ("aeif_psc_delta", "pp_psc_delta"):
         w = 1.0
     multi = issubclass(NODE_MODELS[model], MultisynapseBlock)
     low = -2.0 * w
