@@ -227,6 +227,7 @@ cdef class AeifCondBase(NodeBlock):
 
 
 cdef class AeifCondAlpha(AeifCondBase):
+    threaded = True         # the update reads and writes its own nodes only
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0, "dg_ex": 0.0, "dg_in": 0.0}
     cdef double[::1] dg_ex, dg_in
 
@@ -236,14 +237,14 @@ cdef class AeifCondAlpha(AeifCondBase):
         self.dg_in = self.arrays[self.synapse_names[3]]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
+        cdef Py_ssize_t i
         cdef long lag
         cdef double *row
         cdef double y[6]
         cdef int64_t c
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 y[0] = self.V_m[i]; y[1] = self.dg_ex[i]; y[2] = self.g_ex[i]
                 y[3] = self.dg_in[i]; y[4] = self.g_in[i]; y[5] = self.w[i]
@@ -257,17 +258,18 @@ cdef class AeifCondAlpha(AeifCondBase):
 
 
 cdef class AeifCondExp(AeifCondBase):
+    threaded = True         # the update reads and writes its own nodes only
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
+        cdef Py_ssize_t i
         cdef long lag
         cdef double *row
         cdef double y[4]
         cdef int64_t c
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 y[0] = self.V_m[i]; y[1] = self.g_ex[i]; y[2] = self.g_in[i]; y[3] = self.w[i]
                 self.integrate(ctx, i, lag, y, aeif_exp_rhs, 4, 3)
@@ -279,6 +281,7 @@ cdef class AeifCondExp(AeifCondBase):
 
 
 cdef class AeifPscExp(AeifCondExp):
+    threaded = True         # the update reads and writes its own nodes only
     parameters = dict(_PARAMETERS)
     state = {"V_m": -70.6, "w": 0.0, "I_syn_ex": 0.0, "I_syn_in": 0.0}
     non_negative = ("t_ref", "Delta_T", "I_syn_ex", "I_syn_in")
@@ -289,6 +292,7 @@ cdef class AeifPscExp(AeifCondExp):
 
 
 cdef class AeifPscAlpha(AeifCondAlpha):
+    threaded = True         # the update reads and writes its own nodes only
     parameters = dict(_PARAMETERS)
     state = {"V_m": -70.6, "w": 0.0, "I_syn_ex": 0.0, "I_syn_in": 0.0, "dI_syn_ex": 0.0,
              "dI_syn_in": 0.0}
@@ -367,6 +371,7 @@ cdef class AeifPscDelta(NodeBlock):
     spike_receptors = {0: (0, False, False)}
     current_receptors = {0: 1}
     recordables = ("V_m", "w")
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] V_m, w, C_m, g_L, E_L, V_th, Delta_T, V_peak, V_reset, a, b, tau_w
     cdef double[::1] I_e, tol, I_stim, h_int, V_peak_eff, refr_buffer
@@ -395,7 +400,7 @@ cdef class AeifPscDelta(NodeBlock):
         a["h_int"][a["h_int"] <= 0.0] = engine.resolution
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
+        cdef Py_ssize_t i
         cdef long lag
         cdef double *row
         cdef double y[2]
@@ -405,7 +410,7 @@ cdef class AeifPscDelta(NodeBlock):
         cdef AeifDeltaParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 q.refractory = self.r[i] > 0
                 q.V_reset = self.V_reset[i]; q.V_peak = self.V_peak[i]; q.V_th = self.V_th[i]
                 q.Delta_T = self.Delta_T[i]

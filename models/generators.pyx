@@ -298,13 +298,23 @@ cdef class StimulationBlock(NodeBlock):
             if c > 0:
                 self.deliver(ctx, k, j, step, c)
 
+    cdef inline bint mine(self, SliceContext *ctx, Py_ssize_t j) noexcept nogil:
+        """Whether the calling thread sends through connection ``j``: always on
+        one thread, else when it owns the target (``owns_target``)."""
+        if ctx.slot_lo == 0 and ctx.slot_hi == INT64_MAX:
+            return True
+        return owns_target(ctx, self.tgt_code[j])
+
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
         """Add ``value`` times each connection weight of device row ``k`` to its
-        target, arriving at ``step + delay``."""
+        target, arriving at ``step + delay`` (on several threads: the targets
+        of the calling thread)."""
         cdef Py_ssize_t j
         cdef int64_t base = step % ctx.ring_len
         for j in range(self.tgt_ptr[k], self.tgt_end[k]):
+            if not self.mine(ctx, j):
+                continue
             if self.has_rec and self.tgt_rec[j]:
                 self.record_event(k, j, step + 1, 0.0, <int64_t>value)
             else:
@@ -542,6 +552,9 @@ cdef class SpikeGenerator(StimulationBlock):
                   "allow_offgrid_times": False, "shift_now_spikes": False,
                   "precise_times": False}
     internal = {"position": 0}
+    # each thread sends the spikes to the targets it owns; the position in
+    # the train (row state) is read on one thread only and written by thread 0
+    threaded = True
     cdef int64_t[::1] st_ptr, stamps, mult, position
     cdef double[::1] sw, soff
     cdef bint precise
@@ -570,10 +583,24 @@ cdef class SpikeGenerator(StimulationBlock):
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
-        cdef int64_t stamp, base, p
+        cdef int64_t stamp, base, p, lo, hi
         cdef double w
+        cdef bint part = ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX   # one of threads
         for k in range(self.n):
-            p = self.st_ptr[k] + self.position[k]
+            if part:
+                # the first spike after tstart (the stamps of a row are sorted;
+                # thread 0 may be moving ``position`` meanwhile)
+                lo = self.st_ptr[k]
+                hi = self.st_ptr[k + 1]
+                while lo < hi:
+                    p = (lo + hi) // 2
+                    if self.stamps[p] <= tstart:
+                        lo = p + 1
+                    else:
+                        hi = p
+                p = lo
+            else:
+                p = self.st_ptr[k] + self.position[k]
             while p < self.st_ptr[k + 1]:
                 stamp = self.stamps[p]
                 if stamp <= tstart:
@@ -584,6 +611,8 @@ cdef class SpikeGenerator(StimulationBlock):
                 if self.active(k, stamp):
                     base = (stamp - 1) % ctx.ring_len
                     for j in range(self.tgt_ptr[k], self.tgt_end[k]):
+                        if part and not owns_target(ctx, self.tgt_code[j]):
+                            continue
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
                         if self.precise or ctx.chan_precise != NULL:
                             self.add_to_target_at(ctx, k, j, stamp, self.soff[p], w,
@@ -591,7 +620,8 @@ cdef class SpikeGenerator(StimulationBlock):
                         else:
                             self.add_to_target(ctx, j, base, w, <double>self.mult[p])
                 p += 1
-            self.position[k] = p - self.st_ptr[k]
+            if ctx.thread == 0:
+                self.position[k] = p - self.st_ptr[k]
 
 
     def sent(self, s0, s1):
@@ -1044,6 +1074,9 @@ cdef class DcGenerator(StimulationBlock):
     output = "current"
     recorded = {"I": "now"}
     recordables = ("I",)
+    # each thread sends to the targets it owns (``send``); thread 0 alone
+    # writes the recorded current
+    threaded = True
     cdef double[::1] amp, now
 
     def bind(self):
@@ -1054,13 +1087,16 @@ cdef class DcGenerator(StimulationBlock):
         cdef Py_ssize_t k
         cdef long lag
         cdef int64_t step
+        cdef bint lead = ctx.thread == 0
         for k in range(self.n):
             for lag in range(from_lag, to_lag):
                 step = ctx.origin + lag
-                self.now[k] = 0.0
+                if lead:
+                    self.now[k] = 0.0
                 if not self.active(k, step + 2):
                     continue
-                self.now[k] = self.amp[k]
+                if lead:
+                    self.now[k] = self.amp[k]
                 self.send(ctx, k, step, self.amp[k])
 
 

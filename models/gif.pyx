@@ -321,6 +321,7 @@ cdef class GifBlock(NodeBlock):
 
 cdef class GifPscExp(GifBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes only
     parameters = dict(COMMON_PARAMETERS, tau_syn_ex=2.0, tau_syn_in=2.0, **KERNEL_PARAMETERS)
     state = dict(COMMON_STATE)
     internal = {"r": 0, "I_stim": 0.0, "I_syn_ex": 0.0, "I_syn_in": 0.0}
@@ -368,7 +369,7 @@ cdef class GifPscExp(GifBlock):
         cdef double V, stc, sfa, Iex, Iin
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 stc = self.kern.read_stc(i)
                 sfa = self.kern.read_sfa(i, self.V_T_star[i])
                 self.I_stc[i] = stc
@@ -419,6 +420,7 @@ cdef int gif_cond_rhs(double t, const double *y, double *f, void *p) noexcept no
 
 cdef class GifCondExp(GifBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes only
     parameters = dict(COMMON_PARAMETERS, tau_syn_ex=2.0, tau_syn_in=2.0, E_ex=0.0, E_in=-85.0,
                       gsl_error_tol=1e-3, **KERNEL_PARAMETERS)
     state = dict(COMMON_STATE, g_ex=0.0, g_in=0.0)
@@ -460,7 +462,7 @@ cdef class GifCondExp(GifBlock):
         cdef GifCondParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 q.stc = self.kern.read_stc(i)
                 sfa = self.kern.read_sfa(i, self.V_T_star[i])
                 self.I_stc[i] = q.stc
@@ -552,6 +554,7 @@ cdef class GifMultisynapseBlock(MultisynapseBlock):
 
 cdef class GifPscExpMultisynapse(GifMultisynapseBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes only
     parameters = dict(COMMON_PARAMETERS, tau_syn=(2.0,), **KERNEL_PARAMETERS)
     state = dict(COMMON_STATE, n_receptors=1, has_connections=False)
     read_only = ("E_sfa", "I_stc", "n_receptors", "has_connections")
@@ -589,7 +592,7 @@ cdef class GifPscExpMultisynapse(GifMultisynapseBlock):
         cdef double **I = self.cols      # I_syn_k = I[k]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 stc = self.kern.read_stc(i)
                 sfa = self.kern.read_sfa(i, self.V_T_star[i])
                 self.I_stc[i] = stc
@@ -646,6 +649,7 @@ cdef int gif_cond_ms_rhs(double t, const double *y, double *f, void *p) noexcept
 
 cdef class GifCondExpMultisynapse(GifMultisynapseBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes only
     parameters = dict(COMMON_PARAMETERS, tau_syn=(2.0,), E_rev=(0.0,), gsl_error_tol=1e-3,
                       **KERNEL_PARAMETERS)
     state = dict(COMMON_STATE, g=(0.0,), n_receptors=1, has_connections=False)
@@ -696,7 +700,7 @@ cdef class GifCondExpMultisynapse(GifMultisynapseBlock):
         cdef double **G = self.cols      # g_k = G[k]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 q.stc = self.kern.read_stc(i)
                 sfa = self.kern.read_sfa(i, self.V_T_star[i])
                 self.I_stc[i] = q.stc

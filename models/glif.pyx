@@ -433,6 +433,7 @@ cdef class GlifPsc(GlifBlock):
     receptor_lists = ("tau_syn",)
     # per component c (fast, slow) and receptor k: the PSC y2 and its derivative y1
     receptor_state = ("y2", "y1")
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] P33, P30
     cdef double[:, ::1] P11, P21, P31, P32, psc0     # (n, component * capacity + k)
@@ -487,7 +488,7 @@ cdef class GlifPsc(GlifBlock):
             return
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 v_old = self.V_m[i]
                 if self.r[i] == 0:
                     asc_sum = self.adapt(i)
@@ -529,6 +530,7 @@ cdef class GlifPscDoubleAlpha(GlifPsc):
                       amp_slow=(0.3,))
     receptor_lists = ("tau_syn_fast", "tau_syn_slow", "amp_slow")
     receptor_state = ("y2_fast", "y1_fast", "y2_slow", "y1_slow")
+    threaded = True         # the update reads and writes its own nodes only
 
     def time_constants(self):
         ones = np.ones((self.n, max(self.capacity, 1)))
@@ -576,6 +578,7 @@ cdef class GlifCond(GlifBlock):
     strictly_positive = ("C_m", "g_m", "t_ref")
     receptor_lists = ("tau_syn", "E_rev")
     receptor_state = ("g", "dg")
+    threaded = True         # the update reads and writes its own nodes only
     listed_state = ("g", "dg")
     max_receptors = 32          # the state vector of the ODE solver (kernel/rkf45.h)
     fixed_recordables = ("V_m", "ASCurrents_sum", "I", "threshold", "threshold_spike",
@@ -619,7 +622,7 @@ cdef class GlifCond(GlifBlock):
             return
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 q.refractory = self.r[i] > 0
                 q.n = self.nrec[i]
                 q.V_reset = self.V_reset[i]; q.E_L = self.E_L[i]; q.G = self.G[i]

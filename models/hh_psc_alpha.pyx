@@ -152,6 +152,7 @@ cdef int hh_clopath_rhs(double t, const double *y, double *f, void *p) noexcept 
 
 cdef class HhPscAlpha(NodeBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes only
     parameters = {"C_m": 100.0, "g_Na": 12000.0, "g_K": 3600.0, "g_L": 30.0, "E_Na": 50.0,
                   "E_K": -77.0, "E_L": -54.402, "t_ref": 2.0, "tau_syn_ex": 0.2,
                   "tau_syn_in": 2.0, "I_e": 0.0}
@@ -212,7 +213,7 @@ cdef class HhPscAlpha(NodeBlock):
         cdef HHParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 q.g_Na = self.g_Na[i]; q.g_K = self.g_K[i]; q.g_L = self.g_L[i]
                 q.E_Na = self.E_Na[i]; q.E_K = self.E_K[i]; q.E_L = self.E_L[i]
@@ -322,6 +323,7 @@ cdef int traub_rhs(double t, const double *y, double *f, void *p) noexcept nogil
 
 cdef class HhCondExpTraub(NodeBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes only
     parameters = {"g_Na": 20000.0, "g_K": 6000.0, "g_L": 10.0, "C_m": 200.0, "E_Na": 50.0,
                   "E_K": -90.0, "E_L": -60.0, "V_T": -63.0, "E_ex": 0.0, "E_in": -80.0,
                   "tau_syn_ex": 5.0, "tau_syn_in": 10.0, "t_ref": 2.0, "I_e": 0.0}
@@ -365,7 +367,7 @@ cdef class HhCondExpTraub(NodeBlock):
         cdef TraubParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 q.g_Na = self.g_Na[i]; q.g_K = self.g_K[i]; q.g_L = self.g_L[i]
                 q.E_Na = self.E_Na[i]; q.E_K = self.E_K[i]; q.E_L = self.E_L[i]

@@ -150,10 +150,11 @@ cdef class IafCondBase(NodeBlock):
 
 
 cdef class IafCondExp(IafCondBase):
+    threaded = True         # the update reads and writes its own nodes only
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
+        cdef Py_ssize_t i
         cdef long lag
         cdef double *row
         cdef double y[3]
@@ -163,7 +164,7 @@ cdef class IafCondExp(IafCondBase):
         cdef CondParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 self.fill(&q, i)
                 y[0] = self.V_m[i]; y[1] = self.g_ex[i]; y[2] = self.g_in[i]
@@ -180,6 +181,7 @@ cdef class IafCondExp(IafCondBase):
 
 
 cdef class IafCondAlpha(IafCondBase):
+    threaded = True         # the update reads and writes its own nodes only
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0, "dg_ex": 0.0, "dg_in": 0.0}
     cdef double[::1] dg_ex, dg_in
 
@@ -189,7 +191,7 @@ cdef class IafCondAlpha(IafCondBase):
         self.dg_in = self.arrays["dg_in"]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
+        cdef Py_ssize_t i
         cdef long lag
         cdef double *row
         cdef double y[5]
@@ -199,7 +201,7 @@ cdef class IafCondAlpha(IafCondBase):
         cdef CondParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 self.fill(&q, i)
                 y[0] = self.V_m[i]; y[1] = self.dg_ex[i]; y[2] = self.g_ex[i]
@@ -265,6 +267,7 @@ cdef class IafCondBeta(IafCondBase):
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
     strictly_positive = ("C_m", "tau_rise_ex", "tau_decay_ex", "tau_rise_in", "tau_decay_in")
     recordables = ("V_m", "g_ex", "g_in", "t_ref_remaining")
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] dg_ex, dg_in, tr_ex, td_ex, tr_in, td_in, g0_ex, g0_in
     cdef double h
@@ -296,7 +299,7 @@ cdef class IafCondBeta(IafCondBase):
         return IafCondBase.sample(self, name, idx)
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
+        cdef Py_ssize_t i
         cdef long lag
         cdef double *row
         cdef double y[5]
@@ -306,7 +309,7 @@ cdef class IafCondBeta(IafCondBase):
         cdef CondBetaParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 q.refractory = self.r[i] > 0
                 q.V_reset = self.V_reset[i]; q.V_th = self.V_th[i]; q.E_ex = self.E_ex[i]
@@ -386,6 +389,7 @@ cdef class IafCondExpSfaRr(IafCondBase):
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
     strictly_positive = ("C_m", "tau_syn_ex", "tau_syn_in", "tau_sfa", "tau_rr")
     recordables = ("V_m", "g_ex", "g_in", "g_sfa", "g_rr")
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] g_sfa, g_rr, tau_sfa, tau_rr, E_sfa, E_rr, q_sfa, q_rr
 
@@ -397,7 +401,7 @@ cdef class IafCondExpSfaRr(IafCondBase):
         self.q_sfa = a["q_sfa"]; self.q_rr = a["q_rr"]
 
     cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
-        cdef Py_ssize_t i, n = self.n
+        cdef Py_ssize_t i
         cdef long lag
         cdef double *row
         cdef double y[5]
@@ -407,7 +411,7 @@ cdef class IafCondExpSfaRr(IafCondBase):
         cdef CondSfaRrParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 3
                 q.refractory = self.r[i] > 0
                 q.V_reset = self.V_reset[i]; q.V_th = self.V_th[i]; q.E_ex = self.E_ex[i]

@@ -232,6 +232,9 @@ cdef class PpPscDelta(NodeBlock):
     spike_receptors = {0: (0, False, False)}
     current_receptors = {0: 1}
     recordables = ("V_m", "E_sfa")
+    # the update reads and writes its own nodes only (the draws are keyed by
+    # the node and the step)
+    threaded = True
 
     cdef double[::1] V_m, E_sfa, y0, I_e, c_1, c_2, c_3, P33, P30, dt_mean
     cdef unsigned char[::1] random_dt, reset
@@ -341,7 +344,7 @@ cdef class PpPscDelta(NodeBlock):
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             step = ctx.origin + lag
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 V = self.P30[i] * (self.y0[i] + self.I_e[i]) + self.P33[i] * self.V_m[i] \
                     + row[i * 2]
                 q = 0.0

@@ -184,6 +184,7 @@ cdef class IafPscExpHtum(NodeBlock):
 
     References: Hill S, Tononi G (2005) J Neurophysiol 93:1671-1698.
     """
+    threaded = True         # the update reads and writes its own nodes only
     parameters = {"E_L": -70.0, "C_m": 250.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
                   "tau_syn_in": 2.0, "t_ref_abs": 2.0, "t_ref_tot": 2.0, "V_th": -55.0,
                   "V_reset": -70.0, "I_e": 0.0}
@@ -243,7 +244,7 @@ cdef class IafPscExpHtum(NodeBlock):
         cdef double V
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 V = self.V_m[i]
                 if self.r_abs[i] == 0:
                     V = (V * self.P22[i] + self.i_ex[i] * self.P21ex[i]
@@ -298,6 +299,7 @@ cdef class Mat2PscExp(NodeBlock):
                   "tau_syn_in": 3.0, "t_ref": 2.0, "tau_1": 10.0, "tau_2": 200.0,
                   "alpha_1": 37.0, "alpha_2": 2.0, "omega": -51.0, "I_e": 0.0}
     state = {"V_m": -70.0, "V_th": -51.0, "V_th_alpha_1": 0.0, "V_th_alpha_2": 0.0}
+    threaded = True         # the update reads and writes its own nodes only
     read_only = ("V_th",)
     internal = {"r": 0, "i_0": 0.0, "i_ex": 0.0, "i_in": 0.0}
     relative = ("V_m", "omega")
@@ -356,7 +358,7 @@ cdef class Mat2PscExp(NodeBlock):
         cdef double V
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 V = self.V_m[i]
                 V = (V * self.P22_expm1[i] + V + self.i_ex[i] * self.P21ex[i]
                      + self.i_in[i] * self.P21in[i] + (self.I_e[i] + self.i_0[i]) * self.P20[i])
@@ -405,6 +407,7 @@ cdef class Amat2PscExp(Mat2PscExp):
     References: Yamauchi S, Kim H, Shinomoto S (2011) Front Comput Neurosci
     5:42.
     """
+    threaded = True         # the update reads and writes its own nodes only
     parameters = {"E_L": -70.0, "C_m": 200.0, "tau_m": 10.0, "tau_syn_ex": 1.0,
                   "tau_syn_in": 3.0, "t_ref": 2.0, "tau_1": 10.0, "tau_2": 200.0,
                   "alpha_1": 10.0, "alpha_2": 0.0, "beta": 0.0, "tau_v": 5.0, "omega": -65.0,
@@ -507,7 +510,7 @@ cdef class Amat2PscExp(Mat2PscExp):
         cdef double I, V
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 I = self.I_e[i] + self.i_0[i]
                 V = self.V_m[i]
                 self.Hv[i] = (I * self.P70[i] + self.i_ex[i] * self.P71[i]

@@ -69,6 +69,7 @@ cdef class IzhikevichBase(NodeBlock):
 cdef class Izhikevich(IzhikevichBase):
     __doc__ = __doc__
     parameters = dict(IzhikevichBase.parameters, V_min=-INFINITY, consistent_integration=True)
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] V_min
     cdef uint8_t[::1] consistent
@@ -104,7 +105,7 @@ cdef class Izhikevich(IzhikevichBase):
         cdef const double *V_min = &self.V_min[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 2
                 syn = row[c]
                 v = V_m[i]
@@ -182,6 +183,7 @@ cdef class Izhikevich2006(IzhikevichBase):
     See also: izhikevich.
     """
     parameters = dict(IzhikevichBase.parameters, integration_steps=1)
+    threaded = True         # the update reads and writes its own nodes only
     strictly_positive = ("integration_steps",)
 
     cdef int64_t[::1] steps
@@ -210,7 +212,7 @@ cdef class Izhikevich2006(IzhikevichBase):
         cdef const int64_t *steps = &self.steps[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 v = V_m[i]
                 u = U_m[i]
                 if v >= V_th[i]:            # the spike of the previous step: reset

@@ -272,6 +272,7 @@ cdef class IafPscExpMultisynapse(MultisynapseBlock):
     ordered = (("V_reset", "V_th"),)
     receptor_state = ("I_syn",)
     fixed_recordables = ("V_m", "I_syn")
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] V_m, V_th, V_reset, I_e, i_0, P22, P20
     cdef double[:, ::1] P11, P21
@@ -325,7 +326,7 @@ cdef class IafPscExpMultisynapse(MultisynapseBlock):
         cdef const int64_t *nrec = &self.nrec[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 V = V_m[i]
                 if r[i] == 0:
                     V = V * self.P22[i] + (self.I_e[i] + i_0[i]) * self.P20[i]
@@ -357,6 +358,7 @@ cdef class IafPscAlphaMultisynapse(MultisynapseBlock):
     ordered = (("V_reset", "V_th"),)
     receptor_state = ("I_syn", "y1")
     fixed_recordables = ("V_m", "I_syn")
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] V_m, V_th, V_reset, V_min, I_e, i_0, P33, P30
     cdef double[:, ::1] P11, P21, P31, P32, psc0
@@ -411,7 +413,7 @@ cdef class IafPscAlphaMultisynapse(MultisynapseBlock):
         cdef const int64_t *nrec = &self.nrec[0]
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 V = V_m[i]
                 if r[i] == 0:
                     V = self.P30[i] * (i_0[i] + self.I_e[i]) + self.P33[i] * V
@@ -538,6 +540,7 @@ cdef class AeifCondBetaMultisynapse(MultisynapseBlock):
     receptor_state = ("g", "dg")
     listed_state = ("g", "dg")
     fixed_recordables = ("V_m", "w")
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] V_m, w, I_stim, h_int, V_peak_eff, tol, b, V_reset
     cdef double[::1] C_m, g_L, E_L, V_th, Delta_T, V_peak, a, tau_w, I_e
@@ -621,7 +624,7 @@ cdef class AeifCondBetaMultisynapse(MultisynapseBlock):
             return
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 self.fill(&q, i)
                 y[0] = self.V_m[i]; y[1] = self.w[i]
                 for k in range(q.n):
@@ -668,6 +671,7 @@ cdef class AeifCondAlphaMultisynapse(AeifCondBetaMultisynapse):
     parameters = dict({k: v for k, v in AeifCondBetaMultisynapse.parameters.items()
                        if k not in ("tau_rise", "tau_decay")}, tau_syn=(2.0,))
     receptor_lists = ("E_rev", "tau_syn")
+    threaded = True         # the update reads and writes its own nodes only
 
     def rise_and_decay(self):
         tau = self.rows_matrix("tau_syn")

@@ -34,6 +34,13 @@ cnp.import_array()
 
 cdef class ParrotNeuron(NodeBlock):
     __doc__ = __doc__
+    # each node repeats its own input; flush events go to a register shared
+    # by the threads, so a block that may send them updates on one thread
+    threaded = True
+
+    def threadable(self):
+        return not np.isfinite(self.arrays["flush_event_send_interval"]).any()
+
     sends_signal = SIGNAL_ALL
     receives_signal = SIGNAL_ALL
     parameters = {"flush_event_send_interval": INFINITY}
@@ -66,7 +73,7 @@ cdef class ParrotNeuron(NodeBlock):
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             t = ctx.origin + lag
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 k = <int64_t>row[2 * i]
                 row[2 * i] = 0.0
                 row[2 * i + 1] = 0.0
@@ -102,6 +109,7 @@ cdef class IgnoreAndFire(NodeBlock):
     spike_receptors = {0: (0, False, False)}
     current_receptors = {}
     recordables = ()
+    threaded = True         # the update reads and writes its own nodes only
 
     cdef int64_t[::1] c, period, gid
 
@@ -136,7 +144,7 @@ cdef class IgnoreAndFire(NodeBlock):
         cdef double *row
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 if self.c[i] == 0:
                     self.c[i] = self.period[i] - 1
                     pnl_register_push(ctx.reg, self.gid[i], <int>lag, 1)

@@ -72,6 +72,51 @@ def mixed_rules(nest, seed=7, simtime=200.0):
     return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
 
 
+def threaded_models_network(nest, seed=29, simtime=150.0):
+    """Conductance, AdEx, Izhikevich, multisynapse and parrot neurons in one
+    recurrent network, driven by poisson, dc and spike generators (models
+    that update on several threads, with ``local_num_threads``); spikes of
+    all neurons and V_m of some of each model."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    cond = nest.Create("iaf_cond_exp", 120, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    adex = nest.Create("aeif_cond_alpha", 60, {"V_m": nest.random.uniform(-70.0, -55.0),
+                                                "I_e": 450.0})
+    izh = nest.Create("izhikevich", 50, {"V_m": nest.random.uniform(-70.0, -60.0)})
+    multi = nest.Create("iaf_psc_exp_multisynapse", 40, {"tau_syn": [2.0, 6.0]})
+    parrots = nest.Create("parrot_neuron", 30)
+    pg = nest.Create("poisson_generator", params={"rate": 6000.0})
+    dc = nest.Create("dc_generator", params={"amplitude": 150.0, "start": 30.0, "stop": 110.0})
+    sg = nest.Create("spike_generator", params={"spike_times": np.arange(2.0, simtime, 3.3).round(1)})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, cond + adex, syn_spec={"weight": 3.0, "delay": 1.0})
+    nest.Connect(pg, izh, syn_spec={"weight": 2.0, "delay": 1.0})
+    nest.Connect(pg, multi, syn_spec={"weight": 60.0, "delay": 1.0, "receptor_type": 1})
+    nest.Connect(pg, parrots[:10], syn_spec={"weight": 1.0, "delay": 1.0})
+    nest.Connect(dc, cond + adex + multi, syn_spec={"weight": nest.random.uniform(0.5, 1.5)})
+    nest.Connect(sg, parrots[10:], syn_spec={"weight": 5.0, "delay": 1.2})
+    nest.Connect(sg, cond[::4], syn_spec={"weight": 5.0, "delay": 1.2})
+    ex = cond[:90] + adex[:45]
+    inh = cond[90:] + adex[45:]
+    nest.Connect(ex, cond + adex, {"rule": "fixed_indegree", "indegree": 15},
+                 {"weight": nest.random.uniform(0.5, 2.0), "delay": 1.5})
+    nest.Connect(inh, cond + adex, {"rule": "fixed_indegree", "indegree": 5},
+                 {"weight": -6.0, "delay": nest.random.uniform(1.0, 2.5)})
+    nest.Connect(ex + parrots, izh, {"rule": "fixed_indegree", "indegree": 10},
+                 {"weight": nest.random.uniform(-1.0, 3.0), "delay": 2.0})
+    nest.Connect(cond + parrots, multi, {"rule": "pairwise_bernoulli", "p": 0.1},
+                 syn_spec={"weight": 40.0, "delay": 1.5, "receptor_type": 2})
+    nest.Connect(cond + adex + izh + multi + parrots, sr)
+    vm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
+    for pop in (cond[::20], adex[::10], izh[::10], multi[::8]):
+        nest.Connect(vm, pop)
+    nest.Simulate(simtime)
+    ev, v = sr.get("events"), vm.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "vm_senders": np.asarray(v["senders"]), "vm_times": np.asarray(v["times"]),
+            "V_m": np.asarray(v["V_m"])}
+
+
 def disconnect_network(nest, seed=3, simtime=100.0):
     """A driven network run, partly disconnected (rank-independent pairs:
     one_to_one and all_to_all, a static and an STDP model), and run on."""

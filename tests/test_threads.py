@@ -50,10 +50,12 @@ def test_brunel_spikes_and_vm_do_not_depend_on_threads(n):
 
 @pytest.mark.parametrize("builder", [networks.mixed_rules, networks.stdp_network,
                                      networks.frozen_network, networks.payload_network,
-                                     networks.precise_network, networks.spatial_network],
+                                     networks.precise_network, networks.spatial_network,
+                                     networks.threaded_models_network],
                          ids=lambda f: f.__name__)
 def test_networks_do_not_depend_on_threads(builder):
-    # threaded models (iaf_psc_*, poisson_generator, static synapses) mixed
+    # threaded models (iaf_psc_*, iaf_cond_exp, aeif, izhikevich, multisynapse,
+    # parrots, poisson/dc/spike generators, static synapses) mixed
     # with models updated on one thread, plastic synapses, frozen nodes,
     # samplers cutting the update, and networks that must run on one thread
     # (precise times, payloads)
@@ -153,25 +155,54 @@ def _threaded_neuron_models():
                   if vars(cls).get("threaded", False) and cls.element_type == "neuron")
 
 
+def _drive(model):
+    """The drive of ``model`` in :func:`_model_run`: the Poisson weight, the
+    receptor of the spikes and the range of the recurrent weights (a
+    multisynapse model takes spikes on receptors 1, 2, ... only, its
+    conductances positive weights only; a model whose input jumps V_m
+    takes small weights)."""
+    from pynestlite.engine import NODE_MODELS
+    from pynestlite.models.multisynapse import MultisynapseBlock
+    w = 4.0 if "cond" in model else 60.0
+    if model.startswith("izhikevich") or model in ("aeif_psc_delta", "pp_psc_delta"):
+        w = 1.0
+    multi = issubclass(NODE_MODELS[model], MultisynapseBlock)
+    low = -2.0 * w
+    if multi and "cond" in model:
+        w, low = 0.5, 0.0
+    return w, (1 if multi else 0), low
+
+
 def _model_run(model, n):
     """A recurrent population of ``model`` with Poisson drive and mixed-sign
-    random weights; spikes and the V_m trace of every neuron."""
+    random weights; spikes and the V_m trace of every neuron (the spikes
+    only for a model without V_m)."""
     nest.ResetKernel()
     nest.SetKernelStatus({"local_num_threads": n, "rng_seed": 5})
     pop = nest.Create(model, 61)
+    if model == "ignore_and_fire":          # (fires at its own rate and phase)
+        pop.set(rate=250.0, phase=nest.random.uniform(0.05, 1.0))
     pg = nest.Create("poisson_generator", params={"rate": 30000.0})
     sr = nest.Create("spike_recorder")
-    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.3})
-    w = 4.0 if "cond" in model else 60.0
-    nest.Connect(pg, pop, syn_spec={"weight": w, "delay": 1.0})
-    nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 12},
-                 {"weight": nest.random.uniform(-2.0 * w, 2.0 * w), "delay": 1.5})
+    w, receptor, low = _drive(model)
+    has_vm = "V_m" in nest.GetDefaults(model).get("recordables", ())
+    nest.Connect(pg, pop, syn_spec={"weight": w, "delay": 1.0, "receptor_type": receptor})
+    if has_vm:
+        # (not among parrots: they would repeat ever more spikes)
+        nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 12},
+                     {"weight": nest.random.uniform(low, 2.0 * w), "delay": 1.5,
+                      "receptor_type": receptor})
     nest.Connect(pop, sr)
-    nest.Connect(mm, pop)
+    if has_vm:
+        mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.3})
+        nest.Connect(mm, pop)
     nest.Simulate(120.0)
-    ev, vm = sr.get("events"), mm.get("events")
-    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
-            "vm": np.asarray(vm["V_m"]), "vm_senders": np.asarray(vm["senders"])}
+    ev = sr.get("events")
+    out = {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"])}
+    if has_vm:
+        vm = mm.get("events")
+        out.update(vm=np.asarray(vm["V_m"]), vm_senders=np.asarray(vm["senders"]))
+    return out
 
 
 @pytest.mark.parametrize("model", _threaded_neuron_models())
@@ -180,7 +211,67 @@ def test_every_threaded_neuron_model_equals_one_thread(model):
     # nodes: any node updated twice or not at all changes the traces
     one = _model_run(model, 1)
     two = _model_run(model, 3)
-    assert np.ptp(one["vm"]) > 1.0 and len(one["vm"]) > 61 * 300
+    if "vm" in one:
+        assert np.ptp(one["vm"]) > 1.0 and len(one["vm"]) > 61 * 300
+    else:
+        assert len(one["times"]) > 61 * 10
+    assert_same(one, two)
+
+
+def _threaded_devices():
+    from pynestlite.engine import NODE_MODELS
+    return sorted(name for name, cls in NODE_MODELS.items()
+                  if vars(cls).get("threaded", False) and cls.element_type == "stimulator")
+
+
+# per threaded device: its parameters and connection weight in _device_run
+DEVICE_DRIVE = {
+    "poisson_generator": ({"rate": 20000.0}, 40.0),
+    "dc_generator": ({"amplitude": 300.0, "start": 10.0, "stop": 70.0}, 1.0),
+    "spike_generator": ({"spike_times": np.round(np.arange(0.5, 100.0, 0.7), 1)}, 400.0),
+}
+
+
+def _device_run(device, n):
+    """Two devices of kind ``device`` (the second starting later) drive a
+    population through random weights and two delays; the population's
+    spikes and V_m, and the devices' recordables where they have them."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": n, "rng_seed": 7})
+    pop = nest.Create("iaf_psc_alpha", 61)
+    params, w = DEVICE_DRIVE[device]
+    dev = nest.Create(device, 2, params=params)
+    dev[1].set(origin=20.0)
+    sr = nest.Create("spike_recorder")
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.2})
+    nest.Connect(dev, pop, syn_spec={"weight": nest.random.uniform(0.2 * w, w),
+                                     "delay": 1.0})
+    nest.Connect(dev[0], pop[::3], syn_spec={"weight": -0.5 * w, "delay": 2.5})
+    nest.Connect(pop, sr)
+    nest.Connect(mm, pop)
+    rec = nest.GetDefaults(device).get("recordables", ())
+    if rec:
+        dm = nest.Create("multimeter", params={"record_from": list(rec), "interval": 0.1})
+        nest.Connect(dm, dev)
+    nest.Simulate(50.0)
+    nest.Simulate(50.0)
+    ev, vm = sr.get("events"), mm.get("events")
+    out = {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+           "vm": np.asarray(vm["V_m"]), "vm_senders": np.asarray(vm["senders"])}
+    if rec:
+        out.update({k: np.asarray(dm.get("events")[k]) for k in rec})
+    return out
+
+
+@pytest.mark.parametrize("device", _threaded_devices())
+def test_every_threaded_device_equals_one_thread(device):
+    # a device that declares ``threaded`` must send to each target exactly
+    # once (on the thread that owns it); any target reached twice or not at
+    # all changes the traces
+    assert device in DEVICE_DRIVE, f"give {device} a drive in DEVICE_DRIVE"
+    one = _device_run(device, 1)
+    two = _device_run(device, 3)
+    assert np.ptp(one["vm"]) > 1.0 and len(one["times"]) > 20
     assert_same(one, two)
 
 

@@ -116,6 +116,14 @@ def test_mixed_rules_ranks_times_threads_equal_one_process():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_threaded_models_ranks_times_threads_equal_one_process():
+    # conductance, AdEx, Izhikevich, multisynapse and parrot neurons with
+    # dc and spike generators on 2 ranks x 2 threads against 1 x 1
+    res = networks.threaded_models_network(Threaded(2))
+    compare("threaded_models", res, extra=("vm_senders", "vm_times", "V_m"))
+
+
+@pytest.mark.mpi(min_size=2)
 def test_outdegree_bernoulli_total_number_rank_independent():
     res = networks.mixed_rules(nest)
     compare("mixed", res)
