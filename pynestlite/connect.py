@@ -904,9 +904,15 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None, spatial_path=None):
                               syn_spec, call)
 
     # recorders ---------------------------------------------------------
-    if "recorder" in (pk, tk) and rule not in ("all_to_all", "one_to_one"):
+    # (a layer of neurons reaches a layer of recorders through the spatial
+    # pairwise_bernoulli on the source, as in NEST)
+    on_source = ("src_layer" in spec and rule == "pairwise_bernoulli"
+                 and spec.get("use_on_source") and tk == "recorder" and pk == "neuron")
+    if "recorder" in (pk, tk) and rule not in ("all_to_all", "one_to_one") and not on_source:
         raise IllegalConnection(f"Connect: recording devices connect with the rules "
-                                f"all_to_all and one_to_one only, not {rule} (as NEST)")
+                                f"all_to_all and one_to_one only (and a spatial "
+                                f"pairwise_bernoulli with use_on_source from neurons), "
+                                f"not {rule} (as NEST)")
     if tk == "recorder":
         if not all(isinstance(r.block, recorders.SpikeRecorder) for r in post_recs):
             raise IllegalConnection(

@@ -315,3 +315,17 @@ def test_results_do_not_depend_on_the_chunks(monkeypatch):
     assert len(rows) > 10000
     assert rows == sorted(zip(*[small[k].tolist() for k in keys]))
     assert np.array_equal(np.sort(ref["times"]), np.sort(small["times"]))
+
+
+def test_neuron_layer_to_recorder_layer_by_pairwise_bernoulli_on_source():
+    # NEST: a layer of neurons reaches a layer of spike_recorders through the
+    # spatial pairwise_bernoulli with use_on_source; the other rules raise
+    nest.ResetKernel()
+    nrn = nest.Create("parrot_neuron", positions=nest.spatial.grid(shape=[2, 2]))
+    rec = nest.Create("spike_recorder", positions=nest.spatial.grid(shape=[1, 1]))
+    nest.Connect(nrn, rec, {"rule": "pairwise_bernoulli", "p": 1.0, "use_on_source": True})
+    assert sorted(nest.GetConnections(target=rec).get("source")) == list(nrn.global_id)
+    for spec in ({"rule": "pairwise_bernoulli", "p": 1.0, "use_on_source": False},
+                 {"rule": "fixed_indegree", "indegree": 4, "allow_multapses": False}):
+        with pytest.raises(nest.IllegalConnection, match="recording devices"):
+            nest.Connect(nrn, rec, spec)
