@@ -594,6 +594,10 @@ cdef class StaticSynapseTable(SynapseTable):
         SynapseTable.bind(self)
         self.w = self.cols["weight"]
         self.s_w = self.stride("weight")
+        # the rows may have moved: the thread segments are planned again at
+        # the next Prepare (until then each thread scans whole rows)
+        self.has_tseg = False
+        self.tseg_key = None
 
     def plan_threads(self, chan_slot, bounds):
         """Before a run on several threads: if every row lists its synapses

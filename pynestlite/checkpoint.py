@@ -157,6 +157,7 @@ def load_state(path):
         if tuple(k.delay_extrema()) != delays:
             raise KernelStateError(f"{path}: delay extrema {delays} (steps) differ from the "
                                    f"network's {tuple(k.delay_extrema())}")
+        k.deliver_before_growth()
         for t in k.all_tables():
             t.finalize(k.next_gid)
         for name, state in tables.items():

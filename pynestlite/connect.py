@@ -1050,6 +1050,7 @@ def _plan(pre, post, conn_spec, syn_spec, pair_call=None, spatial_path=None):
             raise IllegalConnection(
                 f"stimulation devices connect through static synapse models only, not "
                 f"{model}")
+        k.deliver_before_growth()
         for name, table in k.tables.items():
             if name != model and len(table):
                 # NEST: all outgoing connections of a device use one synapse model

@@ -713,6 +713,20 @@ class Engine:
         """Every connection of this rank: the synapse tables and the recording table."""
         return list(self.tables.values()) + [self.recording, self.detection]
 
+    def deliver_before_growth(self):
+        """Before the tables take new connections outside Prepare (GetConnections,
+        a checkpoint): the spikes of the last run's last slice, which wait for
+        the next run, go through the synapses of that run now if this rank's
+        new connections leave the delay extrema of that run (Prepare would
+        deliver them so, but the grown tables would then hold synapses whose
+        delays do not fit the ring buffer of that run).  Local: no rank
+        waits for another."""
+        if self.min_delay is None:
+            return
+        lo, hi = self.delay_min, self.delay_max
+        if (lo is not None and lo < self.min_delay) or (hi is not None and hi > self.max_delay):
+            self.scheduler.deliver_pending(list(self.tables.values()) + [self.detection])
+
     def recording_targets(self, gid):
         """Targets (local) of the recording connections of source ``gid``."""
         self.recording.finalize(self.next_gid)

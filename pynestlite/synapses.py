@@ -745,6 +745,7 @@ def get_connections(source=None, target=None, synapse_model=None, synapse_label=
         if synapse_model not in k.synapse_models:
             raise UnknownModelName(f"synapse model {synapse_model!r} does not exist; "
                                    f"available: {sorted(k.synapse_models)}")
+    k.deliver_before_growth()
     for t in k.all_tables():
         t.finalize(k.next_gid)
     src_ids = as_collection(source, "source").ids if source is not None else None
