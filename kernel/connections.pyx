@@ -357,10 +357,7 @@ cdef class SynapseTable:
             del old
             for src, chunk in pending:
                 v = chunk.pop(name)
-                if np.ndim(v) == 0:
-                    _scatter_fill(src, np.full(1, v, dt), nxt, out)
-                else:
-                    _scatter_chunk(src, v, nxt, out)
+                _scatter_chunk(src, np.full(1, v, dt) if np.ndim(v) == 0 else v, nxt, out)
                 del v
             self.cols[name] = out
         self._log_layout("grow", (old_rp, row_ptr))
@@ -915,10 +912,12 @@ def _scatter_rows(const int64_t[::1] rp, const col_t[::1] col, int64_t[::1] nxt,
 
 
 def _scatter_chunk(src_obj, const col_t[::1] vals, int64_t[::1] nxt, col_t[::1] out):
-    """Append the values of a chunk to their source rows, in chunk order (on
-    several threads: each scans the chunk and writes its own sources' rows)."""
+    """Append the values of a chunk to their source rows, in chunk order; one
+    value for a longer chunk is the value of all its synapses (on several
+    threads: each scans the chunk and writes its own sources' rows)."""
     cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
     cdef Py_ssize_t i, p, n = src.shape[0]
+    cdef Py_ssize_t stride = 0 if vals.shape[0] == 1 else 1
     cdef int T = _build_threads if n > 100000 else 1, t
     cdef const int64_t[::1] b = _row_bounds(nxt, T)
     cdef int64_t lo, hi, g
@@ -932,28 +931,7 @@ def _scatter_chunk(src_obj, const col_t[::1] vals, int64_t[::1] nxt, col_t[::1] 
                 continue
             p = nxt[g]
             nxt[g] = p + 1
-            out[p] = vals[i]
-
-
-def _scatter_fill(src_obj, const col_t[::1] value, int64_t[::1] nxt, col_t[::1] out):
-    """As :func:`_scatter_chunk` for a chunk whose values are all ``value[0]``."""
-    cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
-    cdef Py_ssize_t i, p, n = src.shape[0]
-    cdef col_t v = value[0]
-    cdef int T = _build_threads if n > 100000 else 1, t
-    cdef const int64_t[::1] b = _row_bounds(nxt, T)
-    cdef int64_t lo, hi, g
-    with nogil, parallel(num_threads=T):
-        t = threadid()
-        lo = b[t]
-        hi = b[t + 1]
-        for i in range(n):
-            g = src[i]
-            if g < lo or g >= hi:
-                continue
-            p = nxt[g]
-            nxt[g] = p + 1
-            out[p] = v
+            out[p] = vals[i * stride]
 
 
 ctypedef fused gid_t:

@@ -6,6 +6,23 @@ same code runs on pynestlite under any number of ranks (and on NEST).
 import numpy as np
 
 
+class Threaded:
+    """The simulator module ``nest``, except that ResetKernel also sets
+    ``local_num_threads`` to ``n`` (the builders reset the kernel themselves
+    and take the module as an argument)."""
+
+    def __init__(self, nest, n):
+        self._nest = nest
+        self._n = n
+
+    def ResetKernel(self):
+        self._nest.ResetKernel()
+        self._nest.SetKernelStatus({"local_num_threads": self._n})
+
+    def __getattr__(self, name):
+        return getattr(self._nest, name)
+
+
 def brunel_delta(nest, scale=0.1, simtime=300.0, seed=12345, v_reset=10.0, n_rec=None,
                  record_vm=False):
     """Brunel (2000) network of iaf_psc_delta neurons, as NEST's brunel_delta_nest.py.
@@ -510,3 +527,28 @@ def spatial_network(nest, seed=31, simtime=150.0):
             "conn_target": np.asarray(got["target"], np.int64),
             "conn_weight": np.asarray(got["weight"], np.float64),
             "conn_delay": np.asarray(got["delay"], np.float64)}
+
+
+def longer_delay_after_run(nest, read_between=True, seed=9):
+    """A recurrent iaf_psc_alpha network that gets connections with a longer
+    delay (3 ms, beyond the first run's ring buffer) after a first run; with
+    ``read_between`` a GetConnections merges them into the tables before the
+    second run.  The spikes of the first run's last slice wait for the second
+    run.  Returns the V_m trace and its times, and how many connections the
+    GetConnections returned (0 without it)."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    a = nest.Create("iaf_psc_alpha", 300, {"I_e": 420.0,
+                                           "V_m": nest.random.uniform(-70.0, -55.0)})
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
+    nest.Connect(mm, a)
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 30},
+                 {"weight": nest.random.uniform(-80.0, 80.0), "delay": 1.0})
+    nest.Simulate(30.0)
+    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 20},
+                 {"weight": nest.random.uniform(-80.0, 80.0), "delay": 3.0})
+    n_read = len(nest.GetConnections(a[:3])) if read_between else 0
+    nest.Simulate(30.0)
+    ev = mm.get("events")
+    return {"vm": np.asarray(ev["V_m"]), "t": np.asarray(ev["times"]),
+            "n_read": np.array([n_read])}

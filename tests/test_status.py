@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+import networks
 import pynestlite as nest
 from pynestlite.errors import BadProperty, KernelException, UnaccessedDictionaryEntry
 
@@ -495,30 +496,13 @@ def test_recorder_connections_count_for_the_delay_extrema():
         assert (nest.min_delay, nest.max_delay) == pytest.approx(expected), case
 
 
-def _longer_delay_after_run(read_between):
-    """V_m of a network that gets connections with a longer delay after a
-    run; ``read_between``: GetConnections before the next run."""
-    nest.ResetKernel()
-    nest.SetKernelStatus({"rng_seed": 9})
-    a = nest.Create("iaf_psc_alpha", 300, {"I_e": 420.0,
-                                           "V_m": nest.random.uniform(-70.0, -55.0)})
-    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.5})
-    nest.Connect(mm, a)
-    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 30},
-                 {"weight": nest.random.uniform(-80.0, 80.0), "delay": 1.0})
-    nest.Simulate(30.0)
-    nest.Connect(a, a, {"rule": "fixed_indegree", "indegree": 20},
-                 {"weight": nest.random.uniform(-80.0, 80.0), "delay": 3.0})
-    if read_between:
-        assert len(nest.GetConnections(a[:3])) > 100
-    nest.Simulate(30.0)
-    return np.asarray(mm.get("events")["V_m"])
-
-
 def test_get_connections_between_runs_changes_nothing():
     # the spikes of the first run's last slice wait for the next run; a
     # GetConnections in between merges the new connections (delay 3 ms,
     # beyond the first run's ring buffer) into the tables: the waiting spikes
     # still go through the first run's synapses, as without it (this wrote
     # outside the ring buffer before)
-    assert np.array_equal(_longer_delay_after_run(True), _longer_delay_after_run(False))
+    read = networks.longer_delay_after_run(nest, read_between=True)
+    plain = networks.longer_delay_after_run(nest, read_between=False)
+    assert read["n_read"][0] > 100
+    assert np.array_equal(read["vm"], plain["vm"])

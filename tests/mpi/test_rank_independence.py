@@ -86,32 +86,18 @@ def test_brunel_spikes_and_vm_rank_independent():
     compare("brunel", res, extra=("vm_senders", "vm_times", "V_m"))
 
 
-class Threaded:
-    """The simulator module, except that ResetKernel also sets
-    ``local_num_threads`` (the builders reset the kernel themselves)."""
-
-    def __init__(self, n):
-        self._n = n
-
-    def ResetKernel(self):
-        nest.ResetKernel()
-        nest.SetKernelStatus({"local_num_threads": self._n})
-
-    def __getattr__(self, name):
-        return getattr(nest, name)
-
-
 @pytest.mark.mpi(min_size=2)
 def test_brunel_ranks_times_threads_equal_one_process():
     # 2 ranks x 2 threads (oversubscribed on a 2-core machine) against 1 x 1
-    res = networks.brunel_delta(Threaded(2), scale=0.05, simtime=200.0, record_vm=True)
+    res = networks.brunel_delta(networks.Threaded(nest, 2), scale=0.05, simtime=200.0,
+                                record_vm=True)
     assert nest.GetKernelStatus("total_num_virtual_procs") == 2 * comm.size
     compare("brunel", res, extra=("vm_senders", "vm_times", "V_m"))
 
 
 @pytest.mark.mpi(min_size=2)
 def test_mixed_rules_ranks_times_threads_equal_one_process():
-    res = networks.mixed_rules(Threaded(2))
+    res = networks.mixed_rules(networks.Threaded(nest, 2))
     compare("mixed", res)
 
 
@@ -119,7 +105,7 @@ def test_mixed_rules_ranks_times_threads_equal_one_process():
 def test_threaded_models_ranks_times_threads_equal_one_process():
     # conductance, AdEx, Izhikevich, multisynapse and parrot neurons with
     # dc and spike generators on 2 ranks x 2 threads against 1 x 1
-    res = networks.threaded_models_network(Threaded(2))
+    res = networks.threaded_models_network(networks.Threaded(nest, 2))
     compare("threaded_models", res, extra=("vm_senders", "vm_times", "V_m"))
 
 
