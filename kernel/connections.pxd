@@ -1,6 +1,6 @@
 # cython: language_level=3
-from libc.stdint cimport int64_t, int32_t, uint32_t, uint16_t, uint8_t
-from pynestlite.kernel.nodebase cimport SliceContext
+from libc.stdint cimport int64_t, int32_t, uint32_t, uint16_t, uint8_t, INT64_MAX
+from pynestlite.kernel.nodebase cimport SliceContext, owns_target
 
 cdef class SynapseTable:
     cdef public str synapse_model
@@ -29,7 +29,14 @@ cdef class SynapseTable:
     cdef uint8_t[::1] wr_sel         # per synapse: logged (senders/targets filter)
     cdef bint wr_all                 # no filter: every transmission is logged
     cdef object wr_sel_key
+    # threads: per row, where each thread's synapses start (rows ordered by
+    # the target's thread; [n_rows, threads + 1]), or no rows (any order)
+    cdef int64_t[:, ::1] tseg
+    cdef bint has_tseg
+    cdef public object tseg_key
     cdef int record_weight(self, int64_t k, int64_t stamp, double w) noexcept nogil
+    cdef void pre_deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                          int64_t n, int64_t origin) noexcept nogil
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil
     cdef void deliver_flagged(self, SliceContext *ctx, const int64_t *gids,
@@ -44,11 +51,6 @@ cdef class SynapseTable:
 cdef class StaticSynapseTable(SynapseTable):
     cdef double[::1] w
     cdef Py_ssize_t s_w          # weight stride: 0 while compact (a model-level weight)
-    # threads: per row, where each thread's synapses start (rows ordered by
-    # the target's thread; [n_rows, threads + 1]), or no rows (any order)
-    cdef int64_t[:, ::1] tseg
-    cdef bint has_tseg
-    cdef public object tseg_key
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil
     cdef void deliver_owned(self, SliceContext *ctx, const int64_t *gids,
@@ -68,3 +70,29 @@ cdef class DetectorTable(SynapseTable):
     cdef double[:, ::1] live_ring    # [ring_len, live receivers]: spike counts by arrival step
     cdef bint has_live
     cdef public object live_gids     # the live receivers' gids (ascending)
+
+
+cdef inline bint split_delivery(SliceContext *ctx) noexcept nogil:
+    """Whether the caller is one of several threads delivering at once (each
+    to the targets of its slots)."""
+    return ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX
+
+
+cdef inline bint row_span(SynapseTable tab, SliceContext *ctx, int64_t g, int64_t *k0,
+                          int64_t *k1) noexcept nogil:
+    """The synapses ``k0 .. k1 - 1`` of row ``g`` that the calling thread
+    delivers: the whole row on one thread, the thread's segment on several
+    (rows in thread order); True when the thread must still check each
+    synapse's target (``owns_target``: rows in another order)."""
+    cdef int t = ctx.thread
+    if not split_delivery(ctx):
+        k0[0] = tab.rp[g]
+        k1[0] = tab.rp[g + 1]
+        return False
+    if tab.has_tseg and tab.tseg.shape[0] == tab.n_rows and t + 1 < tab.tseg.shape[1]:
+        k0[0] = tab.tseg[g, t]
+        k1[0] = tab.tseg[g, t + 1]
+        return False
+    k0[0] = tab.rp[g]
+    k1[0] = tab.rp[g + 1]
+    return True

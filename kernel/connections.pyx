@@ -46,9 +46,9 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t, int32_t, uint8_t, uint16_t, uint32_t, INT64_MAX
 from libc.stdlib cimport realloc, free
 from libc.string cimport memcpy
-from cython.parallel cimport parallel, prange, threadid
+from cython.parallel cimport prange
 
-from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, add_event
+from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, add_event, owns_target
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -227,6 +227,10 @@ cdef class SynapseTable:
         self.rp = self.row_ptr
         self.cd = self.cols["code"]
         self.dl = self.cols["delay"]
+        # the rows may have moved: the thread segments are planned again at
+        # the next Prepare (until then each thread scans whole rows)
+        self.has_tseg = False
+        self.tseg_key = None
 
     def pre_run(self, engine, dict params):
         """Take the model-level parameters before a run (``params``: the model's
@@ -327,8 +331,15 @@ cdef class SynapseTable:
                 n_rows = max(n_rows, int(src.max()) + 1)
         counts = np.zeros(n_rows, np.int64)
         counts[:self.n_rows] = np.diff(self.row_ptr)
-        for src, _ in pending:
-            counts += np.bincount(src, minlength=n_rows)
+        # large chunks are merged by several threads, each taking a contiguous
+        # part of the chunk (its counts per row place it after the parts
+        # before it); the others by one pass that every thread scans
+        plans = [_chunk_plan(src, n_rows) for src, _ in pending]
+        for (src, _), plan in zip(pending, plans):
+            if plan is None:
+                counts += np.bincount(src, minlength=n_rows)
+            else:
+                counts += plan[2]
         row_ptr = np.zeros(n_rows + 1, np.int64)
         np.cumsum(counts, out=row_ptr[1:])
         del counts
@@ -355,9 +366,13 @@ cdef class SynapseTable:
             nxt = row_ptr[:n_rows].copy()
             _scatter_rows(old_rp, old, nxt, out)
             del old
-            for src, chunk in pending:
+            for (src, chunk), plan in zip(pending, plans):
                 v = chunk.pop(name)
-                _scatter_chunk(src, np.full(1, v, dt) if np.ndim(v) == 0 else v, nxt, out)
+                v = np.full(1, v, dt) if np.ndim(v) == 0 else v
+                if plan is None:
+                    _scatter_chunk(src, v, nxt, out)
+                else:
+                    _scatter_parts(src, v, plan, nxt, out)
                 del v
             self.cols[name] = out
         self._log_layout("grow", (old_rp, row_ptr))
@@ -543,6 +558,33 @@ cdef class SynapseTable:
         """The exception for ``failed`` set by nogil code (None: out of memory)."""
         return None
 
+    def plan_threads(self, chan_slot, bounds):
+        """Before a run on several threads (tables of models that deliver on
+        threads): if every row lists its synapses by the thread of their
+        target (``bounds``: thread ``t`` owns the slots ``bounds[t] ..
+        bounds[t+1] - 1``; rows in target order, as the connection rules make
+        them, are), each thread delivers a contiguous part of each row
+        (:func:`row_span`); otherwise each thread reads the whole row and
+        keeps its targets.  Both deliver the same sums in the same order."""
+        b = np.ascontiguousarray(bounds, np.int64)
+        key = (self.row_ptr, len(self), b.tobytes())
+        if self.tseg_key is not None and self.tseg_key[0] is key[0] \
+                and self.tseg_key[1:] == key[1:]:
+            return self.has_tseg
+        seg = np.empty((self.n_rows, len(b)), np.int64)
+        self.has_tseg = bool(thread_segments(self.rp, self.cd,
+                                             np.ascontiguousarray(chan_slot, np.int64), b, seg))
+        self.tseg = seg if self.has_tseg else None
+        self.tseg_key = key
+        return self.has_tseg
+
+    cdef void pre_deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                          int64_t n, int64_t origin) noexcept nogil:
+        """Before several threads deliver the spikes (on the calling thread):
+        what the delivery reads per source rather than per target (a model
+        with state per source row computes it here)."""
+        pass
+
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
         pass
@@ -572,6 +614,22 @@ cdef class SynapseTable:
         pass
 
 
+cdef inline void _static_span(SliceContext *ctx, int64_t base, const uint16_t *dl,
+                              const uint32_t *cd, const double *w, Py_ssize_t s_w,
+                              int64_t k0, int64_t k1) noexcept nogil:
+    """Synapses ``k0 .. k1 - 1`` of a static table take a spike whose ring
+    slot is ``base``: each adds its weight (``w[k * s_w]``) to its channel in
+    the slot ``delay`` steps later (the column pointers are read once per
+    span, not once per synapse)."""
+    cdef int64_t k, slot, L = ctx.ring_len, W = ctx.row_width
+    cdef double *buf = ctx.inbuf
+    for k in range(k0, k1):
+        slot = base + dl[k]
+        if slot >= L:
+            slot -= L
+        add_to_channel(buf + slot * W, cd[k], w[k * s_w], 1.0)
+
+
 cdef class StaticSynapseTable(SynapseTable):
     """``static_synapse``: a fixed weight (float64) and delay.
 
@@ -591,88 +649,48 @@ cdef class StaticSynapseTable(SynapseTable):
         SynapseTable.bind(self)
         self.w = self.cols["weight"]
         self.s_w = self.stride("weight")
-        # the rows may have moved: the thread segments are planned again at
-        # the next Prepare (until then each thread scans whole rows)
-        self.has_tseg = False
-        self.tseg_key = None
-
-    def plan_threads(self, chan_slot, bounds):
-        """Before a run on several threads: if every row lists its synapses
-        by the thread of their target (``bounds``: thread ``t`` owns the
-        slots ``bounds[t] .. bounds[t+1] - 1``; rows in target order, as the
-        connection rules make them, are), each thread delivers a contiguous
-        part of each row; otherwise each thread reads the whole row and keeps
-        its targets.  Both deliver the same sums in the same order."""
-        b = np.ascontiguousarray(bounds, np.int64)
-        key = (self.row_ptr, len(self), b.tobytes())
-        if self.tseg_key is not None and self.tseg_key[0] is key[0] \
-                and self.tseg_key[1:] == key[1:]:
-            return self.has_tseg
-        seg = np.empty((self.n_rows, len(b)), np.int64)
-        self.has_tseg = bool(thread_segments(self.rp, self.cd,
-                                             np.ascontiguousarray(chan_slot, np.int64), b, seg))
-        self.tseg = seg if self.has_tseg else None
-        self.tseg_key = key
-        return self.has_tseg
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
-        cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
-        cdef int64_t nrows = self.n_rows
-        cdef double *buf = ctx.inbuf
+        cdef int64_t s, g, nrows = self.n_rows
         if ctx.chan_precise != NULL or ctx.chan_payload != NULL:
             self.deliver_precise(ctx, gids, lags, n, origin)
             return
         if ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX:
             self.deliver_owned(ctx, gids, lags, n, origin)
             return
+        if self.dl.shape[0] == 0:
+            return
+        cdef const int64_t *rp = &self.rp[0]
         for s in range(n):
             g = gids[s]
-            if g >= nrows:
-                continue
-            base = (origin + lags[s]) % L
-            for k in range(self.rp[g], self.rp[g + 1]):
-                slot = base + self.dl[k]
-                if slot >= L:
-                    slot -= L
-                add_to_channel(buf + slot * W, self.cd[k], self.w[k * self.s_w], 1.0)
+            if g < nrows:
+                _static_span(ctx, (origin + lags[s]) % ctx.ring_len, &self.dl[0], &self.cd[0],
+                             &self.w[0], self.s_w, rp[g], rp[g + 1])
 
     cdef void deliver_owned(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                             int64_t n, int64_t origin) noexcept nogil:
         """As :meth:`deliver` on one of several threads: only the synapses
         whose target slot the thread owns."""
-        cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
-        cdef int64_t nrows = self.n_rows, lo = ctx.slot_lo, hi = ctx.slot_hi, ts
-        cdef double *buf = ctx.inbuf
-        cdef const int64_t *cs = ctx.chan_slot
-        cdef int t = ctx.thread
-        if self.has_tseg and self.tseg.shape[0] == nrows and t + 1 < self.tseg.shape[1]:
-            for s in range(n):
-                g = gids[s]
-                if g >= nrows:
-                    continue
-                base = (origin + lags[s]) % L
-                for k in range(self.tseg[g, t], self.tseg[g, t + 1]):
-                    slot = base + self.dl[k]
-                    if slot >= L:
-                        slot -= L
-                    add_to_channel(buf + slot * W, self.cd[k], self.w[k * self.s_w], 1.0)
+        cdef int64_t s, k, g, k0, k1, base, slot, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t nrows = self.n_rows
+        if self.dl.shape[0] == 0:
             return
         for s in range(n):
             g = gids[s]
             if g >= nrows:
                 continue
             base = (origin + lags[s]) % L
-            for k in range(self.rp[g], self.rp[g + 1]):
-                ts = cs[self.cd[k] >> 2]
-                if ts < 0:
-                    ts = 0          # (a channel of no neuron slot: thread 0's)
-                if ts < lo or ts >= hi:
+            if not row_span(self, ctx, g, &k0, &k1):
+                _static_span(ctx, base, &self.dl[0], &self.cd[0], &self.w[0], self.s_w, k0, k1)
+                continue
+            for k in range(k0, k1):
+                if not owns_target(ctx, self.cd[k]):
                     continue
                 slot = base + self.dl[k]
                 if slot >= L:
                     slot -= L
-                add_to_channel(buf + slot * W, self.cd[k], self.w[k * self.s_w], 1.0)
+                add_to_channel(ctx.inbuf + slot * W, self.cd[k], self.w[k * self.s_w], 1.0)
 
     cdef void deliver_precise(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, int64_t n, int64_t origin) noexcept nogil:
@@ -921,17 +939,66 @@ def _scatter_chunk(src_obj, const col_t[::1] vals, int64_t[::1] nxt, col_t[::1] 
     cdef int T = _build_threads if n > 100000 else 1, t
     cdef const int64_t[::1] b = _row_bounds(nxt, T)
     cdef int64_t lo, hi, g
-    with nogil, parallel(num_threads=T):
-        t = threadid()
-        lo = b[t]
-        hi = b[t + 1]
-        for i in range(n):
-            g = src[i]
-            if g < lo or g >= hi:
-                continue
-            p = nxt[g]
-            nxt[g] = p + 1
-            out[p] = vals[i * stride]
+    with nogil:
+        for t in prange(T, num_threads=T, schedule="static", chunksize=1):
+            lo = b[t]
+            hi = b[t + 1]
+            for i in range(n):
+                g = src[i]
+                if g < lo or g >= hi:
+                    continue
+                p = nxt[g]
+                nxt[g] = p + 1
+                out[p] = vals[i * stride]
+
+
+def _chunk_plan(src_obj, int64_t n_rows):
+    """How several threads merge a large chunk: ``(parts, cnt, total)`` with
+    ``parts[t] .. parts[t+1] - 1`` thread ``t``'s contiguous part of the
+    chunk, ``cnt[t, g]`` the part's synapses of row ``g`` and ``total`` their
+    sum over the parts; None for one thread, a small chunk, or more rows than
+    the chunk has synapses per thread (the counts would outweigh the chunk)."""
+    cdef const int64_t[::1] src
+    cdef int T = _build_threads, t
+    cdef Py_ssize_t i, n = len(src_obj)
+    cdef int64_t[:, ::1] c
+    cdef const int64_t[::1] pb
+    if T <= 1 or n < 100000 or T * n_rows > n:
+        return None
+    src = np.ascontiguousarray(src_obj, dtype=np.int64)
+    parts = np.linspace(0, n, T + 1).astype(np.int64)
+    cnt = np.zeros((T, n_rows), np.int64)
+    c = cnt
+    pb = parts
+    with nogil:
+        for t in prange(T, num_threads=T, schedule="static", chunksize=1):
+            for i in range(pb[t], pb[t + 1]):
+                c[t, src[i]] += 1
+    return parts, cnt, cnt.sum(axis=0)
+
+
+def _scatter_parts(src_obj, const col_t[::1] vals, plan, int64_t[::1] nxt, col_t[::1] out):
+    """As :func:`_scatter_chunk` with a plan of :func:`_chunk_plan`: thread
+    ``t`` writes its part of the chunk, each row's synapses after those of
+    the parts before (the same rows as one pass in chunk order)."""
+    parts, cnt, total = plan
+    cdef const int64_t[::1] src = np.ascontiguousarray(src_obj, dtype=np.int64)
+    cdef const int64_t[::1] pb = parts
+    cur_obj = np.cumsum(cnt, axis=0)
+    cur_obj -= cnt
+    cur_obj += np.asarray(nxt)[None, :]
+    cdef int64_t[:, ::1] cur = cur_obj
+    cdef Py_ssize_t stride = 0 if vals.shape[0] == 1 else 1, i
+    cdef int T = pb.shape[0] - 1, t
+    cdef int64_t g, p
+    with nogil:
+        for t in prange(T, num_threads=T, schedule="static", chunksize=1):
+            for i in range(pb[t], pb[t + 1]):
+                g = src[i]
+                p = cur[t, g]
+                cur[t, g] = p + 1
+                out[p] = vals[i * stride]
+    np.asarray(nxt)[:] += total
 
 
 ctypedef fused gid_t:
@@ -995,42 +1062,55 @@ def channel_code(channel, split, count):
     return (channel << 2) | (2 if count else 0) | (1 if split else 0)
 
 
+cdef inline int _row_segments(const int64_t *rp, const uint32_t *cd, const int64_t *chan_slot,
+                              const int64_t *bounds, int T, int64_t g,
+                              int64_t *seg) noexcept nogil:
+    """:func:`thread_segments` of row ``g`` into ``seg[0 .. T]``; 1 if the
+    row does not list its synapses by thread (``seg`` unfinished)."""
+    cdef int64_t k, sl
+    cdef int t = 1, owner, last = 0
+    seg[0] = rp[g]
+    for k in range(rp[g], rp[g + 1]):
+        sl = chan_slot[cd[k] >> 2]
+        if sl < 0:
+            sl = 0
+        owner = last
+        while owner + 1 < T and sl >= bounds[owner + 1]:
+            owner += 1
+        if sl < bounds[owner]:
+            return 1         # an earlier thread's target after a later one's
+        while t <= owner:
+            seg[t] = k
+            t += 1
+        last = owner
+    while t <= T:
+        seg[t] = rp[g + 1]
+        t += 1
+    return 0
+
+
 def thread_segments(const int64_t[::1] rp, const uint32_t[::1] cd,
                     const int64_t[::1] chan_slot, const int64_t[::1] bounds,
                     int64_t[:, ::1] seg):
     """Per row ``g``, ``seg[g, t]``: the first synapse whose target slot
     (``chan_slot[cd >> 2]``) is owned by thread ``t`` or a later one
     (``bounds[t] <= slot``); ``seg[g, T]`` is the row's end.  Returns False
-    (``seg`` unfinished) if some row does not list its synapses by thread."""
-    cdef Py_ssize_t g, k, nrows = seg.shape[0]
-    cdef int T = bounds.shape[0] - 1, t, owner, last
-    cdef int64_t sl
-    cdef bint ordered = True
+    (``seg`` unfinished) if some row does not list its synapses by thread.
+    The rows are planned on the table-building threads."""
+    cdef Py_ssize_t g, nrows = seg.shape[0]
+    cdef int T = bounds.shape[0] - 1
+    cdef int64_t bad = 0
+    if nrows == 0:
+        return True
+    if cd.shape[0] == 0:
+        seg[:, :] = 0
+        return True
+    if chan_slot.shape[0] == 0:
+        return False
     with nogil:
-        for g in range(nrows):
-            last = 0
-            seg[g, 0] = rp[g]
-            t = 1
-            for k in range(rp[g], rp[g + 1]):
-                sl = chan_slot[cd[k] >> 2]
-                if sl < 0:
-                    sl = 0
-                owner = last
-                while owner + 1 < T and sl >= bounds[owner + 1]:
-                    owner += 1
-                if sl < bounds[owner]:
-                    ordered = False      # an earlier thread's target after a later one's
-                    break
-                while t <= owner:
-                    seg[g, t] = k
-                    t += 1
-                last = owner
-            if not ordered:
-                break
-            while t <= T:
-                seg[g, t] = rp[g + 1]
-                t += 1
-    return ordered
+        for g in prange(nrows, num_threads=_build_threads, schedule="static"):
+            bad += _row_segments(&rp[0], &cd[0], &chan_slot[0], &bounds[0], T, g, &seg[g, 0])
+    return bad == 0
 
 
 def channel_targets(const uint32_t[::1] codes, const int64_t[::1] chan_slot, int64_t size,

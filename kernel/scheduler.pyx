@@ -41,7 +41,7 @@ from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcpy
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 from cpython.ref cimport PyObject
-from cython.parallel cimport parallel, threadid
+from cython.parallel cimport prange
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
@@ -979,26 +979,28 @@ cdef class Scheduler:
         for t in range(T):
             self._thread_context(t)
         tw = _now() if timed else 0.0
-        with nogil, parallel(num_threads=T):
-            t = threadid()
-            t0 = _now() if timed else 0.0
-            cx = &self.tctx[t]
-            for i in range(self.n_par):
-                if i < n_dev:
-                    cx.lo = 0
-                    cx.hi = (<NodeBlock>self.par_blk[i]).n
-                else:
-                    lo = cx.slot_lo - self.par_slot0[i]
-                    hi = cx.slot_hi - self.par_slot0[i]
-                    m = (<NodeBlock>self.par_blk[i]).n
-                    cx.lo = 0 if lo < 0 else (m if lo > m else lo)
-                    cx.hi = 0 if hi < 0 else (m if hi > m else hi)
-                    if cx.lo >= cx.hi:
-                        continue
-                (<NodeBlock>self.par_blk[i]).update(cx, a, c)
-            if timed:
-                self.t_thread[3 * T + t] = _now() - t0
-                self.t_thread[3 * t] += self.t_thread[3 * T + t]
+        # (one iteration per thread: a smaller team than asked for still
+        # does every thread's part)
+        with nogil:
+            for t in prange(T, num_threads=T, schedule="static", chunksize=1):
+                t0 = _now() if timed else 0.0
+                cx = &self.tctx[t]
+                for i in range(self.n_par):
+                    if i < n_dev:
+                        cx.lo = 0
+                        cx.hi = (<NodeBlock>self.par_blk[i]).n
+                    else:
+                        lo = cx.slot_lo - self.par_slot0[i]
+                        hi = cx.slot_hi - self.par_slot0[i]
+                        m = (<NodeBlock>self.par_blk[i]).n
+                        cx.lo = 0 if lo < 0 else (m if lo > m else lo)
+                        cx.hi = 0 if hi < 0 else (m if hi > m else hi)
+                        if cx.lo >= cx.hi:
+                            continue
+                    (<NodeBlock>self.par_blk[i]).update(cx, a, c)
+                if timed:
+                    self.t_thread[3 * T + t] = _now() - t0
+                    self.t_thread[3 * t] += self.t_thread[3 * T + t]
         if timed:
             self._thread_waits(_now() - tw)
         for t in range(T):
@@ -1200,17 +1202,18 @@ cdef class Scheduler:
         cdef double t0, tw
         for j in range(m):
             tab[j] = <PyObject *>tables[j0 + j]
+            (<SynapseTable>tab[j]).pre_deliver(&self.ctx, self.ggid, self.glag, n, origin)
         for t in range(T):
             self._thread_context(t)
         tw = _now() if timed else 0.0
-        with nogil, parallel(num_threads=T):
-            t = threadid()
-            t0 = _now() if timed else 0.0
-            for j in range(m):
-                (<SynapseTable>tab[j]).deliver(&self.tctx[t], self.ggid, self.glag, n, origin)
-            if timed:
-                self.t_thread[3 * T + t] = _now() - t0
-                self.t_thread[3 * t + 1] += self.t_thread[3 * T + t]
+        with nogil:
+            for t in prange(T, num_threads=T, schedule="static", chunksize=1):
+                t0 = _now() if timed else 0.0
+                for j in range(m):
+                    (<SynapseTable>tab[j]).deliver(&self.tctx[t], self.ggid, self.glag, n, origin)
+                if timed:
+                    self.t_thread[3 * T + t] = _now() - t0
+                    self.t_thread[3 * t + 1] += self.t_thread[3 * T + t]
         if timed:
             self._thread_waits(_now() - tw)
         return 0

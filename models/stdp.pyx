@@ -21,11 +21,12 @@ cimport numpy as cnp
 from libc.math cimport copysign, exp, fabs, pow, round
 from libc.stdint cimport int64_t, int32_t, uint8_t
 
-from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel
+from libc.stdlib cimport free, realloc
+from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, owns_target
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_archive_entry, pnl_archive_entry_ms, pnl_archive_history,
     pnl_archive_k_value, pnl_archive_ms)
-from pynestlite.kernel.connections cimport SynapseTable
+from pynestlite.kernel.connections cimport SynapseTable, row_span, split_delivery
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -85,6 +86,24 @@ cdef class PairStdpTable(SynapseTable):
     cdef Py_ssize_t s_wmax
     cdef double ms_per_step
     cdef bint tau_inverse             # decays as exp(dt * (1 / tau_plus)) (NEST's *_pl_* order)
+    # several threads: Kplus and t_last of each spike's row before the spike
+    # (pre_deliver computes them on the calling thread, in spike order)
+    cdef double *pre_kp
+    cdef int64_t *pre_tl
+    cdef int64_t pre_cap
+    #: the pair rules write only their synapse's columns and the target's
+    #: archive: several threads deliver at once, each to its own targets
+    #: (a subclass that keeps this delivery declares it again)
+    threaded = True
+
+    def __dealloc__(self):
+        free(self.pre_kp)
+        free(self.pre_tl)
+
+    def threadable(self):
+        """Not while a weight_recorder logs the transmissions (one log)."""
+        return not self.wr_on
+
     def __init__(self, synapse_model):
         self.per_row = self.row_state
         self.tau_inverse = self.decay_by_inverse
@@ -250,12 +269,49 @@ cdef class PairStdpTable(SynapseTable):
         exp((t_last - t) / tau_plus) + 1`` and ``t_last <- t``."""
         return w
 
+    cdef inline void _row_advance(self, int64_t g, int64_t t_spike, pnl_archive *a) noexcept nogil:
+        """The row state of source ``g`` after its spike stamped ``t_spike``:
+        ``Kplus <- Kplus * exp((t_last - t) / tau_plus) + 1``, ``t_last <- t``."""
+        self.kp_r[g] = (self.kp_r[g] * self.decay(0, pnl_archive_ms(a, self.tl_r[g])
+                                                  - pnl_archive_ms(a, t_spike)) + 1.0)
+        self.tl_r[g] = t_spike
+
+    cdef void pre_deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
+                          int64_t n, int64_t origin) noexcept nogil:
+        cdef int64_t s, g, cap
+        cdef double *kp
+        cdef int64_t *tl
+        if not self.per_row:
+            return
+        if n > self.pre_cap:
+            cap = max(n, 2 * self.pre_cap)
+            kp = <double *>realloc(self.pre_kp, cap * sizeof(double))
+            if kp != NULL:
+                self.pre_kp = kp
+            tl = <int64_t *>realloc(self.pre_tl, cap * sizeof(int64_t))
+            if tl != NULL:
+                self.pre_tl = tl
+            if kp == NULL or tl == NULL:
+                self.failed = True
+                return
+            self.pre_cap = cap
+        for s in range(n):
+            g = gids[s]
+            if g >= self.n_rows or self.rp[g] == self.rp[g + 1]:
+                continue
+            self.pre_kp[s] = self.kp_r[g]
+            self.pre_tl[s] = self.tl_r[g]
+            self._row_advance(g, origin + lags[s] + 1, ctx.archive)
+
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                       int64_t n, int64_t origin) noexcept nogil:
-        cdef int64_t s, k, g, base, slot, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t s, k, g, k0, k1, base, slot, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t t_spike, t_last, d
         cdef double kplus, kp, wk, t_ms
         cdef pnl_archive *a = ctx.archive
+        cdef bint split = split_delivery(ctx), check
+        if split and self.per_row and self.failed:
+            return          # (pre_deliver could not hold the row states)
         for s in range(n):
             g = gids[s]
             if g >= self.n_rows or self.rp[g] == self.rp[g + 1]:
@@ -264,9 +320,12 @@ cdef class PairStdpTable(SynapseTable):
             t_spike = origin + lags[s] + 1
             t_ms = pnl_archive_ms(a, t_spike)
             if self.per_row:
-                kplus = self.kp_r[g]
-                t_last = self.tl_r[g]
-            for k in range(self.rp[g], self.rp[g + 1]):
+                kplus = self.pre_kp[s] if split else self.kp_r[g]
+                t_last = self.pre_tl[s] if split else self.tl_r[g]
+            check = row_span(self, ctx, g, &k0, &k1)
+            for k in range(k0, k1):
+                if check and not owns_target(ctx, self.cd[k]):
+                    continue
                 if not self.per_row:
                     kplus = self.kp_s[k]
                     t_last = self.tl_s[k]
@@ -284,9 +343,8 @@ cdef class PairStdpTable(SynapseTable):
                 if not self.per_row:
                     self.kp_s[k] = kp * self.decay(k, pnl_archive_ms(a, t_last) - t_ms) + 1.0
                     self.tl_s[k] = t_spike
-            if self.per_row:
-                self.kp_r[g] = kplus * self.decay(0, pnl_archive_ms(a, t_last) - t_ms) + 1.0
-                self.tl_r[g] = t_spike
+            if self.per_row and not split:
+                self._row_advance(g, t_spike, a)
 
 
 cdef class PowerLawStdpTable(PairStdpTable):
@@ -295,6 +353,7 @@ cdef class PowerLawStdpTable(PairStdpTable):
     k, 1) Wmax`` and depression ``D(w, k) = max(x - alpha lambda x^mu_minus
     k, 0) Wmax`` (NEST's operation order: weights equal bit for bit), with
     the parameters as per-synapse columns held compact while they agree."""
+    threaded = True       # (PairStdpTable's delivery)
     compact = ("tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax")
     checked_together = ("weight", "Wmax")
     cdef double[::1] lam, alpha, mu_plus, mu_minus
@@ -386,6 +445,7 @@ cdef class StdpSynapseTable(PowerLawStdpTable):
     delay, weight) while the parameters agree on all synapses, plus 16 bytes
     per source row for ``Kplus`` and ``t_last``.
     """
+    threaded = True       # (PairStdpTable's delivery)
     columns = _POWER_LAW_COLUMNS
 
     cdef double pair(self, int64_t k, double w, double *kplus, int64_t t_last, int64_t t_spike,
@@ -407,6 +467,7 @@ cdef class StdpNnSymmSynapseTable(PowerLawStdpTable):
     change).  ``F``, ``D`` and the parameters as ``stdp_synapse``, without
     ``Kplus``.  14 bytes per synapse plus 16 per source row.
     """
+    threaded = True       # (PairStdpTable's delivery)
     columns = _POWER_LAW_COLUMNS
     private = ("t_last", "Kplus")
 
@@ -432,6 +493,7 @@ cdef class StdpNnPreCenteredSynapseTable(PowerLawStdpTable):
     ``Kplus <- Kplus exp((t_last - t) / tau_plus) + 1``.  Since the reset of
     ``Kplus`` depends on the target, the state is per synapse (30 bytes).
     """
+    threaded = True       # (PairStdpTable's delivery)
     columns = _POWER_LAW_COLUMNS
     row_state = False
 
@@ -457,6 +519,7 @@ cdef class StdpNnRestrSynapseTable(PowerLawStdpTable):
     spike strictly before ``t - d``.  No ``Kplus``; 14 bytes per synapse
     plus 16 per source row.
     """
+    threaded = True       # (PairStdpTable's delivery)
     columns = _POWER_LAW_COLUMNS
     private = ("t_last", "Kplus")
 
@@ -500,6 +563,7 @@ cdef class StdpTripletSynapseTable(PairStdpTable):
     Storage: 22 bytes per synapse (code, delay, weight, ``Kplus_triplet``)
     plus 16 per source row for ``Kplus`` and ``t_last``.
     """
+    threaded = True       # (PairStdpTable's delivery)
     columns = {"weight": ("float64", 1.0), "tau_plus": ("float64", 16.8),
                "tau_plus_triplet": ("float64", 101.0), "Aplus": ("float64", 5e-10),
                "Aminus": ("float64", 7e-3), "Aplus_triplet": ("float64", 6.2e-3),
@@ -579,6 +643,7 @@ cdef class VogelsSprekelerSynapseTable(PairStdpTable):
     ``weight`` 0.5, ``tau`` 20 ms, ``alpha`` 0.12, ``eta`` 0.001, ``Wmax``
     1, ``Kplus`` 0.  Storage: 14 bytes per synapse plus 16 per source row.
     """
+    threaded = True       # (PairStdpTable's delivery)
     trace_tau = "tau"
     columns = {"weight": ("float64", 0.5), "tau": ("float64", 20.0),
                "alpha": ("float64", 0.12), "eta": ("float64", 0.001),
@@ -633,6 +698,7 @@ cdef class StdpSynapseHomTable(StdpSynapseTable):
     ``SetDefaults`` / ``CopyModel``; Connect refuses them, as NEST); per
     synapse ``weight`` and ``Kplus``.  14 bytes per synapse plus 16 per
     source row."""
+    threaded = True       # (PairStdpTable's delivery)
     private = _HOM_PRIVATE
     hom = ("tau_plus", "lambda", "alpha", "mu_plus", "mu_minus", "Wmax")
     common = {"tau_plus": 20.0, "lambda": 0.01, "alpha": 1.0, "mu_plus": 1.0,
@@ -661,6 +727,7 @@ cdef class StdpPlSynapseHomTable(PairStdpTable):
     target's ``tau_minus`` is a neuron parameter.  Reference: Morrison A,
     Aertsen A, Diesmann M (2007) Neural Comput 19:1437-1467.
     """
+    threaded = True       # (PairStdpTable's delivery)
     decay_by_inverse = True
     private = ("t_last", "tau_plus", "lambda", "alpha", "mu")
     hom = ("tau_plus", "lambda", "alpha", "mu")
@@ -725,6 +792,7 @@ cdef class JonkeSynapseTable(PairStdpTable):
     14 bytes per synapse plus 16 per source row.  Reference: Jonke Z,
     Legenstein R, Habenschuss S, Maass W (2017) J Neurosci 37:8511-8523.
     """
+    threaded = True       # (PairStdpTable's delivery)
     hom = ("tau_plus", "lambda", "alpha", "beta", "mu_plus", "mu_minus", "Wmax")
     compact = hom
     private = ("t_last",) + hom

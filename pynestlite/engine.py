@@ -918,7 +918,7 @@ class Engine:
                 bounds = self.scheduler.thread_bounds()
                 cs = self.channel_slots()
                 for t in self.tables.values():
-                    if hasattr(t, "plan_threads") and len(t):
+                    if getattr(type(t), "threaded", False) and len(t):
                         t.plan_threads(cs, bounds)
             recording.open_backends(self)
         except Exception as e:      # e.g. a missing data_path on one rank

@@ -8,7 +8,8 @@ recurrently connected with ``fixed_indegree`` ``--indegree`` K through
 ``stdp_synapse`` (``--weight`` 2 pA, Wmax 10, lambda 0.005, alpha 2.0, delay
 1.5 ms, all other parameters NEST's defaults), and driven by one
 ``poisson_generator`` (``--rate`` Hz, weight 15 pA, delay 1 ms).  Spikes of
-all neurons are recorded.  Resolution 0.1 ms.
+all neurons are recorded.  Resolution 0.1 ms, ``--threads`` threads per
+process (``local_num_threads``, both simulators; default 1).
 
 What is measured (each simulator in its own subprocess)
 -------------------------------------------------------
@@ -51,7 +52,8 @@ RESULT_TAG = "BENCH_STDP_RESULT "
 def run_worker(name, args):
     nest = import_simulator(name)
     nest.ResetKernel()
-    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": 1, "rng_seed": 1234})
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": args.threads,
+                          "rng_seed": 1234})
     t0 = time.perf_counter()
     n = nest.Create("iaf_psc_alpha", args.neurons)
     pg = nest.Create("poisson_generator", params={"rate": args.rate})
@@ -105,7 +107,7 @@ def summary_line(r):
 def worker_args(args):
     return ["--neurons", str(args.neurons), "--indegree", str(args.indegree),
             "--rate", str(args.rate), "--simtime", str(args.simtime),
-            "--weight", str(args.weight)]
+            "--weight", str(args.weight), "--threads", str(args.threads)]
 
 
 def main(argv=None):
@@ -115,6 +117,7 @@ def main(argv=None):
     ap.add_argument("--rate", type=float, default=4000.0, help="Poisson drive (Hz)")
     ap.add_argument("--simtime", type=float, default=500.0, help="ms")
     ap.add_argument("--weight", type=float, default=2.0, help="initial plastic weight (pA)")
+    ap.add_argument("--threads", type=int, default=1, help="local_num_threads (both simulators)")
     ap.add_argument("--only", choices=SIMULATORS)
     ap.add_argument("--json", metavar="PATH")
     add_worker_options(ap)
@@ -122,7 +125,8 @@ def main(argv=None):
     if args.worker:
         worker_main(args.worker, run_worker, args, RESULT_TAG)
     print(f"stdp_synapse network: {args.neurons:,} iaf_psc_alpha x {args.indegree} plastic "
-          f"inputs = {args.neurons * args.indegree:,} synapses, {args.simtime} ms", flush=True)
+          f"inputs = {args.neurons * args.indegree:,} synapses, {args.simtime} ms, "
+          f"{args.threads} thread(s)", flush=True)
     sims = [args.only] if args.only else list(SIMULATORS)
     results, failed = run_simulators(__file__, sims, worker_args(args), RESULT_TAG,
                                      summary_line, verbose=args.verbose)

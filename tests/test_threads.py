@@ -166,7 +166,7 @@ def _model_run(model, n):
     pop = nest.Create(model, 61)
     if model == "ignore_and_fire":          # (fires at its own rate and phase)
         pop.set(rate=250.0, phase=nest.random.uniform(0.05, 1.0))
-    pg = nest.Create("poisson_generator", params={"rate": 30000.0})
+    pg = nest.Create("poisson_generator", params={"rate": 16000.0})
     sr = nest.Create("spike_recorder")
     w, receptor, low = _drive(model)
     has_vm = "V_m" in nest.GetDefaults(model).get("recordables", ())
@@ -302,4 +302,134 @@ def test_tables_grown_between_runs_deliver_as_on_one_thread():
     one = run(networks.longer_delay_after_run, 1)
     two = run(networks.longer_delay_after_run, 2)
     assert np.ptp(one["vm"]) > 5.0 and one["n_read"][0] > 100
+    assert_same(one, two)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("n_rows", [50, 400_000])
+def test_threaded_merge_equals_one_pass(threads, n_rows):
+    """A large chunk merged by several threads (each its part of the chunk,
+    or, with more rows than the chunk has synapses per thread, each its
+    rows) gives the rows of one pass in chunk order."""
+    from pynestlite.kernel import connections as C
+    rng = np.random.default_rng(7)
+    n = 300_000
+    src = rng.integers(0, n_rows, n).astype(np.int64)
+    vals = rng.random(n)
+    start = np.zeros(n_rows, np.int64)
+    np.cumsum(np.bincount(src, minlength=n_rows)[:-1], out=start[1:])
+    want = np.empty(n)
+    want[start[src] + np.concatenate([np.arange(k) for k in np.bincount(src, minlength=n_rows)])[
+        np.argsort(np.argsort(src, kind="stable"), kind="stable")]] = vals
+    try:
+        C.set_build_threads(threads)
+        plan = C._chunk_plan(src, n_rows)
+        assert (plan is None) == (threads * n_rows > n)
+        for one_value in (False, True):
+            v = vals[:1] if one_value else vals
+            out = np.full(n, np.nan)
+            nxt = start.copy()
+            if plan is None:
+                C._scatter_chunk(src, v, nxt, out)
+            else:
+                np.testing.assert_array_equal(plan[2], np.bincount(src, minlength=n_rows))
+                C._scatter_parts(src, v, plan, nxt, out)
+            np.testing.assert_array_equal(out, np.full(n, vals[0]) if one_value else want)
+            np.testing.assert_array_equal(nxt, start + np.bincount(src, minlength=n_rows))
+    finally:
+        C.set_build_threads(1)
+
+
+def test_thread_segments_of_rows_in_and_out_of_thread_order():
+    from pynestlite.kernel import connections as C
+    chan_slot = np.arange(10, dtype=np.int64)           # channel c: slot c
+    bounds = np.array([0, 4, 7, 10], np.int64)          # threads own 0-3, 4-6, 7-9
+    rows = [[0, 2, 5, 9], [7, 8], [], [4, 4, 6]]
+    rp = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    cd = (np.concatenate([np.asarray(r, np.uint32) for r in rows]) << 2).astype(np.uint32)
+    seg = np.full((len(rows), 4), -1, np.int64)
+    try:
+        C.set_build_threads(2)
+        assert C.thread_segments(rp, cd, chan_slot, bounds, seg)
+        np.testing.assert_array_equal(seg, [[0, 2, 3, 4], [4, 4, 4, 6], [6, 6, 6, 6],
+                                            [6, 6, 9, 9]])
+        cd_bad = cd.copy()
+        cd_bad[[1, 2]] = cd[[2, 1]]                      # a thread-1 target before thread 0's
+        assert not C.thread_segments(rp, cd_bad, chan_slot, bounds, seg)
+    finally:
+        C.set_build_threads(1)
+
+
+PAIR_STDP = ["stdp_synapse", "stdp_triplet_synapse", "vogels_sprekeler_synapse",
+             "stdp_nn_symm_synapse", "stdp_nn_pre_centered_synapse", "stdp_nn_restr_synapse",
+             "stdp_synapse_hom", "stdp_pl_synapse_hom", "jonke_synapse"]
+
+
+def _pair_stdp_run(model, n, reverse, recorder=False):
+    """Poisson-driven neurons with ``model`` synapses among them (rows in
+    target order, or the later targets first: each thread then checks
+    every synapse), a
+    min delay of 6 ms (sources fire several times in one slice); spikes and
+    the synapses' weights after two runs."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"local_num_threads": n, "rng_seed": 13})
+    a = nest.Create("iaf_psc_alpha", 60, {"V_m": nest.random.uniform(-70.0, -56.0)})
+    pg = nest.Create("poisson_generator", params={"rate": 16000.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pg, a, syn_spec={"weight": 12.0, "delay": 6.0})
+    d = nest.GetDefaults(model)
+    wmax = abs(d.get("Wmax", 100.0))
+    spec = {"synapse_model": model, "delay": nest.random.uniform(6.0, 9.0)}
+    if not model.endswith("_hom"):
+        spec["weight"] = nest.random.uniform(0.2 * wmax, 0.6 * wmax)
+    if recorder:
+        wr = nest.Create("weight_recorder")
+        nest.SetDefaults(model, {"weight_recorder": wr})
+    rule = {"rule": "pairwise_bernoulli", "p": 0.3, "allow_autapses": False}
+    if reverse:
+        # each row lists the later targets first
+        nest.Connect(a, a[30:], rule, spec)
+        nest.Connect(a, a[:30], rule, spec)
+    else:
+        nest.Connect(a, a, rule, spec)
+    nest.Connect(a, sr)
+    nest.Simulate(150.0)
+    if n > 1:
+        from pynestlite.kernel.scheduler import _threaded
+        tab = kernel.tables[model]
+        assert _threaded(tab) == (not recorder)
+        assert tab.plan_threads(kernel.channel_slots(), kernel.scheduler.thread_bounds()) \
+            == (not reverse)
+    nest.Simulate(150.0)
+    c = nest.GetConnections(synapse_model=model)
+    out = {"times": np.asarray(sr.get("events", "times")),
+           "senders": np.asarray(sr.get("events", "senders")),
+           "weight": np.asarray(c.get("weight"), np.float64)}
+    if recorder:
+        out["logged"] = np.asarray(wr.get("events", "weights"))
+    return out
+
+
+@needs_openmp
+@pytest.mark.parametrize("model", PAIR_STDP)
+def test_pair_stdp_synapses_deliver_on_threads_as_on_one(model):
+    one = _pair_stdp_run(model, 1, reverse=False)
+    # (sources often fire twice in one 6 ms slice)
+    assert len(one["times"]) > 800 and len(one["weight"]) > 500
+    first = _pair_stdp_run(model, 1, reverse=False)
+    assert_same(one, first)
+    for n, reverse in ((2, False), (3, True), (2, True)):
+        many = _pair_stdp_run(model, n, reverse=reverse)
+        if reverse:
+            ref = _pair_stdp_run(model, 1, reverse=True)
+            assert_same(ref, many)
+        else:
+            assert_same(one, many)
+
+
+@needs_openmp
+def test_pair_stdp_with_a_weight_recorder_delivers_on_one_thread():
+    one = _pair_stdp_run("stdp_synapse", 1, reverse=False, recorder=True)
+    two = _pair_stdp_run("stdp_synapse", 2, reverse=False, recorder=True)
+    assert len(one["logged"]) > 1000
     assert_same(one, two)
