@@ -1,6 +1,6 @@
 # cython: language_level=3
-from libc.stdint cimport int64_t, int32_t, uint32_t, uint16_t, uint8_t, INT64_MAX
-from pynestlite.kernel.nodebase cimport SliceContext, owns_target
+from libc.stdint cimport int64_t, int32_t, uint32_t, uint16_t, uint8_t
+from pynestlite.kernel.nodebase cimport SliceContext, owns_target, split_threads
 
 cdef class SynapseTable:
     cdef public str synapse_model
@@ -72,12 +72,6 @@ cdef class DetectorTable(SynapseTable):
     cdef public object live_gids     # the live receivers' gids (ascending)
 
 
-cdef inline bint split_delivery(SliceContext *ctx) noexcept nogil:
-    """Whether the caller is one of several threads delivering at once (each
-    to the targets of its slots)."""
-    return ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX
-
-
 cdef inline bint row_span(SynapseTable tab, SliceContext *ctx, int64_t g, int64_t *k0,
                           int64_t *k1) noexcept nogil:
     """The synapses ``k0 .. k1 - 1`` of row ``g`` that the calling thread
@@ -85,7 +79,7 @@ cdef inline bint row_span(SynapseTable tab, SliceContext *ctx, int64_t g, int64_
     (rows in thread order); True when the thread must still check each
     synapse's target (``owns_target``: rows in another order)."""
     cdef int t = ctx.thread
-    if not split_delivery(ctx):
+    if not split_threads(ctx):
         k0[0] = tab.rp[g]
         k1[0] = tab.rp[g + 1]
         return False

@@ -48,7 +48,8 @@ from libc.stdlib cimport realloc, free
 from libc.string cimport memcpy
 from cython.parallel cimport prange
 
-from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, add_event, owns_target
+from pynestlite.kernel.nodebase cimport (SliceContext, add_to_channel, add_event, owns_target,
+                                         split_threads)
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -656,7 +657,7 @@ cdef class StaticSynapseTable(SynapseTable):
         if ctx.chan_precise != NULL or ctx.chan_payload != NULL:
             self.deliver_precise(ctx, gids, lags, n, origin)
             return
-        if ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX:
+        if split_threads(ctx):
             self.deliver_owned(ctx, gids, lags, n, origin)
             return
         if self.dl.shape[0] == 0:

@@ -2,7 +2,7 @@
 """Shared C-level types of the simulation loop: slice context, spike
 register and the base class of every node block (one block = the local
 nodes of one ``Create`` call, stored as a structure of arrays)."""
-from libc.stdint cimport int64_t, int32_t, uint64_t, uint32_t, uint8_t
+from libc.stdint cimport int64_t, int32_t, uint64_t, uint32_t, uint8_t, INT64_MAX
 from pynestlite.kernel.archive cimport pnl_archive
 
 cdef extern from "spike_register.h" nogil:
@@ -162,6 +162,11 @@ cdef inline void add_event(SliceContext *ctx, double *row, uint32_t code, double
         pnl_pevents_push(ctx.pev, ch, step, off, v)
     else:
         row[ch] += v
+
+cdef inline bint split_threads(SliceContext *ctx) noexcept nogil:
+    """Whether the caller is one of several threads, each sending or
+    delivering to the targets of its own slots."""
+    return ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX
 
 cdef inline bint owns_target(SliceContext *ctx, uint32_t code) noexcept nogil:
     """Whether the calling thread owns the input channel of ``code`` (the

@@ -53,7 +53,7 @@ from libc.stdlib cimport realloc, free
 
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, add_to_channel, add_event, pnl_register_push, pnl_register_push_off,
-    SIGNAL_ALL, owns_target)
+    SIGNAL_ALL, owns_target, split_threads)
 from pynestlite.kernel.random_streams cimport (
     pnl_key, pnl_stream, pnl_make_key, pnl_stream_init, pnl_poisson, pnl_normal,
     pnl_poisson_inversion, pnl_philox4x32_10, pnl_bits_to_unit, pnl_uniform,
@@ -301,9 +301,7 @@ cdef class StimulationBlock(NodeBlock):
     cdef inline bint mine(self, SliceContext *ctx, Py_ssize_t j) noexcept nogil:
         """Whether the calling thread sends through connection ``j``: always on
         one thread, else when it owns the target (``owns_target``)."""
-        if ctx.slot_lo == 0 and ctx.slot_hi == INT64_MAX:
-            return True
-        return owns_target(ctx, self.tgt_code[j])
+        return not split_threads(ctx) or owns_target(ctx, self.tgt_code[j])
 
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
@@ -354,7 +352,7 @@ cdef class PoissonGenerator(StimulationBlock):
         cdef uint64_t hi
         cdef pnl_key key
         cdef pnl_stream s
-        cdef bint part = ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX   # one of threads
+        cdef bint part = split_threads(ctx)     # one of several threads
         first = ctx.origin + from_lag
         last = ctx.origin + to_lag          # exclusive
         for k in range(self.n):
@@ -585,7 +583,7 @@ cdef class SpikeGenerator(StimulationBlock):
         cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
         cdef int64_t stamp, base, p, lo, hi
         cdef double w
-        cdef bint part = ctx.slot_lo != 0 or ctx.slot_hi != INT64_MAX   # one of threads
+        cdef bint part = split_threads(ctx)     # one of several threads
         for k in range(self.n):
             if part:
                 # the first spike after tstart (the stamps of a row are sorted;

@@ -22,11 +22,11 @@ from libc.math cimport copysign, exp, fabs, pow, round
 from libc.stdint cimport int64_t, int32_t, uint8_t
 
 from libc.stdlib cimport free, realloc
-from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, owns_target
+from pynestlite.kernel.nodebase cimport SliceContext, add_to_channel, owns_target, split_threads
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_archive_entry, pnl_archive_entry_ms, pnl_archive_history,
     pnl_archive_k_value, pnl_archive_ms)
-from pynestlite.kernel.connections cimport SynapseTable, row_span, split_delivery
+from pynestlite.kernel.connections cimport SynapseTable, row_span
 from pynestlite.errors import BadProperty
 
 cnp.import_array()
@@ -309,7 +309,7 @@ cdef class PairStdpTable(SynapseTable):
         cdef int64_t t_spike, t_last, d
         cdef double kplus, kp, wk, t_ms
         cdef pnl_archive *a = ctx.archive
-        cdef bint split = split_delivery(ctx), check
+        cdef bint split = split_threads(ctx), check
         if split and self.per_row and self.failed:
             return          # (pre_deliver could not hold the row states)
         for s in range(n):
