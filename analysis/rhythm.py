@@ -1,0 +1,71 @@
+"""Measures of a population rhythm in recorded spikes: the population
+spectrum relative to that of independent cells, its peak, and how many cells
+take part in each cycle.
+
+Spike times are in ms, senders are node ids; a population is given by its
+ids.  Spectra use 1-ms bins and Welch's method (:func:`activity.welch_psd`).
+"""
+import numpy as np
+
+from pynestlite.analysis.activity import welch_psd
+
+
+def binned_matrix(times, senders, ids, t0, t1, bin_ms=1.0):
+    """Spike counts [cell, bin] of the cells ``ids`` in bins of ``bin_ms``
+    over ``[t0, t1)``."""
+    ids = np.asarray(ids)
+    times = np.asarray(times, np.float64)
+    senders = np.asarray(senders)
+    n_bins = int(round((t1 - t0) / bin_ms))
+    row = np.searchsorted(ids, senders)
+    row = np.minimum(row, len(ids) - 1)
+    keep = (ids[row] == senders) & (times >= t0) & (times < t1)
+    col = np.minimum(((times[keep] - t0) / bin_ms).astype(np.int64), n_bins - 1)
+    out = np.zeros((len(ids), n_bins))
+    np.add.at(out, (row[keep], col), 1.0)
+    return out
+
+
+def coherence_spectrum(counts, bin_ms=1.0, nfft=256):
+    """Spectrum of the summed activity of the rows of ``counts`` relative to
+    the sum of the rows' own spectra.
+
+    For independent cells the ratio is 1 at every frequency (whatever each
+    cell's own regularity); cells that fire together at frequency f raise it
+    towards the number of cells.
+
+    Returns
+    -------
+    freqs : numpy.ndarray
+        Frequencies in Hz.
+    ratio : numpy.ndarray
+        Population power over the summed single-cell power (1 where both
+        vanish).
+    population : numpy.ndarray
+        The population spectrum (Welch PSD of the summed counts).
+    """
+    fs = 1000.0 / bin_ms
+    freqs, population = welch_psd(counts.sum(axis=0), fs, nfft, nfft // 2)
+    active = counts[counts.sum(axis=1) > 0]
+    single = np.zeros_like(population)
+    for chunk in np.array_split(active, max(1, len(active) // 200)):
+        for x in chunk:
+            single += welch_psd(x, fs, nfft, nfft // 2)[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(single > 0, population / single, 1.0)
+    return freqs, ratio, population
+
+
+def spectral_peak(freqs, ratio, f_min=10.0, f_max=200.0):
+    """Frequency (Hz) of the largest value of ``ratio`` in ``[f_min, f_max]``
+    and that value."""
+    sel = (freqs >= f_min) & (freqs <= f_max)
+    k = np.argmax(ratio[sel])
+    return float(freqs[sel][k]), float(ratio[sel][k])
+
+
+def active_fraction_per_cycle(times, senders, ids, t0, t1, period_ms):
+    """Mean over consecutive windows of ``period_ms`` in ``[t0, t1)`` of the
+    fraction of the cells ``ids`` that spike at least once in the window."""
+    counts = binned_matrix(times, senders, ids, t0, t1, bin_ms=period_ms)
+    return float(np.mean((counts > 0).mean(axis=0)))
