@@ -56,12 +56,20 @@ def coherence_spectrum(counts, bin_ms=1.0, nfft=256):
     return freqs, ratio, population
 
 
-def spectral_peak(freqs, ratio, f_min=10.0, f_max=200.0):
-    """Frequency (Hz) of the largest value of ``ratio`` in ``[f_min, f_max]``
-    and that value."""
-    sel = (freqs >= f_min) & (freqs <= f_max)
-    k = np.argmax(ratio[sel])
-    return float(freqs[sel][k]), float(ratio[sel][k])
+def fundamental_peak(freqs, psd, f_min=10.0, f_max=200.0, fraction=0.5):
+    """Index of the fundamental of the spectrum ``psd`` in ``[f_min, f_max]``:
+    the lowest local maximum that reaches ``fraction`` of the band's largest
+    value (a train of sharp volleys has harmonics nearly as strong as the
+    fundamental; the largest value alone may pick one of them)."""
+    band = np.flatnonzero((freqs >= f_min) & (freqs <= f_max))
+    p = psd[band]
+    top = p.max()
+    for j in range(len(p)):
+        left = p[j - 1] if j > 0 else -np.inf
+        right = p[j + 1] if j + 1 < len(p) else -np.inf
+        if p[j] >= fraction * top and p[j] >= left and p[j] >= right:
+            return int(band[j])
+    return int(band[np.argmax(p)])
 
 
 def active_fraction_per_cycle(times, senders, ids, t0, t1, period_ms):

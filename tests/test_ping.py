@@ -165,3 +165,147 @@ def test_errors():
         n.set(V_reset=-40.0)
     with pytest.raises(UnknownReceptorType, match="receptor_type 2"):
         nest.Connect(n, n, syn_spec={"receptor_type": 2})
+
+
+# ---- the mean-field reduction (pynestlite.analysis.meanfield) -------------
+
+def _mean_field():
+    from pynestlite.analysis.meanfield import PingMeanField, Sigmoid
+    return PingMeanField(Sigmoid(90.0, 1500.0, 350.0), Sigmoid(110.0, 2000.0, 140.0),
+                         W_EI=127.0, W_IE=268.0, tau_E=20.0, tau_I=5.0, tau_AMPA=2.0,
+                         tau_GABA=9.0)
+
+
+def test_sigmoid_fit_recovers_its_parameters():
+    from pynestlite.analysis.meanfield import Sigmoid
+    true = Sigmoid(120.0, 900.0, 150.0)
+    x = np.linspace(0.0, 2000.0, 25)
+    fit = Sigmoid.fit(x, true(x))
+    np.testing.assert_allclose([fit.r_max, fit.theta, fit.sigma], [120.0, 900.0, 150.0],
+                               rtol=1e-6)
+    np.testing.assert_allclose(fit.derivative(x), (fit(x + 1e-3) - fit(x - 1e-3)) / 2e-3,
+                               rtol=1e-6, atol=1e-12)
+    with pytest.raises(ValueError, match="need >= 4 points"):
+        Sigmoid.fit(x[:3], true(x[:3]))
+
+
+def test_fixed_point_and_jacobian_of_eqs_25_27():
+    mf = _mean_field()
+    for I_ext in (500.0, 1100.0, 3000.0):
+        fp = mf.fixed_point(I_ext)
+        np.testing.assert_allclose(mf.rhs(fp, I_ext), 0.0, atol=1e-9)
+        # eq. 27 is the derivative of the vector field at the fixed point
+        J = np.column_stack([(mf.rhs(fp + d, I_ext) - mf.rhs(fp - d, I_ext)) / (2 * d.sum())
+                             for d in np.eye(4) * 1e-4])
+        np.testing.assert_allclose(mf.jacobian(I_ext), J, rtol=1e-6, atol=1e-9)
+
+
+def test_hopf_drive_and_frequency():
+    mf = _mean_field()
+    I_star, f_star = mf.hopf(0.0, 8000.0)
+    assert 0.0 < I_star < 8000.0
+    lam = mf.leading(I_star)
+    assert abs(lam.real) < 1e-9 and lam.imag > 0
+    assert mf.leading(I_star - 1.0).real < 0 < mf.leading(I_star + 1.0).real
+    # on the axis the phase lags of the four low-pass stages of the negative
+    # feedback loop add up to pi
+    w = 2 * np.pi * f_star / 1000.0
+    lags = sum(np.arctan(w * t) for t in (mf.tau_E, mf.tau_I, mf.tau_AMPA, mf.tau_GABA))
+    assert lags == pytest.approx(np.pi, abs=1e-6)
+    # no coupling, no Hopf
+    mf.W_IE = 0.0
+    assert np.isnan(mf.hopf(0.0, 8000.0)[0])
+
+
+def test_kick_integral():
+    from pynestlite.analysis.meanfield import kick_integral
+    a = np.exp(-0.1 / 2.0)
+    assert kick_integral(0.1, 2.0, True) == pytest.approx(0.1 / (1 - a), rel=1e-14)
+    assert kick_integral(0.1, 2.0, False) == pytest.approx(0.1 * a / (1 - a), rel=1e-14)
+    # the mean conductance of a Poisson train into the neuron is rate x weight x integral
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": 3})
+    n = nest.Create("iaf_cond_exp_zoh", 50, params={"V_th": 1e9})
+    pg = nest.Create("poisson_generator", params={"rate": 2000.0})
+    nest.Connect(pg, n, syn_spec={"weight": 3.0, "receptor_type": 1})
+    mm = nest.Create("multimeter", params={"record_from": ["g_ex"], "interval": 1.0,
+                                           "start": 50.0})
+    nest.Connect(mm, n)
+    nest.Simulate(2050.0)
+    g = np.asarray(mm.get("events")["g_ex"])
+    assert g.mean() == pytest.approx(3.0 * 2.0 * kick_integral(0.1, 2.0, True), rel=0.02)
+
+
+# ---- the example's quick mode -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def quick_ping(tmp_path_factory):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "ping_gamma", os.path.join(ROOT, "examples", "ping_gamma.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path_factory.mktemp("ping")
+    result = mod.main(["--quick", "--out", str(out), "--json", str(out / "ping.json")])
+    with open(out / "ping.json") as fh:
+        stored = json.load(fh)
+    return mod, result, stored, out
+
+
+def test_quick_ping_keys_and_figures(quick_ping):
+    mod, result, stored, out = quick_ping
+    for key in ("gamma_peak_hz", "meanfield_f_star_hz", "onset_drive", "meanfield_onset_drive",
+                "config"):
+        assert key in stored
+    assert stored["config"]["N_E"] == 800 and stored["config"]["quick"] is True
+    for name in ("raster", "spectrum", "frequency_vs_drive", "eigenvalues", "fi_curves"):
+        assert (out / f"{name}.png").exists()
+
+
+def test_quick_ping_acceptance(quick_ping):
+    mod, result, stored, out = quick_ping
+    sweep = stored["coupling_sweep"]
+    s0, s1 = sweep["0.0"], sweep["1.0"]
+    # s = 0: feedforward COBA, no peak stands out over the whole drive sweep
+    assert max(r["peak_ratio"] for r in stored["drive_sweep"]["0.0"]) < mod.PEAK_THRESHOLD
+    assert s0["rate_I"] == 0.0
+    # s = 1: a gamma peak, far above the threshold, and sparser E activity
+    # per cycle at equal drive
+    assert 25.0 <= s1["peak_hz"] <= 100.0
+    assert s1["peak_ratio"] > 20 * mod.PEAK_THRESHOLD
+    assert s1["active_fraction"] < 0.5 * s0["active_fraction"]
+    assert s1["rate_I"] == pytest.approx(s1["peak_hz"], rel=0.2)   # I fires once a cycle
+    # onset and the mean-field Hopf exist and are finite (their agreement is
+    # reported, not asserted: see the README)
+    assert stored["onset_drive"] > 0 and np.isfinite(stored["meanfield_onset_drive"])
+    assert 10.0 < stored["meanfield_f_star_hz"] < 60.0
+    assert stored["wall_s"] < 60.0
+
+
+def test_fundamental_peak_of_a_volley_train():
+    from pynestlite.analysis import rhythm
+    # 40 cells firing together every 25 ms (sharp volleys: strong harmonics)
+    t = np.repeat(np.arange(5.0, 2000.0, 25.0), 40)
+    s = np.tile(np.arange(1, 41), len(t) // 40)
+    counts = rhythm.binned_matrix(t, s, np.arange(1, 41), 0.0, 2000.0)
+    f, ratio, pop = rhythm.coherence_spectrum(counts)
+    k = rhythm.fundamental_peak(f, pop)
+    assert f[k] == pytest.approx(40.0, abs=4.0)
+    assert ratio[k] == pytest.approx(40.0, rel=1e-6)      # all cells in step
+    # independent Poisson cells: the ratio stays near 1
+    rng = np.random.default_rng(1)
+    t = rng.uniform(0.0, 2000.0, 40 * 60)
+    s = rng.integers(1, 41, len(t))
+    f, ratio, pop = rhythm.coherence_spectrum(rhythm.binned_matrix(t, s, np.arange(1, 41), 0.0,
+                                                                   2000.0))
+    band = (f >= 10) & (f <= 200)
+    assert 0.5 < ratio[band].mean() < 1.5 and ratio[band].max() < 3.0
+
+
+def test_ping_network_does_not_depend_on_threads():
+    import networks
+    one = networks.ping_network(networks.Threaded(nest, 1))
+    two = networks.ping_network(networks.Threaded(nest, 2))
+    assert len(one["times"]) > 500 and np.ptp(one["g_in"]) > 10.0
+    for k in one:
+        assert np.array_equal(one[k], two[k]), k
