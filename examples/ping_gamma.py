@@ -11,10 +11,10 @@ The network (all numbers in the printed and stored ``config``):
   E_in -80 mV, tau_AMPA 2, tau_GABA 9 ms, h = 0.1 ms).  800/200 is the usual
   4:1 ratio of cortical models.
 * Feedforward drive: every E cell gets its own Poisson train of rate nu
-  through W_in = 10 nS on the FEEDFORWARD receptor (eq. 6: decay, then kick).
+  through W_in = 10 nS on receptor_type 1 (eq. 6: decay, then kick).
   The drive is reported as the equivalent current of the mean-field,
   I_ext = W_in nu (h / (1 - alpha)) |E_ex - E_L| (nA).
-* E -> I and I -> E all-to-all with delay h on the RECURRENT receptor
+* E -> I and I -> E all-to-all with delay h on receptor_type 0
   (eqs. 7-8: kick, then decay), no E -> E and no I -> I.  The coupling
   matrices are the seed's W_ei ~ N(s, 0.1 s) and W_ie ~ N(2 s, 0.2 s) uS read
   as *summed* couplings: each synapse carries W / N_pre (the seed's lumped

@@ -464,9 +464,9 @@ cdef class IafCondExpZoh(IafCondBase):
     where the kick sits relative to the step's decay (alpha = exp(-h/tau_syn_ex),
     gamma = exp(-h/tau_syn_in), s_t the spikes read at step t):
 
-    receptor 0 (``RECURRENT``, the default; the seed's eqs. 7 and 8)
+    receptor_type 0 (the default; recurrent input, the seed's eqs. 7 and 8)
         g_{t+1} = decay * (g_t + w s_t)        kick, then decay
-    receptor 1 (``FEEDFORWARD``; the seed's eq. 6)
+    receptor_type 1 (feedforward input, the seed's eq. 6)
         g_{t+1} = decay * g_t + w s_t          decay, then kick
 
     Numerics
@@ -521,7 +521,8 @@ cdef class IafCondExpZoh(IafCondBase):
     non_negative = ("t_ref", "g_ex", "g_in")
     n_channels = 5          # receptor 0 ex, in; I0; receptor 1 ex, in
     spike_receptors = {0: (0, True, False), 1: (3, True, False)}
-    receptor_types = {"RECURRENT": 0, "FEEDFORWARD": 1}
+    # (no ``receptor_types`` dictionary: NEST gives one only to models whose
+    # receptor 0 is not a valid target, and plain Connect uses receptor 0 here)
     threaded = True         # the update reads and writes its own nodes only
 
     cdef double[::1] P_ex, P_in

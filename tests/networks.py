@@ -136,7 +136,7 @@ def threaded_models_network(nest, seed=29, simtime=150.0):
 
 def ping_network(nest, seed=7, simtime=300.0):
     """A small PING network of iaf_cond_exp_zoh (the example's, scaled down to
-    160 E / 40 I): Poisson drive on the FEEDFORWARD receptor, all-to-all
+    160 E / 40 I): Poisson drive on receptor_type 1 (feedforward), all-to-all
     E -> I and I -> E with random weights and delay h; spikes of all neurons
     and V_m of some."""
     nest.ResetKernel()

@@ -78,7 +78,7 @@ def test_seed_defaults():
     assert (d["E_L"], d["E_ex"], d["E_in"], d["V_th"], d["V_reset"]) == (-65, 0, -80, -50, -65)
     assert (d["tau_syn_ex"], d["tau_syn_in"], d["t_ref"]) == (2.0, 9.0, 3.0)
     assert (d["C_m"], d["g_L"], d["V_m"]) == (1000.0, 50.0, -65.0)
-    assert d["receptor_types"] == {"RECURRENT": 0, "FEEDFORWARD": 1}
+    assert "receptor_types" not in d        # receptors 0 and 1, as iaf_psc_exp's 0 and 1
 
 
 def test_one_step_is_the_closed_form():
