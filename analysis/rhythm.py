@@ -72,6 +72,18 @@ def fundamental_peak(freqs, psd, f_min=10.0, f_max=200.0, fraction=0.5):
     return int(band[np.argmax(p)])
 
 
+def interpolated_frequency(freqs, psd, k):
+    """Frequency (Hz) of the maximum near bin ``k`` of ``psd``: the vertex
+    of the parabola through the logarithms of bins k - 1, k, k + 1 (the bin
+    itself at the ends or where a neighbour vanishes)."""
+    if k <= 0 or k >= len(psd) - 1 or min(psd[k - 1], psd[k], psd[k + 1]) <= 0:
+        return float(freqs[k])
+    a, b, c = np.log(psd[k - 1]), np.log(psd[k]), np.log(psd[k + 1])
+    den = a - 2.0 * b + c
+    delta = 0.0 if den >= 0 else 0.5 * (a - c) / den
+    return float(freqs[k] + delta * (freqs[1] - freqs[0]))
+
+
 def active_fraction_per_cycle(times, senders, ids, t0, t1, period_ms):
     """Mean over consecutive windows of ``period_ms`` in ``[t0, t1)`` of the
     fraction of the cells ``ids`` that spike at least once in the window."""

@@ -24,8 +24,9 @@ The network (all numbers in the printed and stored ``config``):
 
 What it measures (analysis window after a 200-ms transient):
 
-* the population spectrum of the E cells, its peak in 10-200 Hz (the
-  fundamental: the lowest local maximum reaching half the largest value),
+* the population spectrum of the E cells (256-ms Welch segments), its peak
+  in 10-200 Hz (the fundamental: the lowest local maximum reaching half the
+  largest value; its frequency interpolated between bins),
   and the ratio there of the population spectrum to the sum of the single
   cells' spectra ("peak-to-background": 1 for independent cells whatever
   their own regularity; a coherent rhythm raises it towards N_E); a rhythm
@@ -154,7 +155,8 @@ def measure(times, senders, E, I, sim_ms, cfg):
     k = rhythm.fundamental_peak(freqs, pop, lo, hi)     # the population spectrum's peak
     return {"rate_E": float(np.sum(is_E & win) / len(e_ids) / dur),
             "rate_I": float(np.sum(~is_E & win) / len(i_ids) / dur),
-            "peak_hz": float(freqs[k]), "peak_ratio": float(ratio[k]),
+            "peak_hz": rhythm.interpolated_frequency(freqs, pop, k),
+            "peak_ratio": float(ratio[k]),
             "freqs": freqs, "ratio": ratio, "population_psd": pop,
             "times": times, "senders": senders, "e_ids": e_ids}
 

@@ -291,6 +291,7 @@ def test_fundamental_peak_of_a_volley_train():
     f, ratio, pop = rhythm.coherence_spectrum(counts)
     k = rhythm.fundamental_peak(f, pop)
     assert f[k] == pytest.approx(40.0, abs=4.0)
+    assert rhythm.interpolated_frequency(f, pop, k) == pytest.approx(40.0, abs=0.5)
     assert ratio[k] == pytest.approx(40.0, rel=1e-6)      # all cells in step
     # independent Poisson cells: the ratio stays near 1
     rng = np.random.default_rng(1)
