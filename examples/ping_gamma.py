@@ -82,10 +82,11 @@ CONFIG = {
 }
 FULL = {"sim_ms": 2200.0, "drives_hz": list(np.geomspace(400.0, 6000.0, 14).round(1)),
         "couplings": [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
-        "reference_drive_hz": 3000.0, "bisections": 4, "fi_ms": 2000.0}
+        "reference_drive_hz": 3000.0, "bisections": 4, "rate_bisections": 6,
+        "fi_ms": 2000.0}
 QUICK = {"sim_ms": 1200.0, "drives_hz": [500.0, 800.0, 1500.0, 3000.0, 6000.0],
          "couplings": [0.0, 1.0, 2.0], "reference_drive_hz": 3000.0, "bisections": 2,
-         "fi_ms": 1000.0}
+         "rate_bisections": 3, "fi_ms": 1000.0}
 
 NEURON = {"E_L": -65.0, "V_reset": -65.0, "V_th": -50.0, "E_ex": 0.0, "E_in": -80.0,
           "tau_syn_ex": 2.0, "tau_syn_in": 9.0}
@@ -253,6 +254,29 @@ def onset(cfg, opts, sweep, bar):
     return best
 
 
+def rate_matched(cfg, opts, target_hz, sweep0, bar):
+    """The s = 0 run whose E rate matches ``target_hz``: bisection in log
+    drive between the s = 0 sweep points that bracket it."""
+    below = [r for r in sweep0 if r["rate_E"] <= target_hz]
+    above = [r for r in sweep0 if r["rate_E"] > target_hz]
+    if not below or not above:
+        return None
+    lo, hi = max(r["nu"] for r in below), min(r["nu"] for r in above)
+    best = min(sweep0, key=lambda r: abs(r["rate_E"] - target_hz))
+    for _ in range(opts["rate_bisections"]):
+        mid = float(np.sqrt(lo * hi))
+        r = run_network(0.0, mid, opts["sim_ms"], cfg)
+        r.update(nu=mid, sim_ms=opts["sim_ms"])
+        bar.update(1)
+        if abs(r["rate_E"] - target_hz) < abs(best["rate_E"] - target_hz):
+            best = r
+        if r["rate_E"] <= target_hz:
+            lo = mid
+        else:
+            hi = mid
+    return best
+
+
 def plots(out, cfg, opts, ref, sweeps, mf, fi, traj_drives, traj, result):
     import matplotlib
     matplotlib.use("Agg")
@@ -371,7 +395,8 @@ def main(argv=None):
     traj_drives = np.geomspace(drive_current_nA(min(opts["drives_hz"])) / 2, top / 1000.0, 120)
     traj = mf.trajectory(traj_drives * 1000.0)
 
-    n_runs = (len(opts["couplings"]) + 2 * len(opts["drives_hz"]) + opts["bisections"] + 1)
+    n_runs = (len(opts["couplings"]) + 2 * len(opts["drives_hz"]) + opts["bisections"]
+              + opts["rate_bisections"] + 1)
     sweeps, ref = {0.0: [], 1.0: []}, {}
     with tqdm(total=n_runs, desc="PING sweeps", unit="run", file=sys.stdout) as bar:
         for s in opts["couplings"]:
@@ -389,6 +414,7 @@ def main(argv=None):
                 sweeps[s].append(r)
                 bar.update(1)
         at_onset = onset(cfg, opts, sweeps[1.0], bar)
+        matched = rate_matched(cfg, opts, ref[1.0]["rate_E"], sweeps[0.0], bar)
         literal = run_network(1.0, opts["reference_drive_hz"], opts["sim_ms"], cfg,
                               per_synapse_scale=False)
         bar.update(1)
@@ -396,6 +422,8 @@ def main(argv=None):
     period = 1000.0 / ref[1.0]["peak_hz"]
     for s, r in ref.items():
         r["active_fraction"] = _active(r, period, cfg)
+    if matched is not None:
+        matched["active_fraction"] = _active(matched, period, cfg)
 
     onset_nA = None if at_onset is None else float(drive_current_nA(at_onset["nu"]))
     result = {
@@ -426,6 +454,16 @@ def main(argv=None):
     print(f"E cells active per cycle ({period:.1f} ms) at equal drive: s = 1 "
           f"{r1['active_fraction']:.3f} vs s = 0 {r0['active_fraction']:.3f} "
           f"(sparser: {ok['sparser_equal_drive']})")
+    if matched is not None:
+        print(f"at equal E rate instead (s = 0 at {drive_current_nA(matched['nu']):.2f} nA: E "
+              f"{matched['rate_E']:.2f} Hz): s = 0 {matched['active_fraction']:.3f} of the E "
+              f"cells per {period:.1f} ms (s = 1: {r1['active_fraction']:.3f}): "
+              + ("about the same (within 10 %): at equal rate the rhythm groups the spikes "
+                 "into volleys without thinning them out"
+                 if abs(r1["active_fraction"] - matched["active_fraction"])
+                 <= 0.1 * matched["active_fraction"] else
+                 ("sparser" if r1["active_fraction"] < matched["active_fraction"]
+                  else "denser") + " with the rhythm"))
     print(f"the seed's weights per synapse (dense, no 1/N): E {literal['rate_E']:.2f} Hz, "
           f"I {literal['rate_I']:.1f} Hz, peak {literal['peak_hz']:.1f} Hz")
     print(f"mean field: Hopf at I_ext* = {I_star / 1000.0:.3f} nA, f* = {f_star:.1f} Hz "
@@ -464,6 +502,8 @@ def main(argv=None):
                            for s, r in ref.items()},
         "drive_sweep": {str(s): [summary(r) for r in sw] for s, sw in sweeps.items()},
         "onset_run": None if at_onset is None else summary(at_onset),
+        "rate_matched_s0_run": None if matched is None else dict(
+            summary(matched), active_fraction=matched["active_fraction"]),
         "literal_weights_run": {k: literal[k] for k in ("rate_E", "rate_I", "peak_hz",
                                                          "peak_ratio")},
         "fi_curves": fi, "wall_s": wall,

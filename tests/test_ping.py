@@ -310,3 +310,12 @@ def test_ping_network_does_not_depend_on_threads():
     assert len(one["times"]) > 500 and np.ptp(one["g_in"]) > 10.0
     for k in one:
         assert np.array_equal(one[k], two[k]), k
+
+
+def test_quick_ping_equal_rate_comparison(quick_ping):
+    mod, result, stored, out = quick_ping
+    matched = stored["rate_matched_s0_run"]
+    s1 = stored["coupling_sweep"]["1.0"]
+    # the s = 0 run found for the comparison at equal E rate has that rate
+    assert matched["rate_E"] == pytest.approx(s1["rate_E"], rel=0.15)
+    assert 0.0 < matched["active_fraction"] < 1.0
