@@ -46,11 +46,9 @@ def coherence_spectrum(counts, bin_ms=1.0, nfft=256):
     """
     fs = 1000.0 / bin_ms
     freqs, population = welch_psd(counts.sum(axis=0), fs, nfft, nfft // 2)
-    active = counts[counts.sum(axis=1) > 0]
     single = np.zeros_like(population)
-    for chunk in np.array_split(active, max(1, len(active) // 200)):
-        for x in chunk:
-            single += welch_psd(x, fs, nfft, nfft // 2)[1]
+    for x in counts[counts.sum(axis=1) > 0]:
+        single += welch_psd(x, fs, nfft, nfft // 2)[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(single > 0, population / single, 1.0)
     return freqs, ratio, population

@@ -300,7 +300,8 @@ def plots(out, cfg, opts, ref, sweeps, mf, fi, traj_drives, traj, result):
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for s, r in sorted(ref.items()):
-        ax.semilogy(r["freqs"], r["ratio"], label=f"s = {s:g}")
+        if s in (0.0, 0.5, 1.0, 2.0):
+            ax.semilogy(r["freqs"], r["ratio"], label=f"s = {s:g} (peak {r['peak_hz']:.1f} Hz)")
     ax.axhline(PEAK_THRESHOLD, color="k", ls=":", label="threshold")
     ax.set_xlim(0, 200)
     ax.set_xlabel("frequency (Hz)")
@@ -359,13 +360,20 @@ def plots(out, cfg, opts, ref, sweeps, mf, fi, traj_drives, traj, result):
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 4))
     x = np.linspace(0, max(fi["E_drive_pA"]), 300)
-    a1.plot(fi["E_drive_pA"], fi["E_rate_hz"], "o")
+    cap = cfg["fit_max_rate_hz"]
+    fitted = fi["E_rate_hz"] <= cap
+    a1.plot(fi["E_drive_pA"][fitted], fi["E_rate_hz"][fitted], "o", label="fitted")
+    a1.plot(fi["E_drive_pA"][~fitted], fi["E_rate_hz"][~fitted], "o", mfc="none",
+            label=f"above {cap:g} Hz")
+    a1.legend(fontsize=8)
     a1.plot(x, mf.phi_E(x), "-")
     a1.set_xlabel("I_ext (pA)")
     a1.set_ylabel("E rate (Hz)")
     a1.set_title("Phi_E")
     x = np.linspace(0, max(fi["I_input_pA"]), 300)
-    a2.plot(fi["I_input_pA"], fi["I_rate_hz"], "o")
+    fitted = fi["I_rate_hz"] <= cap
+    a2.plot(fi["I_input_pA"][fitted], fi["I_rate_hz"][fitted], "o")
+    a2.plot(fi["I_input_pA"][~fitted], fi["I_rate_hz"][~fitted], "o", mfc="none")
     a2.plot(x, mf.phi_I(x), "-")
     a2.set_xlabel("x_I = W_EI E (pA)")
     a2.set_ylabel("I rate (Hz)")
