@@ -45,7 +45,7 @@ See also: iaf_psc_exp, iaf_psc_alpha.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport M_E
+from libc.math cimport M_E, exp
 from libc.stdint cimport int64_t
 
 from pynestlite.kernel.nodebase cimport NodeBlock, SliceContext, pnl_register_push, input_row
@@ -444,3 +444,117 @@ cdef class IafCondExpSfaRr(IafCondBase):
 
 
 MODELS["iaf_cond_exp_sfa_rr"] = IafCondExpSfaRr
+
+
+cdef class IafCondExpZoh(IafCondBase):
+    """iaf_cond_exp_zoh -- conductance-based LIF neuron with a zero-order-hold
+    exponential membrane update (the PING neuron of Murray & O'Leary).
+
+    Equations
+    ---------
+        C_m dV_m/dt = -g_L (V_m - E_L) - g_ex (V_m - E_ex) - g_in (V_m - E_in) + I_e + I_stim
+
+    written per step as the relaxation  tau_eff dV_m/dt = -(V_m - V_inf)  with
+
+        g_tot = g_L + g_ex + g_in,   tau_eff = C_m / g_tot,
+        V_inf = (g_L E_L + g_ex E_ex + g_in E_in + I_e + I_stim) / g_tot.
+
+    Conductances are non-negative; a spike of weight w > 0 kicks g_ex by w, one
+    of weight w < 0 kicks g_in by -w (nS).  Two spike receptors differ only in
+    where the kick sits relative to the step's decay (alpha = exp(-h/tau_syn_ex),
+    gamma = exp(-h/tau_syn_in), s_t the spikes read at step t):
+
+    receptor_type 0 (the default; recurrent input, the seed's eqs. 7 and 8)
+        g_{t+1} = decay * (g_t + w s_t)        kick, then decay
+    receptor_type 1 (feedforward input, the seed's eq. 6)
+        g_{t+1} = decay * g_t + w s_t          decay, then kick
+
+    Numerics
+    --------
+    Zero-order hold: per step of resolution h the conductances are first
+    updated as above, then held at g_{t+1} for the whole step, under which the
+    membrane equation is integrated exactly:
+
+        V_{t+1} = V_inf + (V_t - V_inf) exp(-h / tau_eff).
+
+    Then the spike and the countdown refractoriness: if the countdown r > 0,
+    V_{t+1} = V_reset and r -= 1 (no spike); otherwise if V_{t+1} >= V_th the
+    neuron spikes, V_{t+1} = V_reset and r = round(t_ref / h).  So V_m is held
+    at V_reset for the t_ref / h steps after the spike step.  I_stim is the
+    current that arrived in the previous step (as NEST's models take currents).
+
+    Update order: a spike emitted in the update of step t (recorded at time
+    (t + 1) h) sent with the minimum delay of one step is read by its targets
+    in the update of step t + 1.  With delay h between the populations this is
+    the seed's synchronous order: at each step both populations read the spikes
+    the other emitted at the end of the previous step, and emit fresh spikes at
+    the end of this one.
+
+    Parameters
+    ----------
+        ``E_L``         -65 mV      leak reversal potential
+        ``C_m``         1000 pF     membrane capacitance (seed: 1.0 nF on E, 0.5 nF on I)
+        ``g_L``         50 nS       leak conductance (seed: 0.05 uS on E, 0.1 uS on I)
+        ``E_ex``        0 mV        excitatory reversal potential
+        ``E_in``        -80 mV      inhibitory reversal potential
+        ``tau_syn_ex``  2 ms        AMPA decay time constant
+        ``tau_syn_in``  9 ms        GABA decay time constant
+        ``t_ref``       3 ms        refractory period (seed: 3 ms on E, 1.5 ms on I)
+        ``V_th``        -50 mV      spike threshold
+        ``V_reset``     -65 mV      reset potential
+        ``I_e``         0 pA        constant input current
+
+    State: ``V_m`` (mV, default -65), ``g_ex``, ``g_in`` (nS, >= 0).
+    Receives spikes (receptors 0 and 1) and currents (receptor 0); sends
+    spikes.  The seed's time step is the kernel's default resolution 0.1 ms.
+
+    References: Murray E, O'Leary T, the PING-gated-sparsity methods
+    (``../shared/seeds/004``), eqs. (1)-(8).
+    See also: iaf_cond_exp.
+    """
+    parameters = {"E_L": -65.0, "C_m": 1000.0, "g_L": 50.0, "E_ex": 0.0, "E_in": -80.0,
+                  "tau_syn_ex": 2.0, "tau_syn_in": 9.0, "t_ref": 3.0, "V_th": -50.0,
+                  "V_reset": -65.0, "I_e": 0.0}
+    state = {"V_m": -65.0, "g_ex": 0.0, "g_in": 0.0}
+    internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0}
+    strictly_positive = ("C_m", "g_L", "tau_syn_ex", "tau_syn_in")
+    non_negative = ("t_ref", "g_ex", "g_in")
+    n_channels = 5          # receptor 0 ex, in; I0; receptor 1 ex, in
+    spike_receptors = {0: (0, True, False), 1: (3, True, False)}
+    # (no ``receptor_types`` dictionary: NEST gives one only to models whose
+    # receptor 0 is not a valid target, and plain Connect uses receptor 0 here)
+    threaded = True         # the update reads and writes its own nodes only
+
+    cdef double[::1] P_ex, P_in
+
+    def pre_run(self, engine):
+        IafCondBase.pre_run(self, engine)
+        a = self.arrays
+        self.P_ex = np.exp(-engine.resolution / a["tau_syn_ex"])
+        self.P_in = np.exp(-engine.resolution / a["tau_syn_in"])
+
+    cdef void update(self, SliceContext *ctx, long from_lag, long to_lag) noexcept nogil:
+        cdef Py_ssize_t i
+        cdef long lag
+        cdef double *row
+        cdef int64_t c
+        cdef double g_ex, g_in, g_tot, v_inf, v
+        cdef double h = ctx.h
+        for lag in range(from_lag, to_lag):
+            row = input_row(ctx, lag, self.chan_base)
+            for i in range(ctx.lo, ctx.hi):
+                c = i * 5
+                g_ex = self.P_ex[i] * (self.g_ex[i] + row[c]) + row[c + 3]
+                g_in = self.P_in[i] * (self.g_in[i] - row[c + 1]) - row[c + 4]
+                g_tot = self.g_L[i] + g_ex + g_in
+                v_inf = (self.g_L[i] * self.E_L[i] + g_ex * self.E_ex[i] + g_in * self.E_in[i]
+                         + self.I_e[i] + self.I_stim[i]) / g_tot
+                v = v_inf + (self.V_m[i] - v_inf) * exp(-h * g_tot / self.C_m[i])
+                self.threshold(ctx, i, &v, lag)
+                self.V_m[i] = v; self.g_ex[i] = g_ex; self.g_in[i] = g_in
+                self.I_stim[i] = row[c + 2]
+                row[c] = 0.0; row[c + 1] = 0.0; row[c + 2] = 0.0
+                row[c + 3] = 0.0; row[c + 4] = 0.0
+
+
+MODELS["iaf_cond_exp_zoh"] = IafCondExpZoh

@@ -134,6 +134,34 @@ def threaded_models_network(nest, seed=29, simtime=150.0):
             "V_m": np.asarray(v["V_m"])}
 
 
+def ping_network(nest, seed=7, simtime=300.0):
+    """A small PING network of iaf_cond_exp_zoh (the example's, scaled down to
+    160 E / 40 I): Poisson drive on receptor_type 1 (feedforward), all-to-all
+    E -> I and I -> E with random weights and delay h; spikes of all neurons
+    and V_m of some."""
+    nest.ResetKernel()
+    nest.SetKernelStatus({"rng_seed": seed})
+    E = nest.Create("iaf_cond_exp_zoh", 160, {"V_m": nest.random.uniform(-65.0, -50.0)})
+    I = nest.Create("iaf_cond_exp_zoh", 40, {"C_m": 500.0, "g_L": 100.0, "t_ref": 1.5,
+                                             "V_m": nest.random.uniform(-65.0, -50.0)})
+    pg = nest.Create("poisson_generator", params={"rate": 3000.0})
+    nest.Connect(pg, E, syn_spec={"weight": 10.0, "receptor_type": 1})
+    nest.Connect(E, I, "all_to_all", {"weight": nest.random.normal(1000.0 / 160, 100.0 / 160),
+                                      "delay": 0.1})
+    nest.Connect(I, E, "all_to_all", {"weight": nest.random.normal(-2000.0 / 40, 200.0 / 40),
+                                      "delay": 0.1})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(E + I, sr)
+    vm = nest.Create("multimeter", params={"record_from": ["V_m", "g_in"], "interval": 0.5})
+    nest.Connect(vm, E[::16])
+    nest.Connect(vm, I[::8])
+    nest.Simulate(simtime)
+    ev, v = sr.get("events"), vm.get("events")
+    return {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
+            "vm_senders": np.asarray(v["senders"]), "vm_times": np.asarray(v["times"]),
+            "V_m": np.asarray(v["V_m"]), "g_in": np.asarray(v["g_in"])}
+
+
 def disconnect_network(nest, seed=3, simtime=100.0):
     """A driven network run, partly disconnected (rank-independent pairs:
     one_to_one and all_to_all, a static and an STDP model), and run on."""

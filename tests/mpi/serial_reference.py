@@ -41,6 +41,7 @@ CASES = {
     "brunel": lambda: networks.brunel_delta(nest, scale=0.05, simtime=200.0, record_vm=True),
     "mixed": lambda: networks.mixed_rules(nest),
     "threaded_models": lambda: networks.threaded_models_network(nest),
+    "ping": lambda: networks.ping_network(nest),
     "disconnect": lambda: networks.disconnect_network(nest),
     "bernoulli": lambda: networks.bernoulli_network(nest),
     "dilutor": lambda: networks.dilutor_network(nest),

@@ -110,6 +110,14 @@ def test_threaded_models_ranks_times_threads_equal_one_process():
 
 
 @pytest.mark.mpi(min_size=2)
+def test_ping_network_rank_independent():
+    # iaf_cond_exp_zoh (the PING example's neuron) on 2 ranks x 2 threads
+    # against 1 x 1: spikes, V_m and g_in
+    res = networks.ping_network(networks.Threaded(nest, 2))
+    compare("ping", res, extra=("vm_senders", "vm_times", "V_m", "g_in"))
+
+
+@pytest.mark.mpi(min_size=2)
 def test_outdegree_bernoulli_total_number_rank_independent():
     res = networks.mixed_rules(nest)
     compare("mixed", res)
