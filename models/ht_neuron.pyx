@@ -276,6 +276,8 @@ _Y_NAMES = ("V_m", "theta", "dg_AMPA", "g_AMPA", "dg_NMDA", "g_NMDA_timecourse",
 
 cdef class HtNeuron(NodeBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes (and their
+                            # input channels) only
     parameters = _PARAMETERS
     state = {"V_m": _V0, "theta": _P["theta_eq"]}
     internal = _INTERNAL
@@ -395,7 +397,7 @@ cdef class HtNeuron(NodeBlock):
         cdef HtParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * NCH
                 self.load(i, y, &q)
                 tt = 0.0

@@ -336,6 +336,8 @@ cdef class IafBw2001Exact(NodeBlock):
 
     References: as iaf_bw_2001.
     """
+    threaded = True         # the update reads and writes its own nodes (and their
+                            # input channels) only
     parameters = IafBw2001.parameters
     state = {"V_m": -70.0, "s_AMPA": 0.0, "s_GABA": 0.0}
     internal = {"r": 0, "I_stim": 0.0, "h_int": 0.0, "s_NMDA": 0.0, "I_NMDA": 0.0,
@@ -472,7 +474,7 @@ cdef class IafBw2001Exact(NodeBlock):
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
             all_ch = input_row(ctx, lag, 0)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 4
                 p0 = self.port_ptr[i]
                 K = self.port_ptr[i + 1] - p0

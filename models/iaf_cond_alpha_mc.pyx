@@ -169,6 +169,8 @@ cdef class IafCondAlphaMc(CompartmentBlock):
     the status speaks NEST's sub-dictionaries ``soma``, ``proximal`` and
     ``distal`` (see the module docstring and ``compartments.pyx``).
     """
+    threaded = True         # the update reads and writes its own nodes (and their
+                            # input channels) only
     nest_name = "iaf_cond_alpha_mc"
     compartments = COMPARTMENTS
     compartment_parameters = COMPARTMENT_PARAMETERS
@@ -227,7 +229,7 @@ cdef class IafCondAlphaMc(CompartmentBlock):
         cdef McParams q
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 c = i * 9
                 q.refractory = self.r[i] > 0
                 q.V_th = self.V_th[i]; q.V_reset = self.V_reset[i]

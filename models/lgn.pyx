@@ -72,6 +72,8 @@ cdef enum:
 
 cdef class IafChs2007(NodeBlock):
     __doc__ = __doc__
+    threaded = True         # the update reads and writes its own nodes (and their
+                            # input channels) only
     parameters = {"tau_epsp": 8.5, "tau_reset": 15.4, "V_epsp": 0.77, "V_reset": 2.31,
                   "V_noise": 0.0, "noise": ()}
     state = {"V_m": 0.0}
@@ -135,7 +137,7 @@ cdef class IafChs2007(NodeBlock):
         cdef int64_t p
         for lag in range(from_lag, to_lag):
             row = input_row(ctx, lag, self.chan_base)
-            for i in range(n):
+            for i in range(ctx.lo, ctx.hi):
                 self.V_syn[i] = self.V_syn[i] * self.P22[i] + self.i_syn[i] * self.P21[i]
                 self.i_syn[i] = self.i_syn[i] * self.P22[i] + row[2 * i]
                 self.V_spike[i] = self.V_spike[i] * self.P30[i]

@@ -139,14 +139,25 @@ def _threaded_neuron_models():
                   if vars(cls).get("threaded", False) and cls.element_type == "neuron")
 
 
+# models whose receptor 0 takes no spikes: (Poisson weight, its receptor,
+# the recurrent receptor, the lowest recurrent weight); the recurrent
+# receptor is a port of its own (NMDA) or another compartment where the
+# model has one, so that those channels are updated by their owner too
+_RECEPTOR_DRIVE = {"ht_neuron": (1.0, 1, 2, 0.0),
+                   "iaf_bw_2001_exact": (2.0, 1, 3, 0.0),
+                   "iaf_cond_alpha_mc": (4.0, 1, 3, 0.0)}
+
+
 def _drive(model):
     """The drive of ``model`` in :func:`_model_run`: the Poisson weight, the
-    receptor of the spikes and the range of the recurrent weights (a
-    multisynapse model takes spikes on receptors 1, 2, ... only, its
-    conductances positive weights only; a model whose input jumps V_m
-    takes small weights)."""
+    receptor of the Poisson spikes and of the recurrent ones, and the lowest
+    recurrent weight (a multisynapse model takes spikes on receptors 1, 2,
+    ... only, its conductances positive weights only; a model whose input
+    jumps V_m takes small weights)."""
     from pynestlite.engine import NODE_MODELS
     from pynestlite.models.multisynapse import MultisynapseBlock
+    if model in _RECEPTOR_DRIVE:
+        return _RECEPTOR_DRIVE[model]
     w = 4.0 if "cond" in model else 60.0
     if model.startswith("izhikevich") or model in ("aeif_psc_delta", "pp_psc_delta"):
         w = 1.0
@@ -154,7 +165,7 @@ def _drive(model):
     low = -2.0 * w
     if multi and "cond" in model:
         w, low = 0.5, 0.0
-    return w, (1 if multi else 0), low
+    return w, (1 if multi else 0), (1 if multi else 0), low
 
 
 def _model_run(model, n):
@@ -168,14 +179,14 @@ def _model_run(model, n):
         pop.set(rate=250.0, phase=nest.random.uniform(0.05, 1.0))
     pg = nest.Create("poisson_generator", params={"rate": 16000.0})
     sr = nest.Create("spike_recorder")
-    w, receptor, low = _drive(model)
+    w, receptor, recurrent, low = _drive(model)
     has_vm = "V_m" in nest.GetDefaults(model).get("recordables", ())
     nest.Connect(pg, pop, syn_spec={"weight": w, "delay": 1.0, "receptor_type": receptor})
     if has_vm:
         # (not among parrots: they would repeat ever more spikes)
         nest.Connect(pop, pop, {"rule": "fixed_indegree", "indegree": 12},
                      {"weight": nest.random.uniform(low, 2.0 * w), "delay": 1.5,
-                      "receptor_type": receptor})
+                      "receptor_type": recurrent})
     nest.Connect(pop, sr)
     if has_vm:
         mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.3})
