@@ -61,7 +61,7 @@ from pynestlite.kernel.random_streams cimport (
     PURPOSE_POISSON_PS, PURPOSE_PULSEPACKET)
 from pynestlite.kernel.random_draws cimport pnl_binomial
 from pynestlite.errors import BadProperty, plain
-from pynestlite.kernel.connections import multapse_index
+from pynestlite.kernel.connections import multapse_index, thread_segments
 
 cnp.import_array()
 
@@ -101,6 +101,10 @@ cdef class StimulationBlock(NodeBlock):
     cdef int64_t[::1] tgt_gid
     cdef int64_t[::1] tgt_dup
     cdef uint8_t[::1] tgt_rec        # the target is a spike_recorder (records_to_recorders)
+    # several threads: per device row, where each thread's targets start
+    # (targets in slot order; [n, threads + 1]), or none (any order)
+    cdef int64_t[:, ::1] tgt_seg
+    cdef bint has_tgt_seg
     cdef int64_t[::1] dev_gid
     cdef bint has_rec
     # spikes sent to recorders in the run: device gid, recorder gid, stamp, offset
@@ -162,6 +166,45 @@ cdef class StimulationBlock(NodeBlock):
         self.tgt_dup = multapse_index(dev, tg)
         self.tgt_ptr = np.searchsorted(dev, np.arange(self.n + 1)).astype(np.int64)
         self.tgt_end = np.array(self.tgt_ptr[1:], np.int64)
+        self.has_tgt_seg = False
+
+    def plan_threads(self, chan_slot, bounds):
+        """Before a run on several threads (after ``pre_run``): if every device
+        row lists its targets by the thread that owns them (``bounds`` as
+        ``SynapseTable.plan_threads``; a device connected to a population in
+        order does), each thread sends to one contiguous part of the row
+        (:meth:`span`) instead of checking every target."""
+        cdef Py_ssize_t T = len(bounds) - 1
+        if self.n == 0 or T < 2:
+            self.has_tgt_seg = False
+            return False
+        seg = np.empty((self.n, T + 1), np.int64)
+        self.has_tgt_seg = bool(thread_segments(
+            np.ascontiguousarray(self.tgt_ptr, np.int64),
+            np.ascontiguousarray(self.tgt_code, np.uint32),
+            np.ascontiguousarray(chan_slot, np.int64),
+            np.ascontiguousarray(bounds, np.int64), seg))
+        if self.has_tgt_seg:
+            self.tgt_seg = seg
+        return self.has_tgt_seg
+
+    cdef inline bint span(self, SliceContext *ctx, Py_ssize_t k, Py_ssize_t *j0,
+                          Py_ssize_t *j1) noexcept nogil:
+        """The targets ``j0 .. j1 - 1`` of device row ``k`` that the calling
+        thread sends to: all on one thread, the thread's part on several
+        (targets in slot order); True when it must still check each target
+        (``owns_target``)."""
+        cdef int t = ctx.thread
+        j0[0] = self.tgt_ptr[k]
+        j1[0] = self.tgt_end[k]
+        if not split_threads(ctx):
+            return False
+        if (self.has_tgt_seg and j1[0] == self.tgt_ptr[k + 1]
+                and self.tgt_seg.shape[0] == self.n and t + 1 < self.tgt_seg.shape[1]):
+            j0[0] = self.tgt_seg[k, t]
+            j1[0] = self.tgt_seg[k, t + 1]
+            return False
+        return True
 
     def mute(self, rows):
         # a frozen device is not updated: it sends nothing and keeps the state
@@ -298,20 +341,16 @@ cdef class StimulationBlock(NodeBlock):
             if c > 0:
                 self.deliver(ctx, k, j, step, c)
 
-    cdef inline bint mine(self, SliceContext *ctx, Py_ssize_t j) noexcept nogil:
-        """Whether the calling thread sends through connection ``j``: always on
-        one thread, else when it owns the target (``owns_target``)."""
-        return not split_threads(ctx) or owns_target(ctx, self.tgt_code[j])
-
     cdef inline void send(self, SliceContext *ctx, Py_ssize_t k, int64_t step,
                           double value) noexcept nogil:
         """Add ``value`` times each connection weight of device row ``k`` to its
         target, arriving at ``step + delay`` (on several threads: the targets
         of the calling thread)."""
-        cdef Py_ssize_t j
+        cdef Py_ssize_t j, j0, j1
         cdef int64_t base = step % ctx.ring_len
-        for j in range(self.tgt_ptr[k], self.tgt_end[k]):
-            if not self.mine(ctx, j):
+        cdef bint check = self.span(ctx, k, &j0, &j1)
+        for j in range(j0, j1):
+            if check and not owns_target(ctx, self.tgt_code[j]):
                 continue
             if self.has_rec and self.tgt_rec[j]:
                 self.record_event(k, j, step + 1, 0.0, <int64_t>value)
@@ -343,7 +382,7 @@ cdef class PoissonGenerator(StimulationBlock):
         # Means below 10 are sampled by inversion of the Poisson CDF through
         # a guide table (Chen & Asau 1974): start at guide[floor(u G)] and
         # step up while u > cdf[k]; larger means use the PTRS sampler.
-        cdef Py_ssize_t k, j
+        cdef Py_ssize_t k, j, j0, j1
         cdef int64_t s0, s1, first, last, b0, b1, c0, c1, pair, q, L = ctx.ring_len
         cdef double mu, p, u0, u1
         cdef double cdf[POISSON_KMAX + 1]
@@ -352,7 +391,7 @@ cdef class PoissonGenerator(StimulationBlock):
         cdef uint64_t hi
         cdef pnl_key key
         cdef pnl_stream s
-        cdef bint part = split_threads(ctx)     # one of several threads
+        cdef bint check
         first = ctx.origin + from_lag
         last = ctx.origin + to_lag          # exclusive
         for k in range(self.n):
@@ -372,6 +411,7 @@ cdef class PoissonGenerator(StimulationBlock):
                         c0 += 1
                     guide[q] = c0
             key = pnl_make_key(ctx.seed, PURPOSE_POISSON, self.gid[k])
+            check = self.span(ctx, k, &j0, &j1)
             pair = first >> 1
             while 2 * pair < last:
                 s0 = 2 * pair
@@ -385,8 +425,8 @@ cdef class PoissonGenerator(StimulationBlock):
                     continue
                 b0 = s0 % L if s0 >= 0 else 0
                 b1 = s1 % L if s1 >= 0 else 0
-                for j in range(self.tgt_ptr[k], self.tgt_end[k]):
-                    if part and not owns_target(ctx, self.tgt_code[j]):
+                for j in range(j0, j1):
+                    if check and not owns_target(ctx, self.tgt_code[j]):
                         continue
                     hi = <uint64_t>self.tgt_gid[j] | (<uint64_t>self.tgt_dup[j] << 40)
                     c0 = 0
@@ -583,8 +623,10 @@ cdef class SpikeGenerator(StimulationBlock):
         cdef int64_t tstart = ctx.origin + from_lag, tstop = ctx.origin + to_lag
         cdef int64_t stamp, base, p, lo, hi
         cdef double w
-        cdef bint part = split_threads(ctx)     # one of several threads
+        cdef bint part = split_threads(ctx), check     # one of several threads
+        cdef Py_ssize_t j0, j1
         for k in range(self.n):
+            check = self.span(ctx, k, &j0, &j1)
             if part:
                 # the first spike after tstart (the stamps of a row are sorted;
                 # thread 0 may be moving ``position`` meanwhile)
@@ -608,8 +650,8 @@ cdef class SpikeGenerator(StimulationBlock):
                     break
                 if self.active(k, stamp):
                     base = (stamp - 1) % ctx.ring_len
-                    for j in range(self.tgt_ptr[k], self.tgt_end[k]):
-                        if part and not owns_target(ctx, self.tgt_code[j]):
+                    for j in range(j0, j1):
+                        if check and not owns_target(ctx, self.tgt_code[j]):
                             continue
                         w = self.tgt_w[j] * self.sw[p] if self.sw[p] == self.sw[p] else self.tgt_w[j]
                         if self.precise or ctx.chan_precise != NULL:

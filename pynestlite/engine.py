@@ -920,6 +920,10 @@ class Engine:
                 for t in self.tables.values():
                     if getattr(type(t), "threaded", False) and len(t):
                         t.plan_threads(cs, bounds)
+                for r in self.records:
+                    if r.element_type == "stimulator" and r.block.n \
+                            and hasattr(r.block, "plan_threads"):
+                        r.block.plan_threads(cs, bounds)
             recording.open_backends(self)
         except Exception as e:      # e.g. a missing data_path on one rank
             error = e

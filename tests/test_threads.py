@@ -227,10 +227,13 @@ DEVICE_DRIVE = {
 }
 
 
-def _device_run(device, n):
+def _device_run(device, n, ordered=False):
     """Two devices of kind ``device`` (the second starting later) drive a
-    population through random weights and two delays; the population's
-    spikes and V_m, and the devices' recordables where they have them."""
+    population through random weights and two delays (``ordered``: one;
+    each device's targets are then in slot order and each thread sends to
+    one part of them, else every thread checks every target); the
+    population's spikes and V_m, and the devices' recordables where they
+    have them."""
     nest.ResetKernel()
     nest.SetKernelStatus({"local_num_threads": n, "rng_seed": 7})
     pop = nest.Create("iaf_psc_alpha", 61)
@@ -241,7 +244,8 @@ def _device_run(device, n):
     mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.2})
     nest.Connect(dev, pop, syn_spec={"weight": nest.random.uniform(0.2 * w, w),
                                      "delay": 1.0})
-    nest.Connect(dev[0], pop[::3], syn_spec={"weight": -0.5 * w, "delay": 2.5})
+    if not ordered:
+        nest.Connect(dev[0], pop[::3], syn_spec={"weight": -0.5 * w, "delay": 2.5})
     nest.Connect(pop, sr)
     nest.Connect(mm, pop)
     rec = nest.GetDefaults(device).get("recordables", ())
@@ -249,6 +253,10 @@ def _device_run(device, n):
         dm = nest.Create("multimeter", params={"record_from": list(rec), "interval": 0.1})
         nest.Connect(dm, dev)
     nest.Simulate(50.0)
+    if n > 1:
+        blk = next(r.block for r in kernel.records if r.block.gids[0] == dev[0].global_id)
+        assert blk.plan_threads(kernel.channel_slots(), kernel.scheduler.thread_bounds()) \
+            == ordered
     nest.Simulate(50.0)
     ev, vm = sr.get("events"), mm.get("events")
     out = {"senders": np.asarray(ev["senders"]), "times": np.asarray(ev["times"]),
@@ -264,10 +272,11 @@ def test_every_threaded_device_equals_one_thread(device):
     # once (on the thread that owns it); any target reached twice or not at
     # all changes the traces
     assert device in DEVICE_DRIVE, f"give {device} a drive in DEVICE_DRIVE"
-    one = _device_run(device, 1)
-    two = _device_run(device, 3)
-    assert np.ptp(one["vm"]) > 1.0 and len(one["times"]) > 20
-    assert_same(one, two)
+    for ordered in (False, True):
+        one = _device_run(device, 1, ordered)
+        two = _device_run(device, 3, ordered)
+        assert np.ptp(one["vm"]) > 1.0 and len(one["times"]) > 20
+        assert_same(one, two)
 
 
 def test_setting_the_same_thread_count_after_create_is_no_change():
