@@ -11,7 +11,7 @@ import os
 # core soon after.  The OpenMP run time reads the setting once, when it
 # loads with the scheduler; a setting of the user's own is kept, and child
 # processes see the environment as it was.
-_SPIN = ("GOMP_SPINCOUNT", "10000")
+_SPIN = ("GOMP_SPINCOUNT", "1000")
 _own = not any(k in os.environ for k in ("OMP_WAIT_POLICY", _SPIN[0]))
 if _own:
     os.environ[_SPIN[0]] = _SPIN[1]
