@@ -198,6 +198,22 @@ def run_exp_drive(nest):
                   t_sim=250.0)
 
 
+def run_exp_drive_high_conductance(nest):
+    """iaf_psc_exp with the sampling example's Table 4.1 neuron: tau_m = 0.1 ms
+    equal to the resolution (C_m 200 pF, g_L 2 uS), tau_syn 10 ms, t_ref 10 ms,
+    E_L = V_th = -50 mV, V_reset = -55.1 mV; the membrane follows the synaptic
+    current almost at once, so threshold crossings come from current jumps."""
+    params = {"C_m": 200.0, "tau_m": 0.1, "tau_syn_ex": 10.0, "tau_syn_in": 10.0,
+              "t_ref": 10.0, "E_L": -50.0, "V_th": -50.0, "V_reset": -55.1,
+              "V_m": -52.0, "I_e": -1500.0}
+    w = [900.0, -600.0, 1500.0, 1200.0, 1100.0, -900.0, 1000.0, -1500.0,
+         2000.0, 1400.0, 1800.0, -500.0, 1300.0, 1700.0]  # pA
+    return _drive(nest, "iaf_psc_exp", params, _EXC_TIMES, w,
+                  inh_times=[30.0, 60.0, 60.5, 130.0, 175.0], inh_weight=-400.0,
+                  dc={"amplitude": 1200.0, "start": 40.0, "stop": 160.0},
+                  t_sim=250.0)
+
+
 def run_exp_htum_drive(nest):
     """iaf_psc_exp_htum: absolute refractoriness 2 ms, total 6 ms (the
     membrane integrates but cannot spike in between); strong drive so that

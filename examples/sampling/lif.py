@@ -1,0 +1,148 @@
+"""Current-based LIF neurons under Poisson background (seed 001, chapter 4).
+
+The neuron of Table 4.1 is ``iaf_psc_exp``: C_m 200 pF, g_L 2 uS (tau_m
+0.1 ms, the high-conductance regime), tau_syn 10 ms for both receptors,
+E_L = V_th = -50 mV, V_reset -55.1 mV, t_ref 10 ms.  Each neuron gets one
+excitatory and one inhibitory Poisson train of its own (one generator
+connected to many targets gives independent trains, as in NEST).
+
+Free membrane (threshold disabled), Eqs. 4.1-4.2, with w in nA, rates in
+1/ms, times in ms and g_L in uS::
+
+    mu_u    = E_L + (I_in + sum_i w_i nu_i tau_s) / g_L
+    sigma_u^2 = sum_i nu_i w_i^2 tau_s^2 / (2 g_L^2 (tau_m + tau_s))
+
+Activation (Eq. 4.3): p(z=1) = nu_out * t_ref is fitted by the logistic
+1 / (1 + exp(-beta (I_in - I_0))).
+"""
+import numpy as np
+
+import pynestlite as nest
+
+C_M = 200.0          # pF
+G_L = 2.0            # uS  (C_m / tau_m)
+TAU_M = 0.1          # ms
+TAU_S = 10.0         # ms
+T_REF = 10.0         # ms
+E_L = -50.0          # mV
+V_TH = -50.0         # mV
+V_RESET = -55.1      # mV
+DT = 0.1             # ms
+W_BG = 0.5           # nA, w_exc = -w_inh (Table 4.2, response function)
+
+NEURON = {"C_m": C_M, "tau_m": TAU_M, "tau_syn_ex": TAU_S, "tau_syn_in": TAU_S,
+          "t_ref": T_REF, "E_L": E_L, "V_th": V_TH, "V_reset": V_RESET, "V_m": E_L}
+
+# Table 4.3: (nu_exc, nu_inh) in kHz
+TABLE_4_3 = {"blue": (1.0, 1.0), "orange": (2.0, 2.0), "red": (4.0, 4.0),
+             "green": (2.848, 1.232), "purple": (1.232, 2.848)}
+
+
+def free_membrane_theory(nu_exc, nu_inh, w_exc=W_BG, w_inh=-W_BG, I_in=0.0):
+    """Mean and s.d. (mV) of the free membrane potential, Eqs. 4.1-4.2.
+
+    Rates in kHz (= 1/ms), weights and I_in in nA."""
+    mu = E_L + (I_in + (w_exc * nu_exc + w_inh * nu_inh) * TAU_S) / G_L
+    var = ((nu_exc * w_exc ** 2 + nu_inh * w_inh ** 2) * TAU_S ** 2
+           / (2.0 * G_L ** 2 * (TAU_M + TAU_S)))
+    return mu, float(np.sqrt(var))
+
+
+def reset(seed):
+    """A fresh kernel at dt = 0.1 ms with the given RNG seed."""
+    nest.ResetKernel()
+    nest.resolution = DT
+    nest.rng_seed = int(seed)
+    nest.print_time = False
+
+
+def background(targets, nu_exc, nu_inh, w_exc=W_BG, w_inh=-W_BG):
+    """Independent excitatory and inhibitory Poisson trains (kHz, nA) for every
+    target; returns the two generators."""
+    ge = nest.Create("poisson_generator", params={"rate": 1000.0 * nu_exc})
+    gi = nest.Create("poisson_generator", params={"rate": 1000.0 * nu_inh})
+    nest.Connect(ge, targets, syn_spec={"weight": 1000.0 * w_exc, "delay": DT})
+    nest.Connect(gi, targets, syn_spec={"weight": 1000.0 * w_inh, "delay": DT})
+    return ge, gi
+
+
+def free_membrane(nu_exc, nu_inh, t_sim, n=4, seed=1, t_warm=100.0, interval=1.0):
+    """Sample mean and s.d. (mV) of V_m of ``n`` neurons with the threshold
+    disabled, after ``t_warm`` ms, sampled every ``interval`` ms."""
+    reset(seed)
+    nrn = nest.Create("iaf_psc_exp", n, dict(NEURON, V_th=1e9))
+    background(nrn, nu_exc, nu_inh)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": interval,
+                                           "start": t_warm})
+    nest.Connect(mm, nrn)
+    nest.Simulate(t_warm + t_sim)
+    v = np.asarray(mm.events["V_m"])
+    return float(v.mean()), float(v.std())
+
+
+def activation(I_in, nu_exc, nu_inh, t_sim, seed=1, t_warm=100.0, n_rep=1):
+    """p(z=1) = nu_out * t_ref for each input current ``I_in`` (nA), pooled
+    over ``n_rep`` neurons per current."""
+    reset(seed)
+    I_in = np.asarray(I_in, dtype=float)
+    nrn = nest.Create("iaf_psc_exp", len(I_in) * n_rep, NEURON)
+    nrn.I_e = 1000.0 * np.tile(I_in, n_rep)
+    background(nrn, nu_exc, nu_inh)
+    sr = nest.Create("spike_recorder", params={"start": t_warm})
+    nest.Connect(nrn, sr)
+    nest.Simulate(t_warm + t_sim)
+    senders = np.asarray(sr.events["senders"]) - nrn[0].global_id
+    counts = np.bincount(senders, minlength=len(I_in) * n_rep)
+    return counts.reshape(n_rep, len(I_in)).sum(axis=0) / (n_rep * t_sim) * T_REF
+
+
+def logistic(I, beta, I0):
+    """Eq. 4.3."""
+    return 1.0 / (1.0 + np.exp(-beta * (I - I0)))
+
+
+def fit_logistic(I_in, p):
+    """Least-squares logistic fit; returns (beta in 1/nA, I0 in nA)."""
+    from scipy.optimize import curve_fit
+    I_in, p = np.asarray(I_in, float), np.asarray(p, float)
+    i0 = float(I_in[np.argmin(np.abs(p - 0.5))])
+    (beta, I0), _ = curve_fit(logistic, I_in, p, p0=(1.0, i0), maxfev=10000)
+    return float(beta), float(I0)
+
+
+def isoline_inh(nu_exc):
+    """Balanced isoline, Eq. 4.9: nu_inh = -0.13 kHz + 1.04 nu_exc."""
+    return -0.13 + 1.04 * np.asarray(nu_exc, float)
+
+
+def sampling_network(J, I_in, t_sim, nu_exc=2.0, nu_inh=2.0, w_exc=W_BG, w_inh=-W_BG,
+                     rate_times=None, seed=1, t_warm=100.0):
+    """Simulate the LIF sampler: neuron k gets input current I_in[k] (nA) and
+    PSCs J[k, j] (nA) from neuron j (delay dt), plus its own Poisson
+    background.  With ``rate_times`` (ms) the background rates ``nu_exc`` and
+    ``nu_inh`` are arrays (kHz) given to inhomogeneous_poisson_generators.
+
+    Returns (senders 0..n-1, spike times shifted so that t_warm is 0)."""
+    reset(seed)
+    n = len(I_in)
+    nrn = nest.Create("iaf_psc_exp", n, NEURON)
+    nrn.I_e = 1000.0 * np.asarray(I_in, float)
+    if rate_times is None:
+        background(nrn, nu_exc, nu_inh, w_exc, w_inh)
+    else:
+        for rates, w in ((nu_exc, w_exc), (nu_inh, w_inh)):
+            g = nest.Create("inhomogeneous_poisson_generator", params={
+                "rate_times": list(np.asarray(rate_times, float)),
+                "rate_values": list(1000.0 * np.asarray(rates, float))})
+            nest.Connect(g, nrn, syn_spec={"weight": 1000.0 * w, "delay": DT})
+    for k in range(n):
+        for j in range(n):
+            if k != j and J[k, j] != 0.0:
+                nest.Connect(nrn[j], nrn[k],
+                             syn_spec={"weight": 1000.0 * float(J[k, j]), "delay": DT})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(nrn, sr)
+    nest.Simulate(t_warm + t_sim)
+    ev = sr.events
+    return (np.asarray(ev["senders"]) - nrn[0].global_id,
+            np.asarray(ev["times"], float) - t_warm)
