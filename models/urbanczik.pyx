@@ -115,6 +115,7 @@ cdef extern from "urbanczik_history.h" nogil:
 cdef enum:
     NSTATE = 10         # per compartment V_m, g_ex, g_in, I_ex, I_in
     NCOLS = 28          # columns read through pointers (COLUMNS)
+    ERROR_HISTORY_GROWTH = -2101   # a node's error history could not grow
 
 
 COMPARTMENTS = (("soma", "s"), ("dendritic", "p"))
@@ -367,6 +368,8 @@ cdef class PpCondExpMcUrbanczik(CompartmentBlock):
                         &self.hist[i], self.ms_per_tic * <double>((step + 1) * self.tics_per_step),
                         (<double>n_spikes - ph * ctx.h)
                         * rate_h(V_star, self.rate_slope[i], self.beta[i], self.theta[i]))
+                    if self.hist[i].failed:
+                        self.error_code = ERROR_HISTORY_GROWTH   # (error() names it)
                 for j in range(NSTATE):
                     self.col[j][i] = y[j]
                 self.col[26][i] = row[c + 4]
