@@ -58,6 +58,11 @@ def _require(ok, message):
         raise BadProperty(message)
 
 
+ctypedef struct RowState:
+    double kplus        # the source row's Kplus before a spike
+    int64_t t_last      # and the stamp of its previous spike
+
+
 cdef class PairStdpTable(SynapseTable):
     """Machinery shared by the pair-based STDP models: the presynaptic state
     (``Kplus``, ``t_last``) per source row or per synapse, the compact
@@ -88,8 +93,7 @@ cdef class PairStdpTable(SynapseTable):
     cdef bint tau_inverse             # decays as exp(dt * (1 / tau_plus)) (NEST's *_pl_* order)
     # several threads: Kplus and t_last of each spike's row before the spike
     # (pre_deliver computes them on the calling thread, in spike order)
-    cdef double *pre_kp
-    cdef int64_t *pre_tl
+    cdef RowState *pre
     cdef int64_t pre_cap
     #: the pair rules write only their synapse's columns and the target's
     #: archive: several threads deliver at once, each to its own targets
@@ -97,8 +101,7 @@ cdef class PairStdpTable(SynapseTable):
     threaded = True
 
     def __dealloc__(self):
-        free(self.pre_kp)
-        free(self.pre_tl)
+        free(self.pre)
 
     def threadable(self):
         """Not while a weight_recorder logs the transmissions (one log)."""
@@ -279,28 +282,23 @@ cdef class PairStdpTable(SynapseTable):
     cdef void pre_deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
                           int64_t n, int64_t origin) noexcept nogil:
         cdef int64_t s, g, cap
-        cdef double *kp
-        cdef int64_t *tl
+        cdef RowState *p
         if not self.per_row:
             return
         if n > self.pre_cap:
             cap = max(n, 2 * self.pre_cap)
-            kp = <double *>realloc(self.pre_kp, cap * sizeof(double))
-            if kp != NULL:
-                self.pre_kp = kp
-            tl = <int64_t *>realloc(self.pre_tl, cap * sizeof(int64_t))
-            if tl != NULL:
-                self.pre_tl = tl
-            if kp == NULL or tl == NULL:
+            p = <RowState *>realloc(self.pre, cap * sizeof(RowState))
+            if p == NULL:
                 self.failed = True
                 return
+            self.pre = p
             self.pre_cap = cap
         for s in range(n):
             g = gids[s]
             if g >= self.n_rows or self.rp[g] == self.rp[g + 1]:
                 continue
-            self.pre_kp[s] = self.kp_r[g]
-            self.pre_tl[s] = self.tl_r[g]
+            self.pre[s].kplus = self.kp_r[g]
+            self.pre[s].t_last = self.tl_r[g]
             self._row_advance(g, origin + lags[s] + 1, ctx.archive)
 
     cdef void deliver(self, SliceContext *ctx, const int64_t *gids, const int32_t *lags,
@@ -320,8 +318,8 @@ cdef class PairStdpTable(SynapseTable):
             t_spike = origin + lags[s] + 1
             t_ms = pnl_archive_ms(a, t_spike)
             if self.per_row:
-                kplus = self.pre_kp[s] if split else self.kp_r[g]
-                t_last = self.pre_tl[s] if split else self.tl_r[g]
+                kplus = self.pre[s].kplus if split else self.kp_r[g]
+                t_last = self.pre[s].t_last if split else self.tl_r[g]
             check = row_span(self, ctx, g, &k0, &k1)
             for k in range(k0, k1):
                 if check and not owns_target(ctx, self.cd[k]):

@@ -24,7 +24,7 @@ from pynestlite.kernel.connections import (
     MAX_DELAY_STEPS, SYNAPSE_TYPES, DetectorTable, RecordingTable, SynapseTable, channel_code,
     channel_targets, set_build_threads)
 from pynestlite.kernel.random_streams import Purpose
-from pynestlite.kernel.scheduler import Scheduler
+from pynestlite.kernel.scheduler import Scheduler, _threaded
 from pynestlite.models import (
     aeif, bernoulli_synapse, binary, clopath, cont_delay_synapse, correlation, eprop, eprop_bsshslm,
     generators, gif, gif_pop_psc_exp, glif, hh_psc_alpha, ht_neuron, iaf_bw, iaf_cond,
@@ -917,12 +917,12 @@ class Engine:
             if self.scheduler.n_threads > 1:
                 bounds = self.scheduler.thread_bounds()
                 cs = self.channel_slots()
+                # (tables and devices that deliver or send on threads)
                 for t in self.tables.values():
-                    if getattr(type(t), "threaded", False) and len(t):
+                    if len(t) and _threaded(t):
                         t.plan_threads(cs, bounds)
                 for r in self.records:
-                    if r.element_type == "stimulator" and r.block.n \
-                            and hasattr(r.block, "plan_threads"):
+                    if r.element_type == "stimulator" and r.block.n and _threaded(r.block):
                         r.block.plan_threads(cs, bounds)
             recording.open_backends(self)
         except Exception as e:      # e.g. a missing data_path on one rank
