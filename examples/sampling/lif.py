@@ -13,7 +13,10 @@ Free membrane (threshold disabled), Eqs. 4.1-4.2, with w in nA, rates in
     sigma_u^2 = sum_i nu_i w_i^2 tau_s^2 / (2 g_L^2 (tau_m + tau_s))
 
 Activation (Eq. 4.3): p(z=1) = nu_out * t_ref is fitted by the logistic
-1 / (1 + exp(-beta (I_in - I_0))).
+1 / (1 + exp(-beta (I_in - I_0))).  The same curve against the mean free
+membrane potential mu_u = E_L + I_in / g_L (balanced background) has the
+slope beta_u = beta * g_L per mV and its inflection at
+mu_u = V_th + I_0 / g_L.
 """
 import numpy as np
 
@@ -80,20 +83,47 @@ def free_membrane(nu_exc, nu_inh, t_sim, n=4, seed=1, t_warm=100.0, interval=1.0
     return float(v.mean()), float(v.std())
 
 
-def activation(I_in, nu_exc, nu_inh, t_sim, seed=1, t_warm=100.0, n_rep=1):
-    """p(z=1) = nu_out * t_ref for each input current ``I_in`` (nA), pooled
-    over ``n_rep`` neurons per current."""
+def activation_grid(rate_pairs, currents, t_sim, seed=1, t_warm=100.0, n_rep=1):
+    """p(z=1) = nu_out * t_ref for several backgrounds in one simulation.
+
+    Parameters
+    ----------
+    rate_pairs : sequence of (nu_exc, nu_inh)
+        Background rates (kHz), one pair per configuration.
+    currents : array_like, shape (n_cfg, n_I)
+        Input currents (nA) for each configuration.
+    t_sim : float
+        Recorded time (ms) after ``t_warm``.
+    n_rep : int
+        Neurons per (configuration, current); their counts are pooled.
+
+    Returns
+    -------
+    ndarray, shape (n_cfg, n_I)
+    """
+    currents = np.atleast_2d(np.asarray(currents, dtype=float))
+    n_cfg, n_I = currents.shape
+    if len(rate_pairs) != n_cfg:
+        raise ValueError(f"activation_grid: {len(rate_pairs)} rate pairs for "
+                         f"{n_cfg} rows of currents; expected one pair per row")
     reset(seed)
-    I_in = np.asarray(I_in, dtype=float)
-    nrn = nest.Create("iaf_psc_exp", len(I_in) * n_rep, NEURON)
-    nrn.I_e = 1000.0 * np.tile(I_in, n_rep)
-    background(nrn, nu_exc, nu_inh)
+    per = n_I * n_rep
+    nrn = nest.Create("iaf_psc_exp", n_cfg * per, NEURON)
+    nrn.I_e = 1000.0 * np.concatenate([np.tile(row, n_rep) for row in currents])
+    for c, (ne, ni) in enumerate(rate_pairs):
+        background(nrn[c * per:(c + 1) * per], ne, ni)
     sr = nest.Create("spike_recorder", params={"start": t_warm})
     nest.Connect(nrn, sr)
     nest.Simulate(t_warm + t_sim)
     senders = np.asarray(sr.events["senders"]) - nrn[0].global_id
-    counts = np.bincount(senders, minlength=len(I_in) * n_rep)
-    return counts.reshape(n_rep, len(I_in)).sum(axis=0) / (n_rep * t_sim) * T_REF
+    counts = np.bincount(senders, minlength=n_cfg * per).reshape(n_cfg, n_rep, n_I)
+    return counts.sum(axis=1) / (n_rep * t_sim) * T_REF
+
+
+def activation(I_in, nu_exc, nu_inh, t_sim, seed=1, t_warm=100.0, n_rep=1):
+    """p(z=1) = nu_out * t_ref for each input current ``I_in`` (nA), pooled
+    over ``n_rep`` neurons per current (one background configuration)."""
+    return activation_grid([(nu_exc, nu_inh)], [I_in], t_sim, seed, t_warm, n_rep)[0]
 
 
 def logistic(I, beta, I0):
@@ -101,13 +131,20 @@ def logistic(I, beta, I0):
     return 1.0 / (1.0 + np.exp(-beta * (I - I0)))
 
 
-def fit_logistic(I_in, p):
-    """Least-squares logistic fit; returns (beta in 1/nA, I0 in nA)."""
+def fit_logistic(I_in, p, full=False):
+    """Least-squares logistic fit (Eq. 4.3).
+
+    Returns (beta in 1/nA, I0 in nA); with ``full`` also their standard
+    errors from the fit's covariance, (beta, I0, se_beta, se_I0).
+    """
     from scipy.optimize import curve_fit
     I_in, p = np.asarray(I_in, float), np.asarray(p, float)
     i0 = float(I_in[np.argmin(np.abs(p - 0.5))])
-    (beta, I0), _ = curve_fit(logistic, I_in, p, p0=(1.0, i0), maxfev=10000)
-    return float(beta), float(I0)
+    (beta, I0), cov = curve_fit(logistic, I_in, p, p0=(1.0, i0), maxfev=10000)
+    if not full:
+        return float(beta), float(I0)
+    se = np.sqrt(np.diag(cov))
+    return float(beta), float(I0), float(se[0]), float(se[1])
 
 
 def isoline_inh(nu_exc):

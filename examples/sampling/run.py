@@ -13,12 +13,18 @@ Parts:
 3. The balanced isoline: beta and I_0 along the printed isoline
    nu_inh = -0.13 + 1.04 nu_exc (Eq. 4.9), and the isoline of this neuron
    model measured the same way (I_0 held at its 2 + 2 kHz value, then a
-   linear fit nu_inh = nu_0 + m nu_exc).
+   linear fit nu_inh = nu_0 + m nu_exc); beta and I_0 maps over a grid of (nu_exc, nu_inh) (Fig. 4.1d, e) and the
+   I_0 contour through the 2 + 2 kHz value read off the grid.
 4. The 4-neuron Boltzmann sampler of Eqs. 4.27-4.29 mapped with Eqs.
    4.24-4.25 (measured beta, I_0) at T = 1: D_KL(sampled || exact).
 5. Oscillating background (Table 4.2 "entropy": nu_exc 0.25-10 kHz,
    f_osc 1 Hz; nu_inh on the measured isoline; w_exc = -w_inh = 0.5 nA, see
-   the README): phase-binned entropy against S(p_T(t)) and D_KL to p_1.
+   the README): phase-binned entropy against S(p_T(t)) and D_KL to p_1;
+   in the full run also the Fig. 4.2c rescaling (nu_exc x 0.5, w_exc x
+   sqrt 2).
+6. The T = 1 sampler mapped with the thesis' printed beta = 1.39 and
+   I_0 = 1.34, read literally (/nA, nA) and read as the slope per mV of
+   mean free potential (beta g_L) with the offset counted below threshold.
 
 The JSON holds ``beta_per_nA``, ``I0_nA``, ``dkl_T1`` and ``config`` plus the
 other measured numbers; figures fig4_1.png, fig4_2.png and fig4_3.png go to
@@ -42,11 +48,16 @@ import tempering  # noqa: E402
 FULL = {"t_free": 100000.0, "n_free": 4, "t_act": 30000.0, "n_current": 41, "n_rep": 4,
         "iso_exc": [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0], "t_iso": 20000.0,
         "t_sampler": 100000.0, "t_osc": 100000.0, "n_phase_bins": 40,
-        "network_seed": 42, "seed": 1}
+        "map_exc": [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0],
+        "map_inh": [0.4, 1.0, 2.0, 4.0, 8.0, 16.0, 31.0], "t_map": 10000.0,
+        "rescaled": True, "network_seed": 42, "seed": 1}
 QUICK = {"t_free": 20000.0, "n_free": 4, "t_act": 10000.0, "n_current": 41, "n_rep": 2,
          "iso_exc": [1.0, 2.0, 4.0], "t_iso": 5000.0,
          "t_sampler": 20000.0, "t_osc": 10000.0, "n_phase_bins": 20,
-         "network_seed": 42, "seed": 1}
+         "map_exc": [1.0, 4.0], "map_inh": [1.0, 4.0], "t_map": 2000.0,
+         "rescaled": False, "network_seed": 42, "seed": 1}
+# The thesis' printed constants at 2 + 2 kHz (Eq. 4.14)
+PRINTED = {"beta": 1.39, "I0": 1.34}
 OSC = {"nu_min": 0.25, "nu_max": 10.0, "f_osc": 1.0}
 
 
@@ -59,10 +70,12 @@ def currents(nu_exc, nu_inh, n):
     return np.linspace(centre - 4.0 * s_i, centre + 4.0 * s_i, n)
 
 
-def fit_at(nu_exc, nu_inh, cfg, seed):
-    I = currents(nu_exc, nu_inh, cfg["n_current"])
-    p = lif.activation(I, nu_exc, nu_inh, cfg["t_iso"], seed=seed, n_rep=cfg["n_rep"])
-    return lif.fit_logistic(I, p)
+def fit_many(pairs, cfg, seed, t_sim):
+    """Logistic fits (beta, I0, se_beta, se_I0) for several backgrounds,
+    simulated together."""
+    I = np.array([currents(ne, ni, cfg["n_current"]) for ne, ni in pairs])
+    p = lif.activation_grid(pairs, I, t_sim, seed=seed, n_rep=cfg["n_rep"])
+    return [lif.fit_logistic(I[c], p[c], full=True) for c in range(len(pairs))]
 
 
 def part_free(cfg, bar):
@@ -82,62 +95,127 @@ def part_free(cfg, bar):
 def part_activation(cfg, bar):
     I = currents(2.0, 2.0, cfg["n_current"])
     p = lif.activation(I, 2.0, 2.0, cfg["t_act"], seed=cfg["seed"], n_rep=cfg["n_rep"])
-    beta, I0 = lif.fit_logistic(I, p)
+    beta, I0, se_b, se_i = lif.fit_logistic(I, p, full=True)
+    mu0, s_u = lif.free_membrane_theory(2.0, 2.0)
     bar.update(1)
-    return {"I_nA": I.tolist(), "p_on": p.tolist(), "beta_per_nA": beta, "I0_nA": I0}
+    # the same curve against the mean free potential: slope per mV and the
+    # inflection's distance below threshold (Eq. 4.16's change of variable)
+    return {"I_nA": I.tolist(), "p_on": p.tolist(), "beta_per_nA": beta, "I0_nA": I0,
+            "beta_se": se_b, "I0_se": se_i,
+            "beta_per_mV": beta * lif.G_L, "beta_per_mV_gaussian": 4.0 / (np.sqrt(2 * np.pi) * s_u),
+            "inflection_below_threshold_mV": lif.V_TH - (mu0 + I0 / lif.G_L),
+            "p_on_zero_current": float(lif.logistic(0.0, beta, I0))}
 
 
 def part_isoline(cfg, I0_ref, beta_ref, bar):
     """beta and I_0 along the printed isoline; the isoline of this model
     (nu_inh holding I_0 at its 2 + 2 kHz value, found by iteration, then a
-    linear fit); and beta, I_0 measured afresh on the fitted line."""
-    def row(ne, ni, seed):
-        b, i0 = fit_at(ne, ni, cfg, seed)
-        return {"nu_exc_kHz": ne, "nu_inh_kHz": ni, "beta_per_nA": b, "I0_nA": i0,
-                "T_measured": beta_ref / b, "T_eq_4_20": float(tempering.temperature(ne, ni))}
+    linear fit); and beta, I_0 measured afresh on the fitted line.  Each set
+    of points is one simulation."""
+    exc = list(cfg["iso_exc"])
 
-    printed, calibration, on_fit = [], [], []
-    k = lif.W_BG * lif.TAU_S            # nA of mean current per kHz of rate
-    for ne in cfg["iso_exc"]:
-        printed.append(row(ne, float(lif.isoline_inh(ne)), cfg["seed"]))
-        ni = ne
-        for _ in range(3):              # I_0 moves by k per kHz of extra inhibition
-            b, i0 = fit_at(ne, ni, cfg, cfg["seed"])
-            ni = max(ni + (I0_ref - i0) / k, 0.0)
-        calibration.append(row(ne, ni, cfg["seed"] + 1))
-        bar.update(1)
-    x = np.array([r["nu_exc_kHz"] for r in calibration])
-    y = np.array([r["nu_inh_kHz"] for r in calibration])
+    def rows(pairs, seed):
+        out = []
+        for (ne, ni), (b, i0, sb, si) in zip(pairs, fit_many(pairs, cfg, seed, cfg["t_iso"])):
+            out.append({"nu_exc_kHz": ne, "nu_inh_kHz": ni, "beta_per_nA": b, "I0_nA": i0,
+                        "I0_se": si, "T_measured": beta_ref / b,
+                        "T_eq_4_20": float(tempering.temperature(ne, ni))})
+        return out
+
+    printed = rows([(ne, float(lif.isoline_inh(ne))) for ne in exc], cfg["seed"])
+    k = lif.W_BG * lif.TAU_S            # I_0 moves by k nA per kHz of extra inhibition
+    inh = list(exc)
+    for _ in range(3):
+        fits = fit_many(list(zip(exc, inh)), cfg, cfg["seed"], cfg["t_iso"])
+        inh = [max(ni + (I0_ref - f[1]) / k, 0.0) for ni, f in zip(inh, fits)]
+    bar.update(len(exc) // 2)
+    calibration = rows(list(zip(exc, inh)), cfg["seed"] + 1)
+    x = np.array(exc)
+    y = np.array(inh)
     m, nu0 = np.polyfit(x, y, 1)
     r2 = 1.0 - np.sum((y - (nu0 + m * x)) ** 2) / np.sum((y - y.mean()) ** 2)
-    for ne in cfg["iso_exc"]:
-        on_fit.append(row(ne, float(max(nu0 + m * ne, 0.0)), cfg["seed"] + 1))
-    def dev(rows):
-        return float(np.max([abs(r["I0_nA"] / I0_ref - 1.0) for r in rows]))
+    on_fit = rows([(ne, float(max(nu0 + m * ne, 0.0))) for ne in exc], cfg["seed"] + 1)
+    bar.update(len(exc) - len(exc) // 2)
 
-    def t_err(rows):
-        return float(np.max([abs(r["T_measured"] / r["T_eq_4_20"] - 1.0) for r in rows]))
+    def dev(rows_):
+        return float(np.max([abs(r["I0_nA"] / I0_ref - 1.0) for r in rows_]))
+
+    def dev_se(rows_):
+        # deviation from I0_ref in standard errors of the point's fit
+        return float(np.max([abs(r["I0_nA"] - I0_ref) / r["I0_se"] for r in rows_]))
+
+    def t_err(rows_):
+        return float(np.max([abs(r["T_measured"] / r["T_eq_4_20"] - 1.0) for r in rows_]))
 
     return {"printed": printed, "calibration": calibration, "measured": on_fit,
             "fit": {"nu0_kHz": float(nu0), "m": float(m), "r2": float(r2)},
             "I0_max_rel_dev": dev(on_fit), "I0_max_rel_dev_calibrated": dev(calibration),
+            "I0_max_dev_in_se_calibrated": dev_se(calibration),
             "I0_max_rel_dev_printed": dev(printed),
             "T_max_rel_err": t_err(on_fit), "T_max_rel_err_calibrated": t_err(calibration)}
+
+
+def part_maps(cfg, I0_ref, bar):
+    """beta and I_0 over a grid of background rates (Fig. 4.1d, e), and the
+    I_0 = I_0(2 + 2 kHz) contour read off the grid: for each nu_exc the
+    nu_inh where I_0 (rising with nu_inh) crosses the reference."""
+    exc, inh = list(cfg["map_exc"]), list(cfg["map_inh"])
+    pairs = [(ne, ni) for ne in exc for ni in inh]
+    fits = fit_many(pairs, cfg, cfg["seed"] + 2, cfg["t_map"])
+    beta = np.array([f[0] for f in fits]).reshape(len(exc), len(inh))
+    I0 = np.array([f[1] for f in fits]).reshape(len(exc), len(inh))
+    contour = []
+    for a, ne in enumerate(exc):
+        row = I0[a]
+        if np.all(np.diff(row) > 0) and row[0] <= I0_ref <= row[-1]:
+            contour.append([ne, float(np.interp(I0_ref, row, inh))])
+    out = {"nu_exc_kHz": exc, "nu_inh_kHz": inh, "beta_per_nA": beta.tolist(),
+           "I0_nA": I0.tolist(), "I0_contour": contour}
+    if len(contour) >= 2:
+        c = np.array(contour)
+        m, nu0 = np.polyfit(c[:, 0], c[:, 1], 1)
+        out["I0_contour_fit"] = {"nu0_kHz": float(nu0), "m": float(m)}
+    bar.update(1)
+    return out
+
+
+def sampler_dkl(cfg, beta, I0, w_exc=lif.W_BG):
+    W, B = bm.network_4_27(cfg["network_seed"])
+    J, I_in = bm.lif_parameters(W, B, beta, I0, lif.TAU_S, lif.TAU_M, lif.T_REF)
+    s, t = lif.sampling_network(J, I_in, cfg["t_sampler"], seed=cfg["seed"], w_exc=w_exc)
+    hist, _ = bm.state_histogram(s, t, 4, 0.0, cfg["t_sampler"], lif.T_REF, lif.DT)
+    return hist, bm.dkl(hist, bm.boltzmann(W, B, 1.0)), len(s)
+
+
+def part_printed(cfg, bar):
+    """The T = 1 sampler mapped with the thesis' printed beta and I_0, read
+    literally (1.39 /nA, +1.34 nA) and read as a slope per mV of mean
+    potential with the offset below threshold (1.39 / g_L /nA, -1.34 nA)."""
+    out = {}
+    for name, (b, i0) in {"literal": (PRINTED["beta"], PRINTED["I0"]),
+                          "per_mV_below_threshold": (PRINTED["beta"] / lif.G_L,
+                                                     -PRINTED["I0"])}.items():
+        _, d, _ = sampler_dkl(cfg, b, i0)
+        out[name] = {"beta_per_nA": b, "I0_nA": i0, "dkl_T1": d}
+    bar.update(1)
+    return out
 
 
 def part_sampler(cfg, beta, I0, bar):
     W, B = bm.network_4_27(cfg["network_seed"])
     J, I_in = bm.lif_parameters(W, B, beta, I0, lif.TAU_S, lif.TAU_M, lif.T_REF)
-    s, t = lif.sampling_network(J, I_in, cfg["t_sampler"], seed=cfg["seed"])
-    hist, _ = bm.state_histogram(s, t, 4, 0.0, cfg["t_sampler"], lif.T_REF, lif.DT)
-    p1 = bm.boltzmann(W, B, 1.0)
+    hist, d, n_spikes = sampler_dkl(cfg, beta, I0)
     bar.update(1)
     return {"W": W.tolist(), "B": B.tolist(), "J_nA": J.tolist(), "I_in_nA": I_in.tolist(),
-            "p_sampled": hist.tolist(), "p_exact": p1.tolist(),
-            "dkl_T1": bm.dkl(hist, p1), "rate_hz": (len(s) / 4 / cfg["t_sampler"] * 1e3)}
+            "p_sampled": hist.tolist(), "p_exact": bm.boltzmann(W, B, 1.0).tolist(),
+            "dkl_T1": d, "rate_hz": (n_spikes / 4 / cfg["t_sampler"] * 1e3)}
 
 
-def part_oscillation(cfg, beta, I0, nu0, m, bar):
+def part_oscillation(cfg, beta, I0, nu0, m, bar, scale=1.0):
+    """The sampler under the 1 Hz background oscillation.  ``scale`` != 1 is
+    the Fig. 4.2c variant: nu_exc multiplied by ``scale`` and w_exc divided
+    by sqrt(scale), which keeps the variance of the input (Eq. 4.4) but not
+    its mean."""
     W, B = bm.network_4_27(cfg["network_seed"])
     J, I_in = bm.lif_parameters(W, B, beta, I0, lif.TAU_S, lif.TAU_M, lif.T_REF)
     step = 1.0
@@ -145,7 +223,8 @@ def part_oscillation(cfg, beta, I0, nu0, m, bar):
     ne = tempering.exc_rate(rt - 100.0, OSC["nu_min"], OSC["nu_max"], OSC["f_osc"])
     ni = np.maximum(nu0 + m * ne, 0.0)
     rt[0] = lif.DT                      # rate_times must be > 0
-    s, t = lif.sampling_network(J, I_in, cfg["t_osc"], nu_exc=ne, nu_inh=ni,
+    s, t = lif.sampling_network(J, I_in, cfg["t_osc"], nu_exc=scale * ne, nu_inh=ni,
+                                w_exc=lif.W_BG / np.sqrt(scale),
                                 rate_times=rt, seed=cfg["seed"])
     _, code = bm.state_histogram(s, t, 4, 0.0, cfg["t_osc"], lif.T_REF, lif.DT)
     period = 1000.0 / OSC["f_osc"]
@@ -183,7 +262,7 @@ def figures(res, out):
     os.makedirs(out, exist_ok=True)
     colours = {"blue": "tab:blue", "orange": "tab:orange", "red": "tab:red",
                "green": "tab:green", "purple": "tab:purple"}
-    fig, ax = plt.subplots(2, 2, figsize=(10, 8))
+    fig, ax = plt.subplots(2, 3, figsize=(15, 8))
     u = np.linspace(-60, -40, 400)
     for name, r in res["free_membrane"].items():
         g = np.exp(-0.5 * ((u - r["mean_theory_mV"]) / r["sd_theory_mV"]) ** 2)
@@ -217,6 +296,21 @@ def figures(res, out):
                       mk + ":", label=f"beta_ref/beta ({'on fitted line' if key == 'measured' else key})")
     ax[1, 1].set(xlabel="T from Eq. 4.20", ylabel="I0 (nA) / measured T")
     ax[1, 1].legend(fontsize=7)
+    mp = res["maps"]
+    ex, ih = np.array(mp["nu_exc_kHz"]), np.array(mp["nu_inh_kHz"])
+    for a, key, label in ((ax[0, 2], "beta_per_nA", "beta (1/nA), Fig. 4.1d"),
+                          (ax[1, 2], "I0_nA", "I0 (nA), Fig. 4.1e")):
+        z = np.array(mp[key]).T             # rows nu_inh, columns nu_exc
+        if len(ex) > 1 and len(ih) > 1:
+            cs = a.contourf(ex, ih, z, levels=20, cmap="viridis")
+            a.contour(ex, ih, z, levels=8, colors="w", linewidths=0.6, linestyles="--")
+            fig.colorbar(cs, ax=a)
+        a.set(xscale="log", yscale="log", xlabel="nu_exc (kHz)", ylabel="nu_inh (kHz)",
+              title=label)
+    if mp["I0_contour"]:
+        c = np.array(mp["I0_contour"])
+        ax[1, 2].plot(c[:, 0], c[:, 1], "r.-", label="I0 = I0(2+2 kHz)")
+        ax[1, 2].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig4_1.png"), dpi=110)
     plt.close(fig)
@@ -264,7 +358,7 @@ def main(argv=None):
     cfg = dict(QUICK if args.quick else FULL)
     t0 = time.time()
     res = {}
-    n_tasks = len(lif.TABLE_4_3) + 1 + len(cfg["iso_exc"]) + 2
+    n_tasks = len(lif.TABLE_4_3) + 1 + len(cfg["iso_exc"]) + 4 + int(cfg["rescaled"])
     with tqdm(total=n_tasks, desc="sampling", unit="part", file=sys.stdout) as bar:
         res["free_membrane"] = part_free(cfg, bar)
         res["activation"] = part_activation(cfg, bar)
@@ -273,6 +367,11 @@ def main(argv=None):
         res["sampler"] = part_sampler(cfg, beta, I0, bar)
         fit = res["isoline"]["fit"]
         res["oscillation"] = part_oscillation(cfg, beta, I0, fit["nu0_kHz"], fit["m"], bar)
+        res["maps"] = part_maps(cfg, I0, bar)
+        res["printed_constants"] = part_printed(cfg, bar)
+        if cfg["rescaled"]:
+            res["oscillation_rescaled"] = part_oscillation(
+                cfg, beta, I0, fit["nu0_kHz"], fit["m"], bar, scale=0.5)
     res["beta_per_nA"] = beta
     res["I0_nA"] = I0
     res["dkl_T1"] = res["sampler"]["dkl_T1"]
@@ -283,19 +382,38 @@ def main(argv=None):
     print("free membrane: max |mean err| %.4f mV-relative, max sd err %.2f %%" % (
         max(r["mean_rel_err"] for r in fm.values()),
         100 * max(r["sd_rel_err"] for r in fm.values())))
-    print(f"logistic fit 2+2 kHz: beta = {beta:.3f} /nA, I0 = {I0:.3f} nA")
+    a = res["activation"]
+    print(f"logistic fit 2+2 kHz: beta = {beta:.3f} /nA (s.e. {a['beta_se']:.3f}), "
+          f"I0 = {I0:.3f} nA (s.e. {a['I0_se']:.3f}); against the mean free potential "
+          f"beta_u = {a['beta_per_mV']:.3f} /mV (Gaussian estimate "
+          f"{a['beta_per_mV_gaussian']:.3f}), inflection "
+          f"{a['inflection_below_threshold_mV']:.3f} mV below threshold; "
+          f"p(z=1) at I_in = 0: {a['p_on_zero_current']:.3f}")
+    pc = res["printed_constants"]
+    print("T=1 sampler with the printed constants: " + ", ".join(
+        f"{k} (beta {v['beta_per_nA']:.3f} /nA, I0 {v['I0_nA']:+.2f} nA) D_KL {v['dkl_T1']:.4f}"
+        for k, v in pc.items()))
+    mp = res["maps"]
+    if "I0_contour_fit" in mp:
+        print(f"I0 contour on the rate grid: nu_inh = {mp['I0_contour_fit']['nu0_kHz']:.3f} + "
+              f"{mp['I0_contour_fit']['m']:.3f} nu_exc")
     f = res["isoline"]["fit"]
     print(f"measured isoline: nu_inh = {f['nu0_kHz']:.3f} + {f['m']:.3f} nu_exc (r2 {f['r2']:.5f}); "
           f"on it I0 within {100 * res['isoline']['I0_max_rel_dev']:.1f} %, "
           f"T within {100 * res['isoline']['T_max_rel_err']:.1f} % of Eq. 4.20; "
           f"at the calibrated points I0 within "
-          f"{100 * res['isoline']['I0_max_rel_dev_calibrated']:.1f} %, T within "
+          f"{100 * res['isoline']['I0_max_rel_dev_calibrated']:.1f} % "
+          f"({res['isoline']['I0_max_dev_in_se_calibrated']:.1f} fit s.e.), T within "
           f"{100 * res['isoline']['T_max_rel_err_calibrated']:.1f} %; on the printed "
           f"isoline I0 within {100 * res['isoline']['I0_max_rel_dev_printed']:.1f} %")
     print(f"T=1 sampler: D_KL = {res['dkl_T1']:.4f} nats")
     o = res["oscillation"]
     print(f"oscillation: lag {o['lag_ms']:.0f} ms, D_KL near T=1 {o['dkl_near_T1']}, "
           f"hot {o['dkl_hot']:.3f}, cold {o['dkl_cold']:.3f}")
+    if "oscillation_rescaled" in res:
+        o = res["oscillation_rescaled"]
+        print(f"rescaled (nu_exc x 0.5, w_exc x sqrt 2): lag {o['lag_ms']:.0f} ms, "
+              f"entropy r.m.s. {o['entropy_rms_at_lag']:.3f}, D_KL near T=1 {o['dkl_near_T1']}")
     print(f"wall time {res['wall_s']:.1f} s")
     if args.out:
         figures(res, args.out)
