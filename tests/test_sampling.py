@@ -6,7 +6,8 @@ Bands for the quick mode (10 s x 2 neurons per current point at 2 + 2 kHz,
 5 s x 2 along the isoline, 20 s of sampling, 10 oscillation periods):
 
 * free membrane: mean within 3 % of Eq. 4.1 and within 0.05 s.d. of it;
-  s.d. within 3 % of Eq. 4.2 (the quick run is at 0.3 %);
+  s.d. within 3 % of Eq. 4.2 (the quick run is at 0.3 %); skewness and
+  excess kurtosis within 0.15 of a Gaussian's;
 * beta = 0.73 /nA and I_0 = -1.34 nA within 10 % (the full run's values;
   seed-to-seed s.d. of a 10 s fit is 1.4 % and 2.4 %).  The thesis prints
   beta = 1.39 "/nA" and I_0 = +1.34 nA: they are the slope per mV of mean
@@ -105,6 +106,8 @@ def test_quick_free_membrane(quick):
         assert r["mean_rel_err"] < 0.03, name
         assert r["mean_err_in_sd"] < 0.05, name
         assert r["sd_rel_err"] < 0.03, name
+        assert abs(r["skewness"]) < 0.15, name          # Gaussian shape
+        assert abs(r["excess_kurtosis"]) < 0.15, name
 
 
 def test_quick_activation_and_isoline(quick):

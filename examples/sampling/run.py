@@ -81,13 +81,15 @@ def fit_many(pairs, cfg, seed, t_sim):
 def part_free(cfg, bar):
     out = {}
     for name, (ne, ni) in lif.TABLE_4_3.items():
-        mu, sd = lif.free_membrane(ne, ni, cfg["t_free"], n=cfg["n_free"], seed=cfg["seed"])
+        mu, sd, skew, kurt = lif.free_membrane(ne, ni, cfg["t_free"], n=cfg["n_free"],
+                                               seed=cfg["seed"])
         mu_th, sd_th = lif.free_membrane_theory(ne, ni)
         out[name] = {"nu_exc_kHz": ne, "nu_inh_kHz": ni, "mean_mV": mu, "sd_mV": sd,
                      "mean_theory_mV": mu_th, "sd_theory_mV": sd_th,
                      "mean_rel_err": abs(mu - mu_th) / abs(mu_th),
                      "mean_err_in_sd": abs(mu - mu_th) / sd_th,
-                     "sd_rel_err": abs(sd - sd_th) / sd_th}
+                     "sd_rel_err": abs(sd - sd_th) / sd_th,
+                     "skewness": skew, "excess_kurtosis": kurt}
         bar.update(1)
     return out
 
@@ -379,9 +381,12 @@ def main(argv=None):
                          neuron=lif.NEURON, w_bg_nA=lif.W_BG, resolution_ms=lif.DT)
     res["wall_s"] = time.time() - t0
     fm = res["free_membrane"]
-    print("free membrane: max |mean err| %.4f mV-relative, max sd err %.2f %%" % (
-        max(r["mean_rel_err"] for r in fm.values()),
-        100 * max(r["sd_rel_err"] for r in fm.values())))
+    print("free membrane: max |mean err| %.4f mV-relative, max sd err %.2f %%, "
+          "max |skewness| %.3f, max |excess kurtosis| %.3f" % (
+              max(r["mean_rel_err"] for r in fm.values()),
+              100 * max(r["sd_rel_err"] for r in fm.values()),
+              max(abs(r["skewness"]) for r in fm.values()),
+              max(abs(r["excess_kurtosis"]) for r in fm.values())))
     a = res["activation"]
     print(f"logistic fit 2+2 kHz: beta = {beta:.3f} /nA (s.e. {a['beta_se']:.3f}), "
           f"I0 = {I0:.3f} nA (s.e. {a['I0_se']:.3f}); against the mean free potential "
