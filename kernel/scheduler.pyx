@@ -124,12 +124,86 @@ cdef inline void _sort_keys(int64_t *k, int64_t n) noexcept nogil:
         k[j + 1] = v
 
 
+cdef void sort_values(int64_t *key, double *val, int64_t n, int64_t *tk,
+                      double *tv) noexcept nogil:
+    """Sort ``n`` (key, value) pairs by key, stably: insertion sort of runs
+    of 16, then bottom-up merges through the scratch ``tk``/``tv`` (n
+    entries each)."""
+    cdef int64_t i, j, lo, mid, hi, a, b, o, w
+    cdef int64_t kk
+    cdef double vv
+    cdef int64_t *sk = key
+    cdef double *sv = val
+    cdef int64_t *dk = tk
+    cdef double *dv = tv
+    lo = 0
+    while lo < n:
+        hi = min(lo + 16, n)
+        for i in range(lo + 1, hi):
+            kk = key[i]
+            vv = val[i]
+            j = i - 1
+            while j >= lo and key[j] > kk:
+                key[j + 1] = key[j]
+                val[j + 1] = val[j]
+                j -= 1
+            key[j + 1] = kk
+            val[j + 1] = vv
+        lo = hi
+    w = 16
+    while w < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + w, n)
+            hi = min(lo + 2 * w, n)
+            a = lo
+            b = mid
+            o = lo
+            while a < mid and b < hi:
+                if sk[b] < sk[a]:
+                    dk[o] = sk[b]; dv[o] = sv[b]; b += 1
+                else:
+                    dk[o] = sk[a]; dv[o] = sv[a]; a += 1
+                o += 1
+            while a < mid:
+                dk[o] = sk[a]; dv[o] = sv[a]; a += 1; o += 1
+            while b < hi:
+                dk[o] = sk[b]; dv[o] = sv[b]; b += 1; o += 1
+            lo = hi
+        sk, dk = dk, sk
+        sv, dv = dv, sv
+        w *= 2
+    if sk != key:
+        memcpy(key, sk, n * sizeof(int64_t))
+        memcpy(val, sv, n * sizeof(double))
+
+
+def sort_values_stable(keys, values):
+    """The kernel's stable (key, value) sort of the secondary values, on
+    copies of two arrays (for tests)."""
+    cdef int64_t[::1] k = np.array(keys, dtype=np.int64)
+    cdef double[::1] v = np.array(values, dtype=np.float64)
+    cdef int64_t n = k.shape[0]
+    tk = np.empty(max(n, 1), np.int64)
+    tv = np.empty(max(n, 1), np.float64)
+    cdef int64_t[::1] tkv = tk
+    cdef double[::1] tvv = tv
+    if n:
+        sort_values(&k[0], &v[0], n, &tkv[0], &tvv[0])
+    return np.asarray(k), np.asarray(v)
+
+
 cdef class Scheduler:
     """Owns the ring buffer, the spike register, the archive and the slice loop."""
     cdef SliceContext ctx
     cdef pnl_register reg
     cdef pnl_register freg           # flush events of the slice
     cdef pnl_vregister vreg          # secondary values of the slice
+    cdef pnl_vregister pvals         # one rank: the last slice's values, sorted, to deliver
+    cdef bint pv_ready               # pvals holds values not yet delivered
+    cdef int64_t *vtmp_key           # scratch of the values' merge sort
+    cdef double *vtmp_val
+    cdef int64_t vtmp_cap
     cdef pnl_pevents pev             # precise input in flight
     cdef double *loff                # offsets of lkeys (precise networks)
     cdef double *goff                # offsets of the spikes to deliver (precise networks)
@@ -178,6 +252,10 @@ cdef class Scheduler:
         pnl_register_init(&self.reg)
         pnl_register_init(&self.freg)
         pnl_vregister_init(&self.vreg)
+        pnl_vregister_init(&self.pvals)
+        self.vtmp_key = NULL
+        self.vtmp_val = NULL
+        self.vtmp_cap = 0
         pnl_pevents_init(&self.pev)
         pnl_archive_init(&self.archive)
         self.loff = NULL
@@ -199,6 +277,7 @@ cdef class Scheduler:
         self.ctx.values = &self.vreg
         self.pending_flush = None
         self.pending_values = None
+        self.pv_ready = False
         self.ctx.archive = &self.archive
         self.ctx.n_ranks = 1
         self.lkeys = NULL
@@ -233,6 +312,9 @@ cdef class Scheduler:
         pnl_register_free(&self.reg)
         pnl_register_free(&self.freg)
         pnl_vregister_free(&self.vreg)
+        pnl_vregister_free(&self.pvals)
+        free(self.vtmp_key)
+        free(self.vtmp_val)
         pnl_pevents_free(&self.pev)
         pnl_archive_free(&self.archive)
         free(self.lkeys)
@@ -835,7 +917,8 @@ cdef class Scheduler:
         cdef Py_ssize_t j
         cdef SynapseTable tab
         while left > 0:
-            if self.n_pending or self.pending_flush is not None or self.pending_values is not None:
+            if (self.n_pending or self.pv_ready or self.pending_flush is not None
+                    or self.pending_values is not None):
                 self._deliver(tables, self.n_pending, self.pending_origin)
                 self.n_pending = 0
                 if timed:
@@ -1038,6 +1121,36 @@ cdef class Scheduler:
         self.recorded = self.reg.n
         return 0
 
+    cdef int _take_values(self) except -1:
+        """One rank: move the slice's secondary values to ``pvals`` and sort
+        them by key, stably (equal keys keep their push order)."""
+        cdef int64_t *k = self.pvals.key
+        cdef double *v = self.pvals.val
+        cdef int64_t c = self.pvals.cap, n = self.vreg.n
+        self.pvals.key = self.vreg.key
+        self.pvals.val = self.vreg.val
+        self.pvals.cap = self.vreg.cap
+        self.pvals.n = n
+        self.vreg.key = k
+        self.vreg.val = v
+        self.vreg.cap = c
+        self.vreg.n = 0
+        if n > self.vtmp_cap:
+            k = <int64_t *>realloc(self.vtmp_key, n * sizeof(int64_t))
+            if k != NULL:
+                self.vtmp_key = k
+            v = <double *>realloc(self.vtmp_val, n * sizeof(double))
+            if v != NULL:
+                self.vtmp_val = v
+            if k == NULL or v == NULL:
+                from pynestlite.errors import KernelMemoryError
+                raise KernelMemoryError("the scratch for sorting the secondary values "
+                                        f"of a slice ({n} values) could not grow")
+            self.vtmp_cap = n
+        sort_values(self.pvals.key, self.pvals.val, n, self.vtmp_key, self.vtmp_val)
+        self.pv_ready = True
+        return 0
+
     cdef int64_t _exchange(self, exchange, engine) except -1:
         """Exchange phase: the spikes of all ranks, canonical order, into
         ``ggid``/``glag``; returns their number.  Flush events (keys flagged
@@ -1051,18 +1164,19 @@ cdef class Scheduler:
             for i in range(nf):
                 fkeys[i] = (<int64_t>self.freg.lag[i] << PNL_GID_BITS) | self.freg.gid[i]
             fkeys.sort()
+        if exchange is None and nv:
+            # one rank: the slice's values become the pending ones (the two
+            # registers trade buffers; the failure flag stays with vreg),
+            # sorted by key in C (a slice holds a few values per readout)
+            self._take_values()
         # under MPI every rank takes part (or none: the flag is agreed at Prepare)
-        if (exchange is None and nv) or (exchange is not None and engine.secondary_exchange):
+        elif exchange is not None and engine.secondary_exchange:
             keys = np.empty(nv, np.int64)
             vals = np.empty(nv, np.float64)
             for i in range(nv):
                 keys[i] = self.vreg.key[i]
                 vals[i] = self.vreg.val[i]
-            if exchange is not None:
-                keys, vals = engine.comm.exchange_values(keys, vals)
-            else:
-                order = np.argsort(keys, kind="stable")
-                keys, vals = keys[order], vals[order]
+            keys, vals = engine.comm.exchange_values(keys, vals)
             self.pending_values = (np.ascontiguousarray(keys, np.int64),
                                    np.ascontiguousarray(vals, np.float64)) if len(keys) else None
         if exchange is None:
@@ -1142,7 +1256,14 @@ cdef class Scheduler:
         cdef int32_t[::1] ml
         cdef uint8_t[::1] mf
         self.ctx.goff = self.goff if self.precise else NULL
-        if self.pending_values is not None:
+        if self.pv_ready:
+            self.pv_ready = False
+            for j in range(len(tables)):
+                tab = <SynapseTable>tables[j]
+                if tab.secondary:
+                    tab.deliver_values(&self.ctx, self.pvals.key, self.pvals.val, self.pvals.n,
+                                       origin)
+        elif self.pending_values is not None:
             keys, vals = self.pending_values
             self.pending_values = None
             vk = keys
@@ -1222,6 +1343,7 @@ cdef class Scheduler:
         """Deliver the spikes (and flush events, secondary values) of the last
         slice now (before the delay extrema change: they would not fit the new
         ring buffer otherwise)."""
-        if self.n_pending or self.pending_flush is not None or self.pending_values is not None:
+        if (self.n_pending or self.pv_ready or self.pending_flush is not None
+                or self.pending_values is not None):
             self._deliver([t for t in tables if len(t)], self.n_pending, self.pending_origin)
             self.n_pending = 0

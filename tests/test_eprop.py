@@ -343,3 +343,35 @@ def test_original_bad_input():
     with pytest.raises(nest.NESTError):     # the new family's connection
         nest.Connect(r, nest.Create("eprop_iaf_bsshslm_2020"),
                      syn_spec={"synapse_model": "eprop_learning_signal_connection"})
+
+
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 33, 100, 1000])
+def test_secondary_values_sort_is_stable(n):
+    """The one-rank path sorts a slice's learning-signal values by key in C;
+    equal keys keep their push order (the values record it)."""
+    from pynestlite.kernel.scheduler import sort_values_stable
+    rng = np.random.default_rng(n)
+    keys = rng.integers(0, max(1, n // 3), n)
+    vals = np.arange(n, dtype=float)
+    k, v = sort_values_stable(keys, vals)
+    order = np.argsort(keys, kind="stable")
+    assert np.array_equal(k, keys[order])
+    assert np.array_equal(v, vals[order])
+
+
+def test_idle_readouts_cost_no_python_per_step():
+    """12 readouts with learning-signal connections send values every step;
+    the one-rank kernel sorts and delivers them without numpy calls."""
+    import cProfile
+    import pstats
+    nest.ResetKernel()
+    nest.set(resolution=1.0, print_time=False)
+    hid = nest.Create("eprop_iaf_psc_delta", 2)
+    ro = nest.Create("eprop_readout", 12)
+    nest.Connect(ro, hid, syn_spec={"synapse_model": "eprop_learning_signal_connection",
+                                    "delay": 1.0, "weight": 0.1})
+    nest.Simulate(10.0)
+    prof = cProfile.Profile()
+    prof.runcall(nest.Simulate, 2000.0)
+    calls = sum(s[0] for s in pstats.Stats(prof).stats.values())
+    assert calls < 1000, calls          # 2,000 steps: any per-step call shows
