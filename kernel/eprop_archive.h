@@ -166,18 +166,24 @@ static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike,
             if (p->u[i].count == 0)
                 pnl_ep_erase_mark(p, i);
         }
+        /* A marker at t needs [t - 1, t - 1 + cutoff).  Of the markers, the
+         * range is cut at its end by the first whose need begins inside it
+         * (the smallest t - 1 >= cand_begin) and at its start by the last
+         * whose need ends inside it (the largest t - 1 <= cand_begin, if
+         * t - 1 + cutoff >= cand_begin): markers are sorted by t, so two
+         * searches find both. */
         const int64_t cutoff = p->cutoff;
         const int64_t cand_begin = t_prev - 1, cand_end = cand_begin + cutoff;
         int64_t erase_begin = cand_begin, erase_end = cand_end;
-        int64_t search_begin = cand_begin - cutoff;
-        if (search_begin < 0)
-            search_begin = 0;
-        int64_t j = pnl_ep_lower_mark(p, 0, search_begin);
-        int64_t j_end = pnl_ep_lower_mark(p, j, cand_end + 1);
-        for (; j < j_end && erase_begin < erase_end; ++j) {
-            int64_t req_begin = p->u[j].t - 1, req_end = req_begin + cutoff;
-            if (req_begin >= cand_begin && req_begin <= cand_end && req_begin < erase_end)
+        int64_t j = pnl_ep_lower_mark(p, 0, cand_begin + 1);
+        if (j < p->nu) {
+            int64_t req_begin = p->u[j].t - 1;
+            if (req_begin <= cand_end && req_begin < erase_end)
                 erase_end = req_begin;
+        }
+        int64_t last = (j < p->nu && p->u[j].t - 1 == cand_begin) ? j : j - 1;
+        if (last >= 0) {
+            int64_t req_end = p->u[last].t - 1 + cutoff;
             if (req_end >= cand_begin && req_end <= cand_end && req_end > erase_begin)
                 erase_begin = req_end;
         }
