@@ -133,7 +133,9 @@ static inline void pnl_ep_erase_mark(pnl_eprop *p, int64_t i)
 /* Count a marker at t (inserted if new); -1 if the allocation failed. */
 static inline int pnl_ep_mark_add(pnl_archive *a, pnl_eprop *p, int64_t t)
 {
-    int64_t i = pnl_ep_lower_mark(p, 0, t);
+    /* t is usually the latest marker (a spike now): look at the end first */
+    int64_t i = (p->nu == 0 || p->u[p->nu - 1].t < t) ? p->nu
+                : pnl_ep_lower_mark(p, 0, t);
     if (i < p->nu && p->u[i].t == t) {
         p->u[i].count += 1;
         return 0;
@@ -156,6 +158,10 @@ static inline int pnl_ep_mark_add(pnl_archive *a, pnl_eprop *p, int64_t t)
  * t_spike: move its marker and erase what no marker needs any more. */
 static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike, int64_t t_prev)
 {
+    /* the earliest marker bounds the history from below; it changes only
+     * when the first marker is added or the earliest one is removed (else
+     * what lies before it was erased, or kept, when it became the earliest) */
+    int front = p->nu == 0;
     if (pnl_ep_mark_add(a, p, t_spike) != 0)
         return;
     if (t_prev > 0) {
@@ -163,8 +169,10 @@ static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike,
         if (i < p->nu && p->u[i].t == t_prev) {
             if (p->u[i].count > 0)
                 p->u[i].count -= 1;
-            if (p->u[i].count == 0)
+            if (p->u[i].count == 0) {
                 pnl_ep_erase_mark(p, i);
+                front |= i == 0;
+            }
         }
         /* A marker at t needs [t - 1, t - 1 + cutoff).  Of the markers, the
          * range is cut at its end by the first whose need begins inside it
@@ -187,10 +195,12 @@ static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike,
             if (req_end >= cand_begin && req_end <= cand_end && req_end > erase_begin)
                 erase_begin = req_end;
         }
-        int64_t k0 = pnl_ep_lower(p, erase_begin), k1 = pnl_ep_lower(p, erase_end);
-        pnl_ep_erase(p, k0, k1);
+        if (erase_begin < erase_end) {
+            int64_t k0 = pnl_ep_lower(p, erase_begin), k1 = pnl_ep_lower(p, erase_end);
+            pnl_ep_erase(p, k0, k1);
+        }
     }
-    if (p->nu == 0 || p->n == 0)
+    if (!front || p->nu == 0 || p->n == 0)
         return;
     int64_t keep = p->u[0].t - 1;
     int64_t k = pnl_ep_lower(p, keep);
