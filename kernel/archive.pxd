@@ -89,6 +89,7 @@ cdef extern from "eprop_archive.h" nogil:
         PNL_EP_READOUT
     int pnl_eprop_enable(pnl_archive *a)
     int64_t pnl_ep_lower(const pnl_eprop *p, int64_t time)
+    int64_t pnl_ep_lower_guess(const pnl_eprop *p, int64_t time)
     int64_t pnl_ep_append(pnl_archive *a, int64_t slot, int64_t t)
     void pnl_ep_add_learning_signal(pnl_eprop *p, int64_t time, double value)
     double pnl_ep_learning_signal(const pnl_eprop *p, int64_t time)

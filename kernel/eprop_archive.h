@@ -53,6 +53,18 @@ static inline int64_t pnl_ep_lower(const pnl_eprop *p, int64_t time)
     return lo;
 }
 
+/* pnl_ep_lower for a time whose entry is usually where an unbroken
+ * history puts it (t - e[0].t): a look there, else the binary search. */
+static inline int64_t pnl_ep_lower_guess(const pnl_eprop *p, int64_t time)
+{
+    if (p->n > 0) {
+        int64_t k = time - p->e[0].t;
+        if (k >= 0 && k < p->n && p->e[k].t == time)
+            return k;
+    }
+    return pnl_ep_lower(p, time);
+}
+
 /* pnl_ep_lower for a time near the end of the history (the learning
  * signals of the last steps): a short scan back, else the binary search. */
 static inline int64_t pnl_ep_lower_recent(const pnl_eprop *p, int64_t time)
@@ -183,7 +195,9 @@ static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike,
         const int64_t cutoff = p->cutoff;
         const int64_t cand_begin = t_prev - 1, cand_end = cand_begin + cutoff;
         int64_t erase_begin = cand_begin, erase_end = cand_end;
-        int64_t j = pnl_ep_lower_mark(p, 0, cand_begin + 1);
+        /* first marker with t >= t_prev (= cand_begin + 1): where t_prev's
+         * marker is, or was before it was erased */
+        int64_t j = i;
         if (j < p->nu) {
             int64_t req_begin = p->u[j].t - 1;
             if (req_begin <= cand_end && req_begin < erase_end)

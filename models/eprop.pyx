@@ -38,7 +38,7 @@ from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register_push, pnl_vregister_push, input_row,
     add_to_channel, PNL_GID_BITS)
 from pynestlite.kernel.archive cimport (
-    pnl_archive, pnl_eprop, pnl_ep_append, pnl_ep_lower, pnl_ep_learning_signal,
+    pnl_archive, pnl_eprop, pnl_ep_append, pnl_ep_lower_guess, pnl_ep_learning_signal,
     pnl_ep_add_learning_signal, pnl_ep_release, PNL_EP_RECURRENT, PNL_EP_ADAPT,
     PNL_EP_READOUT)
 from pynestlite.kernel.connections cimport SynapseTable
@@ -711,7 +711,7 @@ cdef class EpropSynapseTable(SynapseTable):
         if not self.prev_flush[k]:
             g = 0.0
             z_cur = 1.0
-        i = pnl_ep_lower(p, t_begin)
+        i = pnl_ep_lower_guess(p, t_begin)
         t_steps = rem if rem < isi else isi
         t_end = t_begin + t_steps
         for t in range(t_begin, t_end):
