@@ -11,26 +11,29 @@ Per trial (notes section 2 and 4.1-4.2)::
 * readouts: the same model with V_th = 1e300 (never reached), i.e. a
   non-spiking leaky integrator Vo <- exp(-h/tau_m) Vo + sum W_ho s with the
   same tau_m, sampled by a multimeter every 1 ms;
-* decision: argmax over the readouts of the mean of their V_m samples at
-  t = 1..100 ms of the trial (the paper's trial mean);
+* decision: argmax over the readouts of the mean of their V_m over the
+  trial's window of 100 samples;
 * hidden spike counts: a spike counter per hidden neuron (``iaf_psc_delta``
   with tau_m = 1e300 ms, so exp(-h/tau_m) = 1 exactly, and V_th = 1e300;
   each spike adds 1.0), sampled with the readouts.
 
 The input of bin t (the paper's x[t]) is a spike_generator spike at t + 1 ms of
-the trial, so it reaches the hidden update of step t + 2; the readout samples
-at 1..100 ms then see the bins that the paper's vo_0..vo_99 see
-(``reference.nest_forward`` is the same arithmetic in numpy; the tests check
-that the two agree bit for bit).
+the trial, so it reaches the hidden update of step t + 2, and a readout sample
+at k ms sees the bins up to k - 4.  The window (``reference.WINDOWS``) is by
+default ``"input"``: samples at 4..103 ms and hidden spikes of steps 2..101,
+which compensates the network's delays as the notes' NEST-like model [V] does
+(sample j sees the bins up to j); ``"paper"`` takes the samples at 1..100 ms
+and the spikes of steps 0..99, the latency of the paper's code (bins 97-99
+never reach its readout).  ``reference.nest_forward`` is the same arithmetic
+in numpy; the tests check that the two agree bit for bit.
 
 How the trials are run (measured, see the README): ``replicas`` independent
 copies of the network are built once and run ``slots`` trials each, one after
 the other, with Prepare once and one ``Run`` per slot.  A slot is the trial's
-100 steps plus 2 quiet steps; only bins 0..97 are sent (bins 98 and 99 cannot
-reach a readout sample or a counted hidden spike), so no spike is in flight at
-a slot's end, and ``V_m`` = 0 of the hidden neurons, readouts and counters
-before each Run resets every state exactly (refractory counts have run out:
-the last possible hidden spike is in step 99).  Results are identical to one
+100 bins, 3 steps for the last bin to reach the readouts and the refractory
+steps after that, so no spike is in flight and no neuron is refractory at a
+slot's end; ``V_m`` = 0 of the hidden neurons, readouts and counters before
+each Run then resets every state exactly.  Results are identical to one
 Simulate per trial and do not depend on ``replicas``, on the threads or on the
 number of MPI ranks (the kernel's delivery order is canonical; the recorded
 events are gathered from all ranks).
@@ -45,7 +48,6 @@ from pynestlite.parallel import comm
 import reference
 
 NEVER = 1e300       # a threshold never reached; a time constant without decay
-QUIET = 2           # steps after a trial's 100 before the next trial starts
 
 
 def hidden_params(tau=2.0, t_ref=1.0):
@@ -102,13 +104,16 @@ class ReplicaNetwork:
         Membrane time constant, hidden refractory time, resolution (ms).
     threads : int
         ``local_num_threads``.
+    window : {"input", "paper"}
+        The trial's readout samples and counted hidden spikes (module
+        docstring).
     record_spikes : bool
         Also record every hidden spike (a spike_recorder; slower, see the
         README).
     """
 
     def __init__(self, W_ih, W_ho, replicas, slots, bins=100, tau=2.0, t_ref=1.0, dt=1.0,
-                 threads=1, record_spikes=False):
+                 threads=1, window="input", record_spikes=False):
         self.W_ih, self.W_ho = np.asarray(W_ih, np.float64), np.asarray(W_ho, np.float64)
         self.n_in, self.n_hid = self.W_ih.shape
         self.n_cls = self.W_ho.shape[1]
@@ -117,14 +122,16 @@ class ReplicaNetwork:
         self.replicas, self.slots, self.bins = int(replicas), int(slots), int(bins)
         self.tau, self.t_ref, self.dt = tau, t_ref, dt
         self.threads, self.record_spikes = threads, record_spikes
-        self.slot_steps = self.bins + QUIET
+        self.off_readout, self.off_hidden = reference.window_offsets(window)
+        ref_steps = int(np.ceil(t_ref / dt - 1e-9))
+        self.slot_steps = self.bins + reference.STEPS_AFTER + max(1, ref_steps)
 
     def _input_times(self, spikes):
         """spike_times of the replicas' generators: trial i runs on replica
         i % replicas in slot i // replicas; bin t of slot s at
         (s slot_steps + t + 1) dt."""
         R, n_in = self.replicas, self.n_in
-        trial, t, j = np.nonzero(spikes[:, :self.bins - QUIET])
+        trial, t, j = np.nonzero(spikes)
         key = (trial % R) * n_in + j
         times = ((trial // R) * self.slot_steps + t + 1) * self.dt
         order = np.lexsort((times, key))
@@ -206,13 +213,16 @@ class ReplicaNetwork:
         v = _gather(ev, "V_m", np.float64)
         slot, k = step // S, step % S          # sample at (k + 1) dt of the slot
         r0, c0 = _first(readouts), _first(counters)
-        sel = (senders < c0) & (k < self.bins)
+        lo = self.off_readout
+        sel = (senders < c0) & (k >= lo) & (k < lo + self.bins)
         i = senders[sel] - r0
         trial = slot[sel] * R + i // self.n_cls
         rec = np.zeros((R * slots, self.bins, self.n_cls))
-        rec[trial, k[sel], i % self.n_cls] = v[sel]
-        # the counters' sample at bins + 1 ms holds the spikes of steps 0..bins-1
-        sel = (senders >= c0) & (k == self.bins)
+        rec[trial, k[sel] - lo, i % self.n_cls] = v[sel]
+        # the counters' sample after step off_hidden + bins holds the spikes
+        # of the steps before off_hidden + bins (none before off_hidden: the
+        # input reaches the hidden layer in step 2)
+        sel = (senders >= c0) & (k == self.off_hidden + self.bins)
         i = senders[sel] - c0
         counts = np.zeros((R * slots, self.n_hid), np.int64)
         counts[slot[sel] * R + i // self.n_hid, i % self.n_hid] = np.rint(v[sel])
@@ -221,16 +231,18 @@ class ReplicaNetwork:
             ev = sr.get("events")
             senders = _gather(ev, "senders", np.int64) - _first(hidden)
             step = np.rint(_gather(ev, "times", np.float64) / dt).astype(np.int64) - 1
-            keep = step % S < self.bins         # (no hidden spike can fall outside)
-            step, senders = step[keep], senders[keep]
+            k = step % S - self.off_hidden
+            keep = (k >= 0) & (k < self.bins)
+            step, senders, k = step[keep], senders[keep], k[keep]
             s = np.zeros((R * slots, self.bins, self.n_hid), bool)
-            s[(step // S) * R + senders // self.n_hid, step % S, senders % self.n_hid] = True
+            s[(step // S) * R + senders // self.n_hid, k, senders % self.n_hid] = True
             out["hidden_spikes"] = s[:N]
         return out
 
 
 def run_trials(spikes, W_ih, W_ho, tau=2.0, t_ref=1.0, dt=1.0, replicas=16,
-               slots_per_build=64, threads=1, record_spikes=False, progress=None):
+               slots_per_build=64, threads=1, window="input", record_spikes=False,
+               progress=None):
     """Run any number of trials through :class:`ReplicaNetwork` builds of
     ``replicas`` x ``slots_per_build`` trials.
 
@@ -243,7 +255,8 @@ def run_trials(spikes, W_ih, W_ho, tau=2.0, t_ref=1.0, dt=1.0, replicas=16,
     """
     spikes = np.asarray(spikes)
     net = ReplicaNetwork(W_ih, W_ho, replicas, slots_per_build, bins=spikes.shape[1], tau=tau,
-                         t_ref=t_ref, dt=dt, threads=threads, record_spikes=record_spikes)
+                         t_ref=t_ref, dt=dt, threads=threads, window=window,
+                         record_spikes=record_spikes)
     per_build = net.replicas * net.slots
     parts = [net.run(spikes[lo:lo + per_build], progress)
              for lo in range(0, len(spikes), per_build)]

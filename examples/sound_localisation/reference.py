@@ -13,21 +13,43 @@ threshold 1, reset 0, weights are jumps of V):
 ``nest_forward`` -- the pynestlite network of ``network.py`` step by step
 (iaf_psc_delta, NEST's update order), with ``t_ref`` in steps::
 
-    step k: if not refractory: V <- a V + I_k  (I_k = x[k - 2] W_ih, the input
+    step k: if not refractory: V <- a V + I_k  (I_k = x[k - 2] W_ih: the input
             of bin t reaches the hidden layer in step t + 2 through
             spike_generator -> parrot_neuron, 1 ms delays)
             else: drop I_k, count the refractory step down
             if V >= 1: spike in step k, V <- 0, refractory for t_ref steps
-    readout step k: Vo <- a Vo + (spikes of step k - 1) W_ho
-    m = mean of Vo at t = 1..100 ms (the multimeter's samples)
+    readout step k: Vo <- a Vo + (hidden spikes of step k - 1) W_ho
+    (the multimeter's sample at k + 1 ms is Vo after step k)
 
-so that Vo at time k ms sees the bins up to k - 4, as the paper's vo_{k-1}.
+A readout sample at k ms sees the bins up to k - 4.  The trial's window is
+either
+
+* ``"input"`` (default): readout samples at 4..103 ms and hidden spikes of
+  steps 2..101 -- sample j of the window sees the bins up to j and the counted
+  spikes are those driven by bins 0..99: the delays of the network are
+  compensated, as in the notes' NEST-like model [V] (82.6 %, hidden 102-127 Hz
+  with the paper's weights); or
+* ``"paper"``: samples at 1..100 ms and spikes of steps 0..99 -- sample j sees
+  the bins up to j - 3, the latency of the paper's code (its vo_j), so bins
+  97-99 never reach the readout.
+
 Input sums are accumulated source by source in index order, as the
 simulator's ring buffers add spikes in gid order, so the two agree bit for bit.
 """
 import numpy as np
 
 INPUT_LAG = 2       # steps from a bin's spike_generator time step to the hidden update
+STEPS_AFTER = 3     # steps simulated after the last bin (the network's latency)
+#: window name -> (first readout sample, first hidden step) in steps of the trial
+WINDOWS = {"input": (3, 2), "paper": (0, 0)}
+
+
+def window_offsets(window):
+    """(readout sample offset, hidden step offset) of a window name."""
+    try:
+        return WINDOWS[window]
+    except KeyError:
+        raise ValueError(f"unknown window {window!r}; expected one of {sorted(WINDOWS)}") from None
 
 
 def _ordered_sum(x, W):
@@ -76,7 +98,7 @@ def paper_forward(spikes, W_ih, W_ho, tau=2.0, dt=1.0):
     return total / steps, s_rec
 
 
-def nest_forward(spikes, W_ih, W_ho, tau=2.0, dt=1.0, t_ref_steps=1, steps=None):
+def nest_forward(spikes, W_ih, W_ho, tau=2.0, dt=1.0, t_ref_steps=1, window="input"):
     """The pynestlite network's arithmetic (see the module docstring).
 
     Parameters
@@ -87,20 +109,21 @@ def nest_forward(spikes, W_ih, W_ho, tau=2.0, dt=1.0, t_ref_steps=1, steps=None)
         ms.
     t_ref_steps : int
         Refractory steps of the hidden neurons.
-    steps : int, optional
-        Simulated steps (default: the number of bins).
+    window : {"input", "paper"}
+        The trial's samples and counted spikes (module docstring).
 
     Returns
     -------
     m : ndarray (N, classes)
-        Mean of the readout V_m over the samples at 1..steps ms.
-    s : ndarray (N, steps, hidden) of bool
-        Hidden spikes per step (a spike of step k has the time k + 1 ms).
+        Mean of the readout V_m over the window's samples.
+    s : ndarray (N, bins, hidden) of bool
+        Hidden spikes of the window's steps.
     """
     a = np.exp(-dt / tau)
     x = np.asarray(spikes, np.float64)
     n, bins, _ = x.shape
-    steps = bins if steps is None else steps
+    off_r, off_s = window_offsets(window)
+    steps = bins + STEPS_AFTER
     I = _ordered_sum(x, W_ih)
     H = W_ih.shape[1]
     V = np.zeros((n, H))
@@ -123,7 +146,7 @@ def nest_forward(spikes, W_ih, W_ho, tau=2.0, dt=1.0, t_ref_steps=1, steps=None)
         if k >= 1:
             Vo = Vo + _ordered_sum(S[:, k - 1].astype(np.float64), W_ho)
         rec[:, k] = Vo
-    return trial_mean(rec), S
+    return trial_mean(rec[:, off_r:off_r + bins]), S[:, off_s:off_s + bins]
 
 
 def trial_mean(rec):
