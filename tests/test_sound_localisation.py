@@ -306,6 +306,22 @@ def test_spike_times_and_batching_do_not_change_results(window, test_subset, pap
     np.testing.assert_array_equal(a["hidden_counts"], b["hidden_counts"])
 
 
+@pytest.mark.parametrize("window,t_ref", [("input", 1.0), ("input", 0.0), ("paper", 1.0),
+                                          ("paper", 0.0)])
+def test_equal_to_nest_3_10(window, t_ref, test_subset, paper_weights):
+    """The same calls on NEST 3.10 (tests/data/make_sound_localisation_nest.py)
+    gave these hidden spikes and readouts: equal bit for bit."""
+    W, d = paper_weights, test_subset.subset(slice(0, 48))
+    with np.load(os.path.join(HERE, "data", "sound_localisation_nest.npz")) as f:
+        key = f"{window}_tref{int(t_ref)}"
+        ref_mean, ref_spikes = f[key + "__readout_mean"], f[key + "__hidden_spikes"]
+        assert str(f["meta__nest_version"]) == "3.10.0"
+    out = network.run_trials(d.spikes, W.W_ih, W.W_ho, t_ref=t_ref, window=window,
+                             replicas=5, slots_per_build=10, record_spikes=True)
+    np.testing.assert_array_equal(out["hidden_spikes"], ref_spikes)
+    np.testing.assert_array_equal(out["readout_mean"], ref_mean)
+
+
 def test_bad_network_input(paper_weights):
     W = paper_weights
     with pytest.raises(ValueError, match="do not chain"):

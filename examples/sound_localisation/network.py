@@ -37,13 +37,15 @@ each Run then resets every state exactly.  Results are identical to one
 Simulate per trial and do not depend on ``replicas``, on the threads or on the
 number of MPI ranks (the kernel's delivery order is canonical; the recorded
 events are gathered from all ranks).
+
+The simulator is pynestlite unless another PyNEST-compatible module is passed
+(``simulator=nest``: the same calls run on NEST 3.10, in one process, which
+``tests/data/make_sound_localisation_nest.py`` uses to store NEST's results).
 """
+import importlib
 import time
 
 import numpy as np
-
-import pynestlite as nest
-from pynestlite.parallel import comm
 
 import reference
 
@@ -83,8 +85,20 @@ def _first(nodes):
     return int(nodes[:1].tolist()[0])
 
 
-def _gather(events, key, dtype):
-    return np.concatenate(comm.allgather(np.asarray(events[key], dtype)))
+class _OneProcess:
+    """Gathering for a simulator run in one process."""
+
+    @staticmethod
+    def allgather(value):
+        return [value]
+
+
+def _simulator(simulator):
+    """(PyNEST-like module, communicator): pynestlite and its ranks by default."""
+    if simulator is None:
+        sim = importlib.import_module("pynestlite")
+        return sim, importlib.import_module("pynestlite.parallel").comm
+    return simulator, _OneProcess()
 
 
 class ReplicaNetwork:
@@ -110,10 +124,12 @@ class ReplicaNetwork:
     record_spikes : bool
         Also record every hidden spike (a spike_recorder; slower, see the
         README).
+    simulator : module, optional
+        A PyNEST-compatible module to run on instead of pynestlite.
     """
 
     def __init__(self, W_ih, W_ho, replicas, slots, bins=100, tau=2.0, t_ref=1.0, dt=1.0,
-                 threads=1, window="input", record_spikes=False):
+                 threads=1, window="input", record_spikes=False, simulator=None):
         self.W_ih, self.W_ho = np.asarray(W_ih, np.float64), np.asarray(W_ho, np.float64)
         self.n_in, self.n_hid = self.W_ih.shape
         self.n_cls = self.W_ho.shape[1]
@@ -122,6 +138,7 @@ class ReplicaNetwork:
         self.replicas, self.slots, self.bins = int(replicas), int(slots), int(bins)
         self.tau, self.t_ref, self.dt = tau, t_ref, dt
         self.threads, self.record_spikes = threads, record_spikes
+        self.simulator = simulator
         self.off_readout, self.off_hidden = reference.window_offsets(window)
         ref_steps = int(np.ceil(t_ref / dt - 1e-9))
         self.slot_steps = self.bins + reference.STEPS_AFTER + max(1, ref_steps)
@@ -165,6 +182,7 @@ class ReplicaNetwork:
             raise ValueError(f"{N} trials do not fit {R} replicas x {self.slots} slots")
         slots = -(-N // R)
         t0 = time.perf_counter()
+        nest, self.comm = _simulator(self.simulator)
         nest.ResetKernel()
         nest.set_verbosity("M_ERROR")
         nest.SetKernelStatus({"resolution": dt, "local_num_threads": self.threads})
@@ -204,9 +222,13 @@ class ReplicaNetwork:
                          "collect_s": time.perf_counter() - t0 - t_build - t_run}
         return out
 
+    def _gather(self, events, key, dtype):
+        return np.concatenate(self.comm.allgather(np.asarray(events[key], dtype)))
+
     def _collect(self, mm, sr, readouts, counters, hidden, N, slots):
         """Per-trial arrays from the recorded events (gathered over ranks)."""
         R, dt, S = self.replicas, self.dt, self.slot_steps
+        _gather = self._gather
         ev = mm.get("events")
         senders = _gather(ev, "senders", np.int64)
         step = np.rint(_gather(ev, "times", np.float64) / dt).astype(np.int64) - 1
@@ -242,7 +264,7 @@ class ReplicaNetwork:
 
 def run_trials(spikes, W_ih, W_ho, tau=2.0, t_ref=1.0, dt=1.0, replicas=16,
                slots_per_build=64, threads=1, window="input", record_spikes=False,
-               progress=None):
+               progress=None, simulator=None):
     """Run any number of trials through :class:`ReplicaNetwork` builds of
     ``replicas`` x ``slots_per_build`` trials.
 
@@ -256,7 +278,7 @@ def run_trials(spikes, W_ih, W_ho, tau=2.0, t_ref=1.0, dt=1.0, replicas=16,
     spikes = np.asarray(spikes)
     net = ReplicaNetwork(W_ih, W_ho, replicas, slots_per_build, bins=spikes.shape[1], tau=tau,
                          t_ref=t_ref, dt=dt, threads=threads, window=window,
-                         record_spikes=record_spikes)
+                         record_spikes=record_spikes, simulator=simulator)
     per_build = net.replicas * net.slots
     parts = [net.run(spikes[lo:lo + per_build], progress)
              for lo in range(0, len(spikes), per_build)]
