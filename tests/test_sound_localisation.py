@@ -15,7 +15,7 @@ Bands (notes section 5; the full 4,096-trial numbers are in the README):
 * T4: with t_ref = 0 the accuracy on the same trials is at least 2 points
   lower (subset 77.0 %, full set 78.5 %).
 """
-import io
+import importlib
 import json
 import os
 import pickle
@@ -30,13 +30,24 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 EXAMPLE = os.path.join(ROOT, "examples", "sound_localisation")
-sys.path.insert(0, EXAMPLE)
+MODULES = ("ipd_data", "weights", "reference", "network", "evaluate")
 
-import evaluate  # noqa: E402
-import ipd_data  # noqa: E402
-import network  # noqa: E402
-import reference  # noqa: E402
-import weights  # noqa: E402
+
+def import_example(folder, names):
+    """Import an example's modules by their plain names without leaving them
+    in sys.modules (other examples have a ``network`` module too)."""
+    saved = {n: sys.modules.pop(n) for n in names if n in sys.modules}
+    sys.path.insert(0, folder)
+    try:
+        return [importlib.import_module(n) for n in names]
+    finally:
+        sys.path.remove(folder)
+        for n in names:
+            sys.modules.pop(n, None)
+        sys.modules.update(saved)
+
+
+ipd_data, weights, reference, network, evaluate = import_example(EXAMPLE, MODULES)
 
 SUBSET = 512
 

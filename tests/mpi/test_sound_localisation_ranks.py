@@ -12,14 +12,12 @@ import sys
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "examples",
-                                "sound_localisation"))
+sys.path.insert(0, os.path.dirname(HERE))
 
-import ipd_data  # noqa: E402
-import network  # noqa: E402
-import reference  # noqa: E402
-import weights  # noqa: E402
+from test_sound_localisation import EXAMPLE, MODULES, import_example  # noqa: E402
 from pynestlite.parallel import comm  # noqa: E402
+
+ipd_data, weights, reference, network, evaluate = import_example(EXAMPLE, MODULES)
 
 
 def test_sound_localisation_rank_independent():
