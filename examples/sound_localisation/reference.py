@@ -8,7 +8,8 @@ threshold 1, reset 0, weights are jumps of V):
     v_{t+1} = (a v_t + h_t)(1 - s_t),  s_{t+1} = H(v_t - 1),  s_0 = v_0 = 0
     vo_{t+1} = a vo_t + s_t W_ho,  t = 0..98;  m = mean(vo_0..vo_99)
 
-(a spike is seen one step late, so the reset lags and doublets occur).
+with H(x) = 1 for x > 0, else 0 (a spike is seen one step late, so the reset
+lags and doublets occur).
 
 ``nest_forward`` -- the pynestlite network of ``network.py`` step by step
 (iaf_psc_delta, NEST's update order), with ``t_ref`` in steps::

@@ -88,7 +88,12 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
     """A numpy array viewing ``storage`` as torch does, copied."""
     if not isinstance(storage, np.ndarray):
         raise UnsafeWeightsFile("a tensor must be rebuilt from a storage of the archive")
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    try:
+        size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+        storage_offset = int(storage_offset)
+    except (TypeError, ValueError):
+        raise UnsafeWeightsFile(f"bad tensor geometry: size {size!r}, stride {stride!r}, "
+                                f"offset {storage_offset!r}") from None
     if len(size) != len(stride) or any(s < 0 for s in size + stride) or storage_offset < 0:
         raise UnsafeWeightsFile(f"bad tensor geometry: size {size}, stride {stride}, "
                                 f"offset {storage_offset}")
