@@ -170,7 +170,8 @@ class ReplicaNetwork:
         dict
             ``readout_mean`` (N, classes), ``hidden_counts`` (N, hidden) and,
             with ``record_spikes``, ``hidden_spikes`` (N, bins, hidden) bool
-            (a spike at k + 1 ms of the trial is in step k).
+            (entry k: the window's k-th step, a spike at k + off + 1 ms of
+            the trial, off the window's hidden step offset).
         """
         spikes = np.asarray(spikes)
         N = len(spikes)
