@@ -684,14 +684,14 @@ cdef class SpikeGenerator(StimulationBlock):
                     np.empty(0))
         return tuple(np.concatenate([p[j] for p in parts]) for j in range(4))
 
-    def emitted(self, s0, s1):
+    def emitted(self, s0, s1, rows=None):
         """(gids, stamps, offsets) of spikes emitted with stamps in (s0, s1],
-        multiplicity expanded."""
+        multiplicity expanded; of the device rows ``rows`` (default: all)."""
         gids = []; stamps = []; offsets = []
         st = np.asarray(self.stamps); ptr = np.asarray(self.st_ptr)
         mult = np.asarray(self.mult); off = np.asarray(self.soff)
         tmin = np.asarray(self.t_min); tmax = np.asarray(self.t_max)
-        for k in range(self.n):
+        for k in (range(self.n) if rows is None else rows):
             s = st[ptr[k]:ptr[k + 1]]
             m = mult[ptr[k]:ptr[k + 1]]
             sel = (s > s0) & (s <= s1) & (s > tmin[k]) & (s <= tmax[k])

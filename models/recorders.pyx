@@ -344,6 +344,17 @@ cdef class SpikeRecorder(RecordingBlock):
                 cols += (np.asarray(offsets)[sel],)
             self.store(row, cols, engine)
 
+    def listens_to(self, gids):
+        """Boolean mask over ``gids``: which of them some row of this
+        recorder records from."""
+        gids = np.asarray(gids, np.int64)
+        heard = np.zeros(len(gids), bool)
+        for m in self.sources:
+            if len(m):
+                inside = gids < len(m)
+                heard[inside] |= np.asarray(m)[gids[inside]] > 0
+        return heard
+
     def record_spikes(self, gids, stamps, engine, offsets=None):
         """Record spikes given as arrays (gid, stamp in canonical order); used
         for spikes that do not pass the record phase (spike_generator)."""

@@ -1341,9 +1341,15 @@ class Engine:
                 blk.handle_events(row, stamps[sel], ports[sel], weights[sel], mult[sel], self)
 
     def _record_generator_spikes(self, gens, srs, s0, s1):
-        """spike_generator -> spike_recorder: its emitted spikes in (s0, s1]."""
+        """spike_generator -> spike_recorder: the emitted spikes in (s0, s1]
+        of the generators some recorder records from."""
         for g in gens:
-            gids, stamps, offs = g.emitted(s0, s1)
+            heard = np.zeros(g.n, bool)
+            for r in srs:
+                heard |= r.listens_to(g.gids)
+            if not heard.any():
+                continue
+            gids, stamps, offs = g.emitted(s0, s1, np.flatnonzero(heard))
             if len(gids):
                 order = np.lexsort((-offs, gids, stamps))
                 precise = offs[order] if g.sends_precise() else None

@@ -441,3 +441,24 @@ def test_filenames_of_an_ascii_recorder(tmp_path):
     data = np.loadtxt(mm.filenames[0], skiprows=3)
     np.testing.assert_allclose(data[:, 1], mm.events["times"])
     np.testing.assert_allclose(data[:, 2], mm.events["V_m"], rtol=1e-15)
+
+
+def test_generator_spikes_reach_only_the_recorders_listening():
+    """A spike_recorder records the spike_generators connected to it; the
+    generators no recorder listens to are not scanned (listens_to)."""
+    nest.ResetKernel()
+    a = nest.Create("spike_generator", 2, params={"spike_times": [1.0, 3.0]})
+    b = nest.Create("spike_generator", 3, params={"spike_times": [2.0]})
+    n = nest.Create("iaf_psc_alpha")
+    sr = nest.Create("spike_recorder")
+    nest.Connect(a[1], sr)
+    nest.Connect(b, n)
+    nest.Simulate(5.0)
+    ev = sr.events
+    assert list(ev["senders"]) == [a[1].global_id] * 2
+    assert list(ev["times"]) == [1.0, 3.0]
+    from pynestlite.engine import kernel
+    rec = next(r.block for r in kernel.records if r.block.model == "spike_recorder")
+    gens = [r.block for r in kernel.records if r.block.model == "spike_generator"]
+    masks = [list(rec.listens_to(g.gids)) for g in gens]
+    assert [False, True] in masks and [False, False, False] in masks
