@@ -38,7 +38,8 @@ from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register_push, pnl_vregister_push, input_row,
     add_to_channel, PNL_GID_BITS)
 from pynestlite.kernel.archive cimport (
-    pnl_archive, pnl_eprop, pnl_ep_append, pnl_ep_lower_guess, pnl_ep_learning_signal,
+    pnl_archive, pnl_eprop, pnl_ep_entry, pnl_ep_append, pnl_ep_lower_guess,
+    pnl_ep_learning_signal,
     pnl_ep_add_learning_signal, pnl_ep_release, PNL_EP_RECURRENT, PNL_EP_ADAPT,
     PNL_EP_READOUT)
 from pynestlite.kernel.connections cimport SynapseTable
@@ -706,44 +707,53 @@ cdef class EpropSynapseTable(SynapseTable):
         cdef double z, z_cur = 0.0, z_prev = self.z_prev[k], w = self.w[k], g = self.grad[k]
         cdef double z_bar = self.z_bar[k], e_bar = self.e_bar[k], e_reg = self.e_reg[k]
         cdef double eps = self.eps[k], e, inc, psi
+        cdef double alpha = p.alpha, kappa = p.kappa, kappa_reg = p.kappa_reg
+        cdef double one_kr = 1.0 - p.kappa_reg, beta_a = p.adapt_beta, rho = p.rho
         cdef bint each = self.opt.each_step
         cdef int kind = p.kind
+        cdef pnl_ep_entry *ent
         if not self.prev_flush[k]:
             g = 0.0
             z_cur = 1.0
         i = pnl_ep_lower_guess(p, t_begin)
         t_steps = rem if rem < isi else isi
         t_end = t_begin + t_steps
-        for t in range(t_begin, t_end):
-            if i >= p.n or p.e[i].t != t:
-                self.failed = 1
-                self.err_kind = 1
-                self.err_gid = target_gid
-                self.err_t = t
-                self.err_got = p.e[i].t if i < p.n else -1
-                return -1
+        # the entries of t_begin .. t_end - 1, one per step (t is strictly
+        # increasing, so the first and the last in place mean all are)
+        if t_steps > 0 and (i + t_steps > p.n or p.e[i].t != t_begin
+                            or p.e[i + t_steps - 1].t != t_end - 1):
+            while i < p.n and p.e[i].t == t_begin:
+                i += 1
+                t_begin += 1
+            self.failed = 1
+            self.err_kind = 1
+            self.err_gid = target_gid
+            self.err_t = t_begin
+            self.err_got = p.e[i].t if i < p.n else -1
+            return -1
+        ent = p.e + i
+        for t in range(t_steps):
             z = z_prev
             z_prev = z_cur
             z_cur = 0.0
-            z_bar = p.alpha * z_bar + z
+            z_bar = alpha * z_bar + z
             if kind == PNL_EP_READOUT:
-                inc = p.e[i].L * z_bar
+                inc = ent[t].L * z_bar
             else:
-                psi = p.e[i].psi
+                psi = ent[t].psi
                 if kind == PNL_EP_ADAPT:
-                    e = psi * (z_bar - p.adapt_beta * eps)
-                    eps = p.rho * eps + e
+                    e = psi * (z_bar - beta_a * eps)
+                    eps = rho * eps + e
                 else:
                     e = psi * z_bar
-                e_bar = p.kappa * e_bar + e
-                e_reg = p.kappa_reg * e_reg + (1.0 - p.kappa_reg) * e
-                inc = p.e[i].L * e_bar + p.e[i].reg * e_reg
+                e_bar = kappa * e_bar + e
+                e_reg = kappa_reg * e_reg + one_kr * e
+                inc = ent[t].L * e_bar + ent[t].reg * e_reg
             if each:
                 g = inc
-                w = optimized_weight(&self.opt, &self.ost, k, t + 1, g, w)
+                w = optimized_weight(&self.opt, &self.ost, k, t_begin + t + 1, g, w)
             else:
                 g += inc
-            i += 1
         rem -= t_steps
         rest = isi - t_steps
         self.decay[k] += rest
