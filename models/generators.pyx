@@ -626,7 +626,6 @@ cdef class SpikeGenerator(StimulationBlock):
         cdef bint part = split_threads(ctx), check     # one of several threads
         cdef Py_ssize_t j0, j1
         for k in range(self.n):
-            check = self.span(ctx, k, &j0, &j1)
             if part:
                 # the first spike after tstart (the stamps of a row are sorted;
                 # thread 0 may be moving ``position`` meanwhile)
@@ -641,6 +640,14 @@ cdef class SpikeGenerator(StimulationBlock):
                 p = lo
             else:
                 p = self.st_ptr[k] + self.position[k]
+            while p < self.st_ptr[k + 1] and self.stamps[p] <= tstart:
+                p += 1
+            if p == self.st_ptr[k + 1] or self.stamps[p] > tstop:
+                # nothing due in this slice (most rows, most slices)
+                if ctx.thread == 0:
+                    self.position[k] = p - self.st_ptr[k]
+                continue
+            check = self.span(ctx, k, &j0, &j1)
             while p < self.st_ptr[k + 1]:
                 stamp = self.stamps[p]
                 if stamp <= tstart:
