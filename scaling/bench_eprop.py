@@ -9,7 +9,13 @@ both simulators train to the same losses bit for bit):
 - ``sine_original``: the same task with the original models
   (eprop_iaf_bsshslm_2020, gradient descent, 1000-step samples);
 - ``evidence``: evidence accumulation with the original models (50 LIF +
-  50 ALIF, two softmax readouts, Adam, batch ``--batch``).
+  50 ALIF, two softmax readouts, Adam, batch ``--batch``);
+- ``ipd``: a network of the sound-localisation model's size and activity
+  (200 parrots firing at 225 Hz, 8 eprop_iaf_psc_delta, 12 eprop_readout,
+  Adam once per 128 steps, dt = min delay = 1 ms): ``--iterations`` trials of
+  100 ms; the many-small-steps regime where the per-step and per-spike costs
+  of the kernel decide.  Equality is checked on the spike count and the
+  final weights.
 
 Each simulator runs each task in its own subprocess (never both in one
 process); the time is that of building and training the network (the
@@ -20,6 +26,7 @@ differ 2-4x between runs on shared machines; ratios from one run compare.
 Usage::
 
     python scaling/bench_eprop.py [--iterations 20] [--batch 8] [--tasks sine,evidence]
+    python scaling/bench_eprop.py --tasks ipd --iterations 200      # 20 s of the ipd network
 """
 import argparse
 import importlib
@@ -34,6 +41,56 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TASKS = os.path.join(HERE, "..", "examples", "eprop")
 
 
+def ipd_sized(nest, n_trials):
+    """The ``ipd`` task: returns ``loss`` (the final weights, for the
+    equality check) and ``spikes`` (hidden senders, times)."""
+    import numpy as np
+    rng = np.random.RandomState(1)
+    n_in, n_h, n_out, T = 200, 8, 12, 100.0 * n_trials
+    nest.ResetKernel()
+    nest.set(resolution=1.0, print_time=False)
+    rec = {"C_m": 1.0, "E_L": 0.0, "V_m": 0.0, "V_th": 1.0, "V_reset": 0.0, "t_ref": 1.0,
+           "tau_m": 2.0, "kappa": 0.6065, "kappa_reg": 0.6065, "c_reg": 0.0,
+           "flush_event_send_interval": 100.0, "eprop_isi_trace_cutoff": 100.0}
+    out = {"C_m": 1.0, "E_L": 0.0, "tau_m": 2.0, "V_m": 0.0, "eprop_isi_trace_cutoff": 100.0}
+    gens = nest.Create("spike_generator", n_in)
+    parrots = nest.Create("parrot_neuron", n_in)
+    hid = nest.Create("eprop_iaf_psc_delta", n_h, rec)
+    ro = nest.Create("eprop_readout", n_out, out)
+    tg = nest.Create("step_rate_generator", n_out)
+    wg = nest.Create("step_rate_generator")
+    nest.SetDefaults("eprop_synapse", {"optimizer": {
+        "type": "adam", "batch_size": 128, "eta": 1e-3, "Wmin": -100.0, "Wmax": 100.0,
+        "optimize_each_step": False}})
+    one, dense = {"rule": "one_to_one"}, {"rule": "all_to_all"}
+    nest.Connect(gens, parrots, one, {"delay": 1.0})
+    nest.Connect(parrots, hid, dense, {"synapse_model": "eprop_synapse", "delay": 1.0,
+                                       "weight": rng.uniform(-.35, .35, (n_h, n_in))})
+    nest.Connect(hid, ro, dense, {"synapse_model": "eprop_synapse", "delay": 1.0,
+                                  "weight": rng.uniform(-.29, .29, (n_out, n_h))})
+    nest.Connect(ro, hid, dense, {"synapse_model": "eprop_learning_signal_connection",
+                                  "delay": 1.0, "weight": rng.uniform(-.29, .29, (n_h, n_out))})
+    nest.Connect(tg, ro, one, {"synapse_model": "rate_connection_delayed", "delay": 1.0,
+                               "receptor_type": 2})
+    nest.Connect(wg, ro, dense, {"synapse_model": "rate_connection_delayed", "delay": 1.0,
+                                 "receptor_type": 1})
+    spk = rng.rand(int(T), n_in) < 0.225
+    t = np.arange(1.0, T + 1.0)
+    gens.set([{"spike_times": t[spk[:, j]]} for j in range(n_in)])
+    wg.set({"amplitude_times": [2.0], "amplitude_values": [1.0]})
+    label = rng.randint(0, n_out, n_trials)
+    tg.set([{"amplitude_times": np.arange(2.0, T, 100.0),
+             "amplitude_values": (label == j).astype(float)} for j in range(n_out)])
+    sr = nest.Create("spike_recorder")
+    nest.Connect(hid, sr)
+    nest.Simulate(T)
+    c = nest.GetConnections(synapse_model="eprop_synapse")
+    order = np.lexsort((np.asarray(c.get("target")), np.asarray(c.get("source"))))
+    ev = sr.get("events")
+    return {"loss": [float(w) for w in np.asarray(c.get("weight"))[order]],
+            "spikes": (np.asarray(ev["senders"]), np.asarray(ev["times"]))}
+
+
 def worker(simulator, task, iterations, batch):
     sys.path.insert(0, TASKS)
     nest = importlib.import_module(simulator)
@@ -42,7 +99,8 @@ def worker(simulator, task, iterations, batch):
     import eprop_tasks as E
     run = {"sine": lambda: E.sine_regression(nest, "eprop_iaf", "adam", n_iter=iterations),
            "sine_original": lambda: E.sine_regression_original(nest, n_iter=iterations),
-           "evidence": lambda: E.evidence_accumulation(nest, batch, n_iter=iterations)}[task]
+           "evidence": lambda: E.evidence_accumulation(nest, batch, n_iter=iterations),
+           "ipd": lambda: ipd_sized(nest, iterations)}[task]
     t0 = time.perf_counter()
     res = run()
     dt = time.perf_counter() - t0
