@@ -53,16 +53,26 @@ static inline int64_t pnl_ep_lower(const pnl_eprop *p, int64_t time)
     return lo;
 }
 
-/* pnl_ep_lower for a time whose entry is usually where an unbroken
- * history puts it (t - e[0].t): a look there, else the binary search. */
+/* pnl_ep_lower without the full binary search: entry times are distinct
+ * and increasing, so e[k].t >= e[0].t + k; the entry of `time` is at
+ * k = time - e[0].t or, after gaps, at most e[k].t - time places before. */
 static inline int64_t pnl_ep_lower_guess(const pnl_eprop *p, int64_t time)
 {
-    if (p->n > 0) {
-        int64_t k = time - p->e[0].t;
-        if (k >= 0 && k < p->n && p->e[k].t == time)
-            return k;
+    if (p->n == 0 || p->e[0].t >= time)
+        return 0;
+    if (p->e[p->n - 1].t < time)
+        return p->n;
+    int64_t hi = time - p->e[0].t;
+    if (hi > p->n - 1)
+        hi = p->n - 1;
+    int64_t lo = hi - (p->e[hi].t - time);     /* e[lo - 1].t < time <= e[hi].t */
+    if (lo < 0)
+        lo = 0;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (p->e[mid].t < time) lo = mid + 1; else hi = mid;
     }
-    return pnl_ep_lower(p, time);
+    return lo;
 }
 
 /* pnl_ep_lower for a time near the end of the history (the learning
@@ -76,6 +86,27 @@ static inline int64_t pnl_ep_lower_recent(const pnl_eprop *p, int64_t time)
         --k;
     }
     return pnl_ep_lower(p, time);
+}
+
+/* First marker with t >= time, as pnl_ep_lower_guess (marker times are
+ * distinct and increasing too). */
+static inline int64_t pnl_ep_lower_mark_guess(const pnl_eprop *p, int64_t time)
+{
+    if (p->nu == 0 || p->u[0].t >= time)
+        return 0;
+    if (p->u[p->nu - 1].t < time)
+        return p->nu;
+    int64_t hi = time - p->u[0].t;
+    if (hi > p->nu - 1)
+        hi = p->nu - 1;
+    int64_t lo = hi - (p->u[hi].t - time);
+    if (lo < 0)
+        lo = 0;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (p->u[mid].t < time) lo = mid + 1; else hi = mid;
+    }
+    return lo;
 }
 
 /* First marker with t >= time, searching from `lo` (nu if none). */
@@ -145,9 +176,9 @@ static inline void pnl_ep_erase_mark(pnl_eprop *p, int64_t i)
 /* Count a marker at t (inserted if new); -1 if the allocation failed. */
 static inline int pnl_ep_mark_add(pnl_archive *a, pnl_eprop *p, int64_t t)
 {
-    /* t is usually the latest marker (a spike now): look at the end first */
-    int64_t i = (p->nu == 0 || p->u[p->nu - 1].t < t) ? p->nu
-                : pnl_ep_lower_mark(p, 0, t);
+    /* (t is usually the latest marker, a spike now: the search looks at
+     * the end first) */
+    int64_t i = pnl_ep_lower_mark_guess(p, t);
     if (i < p->nu && p->u[i].t == t) {
         p->u[i].count += 1;
         return 0;
@@ -177,7 +208,7 @@ static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike,
     if (pnl_ep_mark_add(a, p, t_spike) != 0)
         return;
     if (t_prev > 0) {
-        int64_t i = pnl_ep_lower_mark(p, 0, t_prev);
+        int64_t i = pnl_ep_lower_mark_guess(p, t_prev);
         if (i < p->nu && p->u[i].t == t_prev) {
             if (p->u[i].count > 0)
                 p->u[i].count -= 1;
@@ -210,14 +241,15 @@ static inline void pnl_ep_release(pnl_archive *a, pnl_eprop *p, int64_t t_spike,
                 erase_begin = req_end;
         }
         if (erase_begin < erase_end) {
-            int64_t k0 = pnl_ep_lower(p, erase_begin), k1 = pnl_ep_lower(p, erase_end);
+            int64_t k0 = pnl_ep_lower_guess(p, erase_begin);
+            int64_t k1 = pnl_ep_lower_guess(p, erase_end);
             pnl_ep_erase(p, k0, k1);
         }
     }
     if (!front || p->nu == 0 || p->n == 0)
         return;
     int64_t keep = p->u[0].t - 1;
-    int64_t k = pnl_ep_lower(p, keep);
+    int64_t k = pnl_ep_lower_guess(p, keep);
     if (k < p->n && p->e[k].t == keep && k != 0)
         pnl_ep_erase(p, 0, k);
 }
