@@ -784,7 +784,7 @@ cdef class EpropSynapseTable(SynapseTable):
     cdef void deliver_flagged(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, const uint8_t *flush, int64_t n,
                               int64_t origin) noexcept nogil:
-        cdef int64_t s, k, g, t_spike, slot, ring, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t s, k, g, t_spike, slot, ring, base, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows, tgid
         cdef bint fl
         cdef pnl_archive *arch = ctx.archive
@@ -799,6 +799,7 @@ cdef class EpropSynapseTable(SynapseTable):
             fl = flush != NULL and flush[s]
             if g < nrows:
                 t_spike = origin + lags[s] + 1
+                base = (origin + lags[s]) % L
                 for k in range(self.rp[g], self.rp[g + 1]):
                     slot = ctx.chan_slot[self.cd[k] >> 2]
                     p = &arch.eprop[slot]
@@ -810,7 +811,9 @@ cdef class EpropSynapseTable(SynapseTable):
                     self.t_prev[k] = t_spike
                     self.prev_flush[k] = fl
                     if not fl:
-                        ring = (origin + lags[s] + self.dl[k]) % L
+                        ring = base + self.dl[k]
+                        if ring >= L:
+                            ring -= L
                         add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], 1.0)
                         if self.wr_on:
                             self.record_weight(k, t_spike, self.w[k])

@@ -676,7 +676,7 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
     cdef void deliver_flagged(self, SliceContext *ctx, const int64_t *gids,
                               const int32_t *lags, const uint8_t *flush, int64_t n,
                               int64_t origin) noexcept nogil:
-        cdef int64_t s, k, g, t_spike, slot, ring, L = ctx.ring_len, W = ctx.row_width
+        cdef int64_t s, k, g, t_spike, slot, ring, base, L = ctx.ring_len, W = ctx.row_width
         cdef int64_t nrows = self.n_rows, T = self.interval, S, isi, idx, t_cur, a, b
         cdef bint fl
         cdef pnl_archive *arch = ctx.archive
@@ -691,6 +691,7 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
             fl = flush != NULL and flush[s]
             if g < nrows:
                 t_spike = origin + lags[s] + 1
+                base = (origin + lags[s]) % L
                 for k in range(self.rp[g], self.rp[g + 1]):
                     slot = ctx.chan_slot[self.cd[k] >> 2]
                     p = &arch.eprop[slot]
@@ -738,7 +739,9 @@ cdef class EpropSynapseBsshslmTable(SynapseTable):
                         self.grad[k] = 0.0
                     if not fl:
                         self.t_prev[k] = t_spike
-                        ring = (origin + lags[s] + self.dl[k]) % L
+                        ring = base + self.dl[k]
+                        if ring >= L:
+                            ring -= L
                         add_to_channel(ctx.inbuf + ring * W, self.cd[k], self.w[k], 1.0)
                         if self.wr_on:
                             self.record_weight(k, t_spike, self.w[k])
