@@ -343,8 +343,9 @@ def run_training(args):
               f"100 epochs) would take {result['full_run_estimate_s'] / 3600:.2f} h")
         if args.out:
             os.makedirs(args.out, exist_ok=True)
-            title = f"pynestlite e-prop ({cfg.feedback}):"
-            print("wrote", plot_loss(epochs, os.path.join(args.out, "loss.png"), title))
+            title = f"pynestlite e-prop ({cfg.feedback} feedback):"
+            print("wrote", plot_loss(epochs, os.path.join(args.out, "loss.png"),
+                                     title.rstrip(":")))
             for f in evaluate.plot_all(res, args.out, title=title):
                 print("wrote", f)
             f = os.path.join(args.out, "trained_weights.npz")
