@@ -11,6 +11,11 @@ pynestlite's event-driven e-prop (``examples/sound_localisation/train.py``).
   L = E B^T and e_bar the kappa-filtered psi_j z_bar_i (agreement to 1e-12
   of the largest change; any error in B, the window, the batch scaling or
   the traces shows as a difference of 10 % or more).
+* With learning off, the e-prop network (trials back to back with 10 ms
+  gaps) makes the inference network's decisions with the paper's weights on
+  128 test trials; readout means within 5 % of their largest value (what
+  is left of the previous trial after the gap), hidden counts equal in
+  > 99 % of the entries.
 * Learning (``run.py --quick``: 1,024 training trials, 3 epochs of
   minibatches of 16, Adam lr 1e-2; 512 test trials): the per-step loss falls
   by at least 7 % (measured 0.525 -> 0.461, 12 %; the loss of a constant
@@ -32,7 +37,8 @@ import pytest
 
 from test_sound_localisation import EXAMPLE, import_example
 
-ipd_data, train, run = import_example(EXAMPLE, ("ipd_data", "train", "run"))
+ipd_data, train, run, network, weights = import_example(
+    EXAMPLE, ("ipd_data", "train", "run", "network", "weights"))
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +95,25 @@ def test_learning_window_and_targets(trials):
     slot = np.arange(steps) // net.slot
     expect = (trials.labels[:4][slot][:, None] == np.arange(12)[None, :]) & inside[:, None]
     np.testing.assert_array_equal(tgt, expect.astype(float))
+
+
+def test_training_network_runs_as_the_inference_network():
+    """With learning off (no window, c_reg = 0) the e-prop network, trials
+    back to back with the 10 ms gaps, gives the inference network's decisions
+    (V_m reset per trial) with the paper's weights; the readout means differ
+    only by what is left of the previous trial after the gap."""
+    d = ipd_data.generate(4096, "B", first=128)
+    W = weights.load_itdnet()
+    net = train.EpropNetwork(W.W_ih, W.W_ho, np.zeros_like(W.W_ho),
+                             train.TrainConfig(c_reg=0.0, batch_trials=128))
+    got = net.run(d.spikes, d.labels, learn=False)
+    np.testing.assert_array_equal(net.weights()[0], W.W_ih)      # nothing learned
+    ref = network.run_trials(d.spikes, W.W_ih, W.W_ho)
+    np.testing.assert_array_equal(np.argmax(got["readout_mean"], 1),
+                                  np.argmax(ref["readout_mean"], 1))
+    diff = np.abs(got["readout_mean"] - ref["readout_mean"])
+    assert diff.max() < 0.05 * np.abs(ref["readout_mean"]).max()
+    assert np.mean(got["hidden_counts"] == ref["hidden_counts"]) > 0.99
 
 
 def test_one_minibatch_changes_weights_by_the_numpy_eprop_gradient(trials):
