@@ -35,10 +35,12 @@ import os
 import numpy as np
 import pytest
 
-from test_sound_localisation import EXAMPLE, import_example
+from test_sound_localisation import EXAMPLE, MODULES, import_example
 
-ipd_data, train, run, network, weights = import_example(
-    EXAMPLE, ("ipd_data", "train", "run", "network", "weights"))
+# all the example's modules, so that train and run bind its own network
+# module even when another example's ``network`` was imported before
+ipd_data, weights, reference, network, evaluate, train, run = import_example(
+    EXAMPLE, MODULES + ("train", "run"))
 
 
 @pytest.fixture(scope="module")
