@@ -1,7 +1,22 @@
 """Sound localisation by interaural phase difference (COMOB; seed 000): the
-paper's trained base model run in pynestlite.
+paper's base model (config B) trained with pynestlite's event-driven e-prop,
+or the paper's trained weights, run in pynestlite.
 
+    python examples/sound_localisation/run.py [--quick] [--feedback symmetric|random]
+        [--epochs N] [--train-size N] [--batch-trials N] [--lr LR] [--out DIR] [--json PATH]
     python examples/sound_localisation/run.py --weights FILE [--quick] [--out DIR] [--json PATH]
+
+Without ``--weights`` the script trains config B from scratch with e-prop
+(``train.py``: eprop_iaf_psc_delta hidden neurons, eprop_readout readouts,
+Adam, NEST's firing-rate regularization) on the paper's training set (numpy
+legacy seed 32844534 with N = 16,384, its first ``--train-size`` trials;
+default all, 100 epochs: the paper's 164,000 s of model time), with a
+progress bar, then evaluates the trained weights with ``network.py``'s
+inference (readout window ``"input"``, the samples the training's learning
+window covered) on the paper's test set (4,096 trials of the same seed with
+N = 4,096), and writes the loss curve, confusion matrix and tuning curves.
+``--quick``: 1,024 training trials, 3 epochs, minibatches of 16 trials, lr
+1e-2, the first 512 test trials (well under a minute).
 
 With ``--weights`` (a ``torch.save`` file of the paper's ITDNet, read without
 torch; the paper's own is ``examples/sound_localisation/data/itdnet-for-paper.pt``)
@@ -15,12 +30,10 @@ reports accuracy, mean absolute IPD error (midpoint and continuous), the
 errors one class off, hidden rates, the confusion matrix and the tuning
 curves, with the paper's own discrete semantics (numpy) beside them.
 
-Training with e-prop is not built yet: without ``--weights`` the script stops
-with an error.
-
 The JSON holds ``test_accuracy``, ``mae_deg`` (the paper's midpoint
-definition), ``config`` and the other numbers; figures confusion.png,
-tuning_hidden.png and tuning_readout.png go to ``--out``.
+definition), ``config`` and the other numbers; figures (loss.png when
+training, confusion.png, tuning_hidden.png, tuning_readout.png) go to
+``--out``, and the trained weights to ``--out``/trained_weights.npz.
 """
 import argparse
 import json
@@ -37,32 +50,79 @@ import evaluate  # noqa: E402
 import ipd_data  # noqa: E402
 import network  # noqa: E402
 import reference  # noqa: E402
+import train as train_mod  # noqa: E402
 import weights as weights_io  # noqa: E402
 
 from pynestlite.parallel import comm  # noqa: E402
 
 FULL = {"num_samples": 4096, "trials": 4096}
 QUICK = {"num_samples": 4096, "trials": 512}
+TRAIN_SET_SIZE = 16384           # the paper's training set (its seeded N)
+TRAIN_FULL = {"train_size": TRAIN_SET_SIZE, "epochs": 100, "batch_trials": 128, "lr": 1e-3}
+TRAIN_QUICK = {"train_size": 1024, "epochs": 3, "batch_trials": 16, "lr": 1e-2}
+TRAINING_OPTIONS = ("feedback", "epochs", "train_size", "batch_trials", "lr", "c_reg",
+                    "f_target", "init_seed")
 
 
 def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", metavar="FILE",
-                   help="evaluate this trained ITDNet file (torch zip, read without torch)")
-    p.add_argument("--quick", action="store_true", help="the first 512 test trials only")
-    p.add_argument("--out", metavar="DIR", help="folder for the figures")
+                   help="evaluate this trained ITDNet file (torch zip, read without torch) "
+                        "instead of training")
+    p.add_argument("--quick", action="store_true",
+                   help="a small run: 512 test trials (and 1,024 training trials, 3 epochs)")
+    p.add_argument("--out", metavar="DIR", help="folder for the figures (and trained weights)")
     p.add_argument("--json", metavar="PATH", help="write the measured numbers here")
     p.add_argument("--seed", type=int, default=ipd_data.PAPER_TEST_SEED,
-                   help="numpy legacy seed of the test set (default: the paper's)")
+                   help="numpy legacy seed of the data sets (default: the paper's)")
     p.add_argument("--replicas", type=int, default=16,
-                   help="network copies run in parallel (speed only)")
+                   help="network copies run in parallel in the evaluation (speed only)")
     p.add_argument("--threads", type=int, default=1, help="local_num_threads")
+    g = p.add_argument_group("training (without --weights)")
+    g.add_argument("--feedback", choices=train_mod.FEEDBACK,
+                   help="e-prop feedback weights (default symmetric)")
+    g.add_argument("--epochs", type=int, help="default 100 (quick 3)")
+    g.add_argument("--train-size", type=int,
+                   help=f"training trials, the first of the paper's set (default "
+                        f"{TRAIN_SET_SIZE}; quick 512)")
+    g.add_argument("--batch-trials", type=int,
+                   help="trials per minibatch (one Adam step each; default 128, quick 16)")
+    g.add_argument("--lr", type=float, help="Adam learning rate (default 1e-3, quick 1e-2)")
+    g.add_argument("--c-reg", type=float, help="firing-rate regularization c_reg (default "
+                   f"{train_mod.TrainConfig.c_reg})")
+    g.add_argument("--f-target", type=float, help="target hidden rate (Hz; default "
+                   f"{train_mod.TrainConfig.f_target})")
+    g.add_argument("--init-seed", type=int, help="numpy seed of the initial weights, random "
+                   f"feedback and shuffling (default {train_mod.TrainConfig.seed})")
     args = p.parse_args(argv)
-    if args.weights is None:
-        p.error("training with e-prop is not built yet; evaluate a trained file with "
-                "--weights FILE (the paper's: examples/sound_localisation/data/"
-                "itdnet-for-paper.pt)")
+    if args.weights is not None:
+        given = [o for o in TRAINING_OPTIONS if getattr(args, o) is not None]
+        if given:
+            p.error("--weights evaluates given weights; training options "
+                    + ", ".join("--" + o.replace("_", "-") for o in given) + " do not apply")
+        return args
+    base = TRAIN_QUICK if args.quick else TRAIN_FULL
+    for key, v in base.items():
+        if getattr(args, key) is None:
+            setattr(args, key, v)
+    for key in ("epochs", "train_size", "batch_trials"):
+        if getattr(args, key) < 1:
+            p.error(f"--{key.replace('_', '-')} must be >= 1, got {getattr(args, key)}")
+    if args.train_size % args.batch_trials:
+        p.error(f"--train-size {args.train_size} must be a multiple of --batch-trials "
+                f"{args.batch_trials} (one optimizer step per full minibatch)")
+    if not args.lr > 0:
+        p.error(f"--lr must be > 0, got {args.lr}")
+    try:
+        args.train_config = train_mod.TrainConfig(
+            epochs=args.epochs, batch_trials=args.batch_trials, lr=args.lr,
+            feedback=args.feedback or "symmetric",
+            **{k: getattr(args, k) for k in ("c_reg", "f_target")
+               if getattr(args, k) is not None},
+            **({"seed": args.init_seed} if args.init_seed is not None else {})).check()
+    except ValueError as e:
+        p.error(str(e))
     return args
 
 
@@ -99,6 +159,13 @@ def summary(res):
 
 def main(argv=None):
     args = parse(argv)
+    if args.weights is None:
+        return run_training(args)
+    return run_weights(args)
+
+
+def run_weights(args):
+    """Evaluate the given weights file (module docstring)."""
     cfg = QUICK if args.quick else FULL
     rank0 = comm.rank == 0
     W = weights_io.load_itdnet(args.weights)
@@ -167,6 +234,124 @@ def main(argv=None):
             os.makedirs(args.out, exist_ok=True)
             for f in evaluate.plot_all(main_res, args.out, title="pynestlite, paper weights:"):
                 print("wrote", f)
+        if args.json:
+            os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+            with open(args.json, "w") as fh:
+                json.dump(result, fh, indent=1)
+            print("wrote", args.json)
+    return result
+
+
+
+def full_run_estimate(us_per_step, slot_steps):
+    """Seconds of the paper's full training (16,384 trials x 100 epochs) at
+    the measured cost per simulated step."""
+    return TRAIN_SET_SIZE * 100 * slot_steps * us_per_step * 1e-6
+
+
+def plot_loss(epochs, path, title=""):
+    """The training loss and accuracy per epoch."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ep = [e["epoch"] for e in epochs]
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    ax.plot(ep, [e["loss"] for e in epochs], "o-", ms=3, color="C0")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("per-step loss 0.5 sum_k (y_k - y*_k)^2", color="C0")
+    ax2 = ax.twinx()
+    ax2.plot(ep, [100 * e["train_accuracy"] for e in epochs], "s-", ms=3, color="C1")
+    ax2.set_ylabel("training accuracy during the epoch (%)", color="C1")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def run_training(args):
+    """Train with e-prop, then evaluate on the test set (module docstring)."""
+    cfg = args.train_config
+    rank0 = comm.rank == 0
+    t0 = time.perf_counter()
+    n_set = max(TRAIN_SET_SIZE, args.train_size)
+    data = ipd_data.generate(n_set, "B", seed=args.seed, first=args.train_size)
+    test = ipd_data.generate(QUICK["num_samples"] if args.quick else FULL["num_samples"], "B",
+                             seed=args.seed,
+                             first=QUICK["trials"] if args.quick else FULL["trials"])
+    t_data = time.perf_counter() - t0
+    if rank0:
+        print(f"training set: {len(data)} trials (seed {args.seed}, N = {n_set}); test set: "
+              f"{len(test)} trials ({t_data:.1f} s); e-prop, {cfg.feedback} feedback, "
+              f"{cfg.epochs} epochs, minibatches of {cfg.batch_trials}, Adam lr {cfg.lr}, "
+              f"c_reg {cfg.c_reg}, f_target {cfg.f_target} Hz")
+    bar = None
+    if rank0:
+        from tqdm import tqdm
+        bar = tqdm(total=cfg.epochs * len(data), unit="trial", desc="e-prop training",
+                   leave=False)
+
+    def log(rec):
+        if rank0:
+            rates = np.asarray(rec["hidden_rate_hz"])
+            msg = (f"epoch {rec['epoch']}: loss {rec['loss']:.4f}, training accuracy "
+                   f"{100 * rec['train_accuracy']:.1f} %, hidden {rates.min():.0f}-"
+                   f"{rates.max():.0f} Hz, {rec['wall_s']:.1f} s")
+            if bar is not None:
+                bar.write(msg)
+            else:
+                print(msg)
+
+    trained = train_mod.train(data, cfg, progress=bar.update if bar is not None else None,
+                              log=log)
+    if bar is not None:
+        bar.close()
+    W = weights_io.ITDWeights(W_ih=trained["W_ih"], W_ho=trained["W_ho"], tau=cfg.tau,
+                              dt=cfg.dt)
+    res = measure(test, W, cfg.t_ref, "input", args, None)
+    tm = trained["timing"]
+    epochs = trained["epochs"]
+    result = {
+        "config": {"ipd_config": "B", "f_hz": data.config.f, "spike_rule": data.config.spike_rule,
+                   "seed": args.seed, "train_set_N": n_set, "train_trials": len(data),
+                   "test_trials": len(test), "quick": args.quick, "window": "input",
+                   "slot_steps": trained["slot_steps"], "ranks": comm.size, **trained["config"]},
+        "test_accuracy": res["accuracy"],
+        "mae_deg": res["mae_midpoint_deg"],
+        **{k: v for k, v in summary(res).items() if k not in ("accuracy", "mae_midpoint_deg")},
+        "confusion": res["confusion"].tolist(),
+        "tuning_hidden_hz_mean": np.round(res["tuning_hidden_hz"][0], 3).tolist(),
+        "loss_per_epoch": [e["loss"] for e in epochs],
+        "train_accuracy_per_epoch": [e["train_accuracy"] for e in epochs],
+        "train_hidden_rate_hz_last_epoch": epochs[-1]["hidden_rate_hz"],
+        "epoch_wall_s": [e["wall_s"] for e in epochs],
+        "training_timing": tm,
+        "training_us_per_step": tm["us_per_step"],
+        "full_run_estimate_s": full_run_estimate(tm["us_per_step"], trained["slot_steps"]),
+        "data_generation_s": t_data,
+    }
+    if rank0:
+        rates = res["hidden_rate_hz"]
+        print(f"loss {epochs[0]['loss']:.4f} -> {epochs[-1]['loss']:.4f}; training accuracy "
+              f"(last epoch) {100 * epochs[-1]['train_accuracy']:.1f} %")
+        print(f"test: accuracy {100 * res['accuracy']:.2f} % (chance 8.3 %, paper 82.6 %), MAE "
+              f"{res['mae_midpoint_deg']:.2f} deg midpoint / {res['mae_continuous_deg']:.2f} "
+              f"deg continuous, {100 * res['errors_one_class_off']:.1f} % of {res['errors']} "
+              f"errors one class off, hidden {rates.min():.0f}-{rates.max():.0f} Hz")
+        print(f"training speed: {tm['us_per_step']:.1f} us per simulated ms of the network "
+              f"({tm['run_s']:.1f} s for {tm['steps']} steps); the full run (16,384 trials x "
+              f"100 epochs) would take {result['full_run_estimate_s'] / 3600:.2f} h")
+        if args.out:
+            os.makedirs(args.out, exist_ok=True)
+            title = f"pynestlite e-prop ({cfg.feedback} feedback):"
+            print("wrote", plot_loss(epochs, os.path.join(args.out, "loss.png"),
+                                     title.rstrip(":")))
+            for f in evaluate.plot_all(res, args.out, title=title):
+                print("wrote", f)
+            f = os.path.join(args.out, "trained_weights.npz")
+            np.savez(f, W_ih=trained["W_ih"], W_ho=trained["W_ho"], B=trained["B"],
+                     W_ih_init=trained["W_ih_init"], W_ho_init=trained["W_ho_init"])
+            print("wrote", f)
         if args.json:
             os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
             with open(args.json, "w") as fh:

@@ -30,3 +30,16 @@ def test_sound_localisation_rank_independent():
           and np.array_equal(out["hidden_counts"], s.sum(axis=1)))
     assert all(comm.allgather(ok)), f"results on {comm.size} ranks differ from one rank"
     assert s.sum() > 1000
+
+
+def test_sound_localisation_training_rank_independent():
+    """e-prop training (the small run of tests/test_sound_localisation_train.py)
+    ends in the same weights and losses, bit for bit, as the stored one-rank
+    run."""
+    from test_sound_localisation_train import small_training
+    res = small_training()
+    ref = np.load(os.path.join(os.path.dirname(HERE), "data",
+                               "sound_localisation_train_small.npz"))
+    ok = (np.array_equal(res["W_ih"], ref["W_ih"]) and np.array_equal(res["W_ho"], ref["W_ho"])
+          and np.array_equal([e["loss"] for e in res["epochs"]], ref["loss"]))
+    assert all(comm.allgather(ok)), f"training on {comm.size} ranks differs from one rank"
