@@ -24,6 +24,8 @@
 #ifndef PYNESTLITE_EPROP_ARCHIVE_H
 #define PYNESTLITE_EPROP_ARCHIVE_H
 
+#include <stddef.h>
+
 #include "archive.h"
 
 enum {
@@ -53,26 +55,39 @@ static inline int64_t pnl_ep_lower(const pnl_eprop *p, int64_t time)
     return lo;
 }
 
-/* pnl_ep_lower without the full binary search: entry times are distinct
- * and increasing, so e[k].t >= e[0].t + k; the entry of `time` is at
- * k = time - e[0].t or, after gaps, at most e[k].t - time places before. */
-static inline int64_t pnl_ep_lower_guess(const pnl_eprop *p, int64_t time)
+/* The first of `n` records, `stride` bytes apart and each beginning with
+ * its int64_t time, whose time is >= `time` (n if none).  The times are
+ * distinct and increasing (history entries, update markers), so
+ * t[k] >= t[0] + k: the record of `time` is at k = time - t[0] or, after
+ * gaps, at most t[k] - time places before; only those are searched. */
+static inline int64_t pnl_lower_time(const void *rec, size_t stride, int64_t n, int64_t time)
 {
-    if (p->n == 0 || p->e[0].t >= time)
+#define PNL_T(k) (*(const int64_t *)((const char *)rec + (size_t)(k) * stride))
+    if (n == 0 || PNL_T(0) >= time)
         return 0;
-    if (p->e[p->n - 1].t < time)
-        return p->n;
-    int64_t hi = time - p->e[0].t;
-    if (hi > p->n - 1)
-        hi = p->n - 1;
-    int64_t lo = hi - (p->e[hi].t - time);     /* e[lo - 1].t < time <= e[hi].t */
+    if (PNL_T(n - 1) < time)
+        return n;
+    int64_t hi = time - PNL_T(0);
+    if (hi > n - 1)
+        hi = n - 1;
+    int64_t lo = hi - (PNL_T(hi) - time);     /* t[lo - 1] < time <= t[hi] */
     if (lo < 0)
         lo = 0;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (p->e[mid].t < time) lo = mid + 1; else hi = mid;
+        if (PNL_T(mid) < time) lo = mid + 1; else hi = mid;
     }
     return lo;
+#undef PNL_T
+}
+
+_Static_assert(offsetof(pnl_ep_entry, t) == 0 && offsetof(pnl_ep_mark, t) == 0,
+               "pnl_lower_time reads a record's time at its start");
+
+/* pnl_ep_lower by pnl_lower_time. */
+static inline int64_t pnl_ep_lower_guess(const pnl_eprop *p, int64_t time)
+{
+    return pnl_lower_time(p->e, sizeof(pnl_ep_entry), p->n, time);
 }
 
 /* pnl_ep_lower for a time near the end of the history (the learning
@@ -88,25 +103,10 @@ static inline int64_t pnl_ep_lower_recent(const pnl_eprop *p, int64_t time)
     return pnl_ep_lower(p, time);
 }
 
-/* First marker with t >= time, as pnl_ep_lower_guess (marker times are
- * distinct and increasing too). */
+/* First marker with t >= time, by pnl_lower_time. */
 static inline int64_t pnl_ep_lower_mark_guess(const pnl_eprop *p, int64_t time)
 {
-    if (p->nu == 0 || p->u[0].t >= time)
-        return 0;
-    if (p->u[p->nu - 1].t < time)
-        return p->nu;
-    int64_t hi = time - p->u[0].t;
-    if (hi > p->nu - 1)
-        hi = p->nu - 1;
-    int64_t lo = hi - (p->u[hi].t - time);
-    if (lo < 0)
-        lo = 0;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        if (p->u[mid].t < time) lo = mid + 1; else hi = mid;
-    }
-    return lo;
+    return pnl_lower_time(p->u, sizeof(pnl_ep_mark), p->nu, time);
 }
 
 /* First marker with t >= time, searching from `lo` (nu if none). */

@@ -39,6 +39,7 @@ cdef extern from "spike_register.h" nogil:
         int failed
     void pnl_vregister_init(pnl_vregister *r)
     void pnl_vregister_free(pnl_vregister *r)
+    int pnl_vregister_reserve(pnl_vregister *r, int64_t n)
     void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, int kind, double value)
 
 ctypedef struct SliceContext:

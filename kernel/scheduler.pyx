@@ -46,6 +46,7 @@ from cython.parallel cimport prange
 from pynestlite.kernel.nodebase cimport (
     NodeBlock, SliceContext, pnl_register, pnl_register_init, pnl_register_free,
     pnl_register_reserve, pnl_pevents, pnl_pevents_init, pnl_pevents_free, pnl_vregister, pnl_vregister_init, pnl_vregister_free,
+    pnl_vregister_reserve,
     PNL_GID_BITS, key_gid, key_lag, CHAN_BINARY)
 from pynestlite.kernel.archive cimport (
     pnl_archive, pnl_history, pnl_history_grow, pnl_archive_init, pnl_archive_free,
@@ -201,9 +202,7 @@ cdef class Scheduler:
     cdef pnl_vregister vreg          # secondary values of the slice
     cdef pnl_vregister pvals         # one rank: the last slice's values, sorted, to deliver
     cdef bint pv_ready               # pvals holds values not yet delivered
-    cdef int64_t *vtmp_key           # scratch of the values' merge sort
-    cdef double *vtmp_val
-    cdef int64_t vtmp_cap
+    cdef pnl_vregister vtmp          # scratch of the values' merge sort
     cdef pnl_pevents pev             # precise input in flight
     cdef double *loff                # offsets of lkeys (precise networks)
     cdef double *goff                # offsets of the spikes to deliver (precise networks)
@@ -253,9 +252,7 @@ cdef class Scheduler:
         pnl_register_init(&self.freg)
         pnl_vregister_init(&self.vreg)
         pnl_vregister_init(&self.pvals)
-        self.vtmp_key = NULL
-        self.vtmp_val = NULL
-        self.vtmp_cap = 0
+        pnl_vregister_init(&self.vtmp)
         pnl_pevents_init(&self.pev)
         pnl_archive_init(&self.archive)
         self.loff = NULL
@@ -313,8 +310,7 @@ cdef class Scheduler:
         pnl_register_free(&self.freg)
         pnl_vregister_free(&self.vreg)
         pnl_vregister_free(&self.pvals)
-        free(self.vtmp_key)
-        free(self.vtmp_val)
+        pnl_vregister_free(&self.vtmp)
         pnl_pevents_free(&self.pev)
         pnl_archive_free(&self.archive)
         free(self.lkeys)
@@ -1135,19 +1131,11 @@ cdef class Scheduler:
         self.vreg.val = v
         self.vreg.cap = c
         self.vreg.n = 0
-        if n > self.vtmp_cap:
-            k = <int64_t *>realloc(self.vtmp_key, n * sizeof(int64_t))
-            if k != NULL:
-                self.vtmp_key = k
-            v = <double *>realloc(self.vtmp_val, n * sizeof(double))
-            if v != NULL:
-                self.vtmp_val = v
-            if k == NULL or v == NULL:
-                from pynestlite.errors import KernelMemoryError
-                raise KernelMemoryError("the scratch for sorting the secondary values "
-                                        f"of a slice ({n} values) could not grow")
-            self.vtmp_cap = n
-        sort_values(self.pvals.key, self.pvals.val, n, self.vtmp_key, self.vtmp_val)
+        if pnl_vregister_reserve(&self.vtmp, n) != 0:
+            from pynestlite.errors import KernelMemoryError
+            raise KernelMemoryError("the scratch for sorting the secondary values "
+                                    f"of a slice ({n} values) could not grow")
+        sort_values(self.pvals.key, self.pvals.val, n, self.vtmp.key, self.vtmp.val)
         self.pv_ready = True
         return 0
 

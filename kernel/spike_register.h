@@ -154,21 +154,32 @@ static inline void pnl_vregister_free(pnl_vregister *r)
     pnl_vregister_init(r);
 }
 
+/* Room for `n` entries (capacity doubling from 64); -1, with `failed` set,
+ * if it cannot grow (the register is then unchanged). */
+static inline int pnl_vregister_reserve(pnl_vregister *r, int64_t n)
+{
+    if (n <= r->cap)
+        return 0;
+    int64_t cap = r->cap ? 2 * r->cap : 64;
+    while (cap < n)
+        cap *= 2;
+    int64_t *k = (int64_t *)realloc(r->key, (size_t)cap * sizeof(int64_t));
+    if (!k) { r->failed = 1; return -1; }
+    r->key = k;
+    double *v = (double *)realloc(r->val, (size_t)cap * sizeof(double));
+    if (!v) { r->failed = 1; return -1; }
+    r->val = v;
+    r->cap = cap;
+    return 0;
+}
+
 /* kind: which of the node's signals (0: error signal to learning-signal
  * connections, 1: unnormalized readout to rate connections) */
 static inline void pnl_vregister_push(pnl_vregister *r, int64_t gid, int32_t lag, int kind,
                                       double value)
 {
-    if (r->n == r->cap) {
-        int64_t cap = r->cap ? 2 * r->cap : 64;
-        int64_t *k = (int64_t *)realloc(r->key, (size_t)cap * sizeof(int64_t));
-        if (!k) { r->failed = 1; return; }
-        r->key = k;
-        double *v = (double *)realloc(r->val, (size_t)cap * sizeof(double));
-        if (!v) { r->failed = 1; return; }
-        r->val = v;
-        r->cap = cap;
-    }
+    if (r->n == r->cap && pnl_vregister_reserve(r, r->n + 1) != 0)
+        return;
     r->key[r->n] = ((int64_t)kind << 56) | ((int64_t)lag << 40) | gid;
     r->val[r->n] = value;
     r->n += 1;

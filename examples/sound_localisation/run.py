@@ -235,12 +235,17 @@ def run_weights(args):
             for f in evaluate.plot_all(main_res, args.out, title="pynestlite, paper weights:"):
                 print("wrote", f)
         if args.json:
-            os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-            with open(args.json, "w") as fh:
-                json.dump(result, fh, indent=1)
-            print("wrote", args.json)
+            write_json(args.json, result)
     return result
 
+
+
+def write_json(path, result):
+    """The measured numbers to ``path`` (its directory made if needed)."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump(result, fh, indent=1)
+    print("wrote", path)
 
 
 def full_run_estimate(us_per_step, slot_steps):
@@ -353,10 +358,7 @@ def run_training(args):
                      W_ih_init=trained["W_ih_init"], W_ho_init=trained["W_ho_init"])
             print("wrote", f)
         if args.json:
-            os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-            with open(args.json, "w") as fh:
-                json.dump(result, fh, indent=1)
-            print("wrote", args.json)
+            write_json(args.json, result)
     return result
 
 
