@@ -512,3 +512,31 @@ cdef class NodeBlock:
     def sample(self, str name, idx):
         """Recordable ``name`` for rows ``idx`` (used by multimeter)."""
         return np.asarray(self.get(name, idx), dtype=np.float64)
+
+    def recordable_array(self, str name):
+        """(array, relative) if ``sample(name, rows)`` is ``array[rows]``
+        (plus ``E_L[rows]`` when ``relative``) read as it is, so that a
+        multimeter may copy the values itself; None otherwise.
+
+        It is so when ``name`` is a float64 array of the block, the class
+        that defines ``get`` is NodeBlock and the one that defines ``sample``
+        is NodeBlock or declares in ``computed_recordables`` the only names
+        its ``sample`` computes (and leaves the rest to NodeBlock's)."""
+        mro = type(self).__mro__
+        if next(c for c in mro if "get" in c.__dict__) is not NodeBlock:
+            return None
+        owner = next(c for c in mro if "sample" in c.__dict__)
+        if owner is not NodeBlock and (
+                "computed_recordables" not in owner.__dict__
+                or name in owner.__dict__["computed_recordables"]):
+            return None
+        arr = self.arrays.get(name)
+        if not isinstance(arr, np.ndarray) or arr.dtype != np.float64 or arr.ndim != 1 \
+                or not arr.flags.c_contiguous:
+            return None
+        relative = name in self.relative
+        if relative:
+            el = self.arrays.get("E_L")
+            if not isinstance(el, np.ndarray) or el.dtype != np.float64 or el.ndim != 1:
+                return None
+        return arr, relative

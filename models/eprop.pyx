@@ -91,6 +91,28 @@ def check_surrogate_gradient(model, dict updates):
                                   f"expected one of {list(SURROGATE_GRADIENTS)}")
 
 
+LOSSES = ("mean_squared_error", "cross_entropy")
+
+
+def check_loss(model, dict updates):
+    """Raise BadProperty for an unknown readout ``loss``."""
+    loss = updates.get("loss")
+    if loss is not None:
+        for v in np.atleast_1d(np.asarray(loss, dtype=object)):
+            if v not in LOSSES:
+                raise BadProperty(f'{model}: loss from ["mean_squared_error", '
+                                  f'"cross_entropy"] required, got {v!r}')
+
+
+def uses_cross_entropy(model, losses):
+    """True if a block's readouts use the cross-entropy loss; they must all
+    use the same loss (their softmax is one computation)."""
+    losses = set(losses)
+    if len(losses) > 1:
+        raise BadProperty(f"{model}: all readouts of one Create need the same loss")
+    return losses == {"cross_entropy"}
+
+
 def history_duration(block, engine, idx):
     """``eprop_history_duration`` of rows ``idx``: ms of e-prop history kept."""
     slots = engine.slot_of(np.asarray(block.gids)[idx])
@@ -160,6 +182,8 @@ cdef class EpropArchivingBlock(NodeBlock):
     def eprop_constants(self, engine):
         """Per local neuron: the constants e-prop synapses read from the archive."""
         raise NotImplementedError
+
+    computed_recordables = ("eprop_history_duration",)
 
     def sample(self, str name, idx):
         if name == "eprop_history_duration":
@@ -453,8 +477,22 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
     Equations (step t, v relative to E_L)
     -------------------------------------
         v^t = P_v v^{t-1} + P_i i^{t-1} + z_in^t   (v >= V_min)
-        y^t = v^t + E_L                             (readout_signal)
         E^t = (y^t - y*^t) w^t                      (error_signal)
+
+    with the readout signal y (``readout_signal``) of the ``loss``
+
+        mean_squared_error (NEST's, the default):  y^t = v^t + E_L
+        cross_entropy:  y^t = u^{t-1} / (u^{t-1} + sum_other u_k^{t-1}),
+                        u^t = exp(v^t + E_L)   (``readout_signal_unnorm``;
+                        y^0 = 0: no u has been sent before the first step)
+
+    Cross entropy is a pynestlite extension of this family with the
+    semantics of ``eprop_readout_bsshslm_2020``'s: the readouts of one task
+    are connected all to all (no autapses) by ``rate_connection_delayed``
+    to receptor 3, each sending u, so that with the one-step delay every
+    readout normalizes the previous step's u by their sum (the softmax of
+    the previous step) and E^t is the per-step cross-entropy gradient
+    softmax_k - y*_k.
 
     y* arrives on rate receptor 2 (target signal) and w (learning window,
     0 or 1) on rate receptor 1, both through ``rate_connection_delayed``
@@ -464,33 +502,42 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
     readout read it) and, each step, over the readout's
     ``eprop_learning_signal_connection`` to the recurrent neurons.
 
-    Parameters: ``C_m`` 250 pF, ``E_L`` 0 mV, ``I_e`` 0 pA, ``tau_m`` 10 ms,
-    ``V_min`` -inf, ``eprop_isi_trace_cutoff`` inf ms.  Recordables: V_m,
-    readout_signal, target_signal, error_signal, eprop_history_duration.
+    Parameters: ``C_m`` 250 pF, ``E_L`` 0 mV, ``I_e`` 0 pA, ``loss``
+    mean_squared_error, ``tau_m`` 10 ms, ``V_min`` -inf,
+    ``eprop_isi_trace_cutoff`` inf ms.  Recordables: V_m, readout_signal,
+    readout_signal_unnorm, target_signal, error_signal,
+    eprop_history_duration.
     """
     sends_learning_signal = True
-    parameters = {"C_m": 250.0, "E_L": 0.0, "I_e": 0.0, "tau_m": 10.0, "V_min": -INFINITY,
-                  "eprop_isi_trace_cutoff": INFINITY}
-    state = {"V_m": 0.0, "readout_signal": 0.0, "target_signal": 0.0, "error_signal": 0.0}
+    sends_rate = True
+    parameters = {"C_m": 250.0, "E_L": 0.0, "I_e": 0.0, "loss": "mean_squared_error",
+                  "tau_m": 10.0, "V_min": -INFINITY, "eprop_isi_trace_cutoff": INFINITY}
+    state = {"V_m": 0.0, "readout_signal": 0.0, "readout_signal_unnorm": 0.0,
+             "target_signal": 0.0, "error_signal": 0.0}
     internal = {"i_in": 0.0}
     relative = ("V_m", "V_min")
     strictly_positive = ("C_m", "tau_m")
-    n_channels = 4
+    n_channels = 5
     spike_receptors = {0: (0, False, False)}
     current_receptors = {0: 1}
-    rate_receptors = {1: 2, 2: 3}
-    recordables = ("V_m", "readout_signal", "target_signal", "error_signal",
-                   "eprop_history_duration")
+    rate_receptors = {1: 2, 2: 3, 3: 4}
+    recordables = ("V_m", "readout_signal", "readout_signal_unnorm", "target_signal",
+                   "error_signal", "eprop_history_duration")
 
-    cdef double[::1] V_m, V_min, I_e, E_L, i_in, y, ystar, err, P_v, P_i
+    cdef double[::1] V_m, V_min, I_e, E_L, i_in, y, u, ystar, err, P_v, P_i
     cdef int64_t[::1] gid
+    cdef bint cross_entropy
 
     def bind(self):
         a = self.arrays
         self.V_m = a["V_m"]; self.V_min = a["V_min"]; self.I_e = a["I_e"]; self.E_L = a["E_L"]
         self.i_in = a["i_in"]; self.y = a["readout_signal"]; self.ystar = a["target_signal"]
-        self.err = a["error_signal"]
+        self.u = a["readout_signal_unnorm"]; self.err = a["error_signal"]
         self.gid = self.gids
+
+    def set(self, dict updates, idx, engine=None):
+        check_loss(self.model, updates)
+        NodeBlock.set(self, updates, idx, engine)
 
     def pre_run(self, engine):
         a = self.arrays
@@ -499,6 +546,7 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
         self.P_v = P_v
         self.P_i = a["tau_m"] / a["C_m"] * (1.0 - P_v)
         self.slot = engine.slot_of(self.gids)
+        self.cross_entropy = uses_cross_entropy(self.model, a["loss"])
 
     def eprop_constants(self, engine):
         a = self.arrays
@@ -514,15 +562,16 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
         cdef Py_ssize_t i, n = self.n
         cdef long lag
         cdef double *row
-        cdef double v, window
+        cdef double v, window, norm
         cdef int64_t t, k, c
+        cdef bint cross_entropy = self.cross_entropy
         cdef pnl_archive *arch = ctx.archive
         cdef bint archived = arch.eprop != NULL
         for lag in range(from_lag, to_lag):
             t = ctx.origin + lag
             row = input_row(ctx, lag, self.chan_base)
             for i in range(n):
-                c = 4 * i
+                c = 5 * i
                 v = self.P_i[i] * self.i_in[i] + row[c] + self.P_v[i] * self.V_m[i]
                 row[c] = 0.0
                 if v < self.V_min[i]:
@@ -530,9 +579,18 @@ cdef class EpropReadoutBlock(EpropArchivingBlock):
                 self.V_m[i] = v
                 window = row[c + 2]
                 self.ystar[i] = row[c + 3]
+                norm = row[c + 4]
                 row[c + 2] = 0.0
                 row[c + 3] = 0.0
-                self.y[i] = v + self.E_L[i]
+                row[c + 4] = 0.0
+                if cross_entropy:
+                    # before the first u has arrived (step 0) the sum is 0
+                    self.y[i] = self.u[i] / (norm + self.u[i]) if norm + self.u[i] > 0.0 \
+                        else 0.0
+                    self.u[i] = exp(v + self.E_L[i])
+                    pnl_vregister_push(ctx.values, self.gid[i], <int>lag, 1, self.u[i])
+                else:
+                    self.y[i] = v + self.E_L[i]
                 self.err[i] = self.y[i] - self.ystar[i]
                 self.ystar[i] *= window
                 self.y[i] *= window
@@ -873,8 +931,9 @@ cdef class RateConnectionDelayedTable(SynapseTable):
     """rate_connection_delayed -- a rate signal to a rate receptor.
 
     ``step_rate_generator`` -> ``eprop_readout`` (receptor 1: learning
-    window, 2: target signal), and between ``eprop_readout_bsshslm_2020``
-    neurons (receptor 1: the unnormalized readout of the softmax): the
+    window, 2: target signal), between ``eprop_readout`` neurons with the
+    cross-entropy loss (receptor 3) and between ``eprop_readout_bsshslm_2020``
+    neurons (receptor 1), the unnormalized readout of the softmax: the
     source's value of step s, times ``weight``, is the receptor's input in
     step s + delay.  Rate neurons are not part of pynestlite, so the sources
     are rate generators and the readouts that send rates.

@@ -52,7 +52,7 @@ from pynestlite.models.eprop import (
     EpropLearningSignalTable, SURROGATE_GRADIENTS, _steps, merge_optimizer,
     OPTIMIZER_DEFAULTS, adaptation_changed, decay_factor, check_eprop_targets, check_surrogate_gradient,
     check_weights,
-    history_duration, history_error, optimizer_defaults)
+    history_duration, history_error, optimizer_defaults, check_loss, uses_cross_entropy)
 from pynestlite.models.ignore_and_spike cimport spike_is_due
 from pynestlite.kernel.nodebase import ignore_and_spike_steps, ignore_and_spike_set
 from pynestlite.errors import BadProperty, IllegalConnection, KernelException
@@ -76,9 +76,6 @@ cdef enum:
     # steps from a readout's error to the recurrent entry it belongs to
     # (recurrent -> readout, readout -> readouts, readout -> recurrent)
     LEARNING_SIGNAL_SHIFT = 3
-
-LOSSES = ("mean_squared_error", "cross_entropy")
-
 
 def _intervals(engine):
     """(update interval, learning window) in steps."""
@@ -179,6 +176,8 @@ cdef class EpropIafBsshslmBlock(NodeBlock):
                 raise BadProperty(f"{self.model}: adapt_beta >= 0 required")
             if np.any(values.get("adapt_tau", 1.0) <= 0):
                 raise BadProperty(f"{self.model}: adapt_tau > 0 required")
+
+    computed_recordables = ("eprop_history_duration",)
 
     def sample(self, str name, idx):
         if name == "eprop_history_duration":
@@ -362,13 +361,10 @@ cdef class EpropReadoutBsshslmBlock(NodeBlock):
         self.gid = self.gids
 
     def set(self, dict updates, idx, engine=None):
-        loss = updates.get("loss")
-        if loss is not None:
-            for v in np.atleast_1d(np.asarray(loss, dtype=object)):
-                if v not in LOSSES:
-                    raise BadProperty(f'{self.model}: loss from ["mean_squared_error", '
-                                      f'"cross_entropy"] required, got {v!r}')
+        check_loss(self.model, updates)
         NodeBlock.set(self, updates, idx, engine)
+
+    computed_recordables = ("eprop_history_duration",)
 
     def sample(self, str name, idx):
         if name == "eprop_history_duration":
@@ -385,10 +381,7 @@ cdef class EpropReadoutBsshslmBlock(NodeBlock):
         self.slot = engine.slot_of(self.gids)
         self.interval, self.window = _intervals(engine)
         self.reset = engine.eprop_reset_neurons_on_update
-        losses = set(a["loss"])
-        if len(losses) > 1:
-            raise BadProperty(f"{self.model}: all readouts of one Create need the same loss")
-        self.cross_entropy = losses == {"cross_entropy"}
+        self.cross_entropy = uses_cross_entropy(self.model, a["loss"])
 
     def eprop_constants(self, engine):
         a = self.arrays

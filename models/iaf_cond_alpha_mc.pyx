@@ -213,6 +213,8 @@ cdef class IafCondAlphaMc(CompartmentBlock):
         unset = a["h_int"] <= 0.0
         a["h_int"][unset] = engine.resolution
 
+    computed_recordables = ("t_ref_remaining",)
+
     def sample(self, str name, idx):
         if name == "t_ref_remaining":
             return np.asarray(self.arrays["r"][idx], np.float64) * self.h

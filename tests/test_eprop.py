@@ -240,8 +240,9 @@ def test_bad_input_errors():
     with pytest.raises(nest.NESTError):
         nest.Connect(gen, r, syn_spec={"receptor_type": 2})       # static_synapse
     with pytest.raises(nest.NESTErrors.UnknownReceptorType):
+        # 1 window, 2 target, 3 the softmax's normalization (cross entropy)
         nest.Connect(gen, r, syn_spec={"synapse_model": "rate_connection_delayed",
-                                       "receptor_type": 3})
+                                       "receptor_type": 4})
     nest.Connect(a, r, syn_spec={"synapse_model": "eprop_synapse", "delay": 0.5})
     with pytest.raises(nest.NESTErrors.BadProperty, match="cannot be changed"):
         nest.SetDefaults("eprop_synapse", {"optimizer": {"type": "adam"}})

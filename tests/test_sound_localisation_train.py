@@ -17,13 +17,15 @@ pynestlite's event-driven e-prop (``examples/sound_localisation/train.py``).
   is left of the previous trial after the gap), hidden counts equal in
   > 99 % of the entries.
 * Learning (``run.py --quick``: 1,024 training trials, 3 epochs of
-  minibatches of 16, Adam lr 1e-2; 512 test trials): the per-step loss falls
-  by at least 7 % (measured 0.525 -> 0.461, 12 %; the loss of a constant
-  1/12 on every readout is 0.458, so a fall below ~0.47 needs the readouts
-  to follow the inputs) and the test accuracy is at least 14 %, five
-  binomial standard errors (1.2 points on 512 trials) above chance 8.3 %
-  (measured 17.8 %).  The run is seeded, so these are deterministic; the
-  bands leave room for legitimate changes of summation order.
+  minibatches of 16, Adam lr 1e-2, per-step cross entropy, symmetric
+  feedback; 512 test trials): the per-step loss falls by at least 10 %
+  (measured 2.442 -> 2.068, 15 %; ln 12 = 2.485 is chance) and the test
+  accuracy is at least 20 %, ten binomial standard errors (1.2 points on
+  512 trials) above chance 8.3 % (measured 30.7 %).  The run is seeded, so
+  these are deterministic; the bands leave room for legitimate changes of
+  summation order.
+* Symmetric feedback: after a minibatch the learning-signal connections
+  hold the hidden -> readout weights (B_jk = W_jk).
 * The same small training (64 trials, 2 epochs) ends in the stored weights
   and losses bit for bit (`tests/data/sound_localisation_train_small.npz`);
   `tests/mpi/test_sound_localisation_ranks.py` runs it on two ranks.
@@ -118,10 +120,11 @@ def test_training_network_runs_as_the_inference_network():
     assert np.mean(got["hidden_counts"] == ref["hidden_counts"]) > 0.99
 
 
-def test_one_minibatch_changes_weights_by_the_numpy_eprop_gradient(trials):
+@pytest.mark.parametrize("loss", train.LOSSES)
+def test_one_minibatch_changes_weights_by_the_numpy_eprop_gradient(trials, loss):
     eta = 0.01
     net, W_ih, W_ho, B = _net(trials, optimizer={"type": "gradient_descent", "eta": eta},
-                              c_reg=0.0)
+                              c_reg=0.0, loss=loss)
     nest = net.nest
     steps = 2 * net.slot                   # one minibatch: batch_size = 2 slots
     mmh = nest.Create("multimeter", params={"record_from": ["surrogate_gradient"],
@@ -163,16 +166,30 @@ def test_quick_run_learns(tmp_path):
     res = json.loads(out.read_text())
     loss = res["loss_per_epoch"]
     assert len(loss) == 3 and res["config"]["train_trials"] == 1024
-    assert loss[-1] <= 0.93 * loss[0], loss
-    assert res["test_accuracy"] >= 0.14, res["test_accuracy"]
+    assert loss[-1] <= 0.90 * loss[0], loss
+    assert res["test_accuracy"] >= 0.20, res["test_accuracy"]
     assert res["config"]["test_trials"] == 512
     rates = np.asarray(res["hidden_rate_hz"])
-    assert np.all((rates > 50) & (rates < 250)), rates
+    assert np.all((rates > 20) & (rates < 250)), rates      # none silent or running away
     for key in ("mae_deg", "mae_continuous_deg", "errors_one_class_off",
                 "training_us_per_step", "full_run_estimate_s"):
         assert np.isfinite(res[key])
     for f in ("loss.png", "confusion.png", "tuning_hidden.png", "trained_weights.npz"):
         assert os.path.exists(tmp_path / f)
+
+
+def test_symmetric_feedback_follows_the_readout_weights(trials):
+    net, W_ih, W_ho, B = _net(trials, feedback="symmetric", batch_trials=2)
+    net.run(trials.spikes[:4], trials.labels[:4])       # two minibatches
+    W = net.weights()[1]
+    assert np.max(np.abs(W - W_ho)) > 1e-4               # the readout weights learned
+    net.copy_feedback()
+    np.testing.assert_array_equal(net.B, W)
+    c = net.nest.GetConnections(source=net.readouts, target=net.hidden,
+                                synapse_model="eprop_learning_signal_connection")
+    j = np.asarray(c.get("target")) - _first(net.hidden)
+    k = np.asarray(c.get("source")) - _first(net.readouts)
+    np.testing.assert_array_equal(np.asarray(c.get("weight")), W[j, k])
 
 
 def test_initial_and_feedback_weights():
@@ -203,6 +220,8 @@ def test_bad_options(argv, message, capsys):
 def test_bad_configuration(trials):
     with pytest.raises(ValueError, match="feedback must be one of"):
         train.TrainConfig(feedback="mirror").check()
+    with pytest.raises(ValueError, match="loss must be one of"):
+        train.TrainConfig(loss="hinge").check()
     with pytest.raises(ValueError, match="kappa_reg must be in"):
         train.TrainConfig(kappa_reg=1.0).check()
     with pytest.raises(ValueError, match="multiple of batch_trials"):

@@ -60,8 +60,8 @@ QUICK = {"num_samples": 4096, "trials": 512}
 TRAIN_SET_SIZE = 16384           # the paper's training set (its seeded N)
 TRAIN_FULL = {"train_size": TRAIN_SET_SIZE, "epochs": 100, "batch_trials": 128, "lr": 1e-3}
 TRAIN_QUICK = {"train_size": 1024, "epochs": 3, "batch_trials": 16, "lr": 1e-2}
-TRAINING_OPTIONS = ("feedback", "epochs", "train_size", "batch_trials", "lr", "c_reg",
-                    "f_target", "init_seed")
+TRAINING_OPTIONS = ("feedback", "loss", "epochs", "train_size", "batch_trials", "lr",
+                    "c_reg", "f_target", "init_seed")
 
 
 def parse(argv=None):
@@ -82,6 +82,8 @@ def parse(argv=None):
     g = p.add_argument_group("training (without --weights)")
     g.add_argument("--feedback", choices=train_mod.FEEDBACK,
                    help="e-prop feedback weights (default symmetric)")
+    g.add_argument("--loss", choices=train_mod.LOSSES,
+                   help="readout loss (default cross_entropy)")
     g.add_argument("--epochs", type=int, help="default 100 (quick 3)")
     g.add_argument("--train-size", type=int,
                    help=f"training trials, the first of the paper's set (default "
@@ -117,7 +119,7 @@ def parse(argv=None):
     try:
         args.train_config = train_mod.TrainConfig(
             epochs=args.epochs, batch_trials=args.batch_trials, lr=args.lr,
-            feedback=args.feedback or "symmetric",
+            feedback=args.feedback or "symmetric", loss=args.loss or "cross_entropy",
             **{k: getattr(args, k) for k in ("c_reg", "f_target")
                if getattr(args, k) is not None},
             **({"seed": args.init_seed} if args.init_seed is not None else {})).check()
@@ -263,7 +265,7 @@ def plot_loss(epochs, path, title=""):
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ax.plot(ep, [e["loss"] for e in epochs], "o-", ms=3, color="C0")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("per-step loss 0.5 sum_k (y_k - y*_k)^2", color="C0")
+    ax.set_ylabel("per-step loss", color="C0")
     ax2 = ax.twinx()
     ax2.plot(ep, [100 * e["train_accuracy"] for e in epochs], "s-", ms=3, color="C1")
     ax2.set_ylabel("training accuracy during the epoch (%)", color="C1")
@@ -288,7 +290,8 @@ def run_training(args):
     if rank0:
         print(f"training set: {len(data)} trials (seed {args.seed}, N = {n_set}); test set: "
               f"{len(test)} trials ({t_data:.1f} s); e-prop, {cfg.feedback} feedback, "
-              f"{cfg.epochs} epochs, minibatches of {cfg.batch_trials}, Adam lr {cfg.lr}, "
+              f"{cfg.loss} loss, {cfg.epochs} epochs, minibatches of {cfg.batch_trials}, "
+              f"Adam lr {cfg.lr}, "
               f"c_reg {cfg.c_reg}, f_target {cfg.f_target} Hz")
     bar = None
     if rank0:
