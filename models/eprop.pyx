@@ -764,7 +764,8 @@ cdef class EpropSynapseTable(SynapseTable):
         cdef int64_t t_begin = t_prev - 1, t_steps, t_end, t, i, rest
         cdef double z, z_cur = 0.0, z_prev = self.z_prev[k], w = self.w[k], g = self.grad[k]
         cdef double z_bar = self.z_bar[k], e_bar = self.e_bar[k], e_reg = self.e_reg[k]
-        cdef double eps = self.eps[k], e, inc, psi
+        cdef double eps = self.eps[k], e, inc, psi, acc = 0.0
+        cdef int64_t bound = 0
         cdef double alpha = p.alpha, kappa = p.kappa, kappa_reg = p.kappa_reg
         cdef double one_kr = 1.0 - p.kappa_reg, beta_a = p.adapt_beta, rho = p.rho
         cdef bint each = self.opt.each_step
@@ -790,6 +791,12 @@ cdef class EpropSynapseTable(SynapseTable):
             self.err_got = p.e[i].t if i < p.n else -1
             return -1
         ent = p.e + i
+        if each:
+            # the optimizer's sum is kept here and handed over only at the
+            # step that starts a new optimization step (the same additions in
+            # the same order as a call per step)
+            acc = self.ost.sum[k]
+            bound = self.ost.step[k] * self.opt.batch_size
         for t in range(t_steps):
             z = z_prev
             z_prev = z_cur
@@ -809,9 +816,17 @@ cdef class EpropSynapseTable(SynapseTable):
                 inc = ent[t].L * e_bar + ent[t].reg * e_reg
             if each:
                 g = inc
-                w = optimized_weight(&self.opt, &self.ost, k, t_begin + t + 1, g, w)
+                if t_begin + t + 1 >= bound:
+                    self.ost.sum[k] = acc
+                    w = optimized_weight(&self.opt, &self.ost, k, t_begin + t + 1, g, w)
+                    acc = self.ost.sum[k]
+                    bound = self.ost.step[k] * self.opt.batch_size
+                else:
+                    acc += inc
             else:
                 g += inc
+        if each:
+            self.ost.sum[k] = acc
         rem -= t_steps
         rest = isi - t_steps
         self.decay[k] += rest
