@@ -127,7 +127,7 @@ cdef class RecordingBlock(NodeBlock):
         stop = a["origin"] + a["stop"]
         t_max = np.where(np.isinf(stop), np.iinfo(np.int64).max // 4,
                          engine.ms_to_steps_exact(np.where(np.isinf(stop), 0.0, stop), "stop"))
-        self.t_lim = (t_min, t_max)
+        self.t_lim = (np.ascontiguousarray(t_min, np.int64), np.ascontiguousarray(t_max, np.int64))
 
     def store(self, i, columns, engine):
         """Append one chunk of events (tuple of arrays: senders, stamps, values...)."""
@@ -485,6 +485,7 @@ cdef class Multimeter(RecordingBlock):
     cdef public list held           # per device: samples not yet handed over (chunks)
     cdef public list fast           # per device: its FastSampler, or None
     cdef public bint fast_planned
+    cdef int64_t[::1] iv, t_min, t_max   # this run's intervals and [start, stop) in steps
     cdef int64_t[::1] next_rec
 
     def __init__(self, model, gids, first_gid, last_gid, defaults):
@@ -534,7 +535,8 @@ cdef class Multimeter(RecordingBlock):
     def pre_run(self, engine):
         RecordingBlock.pre_run(self, engine)
         a = self.arrays
-        self.interval_steps = engine.ms_to_steps_exact(a["interval"], "interval")
+        self.interval_steps = np.ascontiguousarray(
+            engine.ms_to_steps_exact(a["interval"], "interval"), np.int64)
         offset_steps = engine.ms_to_steps_exact(a["offset"], "offset")
         now = engine.step
         for i in range(self.n):
@@ -574,6 +576,9 @@ cdef class Multimeter(RecordingBlock):
                     self.held[i].extend(old.split())
                     new = None
             self.fast[i] = new
+        self.iv = self.interval_steps
+        self.t_min = self.t_lim[0]
+        self.t_max = self.t_lim[1]
         self.fast_planned = True
 
     def _fast_sampler(self, i):
@@ -610,36 +615,40 @@ cdef class Multimeter(RecordingBlock):
                 m = self.next_rec[i]
         return m
 
-    def sample(self, int step, engine):
+    def sample(self, int64_t step, engine):
         """Sample all devices due at ``step`` (just updated); stamp step + 1."""
-        a = self.arrays
-        t_min, t_max = self.t_lim
+        cdef Py_ssize_t i
+        cdef int64_t stamp = step + 1
         if not self.fast_planned:
             self._plan_fast()
         for i in range(self.n):
-            if a["next_rec"][i] != step:
+            if self.next_rec[i] != step:
                 continue
-            a["next_rec"][i] = step + self.interval_steps[i]
-            stamp = step + 1
-            if not (t_min[i] < stamp <= t_max[i]) or not self.plan[i]:
+            self.next_rec[i] = step + self.iv[i]
+            if not (self.t_min[i] < stamp <= self.t_max[i]):
                 continue
-            if self.fast[i] is not None:
-                (<FastSampler>self.fast[i]).take(stamp)
-                continue
-            names = a["record_from"][i]
-            if not names:
-                continue                # nothing to record: no events (as NEST)
-            plan = self.plan[i]
-            if any(blk.any_frozen for blk, _, _ in plan):
-                # a frozen node is not updated and logs no data (NEST)
-                plan = [(blk, rows[blk.frozen[rows] == 0], g[blk.frozen[rows] == 0])
-                        if blk.any_frozen else (blk, rows, g) for blk, rows, g in plan]
-            senders = np.concatenate([g for _, _, g in plan])
-            cols = [senders, np.full(len(senders), stamp, np.int64)]
-            for name in names:
-                cols.append(np.concatenate([blk.sample(name, rows) for blk, rows, _ in plan]))
-            if len(senders):
-                self.held[i].append(tuple(cols))
+            f = self.fast[i]
+            if f is not None:
+                (<FastSampler>f).take(stamp)
+            elif self.plan[i]:
+                self._sample_general(i, stamp)
+
+    def _sample_general(self, i, stamp):
+        """One sample of device ``i`` through its targets' ``sample``."""
+        names = self.arrays["record_from"][i]
+        if not names:
+            return                      # nothing to record: no events (as NEST)
+        plan = self.plan[i]
+        if any(blk.any_frozen for blk, _, _ in plan):
+            # a frozen node is not updated and logs no data (NEST)
+            plan = [(blk, rows[blk.frozen[rows] == 0], g[blk.frozen[rows] == 0])
+                    if blk.any_frozen else (blk, rows, g) for blk, rows, g in plan]
+        senders = np.concatenate([g for _, _, g in plan])
+        cols = [senders, np.full(len(senders), stamp, np.int64)]
+        for name in names:
+            cols.append(np.concatenate([blk.sample(name, rows) for blk, rows, _ in plan]))
+        if len(senders):
+            self.held[i].append(tuple(cols))
 
 
 cdef class Voltmeter(Multimeter):

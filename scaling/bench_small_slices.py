@@ -21,6 +21,10 @@ Network
   ``static_synapse`` with weight 5 pA and delay 0.1 ms = one step, hence
   ``min_delay`` = ``max_delay`` = 1 step.
 * One ``spike_recorder`` connected from all neurons.
+* With ``--multimeter``: a ``multimeter`` recording ``V_m`` of every neuron
+  at every step (interval = resolution), as a learning loop reading its
+  readouts does; the recorded potentials are compared between the
+  simulators too (exact float equality).
 * ``--steps`` steps of simulation (default 100,000 = 10,000 ms).  With the
   defaults NEST 3.10 emits 3,290 spikes.
 
@@ -107,17 +111,22 @@ def network_parameters(n_neurons):
     }
 
 
-def build_network(nest, p):
+def build_network(nest, p, multimeter=False):
     """Create and connect the network with simulator module ``nest``.
 
-    Returns the spike recorder.
+    Returns the spike recorder and the multimeter (None without
+    ``multimeter``).
     """
     neurons = nest.Create("iaf_psc_alpha", p["N"], params={"I_e": p["I_e"]})
     neurons.set({"V_m": p["V_m"]})
     recorder = nest.Create("spike_recorder")
     nest.Connect(neurons, neurons, {"rule": "all_to_all"}, {"weight": p["weight"], "delay": p["delay"]})
     nest.Connect(neurons, recorder)
-    return recorder
+    mm = None
+    if multimeter:
+        mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": p["resolution"]})
+        nest.Connect(mm, neurons)
+    return recorder, mm
 
 
 def run_worker(name, args):
@@ -130,7 +139,7 @@ def run_worker(name, args):
     nest.ResetKernel()
     nest.SetKernelStatus({"resolution": p["resolution"], "print_time": False, "local_num_threads": 1})
     t0 = time.perf_counter()
-    recorder = build_network(nest, p)
+    recorder, mm = build_network(nest, p, args.multimeter)
     build_s = time.perf_counter() - t0
 
     steps = args.steps
@@ -152,8 +161,15 @@ def run_worker(name, args):
     times = np.asarray(events["times"], dtype=np.float64)
     order = np.lexsort((senders, times))
     senders, times = senders[order], times[order]
+    vm = {}
+    if mm is not None:
+        ev = mm.get("events")
+        s, t = np.asarray(ev["senders"], np.int64), np.asarray(ev["times"], np.float64)
+        order = np.lexsort((s, t))
+        vm = {"vm_senders": s[order].tolist(), "vm_times": t[order].tolist(),
+              "vm": np.asarray(ev["V_m"], np.float64)[order].tolist()}
     hwm = proc_status_kib("VmHWM")
-    return {
+    return {**vm,
         "simulator": name,
         "ok": True,
         "module_file": getattr(nest, "__file__", None),
@@ -181,8 +197,9 @@ def run_worker(name, args):
 
 def worker_args(args):
     """The options that pass ``args`` on to the worker subprocess."""
-    return ["--steps", str(args.steps), "--neurons", str(args.neurons),
-            "--steps-per-call", str(args.steps_per_call or 0)]
+    return (["--steps", str(args.steps), "--neurons", str(args.neurons),
+             "--steps-per-call", str(args.steps_per_call or 0)]
+            + (["--multimeter"] if args.multimeter else []))
 
 
 def compare_spikes(a, b):
@@ -225,6 +242,8 @@ def parse_args(argv=None):
     ap.add_argument("--neurons", type=int, default=10, help="number of neurons (default 10)")
     ap.add_argument("--steps-per-call", type=int, default=0,
                     help="split the simulation into Simulate calls of this many steps (default: one call)")
+    ap.add_argument("--multimeter", action="store_true",
+                    help="also record V_m of every neuron at every step with a multimeter")
     ap.add_argument("--only", choices=SIMULATORS, help="run only this simulator")
     ap.add_argument("--json", metavar="PATH", help="write all numbers (and the spikes) to this JSON file")
     add_worker_options(ap)
@@ -270,11 +289,18 @@ def main(argv=None):
             failed = True
             print(f"MISMATCH: sorted (sender, time) arrays differ; first difference at index "
                   f"{comparison['first_difference_index']}: {comparison['first_difference']}")
+        if args.multimeter:
+            same = all(a[k] == b[k] for k in ("vm_senders", "vm_times", "vm"))
+            comparison["multimeter_identical"] = same
+            print(f"multimeter V_m samples ({len(a['vm']):,}) identical: "
+                  f"{'yes' if same else 'NO (MISMATCH)'}")
+            failed = failed or not same
 
     if args.json:
         out = {
             "benchmark": "small_slices",
             "config": {"steps": args.steps, "neurons": args.neurons,
+                       "multimeter": args.multimeter,
                        "steps_per_call": args.steps_per_call or args.steps,
                        "simulators": sims, "python": sys.executable},
             "network": p,
