@@ -81,14 +81,21 @@ def _steps(engine, ms):
     return out
 
 
+def _check_names(model, dict updates, key, allowed, message):
+    """Raise BadProperty(message(v)) for a value v of ``key`` in ``updates``
+    (one name or one per node) that is not one of ``allowed``."""
+    names = updates.get(key)
+    if names is not None:
+        for v in np.atleast_1d(np.asarray(names, dtype=object)):
+            if v not in allowed:
+                raise BadProperty(message(v))
+
+
 def check_surrogate_gradient(model, dict updates):
     """Raise BadProperty for an unknown ``surrogate_gradient_function``."""
-    name = updates.get("surrogate_gradient_function")
-    if name is not None:
-        for v in np.atleast_1d(np.asarray(name, dtype=object)):
-            if v not in SURROGATE_GRADIENTS:
-                raise BadProperty(f"{model}: surrogate_gradient_function {v!r} unknown; "
-                                  f"expected one of {list(SURROGATE_GRADIENTS)}")
+    _check_names(model, updates, "surrogate_gradient_function", SURROGATE_GRADIENTS,
+                 lambda v: f"{model}: surrogate_gradient_function {v!r} unknown; "
+                           f"expected one of {list(SURROGATE_GRADIENTS)}")
 
 
 LOSSES = ("mean_squared_error", "cross_entropy")
@@ -96,12 +103,9 @@ LOSSES = ("mean_squared_error", "cross_entropy")
 
 def check_loss(model, dict updates):
     """Raise BadProperty for an unknown readout ``loss``."""
-    loss = updates.get("loss")
-    if loss is not None:
-        for v in np.atleast_1d(np.asarray(loss, dtype=object)):
-            if v not in LOSSES:
-                raise BadProperty(f'{model}: loss from ["mean_squared_error", '
-                                  f'"cross_entropy"] required, got {v!r}')
+    _check_names(model, updates, "loss", LOSSES,
+                 lambda v: f'{model}: loss from ["mean_squared_error", "cross_entropy"] '
+                           f"required, got {v!r}")
 
 
 def uses_cross_entropy(model, losses):
