@@ -773,6 +773,12 @@ def spike_train_updates(block, dict updates, idx, engine):
     weights and multiplicities of matching length.  Nothing is written."""
     idx = np.asarray(idx, np.int64)
     flags = ("precise_times", "allow_offgrid_times", "shift_now_spikes")
+    if "spike_times" in updates and not any(f in updates for f in flags):
+        fast = _grid_rows(block, updates["spike_times"], idx, engine)
+        if fast is not None:
+            updates = dict(updates)
+            updates["spike_times"] = fast
+            return _check_train_lengths(block, updates, idx)
     for j, i in enumerate(idx):
         if _flag(block, updates, "precise_times", j, i) and (
                 _flag(block, updates, "allow_offgrid_times", j, i)
@@ -820,12 +826,18 @@ def spike_train_updates(block, dict updates, idx, engine):
                 new_times.append(g)
         updates = dict(updates)
         updates["spike_times"] = new_times
+    return _check_train_lengths(block, updates, idx)
+
+
+def _check_train_lengths(block, dict updates, idx):
+    """Per-spike weights and multiplicities (converted) of as many elements as
+    the spike times or none, checked on the new values before anything is
+    written; returns ``updates``."""
     for key in ("spike_weights", "spike_multiplicities"):
         if key in updates and key in block.arrays:
             vals = [np.asarray(v, np.float64 if key == "spike_weights" else np.int64).ravel()
                     for v in updates[key]]
             updates[key] = vals
-    # lengths are checked on the new values before anything is written
     for j, i in enumerate(idx):
         nt = len(updates["spike_times"][j] if "spike_times" in updates
                  else block.arrays["spike_times"][i])
@@ -873,6 +885,38 @@ def _clock(engine):
         raise KernelStateError("setting times of a stimulation device needs its engine "
                                "(block.set(..., engine=kernel))")
     return engine.resolution, engine.tics_per_ms
+
+
+def _grid_rows(block, times, idx, engine):
+    """The new spike times of rows ``idx`` put on the grid in one pass when
+    all of them keep the default options (no precise times, no off-grid
+    times, no shift of spikes due now) and every row is valid; None
+    otherwise (the row-by-row path then finds and reports the error).  The
+    arithmetic is the row-by-row path's (``_grid_times``), element for
+    element."""
+    a = block.arrays
+    for f in ("precise_times", "allow_offgrid_times", "shift_now_spikes"):
+        if np.any(a[f][idx]):
+            return None
+    rows = [np.asarray(t, np.float64).ravel() for t in times]
+    if not rows:
+        return rows
+    ends = np.cumsum([len(r) for r in rows])
+    t = np.concatenate(rows)
+    if t.size == 0:
+        return rows
+    h, tics_per_ms = _clock(engine)
+    steps_down = np.diff(t) < 0
+    cut = ends[:-1]
+    steps_down[cut[(cut > 0) & (cut < t.size)] - 1] = False    # across rows
+    if np.any(steps_down) or np.any(t <= 0.0):
+        return None
+    tics_per_step = int(round(h * tics_per_ms))
+    tics = np.floor(t * tics_per_ms + 0.5).astype(np.int64)
+    if np.any(tics % tics_per_step != 0):
+        return None
+    out = np.round(tics * (1.0 / tics_per_ms) / h) * h
+    return np.split(out, ends[:-1])
 
 
 def _grid_spike_times(t, allow_offgrid, clock, model, shift_now=False):
