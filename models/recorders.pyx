@@ -16,7 +16,10 @@ multimeter
     Samples are taken after the update of step s and stamped (s+1) h, at
     stamps that are multiples of ``interval`` (shifted by ``offset``), as
     NEST's data logger does.  Events ``senders``, ``times`` and one array per
-    recorded variable.
+    recorded variable.  A device whose recordables are all plain state
+    arrays of its targets (``NodeBlock.recordable_array``) copies them from
+    their addresses into one buffer per step (``FastSampler``); the others
+    ask each target block (``sample``), with the same events.
 voltmeter
     A multimeter with ``record_from = ["V_m"]``.
 weight_recorder
