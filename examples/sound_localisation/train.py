@@ -92,8 +92,10 @@ WINDOW_FIRST, WINDOW_STEPS = 3, 100       # readout steps 3..102 of a slot
 
 @dataclass
 class TrainConfig:
-    """Training options (defaults: the paper's config B recipe where the
-    family allows).
+    """Training options.  The defaults of epochs, batch and lr are the
+    paper's budget (100 epochs of minibatches of 128 at lr 1e-3; ``run.py``
+    trains 10 epochs of 32 at lr 2e-3 by default); loss, feedback and c_reg
+    default to what learns the task (module docstring).
 
     Attributes
     ----------
