@@ -530,13 +530,10 @@ cdef class NodeBlock:
                 "computed_recordables" not in owner.__dict__
                 or name in owner.__dict__["computed_recordables"]):
             return None
-        arr = self.arrays.get(name)
-        if not isinstance(arr, np.ndarray) or arr.dtype != np.float64 or arr.ndim != 1 \
-                or not arr.flags.c_contiguous:
-            return None
         relative = name in self.relative
-        if relative:
-            el = self.arrays.get("E_L")
-            if not isinstance(el, np.ndarray) or el.dtype != np.float64 or el.ndim != 1:
-                return None
-        return arr, relative
+        for key in (name, "E_L") if relative else (name,):
+            arr = self.arrays.get(key)
+            if not isinstance(arr, np.ndarray) or arr.dtype != np.float64 or arr.ndim != 1 \
+                    or not arr.flags.c_contiguous:
+                return None             # (a multimeter reads it by address)
+        return self.arrays[name], relative

@@ -81,7 +81,7 @@ def _steps(engine, ms):
     return out
 
 
-def _check_names(model, dict updates, key, allowed, message):
+def _check_names(dict updates, key, allowed, message):
     """Raise BadProperty(message(v)) for a value v of ``key`` in ``updates``
     (one name or one per node) that is not one of ``allowed``."""
     names = updates.get(key)
@@ -93,7 +93,7 @@ def _check_names(model, dict updates, key, allowed, message):
 
 def check_surrogate_gradient(model, dict updates):
     """Raise BadProperty for an unknown ``surrogate_gradient_function``."""
-    _check_names(model, updates, "surrogate_gradient_function", SURROGATE_GRADIENTS,
+    _check_names(updates, "surrogate_gradient_function", SURROGATE_GRADIENTS,
                  lambda v: f"{model}: surrogate_gradient_function {v!r} unknown; "
                            f"expected one of {list(SURROGATE_GRADIENTS)}")
 
@@ -103,7 +103,7 @@ LOSSES = ("mean_squared_error", "cross_entropy")
 
 def check_loss(model, dict updates):
     """Raise BadProperty for an unknown readout ``loss``."""
-    _check_names(model, updates, "loss", LOSSES,
+    _check_names(updates, "loss", LOSSES,
                  lambda v: f'{model}: loss from ["mean_squared_error", "cross_entropy"] '
                            f"required, got {v!r}")
 

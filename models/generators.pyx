@@ -888,12 +888,13 @@ def _clock(engine):
 
 
 def _grid_rows(block, times, idx, engine):
-    """The new spike times of rows ``idx`` put on the grid in one pass when
-    all of them keep the default options (no precise times, no off-grid
-    times, no shift of spikes due now) and every row is valid; None
-    otherwise (the row-by-row path then finds and reports the error).  The
-    arithmetic is the row-by-row path's (``_grid_times``), element for
-    element."""
+    """The new spike times of rows ``idx`` put on the grid in one pass
+    (``_grid_times`` over all rows) when all of them keep the default options
+    (no precise times, no off-grid times, no shift of spikes due now).  None
+    when a row is unsorted or has a time <= 0: the row-by-row path then
+    reports it.  Off-grid times raise ``_grid_times``' error for the first
+    of them, the one the row-by-row path would report, since every row has
+    passed its earlier checks."""
     a = block.arrays
     for f in ("precise_times", "allow_offgrid_times", "shift_now_spikes"):
         if np.any(a[f][idx]):
@@ -905,18 +906,12 @@ def _grid_rows(block, times, idx, engine):
     t = np.concatenate(rows)
     if t.size == 0:
         return rows
-    h, tics_per_ms = _clock(engine)
     steps_down = np.diff(t) < 0
     cut = ends[:-1]
     steps_down[cut[(cut > 0) & (cut < t.size)] - 1] = False    # across rows
     if np.any(steps_down) or np.any(t <= 0.0):
         return None
-    tics_per_step = int(round(h * tics_per_ms))
-    tics = np.floor(t * tics_per_ms + 0.5).astype(np.int64)
-    if np.any(tics % tics_per_step != 0):
-        return None
-    out = np.round(tics * (1.0 / tics_per_ms) / h) * h
-    return np.split(out, ends[:-1])
+    return np.split(_grid_times(t, False, _clock(engine), block.model), cut)
 
 
 def _grid_spike_times(t, allow_offgrid, clock, model, shift_now=False):
